@@ -1,0 +1,76 @@
+/**
+ * leger's config file (`~/.config/leger/config.yaml`, or
+ * `/etc/leger/config.yaml` for system scope), its defaults and the
+ * environment variables that override it.
+ *
+ * ```yaml
+ * backend: auto                 # auto | native | files
+ * forges:                       # self-hosted forges whose tree URLs leger parses
+ *   git.example.com: gitea      # github | gitlab | gitea (Forgejo is gitea)
+ * health-timeout: 30s
+ * backup-dir: /srv/leger-backups
+ * backup-retention: { count: 10, age: 30d }
+ * backup-compression: auto      # auto (zstd when present) | zstd | gzip | none
+ * daemon:
+ *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER
+ *   poll-interval: 1h
+ *   secret-prefix: leger/
+ *   restart-on-rotate: true
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { readTextIfExists } from "./fs.ts";
+import { loadYamlWith } from "./yaml_file.ts";
+import type { ScopePaths } from "./paths.ts";
+
+const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 30s, 10m, 1h or 7d");
+
+/** The schema of config.yaml. */
+export const ConfigFile = z.strictObject({
+  backend: z.enum(["auto", "native", "files"]).default("auto"),
+  forges: z.record(z.string(), z.enum(["github", "gitlab", "gitea"])).default({}),
+  "health-timeout": duration.default("30s"),
+  "backup-dir": z.string().optional(),
+  "backup-retention": z.strictObject({
+    count: z.number().int().positive().optional(),
+    age: duration.optional(),
+  }).default({ count: 10 }),
+  "backup-compression": z.enum(["auto", "zstd", "gzip", "none"]).default("auto"),
+  "github-token": z.string().optional(),
+  daemon: z.strictObject({
+    "setec-server": z.string().url().optional(),
+    "poll-interval": duration.default("1h"),
+    "secret-prefix": z.string().default("leger/"),
+    "restart-on-rotate": z.boolean().default(true),
+  }).default({
+    "poll-interval": "1h",
+    "secret-prefix": "leger/",
+    "restart-on-rotate": true,
+  }),
+});
+/** The parsed config with defaults filled in. */
+export type Config = z.infer<typeof ConfigFile>;
+
+/** Loads the scope's config file (defaults when absent) and applies env overrides. */
+export async function loadConfig(
+  paths: ScopePaths,
+  env: Record<string, string> = {},
+): Promise<Config> {
+  const text = await readTextIfExists(paths.configFile);
+  const config = loadYamlWith(text ?? "{}", paths.configFile, ConfigFile) as Config;
+  if (env.SETEC_SERVER && !config.daemon["setec-server"]) {
+    config.daemon["setec-server"] = env.SETEC_SERVER;
+  }
+  if (env.LEGER_BACKEND === "native" || env.LEGER_BACKEND === "files") {
+    config.backend = env.LEGER_BACKEND;
+  }
+  if (env.GITHUB_TOKEN && !config["github-token"]) config["github-token"] = env.GITHUB_TOKEN;
+  return config;
+}
+
+/** The defaults, as used when there is no config file. */
+export function defaultConfig(): Config {
+  return ConfigFile.parse({}) as Config;
+}

@@ -1,0 +1,137 @@
+/**
+ * File helpers: atomic writes (temp file, fsync, rename), checksums, and
+ * folder creation with modes.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+
+/** Creates a folder and its parents; sets `mode` on the last one. */
+export async function ensureDir(path: string, mode?: number): Promise<void> {
+  await Deno.mkdir(path, { recursive: true });
+  if (mode !== undefined) await Deno.chmod(path, mode);
+}
+
+/** Options of {@linkcode atomicWrite}. */
+export interface AtomicWriteOptions {
+  /** File mode; 0o644 when left out. */
+  mode?: number;
+}
+
+/**
+ * Writes a file so that a reader sees either the old or the new content,
+ * never a part: write a temporary file beside it, fsync, rename over.
+ */
+export async function atomicWrite(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const dir = dirname(path);
+  await Deno.mkdir(dir, { recursive: true });
+  const tmp = join(
+    dir,
+    `.${path.split("/").pop()}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
+  );
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const file = await Deno.open(tmp, {
+    write: true,
+    create: true,
+    truncate: true,
+    mode: options.mode ?? 0o644,
+  });
+  try {
+    let written = 0;
+    while (written < bytes.length) {
+      written += await file.write(bytes.subarray(written));
+    }
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  try {
+    await Deno.chmod(tmp, options.mode ?? 0o644);
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+  await syncDir(dir);
+}
+
+/** Flushes a folder's entries to disk (best effort). */
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await Deno.open(dir, { read: true });
+    try {
+      await handle.sync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename still stands.
+  }
+}
+
+/** Writes JSON atomically, pretty-printed with a final newline. */
+export function atomicWriteJson(
+  path: string,
+  value: unknown,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  return atomicWrite(path, JSON.stringify(value, null, 2) + "\n", options);
+}
+
+/** Reads a text file, or returns undefined when it does not exist. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** True when the path exists (following links). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Lowercase hex sha256 of bytes or text. */
+export async function sha256(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return toHex(new Uint8Array(digest));
+}
+
+/** Lowercase hex sha256 of a file, read as a stream (any size). */
+export async function sha256File(path: string): Promise<string> {
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256");
+  const file = await Deno.open(path, { read: true });
+  try {
+    for await (const chunk of file.readable) hash.update(chunk);
+  } catch (error) {
+    throw error;
+  }
+  return hash.digest("hex");
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Removes a path recursively; no error when it is already gone. */
+export async function removeIfExists(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The one seam through which leger runs other programs: a dax `$` built by
+ * {@linkcode createShell}. Tests pass fake commands that answer like podman,
+ * systemctl or git; everything in lib/ takes the shell it is given.
+ *
+ * @module
+ */
+import { build$, CommandBuilder } from "dax";
+import type { CommandContext, ExecuteResult } from "dax";
+
+/** The dax `$` leger uses everywhere. */
+export type Shell = ReturnType<typeof build$>;
+
+/** What a fake command receives. */
+export interface FakeCall {
+  /** Arguments after the command name. */
+  args: string[];
+  /** Everything written to the command's standard input. */
+  stdin: Uint8Array;
+  /** The command's environment. */
+  env: Record<string, string>;
+  /** The command's working directory. */
+  cwd: string;
+}
+
+/** What a fake command answers. */
+export interface FakeResult {
+  /** Exit code; 0 when left out. */
+  code?: number;
+  /** Standard output. */
+  stdout?: string | Uint8Array;
+  /** Standard error. */
+  stderr?: string;
+}
+
+/** A stand-in for a program, e.g. a fake `podman`. */
+export type FakeCommand = (call: FakeCall) => FakeResult | Promise<FakeResult>;
+
+/** Options of {@linkcode createShell}. */
+export interface ShellOptions {
+  /** Commands answered in-process instead of by a real program. */
+  fakes?: Record<string, FakeCommand>;
+  /** Extra environment for every command. */
+  env?: Record<string, string>;
+  /** Working directory of every command. */
+  cwd?: string;
+}
+
+/**
+ * Keeps the PATH entries that can be looked into. dax's command lookup
+ * fails on an entry it may not stat (e.g. `/root/bin` seen by a normal
+ * user), so leger drops those instead of failing.
+ */
+export function usablePath(path: string | undefined): string {
+  const entries = (path ?? "/usr/local/bin:/usr/bin:/bin").split(":");
+  const kept = entries.filter((dir) => {
+    if (dir === "") return false;
+    try {
+      Deno.statSync(dir);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return kept.join(":");
+}
+
+async function readAll(reader: CommandContext["stdin"]): Promise<Uint8Array> {
+  if (reader === "inherit" || reader === "null") return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(64 * 1024);
+  while (true) {
+    const n = await reader.read(buf);
+    if (n === null || n === 0) break;
+    chunks.push(buf.slice(0, n));
+  }
+  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function toHandler(fake: FakeCommand) {
+  return async (ctx: CommandContext): Promise<ExecuteResult> => {
+    const stdin = await readAll(ctx.stdin);
+    const result = await fake({
+      args: [...ctx.args],
+      stdin,
+      env: { ...ctx.env },
+      cwd: ctx.cwd,
+    });
+    if (result.stdout !== undefined) {
+      if (typeof result.stdout === "string") {
+        await ctx.stdout.writeText(result.stdout);
+      } else await ctx.stdout.writeAll(result.stdout);
+    }
+    if (result.stderr) await ctx.stderr.writeText(result.stderr);
+    return { code: result.code ?? 0 };
+  };
+}
+
+/**
+ * Builds the `$` every part of leger runs programs through.
+ *
+ * @example
+ * ```ts
+ * const $ = createShell({ fakes: { podman: () => ({ stdout: "5.8.6\n" }) } });
+ * const version = await $`podman --version`.text();
+ * ```
+ */
+export function createShell(options: ShellOptions = {}): Shell {
+  let builder = new CommandBuilder()
+    .env("PATH", usablePath(options.env?.PATH ?? Deno.env.get("PATH")))
+    .printCommand(false);
+  if (options.env) builder = builder.env(options.env);
+  if (options.cwd) builder = builder.cwd(options.cwd);
+  for (const [name, fake] of Object.entries(options.fakes ?? {})) {
+    builder = builder.registerCommand(name, toHandler(fake));
+  }
+  return build$({ commandBuilder: builder });
+}
+
+/** Result of {@linkcode run}. */
+export interface RunResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output as text. */
+  stdout: string;
+  /** Standard error as text. */
+  stderr: string;
+}
+
+/** Options of {@linkcode run}. */
+export interface RunOptions {
+  /** Bytes or text for standard input (never put secrets in argv). */
+  stdin?: string | Uint8Array;
+  /** Working directory. */
+  cwd?: string;
+  /** Extra environment. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Runs one program with its arguments passed verbatim (no shell parsing)
+ * and captures its output; never throws for a non-zero exit.
+ */
+export async function run(
+  $: Shell,
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  let cmd = $`${[...argv]}`.stdout("piped").stderr("piped").noThrow();
+  if (options.stdin !== undefined) {
+    cmd = typeof options.stdin === "string"
+      ? cmd.stdinText(options.stdin)
+      : cmd.stdin(options.stdin);
+  } else cmd = cmd.stdin("null");
+  if (options.cwd) cmd = cmd.cwd(options.cwd);
+  if (options.env) cmd = cmd.env(options.env);
+  const result = await cmd;
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,0 +1,83 @@
+/**
+ * What every command shares: the global options, building the engine, and
+ * printing results as text or JSON.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { createEngine, type Engine } from "../lib/engine.ts";
+import { createLeger, type Leger } from "../lib/leger.ts";
+import { consoleLogger, type Logger } from "../lib/log.ts";
+import type { Scope } from "../lib/paths.ts";
+import { createShell, type Shell } from "../lib/shell.ts";
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  scope: Scope;
+  json: boolean;
+  yes: boolean;
+  verbose: boolean;
+  quiet: boolean;
+  backend: "auto" | "native" | "files";
+}
+
+/** How the CLI reaches the world (tests swap parts). */
+export interface CliRuntime {
+  env: Record<string, string>;
+  /** Builds the shell (tests inject fakes). */
+  shell?: () => Shell;
+}
+
+/** Adds the global options to the root command. */
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .addOption(new Option("--scope <scope>", "user (rootless, default) or system (root, /etc)").choices(["user", "system"]).default("user"))
+    .option("--json", "print results as JSON on stdout, progress as JSON lines on stderr")
+    .option("-y, --yes", "answer yes to every question (for scripts)")
+    .option("-v, --verbose", "show more detail")
+    .option("-q, --quiet", "show only warnings and errors")
+    .addOption(new Option("--backend <kind>", "how files reach podman: auto, native (podman quadlet, 5.6+) or files").choices(["auto", "native", "files"]).default("auto")) as unknown as Command;
+}
+
+/** The engine, the operations and the logger for one command run. */
+export interface CommandContext {
+  opts: GlobalOptions;
+  engine: Engine;
+  leger: Leger;
+  log: Logger;
+}
+
+/** Reads the global options of a (sub)command. */
+export function globals(cmd: { optsWithGlobals(): unknown }): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+/** Builds the context a command needs. */
+export async function contextFor(cmd: { optsWithGlobals(): unknown }, runtime: CliRuntime): Promise<CommandContext> {
+  const raw = globals(cmd);
+  const opts: GlobalOptions = { ...raw, json: raw.json === true, yes: raw.yes === true, verbose: raw.verbose === true, quiet: raw.quiet === true };
+  const log = consoleLogger({ json: opts.json, verbose: opts.verbose, quiet: opts.quiet });
+  const $ = runtime.shell ? runtime.shell() : createShell();
+  const engine = await createEngine({ scope: opts.scope, $, log, env: runtime.env, backend: opts.backend });
+  return { opts, engine, leger: createLeger(engine), log };
+}
+
+/** Prints a result: JSON under --json, else the human text. */
+export function output(opts: GlobalOptions, data: unknown, human: () => string): void {
+  if (opts.json) {
+    Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n"));
+  } else {
+    const text = human();
+    if (text) Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
+  }
+}
+
+/** Lays out rows as aligned columns. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** A registered command group. */
+export type Register = (program: Command, runtime: CliRuntime) => void;

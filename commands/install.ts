@@ -1,0 +1,66 @@
+/**
+ * `leger install`.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import type { InstallResult } from "../lib/ops/install.ts";
+import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+
+/** Registers `install`. */
+export function register(program: Command, runtime: CliRuntime): void {
+  program
+    .command("install")
+    .summary("install a quadlet set from Git or a folder and start it")
+    .description("Fetch a quadlet set, check it, install it through podman and start its units.")
+    .addHelpText(
+      "after",
+      `
+SOURCE is one of:
+  https://github.com/ORG/REPO/tree/REF/PATH       GitHub; also GitLab .../-/tree/REF/PATH
+                                                  and Gitea/Forgejo .../src/branch/REF/PATH
+  https://host/repo.git#REF:PATH                  any git URL, optional ref and folder
+  git@host:repo.git#REF:PATH, ssh://..., file:///srv/repo#REF:PATH
+  ./folder                                        a local folder
+
+Self-hosted forges are declared in the config:  forges: { git.example.com: gitea }
+If a unit does not come up, leger shows it with its journal lines and removes
+what it had installed. This command runs the "install" workflow; change what it
+does with: leger workflow eject install`,
+    )
+    .argument("<source>", "Git URL, forge tree URL or folder")
+    .option("--name <name>", "install under this name (default: .leger.yaml name, else the folder's name)")
+    .option("--ref <ref>", "branch, tag or commit to fetch instead of the source's")
+    .option("--no-start", "put the files in place but do not start the units")
+    .option("--dry-run", "fetch and check, show what would be done, change nothing")
+    .option("--force", "replace an installed set of the same name; go ahead despite warnings (never errors)")
+    .option("--health-timeout <seconds>", "how long units may take to come up", "30")
+    .action(async (source, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const flags: Record<string, string | boolean> = {
+        force: options.force === true,
+        "no-start": options.start === false,
+        "health-timeout-ms": String(Number(options.healthTimeout) * 1000),
+      };
+      if (options.name) flags.name = options.name;
+      if (options.ref) flags.ref = options.ref;
+      const ref = await resolveWorkflow(ctx.engine, "install");
+      if (ref.kind === "user") ctx.log.info(`using your install workflow ${ref.location}`);
+      const result = await runWorkflow(ref, {
+        engine: ctx.engine,
+        leger: ctx.leger,
+        args: [source],
+        flags,
+        dryRun: options.dryRun === true,
+        yes: ctx.opts.yes,
+      }) as InstallResult;
+      output(ctx.opts, result, () => {
+        const m = result.manifest;
+        const at = m.source.commit ? ` at ${m.source.commit.slice(0, 12)}` : "";
+        return result.dryRun
+          ? `${m.name}: would install ${m.units.join(", ")}${at}`
+          : `${m.name}: installed${at}; ${result.started.length ? `running ${result.started.join(", ")}` : "units not started"}`;
+      });
+    });
+}

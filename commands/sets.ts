@@ -1,0 +1,132 @@
+/**
+ * Commands about installed sets: list, inspect, status, logs, start, stop,
+ * restart, remove.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { UsageError } from "../lib/errors.ts";
+import type { SetDetails } from "../lib/ops/query.ts";
+import type { UnitState } from "../lib/systemd.ts";
+import { type CliRuntime, contextFor, output, table } from "./common.ts";
+
+function short(commit?: string): string {
+  return commit ? commit.slice(0, 12) : "-";
+}
+
+function unitLines(states: UnitState[]): string {
+  return states.map((s) => `  ${s.unit.padEnd(28)} ${s.active}/${s.sub}${s.restarts ? ` (restarted ${s.restarts}x)` : ""}`).join("\n");
+}
+
+function details(d: SetDetails): string {
+  const m = d.manifest;
+  const lines = [
+    `${m.name}  ${d.state}  (${m.scope} scope, ${m.backend} backend)`,
+    `  source:   ${m.source.input}`,
+    ...(m.source.commit ? [`  commit:   ${m.source.commit}${m.source.ref ? ` (${m.source.ref})` : ""}`] : []),
+    ...(m.version ? [`  version:  ${m.version}`] : []),
+    `  updated:  ${m.updatedAt}`,
+    `units:`,
+    unitLines(d.units),
+    `files:`,
+    ...m.files.map((f) => `  ${f.name.padEnd(28)} ${f.kind.padEnd(8)} ${f.path || "(kept by leger)"}`),
+  ];
+  if (m.volumes.length) lines.push("volumes:", ...m.volumes.map((v) => `  ${v.name}${v.unitFile ? ` (${v.unitFile})` : ""}`));
+  if (m.secrets.length) lines.push("secrets:", ...m.secrets.map((s) => `  ${s.podmanSecret} <- setec ${s.name}`));
+  if (m.ports.length) lines.push(`ports:    ${m.ports.join(", ")}`);
+  if (d.drift.length) {
+    lines.push("changed by hand since install:", ...d.drift.map((x) => `  ${x.name}: ${x.change} (${x.path})`));
+  }
+  return lines.join("\n");
+}
+
+/** Registers the set commands. */
+export function register(program: Command, runtime: CliRuntime): void {
+  program
+    .command("list")
+    .alias("ls")
+    .summary("list installed sets and the state of their units")
+    .action(async (_o, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const rows = await ctx.leger.list();
+      output(ctx.opts, rows, () =>
+        rows.length === 0
+          ? `No sets installed (${ctx.opts.scope} scope). Install one with: leger install <source>`
+          : table(
+            ["NAME", "STATE", "UNITS", "VERSION", "COMMIT", "SOURCE"],
+            rows.map((r) => [r.name, r.state, String(r.units.length), r.version ?? "-", short(r.commit), r.source]),
+          ));
+    });
+
+  for (const [name, summary] of [["inspect", "show everything leger knows about a set"], ["status", "show a set's units, source and hand edits"]] as const) {
+    program
+      .command(name)
+      .summary(summary)
+      .argument("<name>", "installed set")
+      .action(async (setName, _o, cmd) => {
+        const ctx = await contextFor(cmd, runtime);
+        const d = await ctx.leger.inspect(setName);
+        output(ctx.opts, d, () => details(d));
+      });
+  }
+
+  program
+    .command("logs")
+    .summary("show the journal of a set's units")
+    .argument("<name>", "installed set")
+    .option("-f, --follow", "keep printing new lines")
+    .option("-n, --lines <n>", "how many lines", "50")
+    .action(async (setName, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const lines = Number(options.lines);
+      if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`Cannot show ${options.lines} lines`, "Give -n a whole number.");
+      if (options.follow) {
+        const d = await ctx.leger.inspect(setName);
+        const argv = ctx.engine.systemd.journalArgs(d.manifest.units, lines, true);
+        await ctx.engine.$`${argv}`.stdout("inherit").stderr("inherit").noThrow();
+        return;
+      }
+      const text = await ctx.leger.logs(setName, lines);
+      output(ctx.opts, { name: setName, lines: text.split("\n") }, () => text || "(no journal lines)");
+    });
+
+  for (const action of ["start", "stop", "restart"] as const) {
+    program
+      .command(action)
+      .summary(`${action} all units of a set`)
+      .argument("<name>", "installed set")
+      .action(async (setName, _o, cmd) => {
+        const ctx = await contextFor(cmd, runtime);
+        const states = await ctx.leger[action](setName);
+        output(ctx.opts, { name: setName, units: states }, () => `${setName}:\n${unitLines(states)}`);
+      });
+  }
+
+  program
+    .command("remove")
+    .alias("rm")
+    .summary("stop a set's units and remove its files")
+    .description("Stop the set's units, remove its files and reload systemd. Volumes (your data) stay unless --purge-volumes.")
+    .argument("<name>", "installed set")
+    .option("--purge-volumes", "also delete the set's podman volumes (data is lost)")
+    .option("--dry-run", "show what would be removed")
+    .action(async (setName, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      if (options.purgeVolumes && !ctx.opts.yes && !options.dryRun) {
+        const d = await ctx.leger.inspect(setName);
+        const vols = d.manifest.volumes.map((v) => v.name).join(", ") || "none";
+        if (!Deno.stdin.isTerminal()) {
+          throw new UsageError(`Cannot remove ${setName} with --purge-volumes without confirmation (volumes: ${vols})`, "Pass --yes to confirm in scripts.");
+        }
+        if (!confirm(`Delete the data in volumes ${vols}?`)) throw new UsageError("Cancelled; nothing was removed.");
+      }
+      const r = await ctx.leger.remove(setName, { purgeVolumes: options.purgeVolumes === true, dryRun: options.dryRun === true });
+      output(ctx.opts, r, () =>
+        [
+          `${r.dryRun ? "would remove" : "removed"} ${r.name}: ${r.stopped.length} unit(s), ${r.removedFiles.length} file(s)`,
+          ...(r.removedVolumes.length ? [`volumes deleted: ${r.removedVolumes.join(", ")}`] : []),
+          ...(r.keptVolumes.length ? [`volumes kept: ${r.keptVolumes.join(", ")} (leger remove --purge-volumes deletes them)`] : []),
+          ...(r.removedSecrets.length ? [`podman secrets removed: ${r.removedSecrets.join(", ")}`] : []),
+        ].join("\n"));
+    });
+}

@@ -1,0 +1,58 @@
+/**
+ * `leger run` and `leger workflow list|eject`.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { ejectWorkflow, listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import { type CliRuntime, contextFor, output, table } from "./common.ts";
+
+/** Registers the workflow commands. */
+export function register(program: Command, runtime: CliRuntime): void {
+  program
+    .command("run")
+    .summary("run a workflow file or a named workflow")
+    .description(
+      `Run a TypeScript workflow: a file whose default export receives { $, leger, podman, systemd, log, args, flags, dryRun, yes, confirm }.
+A name (e.g. "install") finds your copy in the workflow folder first, then the built-in.
+Arguments after the workflow go to it: leger run backup-and-notify.ts web --topic homelab`,
+    )
+    .argument("<workflow>", "a .ts file or a workflow name")
+    .argument("[args...]", "arguments for the workflow")
+    .option("--dry-run", "ask the workflow to change nothing")
+    .allowUnknownOption(true)
+    .action(async (workflow, args, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const ref = await resolveWorkflow(ctx.engine, workflow);
+      const result = await runWorkflow(ref, {
+        engine: ctx.engine,
+        leger: ctx.leger,
+        argv: args,
+        dryRun: options.dryRun === true,
+        yes: ctx.opts.yes,
+      });
+      if (result !== undefined) output(ctx.opts, result, () => (typeof result === "string" ? result : JSON.stringify(result, null, 2)));
+    });
+
+  const wf = program.command("workflow").summary("list built-in and your workflows, or copy one to edit");
+  wf.command("list")
+    .summary("list workflows")
+    .action(async (_o, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const all = await listWorkflows(ctx.engine);
+      output(ctx.opts, all, () =>
+        table(
+          ["NAME", "KIND", "DESCRIPTION", "LOCATION"],
+          all.map((w) => [w.name, w.kind + (w.overrides ? " (overrides built-in)" : ""), w.description, w.kind === "builtin" ? "(built in)" : w.location]),
+        ) + `\n\nYour workflows live in ${ctx.engine.paths.workflowDir}`);
+    });
+  wf.command("eject")
+    .summary("copy a built-in workflow into your workflow folder for editing")
+    .argument("<name>", "built-in workflow")
+    .option("--force", "overwrite your copy")
+    .action(async (name, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const path = await ejectWorkflow(ctx.engine, name, options.force === true);
+      output(ctx.opts, { name, path }, () => `copied ${name} to ${path}; leger now runs your copy. Delete it to go back to the built-in.`);
+    });
+}

@@ -1,0 +1,97 @@
+/**
+ * The engine: everything an operation needs for one scope, built once per
+ * run. Operations (lib/ops/) take an Engine; the CLI builds it from flags,
+ * tests build it with fake commands.
+ *
+ * @module
+ */
+import { type Config, loadConfig } from "./config.ts";
+import { ExitCode, LegerError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { currentEnv, type Scope, scopePaths, type ScopePaths } from "./paths.ts";
+import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./podman.ts";
+import type { Shell } from "./shell.ts";
+import { Systemd } from "./systemd.ts";
+import type { Backend } from "./backend/backend.ts";
+import { filesBackend } from "./backend/files.ts";
+import { nativeBackend } from "./backend/native.ts";
+import { createFetcher, type Fetcher } from "./source/fetch.ts";
+import type { ForgeKind } from "./source/spec.ts";
+
+/** What every operation runs with. */
+export interface Engine {
+  scope: Scope;
+  paths: ScopePaths;
+  config: Config;
+  $: Shell;
+  log: Logger;
+  systemd: Systemd;
+  fetcher: Fetcher;
+  env: Record<string, string>;
+  /** Forge hosts known to this run (built-ins plus config). */
+  forges: Record<string, ForgeKind>;
+  /** podman's version and abilities (asked once). */
+  podman(): Promise<PodmanCapabilities>;
+  /** The backend for this run (asked once). */
+  backend(): Promise<Backend>;
+}
+
+/** Options of {@linkcode createEngine}. */
+export interface EngineOptions {
+  scope: Scope;
+  $: Shell;
+  log: Logger;
+  env?: Record<string, string>;
+  /** Overrides config `backend:`. */
+  backend?: "auto" | "native" | "files";
+  /** Use this config instead of reading the file. */
+  config?: Config;
+}
+
+/** Builds an engine: reads the config, checks the scope is usable. */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const env = options.env ?? currentEnv();
+  if (options.scope === "system" && Deno.uid?.() !== 0 && !env.LEGER_STATE_DIR) {
+    throw new LegerError("Cannot use --scope system: it needs root", {
+      exitCode: ExitCode.environment,
+      hint: "Run leger with sudo, or leave out --scope system for your own (rootless) containers.",
+    });
+  }
+  const paths = scopePaths(options.scope, env);
+  const config = options.config ?? await loadConfig(paths, env);
+  const choice = options.backend && options.backend !== "auto" ? options.backend : config.backend;
+  let caps: PodmanCapabilities | undefined;
+  let backend: Backend | undefined;
+  const engine: Engine = {
+    scope: options.scope,
+    paths,
+    config,
+    $: options.$,
+    log: options.log,
+    env,
+    systemd: new Systemd(options.$, options.scope),
+    fetcher: createFetcher({ $: options.$, cacheDir: paths.cacheDir }),
+    forges: config.forges,
+    async podman() {
+      if (!caps) {
+        caps = await detectPodman(options.$);
+        requireQuadlet(caps);
+      }
+      return caps;
+    },
+    async backend() {
+      if (backend) return backend;
+      const c = await engine.podman();
+      if (choice === "native" && !c.quadletCommand) {
+        throw new LegerError(`Cannot use the native backend: podman ${c.version.text} has no "podman quadlet" (5.6+)`, {
+          exitCode: ExitCode.environment,
+          hint: "Use --backend files (or backend: files in the config), or upgrade podman.",
+        });
+      }
+      const useNative = choice === "native" || (choice === "auto" && c.quadletCommand);
+      backend = useNative ? nativeBackend(options.$, c, paths.quadletDir) : filesBackend(paths.quadletDir);
+      return backend;
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,70 @@
+/**
+ * The operations of leger as one object: what commands call and what a
+ * workflow file receives as `leger`. Each returns data, not text.
+ *
+ * @module
+ */
+import type { Engine } from "./engine.ts";
+import { doctor, type DoctorCheck } from "./ops/doctor.ts";
+import {
+  install,
+  type InstallOptions,
+  installPrepared,
+  type InstallResult,
+  prepare,
+  type PrepareOptions,
+  type PreparedSet,
+} from "./ops/install.ts";
+import { control, inspect, list, logs, type SetDetails, type SetRow } from "./ops/query.ts";
+import { remove, type RemoveOptions, type RemoveResult } from "./ops/remove.ts";
+import { recoverPending } from "./ops/recover.ts";
+import type { UnitState } from "./systemd.ts";
+
+/** The operations a workflow can call. */
+export interface Leger {
+  /** Fetches and checks a source without changing the host. */
+  prepare(source: string, options?: PrepareOptions): Promise<PreparedSet>;
+  /** Installs a prepared set (refuses on check errors). */
+  installPrepared(prepared: PreparedSet, options?: InstallOptions): Promise<InstallResult>;
+  /** prepare + installPrepared. */
+  install(source: string, options?: PrepareOptions & InstallOptions): Promise<InstallResult>;
+  /** Removes an installed set. */
+  remove(name: string, options?: RemoveOptions): Promise<RemoveResult>;
+  /** Every installed set with its units' states. */
+  list(): Promise<SetRow[]>;
+  /** One set in detail (manifest, states, hand edits). */
+  inspect(name: string): Promise<SetDetails>;
+  /** Journal lines of a set's units. */
+  logs(name: string, lines?: number): Promise<string>;
+  /** Starts a set's units. */
+  start(name: string): Promise<UnitState[]>;
+  /** Stops a set's units. */
+  stop(name: string): Promise<UnitState[]>;
+  /** Restarts a set's units. */
+  restart(name: string): Promise<UnitState[]>;
+  /** Host readiness checks. */
+  doctor(): Promise<DoctorCheck[]>;
+  /** Finishes operations a killed run left behind. */
+  recover(): Promise<string[]>;
+}
+
+/** Binds the operations to an engine. */
+export function createLeger(engine: Engine): Leger {
+  return {
+    prepare: (source, options) => prepare(engine, source, options),
+    installPrepared: (prepared, options) => installPrepared(engine, prepared, options),
+    install: (source, options) => install(engine, source, options),
+    remove: (name, options) => remove(engine, name, options),
+    list: () => list(engine),
+    inspect: (name) => inspect(engine, name),
+    logs: (name, lines) => logs(engine, name, lines),
+    start: (name) => control(engine, name, "start"),
+    stop: (name) => control(engine, name, "stop"),
+    restart: (name) => control(engine, name, "restart"),
+    doctor: () => doctor(engine),
+    recover: async () => {
+      const { withLock } = await import("./lock.ts");
+      return await withLock(engine.paths.lockFile, () => recoverPending(engine));
+    },
+  };
+}

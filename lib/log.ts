@@ -1,0 +1,93 @@
+/**
+ * The reporter every part of leger writes through. The CLI prints human
+ * lines to stderr (stdout is kept for results) or, with `--json`, one JSON
+ * event per line on stderr. Tests use {@linkcode memoryLogger}.
+ *
+ * @module
+ */
+
+/** Message levels. */
+export type Level = "debug" | "info" | "step" | "warn" | "error";
+
+/** One logged event. */
+export interface LogEvent {
+  level: Level;
+  message: string;
+  time: string;
+}
+
+/** What leger writes progress and results through. */
+export interface Logger {
+  /** Detail shown with --verbose. */
+  debug(message: string): void;
+  /** Normal progress. */
+  info(message: string): void;
+  /** A step of an operation ("Fetching ...", "Starting ..."). */
+  step(message: string): void;
+  /** Something the user should look at. */
+  warn(message: string): void;
+  /** A failure. */
+  error(message: string): void;
+  /** Result text for the user (stdout; not shown in --json mode). */
+  print(text: string): void;
+}
+
+/** Options of {@linkcode consoleLogger}. */
+export interface ConsoleLoggerOptions {
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** The CLI's logger. */
+export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
+  const color = options.color ?? (Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR"));
+  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const emit = (level: Level, message: string) => {
+    if (level === "debug" && !options.verbose) return;
+    if (options.json) {
+      Deno.stderr.writeSync(encoder.encode(JSON.stringify({ level, message, time: new Date().toISOString() }) + "\n"));
+      return;
+    }
+    if (options.quiet && (level === "info" || level === "step")) return;
+    const prefix = level === "step"
+      ? paint("36", "==> ")
+      : level === "warn"
+      ? paint("33", "warning: ")
+      : level === "error"
+      ? paint("31", "error: ")
+      : "";
+    Deno.stderr.writeSync(encoder.encode(prefix + message + "\n"));
+  };
+  return {
+    debug: (m) => emit("debug", m),
+    info: (m) => emit("info", m),
+    step: (m) => emit("step", m),
+    warn: (m) => emit("warn", m),
+    error: (m) => emit("error", m),
+    print: (t) => {
+      if (!options.json) Deno.stdout.writeSync(encoder.encode(t.endsWith("\n") ? t : t + "\n"));
+    },
+  };
+}
+
+/** A logger that keeps everything in memory (for tests). */
+export function memoryLogger(): Logger & { events: LogEvent[]; printed: string[]; text(): string } {
+  const events: LogEvent[] = [];
+  const printed: string[] = [];
+  const add = (level: Level) => (message: string) => events.push({ level, message, time: new Date().toISOString() });
+  return {
+    events,
+    printed,
+    debug: add("debug"),
+    info: add("info"),
+    step: add("step"),
+    warn: add("warn"),
+    error: add("error"),
+    print: (t) => printed.push(t),
+    text: () => [...events.map((e) => `${e.level}: ${e.message}`), ...printed].join("\n"),
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * `leger doctor`: is this host ready, and if not, what to do.
+ *
+ * @module
+ */
+import type { Engine } from "../engine.ts";
+import { GENERATOR_PATHS } from "../podman.ts";
+import { run } from "../shell.ts";
+
+/** One check. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when not ok. */
+  fix?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writable(dir: string): Promise<boolean> {
+  let probe = dir;
+  while (!(await exists(probe))) {
+    const up = probe.slice(0, probe.lastIndexOf("/")) || "/";
+    if (up === probe) break;
+    probe = up;
+  }
+  try {
+    const f = `${probe}/.leger-probe-${Deno.pid}`;
+    await Deno.writeTextFile(f, "");
+    await Deno.remove(f);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs every check; never throws for a failed check. */
+export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  try {
+    const caps = await engine.podman();
+    const backend = await engine.backend();
+    checks.push({ name: "podman", ok: true, detail: `podman ${caps.version.text}` });
+    checks.push({
+      name: "backend",
+      ok: true,
+      detail: backend.kind === "native"
+        ? `native (podman quadlet${caps.quadletReplace ? " with --replace" : ""})`
+        : `files (writes into ${engine.paths.quadletDir}; podman ${caps.version.text} has no podman quadlet)`,
+    });
+  } catch (error) {
+    checks.push({
+      name: "podman",
+      ok: false,
+      detail: (error as Error).message,
+      fix: "Install podman 4.4 or newer (5.6+ for the native backend).",
+    });
+  }
+  const generator = (await Promise.all(GENERATOR_PATHS.map(async (p) => (await exists(p)) ? p : undefined))).find(Boolean);
+  checks.push(
+    generator
+      ? { name: "quadlet generator", ok: true, detail: generator }
+      : { name: "quadlet generator", ok: false, detail: "not found", fix: "Install podman's quadlet generator (part of podman 4.4+)." },
+  );
+  const sd = await engine.systemd.reachable().catch((e) => ({ ok: false, detail: (e as Error).message }));
+  checks.push({
+    name: engine.scope === "user" ? "systemd (user)" : "systemd",
+    ok: sd.ok,
+    detail: sd.detail,
+    ...(sd.ok ? {} : {
+      fix: engine.scope === "user"
+        ? "Log in through a session with systemd --user, or run: loginctl enable-linger $USER"
+        : "leger needs systemd as the init system.",
+    }),
+  });
+  if (engine.scope === "user") {
+    const user = engine.env.USER ?? engine.env.LOGNAME ?? "";
+    const linger = user ? await exists(`/var/lib/systemd/linger/${user}`) : false;
+    checks.push({
+      name: "linger",
+      ok: linger,
+      detail: linger ? `enabled for ${user}` : `not enabled${user ? ` for ${user}` : ""}: units stop when you log out`,
+      ...(linger ? {} : { fix: `loginctl enable-linger ${user || "$USER"}` }),
+    });
+  }
+  const git = await run(engine.$, ["git", "--version"]).catch(() => undefined);
+  checks.push(
+    git && git.code === 0
+      ? { name: "git", ok: true, detail: git.stdout.trim() }
+      : { name: "git", ok: false, detail: "not found", fix: "Install git: dnf install git / apt install git." },
+  );
+  for (const [name, dir] of [["state folder", engine.paths.stateDir], ["cache folder", engine.paths.cacheDir], ["quadlet folder", engine.paths.quadletDir]] as const) {
+    const ok = await writable(dir);
+    checks.push({ name, ok, detail: dir, ...(ok ? {} : { fix: `Make ${dir} writable for this user.` }) });
+  }
+  return checks;
+}

@@ -1,0 +1,115 @@
+/**
+ * Starting units and deciding whether they came up: every unit active
+ * (oneshot units such as volumes and networks: active/exited), none
+ * restarting, for a settle time within a timeout.
+ *
+ * @module
+ */
+import type { Engine } from "../engine.ts";
+import type { UnitState } from "../systemd.ts";
+
+/** A unit that did not come up, with what systemd and the journal say. */
+export interface UnitFailure {
+  unit: string;
+  state: string;
+  journal: string;
+}
+
+/** Result of {@linkcode startUnits} and {@linkcode waitHealthy}. */
+export interface HealthResult {
+  ok: boolean;
+  states: UnitState[];
+  failed: UnitFailure[];
+}
+
+/** Options of {@linkcode waitHealthy}. */
+export interface HealthOptions {
+  /** Give up after this long (ms). */
+  timeoutMs?: number;
+  /** How long every unit must stay up (ms). */
+  settleMs?: number;
+  /** Poll interval (ms). */
+  intervalMs?: number;
+}
+
+function bad(s: UnitState): boolean {
+  return s.active === "failed" || s.sub === "auto-restart" || s.load === "not-found" ||
+    (s.active === "inactive" && s.result !== "" && s.result !== "success");
+}
+
+function up(s: UnitState): boolean {
+  return s.active === "active" && s.sub !== "auto-restart";
+}
+
+async function failures(engine: Engine, states: UnitState[]): Promise<UnitFailure[]> {
+  const out: UnitFailure[] = [];
+  for (const s of states) {
+    if (up(s)) continue;
+    out.push({
+      unit: s.unit,
+      state: `${s.active}/${s.sub}${s.result && s.result !== "success" ? ` (${s.result})` : ""}`,
+      journal: await engine.systemd.journal([s.unit], 15),
+    });
+  }
+  return out;
+}
+
+/** Waits until all units are up and stay up, or one fails, or time runs out. */
+export async function waitHealthy(
+  engine: Engine,
+  units: string[],
+  options: HealthOptions = {},
+): Promise<HealthResult> {
+  const timeout = options.timeoutMs ?? 30_000;
+  const settle = options.settleMs ?? 2_000;
+  const interval = options.intervalMs ?? 250;
+  const start = Date.now();
+  let upSince: number | undefined;
+  const baseline = new Map((await engine.systemd.states(units)).map((s) => [s.unit, s.restarts]));
+  while (true) {
+    const states = await engine.systemd.states(units);
+    const restarted = states.some((s) => s.restarts > (baseline.get(s.unit) ?? 0));
+    if (states.some(bad) || restarted) {
+      return { ok: false, states, failed: await failures(engine, states.filter((s) => !up(s) || s.restarts > (baseline.get(s.unit) ?? 0)).map((s) => ({ ...s, active: up(s) ? "restarted" : s.active }))) };
+    }
+    if (states.every(up)) {
+      upSince ??= Date.now();
+      if (Date.now() - upSince >= settle) return { ok: true, states, failed: [] };
+    } else upSince = undefined;
+    if (Date.now() - start > timeout) return { ok: false, states, failed: await failures(engine, states) };
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Starts units one by one in order, then waits for them to be healthy. */
+export async function startUnits(
+  engine: Engine,
+  units: string[],
+  options: HealthOptions = {},
+): Promise<HealthResult> {
+  for (const unit of units) {
+    engine.log.debug(`starting ${unit}`);
+    const err = await engine.systemd.tryStart(unit);
+    if (err !== undefined) {
+      const states = await engine.systemd.states(units);
+      const st = states.find((s) => s.unit === unit);
+      return {
+        ok: false,
+        states,
+        failed: [{
+          unit,
+          state: st ? `${st.active}/${st.sub}${st.result && st.result !== "success" ? ` (${st.result})` : ""}` : err,
+          journal: await engine.systemd.journal([unit], 15),
+        }],
+      };
+    }
+  }
+  return await waitHealthy(engine, units, options);
+}
+
+/** Formats failures for an error message. */
+export function describeFailures(failed: UnitFailure[]): string {
+  return failed.map((f) =>
+    `${f.unit} is ${f.state}${f.journal ? "\n  journal:\n" + f.journal.split("\n").map((l) => "    " + l).join("\n") : ""}`
+  ).join("\n");
+}

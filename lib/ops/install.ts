@@ -1,0 +1,245 @@
+/**
+ * Installing a set: fetch, check, put the files in place through the
+ * backend, reload systemd, start the units, and record the manifest. A
+ * failure at any point puts the host back as it was.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import type { Engine } from "../engine.ts";
+import { ExitCode, LegerError, UsageError } from "../errors.ts";
+import type { LegerYaml } from "../leger_yaml.ts";
+import { withLock } from "../lock.ts";
+import type { SetSummary } from "../quadlet/model.ts";
+import type { CollectedFile } from "../source/collect.ts";
+import type { FetchedSet } from "../source/fetch.ts";
+import { parseSource } from "../source/spec.ts";
+import { beginEntry, endEntry, markStep } from "../state/journal.ts";
+import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
+import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
+import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
+import { describeFailures, startUnits } from "./health.ts";
+import { recoverPending } from "./recover.ts";
+
+/** A set fetched and checked, not yet installed. */
+export interface PreparedSet {
+  /** The name it will be installed as. */
+  name: string;
+  /** What was fetched. */
+  fetched: FetchedSet;
+  /** The checks' result. */
+  check: CheckResult;
+}
+
+/** Options of {@linkcode prepare}. */
+export interface PrepareOptions {
+  /** Install under this name instead of the one the source suggests. */
+  name?: string;
+  /** Fetch this ref instead of the source's. */
+  ref?: string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** Refuses names that cannot be a set name. */
+export function checkSetName(name: string): string {
+  if (!NAME.test(name) || name === "all") {
+    throw new UsageError(
+      `Cannot use "${name}" as a set name`,
+      'Use up to 63 letters, digits, "_", "." and "-", starting with a letter or digit ("all" is reserved).',
+    );
+  }
+  return name;
+}
+
+function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): string {
+  if (legerYaml?.name) return legerYaml.name;
+  if (fetched.source.subpath) return basename(fetched.source.subpath);
+  return basename(fetched.source.url).replace(/\.git$/, "") || "set";
+}
+
+/** Fetches and checks a source; changes nothing on the host. */
+export async function prepare(engine: Engine, source: string, options: PrepareOptions = {}): Promise<PreparedSet> {
+  const spec = parseSource(source, engine.forges);
+  engine.log.step(`Fetching ${source}`);
+  const fetched = await engine.fetcher.fetch(spec, options.ref);
+  if (fetched.source.commit) engine.log.info(`  at ${fetched.source.ref || "HEAD"} (${fetched.source.commit.slice(0, 12)})`);
+  const provisional = await checkSet(engine, options.name ?? "", fetched.files);
+  const name = checkSetName(options.name ?? suggestName(fetched, provisional.legerYaml));
+  const check = options.name ? provisional : await checkSet(engine, name, fetched.files);
+  return { name, fetched, check };
+}
+
+/** Options of {@linkcode installPrepared}. */
+export interface InstallOptions {
+  /** Replace an installed set of the same name. */
+  force?: boolean;
+  /** Put the files in place but do not start the units. */
+  noStart?: boolean;
+  /** Show what would happen; change nothing. */
+  dryRun?: boolean;
+  /** Health gate timeout in ms. */
+  healthTimeoutMs?: number;
+}
+
+/** What an install did. */
+export interface InstallResult {
+  name: string;
+  manifest: Manifest;
+  started: string[];
+  dryRun: boolean;
+}
+
+function manifestFor(
+  engine: Engine,
+  prepared: PreparedSet,
+  backend: "native" | "files",
+  files: Manifest["files"],
+  previous: Manifest | undefined,
+): Manifest {
+  const s: SetSummary = prepared.check.summary;
+  const now = new Date().toISOString();
+  const src = prepared.fetched.source;
+  return {
+    schema: 1,
+    name: prepared.name,
+    scope: engine.scope,
+    backend,
+    source: {
+      kind: src.kind,
+      input: src.input,
+      url: src.url,
+      ...(src.ref !== undefined ? { ref: src.ref } : {}),
+      ...(src.commit ? { commit: src.commit } : {}),
+      subpath: src.subpath,
+      ...(src.forge ? { forge: src.forge } : {}),
+    },
+    ...(prepared.check.legerYaml?.version ? { version: prepared.check.legerYaml.version } : {}),
+    files,
+    units: s.units,
+    volumes: s.volumes.map((v) => (v.unitFile ? { name: v.name, unitFile: v.unitFile } : { name: v.name })),
+    secrets: (prepared.check.legerYaml?.secrets ?? []).map((x) => ({
+      name: x.name,
+      podmanSecret: x["podman-secret"],
+      ...(x.env ? { env: x.env } : {}),
+      ...(x.restart !== undefined ? { restart: x.restart } : {}),
+    })),
+    ports: s.ports,
+    installedAt: previous?.installedAt ?? now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Installs a prepared set under the scope's lock. On failure the host is
+ * put back: a new set is removed again, a replaced one gets its previous
+ * version back.
+ */
+export async function installPrepared(
+  engine: Engine,
+  prepared: PreparedSet,
+  options: InstallOptions = {},
+): Promise<InstallResult> {
+  refuseOnErrors(prepared.check, `install ${prepared.name}`, options.force ?? false);
+  const backend = await engine.backend();
+  return await withLock(engine.paths.lockFile, async () => {
+    await recoverPending(engine);
+    const previous = await readManifest(engine.paths, prepared.name);
+    if (previous && !options.force) {
+      throw new LegerError(`Cannot install ${prepared.name}: a set with that name is installed (from ${previous.source.input})`, {
+        hint: `Use leger stage/apply ${prepared.name} to update it, --name to install under another name, or --force to replace it.`,
+      });
+    }
+    const units = prepared.check.summary.units;
+    if (options.dryRun) {
+      engine.log.info(`would install ${prepared.fetched.files.length} file(s) with the ${backend.kind} backend and start ${units.join(", ") || "nothing"}`);
+      return { name: prepared.name, manifest: manifestFor(engine, prepared, backend.kind, [], previous), started: [], dryRun: true };
+    }
+    const entry = await beginEntry(engine.paths, "install", prepared.name, {
+      planned: prepared.fetched.files.map((f) => f.name),
+      hadPrevious: previous !== undefined,
+    });
+    try {
+      engine.log.step(`Installing ${prepared.name} (${backend.kind} backend)`);
+      if (previous) await engine.systemd.stop(previous.units).catch(() => {});
+      const records = await backend.install(prepared.name, prepared.fetched.files, previous?.files);
+      await markStep(engine.paths, entry, "files", { records });
+      await engine.systemd.daemonReload();
+      const started: string[] = [];
+      if (!options.noStart && units.length) {
+        engine.log.step(`Starting ${units.join(", ")}`);
+        await engine.systemd.resetFailed(units);
+        const health = await startUnits(engine, units, { timeoutMs: options.healthTimeoutMs ?? 30_000, settleMs: 1_500 });
+        if (!health.ok) {
+          throw new LegerError(`Cannot install ${prepared.name}: ${health.failed.map((f) => f.unit).join(", ")} did not start\n${describeFailures(health.failed)}`, {
+            exitCode: ExitCode.failure,
+            hint: "Fix the unit (see the journal lines above) and install again; nothing was left installed.",
+            details: { failed: health.failed },
+          });
+        }
+        started.push(...units);
+      }
+      const manifest = manifestFor(engine, prepared, backend.kind, records, previous);
+      await saveSetFiles(engine.paths, prepared.name, prepared.fetched.files);
+      await writeManifest(engine.paths, manifest);
+      await endEntry(engine.paths, entry);
+      engine.log.info(`installed ${prepared.name}: ${units.length} unit(s)${started.length ? ", all active" : ""}`);
+      return { name: prepared.name, manifest, started, dryRun: false };
+    } catch (error) {
+      engine.log.warn(`install of ${prepared.name} failed; putting the host back`);
+      await undoInstall(engine, prepared.name, prepared.fetched.files.map((f) => f.name), previous).catch((e) =>
+        engine.log.error(`could not undo completely: ${(e as Error).message}`)
+      );
+      await endEntry(engine.paths, entry);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Undoes a partial install: stops and removes what was put in place; when
+ * a previous version was installed, puts it back and starts it.
+ */
+export async function undoInstall(
+  engine: Engine,
+  name: string,
+  planned: string[],
+  previous: Manifest | undefined,
+): Promise<void> {
+  const backend = await engine.backend();
+  const { summarizeSet } = await import("../quadlet/model.ts");
+  const plannedFiles: CollectedFile[] = planned.map((n) => ({ name: n, text: "", bytes: new Uint8Array() }));
+  const units = summarizeSet(plannedFiles.filter((f) => !f.name.includes("/"))).units;
+  await engine.systemd.stop(units).catch(() => {});
+  const records = planned.map((n) => ({
+    name: n,
+    sha256: "",
+    path: backend.kind === "files" ? `${engine.paths.quadletDir}/${name}/${n}` : `${engine.paths.quadletDir}/${n}`,
+    kind: (n.includes("/") ? "asset" : "quadlet") as "asset" | "quadlet",
+  }));
+  await backend.remove(name, records);
+  if (previous) {
+    const files = await loadSetFiles(engine.paths, name);
+    if (files.length) {
+      await backend.install(name, files);
+      await engine.systemd.daemonReload();
+      await engine.systemd.resetFailed(previous.units);
+      await engine.systemd.start(previous.units).catch(() => {});
+    }
+  } else {
+    await engine.systemd.daemonReload();
+    await engine.systemd.resetFailed(units);
+    await deleteManifest(engine.paths, name);
+    await deleteSetFiles(engine.paths, name);
+  }
+}
+
+/** Fetch, check and install in one call. */
+export async function install(
+  engine: Engine,
+  source: string,
+  options: PrepareOptions & InstallOptions = {},
+): Promise<InstallResult> {
+  const prepared = await prepare(engine, source, options);
+  return await installPrepared(engine, prepared, options);
+}

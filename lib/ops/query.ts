@@ -1,0 +1,116 @@
+/**
+ * Reading what is installed and driving its units: list, inspect, status,
+ * logs, start, stop, restart.
+ *
+ * @module
+ */
+import type { Engine } from "../engine.ts";
+import { sha256 } from "../fs.ts";
+import type { Manifest } from "../state/manifest.ts";
+import { listManifests } from "../state/manifest.ts";
+import type { UnitState } from "../systemd.ts";
+import { requireManifest } from "./remove.ts";
+
+/** One row of `leger list`. */
+export interface SetRow {
+  name: string;
+  scope: string;
+  /** active (all units up), failed (any failed), inactive, partial, or none (no units). */
+  state: string;
+  units: UnitState[];
+  source: string;
+  ref?: string;
+  commit?: string;
+  version?: string;
+  backend: string;
+  updatedAt: string;
+}
+
+/** Sums unit states into one word. */
+export function overallState(states: UnitState[]): string {
+  if (states.length === 0) return "none";
+  if (states.some((s) => s.active === "failed" || s.sub === "auto-restart")) return "failed";
+  if (states.every((s) => s.active === "active")) return "active";
+  if (states.every((s) => s.active === "inactive")) return "inactive";
+  return "partial";
+}
+
+function row(m: Manifest, states: UnitState[]): SetRow {
+  return {
+    name: m.name,
+    scope: m.scope,
+    state: overallState(states),
+    units: states,
+    source: m.source.input,
+    ...(m.source.ref !== undefined ? { ref: m.source.ref } : {}),
+    ...(m.source.commit ? { commit: m.source.commit } : {}),
+    ...(m.version ? { version: m.version } : {}),
+    backend: m.backend,
+    updatedAt: m.updatedAt,
+  };
+}
+
+/** Every installed set with the state of its units. */
+export async function list(engine: Engine): Promise<SetRow[]> {
+  const manifests = await listManifests(engine.paths);
+  const all = await engine.systemd.states(manifests.flatMap((m) => m.units));
+  return manifests.map((m) => row(m, all.filter((s) => m.units.includes(s.unit))));
+}
+
+/** A file whose installed content differs from what leger installed. */
+export interface Drift {
+  name: string;
+  path: string;
+  /** changed (edited by hand) or missing. */
+  change: "changed" | "missing";
+}
+
+/** Files of the set changed or removed by hand since leger installed them. */
+export async function drift(m: Manifest): Promise<Drift[]> {
+  const out: Drift[] = [];
+  for (const f of m.files) {
+    if (!f.path) continue;
+    try {
+      if ((await sha256(await Deno.readFile(f.path))) !== f.sha256) out.push({ name: f.name, path: f.path, change: "changed" });
+    } catch {
+      out.push({ name: f.name, path: f.path, change: "missing" });
+    }
+  }
+  return out;
+}
+
+/** Everything leger knows about a set. */
+export interface SetDetails extends SetRow {
+  manifest: Manifest;
+  drift: Drift[];
+}
+
+/** The manifest, unit states and hand edits of a set. */
+export async function inspect(engine: Engine, name: string): Promise<SetDetails> {
+  const m = await requireManifest(engine, name);
+  const states = await engine.systemd.states(m.units);
+  return { ...row(m, states), manifest: m, drift: await drift(m) };
+}
+
+/** The last journal lines of a set's units. */
+export async function logs(engine: Engine, name: string, lines = 50): Promise<string> {
+  const m = await requireManifest(engine, name);
+  return await engine.systemd.journal(m.units, lines);
+}
+
+/** Starts, stops or restarts all units of a set; returns the states after. */
+export async function control(
+  engine: Engine,
+  name: string,
+  action: "start" | "stop" | "restart",
+): Promise<UnitState[]> {
+  const m = await requireManifest(engine, name);
+  const verb = { start: "Starting", stop: "Stopping", restart: "Restarting" }[action];
+  engine.log.step(`${verb} ${name}`);
+  if (action === "stop") await engine.systemd.stop([...m.units].reverse());
+  else {
+    await engine.systemd.resetFailed(m.units);
+    await engine.systemd[action](m.units);
+  }
+  return await engine.systemd.states(m.units);
+}

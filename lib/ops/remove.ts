@@ -1,0 +1,110 @@
+/**
+ * Removing a set: stop its units, remove its files, reload systemd, and
+ * forget it. Volumes stay unless asked; secrets the set declared go unless
+ * another set uses them.
+ *
+ * @module
+ */
+import type { Engine } from "../engine.ts";
+import { NotFoundError } from "../errors.ts";
+import { withLock } from "../lock.ts";
+import { removeVolumes } from "../podman.ts";
+import { run } from "../shell.ts";
+import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
+import { deleteManifest, listManifests, type Manifest, parseManifest, readManifest } from "../state/manifest.ts";
+import { deleteSetFiles } from "../state/store.ts";
+import { recoverPending, registerRecovery } from "./recover.ts";
+
+/** Options of {@linkcode remove}. */
+export interface RemoveOptions {
+  /** Also delete the set's podman volumes (their data is lost). */
+  purgeVolumes?: boolean;
+  /** Show what would happen; change nothing. */
+  dryRun?: boolean;
+}
+
+/** What a removal did. */
+export interface RemoveResult {
+  name: string;
+  stopped: string[];
+  removedFiles: string[];
+  removedVolumes: string[];
+  keptVolumes: string[];
+  removedSecrets: string[];
+  dryRun: boolean;
+}
+
+/** Reads a set's manifest or says it is not installed. */
+export async function requireManifest(engine: Engine, name: string): Promise<Manifest> {
+  const m = await readManifest(engine.paths, name);
+  if (!m) {
+    const names = (await listManifests(engine.paths)).map((x) => x.name);
+    throw new NotFoundError(
+      `Cannot find a set named "${name}" (${engine.scope} scope)`,
+      names.length ? `Installed: ${names.join(", ")}.` : "Nothing is installed in this scope; see leger list, or --scope.",
+    );
+  }
+  return m;
+}
+
+async function finishRemoval(engine: Engine, manifest: Manifest, options: RemoveOptions, entry: JournalEntry): Promise<RemoveResult> {
+  const backend = await engine.backend();
+  await engine.systemd.stop(manifest.units).catch((e) => engine.log.warn((e as Error).message));
+  await markStep(engine.paths, entry, "stopped");
+  await backend.remove(manifest.name, manifest.files);
+  await engine.systemd.daemonReload();
+  await engine.systemd.resetFailed(manifest.units);
+  await markStep(engine.paths, entry, "files-removed");
+  const volumes = manifest.volumes.map((v) => v.name);
+  const removedVolumes = options.purgeVolumes ? await removeVolumes(engine.$, volumes) : [];
+  const others = (await listManifests(engine.paths)).filter((m) => m.name !== manifest.name);
+  const inUse = new Set(others.flatMap((m) => m.secrets.map((s) => s.podmanSecret)));
+  const removedSecrets: string[] = [];
+  for (const s of manifest.secrets) {
+    if (inUse.has(s.podmanSecret)) continue;
+    const r = await run(engine.$, ["podman", "secret", "rm", s.podmanSecret]);
+    if (r.code === 0) removedSecrets.push(s.podmanSecret);
+  }
+  await deleteSetFiles(engine.paths, manifest.name);
+  await deleteManifest(engine.paths, manifest.name);
+  return {
+    name: manifest.name,
+    stopped: manifest.units,
+    removedFiles: manifest.files.filter((f) => f.path).map((f) => f.path),
+    removedVolumes,
+    keptVolumes: volumes.filter((v) => !removedVolumes.includes(v)),
+    removedSecrets,
+    dryRun: false,
+  };
+}
+
+/** Removes an installed set. */
+export async function remove(engine: Engine, name: string, options: RemoveOptions = {}): Promise<RemoveResult> {
+  return await withLock(engine.paths.lockFile, async () => {
+    await recoverPending(engine);
+    const manifest = await requireManifest(engine, name);
+    if (options.dryRun) {
+      return {
+        name,
+        stopped: manifest.units,
+        removedFiles: manifest.files.filter((f) => f.path).map((f) => f.path),
+        removedVolumes: options.purgeVolumes ? manifest.volumes.map((v) => v.name) : [],
+        keptVolumes: options.purgeVolumes ? [] : manifest.volumes.map((v) => v.name),
+        removedSecrets: [],
+        dryRun: true,
+      };
+    }
+    engine.log.step(`Removing ${name}`);
+    const entry = await beginEntry(engine.paths, "remove", name, { manifest, purgeVolumes: options.purgeVolumes ?? false });
+    const result = await finishRemoval(engine, manifest, options, entry);
+    await endEntry(engine.paths, entry);
+    return result;
+  });
+}
+
+// A removal cut short is completed: the user asked for the set to go.
+registerRecovery("remove", async (engine, entry) => {
+  const manifest = parseManifest(JSON.stringify(entry.data.manifest), "journal entry");
+  await finishRemoval(engine, manifest, { purgeVolumes: entry.data.purgeVolumes === true }, entry);
+  return `the removal of ${entry.name} was completed`;
+});

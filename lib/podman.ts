@@ -1,0 +1,158 @@
+/**
+ * podman, through the shell seam: its version and what it can do, the
+ * native `podman quadlet` commands, and the volume and image calls leger
+ * needs. Every JSON answer is checked with zod.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ExitCode, LegerError } from "./errors.ts";
+import { run, type RunResult, type Shell } from "./shell.ts";
+
+/** A parsed podman version. */
+export interface PodmanVersion {
+  /** As printed, e.g. "5.8.6". */
+  text: string;
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** What the host's podman supports. */
+export interface PodmanCapabilities {
+  version: PodmanVersion;
+  /** `podman quadlet` exists (5.6+). */
+  quadletCommand: boolean;
+  /** `podman quadlet install --replace` (5.7+). */
+  quadletReplace: boolean;
+  /** `.quadlets` bundles (5.8+). */
+  quadletBundles: boolean;
+  /** The quadlet generator exists at all (4.4+). */
+  generator: boolean;
+}
+
+/** Parses "podman version 5.8.6" or "5.8.6". */
+export function parsePodmanVersion(text: string): PodmanVersion | undefined {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!m) return undefined;
+  return {
+    text: `${m[1]}.${m[2]}${m[3] !== undefined ? "." + m[3] : ""}`,
+    major: Number(m[1]),
+    minor: Number(m[2]),
+    patch: Number(m[3] ?? 0),
+  };
+}
+
+/** True when `v` is at least major.minor. */
+export function atLeast(v: PodmanVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+/** Finds podman's version and what it can do; throws when podman is missing. */
+export async function detectPodman($: Shell): Promise<PodmanCapabilities> {
+  let r: RunResult;
+  try {
+    r = await run($, ["podman", "--version"]);
+  } catch (error) {
+    throw new LegerError("Cannot find podman on this host", {
+      exitCode: ExitCode.environment,
+      cause: error,
+      hint: "Install podman 4.4 or newer (5.6+ recommended): dnf install podman / apt install podman.",
+    });
+  }
+  if (r.code === 127 || /command not found/.test(r.stderr)) {
+    throw new LegerError("Cannot find podman on this host", {
+      exitCode: ExitCode.environment,
+      hint: "Install podman 4.4 or newer (5.6+ recommended): dnf install podman / apt install podman.",
+    });
+  }
+  const version = r.code === 0 ? parsePodmanVersion(r.stdout) : undefined;
+  if (!version) {
+    throw new LegerError(`Cannot tell podman's version: ${(r.stderr || r.stdout).trim()}`, {
+      exitCode: ExitCode.environment,
+      hint: "Check that `podman --version` works for this user.",
+    });
+  }
+  return {
+    version,
+    quadletCommand: atLeast(version, 5, 6),
+    quadletReplace: atLeast(version, 5, 7),
+    quadletBundles: atLeast(version, 5, 8),
+    generator: atLeast(version, 4, 4),
+  };
+}
+
+/** Refuses podman older than 4.4, which has no quadlet generator. */
+export function requireQuadlet(caps: PodmanCapabilities): void {
+  if (!caps.generator) {
+    throw new LegerError(`Cannot manage quadlets with podman ${caps.version.text}: quadlet arrived in podman 4.4`, {
+      exitCode: ExitCode.environment,
+      hint: "Upgrade podman to 4.4 or newer (5.6+ for the native backend).",
+    });
+  }
+}
+
+/** One row of `podman quadlet list --format json`. */
+export const QuadletListEntry = z.object({
+  Name: z.string(),
+  UnitName: z.string().optional().default(""),
+  Path: z.string().optional().default(""),
+  Status: z.string().optional().default(""),
+  App: z.string().optional().default(""),
+});
+/** One row of `podman quadlet list`. */
+export type QuadletListEntry = z.infer<typeof QuadletListEntry>;
+
+/** Runs podman and throws a LegerError with its message on failure. */
+export async function podman(
+  $: Shell,
+  args: string[],
+  what: string,
+  options: { stdin?: string | Uint8Array; env?: Record<string, string> } = {},
+): Promise<RunResult> {
+  const r = await run($, ["podman", ...args], options);
+  if (r.code !== 0) {
+    const msg = (r.stderr || r.stdout).trim().split("\n").filter(Boolean).slice(-3).join(" / ");
+    throw new LegerError(`Cannot ${what}: podman said: ${msg || `exit ${r.code}`}`, {
+      details: { argv: ["podman", ...args], exitCode: r.code },
+    });
+  }
+  return r;
+}
+
+/** `podman quadlet list --format json`, checked. */
+export async function quadletList($: Shell): Promise<QuadletListEntry[]> {
+  const r = await podman($, ["quadlet", "list", "--format", "json"], "list quadlets");
+  const text = r.stdout.trim();
+  if (text === "" || text === "null") return [];
+  const parsed = z.array(QuadletListEntry).safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new LegerError(`Cannot read podman quadlet list output: ${parsed.error.issues[0]?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Names of the podman volumes that exist. */
+export async function volumeNames($: Shell): Promise<string[]> {
+  const r = await podman($, ["volume", "ls", "--format", "{{.Name}}"], "list volumes");
+  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+}
+
+/** Removes podman volumes (missing ones are ignored). */
+export async function removeVolumes($: Shell, names: string[]): Promise<string[]> {
+  const removed: string[] = [];
+  const have = new Set(await volumeNames($));
+  for (const name of names) {
+    if (!have.has(name)) continue;
+    await podman($, ["volume", "rm", "--force", name], `remove volume ${name}`);
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** The generator binary, where the host has one. */
+export const GENERATOR_PATHS = [
+  "/usr/libexec/podman/quadlet",
+  "/usr/lib/podman/quadlet",
+  "/usr/local/libexec/podman/quadlet",
+];

@@ -1,0 +1,183 @@
+/**
+ * Fetches a set's source with the host's git into a cache, one bare
+ * repository per URL, shallow and (where the server allows it) without
+ * blobs outside the set's folder, and extracts the set into a temporary
+ * folder.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { LegerError, NotFoundError } from "../errors.ts";
+import { ensureDir, sha256 } from "../fs.ts";
+import { withLock } from "../lock.ts";
+import { run, type Shell } from "../shell.ts";
+import { collectSet, type CollectedFile } from "./collect.ts";
+import { type SourceSpec, splitRefAndPath } from "./spec.ts";
+
+/** A fetched set, ready to validate and install. */
+export interface FetchedSet {
+  /** Where it came from, resolved. */
+  source: {
+    kind: "git" | "local";
+    input: string;
+    url: string;
+    ref?: string;
+    commit?: string;
+    subpath: string;
+    forge?: string;
+  };
+  /** The set's files. */
+  files: CollectedFile[];
+}
+
+/** Counts what the fetcher did (tests and `stage all` read it). */
+export interface FetchStats {
+  /** Number of `git fetch` runs. */
+  fetches: number;
+}
+
+/** Options of {@linkcode createFetcher}. */
+export interface FetcherOptions {
+  /** The shell git runs in. */
+  $: Shell;
+  /** Cache folder (git repositories live in `<cacheDir>/git`). */
+  cacheDir: string;
+}
+
+/** Fetches sources; remembers what it fetched in this run so each repository and ref is fetched once. */
+export interface Fetcher {
+  /** Fetches and extracts the set a source names. */
+  fetch(spec: SourceSpec, refOverride?: string): Promise<FetchedSet>;
+  /** What this fetcher did so far. */
+  stats: FetchStats;
+}
+
+function gitError(stderr: string, url: string, ref: string): LegerError {
+  const text = stderr.trim();
+  if (/couldn't find remote ref|not our ref|unadvertised object|invalid refspec/i.test(text)) {
+    return new NotFoundError(
+      `Cannot fetch ${url}: the ref "${ref}" does not exist there`,
+      "Check the branch, tag or commit name (git ls-remote shows what exists).",
+    );
+  }
+  if (/not found|does not exist|does not appear to be a git repository|Could not read from remote|repository .* not found|returned error: 404/i.test(text)) {
+    return new NotFoundError(
+      `Cannot fetch ${url}: no repository there (${text.split("\n").pop()})`,
+      "Check the URL, and that your git credentials can read it.",
+    );
+  }
+  return new LegerError(`Cannot fetch ${url}: git failed: ${text.split("\n").slice(-3).join(" ")}`, {
+    hint: "Run the same git command by hand to see more; check network and credentials.",
+  });
+}
+
+/** Makes a fetcher that shares one cache and remembers fetched refs. */
+export function createFetcher(options: FetcherOptions): Fetcher {
+  const { $ } = options;
+  const stats: FetchStats = { fetches: 0 };
+  const fetched = new Map<string, string>(); // url\0ref -> commit
+  const git = (args: string[], cwd?: string) =>
+    run($, ["git", ...args], {
+      ...(cwd ? { cwd } : {}),
+      env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+    });
+
+  async function repoFor(url: string): Promise<string> {
+    const dir = join(options.cacheDir, "git", (await sha256(url)).slice(0, 16) + ".git");
+    try {
+      await Deno.stat(join(dir, "HEAD"));
+    } catch {
+      await ensureDir(join(options.cacheDir, "git"));
+      const tmp = `${dir}.tmp-${Deno.pid}`;
+      const init = await git(["init", "-q", "--bare", tmp]);
+      if (init.code !== 0) throw new LegerError(`Cannot create the git cache in ${dir}: ${init.stderr.trim()}`);
+      await git(["config", "remote.origin.url", url], tmp);
+      await git(["config", "remote.origin.promisor", "true"], tmp);
+      await git(["config", "remote.origin.partialclonefilter", "blob:none"], tmp);
+      await Deno.rename(tmp, dir).catch(async (e) => {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+        if (!(e instanceof Deno.errors.AlreadyExists) && !(await Deno.stat(dir).catch(() => undefined))) throw e;
+      });
+    }
+    return dir;
+  }
+
+  async function remoteRefs(url: string): Promise<string[]> {
+    const r = await git(["ls-remote", "--heads", "--tags", url]);
+    if (r.code !== 0) throw gitError(r.stderr, url, "");
+    return r.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[1]!);
+  }
+
+  async function fetchGit(spec: Extract<SourceSpec, { kind: "git" }>, refOverride?: string): Promise<FetchedSet> {
+    let ref = refOverride ?? spec.ref;
+    let subpath = spec.subpath;
+    if (spec.refAndPath !== undefined) {
+      const split = splitRefAndPath(spec.refAndPath, await remoteRefs(spec.url), spec.input);
+      ref = refOverride ?? split.ref;
+      subpath = split.subpath;
+    }
+    const repo = await repoFor(spec.url);
+    return await withLock(repo + ".lock", async () => {
+      const key = `${spec.url}\0${ref}`;
+      let commit = fetched.get(key);
+      if (!commit) {
+        const target = ref === "" ? "HEAD" : ref;
+        stats.fetches++;
+        let r = await git(["fetch", "-q", "--depth=1", "--no-tags", "--filter=blob:none", "origin", target], repo);
+        if (r.code !== 0 && /filter|promisor/i.test(r.stderr)) {
+          r = await git(["fetch", "-q", "--depth=1", "--no-tags", "origin", target], repo);
+        }
+        if (r.code !== 0) throw gitError(r.stderr, spec.url, target);
+        const rev = await git(["rev-parse", "FETCH_HEAD^{commit}"], repo);
+        if (rev.code !== 0) throw gitError(rev.stderr, spec.url, target);
+        commit = rev.stdout.trim();
+        fetched.set(key, commit);
+        // keep the commit reachable so a later run can reuse its objects
+        await git(["update-ref", `refs/leger/${(await sha256(key)).slice(0, 16)}`, commit], repo);
+      }
+      const treeish = subpath ? `${commit}:${subpath}` : commit;
+      const kind = await git(["cat-file", "-t", treeish], repo);
+      if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
+        throw new NotFoundError(
+          `Cannot use ${spec.input}: there is no folder "${subpath}" at ${ref || "HEAD"} (${commit.slice(0, 12)})`,
+          "Check the folder part of the source.",
+        );
+      }
+      const tmp = await Deno.makeTempDir({ prefix: "leger-src-" });
+      try {
+        const archive = await $`git -C ${repo} archive --format=tar ${treeish}`
+          .stdout("piped").stderr("piped").noThrow()
+          .pipe($`tar -x -C ${tmp}`.stderr("piped").noThrow());
+        if (archive.code !== 0) {
+          throw new LegerError(`Cannot extract ${spec.input} at ${commit.slice(0, 12)}: ${archive.stderr.trim()}`);
+        }
+        const files = await collectSet(tmp, spec.input);
+        return {
+          source: {
+            kind: "git" as const,
+            input: spec.input,
+            url: spec.url,
+            ref,
+            commit,
+            subpath,
+            ...(spec.forge ? { forge: spec.forge } : {}),
+          },
+          files,
+        };
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    });
+  }
+
+  return {
+    stats,
+    async fetch(spec, refOverride) {
+      if (spec.kind === "local") {
+        const files = await collectSet(spec.path, spec.input);
+        return { source: { kind: "local", input: spec.input, url: spec.path, subpath: "" }, files };
+      }
+      return await fetchGit(spec, refOverride);
+    },
+  };
+}

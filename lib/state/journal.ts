@@ -1,0 +1,82 @@
+/**
+ * The journal of operations under way. An operation writes an entry before
+ * it touches the host and updates its step as it goes; it deletes the
+ * entry when it is done. A run that finds an entry left behind (leger was
+ * killed) finishes or undoes that operation before doing anything else.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { atomicWriteJson, removeIfExists } from "../fs.ts";
+import type { ScopePaths } from "../paths.ts";
+
+/** One journal entry. */
+export const JournalEntry = z.object({
+  id: z.string(),
+  op: z.enum(["install", "remove", "apply", "restore"]),
+  name: z.string(),
+  step: z.string(),
+  pid: z.number(),
+  startedAt: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+/** One journal entry. */
+export type JournalEntry = z.infer<typeof JournalEntry>;
+
+/** Starts an entry (caller holds the lock). */
+export async function beginEntry(
+  paths: ScopePaths,
+  op: JournalEntry["op"],
+  name: string,
+  data: Record<string, unknown>,
+): Promise<JournalEntry> {
+  const entry: JournalEntry = {
+    id: `${Date.now()}-${op}-${name}`,
+    op,
+    name,
+    step: "begin",
+    pid: Deno.pid,
+    startedAt: new Date().toISOString(),
+    data,
+  };
+  await atomicWriteJson(join(paths.journalDir, `${entry.id}.json`), entry);
+  return entry;
+}
+
+/** Records that an entry reached a step. */
+export async function markStep(
+  paths: ScopePaths,
+  entry: JournalEntry,
+  step: string,
+  data: Record<string, unknown> = {},
+): Promise<void> {
+  entry.step = step;
+  Object.assign(entry.data, data);
+  await atomicWriteJson(join(paths.journalDir, `${entry.id}.json`), entry);
+}
+
+/** Ends an entry (the operation is complete or fully undone). */
+export function endEntry(paths: ScopePaths, entry: JournalEntry): Promise<void> {
+  return removeIfExists(join(paths.journalDir, `${entry.id}.json`));
+}
+
+/** Entries left behind, oldest first. Unreadable ones are returned as errors. */
+export async function pendingEntries(paths: ScopePaths): Promise<JournalEntry[]> {
+  const out: JournalEntry[] = [];
+  try {
+    for await (const e of Deno.readDir(paths.journalDir)) {
+      if (!e.isFile || !e.name.endsWith(".json")) continue;
+      const text = await Deno.readTextFile(join(paths.journalDir, e.name));
+      try {
+        out.push(JournalEntry.parse(JSON.parse(text)));
+      } catch {
+        // A torn entry cannot exist (writes are atomic); a hand-edited one is set aside.
+        await Deno.rename(join(paths.journalDir, e.name), join(paths.journalDir, e.name + ".unreadable"));
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}

@@ -1,0 +1,132 @@
+/**
+ * systemctl and journalctl for one scope (`--user` for rootless).
+ *
+ * @module
+ */
+import { LegerError } from "./errors.ts";
+import type { Scope } from "./paths.ts";
+import { run, type RunResult, type Shell } from "./shell.ts";
+
+/** The state of one unit as systemd reports it. */
+export interface UnitState {
+  /** Unit name. */
+  unit: string;
+  /** ActiveState: active, inactive, failed, activating, ... */
+  active: string;
+  /** SubState: running, dead, exited, auto-restart, ... */
+  sub: string;
+  /** LoadState: loaded, not-found, ... */
+  load: string;
+  /** Result of the last run: success, exit-code, ... */
+  result: string;
+  /** How often systemd restarted it. */
+  restarts: number;
+}
+
+/** systemctl/journalctl bound to a scope. */
+export class Systemd {
+  constructor(readonly $: Shell, readonly scope: Scope) {}
+
+  private flag(): string[] {
+    return this.scope === "user" ? ["--user"] : [];
+  }
+
+  /** Runs systemctl; returns the result without throwing. */
+  systemctl(args: string[]): Promise<RunResult> {
+    return run(this.$, ["systemctl", ...this.flag(), ...args]);
+  }
+
+  private async must(args: string[], what: string): Promise<RunResult> {
+    const r = await this.systemctl(args);
+    if (r.code !== 0) {
+      throw new LegerError(`Cannot ${what}: systemctl said: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`, {
+        hint: this.scope === "user"
+          ? "Is the user's systemd running? (loginctl enable-linger $USER; then log in again)"
+          : "Check `systemctl status` for the unit.",
+      });
+    }
+    return r;
+  }
+
+  /** `systemctl daemon-reload`: runs the quadlet generator again. */
+  async daemonReload(): Promise<void> {
+    await this.must(["daemon-reload"], "reload systemd");
+  }
+
+  /** Starts units (in the order given). */
+  async start(units: string[]): Promise<void> {
+    if (units.length) await this.must(["start", ...units], `start ${units.join(" ")}`);
+  }
+
+  /** Stops units. */
+  async stop(units: string[]): Promise<void> {
+    if (units.length) await this.must(["stop", ...units], `stop ${units.join(" ")}`);
+  }
+
+  /** Restarts units. */
+  async restart(units: string[]): Promise<void> {
+    if (units.length) await this.must(["restart", ...units], `restart ${units.join(" ")}`);
+  }
+
+  /** Starts one unit; returns the failure text instead of throwing. */
+  async tryStart(unit: string): Promise<string | undefined> {
+    const r = await this.systemctl(["start", unit]);
+    return r.code === 0 ? undefined : (r.stderr || r.stdout).trim() || `exit ${r.code}`;
+  }
+
+  /** Clears the failed state so a unit can be started again. */
+  async resetFailed(units: string[]): Promise<void> {
+    if (units.length) await this.systemctl(["reset-failed", ...units]);
+  }
+
+  /** States of units (one systemctl call). */
+  async states(units: string[]): Promise<UnitState[]> {
+    if (units.length === 0) return [];
+    const r = await this.systemctl([
+      "show",
+      "--property=Id,ActiveState,SubState,LoadState,Result,NRestarts",
+      "--",
+      ...units,
+    ]);
+    const blocks = r.stdout.split("\n\n");
+    return units.map((unit, i) => {
+      const props = Object.fromEntries(
+        (blocks[i] ?? "").split("\n").filter((l) => l.includes("=")).map((l) => [
+          l.slice(0, l.indexOf("=")),
+          l.slice(l.indexOf("=") + 1),
+        ]),
+      );
+      return {
+        unit,
+        active: props.ActiveState || "unknown",
+        sub: props.SubState || "unknown",
+        load: props.LoadState || "unknown",
+        result: props.Result || "",
+        restarts: Number(props.NRestarts || 0),
+      };
+    });
+  }
+
+  /** The last `lines` journal lines of units. */
+  async journal(units: string[], lines = 20): Promise<string> {
+    const args = ["journalctl", ...this.flag(), "--no-pager", "-o", "short-iso", "-n", String(lines)];
+    for (const u of units) args.push("-u", u);
+    const r = await run(this.$, args);
+    return r.stdout.trimEnd();
+  }
+
+  /** The argv for following logs (used with inherited output). */
+  journalArgs(units: string[], lines: number, follow: boolean): string[] {
+    const args = ["journalctl", ...this.flag(), "--no-pager", "-n", String(lines)];
+    if (follow) args.push("-f");
+    for (const u of units) args.push("-u", u);
+    return args;
+  }
+
+  /** Whether systemd answers for this scope. */
+  async reachable(): Promise<{ ok: boolean; detail: string }> {
+    const r = await this.systemctl(["is-system-running"]);
+    const state = r.stdout.trim();
+    return { ok: state !== "" && state !== "offline" && !/Failed to connect|No such file/i.test(r.stderr), detail: state || r.stderr.trim() };
+  }
+}

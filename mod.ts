@@ -1,0 +1,44 @@
+/**
+ * leger's public workflow API: what a workflow file sees.
+ *
+ * A workflow is a TypeScript file whose default export leger calls with a
+ * {@linkcode WorkflowContext}. It needs no runtime import from leger, only
+ * types, so the same file runs under `leger run` in the compiled binary:
+ *
+ * ```ts
+ * // ~/.config/leger/workflows/install.ts
+ * import type { WorkflowContext } from "leger";
+ *
+ * export const description = "Install, then tell my phone";
+ *
+ * export default async function ({ leger, args, log, $ }: WorkflowContext) {
+ *   const result = await leger.install(args[0]!, { name: args[1] });
+ *   log.info(`installed ${result.name}`);
+ *   await $`curl -s -d ${result.name} ntfy.sh/homelab`;
+ * }
+ * ```
+ *
+ * @module
+ */
+export type { WorkflowContext, WorkflowModule } from "./lib/workflow.ts";
+export type { Leger } from "./lib/leger.ts";
+export type { Logger } from "./lib/log.ts";
+export type { RunResult, Shell } from "./lib/shell.ts";
+export type { Systemd, UnitState } from "./lib/systemd.ts";
+export type { Scope } from "./lib/paths.ts";
+export type { Manifest } from "./lib/state/manifest.ts";
+export type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./lib/ops/install.ts";
+export type { RemoveOptions, RemoveResult } from "./lib/ops/remove.ts";
+export type { SetDetails, SetRow } from "./lib/ops/query.ts";
+export type { DoctorCheck } from "./lib/ops/doctor.ts";
+
+import type { WorkflowContext } from "./lib/workflow.ts";
+
+/**
+ * Gives a workflow function its type without importing anything at run
+ * time (use it from a file inside the project; user files can simply
+ * annotate the parameter with `import type`).
+ */
+export function defineWorkflow<T>(fn: (ctx: WorkflowContext) => T | Promise<T>): (ctx: WorkflowContext) => T | Promise<T> {
+  return fn;
+}

@@ -1,0 +1,330 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type SetecStandIn,
+  startSetecStandIn,
+} from "../../tests/fakes/setec_server.ts";
+import {
+  createFakePodmanSecrets,
+  type FakePodmanSecrets,
+} from "../../tests/fakes/podman_secrets.ts";
+import { createShell } from "../shell.ts";
+import { type Config, defaultConfig } from "../config.ts";
+import { type ScopePaths, scopePaths } from "../paths.ts";
+import { type Manifest, writeManifest } from "../state/manifest.ts";
+import { type Daemon, runDaemon } from "./daemon.ts";
+import { daemonIsRunning, daemonStatus, daemonSync } from "./control_client.ts";
+import { LegerError } from "../errors.ts";
+
+const APP_VALUE = "app-Secret-Value-4af1";
+const DB_VALUE = "db-Secret-Value-77c0";
+
+async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  ms = 3000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function installSet(
+  paths: ScopePaths,
+  name: string,
+  secrets: { setec: string; podman: string }[],
+) {
+  const dir = join(paths.quadletDir, name);
+  await Deno.mkdir(dir, { recursive: true });
+  const file = join(dir, `${name}.container`);
+  const lines = secrets.map((s) => `Secret=${s.podman},type=env,target=KEY`)
+    .join("\n");
+  await Deno.writeTextFile(
+    file,
+    `[Container]\nImage=docker.io/library/${name}\n${lines}\n`,
+  );
+  const now = new Date().toISOString();
+  const manifest: Manifest = {
+    schema: 1,
+    name,
+    scope: "user",
+    backend: "files",
+    source: { kind: "local", input: dir, url: dir, subpath: "" },
+    files: [{
+      name: `${name}.container`,
+      sha256: "0",
+      path: file,
+      kind: "quadlet",
+    }],
+    units: [`${name}.service`],
+    volumes: [],
+    secrets: secrets.map((s) => ({ name: s.setec, podmanSecret: s.podman })),
+    ports: [],
+    installedAt: now,
+    updatedAt: now,
+  };
+  await writeManifest(paths, manifest);
+}
+
+interface Env {
+  paths: ScopePaths;
+  setec: SetecStandIn;
+  podman: FakePodmanSecrets;
+  lines: string[];
+  restarts: string[][];
+  config: Config;
+  start(extra?: { signal?: AbortSignal }): Promise<Daemon>;
+}
+
+async function env(fn: (e: Env) => Promise<void>) {
+  const root = await Deno.makeTempDir();
+  const paths = scopePaths("user", {
+    HOME: root,
+    LEGER_QUADLET_DIR: join(root, "quadlets"),
+    LEGER_RUNTIME_DIR: join(root, "run", "leger"),
+  });
+  const setec = await startSetecStandIn();
+  const podman = createFakePodmanSecrets();
+  const $ = createShell({ fakes: { podman: podman.podman } });
+  const lines: string[] = [];
+  const restarts: string[][] = [];
+  const config = defaultConfig();
+  config.daemon["setec-server"] = setec.url;
+  config.daemon["poll-interval"] = "200ms";
+  const e: Env = {
+    paths,
+    setec,
+    podman,
+    lines,
+    restarts,
+    config,
+    start: (extra = {}) =>
+      runDaemon({
+        paths,
+        config: e.config,
+        $,
+        log: {
+          info: (l) => lines.push(l),
+          warn: (l) => lines.push(`WARN ${l}`),
+        },
+        restartUnits: (units) => {
+          restarts.push(units);
+          return Promise.resolve();
+        },
+        client: { timeoutMs: 500, retries: 0 },
+        ...extra,
+      }),
+  };
+  try {
+    await fn(e);
+  } finally {
+    await setec.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("daemon: rotation updates the podman secret and restarts exactly its units", () =>
+  env(async (e) => {
+    e.setec.put("leger/app/key", APP_VALUE);
+    e.setec.put("leger/db/pass", DB_VALUE);
+    await installSet(e.paths, "app", [{
+      setec: "leger/app/key",
+      podman: "app-key",
+    }]);
+    await installSet(e.paths, "db", [{
+      setec: "leger/db/pass",
+      podman: "db-pass",
+    }]);
+    const stop = new AbortController();
+    const daemon = await e.start({ signal: stop.signal });
+    await waitFor("initial sync", () => e.podman.secrets.size === 2);
+    assert.equal(e.podman.text("app-key"), APP_VALUE);
+    assert.deepEqual(e.restarts, []);
+
+    e.setec.put("leger/app/key", APP_VALUE + "-v2");
+    await new Promise((r) => setTimeout(r, 300)); // put alone is not a rotation
+    assert.equal(e.podman.text("app-key"), APP_VALUE);
+    e.setec.activate("leger/app/key", 2);
+    await waitFor(
+      "rotation",
+      () => e.podman.text("app-key") === APP_VALUE + "-v2",
+    );
+    await waitFor("restart", () => e.restarts.length === 1);
+    assert.deepEqual(e.restarts, [["app.service"]]);
+    assert.ok(
+      e.lines.includes("rotated leger/app/key v1 -> v2, restarted app.service"),
+      e.lines.join("\n"),
+    );
+
+    // The control socket works and is private.
+    assert.equal((await Deno.stat(daemon.socketPath)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(e.paths.runtimeDir)).mode! & 0o777, 0o700);
+    const status = await daemonStatus(e.paths);
+    assert.ok(status);
+    assert.equal(status.pid, Deno.pid);
+    assert.equal(status.server, e.setec.url);
+    assert.ok(status.nextPollAt);
+    const app = status.secrets.find((s) => s.name === "leger/app/key")!;
+    assert.deepEqual([app.podmanSecret, app.version, app.stale, app.users], [
+      "app-key",
+      2,
+      false,
+      ["app.service"],
+    ]);
+    assert.ok(app.fetchedAt && app.checkedAt);
+    const report = await daemonSync(e.paths, "leger/db/pass");
+    assert.deepEqual(report!.results.map((r) => [r.name, r.action]), [[
+      "leger/db/pass",
+      "unchanged",
+    ]]);
+    const unknown = await daemonSync(e.paths, "leger/nope").catch((err) => err);
+    assert.ok(unknown instanceof LegerError);
+    assert.equal(unknown.exitCode, 5);
+
+    // Abort stops it quickly and removes the socket.
+    const t0 = Date.now();
+    stop.abort();
+    await daemon.done;
+    assert.ok(Date.now() - t0 < 1000, `stopped in ${Date.now() - t0} ms`);
+    assert.equal(await daemonStatus(e.paths), undefined);
+    assert.equal(await daemonSync(e.paths), undefined);
+
+    const logged = e.lines.join("\n");
+    assert.ok(
+      !logged.includes(APP_VALUE) && !logged.includes(DB_VALUE),
+      "a value reached the log",
+    );
+    assert.ok(!logged.includes(btoa(APP_VALUE).slice(0, 12)));
+  }));
+
+Deno.test("daemon: sets installed while it runs are picked up on the next cycle", () =>
+  env(async (e) => {
+    e.setec.put("leger/app/key", APP_VALUE);
+    e.setec.put("leger/new/token", "t");
+    await installSet(e.paths, "app", [{
+      setec: "leger/app/key",
+      podman: "app-key",
+    }]);
+    const daemon = await e.start();
+    await waitFor("initial sync", () => e.podman.secrets.has("app-key"));
+    await installSet(e.paths, "new", [{
+      setec: "leger/new/token",
+      podman: "new-token",
+    }]);
+    await waitFor("new set synced", () => e.podman.secrets.has("new-token"));
+    const status = await daemon.status();
+    assert.deepEqual(status.secrets.map((s) => s.name), [
+      "leger/app/key",
+      "leger/new/token",
+    ]);
+    await daemon.stop();
+  }));
+
+Deno.test("daemon: with Setec down, a restarted daemon serves the cached values", () =>
+  env(async (e) => {
+    e.setec.put("leger/app/key", APP_VALUE);
+    await installSet(e.paths, "app", [{
+      setec: "leger/app/key",
+      podman: "app-key",
+    }]);
+    const first = await e.start();
+    await waitFor("initial sync", () => e.podman.secrets.has("app-key"));
+    await first.stop();
+
+    await e.setec.close();
+    e.podman.secrets.clear(); // e.g. a fresh boot
+    const second = await e.start();
+    await waitFor(
+      "cached value restored",
+      () => e.podman.text("app-key") === APP_VALUE,
+    );
+    await waitFor(
+      "stale status",
+      async () => (await second.status()).secrets[0]?.stale === true,
+    );
+    const status = await daemonStatus(e.paths);
+    assert.equal(status!.secrets[0]!.version, 1);
+    assert.ok(status!.consecutiveFailures >= 1);
+    assert.ok(
+      e.lines.some((l) =>
+        /^WARN stale leger\/app\/key: Setec unreachable, serving cached v1/
+          .test(l)
+      ),
+    );
+    const t0 = Date.now();
+    await second.stop();
+    assert.ok(Date.now() - t0 < 1000);
+  }));
+
+Deno.test("daemon: reload re-reads the config; a second daemon is refused", () =>
+  env(async (e) => {
+    const d = await runDaemonWithReload(e);
+    assert.equal((await d.status()).pollIntervalMs, 200);
+    await d.reload();
+    assert.equal((await d.status()).pollIntervalMs, 5000);
+    assert.ok(e.lines.some((l) => l.startsWith("reloaded config")));
+    const second = await e.start().catch((err) => err);
+    assert.ok(second instanceof LegerError);
+    assert.match(second.message, /another leger daemon listens/);
+    assert.equal(await daemonIsRunning(e.paths), true);
+    await d.stop();
+    assert.equal(await daemonIsRunning(e.paths), false);
+  }));
+
+function runDaemonWithReload(e: Env): Promise<Daemon> {
+  const $ = createShell({ fakes: { podman: e.podman.podman } });
+  return runDaemon({
+    paths: e.paths,
+    config: e.config,
+    $,
+    log: {
+      info: (l) => e.lines.push(l),
+      warn: (l) => e.lines.push(`WARN ${l}`),
+    },
+    restartUnits: () => Promise.resolve(),
+    loadConfig: () => {
+      const next = structuredClone(e.config);
+      next.daemon["poll-interval"] = "5s";
+      return Promise.resolve(next);
+    },
+  });
+}
+
+Deno.test("daemon: refuses to start without a Setec server, saying where to set it", () =>
+  env(async (e) => {
+    delete e.config.daemon["setec-server"];
+    const error = await e.start().catch((err) => err);
+    assert.ok(error instanceof LegerError);
+    assert.match(error.hint ?? "", /daemon\.setec-server/);
+  }));
+
+Deno.test("control socket answers bad requests clearly", () =>
+  env(async (e) => {
+    const d = await e.start();
+    const client = Deno.createHttpClient({
+      proxy: { transport: "unix", path: d.socketPath },
+    });
+    const get = await fetch("http://x/sync", { client });
+    assert.equal(get.status, 405);
+    await get.body?.cancel();
+    const bad = await fetch("http://x/sync", {
+      method: "POST",
+      body: "{",
+      client,
+    });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+    const none = await fetch("http://x/nothing", { client });
+    assert.equal(none.status, 404);
+    await none.body?.cancel();
+    const dry = await fetch("http://x/sync", {
+      method: "POST",
+      body: '{"dryRun":true}',
+      client,
+    });
+    assert.equal((await dry.json()).dryRun, true);
+    client.close();
+    await d.stop();
+  }));

@@ -1,0 +1,155 @@
+/**
+ * Sync and status from leger's state: the secrets declared by the installed
+ * sets' manifests, the scope's cache and the configured Setec server. Used
+ * by the daemon on every cycle, and by `leger secrets sync|status` when no
+ * daemon runs.
+ *
+ * @module
+ */
+import { LegerError } from "../errors.ts";
+import type { Config } from "../config.ts";
+import type { ScopePaths } from "../paths.ts";
+import type { Shell } from "../shell.ts";
+import { listManifests } from "../state/manifest.ts";
+import { SecretCache } from "./cache.ts";
+import { declaredSecrets } from "./declared.ts";
+import { SetecClient, type SetecClientOptions } from "./setec_client.ts";
+import {
+  type DeclaredSecret,
+  type SyncAction,
+  type SyncLogger,
+  type SyncReport,
+  syncSecrets,
+} from "./sync.ts";
+
+/** The state of one declared secret, as `leger secrets status` shows it. */
+export interface SecretStatus {
+  /** Setec secret name. */
+  name: string;
+  /** Podman secret name. */
+  podmanSecret: string;
+  /** Units that use it. */
+  users: string[];
+  /** Version held (cached), if any. */
+  version?: number;
+  /** When that version was fetched from Setec (ISO). */
+  fetchedAt?: string;
+  /** When Setec last confirmed it (ISO); daemon only. */
+  checkedAt?: string;
+  /** Served from the cache because Setec was unreachable. */
+  stale: boolean;
+  /** Age of the cached value in ms, if any. */
+  ageMs?: number;
+  /** What the last sync did with it; daemon only. */
+  lastAction?: SyncAction;
+  /** Why the last sync failed, if it did. */
+  lastError?: string;
+}
+
+/** Builds the Setec client of a config; a clear error when no server is set. */
+export function createSetecClient(
+  config: Config,
+  options: Omit<SetecClientOptions, "server"> = {},
+): SetecClient {
+  const server = config.daemon["setec-server"];
+  if (!server) {
+    throw new LegerError("Cannot sync secrets: no Setec server is configured", {
+      hint:
+        "Set daemon.setec-server in config.yaml (or SETEC_SERVER), e.g. https://secrets.example.ts.net.",
+    });
+  }
+  return new SetecClient({ server, ...options });
+}
+
+/** The declared secrets of every installed set of a scope. */
+export async function discoverSecrets(
+  paths: ScopePaths,
+): Promise<DeclaredSecret[]> {
+  return declaredSecrets(await listManifests(paths));
+}
+
+/** Options of {@linkcode syncFromState}. */
+export interface SyncFromStateOptions {
+  /** Scope paths. */
+  paths: ScopePaths;
+  /** Loaded config. */
+  config: Config;
+  /** Shell podman runs through. */
+  $: Shell;
+  /** Log sink. */
+  log: SyncLogger;
+  /** Restarts systemd units. */
+  restartUnits: (units: string[]) => Promise<void>;
+  /** Sync only this secret (Setec or Podman name). */
+  only?: string | undefined;
+  /** Change nothing. */
+  dryRun?: boolean | undefined;
+  /** fetch for the Setec client (tests). */
+  fetch?: typeof fetch;
+  /** A client to reuse instead of building one from config. */
+  client?: SetecClient;
+  /** A cache to reuse instead of opening the scope's. */
+  cache?: SecretCache;
+  /** Declared secrets, when already discovered. */
+  declared?: DeclaredSecret[];
+}
+
+/**
+ * Runs one sync of a scope: what `leger secrets sync [name] [--dry-run]`
+ * does in-process when no daemon answers.
+ *
+ * @example
+ * ```ts
+ * const report = await syncFromState({ paths, config, $, log, restartUnits, only: "leger/app/key" });
+ * ```
+ */
+export async function syncFromState(
+  opts: SyncFromStateOptions,
+): Promise<SyncReport> {
+  const client = opts.client ??
+    createSetecClient(opts.config, opts.fetch ? { fetch: opts.fetch } : {});
+  const cache = opts.cache ?? await SecretCache.open(opts.paths.secretCacheDir);
+  return syncSecrets({
+    $: opts.$,
+    client,
+    cache,
+    declared: opts.declared ?? await discoverSecrets(opts.paths),
+    prefix: opts.config.daemon["secret-prefix"],
+    restartUnits: opts.restartUnits,
+    log: opts.log,
+    dryRun: opts.dryRun ?? false,
+    only: opts.only,
+    restartOnRotate: opts.config.daemon["restart-on-rotate"],
+  });
+}
+
+/**
+ * What `leger secrets status` shows when no daemon runs: every declared
+ * secret with the version cached for it (no Setec call, no values).
+ */
+export async function localSecretStatus(
+  paths: ScopePaths,
+  now = new Date(),
+): Promise<SecretStatus[]> {
+  const declared = await discoverSecrets(paths);
+  let cache: SecretCache | undefined;
+  if (declared.length) cache = await SecretCache.open(paths.secretCacheDir);
+  const out: SecretStatus[] = [];
+  for (const d of declared) {
+    const hit = await cache?.read(d.name);
+    out.push({
+      name: d.name,
+      podmanSecret: d.podmanSecret,
+      users: d.users,
+      stale: false,
+      ...(hit
+        ? {
+          version: hit.version,
+          fetchedAt: hit.fetchedAt.toISOString(),
+          ageMs: now.getTime() - hit.fetchedAt.getTime(),
+        }
+        : {}),
+    });
+  }
+  return out;
+}

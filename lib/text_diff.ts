@@ -1,0 +1,77 @@
+/**
+ * Unified diffs of text files (the format `diff -u` and git print).
+ *
+ * @module
+ */
+
+type Op = { kind: " " | "-" | "+"; line: string; a: number; b: number };
+
+function lines(text: string): string[] {
+  if (text === "") return [];
+  const out = text.split("\n");
+  if (out[out.length - 1] === "") out.pop();
+  return out;
+}
+
+/** The edit script between two line lists (longest common subsequence). */
+function editScript(a: string[], b: string[]): Op[] {
+  const n = a.length, m = b.length;
+  // Trim common head and tail: most updates touch a few lines.
+  let head = 0;
+  while (head < n && head < m && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < n - head && tail < m - head && a[n - 1 - tail] === b[m - 1 - tail]) tail++;
+  const A = a.slice(head, n - tail), B = b.slice(head, m - tail);
+  const w = B.length + 1;
+  const lcs = new Uint32Array((A.length + 1) * w);
+  for (let i = A.length - 1; i >= 0; i--) {
+    for (let j = B.length - 1; j >= 0; j--) {
+      lcs[i * w + j] = A[i] === B[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+    }
+  }
+  const ops: Op[] = [];
+  for (let k = 0; k < head; k++) ops.push({ kind: " ", line: a[k]!, a: k, b: k });
+  let i = 0, j = 0;
+  while (i < A.length || j < B.length) {
+    if (i < A.length && j < B.length && A[i] === B[j]) {
+      ops.push({ kind: " ", line: A[i]!, a: head + i, b: head + j });
+      i++, j++;
+    } else if (i < A.length && (j >= B.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
+      ops.push({ kind: "-", line: A[i]!, a: head + i, b: head + j });
+      i++;
+    } else {
+      ops.push({ kind: "+", line: B[j]!, a: head + i, b: head + j });
+      j++;
+    }
+  }
+  for (let k = 0; k < tail; k++) ops.push({ kind: " ", line: a[n - tail + k]!, a: n - tail + k, b: m - tail + k });
+  return ops;
+}
+
+/**
+ * A unified diff of `before` and `after` with `context` lines around each
+ * change; "" when they are equal.
+ */
+export function unifiedDiff(before: string, after: string, fromName: string, toName: string, context = 3): string {
+  if (before === after) return "";
+  const ops = editScript(lines(before), lines(after));
+  const changed = ops.map((o, i) => (o.kind !== " " ? i : -1)).filter((i) => i >= 0);
+  const hunks: Array<[number, number]> = [];
+  for (const i of changed) {
+    const start = Math.max(0, i - context), end = Math.min(ops.length - 1, i + context);
+    const last = hunks[hunks.length - 1];
+    if (last && start <= last[1] + 1) last[1] = end;
+    else hunks.push([start, end]);
+  }
+  const out = [`--- ${fromName}`, `+++ ${toName}`];
+  for (const [s, e] of hunks) {
+    const slice = ops.slice(s, e + 1);
+    const aCount = slice.filter((o) => o.kind !== "+").length;
+    const bCount = slice.filter((o) => o.kind !== "-").length;
+    const aStart = aCount ? slice.find((o) => o.kind !== "+")!.a + 1 : slice[0]!.a;
+    const bStart = bCount ? slice.find((o) => o.kind !== "-")!.b + 1 : slice[0]!.b;
+    out.push(`@@ -${aStart},${aCount} +${bStart},${bCount} @@`);
+    for (const o of slice) out.push(o.kind + o.line);
+  }
+  return out.join("\n") + "\n";
+}

@@ -9,7 +9,10 @@ import { addGlobalOptions, type CliRuntime } from "./commands/common.ts";
 import { register as registerDoctor } from "./commands/doctor.ts";
 import { register as registerInstall } from "./commands/install.ts";
 import { register as registerSets } from "./commands/sets.ts";
+import { register as registerUpdate } from "./commands/update.ts";
 import { register as registerWorkflow } from "./commands/workflow.ts";
+import { register as registerSecrets } from "./commands/secrets.ts";
+import { register as registerDaemon } from "./commands/daemon.ts";
 import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
 import { currentEnv } from "./lib/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
@@ -42,7 +45,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found,
       ),
   );
   program.exitOverride();
-  for (const register of [registerInstall, registerSets, registerDoctor, registerWorkflow]) {
+  for (const register of [registerInstall, registerSets, registerUpdate, registerDoctor, registerWorkflow, registerSecrets, registerDaemon]) {
     register(program, runtime);
   }
   return program;

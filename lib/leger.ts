@@ -19,6 +19,9 @@ import { control, inspect, list, logs, type SetDetails, type SetRow } from "./op
 import { remove, type RemoveOptions, type RemoveResult } from "./ops/remove.ts";
 import { recoverPending } from "./ops/recover.ts";
 import type { UnitState } from "./systemd.ts";
+import { apply, type ApplyOptions, type ApplyResult } from "./ops/apply.ts";
+import { diff, type DiffResult, formatDiff } from "./ops/diff.ts";
+import { discard, stage, type StageResult, staged, type StagedRow } from "./ops/stage.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {
@@ -44,6 +47,18 @@ export interface Leger {
   restart(name: string): Promise<UnitState[]>;
   /** Host readiness checks. */
   doctor(): Promise<DoctorCheck[]>;
+  /** Fetches and checks new versions; keeps them aside (nothing applied). */
+  stage(nameOrAll: string, options?: { ref?: string; force?: boolean }): Promise<StageResult[]>;
+  /** What is staged. */
+  staged(): Promise<StagedRow[]>;
+  /** Installed vs staged, as data. */
+  diff(name: string): Promise<DiffResult>;
+  /** Installed vs staged, as the text `leger diff` prints. */
+  diffText(name: string, options?: { color?: boolean }): Promise<string>;
+  /** Applies staged versions (backup first, rollback when unhealthy). */
+  apply(nameOrAll: string, options?: ApplyOptions): Promise<ApplyResult[]>;
+  /** Drops staged versions. */
+  discard(nameOrAll: string): Promise<string[]>;
   /** Finishes operations a killed run left behind. */
   recover(): Promise<string[]>;
 }
@@ -62,6 +77,12 @@ export function createLeger(engine: Engine): Leger {
     stop: (name) => control(engine, name, "stop"),
     restart: (name) => control(engine, name, "restart"),
     doctor: () => doctor(engine),
+    stage: (nameOrAll, options) => stage(engine, nameOrAll, options),
+    staged: () => staged(engine),
+    diff: (name) => diff(engine, name),
+    diffText: async (name, options) => formatDiff(await diff(engine, name), options),
+    apply: (nameOrAll, options) => apply(engine, nameOrAll, options),
+    discard: (nameOrAll) => discard(engine, nameOrAll),
     recover: async () => {
       const { withLock } = await import("./lock.ts");
       return await withLock(engine.paths.lockFile, () => recoverPending(engine));

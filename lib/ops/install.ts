@@ -10,7 +10,6 @@ import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, UsageError } from "../errors.ts";
 import type { LegerYaml } from "../leger_yaml.ts";
 import { withLock } from "../lock.ts";
-import type { SetSummary } from "../quadlet/model.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FetchedSet } from "../source/fetch.ts";
 import { parseSource } from "../source/spec.ts";
@@ -19,6 +18,9 @@ import { deleteManifest, type Manifest, readManifest, writeManifest } from "../s
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
 import { describeFailures, startUnits } from "./health.ts";
+import { ensureSetSecrets } from "../secrets/ensure.ts";
+import { removePodmanSecret } from "../secrets/podman_secrets.ts";
+import { buildManifest } from "./manifest_build.ts";
 import { recoverPending } from "./recover.ts";
 
 /** A set fetched and checked, not yet installed. */
@@ -94,17 +96,12 @@ function manifestFor(
   engine: Engine,
   prepared: PreparedSet,
   backend: "native" | "files",
-  files: Manifest["files"],
+  records: Manifest["files"],
   previous: Manifest | undefined,
 ): Manifest {
-  const s: SetSummary = prepared.check.summary;
-  const now = new Date().toISOString();
   const src = prepared.fetched.source;
-  return {
-    schema: 1,
+  return buildManifest(engine, {
     name: prepared.name,
-    scope: engine.scope,
-    backend,
     source: {
       kind: src.kind,
       input: src.input,
@@ -114,20 +111,11 @@ function manifestFor(
       subpath: src.subpath,
       ...(src.forge ? { forge: src.forge } : {}),
     },
-    ...(prepared.check.legerYaml?.version ? { version: prepared.check.legerYaml.version } : {}),
-    files,
-    units: s.units,
-    volumes: s.volumes.map((v) => (v.unitFile ? { name: v.name, unitFile: v.unitFile } : { name: v.name })),
-    secrets: (prepared.check.legerYaml?.secrets ?? []).map((x) => ({
-      name: x.name,
-      podmanSecret: x["podman-secret"],
-      ...(x.env ? { env: x.env } : {}),
-      ...(x.restart !== undefined ? { restart: x.restart } : {}),
-    })),
-    ports: s.ports,
-    installedAt: previous?.installedAt ?? now,
-    updatedAt: now,
-  };
+    files: prepared.fetched.files,
+    records,
+    backend,
+    ...(previous ? { previous } : {}),
+  });
 }
 
 /**
@@ -151,6 +139,13 @@ export async function installPrepared(
       });
     }
     const units = prepared.check.summary.units;
+    // Secrets come first: a missing or denied one stops the install before anything is placed.
+    const ensured = await ensureSetSecrets(
+      engine,
+      prepared.name,
+      (prepared.check.legerYaml?.secrets ?? []).map((x) => ({ name: x.name, podmanSecret: x["podman-secret"], env: x.env, restart: x.restart })),
+      { dryRun: options.dryRun ?? false },
+    );
     if (options.dryRun) {
       engine.log.info(`would install ${prepared.fetched.files.length} file(s) with the ${backend.kind} backend and start ${units.join(", ") || "nothing"}`);
       return { name: prepared.name, manifest: manifestFor(engine, prepared, backend.kind, [], previous), started: [], dryRun: true };
@@ -190,6 +185,7 @@ export async function installPrepared(
       await undoInstall(engine, prepared.name, prepared.fetched.files.map((f) => f.name), previous).catch((e) =>
         engine.log.error(`could not undo completely: ${(e as Error).message}`)
       );
+      for (const secret of previous ? [] : ensured.created) await removePodmanSecret(engine.$, secret).catch(() => {});
       await endEntry(engine.paths, entry);
       throw error;
     }

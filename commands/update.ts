@@ -1,0 +1,121 @@
+/**
+ * Staged updates: stage, staged, diff, apply, discard, update.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { parseDuration } from "../lib/duration.ts";
+import { formatDiff } from "../lib/ops/diff.ts";
+import type { ApplyResult } from "../lib/ops/apply.ts";
+import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import { type CliRuntime, contextFor, output, table } from "./common.ts";
+
+const short = (x: { commit?: string; version?: string }) =>
+  [x.version ? `v${x.version}` : "", x.commit?.slice(0, 12) ?? ""].filter(Boolean).join(" ") || "-";
+
+function applied(results: ApplyResult[]): string {
+  return results.map((r) =>
+    `${r.name}: ${r.outcome} ${short(r.from)} -> ${short(r.to)}${r.backupId ? ` (backup ${r.backupId})` : ""}` +
+    (r.outcome === "planned"
+      ? `\n  would restart: ${r.impact.restart.join(", ") || "-"}; start: ${r.impact.start.join(", ") || "-"}; stop: ${r.impact.stop.join(", ") || "-"}`
+      : "")
+  ).join("\n") || "nothing staged";
+}
+
+/** Registers the update commands. */
+export function register(program: Command, runtime: CliRuntime): void {
+  program
+    .command("stage")
+    .summary("fetch and check a new version of a set (or all); keep it aside")
+    .description("Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.")
+    .argument("<name|all>", "installed set, or all")
+    .option("--ref <ref>", "stage this branch, tag or commit instead of the installed one")
+    .option("--force", "stage despite warnings (never errors)")
+    .action(async (target, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const results = await ctx.leger.stage(target, { ...(options.ref ? { ref: options.ref } : {}), force: options.force === true });
+      output(ctx.opts, results, () =>
+        results.map((r) => `${r.name}: ${r.changed ? `staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})` : "no change"}`).join("\n") || "no sets installed");
+    });
+
+  program
+    .command("staged")
+    .summary("list staged versions")
+    .action(async (_o, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const rows = await ctx.leger.staged();
+      output(ctx.opts, rows, () =>
+        rows.length ? table(["NAME", "INSTALLED", "STAGED", "STAGED AT"], rows.map((r) => [r.name, short(r.from), short(r.to), r.stagedAt])) : "nothing staged");
+    });
+
+  program
+    .command("diff")
+    .summary("show what applying the staged version would change")
+    .argument("<name>", "installed set with a staged version")
+    .option("--color", "color the diff (default when stdout is a terminal)")
+    .option("--no-color", "never color")
+    .action(async (name, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const d = await ctx.leger.diff(name);
+      const color = options.color ?? Deno.stdout.isTerminal();
+      output(ctx.opts, d, () => formatDiff(d, { color: color === true }));
+    });
+
+  program
+    .command("apply")
+    .summary("apply a staged version: backup, install, restart what changed, roll back if unhealthy")
+    .argument("<name|all>", "set with a staged version, or all staged")
+    .option("--no-backup", "skip the automatic backup (files still roll back; volume data does not)")
+    .option("--health-timeout <duration>", "how long the units may take to come up", "30s")
+    .option("--force", "overwrite installed files edited by hand; go ahead despite warnings")
+    .option("--dry-run", "show what would restart; change nothing")
+    .action(async (target, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const results = await ctx.leger.apply(target, {
+        noBackup: options.backup === false,
+        healthTimeoutMs: parseDuration(options.healthTimeout, "--health-timeout"),
+        force: options.force === true,
+        dryRun: options.dryRun === true,
+      });
+      output(ctx.opts, results, () => applied(results));
+    });
+
+  program
+    .command("discard")
+    .summary("drop a staged version (or all)")
+    .argument("<name|all>", "set, or all")
+    .action(async (target, _o, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const dropped = await ctx.leger.discard(target);
+      output(ctx.opts, { discarded: dropped }, () => (dropped.length ? `discarded: ${dropped.join(", ")}` : "nothing was staged"));
+    });
+
+  program
+    .command("update")
+    .summary("stage, show the diff, confirm, apply (the update workflow)")
+    .argument("[names...]", "sets to update (default: all)")
+    .option("--ref <ref>", "update to this branch, tag or commit")
+    .option("--no-backup", "skip the automatic backup")
+    .option("--health-timeout <duration>", "how long the units may take to come up", "30s")
+    .option("--force", "overwrite hand edits; go ahead despite warnings")
+    .option("--dry-run", "stage and show the diffs only")
+    .action(async (names, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const flags: Record<string, string | boolean> = {
+        "no-backup": options.backup === false,
+        force: options.force === true,
+        "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")),
+      };
+      if (options.ref) flags.ref = options.ref;
+      const ref = await resolveWorkflow(ctx.engine, "update");
+      const results = await runWorkflow(ref, {
+        engine: ctx.engine,
+        leger: ctx.leger,
+        args: names,
+        flags,
+        dryRun: options.dryRun === true,
+        yes: ctx.opts.yes,
+      }) as ApplyResult[];
+      output(ctx.opts, results, () => (results.length ? applied(results) : ""));
+    });
+}

@@ -1,0 +1,193 @@
+/**
+ * `leger apply`: put a staged version in place safely. Under the lock and
+ * a journal entry: back up, install the staged files, restart only what
+ * changed, check health; on failure put the previous version (files and
+ * volume data) back and say what failed.
+ *
+ * @module
+ */
+import type { Engine } from "../engine.ts";
+import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
+import { withLock } from "../lock.ts";
+import type { CollectedFile } from "../source/collect.ts";
+import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
+import { type FileRecord, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
+import { loadSetFiles, saveSetFiles } from "../state/store.ts";
+import { backup, restore } from "./backup.ts";
+import { ensureSetSecrets } from "../secrets/ensure.ts";
+import { checkSet, refuseOnErrors } from "./check.ts";
+import { describeFailures, type HealthResult, type UnitFailure, waitHealthy } from "./health.ts";
+import { unitImpact, type UnitImpact } from "./impact.ts";
+import { buildManifest } from "./manifest_build.ts";
+import { drift } from "./query.ts";
+import { recoverPending, registerRecovery } from "./recover.ts";
+import { requireManifest } from "./remove.ts";
+import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
+
+/** Options of {@linkcode apply}. */
+export interface ApplyOptions {
+  /** Skip the automatic backup (files are still rolled back from leger's copy). */
+  noBackup?: boolean;
+  /** How long the units may take to come up (ms). */
+  healthTimeoutMs?: number;
+  /** Apply over hand edits of the installed files (they are lost). */
+  force?: boolean;
+  /** Show the plan; change nothing. */
+  dryRun?: boolean;
+  /** Called with each set's plan before anything changes (the update workflow confirms here). */
+  confirm?: (name: string, impact: UnitImpact) => Promise<boolean>;
+}
+
+/** What applying one set did. */
+export interface ApplyResult {
+  name: string;
+  outcome: "applied" | "rolled-back" | "skipped" | "planned";
+  from: { commit?: string; version?: string };
+  to: { commit?: string; version?: string };
+  backupId?: string;
+  impact: UnitImpact;
+  failed?: UnitFailure[];
+}
+
+async function restartEach(engine: Engine, units: string[], verb: "restart" | "start"): Promise<UnitFailure[]> {
+  const failed: UnitFailure[] = [];
+  for (const unit of units) {
+    const r = await engine.systemd.systemctl([verb, unit]);
+    if (r.code !== 0) failed.push({ unit, state: (r.stderr || r.stdout).trim(), journal: await engine.systemd.journal([unit], 15) });
+  }
+  return failed;
+}
+
+async function rollback(
+  engine: Engine,
+  name: string,
+  previous: Manifest,
+  before: CollectedFile[],
+  after: CollectedFile[],
+  records: FileRecord[] | undefined,
+  backupId: string | undefined,
+  timeoutMs: number,
+): Promise<HealthResult> {
+  const backend = await engine.backend();
+  const back = unitImpact(after, before);
+  await engine.systemd.stop(back.stop).catch(() => {});
+  if (records) await backend.install(name, before, records);
+  await engine.systemd.daemonReload();
+  await engine.systemd.resetFailed(previous.units);
+  if (backupId && previous.volumes.length) {
+    // Volume data may have been changed by the new version: the backup's copy goes back too.
+    const r = await restore(engine, name, backupId, { locked: true, skipPreBackup: true, healthTimeoutMs: timeoutMs });
+    return r.health;
+  }
+  await restartEach(engine, back.restart, "restart");
+  await restartEach(engine, previous.units, "start");
+  return await waitHealthy(engine, previous.units, { timeoutMs, settleMs: 1_500 });
+}
+
+async function applyOne(engine: Engine, name: string, options: ApplyOptions): Promise<ApplyResult> {
+  const manifest = await requireManifest(engine, name);
+  const st = await readStaged(engine, name);
+  if (!st) throw new NotFoundError(`Cannot apply ${name}: nothing is staged for it`, `Run leger stage ${name} first.`);
+  const from = { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}), ...(manifest.version ? { version: manifest.version } : {}) };
+  const to = { ...(st.record.source.commit ? { commit: st.record.source.commit } : {}), ...(st.record.version ? { version: st.record.version } : {}) };
+  if ((await filesDigest(manifest.files)) !== st.record.base.filesDigest || manifest.updatedAt !== st.record.base.updatedAt) {
+    throw new LegerError(`Cannot apply ${name}: the installed version changed since it was staged (${st.record.stagedAt})`, {
+      hint: `Stage it again: leger stage ${name}`,
+    });
+  }
+  const edits = await drift(manifest);
+  if (edits.length && !options.force) {
+    throw new LegerError(`Cannot apply ${name}: installed files were changed by hand: ${edits.map((e) => `${e.name} (${e.change})`).join(", ")}`, {
+      hint: "Put the edits into the set's source, or pass --force to overwrite them (leger diff shows them).",
+    });
+  }
+  refuseOnErrors(await checkSet(engine, name, st.files), `apply ${name}`, options.force ?? false);
+  const before = await loadSetFiles(engine.paths, name);
+  const impact = unitImpact(before, st.files);
+  if (options.dryRun) return { name, outcome: "planned", from, to, impact };
+  if (options.confirm && !(await options.confirm(name, impact))) return { name, outcome: "skipped", from, to, impact };
+  const timeoutMs = options.healthTimeoutMs ?? 30_000;
+  const declared = buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }).secrets;
+  await ensureSetSecrets(engine, name, declared, { verb: "apply" });
+  const entry = await beginEntry(engine.paths, "apply", name, { timeoutMs });
+  let backupId: string | undefined;
+  let records: FileRecord[] | undefined;
+  try {
+    if (!options.noBackup) {
+      engine.log.step(`Backing up ${name} before the update`);
+      backupId = (await backup(engine, name, { reason: "before-apply", locked: true })).id;
+      await markStep(engine.paths, entry, "backed-up", { backupId });
+    }
+    const backend = await engine.backend();
+    engine.log.step(`Applying ${name}: ${from.commit?.slice(0, 12) ?? "installed"} -> ${to.commit?.slice(0, 12) ?? "staged"}`);
+    await engine.systemd.stop(impact.stop);
+    records = await backend.install(name, st.files, manifest.files);
+    await markStep(engine.paths, entry, "files", { records });
+    await engine.systemd.daemonReload();
+    const after = buildManifest(engine, { name, source: st.record.source, files: st.files, records, backend: backend.kind, previous: manifest });
+    await engine.systemd.resetFailed(after.units);
+    if (impact.restart.length) engine.log.step(`Restarting ${impact.restart.join(", ")}`);
+    let failed = await restartEach(engine, impact.restart, "restart");
+    failed = failed.concat(await restartEach(engine, after.units, "start"));
+    const health = failed.length ? { ok: false, states: [], failed } : await waitHealthy(engine, after.units, { timeoutMs, settleMs: 2_000 });
+    if (!health.ok) {
+      engine.log.error(`${name} did not come up:\n${describeFailures(health.failed)}`);
+      engine.log.step(`Rolling ${name} back to ${from.commit?.slice(0, 12) ?? "the previous version"}`);
+      const back = await rollback(engine, name, manifest, before, st.files, records, backupId, timeoutMs);
+      await endEntry(engine.paths, entry);
+      throw new LegerError(
+        `Cannot apply ${name}: ${health.failed.map((f) => f.unit).join(", ")} did not come up; rolled back to the previous version${back.ok ? "" : " (which is not healthy either)"}\n${describeFailures(health.failed)}`,
+        {
+          exitCode: ExitCode.rolledBack,
+          hint: `The staged version is kept: fix it in the source and stage again, or leger discard ${name}.`,
+          details: { failed: health.failed, rolledBackHealthy: back.ok, backupId },
+        },
+      );
+    }
+    await saveSetFiles(engine.paths, name, st.files);
+    await writeManifest(engine.paths, after);
+    await markStep(engine.paths, entry, "committed");
+    await clearStaged(engine, name);
+    await endEntry(engine.paths, entry);
+    engine.log.info(`${name}: applied; ${after.units.length} unit(s) healthy`);
+    return { name, outcome: "applied", from, to, impact, ...(backupId ? { backupId } : {}) };
+  } catch (error) {
+    if (error instanceof LegerError && error.exitCode === ExitCode.rolledBack) throw error;
+    // Anything else that broke midway: put the previous version back.
+    if (entry.step !== "begin") {
+      engine.log.warn(`apply of ${name} failed (${(error as Error).message}); putting the previous version back`);
+      await rollback(engine, name, manifest, before, st.files, records, backupId, timeoutMs).catch((e) =>
+        engine.log.error(`rollback incomplete: ${(e as Error).message}`)
+      );
+    }
+    await endEntry(engine.paths, entry);
+    throw error;
+  }
+}
+
+/** Applies staged sets (one, or every staged one for "all"). */
+export async function apply(engine: Engine, nameOrAll: string, options: ApplyOptions = {}): Promise<ApplyResult[]> {
+  return await withLock(engine.paths.lockFile, async () => {
+    await recoverPending(engine);
+    const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
+    const out: ApplyResult[] = [];
+    for (const n of names) out.push(await applyOne(engine, n, options));
+    return out;
+  });
+}
+
+registerRecovery("apply", async (engine: Engine, entry: JournalEntry) => {
+  const manifest = await readManifest(engine.paths, entry.name);
+  if (!manifest) return `the apply of ${entry.name} found no installed set; nothing to do`;
+  if (entry.step === "committed" || manifest.updatedAt >= entry.startedAt) {
+    await clearStaged(engine, entry.name);
+    return `the apply of ${entry.name} had completed`;
+  }
+  const st = await readStaged(engine, entry.name);
+  const before = await loadSetFiles(engine.paths, entry.name);
+  const records = Array.isArray(entry.data.records) ? entry.data.records as FileRecord[] : undefined;
+  const backupId = typeof entry.data.backupId === "string" ? entry.data.backupId : undefined;
+  const timeoutMs = typeof entry.data.timeoutMs === "number" ? entry.data.timeoutMs : 30_000;
+  const health = await rollback(engine, entry.name, manifest, before, st?.files ?? before, records, backupId, timeoutMs);
+  return `the interrupted apply of ${entry.name} was rolled back to ${manifest.source.commit?.slice(0, 12) ?? "the installed version"}${health.ok ? "" : " (units are not all healthy: see leger status)"}`;
+});

@@ -1,0 +1,184 @@
+/**
+ * Staging: fetch a set's source again (or at a new ref), check it, and keep
+ * it aside until `apply`. Nothing on the host changes.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import type { Engine } from "../engine.ts";
+import { NotFoundError } from "../errors.ts";
+import { atomicWriteJson, readTextIfExists, removeIfExists, sha256 } from "../fs.ts";
+import { withLock } from "../lock.ts";
+import type { CollectedFile } from "../source/collect.ts";
+import { parseSource } from "../source/spec.ts";
+import { listManifests, type Manifest, SourceRecord } from "../state/manifest.ts";
+import { loadSetFiles, readFilesFrom, writeFilesTo } from "../state/store.ts";
+import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
+import { recoverPending } from "./recover.ts";
+import { requireManifest } from "./remove.ts";
+
+/** What is kept beside a staged set's files. */
+export const StagedRecord = z.object({
+  name: z.string(),
+  source: SourceRecord,
+  /** `.leger.yaml` version of the staged files. */
+  version: z.string().optional(),
+  stagedAt: z.string(),
+  /** The installed commit and files when staging; apply refuses if they changed. */
+  base: z.object({ commit: z.string().optional(), filesDigest: z.string(), updatedAt: z.string() }),
+  warnings: z.number(),
+});
+/** A staged set's record. */
+export type StagedRecord = z.infer<typeof StagedRecord>;
+
+/** A staged set: its record and its files. */
+export interface StagedSet {
+  record: StagedRecord;
+  files: CollectedFile[];
+}
+
+/** Result of staging one set. */
+export interface StageResult {
+  name: string;
+  /** false when the source has nothing new (same commit and files). */
+  changed: boolean;
+  from: { commit?: string; version?: string };
+  to: { commit?: string; version?: string };
+  findings: CheckResult["findings"];
+}
+
+/** A digest of a file list (names and contents), to tell versions apart. */
+export async function filesDigest(files: { name: string; sha256: string }[]): Promise<string> {
+  const lines = [...files].sort((a, b) => a.name.localeCompare(b.name)).map((f) => `${f.sha256}  ${f.name}`);
+  return await sha256(lines.join("\n"));
+}
+
+async function digestOf(files: CollectedFile[]): Promise<string> {
+  return await filesDigest(await Promise.all(files.map(async (f) => ({ name: f.name, sha256: await sha256(f.bytes) }))));
+}
+
+function stageDir(engine: Engine, name: string): string {
+  return join(engine.paths.stagingDir, name);
+}
+
+/** Reads a staged set, or undefined when nothing is staged for it. */
+export async function readStaged(engine: Engine, name: string): Promise<StagedSet | undefined> {
+  const dir = stageDir(engine, name);
+  const text = await readTextIfExists(join(dir, "staged.json"));
+  if (text === undefined) return undefined;
+  const record = StagedRecord.parse(JSON.parse(text));
+  return { record, files: await readFilesFrom(join(dir, "files")) };
+}
+
+/** Names of the sets an argument means: one name, or every installed set for "all". */
+export async function namesFor(engine: Engine, nameOrAll: string): Promise<string[]> {
+  if (nameOrAll !== "all") return [nameOrAll];
+  return (await listManifests(engine.paths)).map((m) => m.name);
+}
+
+async function stageOne(engine: Engine, manifest: Manifest, ref: string | undefined, force: boolean): Promise<StageResult> {
+  const spec = parseSource(manifest.source.input, engine.forges);
+  engine.log.step(`Staging ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
+  // The ref the set was installed from (already resolved for tree URLs), unless a new one is asked for.
+  const fetched = await engine.fetcher.fetch(spec, ref ?? manifest.source.ref);
+  const installedFiles = await loadSetFiles(engine.paths, manifest.name);
+  const newDigest = await digestOf(fetched.files);
+  const oldDigest = await digestOf(installedFiles);
+  const check = await checkSet(engine, manifest.name, fetched.files);
+  const result: StageResult = {
+    name: manifest.name,
+    changed: newDigest !== oldDigest,
+    from: { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}), ...(manifest.version ? { version: manifest.version } : {}) },
+    to: {
+      ...(fetched.source.commit ? { commit: fetched.source.commit } : {}),
+      ...(check.legerYaml?.version ? { version: check.legerYaml.version } : {}),
+    },
+    findings: check.findings,
+  };
+  if (!result.changed) {
+    engine.log.info(`${manifest.name}: no change (${fetched.source.commit?.slice(0, 12) ?? "same files"})`);
+    await removeIfExists(stageDir(engine, manifest.name));
+    return result;
+  }
+  refuseOnErrors(check, `stage ${manifest.name}`, force);
+  const dir = stageDir(engine, manifest.name);
+  await writeFilesTo(join(dir, "files"), fetched.files);
+  const record: StagedRecord = {
+    name: manifest.name,
+    source: {
+      ...manifest.source,
+      ...(fetched.source.ref !== undefined ? { ref: fetched.source.ref } : {}),
+      ...(fetched.source.commit ? { commit: fetched.source.commit } : {}),
+      subpath: fetched.source.subpath,
+    },
+    ...(check.legerYaml?.version ? { version: check.legerYaml.version } : {}),
+    stagedAt: new Date().toISOString(),
+    base: {
+      ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
+      filesDigest: await filesDigest(manifest.files),
+      updatedAt: manifest.updatedAt,
+    },
+    warnings: check.warnings,
+  };
+  await atomicWriteJson(join(dir, "staged.json"), record);
+  engine.log.info(`${manifest.name}: staged ${result.from.commit?.slice(0, 12) ?? "installed"} -> ${result.to.commit?.slice(0, 12) ?? "new files"}`);
+  return result;
+}
+
+/** Stages one set or all; each repository and ref is fetched once per run. */
+export async function stage(engine: Engine, nameOrAll: string, options: { ref?: string; force?: boolean } = {}): Promise<StageResult[]> {
+  return await withLock(engine.paths.lockFile, async () => {
+    await recoverPending(engine);
+    const names = await namesFor(engine, nameOrAll);
+    const out: StageResult[] = [];
+    for (const name of names) out.push(await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false));
+    return out;
+  });
+}
+
+/** One row of `leger staged`. */
+export interface StagedRow {
+  name: string;
+  from: { commit?: string; version?: string };
+  to: { commit?: string; version?: string };
+  stagedAt: string;
+}
+
+/** What is staged. */
+export async function staged(engine: Engine): Promise<StagedRow[]> {
+  const out: StagedRow[] = [];
+  for (const m of await listManifests(engine.paths)) {
+    const s = await readStaged(engine, m.name);
+    if (!s) continue;
+    out.push({
+      name: m.name,
+      from: { ...(m.source.commit ? { commit: m.source.commit } : {}), ...(m.version ? { version: m.version } : {}) },
+      to: { ...(s.record.source.commit ? { commit: s.record.source.commit } : {}), ...(s.record.version ? { version: s.record.version } : {}) },
+      stagedAt: s.record.stagedAt,
+    });
+  }
+  return out;
+}
+
+/** Drops staged copies; returns the names that had one. */
+export async function discard(engine: Engine, nameOrAll: string): Promise<string[]> {
+  return await withLock(engine.paths.lockFile, async () => {
+    const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
+    const dropped: string[] = [];
+    for (const name of names) {
+      if (!(await readStaged(engine, name))) {
+        if (nameOrAll !== "all") throw new NotFoundError(`Cannot discard ${name}: nothing is staged for it`, "leger staged lists what is staged.");
+        continue;
+      }
+      await removeIfExists(stageDir(engine, name));
+      dropped.push(name);
+    }
+    return dropped;
+  });
+}
+
+/** Removes a set's staged copy (after apply). */
+export function clearStaged(engine: Engine, name: string): Promise<void> {
+  return removeIfExists(stageDir(engine, name));
+}

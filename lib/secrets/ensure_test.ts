@@ -1,0 +1,297 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
+import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
+import { defaultConfig } from "../config.ts";
+import { runDaemon } from "../daemon/daemon.ts";
+import { createEngine, type Engine } from "../engine.ts";
+import { LegerError } from "../errors.ts";
+import { type LogEvent, memoryLogger } from "../log.ts";
+import { createShell, type FakeCall } from "../shell.ts";
+import { type Manifest, writeManifest } from "../state/manifest.ts";
+import { SecretCache } from "./cache.ts";
+import { ensureSetSecrets } from "./ensure.ts";
+import { SetecClient } from "./setec_client.ts";
+
+const VALUE = "web-Secret-Value-91bd";
+const KEY = { name: "leger/web/key", podmanSecret: "web-key" };
+
+interface Env {
+  engine: Engine;
+  setec: SetecStandIn;
+  podman: FakePodmanSecrets;
+  systemctl: string[][];
+  events: LogEvent[];
+  /** A client that gives up at once (for unreachable-server tests). */
+  quickClient(server?: string): SetecClient;
+}
+
+async function env(
+  fn: (e: Env) => Promise<void>,
+  opts: { server?: boolean } = {},
+): Promise<void> {
+  const root = await Deno.makeTempDir();
+  const setec = await startSetecStandIn();
+  const podman = createFakePodmanSecrets();
+  const systemctl: string[][] = [];
+  const $ = createShell({
+    fakes: {
+      podman: podman.podman,
+      systemctl: (call: FakeCall) => {
+        systemctl.push(call.args);
+        return {};
+      },
+    },
+  });
+  const config = defaultConfig();
+  if (opts.server !== false) config.daemon["setec-server"] = setec.url;
+  const log = memoryLogger();
+  const engine = await createEngine({
+    scope: "user",
+    $,
+    log,
+    config,
+    env: {
+      HOME: root,
+      LEGER_QUADLET_DIR: join(root, "quadlets"),
+      LEGER_RUNTIME_DIR: join(root, "run", "leger"),
+    },
+  });
+  try {
+    await fn({
+      engine,
+      setec,
+      podman,
+      systemctl,
+      events: log.events,
+      quickClient: (server = setec.url) => new SetecClient({ server, retries: 0, timeoutMs: 500 }),
+    });
+    const logged = log.text();
+    assert.ok(!logged.includes(VALUE), "a secret value reached the log");
+  } finally {
+    await setec.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** Writes the manifest (and container file) of an installed set. */
+async function installed(
+  engine: Engine,
+  name: string,
+  secret: { name: string; podmanSecret: string },
+): Promise<void> {
+  const file = join(engine.paths.quadletDir, `${name}.container`);
+  await Deno.mkdir(engine.paths.quadletDir, { recursive: true });
+  await Deno.writeTextFile(
+    file,
+    `[Container]\nImage=docker.io/library/nginx\nSecret=${secret.podmanSecret},type=env,target=KEY\n`,
+  );
+  const now = new Date().toISOString();
+  const manifest: Manifest = {
+    schema: 1,
+    name,
+    scope: "user",
+    backend: "files",
+    source: { kind: "local", input: "/src", url: "/src", subpath: "" },
+    files: [{
+      name: `${name}.container`,
+      sha256: "0",
+      path: file,
+      kind: "quadlet",
+    }],
+    units: [`${name}.service`],
+    volumes: [],
+    secrets: [secret],
+    ports: [],
+    installedAt: now,
+    updatedAt: now,
+  };
+  await writeManifest(engine.paths, manifest);
+}
+
+async function rejection(p: Promise<unknown>): Promise<LegerError> {
+  const error = await p.then(() => undefined, (e) => e);
+  assert.ok(error instanceof LegerError, `expected a LegerError, got ${error}`);
+  return error;
+}
+
+Deno.test("ensureSetSecrets creates a missing Podman secret from Setec's active version and caches it", () =>
+  env(async ({ engine, setec, podman }) => {
+    setec.put(KEY.name, VALUE);
+    const first = await ensureSetSecrets(engine, "web", [KEY]);
+    assert.deepEqual(first, { created: ["web-key"], present: [] });
+    assert.equal(podman.text("web-key"), VALUE);
+    const cache = await SecretCache.open(engine.paths.secretCacheDir);
+    const hit = await cache.read(KEY.name);
+    assert.equal(hit?.version, 1);
+    assert.ok(podman.calls.every((c) => !c.args.join(" ").includes(VALUE)));
+
+    // A second run finds it in place; a rotation since is applied.
+    setec.rotate(KEY.name, VALUE + "-v2");
+    const second = await ensureSetSecrets(engine, "web", [KEY]);
+    assert.deepEqual(second, { created: [], present: ["web-key"] });
+    assert.equal(podman.text("web-key"), VALUE + "-v2");
+  }));
+
+Deno.test("ensureSetSecrets dry run fetches but creates nothing", () =>
+  env(async ({ engine, setec, podman }) => {
+    setec.put(KEY.name, VALUE);
+    const r = await ensureSetSecrets(engine, "web", [KEY], { dryRun: true });
+    assert.deepEqual(r, { created: ["web-key"], present: [] });
+    assert.equal(podman.secrets.size, 0);
+  }));
+
+Deno.test("ensureSetSecrets stops on 403 naming the Setec secret and the ACL action get", () =>
+  env(async ({ engine, setec, podman }) => {
+    setec.put(KEY.name, VALUE);
+    setec.setAcl((name) => name !== KEY.name);
+    const e = await rejection(ensureSetSecrets(engine, "web", [KEY]));
+    assert.equal(e.exitCode, 1);
+    assert.match(
+      e.message,
+      /^Cannot install web: access to Setec secret leger\/web\/key denied \(403\)/,
+    );
+    assert.match(e.message, /tailscale\.com\/cap\/secrets action "get"/);
+    assert.match(e.hint!, /tailnet policy file/);
+    assert.equal(podman.secrets.size, 0);
+  }));
+
+Deno.test("ensureSetSecrets stops on 404 naming the Setec secret and how to create it", () =>
+  env(async ({ engine, podman }) => {
+    const e = await rejection(
+      ensureSetSecrets(engine, "web", [KEY], { verb: "apply" }),
+    );
+    assert.equal(e.exitCode, 1);
+    assert.match(
+      e.message,
+      /^Cannot apply web: Setec secret leger\/web\/key \(for Podman secret web-key\) does not exist/,
+    );
+    assert.match(e.hint!, /setec put leger\/web\/key/);
+    assert.match(e.hint!, /tailscale\.com\/cap\/secrets action "get"/);
+    assert.equal(podman.secrets.size, 0);
+  }));
+
+Deno.test("ensureSetSecrets without a Setec server accepts an existing Podman secret and refuses a missing one", () =>
+  env(async ({ engine, podman, events }) => {
+    await engine.$`podman secret create web-key -`.stdinText("by-hand").quiet();
+    const r = await ensureSetSecrets(engine, "web", [KEY]);
+    assert.deepEqual(r, { created: [], present: ["web-key"] });
+    assert.ok(
+      events.some((ev) => /using the existing Podman secret web-key as is/.test(ev.message)),
+    );
+
+    const e = await rejection(
+      ensureSetSecrets(engine, "db", [{
+        name: "leger/db/pass",
+        podmanSecret: "db-pass",
+      }]),
+    );
+    assert.match(
+      e.message,
+      /Podman secret db-pass does not exist and no Setec server is configured to fetch Setec secret leger\/db\/pass/,
+    );
+    assert.match(e.hint!, /daemon\.setec-server/);
+    assert.match(e.hint!, /SETEC_SERVER/);
+    assert.equal(podman.text("db-pass"), undefined);
+  }, { server: false }));
+
+Deno.test("ensureSetSecrets uses the cached value while Setec is unreachable, and fails without one", () =>
+  env(async ({ engine, setec, podman, events, quickClient }) => {
+    setec.put(KEY.name, VALUE);
+    await ensureSetSecrets(engine, "web", [KEY]);
+    await engine.$`podman secret rm web-key`.quiet();
+    const down = quickClient("http://127.0.0.1:9");
+    const r = await ensureSetSecrets(engine, "web", [KEY], { client: down });
+    assert.deepEqual(r, { created: ["web-key"], present: [] });
+    assert.equal(podman.text("web-key"), VALUE);
+    assert.ok(
+      events.some((ev) =>
+        ev.level === "warn" &&
+        /holds the cached v1 of leger\/web\/key/.test(ev.message)
+      ),
+    );
+
+    const e = await rejection(
+      ensureSetSecrets(engine, "db", [{
+        name: "leger/db/pass",
+        podmanSecret: "db-pass",
+      }], { client: down }),
+    );
+    assert.match(
+      e.message,
+      /Podman secret db-pass \(Setec secret leger\/db\/pass\) could not be set/,
+    );
+    assert.match(e.hint!, /tailscale status/);
+  }));
+
+Deno.test("ensureSetSecrets refuses a Podman secret another set fills from a different Setec secret", () =>
+  env(async ({ engine, setec }) => {
+    setec.put(KEY.name, VALUE);
+    await installed(engine, "other", {
+      name: "leger/other/key",
+      podmanSecret: "web-key",
+    });
+    const e = await rejection(ensureSetSecrets(engine, "web", [KEY]));
+    assert.match(
+      e.message,
+      /Podman secret web-key for web: set other fills it from Setec secret leger\/other\/key/,
+    );
+    // Its own earlier manifest (an update renaming the Setec secret) is no conflict.
+    await Deno.remove(join(engine.paths.manifestsDir, "other.json"));
+    await installed(engine, "web", {
+      name: "leger/web/old",
+      podmanSecret: "web-key",
+    });
+    const r = await ensureSetSecrets(engine, "web", [KEY], { noDaemon: true });
+    assert.deepEqual(r, { created: ["web-key"], present: [] });
+  }));
+
+Deno.test("ensureSetSecrets asks the running daemon, and syncs in-process what the daemon does not know yet", () =>
+  env(async ({ engine, setec, podman, systemctl }) => {
+    setec.put(KEY.name, VALUE);
+    setec.put("leger/new/token", "new-Token");
+    await installed(engine, "web", KEY);
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const daemon = await runDaemon({
+      paths: engine.paths,
+      config: {
+        ...engine.config,
+        daemon: { ...engine.config.daemon, "poll-interval": "1h" },
+      },
+      $: engine.$,
+      log: { info: (l) => lines.push(l), warn: (l) => lines.push(`WARN ${l}`) },
+      restartUnits: () => Promise.resolve(),
+      signal: stop.signal,
+      client: { retries: 0, timeoutMs: 500 },
+    });
+    try {
+      const deadline = Date.now() + 3000;
+      while (!podman.secrets.has("web-key") && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      setec.rotate(KEY.name, VALUE + "-v2");
+      const before = setec.requests.length;
+      const r = await ensureSetSecrets(engine, "web2", [
+        KEY,
+        { name: "leger/new/token", podmanSecret: "new-token" },
+      ]);
+      assert.deepEqual(r, { created: ["new-token"], present: ["web-key"] });
+      assert.equal(podman.text("web-key"), VALUE + "-v2");
+      assert.equal(podman.text("new-token"), "new-Token");
+      // The daemon did the rotation (its log says so) and kept its state.
+      assert.ok(
+        lines.some((l) => l.startsWith("rotated leger/web/key v1 -> v2")),
+        lines.join("\n"),
+      );
+      const status = await daemon.status();
+      assert.equal(status.secrets.find((s) => s.name === KEY.name)?.version, 2);
+      assert.ok(
+        setec.requests.slice(before).some((q) => q.name === "leger/new/token"),
+      );
+      assert.deepEqual(systemctl, []);
+    } finally {
+      stop.abort();
+      await daemon.done;
+    }
+  }));

@@ -1,0 +1,100 @@
+/**
+ * The project's test command (`deno task test`): unit and integration
+ * tests with coverage of lib/, then the end-to-end tier on a real
+ * systemd + podman host. Ends with one plain line `N passed, N failed`.
+ *
+ * Flags: --unit (skip end-to-end), --e2e (only end-to-end), --filter TEXT.
+ * The end-to-end tier needs root, Linux, debootstrap, systemd-nspawn and
+ * overlayfs; where they are missing it says so loudly and counts as
+ * failed under CI (CI=true), as skipped elsewhere.
+ *
+ * @module
+ */
+import { hostAvailable } from "../tests/host/host.ts";
+
+const args = new Set(Deno.args);
+const filterAt = Deno.args.indexOf("--filter");
+const filter = filterAt >= 0 ? Deno.args[filterAt + 1] : undefined;
+const root = new URL("..", import.meta.url).pathname;
+const covDir = `${root}.coverage`;
+
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
+
+/** Runs `deno test`, streams its output, and adds its summary line to the tally. */
+async function denoTest(label: string, testArgs: string[]): Promise<void> {
+  console.log(`\n=== ${label} ===`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", ...(filter ? ["--filter", filter] : []), ...testArgs],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  let tail = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    const text = decoder.decode(chunk, { stream: true });
+    Deno.stdout.writeSync(chunk);
+    tail = (tail + text).slice(-4000);
+  }
+  const status = await child.status;
+  const m = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/.exec(tail);
+  if (m) {
+    tally.passed += Number(m[2]);
+    tally.failed += Number(m[3]);
+    tally.skipped += Number(m[4] ?? 0);
+  } else if (!status.success) {
+    console.log(`${label}: deno test ended with exit code ${status.code} before its summary`);
+    tally.failed += 1;
+  }
+}
+
+async function coverage(): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["coverage", covDir, "--include=^file://" + root + "lib/", "--exclude=_test\\.ts$"],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const all = /All files\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)/.exec(text);
+  if (!all) {
+    console.log("coverage: could not read the report");
+    return;
+  }
+  const lines = Number(all[2]);
+  console.log(`\ncoverage of lib/: ${lines.toFixed(1)}% of lines, ${Number(all[1]).toFixed(1)}% of branches (bar: 80% of lines)`);
+  if (lines < 80) {
+    console.log("coverage is below the 80% bar: counted as a failure");
+    tally.failed += 1;
+  }
+}
+
+if (!args.has("--e2e")) {
+  await Deno.remove(covDir, { recursive: true }).catch(() => {});
+  await denoTest("unit and integration tests", [`--coverage=${covDir}`, "--ignore=tests/e2e,tests/host", "lib/", "tests/"]);
+  if (!filter) await coverage();
+}
+
+if (!args.has("--unit")) {
+  const ready = await hostAvailable();
+  if (!ready.ok) {
+    const line = "!".repeat(72);
+    console.log(`\n${line}\nEND-TO-END TIER NOT RUN: this machine lacks ${ready.missing.join(", ")}.`);
+    console.log("It needs root on Linux with debootstrap and systemd-nspawn (apt-get install debootstrap systemd-container).");
+    console.log(`${line}`);
+    if (Deno.env.get("CI")) tally.failed += 1;
+    else tally.skipped += 1;
+  } else {
+    await denoTest("end-to-end tests on a real systemd + podman host", ["tests/e2e/"]);
+  }
+}
+
+console.log(`\n${tally.passed} passed, ${tally.failed} failed${tally.skipped ? `, ${tally.skipped} skipped` : ""}`);
+Deno.exit(tally.failed > 0 ? 1 : 0);

@@ -1,0 +1,100 @@
+/**
+ * Shared pieces of the end-to-end tests: one booted host per test file
+ * (stopped when the file's tests end), leger run inside it as root or as
+ * alice, and quadlet sets that use the local test images.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { bootHost, hostAvailable } from "../host/host.ts";
+import type { ExecResult, Host, User } from "../host/guest.ts";
+
+export type { Host, User };
+
+let booted: Promise<Host> | undefined;
+
+/** Boots the sid host once for this test file and starts the git HTTP server. */
+export function sharedHost(suite: "sid" | "trixie" = "sid"): Promise<Host> {
+  booted ??= (async () => {
+    const ready = await hostAvailable();
+    if (!ready.ok) throw new Error(`Cannot run end-to-end tests: missing ${ready.missing.join(", ")}`);
+    const host = await bootHost({ suite });
+    globalThis.addEventListener("unload", () => host.stopSync());
+    await host.startGitServer({ port: 8418 });
+    // The loopback git server is declared as a self-hosted Gitea forge, for both users.
+    const config = "forges:\n  127.0.0.1:8418: gitea\n";
+    await host.writeFile("/etc/leger/config.yaml", config);
+    await host.writeFile("/home/alice/.config/leger/config.yaml", config, { user: "alice" });
+    return host;
+  })();
+  return booted;
+}
+
+/** Options for one leger test: which user and scope. */
+export interface Who {
+  user: User;
+  /** --scope system for root. */
+  scope: "user" | "system";
+  backend: "native" | "files";
+}
+
+/** The combinations the lifecycle runs with. */
+export const WHO: Who[] = [
+  { user: "alice", scope: "user", backend: "native" },
+  { user: "root", scope: "system", backend: "native" },
+  { user: "alice", scope: "user", backend: "files" },
+];
+
+/** Runs leger in the guest. */
+export function leger(host: Host, who: Who, args: string[], opts: { stdin?: string } = {}): Promise<ExecResult> {
+  return host.exec(["leger", "--scope", who.scope, "--backend", who.backend, ...args], {
+    user: who.user,
+    timeoutMs: 240_000,
+    ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+  });
+}
+
+/** Runs leger with --json and parses stdout; fails the test with stderr on a bad exit. */
+export async function legerJson<T = unknown>(host: Host, who: Who, args: string[]): Promise<T> {
+  const r = await leger(host, who, ["--json", ...args]);
+  assert.equal(r.code, 0, `leger ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Fetches a URL inside the guest (retrying while the service comes up). */
+export async function httpGet(host: Host, url: string, timeoutMs = 15_000): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const r = await host.exec(["busybox", "wget", "-qO-", url], { timeoutMs: 5000 });
+    if (r.code === 0) return r.stdout;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+}
+
+/** A web container on the test image: serves /www (the image's version) and logs a greeting. */
+export function webContainer(opts: { image?: string; port: number; volume?: string; env?: Record<string, string>; extra?: string[] }): string {
+  return [
+    "[Unit]",
+    "Description=leger e2e web server",
+    "",
+    "[Container]",
+    `Image=${opts.image ?? "localhost/leger-test:v1"}`,
+    "RunInit=true",
+    `PublishPort=127.0.0.1:${opts.port}:8080`,
+    ...(opts.volume ? [`Volume=${opts.volume}:/data`] : []),
+    ...Object.entries(opts.env ?? {}).map(([k, v]) => `Environment=${k}=${v}`),
+    `Exec=/bin/sh -c "echo hello-from-leger-e2e; exec httpd -f -p 8080 -h /www"`,
+    ...(opts.extra ?? []),
+    "",
+    "[Install]",
+    "WantedBy=default.target",
+    "",
+  ].join("\n");
+}
+
+/** The ports a test uses never collide between users: a base per combination. */
+export function portFor(who: Who, n: number): number {
+  const base = who.user === "root" ? 19000 : who.backend === "files" ? 20000 : 18000;
+  return base + n;
+}

@@ -1,0 +1,33 @@
+// The built-in update workflow: `leger update` runs it. Copy it with
+// `leger workflow eject update` and edit the copy to change what update does
+// (e.g. notify someone, or apply only at night).
+import type { WorkflowContext } from "../mod.ts";
+
+export const description = "Stage, show the diff, confirm, then apply (backup first, rollback on failure)";
+
+export default async function update({ leger, args, flags, log, confirm, dryRun }: WorkflowContext) {
+  const results = [];
+  for (const target of args.length ? args : ["all"]) {
+    const ref = typeof flags.ref === "string" ? flags.ref : undefined;
+    for (const staged of await leger.stage(target, { ref })) {
+      if (!staged.changed) {
+        log.info(`${staged.name}: up to date`);
+        continue;
+      }
+      log.print(await leger.diffText(staged.name));
+      if (dryRun) continue;
+      if (!(await confirm(`Apply ${staged.name}?`))) {
+        log.info(`${staged.name}: left staged (leger apply ${staged.name} applies it later)`);
+        continue;
+      }
+      results.push(
+        ...await leger.apply(staged.name, {
+          noBackup: flags["no-backup"] === true,
+          force: flags.force === true,
+          healthTimeoutMs: typeof flags["health-timeout-ms"] === "string" ? Number(flags["health-timeout-ms"]) : undefined,
+        }),
+      );
+    }
+  }
+  return results;
+}

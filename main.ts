@@ -10,6 +10,7 @@ import { register as registerDoctor } from "./commands/doctor.ts";
 import { register as registerInstall } from "./commands/install.ts";
 import { register as registerSets } from "./commands/sets.ts";
 import { register as registerUpdate } from "./commands/update.ts";
+import { register as registerValidate } from "./commands/validate.ts";
 import { register as registerWorkflow } from "./commands/workflow.ts";
 import { register as registerSecrets } from "./commands/secrets.ts";
 import { register as registerDaemon } from "./commands/daemon.ts";
@@ -45,7 +46,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found,
       ),
   );
   program.exitOverride();
-  for (const register of [registerInstall, registerSets, registerUpdate, registerDoctor, registerWorkflow, registerSecrets, registerDaemon]) {
+  for (const register of [registerInstall, registerSets, registerUpdate, registerValidate, registerDoctor, registerWorkflow, registerSecrets, registerDaemon]) {
     register(program, runtime);
   }
   return program;

@@ -11,9 +11,11 @@ export default async function install({ leger, args, flags, log, dryRun }: Workf
 
   // 1. Fetch and check; nothing on the host changes here.
   const prepared = await leger.prepare(source, { name: str(flags.name), ref: str(flags.ref) });
-  for (const f of prepared.check.findings) {
-    const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ""}: ` : "";
-    (f.severity === "error" ? log.error : log.warn)(`${where}${f.code}: ${f.message}`);
+  // Errors stop the install (the error lists them); warnings only with --force.
+  if (prepared.check.errors === 0 && flags.force === true) {
+    for (const f of prepared.check.findings.filter((x) => x.severity === "warning")) {
+      log.warn(`${f.file}:${f.line}: ${f.code}: ${f.message} (going ahead: --force)`);
+    }
   }
 
   // 2. Install: files in place, systemd reloaded, units started and checked.

@@ -1,26 +1,21 @@
 /**
- * The checks every path that changes the host runs before touching it.
+ * The checks every path that changes the host runs before touching it:
+ * the full validator, against the other installed sets and this host.
  *
  * @module
  */
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../errors.ts";
+import { hostProbe } from "../host_probe.ts";
 import { LEGER_YAML, type LegerYaml, parseLegerYaml } from "../leger_yaml.ts";
-import { hostPortOf, quadletKind, summarizeSet, type SetSummary } from "../quadlet/model.ts";
-import { parseUnit } from "../quadlet/parse.ts";
-import type { CollectedFile } from "../source/collect.ts";
-import { listManifests } from "../state/manifest.ts";
+import { hostPortOf, type SetFile, summarizeSet, type SetSummary } from "../quadlet/model.ts";
+import { formatText } from "../quadlet/report.ts";
+import { type Diagnostic, type OtherSet, validateSet } from "../quadlet/validate.ts";
+import { listManifests, readManifest } from "../state/manifest.ts";
+import { loadSetFiles } from "../state/store.ts";
 
-/** One finding. */
-export interface Finding {
-  severity: "error" | "warning";
-  file: string;
-  line: number;
-  column: number;
-  code: string;
-  message: string;
-  fix?: string;
-}
+/** One finding (a validator diagnostic). */
+export type Finding = Diagnostic;
 
 /** What the checks found, and what they learnt about the set. */
 export interface CheckResult {
@@ -31,103 +26,72 @@ export interface CheckResult {
   summary: SetSummary;
 }
 
-/** Runs the checks of a set about to be installed as `name`. */
-export async function checkSet(engine: Engine, name: string, files: CollectedFile[]): Promise<CheckResult> {
-  const findings: Finding[] = [];
-  for (const f of files) {
-    if (!quadletKind(f.name) || f.name.includes("/")) continue;
-    for (const p of parseUnit(f.text, f.name).problems) {
-      findings.push({ severity: "error", file: f.name, line: p.line, column: p.column, code: p.code, message: p.message });
-    }
-  }
-  let legerYaml: LegerYaml | undefined;
+/** `.leger.yaml` of a set, when present and valid (the validator reports it otherwise). */
+export function legerYamlOf(files: readonly SetFile[]): LegerYaml | undefined {
   const meta = files.find((f) => f.name === LEGER_YAML);
-  if (meta) {
-    const parsed = parseLegerYaml(meta.text);
-    if (parsed.ok) legerYaml = parsed.value;
-    else {
-      for (const p of parsed.problems) {
-        findings.push({ severity: "error", file: LEGER_YAML, line: p.line, column: p.column, code: "leger-yaml/schema", message: `${p.key ? p.key + ": " : ""}${p.message}` });
-      }
-    }
+  const parsed = meta ? parseLegerYaml(meta.text) : undefined;
+  return parsed?.ok ? parsed.value : undefined;
+}
+
+/** The other installed sets of the engine's scope, with their files. */
+export async function otherSets(engine: Engine, except: string): Promise<OtherSet[]> {
+  const out: OtherSet[] = [];
+  for (const m of await listManifests(engine.paths)) {
+    if (m.name !== except) out.push({ name: m.name, files: await loadSetFiles(engine.paths, m.name) });
   }
-  const summary = summarizeSet(files);
-  const others = (await listManifests(engine.paths)).filter((m) => m.name !== name);
-  for (const m of others) {
-    for (const unit of summary.units) {
-      if (m.units.includes(unit)) {
-        findings.push({
-          severity: "error",
-          file: unit,
-          line: 0,
-          column: 0,
-          code: "conflict/unit-name",
-          message: `unit ${unit} is already defined by the installed set "${m.name}"`,
-          fix: "Rename the quadlet file, or remove the other set first.",
-        });
-      }
-    }
-    for (const port of summary.ports) {
-      const mine = hostPortOf(port);
-      if (!mine) continue;
-      for (const theirs of m.ports) {
-        const t = hostPortOf(theirs);
-        if (t && t.port === mine.port && t.proto === mine.proto && (t.ip === mine.ip || !t.ip || !mine.ip)) {
-          findings.push({
-            severity: "error",
-            file: "",
-            line: 0,
-            column: 0,
-            code: "conflict/port",
-            message: `host port ${mine.port}/${mine.proto} is already published by the installed set "${m.name}"`,
-            fix: "Publish another host port, or remove the other set first.",
-          });
-        }
-      }
-    }
+  return out;
+}
+
+/** podman's "major.minor", or undefined when podman cannot be asked. */
+export async function podmanMinor(engine: Engine): Promise<string | undefined> {
+  try {
+    const v = (await engine.podman()).version;
+    return `${v.major}.${v.minor}`;
+  } catch {
+    return undefined;
   }
-  const declared = new Set((legerYaml?.secrets ?? []).map((s) => s["podman-secret"]));
-  for (const s of summary.secrets) {
-    if (!declared.has(s)) {
-      findings.push({
-        severity: "warning",
-        file: "",
-        line: 0,
-        column: 0,
-        code: "secret/undeclared",
-        message: `Secret=${s} is not declared in .leger.yaml; it must exist in podman before the units start`,
-        fix: `Declare it under secrets: in .leger.yaml, or create it with podman secret create ${s} -`,
-      });
-    }
-  }
+}
+
+/** Validates a set about to be installed (or replaced) as `name`. */
+export async function checkSet(engine: Engine, name: string, files: SetFile[]): Promise<CheckResult> {
+  const own = name ? await readManifest(engine.paths, name) : undefined;
+  const ownPorts = new Set((own?.ports ?? []).map((p) => Number(hostPortOf(p)?.port)).filter(Number.isFinite));
+  const podmanVersion = await podmanMinor(engine);
+  const report = await validateSet(files, {
+    ...(name ? { setName: name } : {}),
+    ...(podmanVersion ? { podmanVersion } : {}),
+    rootless: engine.scope === "user",
+    others: await otherSets(engine, name),
+    host: hostProbe(engine, ownPorts),
+  });
   return {
-    findings,
-    errors: findings.filter((f) => f.severity === "error").length,
-    warnings: findings.filter((f) => f.severity === "warning").length,
-    legerYaml,
-    summary,
+    findings: report.diagnostics,
+    errors: report.errors,
+    warnings: report.warnings,
+    legerYaml: legerYamlOf(files),
+    summary: summarizeSet(files),
   };
 }
 
-/** Formats findings one per line: `file:line:col: severity code: message (fix)`. */
+/** Formats findings as the validator's text report. */
 export function formatFindings(findings: Finding[]): string {
-  return findings.map((f) => {
-    const where = f.file ? `${f.file}${f.line ? `:${f.line}:${f.column}` : ""}: ` : "";
-    return `${where}${f.severity} ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ""}`;
-  }).join("\n");
+  const errors = findings.filter((f) => f.severity === "error").length;
+  const warnings = findings.filter((f) => f.severity === "warning").length;
+  return formatText({ diagnostics: findings, errors, warnings, ok: errors === 0 });
 }
 
 /** Throws when the checks found errors (or warnings without force). */
 export function refuseOnErrors(result: CheckResult, what: string, force: boolean): void {
+  const shown = result.findings.filter((f) => f.severity !== "info");
   if (result.errors > 0) {
-    throw new LegerError(`Cannot ${what}: ${result.errors} error(s) found; nothing was changed\n${formatFindings(result.findings)}`, {
+    throw new LegerError(`Cannot ${what}: ${result.errors} error(s) found; nothing was changed\n${formatFindings(shown)}`, {
       exitCode: ExitCode.invalid,
       hint: "Fix the errors above (leger validate shows them all); --force does not skip errors.",
       details: { findings: result.findings },
     });
   }
   if (result.warnings > 0 && !force) {
-    throw new LegerError(`Cannot ${what}: ${result.warnings} warning(s) found; nothing was changed\n${formatFindings(result.findings)}`, {
+    throw new LegerError(`Cannot ${what}: ${result.warnings} warning(s) found; nothing was changed\n${formatFindings(shown)}`, {
       exitCode: ExitCode.invalid,
       hint: "Fix them, or pass --force to go ahead despite warnings.",
       details: { findings: result.findings },

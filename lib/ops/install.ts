@@ -16,7 +16,7 @@ import { parseSource } from "../source/spec.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
-import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
+import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "./check.ts";
 import { describeFailures, startUnits } from "./health.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { removePodmanSecret } from "../secrets/podman_secrets.ts";
@@ -66,9 +66,9 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
   engine.log.step(`Fetching ${source}`);
   const fetched = await engine.fetcher.fetch(spec, options.ref);
   if (fetched.source.commit) engine.log.info(`  at ${fetched.source.ref || "HEAD"} (${fetched.source.commit.slice(0, 12)})`);
-  const provisional = await checkSet(engine, options.name ?? "", fetched.files);
-  const name = checkSetName(options.name ?? suggestName(fetched, provisional.legerYaml));
-  const check = options.name ? provisional : await checkSet(engine, name, fetched.files);
+  const name = checkSetName(options.name ?? suggestName(fetched, legerYamlOf(fetched.files)));
+  engine.log.step(`Checking ${name} (${fetched.files.length} files)`);
+  const check = await checkSet(engine, name, fetched.files);
   return { name, fetched, check };
 }
 

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { lastValue, listValues, type ParsedUnit, parseUnit } from "./parse.ts";
+import { planDropins } from "./dropins.ts";
+import { lastValue, listValues, mergeUnits, type ParsedUnit, parseUnit } from "./parse.ts";
 
 /** File kinds the quadlet generator turns into units. */
 export const QUADLET_KINDS = [
@@ -120,10 +121,20 @@ export function volumeNameOf(fileName: string, unit: ParsedUnit): string {
     `systemd-${fileName.slice(0, fileName.lastIndexOf("."))}`;
 }
 
-/** Reads a set's files and sums up what it defines and uses. */
+/**
+ * Reads a set's files and sums up what it defines and uses. Drop-ins
+ * (`web.container.d/10-x.conf`, `container.d/x.conf`) are merged into the
+ * units they apply to, as the generator does.
+ */
 export function summarizeSet(files: readonly SetFile[]): SetSummary {
   const parsed = new Map<string, ParsedUnit>();
-  for (const f of files) if (quadletKind(f.name)) parsed.set(f.name, parseUnit(f.text, f.name));
+  const texts = new Map(files.map((f) => [f.name, f.text]));
+  const plan = planDropins(files.map((f) => f.name));
+  for (const f of files) {
+    if (f.name.includes("/") || !quadletKind(f.name)) continue;
+    const dropins = (plan.byUnit.get(f.name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
+    parsed.set(f.name, mergeUnits(parseUnit(f.text, f.name), dropins));
+  }
   const units: { name: string; order: number }[] = [];
   const volumes = new Map<string, VolumeUse>();
   const binds: BindUse[] = [];
@@ -166,7 +177,9 @@ export function summarizeSet(files: readonly SetFile[]): SetSummary {
       if (!source) continue;
       if (opts.type === "volume") {
         const vn = source.endsWith(".volume") ? `systemd-${source.slice(0, -7)}` : source;
-        if (!volumes.has(vn)) volumes.set(vn, source.endsWith(".volume") ? { name: vn, unitFile: source } : { name: vn });
+        if (!volumes.has(vn)) {
+          volumes.set(vn, source.endsWith(".volume") ? { name: vn, unitFile: source } : { name: vn });
+        }
       } else if (opts.type === "bind") binds.push({ hostPath: source, file: name });
     }
   }

@@ -115,7 +115,7 @@ export function parseUnit(text: string, file: string): ParsedUnit {
           line: i + 1,
           column: raw.lastIndexOf("\\") + 1,
           code: "syntax/dangling-continuation",
-          message: "the last line of the file ends with \"\\\"; the backslash is ignored",
+          message: 'the last line of the file ends with "\\"; the backslash is ignored',
           fatal: false,
           fix: "remove the trailing backslash",
         });
@@ -140,6 +140,8 @@ export function parseUnit(text: string, file: string): ParsedUnit {
           fatal: true,
           fix: "use a section name such as [Container]",
         });
+        // podman stops reading the file here; swallow the entries that follow.
+        current = { name, line: first + 1, entries: [], file };
         continue;
       }
       current = { name, line: first + 1, entries: [], file };
@@ -153,7 +155,7 @@ export function parseUnit(text: string, file: string): ParsedUnit {
         column,
         code: eq === 0 ? "syntax/empty-key" : "syntax/not-key-value",
         message: eq === 0
-          ? "line starts with \"=\": the key is missing"
+          ? 'line starts with "=": the key is missing'
           : `line is not a [Section], a comment or Key=Value: ${JSON.stringify(t.slice(0, 60))}`,
         fatal: true,
         fix: "write Key=Value, or start the line with # to make it a comment",
@@ -183,12 +185,33 @@ export function parseUnit(text: string, file: string): ParsedUnit {
       line: startIndex + 1,
       column: indent(lines[startIndex]!) + 1,
       code: "syntax/unterminated-continuation",
-      message: "this line ends with \"\\\" but only comments or empty lines follow; podman drops the whole line",
+      message: 'this line ends with "\\" but only comments or empty lines follow; podman drops the whole line',
       fatal: false,
       fix: "remove the trailing backslash or add the rest of the value",
     });
   }
   return { file, sections, problems };
+}
+
+/**
+ * True when a value holds what its author meant as a comment: it starts
+ * with `#` or `;`, or has ` # ` outside quotes.
+ */
+export function hasInlineComment(value: string): boolean {
+  if (value.startsWith("#") || value.startsWith(";")) return true;
+  let quote = "";
+  for (let i = 1; i < value.length; i++) {
+    const c = value[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (
+      (c === "#" || c === ";") && /\s/.test(value[i - 1]!) && (i + 1 === value.length || /\s/.test(value[i + 1]!))
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** All entries of `key` in every `[section]` of the unit, in order. */

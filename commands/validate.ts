@@ -1,0 +1,110 @@
+/**
+ * `leger validate` and `leger check-conflicts`.
+ *
+ * @module
+ */
+import { basename, resolve } from "node:path";
+import type { Command } from "commander";
+import { ExitCode, UsageError } from "../lib/errors.ts";
+import { exists } from "../lib/fs.ts";
+import { hostProbe } from "../lib/host_probe.ts";
+import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
+import { findUsers } from "../lib/quadlet/conflicts.ts";
+import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
+import { readSetFolder, validatePath, validateSet, type ValidationReport } from "../lib/quadlet/validate.ts";
+import { parseSource } from "../lib/source/spec.ts";
+import { readManifest } from "../lib/state/manifest.ts";
+import { loadSetFiles } from "../lib/state/store.ts";
+import { type CliRuntime, contextFor, output, table } from "./common.ts";
+
+/** Registers `validate` and `check-conflicts`. */
+export function register(program: Command, runtime: CliRuntime): void {
+  program
+    .command("validate")
+    .summary("check quadlets as podman reads them, and more; change nothing")
+    .description(
+      "Report every problem at once with file, line, column, code and a fix: syntax, keys by podman version, values, references, drop-ins, templates, secrets, and conflicts with installed sets and this host. Where the host has podman's generator, its verdict is folded in.",
+    )
+    .argument("<target>", "a folder, a unit file, a .quadlets bundle, an installed set's name, or a source URL")
+    .option("--sarif", "print SARIF 2.1.0 (for code-scanning tools) instead of text")
+    .option("--strict", "count warnings as errors")
+    .option("--podman-version <x.y>", "check keys against this podman version instead of the host's")
+    .option("--no-host", "do not ask this host (ports, paths, secrets, generator): for CI")
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 no errors (warnings alone pass), 3 errors found (or warnings with --strict).
+Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
+    )
+    .action(async (target, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      if (options.podmanVersion && !/^\d+\.\d+$/.test(options.podmanVersion)) {
+        throw new UsageError(`Cannot use --podman-version ${options.podmanVersion}`, "Give major.minor, e.g. 5.4.");
+      }
+      const podmanVersion = options.podmanVersion ?? (options.host === false ? undefined : await podmanMinor(ctx.engine));
+      let report: ValidationReport;
+      let root = Deno.cwd();
+      const base = {
+        rootless: ctx.engine.scope === "user",
+        ...(podmanVersion ? { podmanVersion } : {}),
+        strict: options.strict === true,
+        ...(options.host === false ? {} : { host: hostProbe(ctx.engine) }),
+      };
+      if (await exists(target)) {
+        const path = resolve(target);
+        const info = await Deno.stat(path);
+        root = info.isDirectory ? path : resolve(path, "..");
+        const files = info.isDirectory ? await readSetFolder(path) : [];
+        const setName = legerYamlOf(files)?.name ?? basename(info.isDirectory ? path : root);
+        report = await validatePath(path, { ...base, setName, others: await otherSets(ctx.engine, setName) });
+      } else if (await readManifest(ctx.engine.paths, target)) {
+        const files = await loadSetFiles(ctx.engine.paths, target);
+        report = await validateSet(files, { ...base, setName: target, others: await otherSets(ctx.engine, target) });
+      } else if (/^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(target)) {
+        const fetched = await ctx.engine.fetcher.fetch(parseSource(target, ctx.engine.forges));
+        const setName = legerYamlOf(fetched.files)?.name ?? (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
+        report = await validateSet(fetched.files, { ...base, setName, others: await otherSets(ctx.engine, setName) });
+      } else {
+        throw new UsageError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
+      }
+      if (options.sarif) Deno.stdout.writeSync(new TextEncoder().encode(toSarif(report, { root }) + "\n"));
+      else if (ctx.opts.json) Deno.stdout.writeSync(new TextEncoder().encode(toJson(report) + "\n"));
+      else output(ctx.opts, report, () => formatText(report, { color: Deno.stdout.isTerminal() }));
+      if (!report.ok) Deno.exitCode = ExitCode.invalid;
+    });
+
+  program
+    .command("check-conflicts")
+    .summary("who uses host port N or volume V? what does a set clash with?")
+    .argument("[name]", "an installed set: show what it clashes with")
+    .option("--port <n>", "which installed sets publish this host port")
+    .option("--volume <v>", "which installed sets use this podman volume (or .volume file)")
+    .action(async (name, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const sets = await otherSets(ctx.engine, "");
+      if (options.port !== undefined || options.volume !== undefined) {
+        const port = options.port === undefined ? undefined : Number(options.port);
+        if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+          throw new UsageError(`Cannot look up port ${options.port}`, "Give a port number from 1 to 65535.");
+        }
+        const uses = findUsers(name ? sets.filter((s) => s.name === name) : sets, {
+          ...(port !== undefined ? { port } : {}),
+          ...(options.volume ? { volume: options.volume } : {}),
+        });
+        output(ctx.opts, uses, () =>
+          uses.length ? table(["SET", "FILE", "LINE", "USES"], uses.map((u) => [u.set, u.file, String(u.line), u.what])) : "no installed set uses it");
+        return;
+      }
+      if (!name) throw new UsageError("Cannot check conflicts: name a set, or give --port or --volume");
+      const mine = sets.find((s) => s.name === name);
+      if (!mine) throw new UsageError(`Cannot check ${name}: it is not installed`);
+      const report = await validateSet(mine.files, {
+        setName: name,
+        rootless: ctx.engine.scope === "user",
+        others: sets.filter((s) => s.name !== name),
+      });
+      const conflicts = report.diagnostics.filter((d) => d.code.startsWith("conflict/"));
+      output(ctx.opts, conflicts, () =>
+        conflicts.length ? conflicts.map((d) => `${d.file}:${d.line}: ${d.severity} ${d.code}: ${d.message}`).join("\n") : `${name}: no conflicts with other installed sets`);
+    });
+}

@@ -1,0 +1,251 @@
+/**
+ * The quadlet validator: everything leger checks before it changes the
+ * host. `validateSet` takes a set's files, `validatePath` reads a folder,
+ * a single unit file or a `.quadlets` bundle from disk.
+ *
+ * @example
+ * ```ts
+ * const report = await validatePath("./web", { rootless: true });
+ * if (!report.ok) console.log(formatText(report));
+ * ```
+ *
+ * @module
+ */
+import { expandBundles, isBundle } from "./bundle.ts";
+import { checkRefs, type ForeignUnits } from "./check_refs.ts";
+import { checkSecrets } from "./check_secrets.ts";
+import { checkUnit } from "./check_unit.ts";
+import { checkConflicts } from "./conflicts.ts";
+import { type Diagnostic, DiagnosticSink, type ValidateOptions, type ValidationReport } from "./diagnostic.ts";
+import { isDropinDir } from "./dropins.ts";
+import { foldGenerator } from "./generator.ts";
+import { LATEST_PODMAN } from "./keys.ts";
+import { quadletKind, type SetFile } from "./model.ts";
+import { loadSet } from "./set.ts";
+
+export type { Diagnostic, HostProbe, OtherSet, ValidateOptions, ValidationReport } from "./diagnostic.ts";
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+// Code-point order, the same on every machine and locale.
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorts, de-duplicates and counts diagnostics. */
+export function makeReport(diagnostics: Diagnostic[], strict = false): ValidationReport {
+  const seen = new Set<string>();
+  const unique = diagnostics.filter((d) => {
+    const id = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  unique.sort((a, b) =>
+    cmp(a.file, b.file) || a.line - b.line || a.column - b.column ||
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || cmp(a.code, b.code)
+  );
+  const errors = unique.filter((d) => d.severity === "error").length;
+  const warnings = unique.filter((d) => d.severity === "warning").length;
+  return { diagnostics: unique, errors, warnings, ok: errors === 0 && (!strict || warnings === 0) };
+}
+
+/** Validates a set given as files (names relative to the set folder). */
+export async function validateSet(files: SetFile[], options: ValidateOptions): Promise<ValidationReport> {
+  const sink = new DiagnosticSink();
+  const expanded = expandBundles(files);
+  for (const p of expanded.problems) {
+    sink.add({
+      file: p.file,
+      line: p.line,
+      column: 1,
+      severity: "error",
+      code: p.code,
+      message: p.message,
+      fix: p.fix,
+    });
+  }
+  const set = loadSet(expanded.files);
+  const version = options.podmanVersion ?? LATEST_PODMAN;
+  const unprivilegedStart = await options.host?.unprivilegedPortStart?.();
+
+  for (const unit of set.units.values()) {
+    for (const p of unit.own.problems) {
+      sink.add({
+        file: unit.file,
+        line: p.line,
+        column: p.column,
+        severity: p.fatal ? "error" : "warning",
+        code: p.code,
+        message: p.message,
+        ...(p.fix ? { fix: p.fix } : {}),
+      });
+    }
+  }
+  for (const [name, parsed] of set.dropins) {
+    for (const p of parsed.problems) {
+      sink.add({
+        file: name,
+        line: p.line,
+        column: p.column,
+        severity: p.fatal ? "error" : "warning",
+        code: p.code,
+        message: p.message,
+        ...(p.fix ? { fix: p.fix } : {}),
+      });
+    }
+  }
+  checkLayout(set.files, set.orphanDirs, set.ignoredDropins, set.shadowed, sink);
+  for (const unit of set.units.values()) {
+    checkUnit(unit, {
+      podmanVersion: version,
+      rootless: options.rootless,
+      ...(unprivilegedStart !== undefined ? { unprivilegedStart } : {}),
+    }, sink);
+  }
+  const foreign: ForeignUnits = new Map();
+  for (const other of options.others ?? []) {
+    if (other.name === options.setName) continue;
+    for (const [file, unit] of loadSet(other.files).units) foreign.set(file, { set: other.name, unit });
+  }
+  await checkRefs(set, foreign, options.host, sink);
+  await checkSecrets(set, options.host, sink);
+  await checkConflicts(options.setName, set, options.others ?? [], options.host, sink);
+  if (options.host?.generator) {
+    const leger = makeReport([...sink.items]).diagnostics;
+    for (const d of await foldGenerator(expanded.files, set, leger, options.host, options.rootless)) sink.add(d);
+  }
+  const mapped = sink.items.map((d) => {
+    const origin = expanded.origins.get(d.file);
+    if (!origin) return d;
+    const out: Diagnostic = {
+      ...d,
+      file: origin.bundle,
+      line: d.line + origin.lineOffset,
+      message: `${d.file}: ${d.message}`,
+    };
+    if (d.endLine !== undefined) out.endLine = d.endLine + origin.lineOffset;
+    return out;
+  });
+  return makeReport(mapped, options.strict ?? false);
+}
+
+function checkLayout(
+  files: Map<string, string>,
+  orphanDirs: string[],
+  ignored: string[],
+  shadowed: Array<{ unit: string; file: string; by: string }>,
+  sink: DiagnosticSink,
+): void {
+  const firstIn = (dir: string) => [...files.keys()].find((n) => n.startsWith(dir + "/")) ?? dir;
+  for (const dir of orphanDirs) {
+    sink.add({
+      file: firstIn(dir),
+      line: 1,
+      column: 1,
+      severity: "warning",
+      code: "dropin/orphan",
+      message: `drop-in folder ${dir}/ matches no unit of the set`,
+      fix: `rename it after a unit (${dir.replace(/\.d$/, "")} does not exist), or remove it`,
+    });
+  }
+  const typeLevel = new Set<string>();
+  for (const name of files.keys()) {
+    const dir = name.includes("/") ? name.slice(0, name.indexOf("/")) : "";
+    if (
+      dir && isDropinDir(dir) && !dir.slice(0, -2).includes(".") && !orphanDirs.includes(dir) && !typeLevel.has(dir)
+    ) {
+      typeLevel.add(dir);
+      sink.add({
+        file: name,
+        line: 1,
+        column: 1,
+        severity: "warning",
+        code: "dropin/global",
+        message: `${dir}/ applies to every .${dir.slice(0, -2)} in the quadlet folder, including other sets' units`,
+        fix: `move the file to NAME.${dir.slice(0, -2)}.d/ to limit it to one unit`,
+      });
+    }
+    if (dir && !isDropinDir(dir) && quadletKind(name.slice(name.lastIndexOf("/") + 1))) {
+      sink.add({
+        file: name,
+        line: 1,
+        column: 1,
+        severity: "warning",
+        code: "set/nested-unit",
+        message: `${name} is in a subfolder: podman quadlet install only installs the top level of a folder`,
+        fix: "move it to the top of the set",
+      });
+    }
+  }
+  for (const name of ignored) {
+    sink.add({
+      file: name,
+      line: 1,
+      column: 1,
+      severity: "warning",
+      code: "dropin/ignored-file",
+      message: `${name} does not end in .conf; podman ignores it`,
+      fix: "rename it to end in .conf",
+    });
+  }
+  for (const s of shadowed) {
+    sink.add({
+      file: s.file,
+      line: 1,
+      column: 1,
+      severity: "info",
+      code: "dropin/shadowed",
+      message: `for ${s.unit}, ${s.by} replaces ${s.file} (same name, more specific folder)`,
+      fix: "rename one of them if both should apply",
+    });
+  }
+}
+
+const SKIP_DIRS = new Set([".git", "node_modules", ".github"]);
+const MAX_ENTRIES = 5000;
+
+/** Reads the files of a set folder: units and drop-ins with text, other files by name. */
+export async function readSetFolder(dir: string): Promise<SetFile[]> {
+  const out: SetFile[] = [];
+  const walk = async (abs: string, rel: string, depth: number) => {
+    for await (const entry of Deno.readDir(abs)) {
+      if (out.length >= MAX_ENTRIES) return;
+      const name = rel ? `${rel}/${entry.name}` : entry.name;
+      const path = `${abs}/${entry.name}`;
+      let isDir = entry.isDirectory;
+      let isFile = entry.isFile;
+      if (entry.isSymlink) {
+        const st = await Deno.stat(path).catch(() => undefined);
+        isDir = st?.isDirectory ?? false;
+        isFile = st?.isFile ?? false;
+      }
+      if (isDir) {
+        // Hidden folders are not part of a set (podman installs the top level only).
+        if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith(".") && depth < 6) await walk(path, name, depth + 1);
+        continue;
+      }
+      if (!isFile) continue;
+      const top = !rel;
+      const wanted = (top && (quadletKind(entry.name) || isBundle(entry.name) || entry.name === ".leger.yaml")) ||
+        (depth === 1 && isDropinDir(rel)) || (!top && quadletKind(entry.name));
+      out.push({ name, text: wanted ? await Deno.readTextFile(path) : "" });
+    }
+  };
+  await walk(dir, "", 0);
+  out.sort((a, b) => cmp(a.name, b.name));
+  return out;
+}
+
+/** Validates a folder, a single unit file (in the context of its folder) or a `.quadlets` bundle. */
+export async function validatePath(path: string, options: ValidateOptions): Promise<ValidationReport> {
+  const st = await Deno.stat(path);
+  if (st.isDirectory) return validateSet(await readSetFolder(path), options);
+  const slash = path.lastIndexOf("/");
+  const base = path.slice(slash + 1);
+  if (isBundle(base) || !quadletKind(base)) {
+    return validateSet([{ name: base, text: await Deno.readTextFile(path) }], options);
+  }
+  const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
+  const files = await readSetFolder(dir);
+  const report = await validateSet(files, options);
+  const mine = (f: string) => f === base || f.startsWith(`${base}.d/`);
+  return makeReport(report.diagnostics.filter((d) => mine(d.file)), options.strict ?? false);
+}

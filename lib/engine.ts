@@ -74,8 +74,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     forges: config.forges,
     async podman() {
       if (!caps) {
-        caps = await detectPodman(options.$);
-        requireQuadlet(caps);
+        const found = await detectPodman(options.$);
+        requireQuadlet(found);
+        caps = found;
       }
       return caps;
     },

@@ -37,6 +37,8 @@ export function filesBackend(quadletDir: string): Backend {
       for (const old of previous ?? []) {
         if (old.path && !keep.has(old.path)) await removeIfExists(old.path);
       }
+      const dirs = new Set((previous ?? []).filter((p) => p.path && p.name.includes("/")).map((p) => dirname(p.path)));
+      for (const d of dirs) await Deno.remove(d).catch(() => {}); // only when empty
       return records;
     },
     async remove(name, files) {

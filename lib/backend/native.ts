@@ -16,6 +16,12 @@ import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 
+/** Removes the drop-in folders of `files` that are now empty. */
+export async function removeEmptyDropinDirs(_quadletDir: string, files: FileRecord[]): Promise<void> {
+  const dirs = new Set(files.filter((f) => f.name.includes("/") && f.path).map((f) => dirname(f.path)));
+  for (const d of dirs) await Deno.remove(d).catch(() => {});
+}
+
 /** Makes the native backend. */
 export function nativeBackend($: Shell, caps: PodmanCapabilities, quadletDir: string): Backend {
   async function rm(names: string[]) {
@@ -26,7 +32,6 @@ export function nativeBackend($: Shell, caps: PodmanCapabilities, quadletDir: st
     kind: "native",
     async install(name, files, previous) {
       const top = files.filter((f) => !f.name.includes("/") && !isMetaFile(f.name));
-      const dropins = files.filter((f) => f.name.includes("/"));
       if (!top.some((f) => quadletKind(f.name) || f.name.endsWith(".quadlets"))) {
         throw new LegerError(`Cannot install ${name}: no quadlet file at the top of the set`);
       }
@@ -36,13 +41,15 @@ export function nativeBackend($: Shell, caps: PodmanCapabilities, quadletDir: st
       try {
         await Deno.mkdir(stage);
         for (const f of top) await Deno.writeFile(join(stage, f.name), f.bytes);
-        const replacing = (previous ?? []).some((p) => p.kind === "quadlet");
-        if (replacing && !caps.quadletReplace) {
-          // podman 5.6 has no --replace: take the old files away first.
-          await rm(previous!.filter((p) => p.kind === "quadlet").map((p) => p.name));
-        }
+        const oldQuadlets = (previous ?? []).filter((p) => p.kind === "quadlet");
+        const now = new Set(files.map((f) => f.name));
+        // podman removes a whole application when one member is removed, and
+        // --replace keeps files the new version dropped: so when files were
+        // dropped (or podman has no --replace, before 5.7) the old app goes first.
+        const fresh = oldQuadlets.some((p) => !now.has(p.name)) || !caps.quadletReplace;
+        if (oldQuadlets.length && fresh) await rm(oldQuadlets.map((p) => p.name));
         const args = ["quadlet", "install", "--reload-systemd=false"];
-        if (replacing && caps.quadletReplace) args.push("--replace");
+        if (oldQuadlets.length && !fresh) args.push("--replace");
         args.push(stage);
         await podman($, args, `install ${name} with podman quadlet`);
       } finally {
@@ -65,12 +72,12 @@ export function nativeBackend($: Shell, caps: PodmanCapabilities, quadletDir: st
           records.push({ name: f.name, sha256: digest, path: join(quadletDir, f.name), kind: "asset" });
         }
       }
-      // Files an older version had and this one dropped: podman --replace keeps them.
-      const now = new Set(files.map((f) => f.name));
-      const dropped = (previous ?? []).filter((p) => !now.has(p.name) && p.kind !== "meta");
-      await rm(dropped.filter((p) => p.kind === "quadlet").map((p) => p.name));
-      for (const p of dropped) if (p.kind === "asset" && p.path) await removeIfExists(p.path);
-      void dropins;
+      // Drop-ins and other files an older version had and this one dropped.
+      const keep = new Set(records.map((r) => r.path));
+      for (const p of previous ?? []) {
+        if (p.kind === "asset" && p.path && !keep.has(p.path)) await removeIfExists(p.path);
+      }
+      await removeEmptyDropinDirs(quadletDir, previous ?? []);
       return records;
     },
     async remove(_name, files) {
@@ -78,8 +85,7 @@ export function nativeBackend($: Shell, caps: PodmanCapabilities, quadletDir: st
       for (const f of files) {
         if (f.kind === "asset" && f.path) await removeIfExists(f.path);
       }
-      const dirs = new Set(files.filter((f) => f.name.includes("/")).map((f) => dirname(f.path)));
-      for (const d of dirs) await Deno.remove(d).catch(() => {});
+      await removeEmptyDropinDirs(quadletDir, files);
     },
   };
 }

@@ -98,7 +98,9 @@ export async function startUnits(
         states,
         failed: [{
           unit,
-          state: st ? `${st.active}/${st.sub}${st.result && st.result !== "success" ? ` (${st.result})` : ""}` : err,
+          state: st && st.load !== "not-found"
+            ? `${st.active}/${st.sub}${st.result && st.result !== "success" ? ` (${st.result})` : ""}: ${err.split("\n")[0]}`
+            : err,
           journal: await engine.systemd.journal([unit], 15),
         }],
       };

@@ -24,7 +24,7 @@ export function registerRecovery(op: JournalEntry["op"], handler: RecoveryHandle
 export async function recoverPending(engine: Engine): Promise<string[]> {
   const done: string[] = [];
   for (const entry of await pendingEntries(engine.paths)) {
-    if (entry.pid === Deno.pid) continue;
+    // Callers hold the scope lock, so no entry found here belongs to a live run.
     const handler = handlers.get(entry.op) ?? (entry.op === "install" ? recoverInstall : undefined);
     if (!handler) {
       engine.log.warn(`an interrupted ${entry.op} of ${entry.name} was found, but this leger cannot recover it; left in ${engine.paths.journalDir}`);

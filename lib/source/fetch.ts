@@ -88,7 +88,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       await Deno.stat(join(dir, "HEAD"));
     } catch {
       await ensureDir(join(options.cacheDir, "git"));
-      const tmp = `${dir}.tmp-${Deno.pid}`;
+      const tmp = `${dir}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
       const init = await git(["init", "-q", "--bare", tmp]);
       if (init.code !== 0) throw new LegerError(`Cannot create the git cache in ${dir}: ${init.stderr.trim()}`);
       await git(["config", "remote.origin.url", url], tmp);

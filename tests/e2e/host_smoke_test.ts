@@ -1,0 +1,199 @@
+/**
+ * Smoke test of the end-to-end test host (tests/host): a booted sid host
+ * runs rootless and root quadlets from the local test images and serves
+ * git over HTTP; a trixie host has podman without `podman quadlet`.
+ *
+ * Needs root, debootstrap, systemd-nspawn and overlayfs. Without them it
+ * fails and names what is missing: the runner decides whether to run it.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { bootHost, type Host, hostAvailable } from "../host/host.ts";
+import { createRepo } from "../host/git_fixture.ts";
+
+async function requireHost(): Promise<void> {
+  const available = await hostAvailable();
+  if (!available.ok) {
+    throw new Error(
+      `Cannot run the e2e host tests; missing: ${available.missing.join(", ")}`,
+    );
+  }
+}
+
+/** Retries `fn` until it returns a truthy value or `ms` pass. */
+async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (true) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function container(image: string, port: number): string {
+  return [
+    "[Unit]",
+    "Description=leger smoke test web server",
+    "",
+    "[Container]",
+    `Image=${image}`,
+    "RunInit=true",
+    `PublishPort=127.0.0.1:${port}:8080`,
+    "",
+    "[Install]",
+    "WantedBy=default.target",
+    "",
+  ].join("\n");
+}
+
+async function fetchInGuest(host: Host, port: number): Promise<string> {
+  const served = await eventually(async () => {
+    const r = await host.exec([
+      "busybox",
+      "wget",
+      "-qO-",
+      `http://127.0.0.1:${port}/`,
+    ]);
+    return r.code === 0 ? r.stdout : undefined;
+  });
+  return served ?? "(nothing served)";
+}
+
+Deno.test("the sid test host runs quadlets as alice and root and serves git", async (t) => {
+  await requireHost();
+  const started = Date.now();
+  await using host = await bootHost({ suite: "sid" });
+  console.log(`sid host ready in ${host.timings.bootMs} ms`);
+
+  await t.step("podman is 5.6 or newer", async () => {
+    const { stdout } = await host.exec(["podman", "--version"], {
+      check: true,
+    });
+    const match = /(\d+)\.(\d+)\.(\d+)/.exec(stdout);
+    assert(match, `no version in '${stdout}'`);
+    const [major, minor] = [Number(match[1]), Number(match[2])];
+    assert(major > 5 || (major === 5 && minor >= 6), stdout);
+  });
+
+  await t.step("alice installs a quadlet folder and serves v1", async () => {
+    await host.writeFile(
+      "/home/alice/quadlets/web/web.container",
+      container("localhost/leger-test:v1", 18080),
+      { user: "alice" },
+    );
+    await host.exec([
+      "podman",
+      "quadlet",
+      "install",
+      "/home/alice/quadlets/web",
+    ], {
+      user: "alice",
+      check: true,
+    });
+    await host.exec(["systemctl", "--user", "start", "web.service"], {
+      user: "alice",
+      check: true,
+      timeoutMs: 60_000,
+    });
+    assert.equal((await fetchInGuest(host, 18080)).trim(), "v1");
+    const stopped = Date.now();
+    await host.exec(["systemctl", "--user", "stop", "web.service"], {
+      user: "alice",
+      check: true,
+    });
+    assert(Date.now() - stopped < 8000, "RunInit=true should stop at once");
+  });
+
+  await t.step(
+    "root installs a quadlet in system scope and serves v2",
+    async () => {
+      await host.writeFile(
+        "/root/quadlets/web2/web2.container",
+        container("localhost/leger-test:v2", 18081),
+      );
+      await host.exec(["podman", "quadlet", "install", "/root/quadlets/web2"], {
+        check: true,
+      });
+      assert(
+        (await host.exec([
+          "test",
+          "-f",
+          "/etc/containers/systemd/web2.container",
+        ]))
+          .code === 0,
+      );
+      await host.exec(["systemctl", "start", "web2.service"], {
+        check: true,
+        timeoutMs: 60_000,
+      });
+      assert.equal((await fetchInGuest(host, 18081)).trim(), "v2");
+      const inside = await host.exec(
+        ["podman", "exec", "systemd-web2", "cat", "/VERSION"],
+        { check: true },
+      );
+      assert.equal(inside.stdout.trim(), "v2");
+    },
+  );
+
+  await t.step(
+    "the git server clones a fixture as root and alice",
+    async () => {
+      const repo = await createRepo(host, "fixture", [
+        { message: "one", files: { "a.txt": "1\n" }, tag: "v1.0.0" },
+        {
+          message: "two",
+          files: { "a.txt": "2\n", "dir/b.txt": "b\n" },
+          tag: "v2.0.0",
+          tagMessage: "release 2",
+        },
+        { message: "three", files: { "a.txt": null }, branch: "release/1.0" },
+      ]);
+      assert.equal(repo.commits.length, 3);
+      const { url } = await host.startGitServer({
+        root: "/srv/git",
+        port: 8418,
+      });
+      for (const user of ["root", "alice"] as const) {
+        const dir = user === "root" ? "/root/clone" : "/home/alice/clone";
+        await host.exec(["git", "clone", "-q", `${url}/fixture.git`, dir], {
+          user,
+          check: true,
+        });
+        assert.equal(
+          (await host.exec(["git", "-C", dir, "rev-parse", "HEAD"], { user }))
+            .stdout.trim(),
+          repo.commits[1],
+        );
+        const refs = await host.exec(
+          ["git", "ls-remote", `${url}/fixture.git`],
+          {
+            user,
+            check: true,
+          },
+        );
+        assert.match(
+          refs.stdout,
+          new RegExp(`${repo.commits[2]}\trefs/heads/release/1.0`),
+        );
+        assert.match(refs.stdout, /\trefs\/tags\/v2\.0\.0\^\{\}/);
+      }
+    },
+  );
+  console.log(`sid smoke test took ${Date.now() - started} ms`);
+});
+
+Deno.test("the trixie test host has podman 5.4 without `podman quadlet`", async () => {
+  await requireHost();
+  await using host = await bootHost({ suite: "trixie", skipImages: true });
+  console.log(`trixie host ready in ${host.timings.bootMs} ms`);
+  const version = await host.exec(["podman", "--version"], { check: true });
+  assert.match(version.stdout, /podman version 5\.[0-5]\./);
+  const quadlet = await host.exec(["podman", "quadlet", "list"], {
+    user: "alice",
+  });
+  assert(quadlet.code !== 0, "podman quadlet should not exist on trixie");
+  assert.match(quadlet.stderr, /unrecognized command/);
+});

@@ -1,0 +1,273 @@
+/**
+ * A throwaway Debian host with systemd as PID 1 and podman, booted with
+ * systemd-nspawn on the build machine, for leger's end-to-end tests.
+ *
+ * Recipe and the reason for every nspawn flag: /work/shared/design/SANDBOX.md.
+ * Each boot gets its own writable layer (overlayfs over the cached root file
+ * system) and its own container storage, so parallel boots never collide.
+ *
+ * Test images `localhost/leger-test:v1` and `:v2` are imported for root and
+ * alice at boot. They are busybox: a quadlet using them should set
+ * `RunInit=true`, or every stop waits the full stop timeout (busybox as
+ * PID 1 ignores SIGTERM).
+ *
+ * @example
+ * ```ts
+ * await using host = await bootHost({ suite: "sid" });
+ * const { stdout } = await host.exec(["podman", "--version"], { user: "alice" });
+ * ```
+ *
+ * @module
+ */
+
+import { onPath, processAlive, processName, run, unmountAndRemove } from "./process.ts";
+import {
+  CACHE_ROOT,
+  ensureRootfs,
+  GUEST_IMAGE_DIR,
+  prepareDenoDir,
+  type Suite,
+  TEST_IMAGE_CMD,
+  TEST_IMAGES,
+} from "./rootfs.ts";
+import { Host } from "./guest.ts";
+
+export {
+  CACHE_ROOT,
+  denoDirEntry,
+  ensureRootfs,
+  prepareDenoDir,
+  rootfsEntry,
+  type Suite,
+  TEST_IMAGES,
+} from "./rootfs.ts";
+export { type ExecOptions, type ExecResult, Host, HostCommandError, type User } from "./guest.ts";
+
+/** Where per-boot folders (overlay layers, storage, logs) are made. */
+export const BOOTS_ROOT = "/var/tmp/leger-test-host/boots";
+
+/** The project root: two folders above this file. */
+export const PROJECT_ROOT = new URL("../..", import.meta.url).pathname
+  .replace(/\/$/, "");
+
+/** A bind mount from the build machine into the guest. */
+export interface Bind {
+  /** Path on the build machine. */
+  host: string;
+  /** Path inside the guest. */
+  guest: string;
+  /** Mount read-only. */
+  readOnly?: boolean;
+}
+
+/** Options of {@linkcode bootHost}. */
+export interface BootOptions {
+  /** Debian suite to boot (default `sid`). */
+  suite?: Suite;
+  /** Extra bind mounts, added after the default ones. */
+  binds?: Bind[];
+  /** Project bound read-only at `/leger` (default {@linkcode PROJECT_ROOT}). */
+  projectRoot?: string;
+  /**
+   * Deno cache bound read-only at `/opt/deno-dir`; default: built by
+   * {@linkcode prepareDenoDir} from the project; `false`: none.
+   */
+  denoDir?: string | false;
+  /** Skip importing the test images (saves about a second). */
+  skipImages?: boolean;
+  /** Progress lines (default: nothing). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Checks that this machine can build and boot test hosts. Names every
+ * missing piece so a test runner can say it loudly.
+ */
+export async function hostAvailable(): Promise<
+  { ok: true } | { ok: false; missing: string[] }
+> {
+  const missing: string[] = [];
+  if (Deno.build.os !== "linux") {
+    missing.push(`Linux (this is ${Deno.build.os})`);
+  } else {
+    if (Deno.uid() !== 0) missing.push(`root (running as uid ${Deno.uid()})`);
+    for (const tool of ["debootstrap", "systemd-nspawn", "nsenter", "mount"]) {
+      if (!(await onPath(tool))) missing.push(`${tool} on PATH`);
+    }
+    const fs = await Deno.readTextFile("/proc/filesystems").catch(() => "");
+    if (!/\toverlay$/m.test(fs)) missing.push("overlay file system support");
+  }
+  return missing.length ? { ok: false, missing } : { ok: true };
+}
+
+interface BootRecord {
+  ownerPid: number;
+  nspawnPid: number;
+  merged: string;
+}
+
+/**
+ * Boots a host from the cached root file system (building it first when
+ * needed) and waits until root's and alice's systemd are ready and the
+ * test images are imported. Stop it with `host.stop()` or `await using`.
+ */
+export async function bootHost(opts: BootOptions = {}): Promise<Host> {
+  const suite = opts.suite ?? "sid";
+  const log = opts.log ?? (() => {});
+  const projectRoot = opts.projectRoot ?? PROJECT_ROOT;
+  await sweepStaleBoots(log);
+  const lower = await ensureRootfs({ suite, log });
+  const denoDir = opts.denoDir === undefined ? await prepareDenoDir(projectRoot, log) : opts.denoDir;
+  const started = Date.now();
+  await Deno.mkdir(BOOTS_ROOT, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: BOOTS_ROOT, prefix: `${suite}-` });
+  const id = dir.slice(dir.lastIndexOf("-") + 1).toLowerCase()
+    .replace(/[^a-z0-9]/g, "");
+  const merged = `${dir}/merged`;
+  // Claim the folder at once, so a parallel sweep leaves it alone.
+  const record: BootRecord = { ownerPid: Deno.pid, nspawnPid: 0, merged };
+  await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
+  try {
+    for (const sub of ["upper", "work", "merged", "storage-root"]) {
+      await Deno.mkdir(`${dir}/${sub}`);
+    }
+    // Container storage cannot live on the overlay (podman would need
+    // fuse-overlayfs and /dev/fuse): each user gets a plain folder.
+    await Deno.mkdir(`${dir}/storage-alice`, { mode: 0o700 });
+    await Deno.chown(`${dir}/storage-alice`, 1000, 1000);
+    await run([
+      "mount",
+      "-t",
+      "overlay",
+      "overlay",
+      "-o",
+      `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`,
+      merged,
+    ], { check: true });
+  } catch (e) {
+    await unmountAndRemove(dir);
+    throw e;
+  }
+
+  const binds: Bind[] = [
+    { host: Deno.execPath(), guest: "/usr/local/bin/deno", readOnly: true },
+    { host: projectRoot, guest: "/leger", readOnly: true },
+    {
+      host: new URL(".", import.meta.url).pathname,
+      guest: "/opt/leger-test-host",
+      readOnly: true,
+    },
+    { host: `${dir}/storage-root`, guest: "/var/lib/containers" },
+    {
+      host: `${dir}/storage-alice`,
+      guest: "/home/alice/.local/share/containers",
+    },
+    ...(denoDir ? [{ host: denoDir, guest: "/opt/deno-dir", readOnly: true }] : []),
+    ...(opts.binds ?? []),
+  ];
+  const nspawn = [
+    "systemd-nspawn",
+    "-D",
+    merged,
+    `--machine=leger-${id}`,
+    "--register=no",
+    "--keep-unit",
+    "-b",
+    "--console=passive",
+    "--private-network",
+    "--capability=all",
+    "--system-call-filter=@keyring bpf",
+    ...binds.map((b) => `--bind${b.readOnly ? "-ro" : ""}=${b.host}:${b.guest}`),
+  ];
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'exec "$@" >"$LEGER_LOG" 2>&1', "sh", ...nspawn],
+    env: {
+      SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1",
+      LEGER_LOG: `${dir}/nspawn.log`,
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  record.nspawnPid = child.pid;
+  await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
+  const host = new Host({ id, suite, dir, merged, child, log });
+  try {
+    await host.waitReady();
+    log(`booted leger-${id} in ${Date.now() - started} ms`);
+    if (!opts.skipImages) await importTestImages(host);
+    host.timings.bootMs = Date.now() - started;
+    log(`ready (with images) in ${host.timings.bootMs} ms`);
+    return host;
+  } catch (e) {
+    await host.stop();
+    throw e;
+  }
+}
+
+async function importTestImages(host: Host): Promise<void> {
+  const script = TEST_IMAGES.map((img) =>
+    `podman import --quiet --change 'CMD ${TEST_IMAGE_CMD}' ` +
+    `${GUEST_IMAGE_DIR}/${img.tar} ${img.ref} >/dev/null`
+  ).join(" && ");
+  await Promise.all([
+    host.sh(script, { check: true, timeoutMs: 60_000 }),
+    host.sh(script, { user: "alice", check: true, timeoutMs: 60_000 }),
+  ]);
+}
+
+/**
+ * Stops hosts whose test process died (killed, aborted) and removes their
+ * per-boot folders and overlay mounts. Run before each boot and by
+ * `host_cli clean`. Returns how many boots it cleaned.
+ */
+export async function sweepStaleBoots(
+  log: (line: string) => void = () => {},
+  all = false,
+): Promise<number> {
+  let cleaned = 0;
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(BOOTS_ROOT));
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const dir = `${BOOTS_ROOT}/${entry.name}`;
+    let record: BootRecord | undefined;
+    try {
+      record = JSON.parse(await Deno.readTextFile(`${dir}/boot.json`));
+    } catch {
+      // Not claimed yet (being made right now) or a boot that never started.
+      const mtime = await Deno.stat(dir).then((i) => i.mtime?.getTime() ?? 0, () => 0);
+      if (Date.now() - mtime < 60_000) continue;
+    }
+    if (record && !all && processAlive(record.ownerPid)) continue;
+    const nspawnPid = record?.nspawnPid;
+    if (nspawnPid && processName(nspawnPid) === "systemd-nspawn") {
+      log(`stopping stale host ${dir} (nspawn ${nspawnPid})`);
+      Deno.kill(nspawnPid, "SIGTERM");
+      for (let i = 0; i < 300 && processAlive(nspawnPid); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (processAlive(nspawnPid)) Deno.kill(nspawnPid, "SIGKILL");
+    }
+    await unmountAndRemove(dir);
+    cleaned++;
+  }
+  return cleaned;
+}
+
+/** Folders of cache entries and live boots, for `host_cli status`. */
+export async function cacheStatus(): Promise<
+  { entries: string[]; boots: string[] }
+> {
+  const list = async (dir: string) => {
+    try {
+      return (await Array.fromAsync(Deno.readDir(dir))).map((e) => `${dir}/${e.name}`).sort();
+    } catch {
+      return [];
+    }
+  };
+  return { entries: await list(CACHE_ROOT), boots: await list(BOOTS_ROOT) };
+}

@@ -1,0 +1,276 @@
+/**
+ * Builds and caches the Debian root file systems of the test host, and the
+ * Deno cache (DENO_DIR) that the offline guest runs leger from.
+ *
+ * Recipe: /work/shared/design/SANDBOX.md. Caches live under
+ * {@linkcode CACHE_ROOT}; each entry is built in a temporary folder and
+ * renamed into place under a file lock, so parallel runs build it once and
+ * a half-built entry is never used.
+ *
+ * @module
+ */
+
+import { run, shortHash, withFileLock } from "./process.ts";
+
+/** Where built root file systems and Deno caches are kept. */
+export const CACHE_ROOT = "/var/cache/leger-test-host";
+
+/** Debian suites the test host can be built from. */
+export type Suite = "sid" | "trixie";
+
+/** Debian mirror used by debootstrap. */
+export const MIRROR = "http://deb.debian.org/debian";
+
+/** Packages installed by debootstrap (everything the offline guest needs). */
+export const PACKAGES: readonly string[] = [
+  "systemd",
+  "systemd-sysv",
+  "dbus",
+  "dbus-user-session",
+  "libpam-systemd",
+  "podman",
+  "crun",
+  "conmon",
+  "netavark",
+  "aardvark-dns",
+  "catatonit",
+  "busybox-static",
+  "iproute2",
+  "uidmap",
+  "passt",
+  "fuse-overlayfs",
+  "nftables",
+  "git",
+  "ca-certificates",
+  "tar",
+  "zstd",
+  "procps",
+];
+
+/** Name of the file that marks a finished cache entry. */
+export const COMPLETE_MARKER = "complete";
+
+/** Guest folder holding the test image tarballs. */
+export const GUEST_IMAGE_DIR = "/opt/leger-test/images";
+
+/** Test images: name, tag, tarball in {@linkcode GUEST_IMAGE_DIR}. */
+export const TEST_IMAGES: ReadonlyArray<{ ref: string; tar: string }> = [
+  { ref: "localhost/leger-test:v1", tar: "leger-test-v1.tar" },
+  { ref: "localhost/leger-test:v2", tar: "leger-test-v2.tar" },
+];
+
+/** Default command of the test images (busybox httpd serving /www). */
+export const TEST_IMAGE_CMD = '["/bin/httpd","-f","-p","8080","-h","/www"]';
+
+/** Bump when the tweak script's meaning changes without its text changing. */
+const TWEAK_VERSION = "3";
+
+/**
+ * Shell script run in a chroot of the fresh root file system. Its text is
+ * part of the cache key: editing it rebuilds.
+ */
+const TWEAK_SCRIPT = String.raw`set -eu
+# The pids controller belongs to cgroup v1 on the outer host.
+mkdir -p /etc/containers/containers.conf.d /etc/containers/registries.conf.d
+printf '[containers]\npids_limit = 0\n' \
+  > /etc/containers/containers.conf.d/10-sandbox.conf
+# No registry is reachable: make short names fail fast, never try the net.
+printf 'unqualified-search-registries = []\n' \
+  > /etc/containers/registries.conf.d/99-leger-test.conf
+# Rootless quadlets wait for network-online.target (90 s without this).
+mkdir -p /etc/systemd/system/multi-user.target.wants
+ln -sf /usr/lib/systemd/system/network-online.target \
+  /etc/systemd/system/multi-user.target.wants/network-online.target
+# debootstrap copied the build machine's name; nspawn then sets leger-<id>.
+rm -f /etc/hostname
+useradd -m -u 1000 -s /bin/bash alice
+# Mount points of per-boot container storage, owned before nspawn binds them.
+install -d -o alice -g alice /home/alice/.config /home/alice/.local \
+  /home/alice/.local/share /home/alice/.local/share/containers
+install -d /var/lib/containers /opt/deno-dir /leger /srv/git
+printf '#!/bin/sh\nexec env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --cached-only --quiet /leger/main.ts "$@"\n' \
+  > /usr/local/bin/leger
+chmod 755 /usr/local/bin/leger
+mkdir -p /etc/systemd/journald.conf.d
+printf '[Journal]\nStorage=volatile\n' \
+  > /etc/systemd/journald.conf.d/10-leger-test.conf
+# Test images: busybox with every applet, /VERSION and /www/index.html.
+mkdir -p ${GUEST_IMAGE_DIR}
+for v in v1 v2; do
+  d=$(mktemp -d)
+  mkdir -p "$d/bin" "$d/www" "$d/tmp"
+  cp /bin/busybox "$d/bin/busybox"
+  for a in $(/bin/busybox --list); do
+    [ "$a" = busybox ] || ln -s busybox "$d/bin/$a"
+  done
+  echo "$v" > "$d/VERSION"
+  echo "$v" > "$d/www/index.html"
+  chmod 1777 "$d/tmp"
+  tar --numeric-owner --owner=0 --group=0 -C "$d" -cf ${GUEST_IMAGE_DIR}/leger-test-$v.tar .
+  rm -rf "$d"
+done
+chmod 644 ${GUEST_IMAGE_DIR}/*.tar
+apt-get clean
+rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+`;
+
+/** Cache key of a suite: short hash of packages, tweak script and version. */
+export function rootfsKey(suite: Suite): Promise<string> {
+  return shortHash([suite, PACKAGES.join(","), TWEAK_SCRIPT, TWEAK_VERSION]);
+}
+
+/** Folder of a suite's cache entry (it holds `rootfs/` and the marker). */
+export async function rootfsEntry(suite: Suite): Promise<string> {
+  return `${CACHE_ROOT}/${suite}-${await rootfsKey(suite)}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/**
+ * Folder of the project's Deno cache entry. Only what decides the
+ * dependencies counts (import map, lock file, Deno version): editing
+ * `tasks` rebuilds nothing.
+ */
+export async function denoDirEntry(projectRoot: string): Promise<string> {
+  const config = await Deno.readTextFile(`${projectRoot}/deno.json`);
+  const lock = await Deno.readFile(`${projectRoot}/deno.lock`).catch(() => new Uint8Array());
+  const parsed = JSON.parse(config);
+  const key = await shortHash([
+    JSON.stringify([parsed.imports, parsed.scopes, parsed.nodeModulesDir]),
+    lock,
+    Deno.version.deno,
+  ]);
+  return `${CACHE_ROOT}/deno-dir-${key}`;
+}
+
+/** Options of {@linkcode ensureRootfs}. */
+export interface RootfsOptions {
+  /** Debian suite: `sid` (podman 5.8, `podman quadlet`) or `trixie` (5.4). */
+  suite?: Suite;
+  /** Called with progress lines (default: nothing). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Returns the path of a built root file system for `suite`, building it
+ * with debootstrap first when the cache has none (about a minute).
+ *
+ * @example
+ * ```ts
+ * const rootfs = await ensureRootfs({ suite: "sid" });
+ * ```
+ */
+export async function ensureRootfs(opts: RootfsOptions = {}): Promise<string> {
+  const suite = opts.suite ?? "sid";
+  const log = opts.log ?? (() => {});
+  const entry = await rootfsEntry(suite);
+  const rootfs = `${entry}/rootfs`;
+  if (await exists(`${entry}/${COMPLETE_MARKER}`)) return rootfs;
+  await Deno.mkdir(CACHE_ROOT, { recursive: true });
+  return await withFileLock(`${entry}.lock`, async () => {
+    if (await exists(`${entry}/${COMPLETE_MARKER}`)) return rootfs;
+    if (await exists(entry)) {
+      log(`removing half-built ${entry}`);
+      await Deno.remove(entry, { recursive: true });
+    }
+    const tmp = await Deno.makeTempDir({
+      dir: CACHE_ROOT,
+      prefix: `.build-${suite}-`,
+    });
+    try {
+      const debs = `${CACHE_ROOT}/debs-${suite}`;
+      await Deno.mkdir(debs, { recursive: true });
+      const started = Date.now();
+      log(`debootstrap ${suite} into ${tmp}/rootfs (about a minute)`);
+      await run([
+        "debootstrap",
+        "--variant=minbase",
+        `--cache-dir=${debs}`,
+        `--include=${PACKAGES.join(",")}`,
+        suite,
+        `${tmp}/rootfs`,
+        MIRROR,
+      ], { check: true, timeoutMs: 20 * 60_000 });
+      await run(["chroot", `${tmp}/rootfs`, "/bin/sh", "-c", TWEAK_SCRIPT], {
+        check: true,
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
+      });
+      await Deno.writeTextFile(
+        `${tmp}/${COMPLETE_MARKER}`,
+        JSON.stringify({
+          suite,
+          builtAt: new Date().toISOString(),
+          seconds: (Date.now() - started) / 1000,
+        }) + "\n",
+      );
+      await Deno.rename(tmp, entry);
+      log(`built ${entry} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return rootfs;
+    } catch (e) {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      throw e;
+    }
+  });
+}
+
+/**
+ * Fills a Deno cache with the project's npm dependencies (from its
+ * `deno.json` and `deno.lock`) so the offline guest can run leger with
+ * `--cached-only`. Returns the cache folder, bound at `/opt/deno-dir` in
+ * the guest. Keyed on the hash of `deno.json`, `deno.lock` and the Deno
+ * version; built in a scratch copy so the project's lock file is untouched.
+ *
+ * @example
+ * ```ts
+ * const denoDir = await prepareDenoDir("/work/main");
+ * ```
+ */
+export async function prepareDenoDir(
+  projectRoot: string,
+  log: (line: string) => void = () => {},
+): Promise<string> {
+  const config = await Deno.readFile(`${projectRoot}/deno.json`);
+  const lock = await Deno.readFile(`${projectRoot}/deno.lock`).catch(() => new Uint8Array());
+  const dir = await denoDirEntry(projectRoot);
+  if (await exists(`${dir}/${COMPLETE_MARKER}`)) return dir;
+  await Deno.mkdir(CACHE_ROOT, { recursive: true });
+  return await withFileLock(`${dir}.lock`, async () => {
+    if (await exists(`${dir}/${COMPLETE_MARKER}`)) return dir;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    const tmp = await Deno.makeTempDir({
+      dir: CACHE_ROOT,
+      prefix: ".build-deno-dir-",
+    });
+    try {
+      const project = `${tmp}/project`;
+      await Deno.mkdir(project);
+      await Deno.writeFile(`${project}/deno.json`, config);
+      if (lock.length) await Deno.writeFile(`${project}/deno.lock`, lock);
+      log(`deno install into ${tmp}`);
+      await run([Deno.execPath(), "install", "--quiet"], {
+        cwd: project,
+        env: { DENO_DIR: tmp, DENO_NO_UPDATE_CHECK: "1" },
+        check: true,
+        timeoutMs: 10 * 60_000,
+      });
+      await Deno.remove(project, { recursive: true });
+      // Readable by every guest user; see bootHost for why it stays
+      // read-only there.
+      await run(["chmod", "-R", "a+rX", tmp], { check: true });
+      await Deno.writeTextFile(`${tmp}/${COMPLETE_MARKER}`, dir + "\n");
+      await Deno.rename(tmp, dir);
+      return dir;
+    } catch (e) {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      throw e;
+    }
+  });
+}

@@ -112,6 +112,9 @@ export class Systemd {
     const args = ["journalctl", ...this.flag(), "--no-pager", "-o", "short-iso", "-n", String(lines)];
     for (const u of units) args.push("-u", u);
     const r = await run(this.$, args);
+    if (r.stdout.trim() === "" && /insufficient permissions|No journal files/i.test(r.stderr)) {
+      return "(the journal cannot be read by this user: enable persistent journald storage, or add the user to the systemd-journal group)";
+    }
     return r.stdout.trimEnd();
   }
 

@@ -107,7 +107,11 @@ export async function control(
   const m = await requireManifest(engine, name);
   const verb = { start: "Starting", stop: "Stopping", restart: "Restarting" }[action];
   engine.log.step(`${verb} ${name}`);
-  if (action === "stop") await engine.systemd.stop([...m.units].reverse());
+  if (action === "stop") {
+    await engine.systemd.stop([...m.units].reverse());
+    // A container killed by the stop signal leaves its unit "failed": the user asked for it.
+    await engine.systemd.resetFailed(m.units);
+  }
   else {
     await engine.systemd.resetFailed(m.units);
     await engine.systemd[action](m.units);

@@ -21,7 +21,8 @@ interface ListRow {
 
 async function repoFor(who: Who) {
   const host = await sharedHost();
-  const name = `sets-${who.user}-${who.backend}`;
+  // Forges put repositories under an owner: /OWNER/REPO.
+  const name = `homelab/sets-${who.user}-${who.backend}`;
   const repo = await createRepo(host, name, [
     {
       message: "web v1",
@@ -125,16 +126,16 @@ for (const who of WHO) {
         `import type { WorkflowContext } from "leger";
 export default async function ({ $, leger, args, log }: WorkflowContext) {
   const sets = await leger.list();
-  const names = (await $\`podman ps --format {{.Names}}\`.text()).split("\\n").filter(Boolean);
+  const names = (await $\`podman ps --format \${"{{.Names}}"}\`.text()).split("\\n").filter(Boolean);
   log.info("containers: " + names.join(","));
-  return { sets: sets.map((s) => s.name), running: names.includes(args[0]!) };
+  return { sets: sets.map((s) => s.name), names, wanted: args[0], running: names.includes(args[0]!) };
 }
 `,
         { user: who.user },
       );
       const out = await legerJson<{ sets: string[]; running: boolean }>(host, who, ["run", `${home}/count.ts`, "systemd-web"]);
       assert.ok(out.sets.includes(set));
-      assert.equal(out.running, true);
+      assert.equal(out.running, true, JSON.stringify(out));
     },
   });
 

@@ -63,7 +63,7 @@ export const TEST_IMAGES: ReadonlyArray<{ ref: string; tar: string }> = [
 export const TEST_IMAGE_CMD = '["/bin/httpd","-f","-p","8080","-h","/www"]';
 
 /** Bump when the tweak script's meaning changes without its text changing. */
-const TWEAK_VERSION = "3";
+const TWEAK_VERSION = "4";
 
 /**
  * Shell script run in a chroot of the fresh root file system. Its text is
@@ -92,7 +92,8 @@ printf '#!/bin/sh\nexec env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --
   > /usr/local/bin/leger
 chmod 755 /usr/local/bin/leger
 mkdir -p /etc/systemd/journald.conf.d
-printf '[Journal]\nStorage=volatile\n' \
+# Persistent like Fedora's default: only then does each user read their own journal.
+printf '[Journal]\nStorage=persistent\n' \
   > /etc/systemd/journald.conf.d/10-leger-test.conf
 # Test images: busybox with every applet, /VERSION and /www/index.html.
 mkdir -p ${GUEST_IMAGE_DIR}

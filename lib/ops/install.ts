@@ -63,6 +63,7 @@ function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): str
 /** Fetches and checks a source; changes nothing on the host. */
 export async function prepare(engine: Engine, source: string, options: PrepareOptions = {}): Promise<PreparedSet> {
   const spec = parseSource(source, engine.forges);
+  await engine.backend(); // a host that cannot take the set fails before anything is fetched
   engine.log.step(`Fetching ${source}`);
   const fetched = await engine.fetcher.fetch(spec, options.ref);
   if (fetched.source.commit) engine.log.info(`  at ${fetched.source.ref || "HEAD"} (${fetched.source.commit.slice(0, 12)})`);

@@ -43,6 +43,7 @@ export const WHO: Who[] = [
   { user: "alice", scope: "user", backend: "native" },
   { user: "root", scope: "system", backend: "native" },
   { user: "alice", scope: "user", backend: "files" },
+  { user: "root", scope: "system", backend: "files" },
 ];
 
 /** Runs leger in the guest. */
@@ -95,6 +96,6 @@ export function webContainer(opts: { image?: string; port: number; volume?: stri
 
 /** The ports a test uses never collide between users: a base per combination. */
 export function portFor(who: Who, n: number): number {
-  const base = who.user === "root" ? 19000 : who.backend === "files" ? 20000 : 18000;
+  const base = (who.user === "root" ? 19000 : 18000) + (who.backend === "files" ? 2000 : 0);
   return base + n;
 }

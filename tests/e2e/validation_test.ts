@@ -1,0 +1,277 @@
+/**
+ * Validation on a real systemd + podman host: `leger install` refuses a set
+ * that clashes with an installed one or with the host (exit 3, nothing
+ * placed), `leger validate` folds in the verdict of podman's own quadlet
+ * generator and prints text, JSON and SARIF, `--podman-version` checks keys
+ * against an older podman, and `leger check-conflicts --port` finds who
+ * publishes a port.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { httpGet, leger, legerJson, sharedHost, webContainer, type Who } from "./helpers.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+const ALICE: Who = { user: "alice", scope: "user", backend: "native" };
+const ROOT: Who = { user: "root", scope: "system", backend: "native" };
+const HOME = "/home/alice";
+const QUADLETS = `${HOME}/.config/containers/systemd`;
+/** The port the installed set "holder" publishes. */
+const PORT = 18501;
+
+interface Diag {
+  file: string;
+  line: number;
+  severity: string;
+  code: string;
+  key?: string;
+  message: string;
+  source: "leger" | "generator";
+}
+interface JsonReport {
+  version: number;
+  ok: boolean;
+  errors: number;
+  warnings: number;
+  diagnostics: Diag[];
+}
+interface ListRow {
+  name: string;
+}
+
+/** Writes a set's files into a folder of alice's (replacing what was there). */
+async function writeSet(folder: string, files: Record<string, string>, user: "alice" | "root" = "alice"): Promise<string> {
+  const host = await sharedHost();
+  await host.exec(["rm", "-rf", folder], { user });
+  for (const [name, text] of Object.entries(files)) await host.writeFile(`${folder}/${name}`, text, { user });
+  return folder;
+}
+
+async function quadletFiles(): Promise<string[]> {
+  const host = await sharedHost();
+  const r = await host.exec(["ls", "-A", QUADLETS], { user: "alice" });
+  return r.stdout.split("\n").filter(Boolean).sort();
+}
+
+async function installedSets(who: Who = ALICE): Promise<string[]> {
+  return (await legerJson<ListRow[]>(await sharedHost(), who, ["list"])).map((r) => r.name).sort();
+}
+
+/** The holder set: a web server on PORT; installed by the first test, used by the others. */
+async function ensureHolder(): Promise<void> {
+  const host = await sharedHost();
+  if ((await installedSets()).includes("holder")) return;
+  const dir = await writeSet(`${HOME}/sets/holder`, { "holder.container": webContainer({ port: PORT }) });
+  const r = await leger(host, ALICE, ["install", dir, "--name", "holder"]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+Deno.test({
+  name: "install refuses a port another set publishes and a missing bind-mount path: exit 3, other set named, nothing installed",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    await ensureHolder();
+    assert.match(await httpGet(host, `http://127.0.0.1:${PORT}/`) ?? "", /v1/);
+    const before = await quadletFiles();
+    assert.deepEqual(before, ["holder.container"]);
+
+    const dir = await writeSet(`${HOME}/sets/intruder`, {
+      "intruder.container": webContainer({ port: PORT, extra: ["Volume=/srv/leger-e2e-missing:/data:ro"] }),
+    });
+    const r = await leger(host, ALICE, ["install", dir, "--name", "intruder"]);
+    assert.equal(r.code, 3, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.match(r.stderr, /Cannot install intruder: 2 error\(s\) found; nothing was changed/);
+    assert.match(r.stderr, new RegExp(`intruder\\.container:\\d+:\\d+: error conflict/port: host port 127\\.0\\.0\\.1:${PORT}/tcp is already published by set holder \\(holder\\.container\\)`));
+    assert.match(r.stderr, /intruder\.container:\d+:\d+: error host\/missing-file: .*\/srv\/leger-e2e-missing does not exist on the host/);
+
+    assert.deepEqual(await quadletFiles(), before);
+    assert.deepEqual(await installedSets(), ["holder"]);
+    const unit = await host.exec(["systemctl", "--user", "cat", "intruder.service"], { user: "alice" });
+    assert.notEqual(unit.code, 0, "systemd must not know intruder.service");
+    // The holder is untouched and still serves.
+    assert.match(await httpGet(host, `http://127.0.0.1:${PORT}/`) ?? "", /v1/);
+  },
+});
+
+Deno.test({
+  name: "install refuses a set whose unit name clashes with an installed set, naming it; the installed file is kept",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    await ensureHolder();
+    const original = await host.readFile(`${QUADLETS}/holder.container`);
+    // Same file name, another port: only the name clashes.
+    const dir = await writeSet(`${HOME}/sets/copycat`, { "holder.container": webContainer({ port: PORT + 1 }) });
+    const r = await leger(host, ALICE, ["install", dir, "--name", "copycat"]);
+    assert.equal(r.code, 3, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.match(r.stderr, /error conflict\/unit-name: set holder already installs holder\.container/);
+    assert.match(r.stderr, /nothing was changed/);
+    assert.equal(await host.readFile(`${QUADLETS}/holder.container`), original);
+    assert.deepEqual(await quadletFiles(), ["holder.container"]);
+    assert.deepEqual(await installedSets(), ["holder"]);
+    assert.equal(await httpGet(host, `http://127.0.0.1:${PORT + 1}/`, 1000), undefined);
+  },
+});
+
+Deno.test({
+  name: "a port held by another user's running container is reported as in use on the host (root, system scope)",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    await ensureHolder();
+    const dir = await writeSet("/root/sets/rootweb", { "rootweb.container": webContainer({ port: PORT }) }, "root");
+    const r = await leger(host, ROOT, ["install", dir, "--name", "rootweb"]);
+    assert.equal(r.code, 3, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`error host/port-in-use: host port ${PORT}/tcp is already in use on the host`));
+    assert.deepEqual(await installedSets(ROOT), []);
+    const left = await host.exec(["ls", "-A", "/etc/containers/systemd"]);
+    assert.doesNotMatch(left.stdout, /rootweb/);
+  },
+});
+
+const UNKNOWN_KEY_SET = {
+  "bad.container": [
+    "[Container]",
+    "Image=localhost/leger-test:v1",
+    "RunInit=true",
+    "Imag=localhost/leger-test:v2",
+    "",
+  ].join("\n"),
+};
+
+Deno.test({
+  name: "validate folds in the generator's verdict on an unknown key, agreeing with leger's own (text, --json, --sarif)",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const dir = await writeSet(`${HOME}/sets/bad`, UNKNOWN_KEY_SET);
+
+    const text = await leger(host, ALICE, ["validate", dir]);
+    assert.equal(text.code, 3, text.stderr);
+    assert.match(text.stdout, /bad\.container:4:1: error generator\/error: unsupported key 'Imag' in group 'Container' \(podman generator\)/);
+    assert.match(text.stdout, /bad\.container:4:1: error key\/unknown: .*'Imag'/);
+    assert.match(text.stdout, /did you mean 'Image'\?/);
+
+    const json = await leger(host, ALICE, ["--json", "validate", dir]);
+    assert.equal(json.code, 3, json.stderr);
+    const report = JSON.parse(json.stdout) as JsonReport;
+    assert.equal(report.version, 1);
+    assert.equal(report.ok, false);
+    const generator = report.diagnostics.filter((d) => d.source === "generator");
+    assert.equal(generator.length, 1, JSON.stringify(report.diagnostics));
+    assert.equal(generator[0]!.code, "generator/error");
+    assert.deepEqual([generator[0]!.file, generator[0]!.line, generator[0]!.key], ["bad.container", 4, "Imag"]);
+    const own = report.diagnostics.find((d) => d.source === "leger" && d.code === "key/unknown");
+    assert.deepEqual([own?.file, own?.line, own?.severity], ["bad.container", 4, "error"]);
+    assert.equal(report.diagnostics.filter((d) => d.code === "leger/disagreement").length, 0, JSON.stringify(report.diagnostics));
+
+    const sarif = await leger(host, ALICE, ["validate", "--sarif", dir]);
+    assert.equal(sarif.code, 3, sarif.stderr);
+    const log = JSON.parse(sarif.stdout);
+    assert.equal(log.version, "2.1.0");
+    const results = log.runs[0].results as { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[];
+    assert.deepEqual(results.map((r) => r.ruleId).sort(), ["generator/error", "key/unknown"]);
+    for (const r of results) {
+      assert.equal(r.level, "error");
+      assert.match(r.locations[0]!.physicalLocation.artifactLocation.uri, /bad\.container$/);
+      assert.equal(r.locations[0]!.physicalLocation.region.startLine, 4);
+    }
+    const rules = (log.runs[0].tool.driver.rules as { id: string }[]).map((r) => r.id).sort();
+    assert.deepEqual(rules, ["generator/error", "key/unknown"]);
+  },
+});
+
+Deno.test({
+  name: "a valid stack (container, network, volume) passes validate with exit 0, also as JSON and SARIF",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const dir = await writeSet(`${HOME}/sets/stack`, {
+      "stack.network": "[Network]\nSubnet=10.89.77.0/24\n",
+      "stack-data.volume": "[Volume]\n",
+      "stack.container": webContainer({
+        port: 18510,
+        volume: "stack-data.volume",
+        extra: ["Network=stack.network", "Memory=256m"],
+      }),
+      ".leger.yaml": "version: 1.0.0\ndescription: a valid stack\n",
+    });
+    const text = await leger(host, ALICE, ["validate", dir]);
+    assert.equal(text.code, 0, `stdout: ${text.stdout}\nstderr: ${text.stderr}`);
+    assert.match(text.stdout, /no problems found/);
+
+    const report = JSON.parse((await leger(host, ALICE, ["--json", "validate", dir])).stdout) as JsonReport;
+    assert.equal(report.ok, true);
+    assert.equal(report.errors, 0);
+    assert.equal(report.warnings, 0);
+    assert.deepEqual(report.diagnostics.filter((d) => d.source === "generator" || d.code === "leger/disagreement"), []);
+
+    const sarif = await leger(host, ALICE, ["validate", "--sarif", dir]);
+    assert.equal(sarif.code, 0, sarif.stderr);
+    assert.deepEqual(JSON.parse(sarif.stdout).runs[0].results, []);
+  },
+});
+
+Deno.test({
+  name: "validate --podman-version 5.4 flags a key newer than that podman; the host's 5.8 accepts it",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const dir = await writeSet(`${HOME}/sets/newkey`, {
+      "newkey.container": "[Container]\nImage=localhost/leger-test:v1\nRunInit=true\nMemory=512m\n",
+    });
+    const here = await leger(host, ALICE, ["validate", dir]);
+    assert.equal(here.code, 0, here.stdout);
+
+    const old = await leger(host, ALICE, ["validate", "--podman-version", "5.4", dir]);
+    assert.equal(old.code, 3, old.stdout);
+    assert.match(old.stdout, /newkey\.container:4:1: error key\/too-new: Memory= in \[Container\] needs podman 5\.5; the target has 5\.4/);
+
+    const json = JSON.parse((await leger(host, ALICE, ["--json", "validate", "--podman-version", "5.4", dir])).stdout) as JsonReport;
+    assert.deepEqual(json.diagnostics.map((d) => [d.code, d.key, d.source]), [["key/too-new", "Memory", "leger"]]);
+
+    const bad = await leger(host, ALICE, ["validate", "--podman-version", "five", dir]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /Cannot use --podman-version five/);
+  },
+});
+
+Deno.test({
+  name: "check-conflicts --port N names the installed set that publishes N",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    await ensureHolder();
+    const text = await leger(host, ALICE, ["check-conflicts", "--port", String(PORT)]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`holder\\s+holder\\.container\\s+\\d+\\s+PublishPort=127\\.0\\.0\\.1:${PORT}:8080`));
+
+    const uses = await legerJson<{ set: string; file: string; what: string }[]>(host, ALICE, ["check-conflicts", "--port", String(PORT)]);
+    assert.deepEqual(uses.map((u) => [u.set, u.file, u.what]), [["holder", "holder.container", `PublishPort=127.0.0.1:${PORT}:8080`]]);
+
+    const free = await leger(host, ALICE, ["check-conflicts", "--port", String(PORT + 7)]);
+    assert.equal(free.code, 0, free.stderr);
+    assert.match(free.stdout, /no installed set uses it/);
+
+    // Per scope: root's installed sets do not include alice's.
+    assert.deepEqual(await legerJson(host, ROOT, ["check-conflicts", "--port", String(PORT)]), []);
+  },
+});
+
+Deno.test({
+  name: "after removing the clashing set, the refused set installs",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    await ensureHolder();
+    assert.equal((await leger(host, ALICE, ["remove", "holder"])).code, 0);
+    const dir = await writeSet(`${HOME}/sets/copycat`, { "holder.container": webContainer({ port: PORT + 1 }) });
+    const r = await leger(host, ALICE, ["install", dir, "--name", "copycat"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await httpGet(host, `http://127.0.0.1:${PORT + 1}/`) ?? "", /v1/);
+    assert.equal((await leger(host, ALICE, ["remove", "copycat"])).code, 0);
+    assert.deepEqual(await quadletFiles(), []);
+  },
+});

@@ -75,7 +75,7 @@ Examples:
       const ctx = await contextFor(cmd, runtime);
       const r = await installDaemon(ctx.engine, {
         now: options.now === true,
-        command: currentLegerCommand(),
+        command: currentLegerCommand(undefined, undefined, ctx.engine.env.DENO_DIR),
       });
       output(ctx.opts, r, () =>
         [

@@ -111,14 +111,19 @@ WantedBy=${scope === "user" ? "default.target" : "multi-user.target"}
 
 /**
  * The command that runs this leger: the compiled binary itself, or
- * `deno run -A main.ts` when run from source.
+ * `deno run -A main.ts` when run from source. From source, a `denoDir`
+ * (this process's DENO_DIR) is passed on with `env`: the unit does not
+ * inherit the shell's environment, and without it deno would look for the
+ * dependencies in another cache (and download them, or fail offline).
  */
 export function currentLegerCommand(
   execPath = Deno.execPath(),
   mainModule = Deno.mainModule,
+  denoDir?: string,
 ): string[] {
   if (!/(^|\/)deno$/.test(execPath)) return [execPath];
-  return [execPath, "run", "-A", new URL(mainModule).pathname];
+  const run = [execPath, "run", "-A", new URL(mainModule).pathname];
+  return denoDir ? ["/usr/bin/env", `DENO_DIR=${denoDir}`, ...run] : run;
 }
 
 function userName(engine: Engine): string {

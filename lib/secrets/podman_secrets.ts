@@ -82,6 +82,23 @@ export async function listPodmanSecrets($: Shell): Promise<PodmanSecret[]> {
   try {
     data = JSON.parse(r.stdout.trim() || "[]");
   } catch {
+    data = undefined;
+  }
+  // `podman secret ls` has no JSON mode: real podman (5.8 at least) takes
+  // `--format json` as a Go template and prints "json" once per secret.
+  // Ask again for one JSON object per line.
+  if (data === undefined && /^(json\s*)+$/.test(r.stdout.trim())) {
+    const lines = await run($, ["podman", "secret", "ls", "--noheading", "--format", "{{json .}}"]);
+    if (lines.code !== 0) {
+      throw podmanFailed("list Podman secrets", undefined, lines.stderr, lines.code);
+    }
+    try {
+      data = lines.stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+    } catch {
+      data = undefined;
+    }
+  }
+  if (data === undefined) {
     throw new LegerError(
       "Cannot list Podman secrets: `podman secret ls --format json` did not print JSON",
       {

@@ -72,39 +72,23 @@ export async function setPodmanSecret(
   }
 }
 
-/** Lists Podman secrets (`podman secret ls --format json`). */
+/**
+ * Lists Podman secrets. `podman secret ls` has no JSON mode (podman 5.8
+ * takes `--format json` as a template and prints "json" per secret), so
+ * leger asks for one JSON object per line with the `{{json .}}` template.
+ */
 export async function listPodmanSecrets($: Shell): Promise<PodmanSecret[]> {
-  const r = await run($, ["podman", "secret", "ls", "--format", "json"]);
+  const r = await run($, ["podman", "secret", "ls", "--noheading", "--format", "{{json .}}"]);
   if (r.code !== 0) {
     throw podmanFailed("list Podman secrets", undefined, r.stderr, r.code);
   }
   let data: unknown;
   try {
-    data = JSON.parse(r.stdout.trim() || "[]");
+    data = r.stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
   } catch {
-    data = undefined;
-  }
-  // `podman secret ls` has no JSON mode: real podman (5.8 at least) takes
-  // `--format json` as a Go template and prints "json" once per secret.
-  // Ask again for one JSON object per line.
-  if (data === undefined && /^(json\s*)+$/.test(r.stdout.trim())) {
-    const lines = await run($, ["podman", "secret", "ls", "--noheading", "--format", "{{json .}}"]);
-    if (lines.code !== 0) {
-      throw podmanFailed("list Podman secrets", undefined, lines.stderr, lines.code);
-    }
-    try {
-      data = lines.stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
-    } catch {
-      data = undefined;
-    }
-  }
-  if (data === undefined) {
-    throw new LegerError(
-      "Cannot list Podman secrets: `podman secret ls --format json` did not print JSON",
-      {
-        hint: "Check the podman version (leger needs >= 4.7).",
-      },
-    );
+    throw new LegerError("Cannot list Podman secrets: `podman secret ls --format '{{json .}}'` did not print JSON lines", {
+      hint: "Check the podman version (leger needs >= 4.7).",
+    });
   }
   const parsed = z.array(Row).nullable().safeParse(data);
   if (!parsed.success) {

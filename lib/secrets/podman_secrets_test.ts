@@ -60,7 +60,7 @@ Deno.test("an empty value is refused by podman and reported with its message", a
   );
 });
 
-Deno.test("listPodmanSecrets parses podman's JSON (Podman 5 rows and Podman 4 inspect shape)", async () => {
+Deno.test("listPodmanSecrets reads podman's {{json .}} lines (Podman 5 rows and Podman 4 inspect shape)", async () => {
   const { $ } = setup();
   assert.deepEqual(await listPodmanSecrets($), []);
   await setPodmanSecret($, "a", bytes("1"));
@@ -74,10 +74,11 @@ Deno.test("listPodmanSecrets parses podman's JSON (Podman 5 rows and Podman 4 in
   const old = createShell({
     fakes: {
       podman: () => ({
-        stdout: JSON.stringify([{
+        // podman 4 renders {{json .}} with the inspect shape, one object a line
+        stdout: JSON.stringify({
           ID: "x",
           Spec: { Name: "legacy", Driver: { Name: "file" } },
-        }]),
+        }) + "\n",
       }),
     },
   });
@@ -89,9 +90,9 @@ Deno.test("listPodmanSecrets parses podman's JSON (Podman 5 rows and Podman 4 in
   const junk = createShell({
     fakes: { podman: () => ({ stdout: "NAME ID\n" }) },
   });
-  await assert.rejects(listPodmanSecrets(junk), /did not print JSON/);
+  await assert.rejects(listPodmanSecrets(junk), /did not print JSON lines/);
   const odd = createShell({
-    fakes: { podman: () => ({ stdout: '[{"x":1}]' }) },
+    fakes: { podman: () => ({ stdout: '{"x":1}\n' }) },
   });
   await assert.rejects(listPodmanSecrets(odd), /unexpected JSON/);
 });

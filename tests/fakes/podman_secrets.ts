@@ -111,9 +111,10 @@ export function createFakePodmanSecrets(): FakePodmanSecrets {
         return create(rest, call.stdin);
       case "ls":
       case "list": {
-        if (rest.join(" ") !== "--format json") {
-          return { stdout: [...secrets.keys()].join("\n") + "\n" };
-        }
+        // Like podman 5.8: --format takes a Go template only; "json" is printed
+        // literally once per secret, "{{json .}}" gives one object per line.
+        const at = rest.indexOf("--format");
+        const format = at >= 0 ? rest[at + 1] : undefined;
         const rows = [...secrets].map(([name, s]) => ({
           ID: s.id,
           Name: name,
@@ -121,7 +122,10 @@ export function createFakePodmanSecrets(): FakePodmanSecrets {
           CreatedAt: "2 seconds ago",
           UpdatedAt: "2 seconds ago",
         }));
-        return { stdout: JSON.stringify(rows, null, 4) + "\n" };
+        if (format === "{{json .}}") return { stdout: rows.map((r) => JSON.stringify(r) + "\n").join("") };
+        if (format !== undefined) return { stdout: rows.map(() => format + "\n").join("") };
+        const head = rest.includes("--noheading") ? "" : "ID NAME DRIVER CREATED UPDATED\n";
+        return { stdout: head + rows.map((r) => `${r.ID} ${r.Name} file 2 seconds ago 2 seconds ago\n`).join("") };
       }
       case "exists":
         return { code: secrets.has(rest[0] ?? "") ? 0 : 1 };

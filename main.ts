@@ -14,6 +14,7 @@ import { register as registerValidate } from "./commands/validate.ts";
 import { register as registerWorkflow } from "./commands/workflow.ts";
 import { register as registerSecrets } from "./commands/secrets.ts";
 import { register as registerDaemon } from "./commands/daemon.ts";
+import { register as registerBackup } from "./commands/backup.ts";
 import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
 import { currentEnv } from "./lib/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
@@ -46,7 +47,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found,
       ),
   );
   program.exitOverride();
-  for (const register of [registerInstall, registerSets, registerUpdate, registerValidate, registerDoctor, registerWorkflow, registerSecrets, registerDaemon]) {
+  for (const register of [registerInstall, registerSets, registerUpdate, registerValidate, registerDoctor, registerWorkflow, registerSecrets, registerDaemon, registerBackup]) {
     register(program, runtime);
   }
   return program;

@@ -31,6 +31,14 @@ export type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from 
 export type { RemoveOptions, RemoveResult } from "./lib/ops/remove.ts";
 export type { SetDetails, SetRow } from "./lib/ops/query.ts";
 export type { DoctorCheck } from "./lib/ops/doctor.ts";
+export type {
+  BackupInfo,
+  BackupOptions,
+  PruneOptions,
+  PruneResult,
+  RestoreOptions,
+  RestoreResult,
+} from "./lib/ops/backup.ts";
 export type { ApplyOptions, ApplyResult } from "./lib/ops/apply.ts";
 export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
 export type { StagedRow, StageResult } from "./lib/ops/stage.ts";

@@ -18,6 +18,18 @@ import {
 import { control, inspect, list, logs, type SetDetails, type SetRow } from "./ops/query.ts";
 import { remove, type RemoveOptions, type RemoveResult } from "./ops/remove.ts";
 import { recoverPending } from "./ops/recover.ts";
+import {
+  backup,
+  type BackupInfo,
+  type BackupOptions,
+  listBackups,
+  pruneBackups,
+  type PruneOptions,
+  type PruneResult,
+  restore,
+  type RestoreOptions,
+  type RestoreResult,
+} from "./ops/backup.ts";
 import type { UnitState } from "./systemd.ts";
 import { apply, type ApplyOptions, type ApplyResult } from "./ops/apply.ts";
 import { diff, type DiffResult, formatDiff } from "./ops/diff.ts";
@@ -61,6 +73,14 @@ export interface Leger {
   discard(nameOrAll: string): Promise<string[]>;
   /** Finishes operations a killed run left behind. */
   recover(): Promise<string[]>;
+  /** Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`). */
+  backup(name: string, options?: Omit<BackupOptions, "locked">): Promise<BackupInfo>;
+  /** Backups of a set, or of every set, newest first. */
+  backups(name?: string): Promise<BackupInfo[]>;
+  /** Restores a set from a backup (the newest when `id` is left out). */
+  restore(name: string, id?: string, options?: Omit<RestoreOptions, "locked">): Promise<RestoreResult>;
+  /** Applies the backup retention rules. */
+  prune(options?: PruneOptions): Promise<PruneResult>;
 }
 
 /** Binds the operations to an engine. */
@@ -87,5 +107,9 @@ export function createLeger(engine: Engine): Leger {
       const { withLock } = await import("./lock.ts");
       return await withLock(engine.paths.lockFile, () => recoverPending(engine));
     },
+    backup: (name, options) => backup(engine, name, { ...options, locked: false }),
+    backups: (name) => listBackups(engine, name),
+    restore: (name, id, options) => restore(engine, name, id, { ...options, locked: false }),
+    prune: (options) => pruneBackups(engine, options),
   };
 }

@@ -120,7 +120,20 @@ export function createShell(options: ShellOptions = {}): Shell {
   for (const [name, fake] of Object.entries(options.fakes ?? {})) {
     builder = builder.registerCommand(name, toHandler(fake));
   }
-  return build$({ commandBuilder: builder });
+  const $: Shell = build$({ commandBuilder: builder });
+  faked.set($, new Set(Object.keys(options.fakes ?? {})));
+  return $;
+}
+
+const faked = new WeakMap<object, Set<string>>();
+
+/**
+ * True when `name` is answered in-process by a fake of this shell (tests).
+ * A fake reads its stdin whole and runs on leger's own thread, so it
+ * cannot be joined to a real process through a FIFO.
+ */
+export function isFakeCommand($: Shell, name: string): boolean {
+  return faked.get($)?.has(name) ?? false;
 }
 
 /** Result of {@linkcode run}. */

@@ -56,6 +56,10 @@ export const BUILTIN_WORKFLOWS: Record<string, { load: () => Promise<WorkflowMod
     load: () => import("../workflows/install.ts") as Promise<WorkflowModule>,
     url: new URL("../workflows/install.ts", import.meta.url),
   },
+  backup: {
+    load: () => import("../workflows/backup.ts") as Promise<WorkflowModule>,
+    url: new URL("../workflows/backup.ts", import.meta.url),
+  },
   update: {
     load: () => import("../workflows/update.ts") as Promise<WorkflowModule>,
     url: new URL("../workflows/update.ts", import.meta.url),

@@ -14,7 +14,7 @@ import type { ScopePaths } from "../paths.ts";
 /** One journal entry. */
 export const JournalEntry = z.object({
   id: z.string(),
-  op: z.enum(["install", "remove", "apply", "restore"]),
+  op: z.enum(["install", "remove", "apply", "restore", "backup"]),
   name: z.string(),
   step: z.string(),
   pid: z.number(),

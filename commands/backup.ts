@@ -1,0 +1,181 @@
+/**
+ * Backups: backup (and backup prune), backups, restore.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { LegerError, UsageError } from "../lib/errors.ts";
+import type { BackupInfo } from "../lib/ops/backup.ts";
+import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import { type CliRuntime, contextFor, output, table } from "./common.ts";
+
+/** Bytes as people read them. */
+export function humanSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let n = bytes;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
+
+/** How long ago an ISO time was, in one unit (`5m`, `3h`, `2d`). */
+export function humanAge(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+function describe(b: BackupInfo): string {
+  const skipped = b.binds.filter((x) => !x.archived).map((x) => x.hostPath);
+  return `${b.name}: backup ${b.id} (${humanSize(b.sizeBytes)}, ${b.volumes.length} volume(s))` +
+    (skipped.length ? `\n  bind mounts not backed up: ${skipped.join(", ")}` : "") +
+    `\n  in ${b.dir}`;
+}
+
+/** Registers the backup commands. */
+export function register(program: Command, runtime: CliRuntime): void {
+  const cmd = program
+    .command("backup")
+    .summary("back up a set (or all): files, manifest and volume data")
+    .description(
+      `Back up the set's files, its manifest and the data of every podman volume it uses.
+The units that use a volume are stopped for a consistent copy and started again
+afterwards, even when the backup fails (--live keeps them running). Bind mounts of
+host paths are listed but not archived unless --include-binds.
+Old backups are pruned by backup-retention in the config.
+This command runs the "backup" workflow; change it with: leger workflow eject backup`,
+    )
+    .argument("<name|all>", "installed set, or all")
+    .option("--reason <text>", "why: manual, before-apply, before-restore, or free text kept as a note")
+    .option("--live", "do not stop the units (the copy may be inconsistent)")
+    .option("--include-binds", "archive bind-mounted host paths too")
+    .option("--dry-run", "say which sets would be backed up")
+    .action(async (target, options, c) => {
+      const ctx = await contextFor(c, runtime);
+      const flags: Record<string, string | boolean> = {
+        live: options.live === true,
+        "include-binds": options.includeBinds === true,
+      };
+      if (options.reason) flags.reason = options.reason;
+      const ref = await resolveWorkflow(ctx.engine, "backup");
+      if (ref.kind === "user") ctx.log.info(`using your backup workflow ${ref.location}`);
+      const result = await runWorkflow(ref, {
+        engine: ctx.engine,
+        leger: ctx.leger,
+        args: [target],
+        flags,
+        dryRun: options.dryRun === true,
+        yes: ctx.opts.yes,
+      });
+      const infos = (Array.isArray(result) ? result : []) as BackupInfo[];
+      output(ctx.opts, infos, () => infos.map(describe).join("\n"));
+    });
+
+  cmd
+    .command("prune")
+    .summary("remove backups beyond backup-retention (count and/or age)")
+    .option("--name <set>", "only this set's backups")
+    .option("--dry-run", "show what would be removed")
+    .action(async (options, c) => {
+      const ctx = await contextFor(c, runtime);
+      const r = await ctx.leger.prune({
+        ...(options.name ? { name: options.name } : {}),
+        dryRun: options.dryRun === true,
+      });
+      output(
+        ctx.opts,
+        r,
+        () =>
+          (r.removed.length
+            ? `${options.dryRun ? "would remove" : "removed"}:\n${r.removed.map((x) => `  ${x}`).join("\n")}`
+            : "nothing to prune") +
+          `\nkept ${r.kept.length} backup(s)`,
+      );
+    });
+
+  program
+    .command("backups")
+    .summary("list backups of a set (or of all sets), newest first")
+    .argument("[name]", "set name")
+    .action(async (name, _o, c) => {
+      const ctx = await contextFor(c, runtime);
+      const rows = await ctx.leger.backups(name);
+      output(
+        ctx.opts,
+        rows,
+        () =>
+          rows.length === 0
+            ? `No backups${name ? ` of ${name}` : ""}. Take one with: leger backup ${name ?? "<name>"}`
+            : table(
+              ["SET", "ID", "VERSION", "SIZE", "AGE", "REASON"],
+              rows.map((
+                b,
+              ) => [
+                b.name,
+                b.id,
+                b.setVersion ?? b.commit?.slice(0, 12) ?? "-",
+                humanSize(b.sizeBytes),
+                humanAge(b.createdAt),
+                b.reason + (b.note ? ` (${b.note})` : ""),
+              ]),
+            ),
+      );
+    });
+
+  program
+    .command("restore")
+    .summary("restore a set's files and volume data from a backup")
+    .description(
+      `Verify every checksum of the backup (a damaged one is refused before anything
+changes), back up the current state, stop the units, put the files back, recreate
+each volume with the backup's exact content, start the units and check their health.
+If they do not come up, the state before the restore is put back (exit code 7).
+Without an id, the newest backup. Works for a set that is not installed: copy its
+backup folder into the backup folder of the new host first.`,
+    )
+    .argument("<name>", "set name")
+    .argument("[id]", "backup id (leger backups <name>); the newest when left out")
+    .option("--health-timeout <duration>", "how long units may take to come up (e.g. 30s)")
+    .action(async (name, id, options, c) => {
+      const ctx = await contextFor(c, runtime);
+      if (!ctx.opts.yes) {
+        if (!Deno.stdin.isTerminal()) {
+          throw new UsageError(
+            `Cannot restore ${name} without confirmation: its current data will be replaced`,
+            "Pass --yes to confirm in scripts.",
+          );
+        }
+        if (!confirm(`Replace the files and volume data of ${name} with backup ${id ?? "(newest)"}?`)) {
+          throw new UsageError("Cancelled; nothing was changed.");
+        }
+      }
+      const { parseDuration } = await import("../lib/duration.ts");
+      const r = await ctx.leger.restore(
+        name,
+        id,
+        options.healthTimeout ? { healthTimeoutMs: parseDuration(options.healthTimeout, "--health-timeout") } : {},
+      );
+      output(
+        ctx.opts,
+        r,
+        () =>
+          `${r.name}: restored from ${r.id}${
+            r.preRestoreBackup ? ` (the state before is backup ${r.preRestoreBackup})` : ""
+          }; ` +
+          (r.health.ok ? "units up" : `not up: ${r.health.failed.map((f) => f.unit).join(", ")}`),
+      );
+      if (!r.health.ok) {
+        throw new LegerError(
+          `Restored ${name} from ${r.id}, but ${r.health.failed.map((f) => f.unit).join(", ")} did not come up`,
+          {
+            hint: `See leger logs ${name}; fix the unit and run leger start ${name}.`,
+          },
+        );
+      }
+    });
+}

@@ -1,0 +1,289 @@
+/**
+ * Streaming archives: a producer's stdout (`podman volume export NAME`,
+ * `tar -cf -`) through a compressor into a file, hashed on the way; and
+ * back: a file through the decompressor into what a consumer reads
+ * (`podman volume import NAME FILE`, `tar -xf FILE`). Nothing is held in
+ * memory whole, whatever the size (see bench/backup_1gib.ts).
+ *
+ * Why FIFOs: dax awaits each write when a process's stdout goes to a
+ * WritableStream, so leger can read a process at the pace it writes; but
+ * feeding a process's stdin from a stream is not held back by the child
+ * (measured: a 1 GiB import piled up in memory). So leger never feeds a
+ * real process's stdin with bulk data: it writes a FIFO (the kernel makes
+ * it wait) or lets two processes share one.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Engine } from "../engine.ts";
+import { LegerError } from "../errors.ts";
+import { isFakeCommand, type Shell } from "../shell.ts";
+import type { Compression } from "./info.ts";
+
+/** File name suffix of an archive. */
+export function archiveSuffix(c: Compression): string {
+  return c === "zstd" ? ".tar.zst" : c === "gzip" ? ".tar.gz" : ".tar";
+}
+
+/** Picks the compression from config `backup-compression` (auto: zstd when the host has it). */
+export async function chooseCompression(engine: Engine): Promise<Compression> {
+  const wanted = engine.config["backup-compression"];
+  if (wanted === "none") return "none";
+  if (wanted === "auto") {
+    if (await engine.$.commandExists("zstd")) return "zstd";
+    return (await engine.$.commandExists("gzip")) ? "gzip" : "none";
+  }
+  if (!(await engine.$.commandExists(wanted))) {
+    throw new LegerError(`Cannot compress backups with ${wanted}: it is not installed`, {
+      hint: `Install ${wanted}, or set backup-compression: auto in the config.`,
+    });
+  }
+  return wanted;
+}
+
+/** The argv that compresses stdin to stdout, or decompresses with `decompress`. */
+export function compressorArgv(c: Compression, decompress = false): string[] | undefined {
+  if (c === "zstd") return decompress ? ["zstd", "-q", "-d", "-c"] : ["zstd", "-q", "-c", "-T0"];
+  if (c === "gzip") return decompress ? ["gzip", "-d", "-c"] : ["gzip", "-c", "-6"];
+  return undefined;
+}
+
+/** What {@linkcode streamToFile} wrote. */
+export interface Written {
+  sha256: string;
+  sizeBytes: number;
+}
+
+function lastLines(text: string): string {
+  return text.trim().split("\n").filter(Boolean).slice(-3).join(" / ");
+}
+
+type Child = ReturnType<ReturnType<Shell>["spawn"]>;
+/** How a process ended; `first` marks the one that failed first (the other was killed). */
+type Settled = { code: number; stderr: string; first?: boolean };
+
+async function settle(child: Child): Promise<Settled> {
+  try {
+    const r = await child;
+    return { code: r.code, stderr: r.stderr };
+  } catch (error) {
+    return { code: -1, stderr: (error as Error).message };
+  }
+}
+
+function kill(child: Child): void {
+  try {
+    child.kill();
+  } catch { /* already gone */ }
+}
+
+/**
+ * Awaits two processes joined by a FIFO. When one fails, both are killed:
+ * the other may wait on the FIFO forever, and a reader whose output could
+ * not be written may still be alive.
+ */
+function both(
+  writer: Child,
+  reader: Child,
+  readerDone: Promise<Settled> = settle(reader),
+): Promise<[Settled, Settled]> {
+  let failed = false;
+  const stop = (r: Settled) => {
+    if (r.code !== 0 && !failed) {
+      failed = true;
+      r.first = true;
+      kill(writer);
+      kill(reader);
+    }
+    return r;
+  };
+  return Promise.all([settle(writer).then(stop), readerDone.then(stop)]);
+}
+
+/** Runs `fn` with a FIFO in a private temporary folder. */
+async function withFifo<T>($: Shell, fn: (fifo: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "leger-fifo-" });
+  try {
+    const fifo = join(dir, "stream");
+    const r = await $`mkfifo -m 600 ${fifo}`.stdout("piped").stderr("piped").noThrow();
+    if (r.code !== 0) throw new LegerError(`Cannot make a pipe in ${dir}: ${lastLines(r.stderr)}`);
+    return await fn(fifo);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** `sh -c` that runs argv with stdin (`<`) or stdout (`>`) redirected to a file. */
+function redirected(argv: string[], way: "<" | ">", file: string): string[] {
+  return ["sh", "-c", `f=$1; shift; exec "$@" ${way} "$f"`, "sh", file, ...argv];
+}
+
+/** A WritableStream into a file that remembers its first write error. */
+function fileSink(
+  file: Deno.FsFile,
+  onChunk: (chunk: Uint8Array) => void = () => {},
+): { sink: WritableStream<Uint8Array>; error: () => Error | undefined } {
+  let error: Error | undefined;
+  const writer = file.writable.getWriter();
+  const sink = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      try {
+        await writer.write(chunk);
+      } catch (e) {
+        error ??= e as Error;
+        throw e;
+      }
+      onChunk(chunk);
+    },
+    async close() {
+      await writer.close();
+    },
+    async abort() {
+      await writer.abort().catch(() => {});
+    },
+  });
+  return { sink, error: () => error };
+}
+
+function closeQuietly(file: Deno.FsFile | undefined): void {
+  try {
+    file?.close();
+  } catch { /* closed by its stream */ }
+}
+
+/**
+ * Opens the write end of a FIFO once `reader` has opened the other end;
+ * undefined when the reader ended first (its open is then released by
+ * opening the read end here).
+ */
+async function openWriteEnd(fifo: string, reader: Promise<Settled>): Promise<Deno.FsFile | undefined> {
+  const opening = Deno.open(fifo, { write: true });
+  const first = await Promise.race([opening, reader.then(() => undefined)]);
+  if (first) return first;
+  const release = await Deno.open(fifo, { read: true });
+  closeQuietly(await opening);
+  closeQuietly(release);
+  return undefined;
+}
+
+/**
+ * Streams `producer`'s stdout (e.g. `podman volume export NAME`) through
+ * the compressor into `path` (created 0600), hashing the bytes as they are
+ * written. The producer's output reaches the compressor through a FIFO
+ * that leger writes; both hops out of a process await each write, so a
+ * slow compressor or disk holds the producer back. Throws a LegerError
+ * naming `what` when any stage fails (a non-zero exit, a write error such
+ * as a full disk); the caller removes the partial file.
+ */
+export async function streamToFile(
+  $: Shell,
+  producer: string[],
+  compression: Compression,
+  path: string,
+  what: string,
+): Promise<Written> {
+  const hash = createHash("sha256");
+  let size = 0;
+  const file = await Deno.open(path, { write: true, create: true, truncate: true, mode: 0o600 });
+  const out = fileSink(file, (chunk) => {
+    hash.update(chunk);
+    size += chunk.length;
+  });
+  const zip = compressorArgv(compression);
+  let pipeFile: Deno.FsFile | undefined;
+  let results: [Settled, Settled];
+  try {
+    results = await (zip
+      ? withFifo($, async (fifo) => {
+        const reader = $`${redirected(zip, "<", fifo)}`.stdin("null").stdout(out.sink).stderr("piped").noThrow()
+          .spawn();
+        const readerDone = settle(reader);
+        pipeFile = await openWriteEnd(fifo, readerDone);
+        if (!pipeFile) return [{ code: 0, stderr: "" }, await readerDone] as [Settled, Settled];
+        const toPipe = fileSink(pipeFile).sink;
+        const source = $`${producer}`.stdin("null").stdout(toPipe).stderr("piped").noThrow().spawn();
+        return await both(source, reader, readerDone);
+      })
+      : settle($`${producer}`.stdin("null").stdout(out.sink).stderr("piped").noThrow().spawn()).then((r) =>
+        [r, { code: 0, stderr: "" }] as [Settled, Settled]
+      ));
+  } finally {
+    closeQuietly(pipeFile);
+    closeQuietly(file);
+  }
+  const [sourceResult, sinkResult] = results;
+  const writeError = out.error();
+  if (writeError) {
+    throw new LegerError(`Cannot ${what}: writing ${path} failed: ${writeError.message}`, {
+      cause: writeError,
+      hint: "Free space where backups are kept, or set backup-dir in the config to a bigger disk.",
+    });
+  }
+  if (sinkResult.code !== 0 && (sinkResult.first || sourceResult.code === 0)) {
+    throw new LegerError(
+      `Cannot ${what}: ${zip![0]} failed: ${lastLines(sinkResult.stderr) || `exit ${sinkResult.code}`}`,
+    );
+  }
+  if (sourceResult.code !== 0) {
+    throw new LegerError(
+      `Cannot ${what}: ${producer.slice(0, 3).join(" ")} failed: ${
+        lastLines(sourceResult.stderr) || `exit ${sourceResult.code}`
+      }`,
+      {
+        details: { argv: producer, exitCode: sourceResult.code },
+      },
+    );
+  }
+  return { sha256: hash.digest("hex"), sizeBytes: size };
+}
+
+/**
+ * Streams the archive `path` through the decompressor into what
+ * `consumer(source)` reads (e.g. \`podman volume import NAME SOURCE\`).
+ * The decompressor writes a FIFO the consumer reads: no byte passes
+ * through leger. (An in-process fake consumer gets `-` and its stdin
+ * instead: tests only.) Throws a LegerError naming `what` when any stage
+ * fails.
+ */
+export async function streamFromFile(
+  $: Shell,
+  path: string,
+  compression: Compression,
+  consumer: (source: string) => string[],
+  what: string,
+): Promise<void> {
+  const unzip = compressorArgv(compression, true);
+  const name = consumer("-").slice(0, 3).join(" ");
+  const fail = (r: Settled) =>
+    new LegerError(`Cannot ${what}: ${name} failed: ${lastLines(r.stderr) || `exit ${r.code}`}`, {
+      details: { argv: consumer("-"), exitCode: r.code },
+    });
+  if (!unzip) {
+    const r = await settle($`${consumer(path)}`.stdin("null").stdout("piped").stderr("piped").noThrow().spawn());
+    if (r.code !== 0) throw fail(r);
+    return;
+  }
+  const [first, sink] = isFakeCommand($, consumer("-")[0]!)
+    ? await (async () => {
+      const hop = new TransformStream<Uint8Array, Uint8Array>();
+      const writer = $`${[...unzip, path]}`.stdin("null").stdout(hop.writable).stderr("piped").noThrow().spawn();
+      const reader = $`${consumer("-")}`.stdin(hop.readable).stdout("piped").stderr("piped").noThrow().spawn();
+      return await both(writer, reader);
+    })()
+    : await withFifo($, (fifo) => {
+      const writer = $`${redirected([...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
+        .noThrow().spawn();
+      const reader = $`${consumer(fifo)}`.stdin("null").stdout("piped").stderr("piped").noThrow().spawn();
+      return both(writer, reader);
+    });
+  const unzipError = () =>
+    new LegerError(
+      `Cannot ${what}: ${unzip[0]} could not read ${path}: ${lastLines(first.stderr) || `exit ${first.code}`}`,
+    );
+  // A damaged archive is the decompressor's fault even when the consumer then chokes on the rest.
+  if (
+    first.code !== 0 && (first.first || sink.code === 0 || (first.stderr.trim() && !/broken pipe/i.test(first.stderr)))
+  ) throw unzipError();
+  if (sink.code !== 0) throw fail(sink);
+}

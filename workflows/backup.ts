@@ -1,0 +1,34 @@
+// The built-in backup workflow: `leger backup` runs it. Copy it with
+// `leger workflow eject backup` and edit the copy to change what backup does
+// (e.g. copy each backup to another machine, or notify someone).
+import type { WorkflowContext } from "../mod.ts";
+
+export const description = "Back up sets (or all): files, manifest and volume data; apply retention";
+
+const REASONS = ["manual", "before-apply", "before-restore"] as const;
+
+export default async function backup({ leger, args, flags, log, dryRun }: WorkflowContext) {
+  const targets = args.length ? args : ["all"];
+  const names = targets.includes("all") ? (await leger.list()).map((s) => s.name) : targets;
+  if (names.length === 0) log.info("no sets installed: nothing to back up");
+  // --reason is one of the reasons above, or free text kept as the backup's note.
+  const text = typeof flags.reason === "string" ? flags.reason : undefined;
+  const reason = REASONS.find((r) => r === text) ?? "manual";
+  const note = text && !REASONS.some((r) => r === text) ? text : undefined;
+  const results = [];
+  for (const name of names) {
+    if (dryRun) {
+      log.info(`${name}: would back up`);
+      continue;
+    }
+    results.push(
+      await leger.backup(name, {
+        reason,
+        ...(note ? { note } : {}),
+        live: flags.live === true,
+        includeBinds: flags["include-binds"] === true,
+      }),
+    );
+  }
+  return results;
+}

@@ -17,7 +17,9 @@ function applied(results: ApplyResult[]): string {
   return results.map((r) =>
     `${r.name}: ${r.outcome} ${short(r.from)} -> ${short(r.to)}${r.backupId ? ` (backup ${r.backupId})` : ""}` +
     (r.outcome === "planned"
-      ? `\n  would restart: ${r.impact.restart.join(", ") || "-"}; start: ${r.impact.start.join(", ") || "-"}; stop: ${r.impact.stop.join(", ") || "-"}`
+      ? `\n  would restart: ${r.impact.restart.join(", ") || "-"}; start: ${r.impact.start.join(", ") || "-"}; stop: ${
+        r.impact.stop.join(", ") || "-"
+      }`
       : "")
   ).join("\n") || "nothing staged";
 }
@@ -27,15 +29,26 @@ export function register(program: Command, runtime: CliRuntime): void {
   program
     .command("stage")
     .summary("fetch and check a new version of a set (or all); keep it aside")
-    .description("Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.")
+    .description(
+      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.",
+    )
     .argument("<name|all>", "installed set, or all")
     .option("--ref <ref>", "stage this branch, tag or commit instead of the installed one")
     .option("--force", "stage despite warnings (never errors)")
     .action(async (target, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const results = await ctx.leger.stage(target, { ...(options.ref ? { ref: options.ref } : {}), force: options.force === true });
-      output(ctx.opts, results, () =>
-        results.map((r) => `${r.name}: ${r.changed ? `staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})` : "no change"}`).join("\n") || "no sets installed");
+      const results = await ctx.leger.stage(target, {
+        ...(options.ref ? { ref: options.ref } : {}),
+        force: options.force === true,
+      });
+      output(
+        ctx.opts,
+        results,
+        () =>
+          results.map((r) =>
+            `${r.name}: ${r.changed ? `staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})` : "no change"}`
+          ).join("\n") || "no sets installed",
+      );
     });
 
   program
@@ -44,8 +57,17 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (_o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const rows = await ctx.leger.staged();
-      output(ctx.opts, rows, () =>
-        rows.length ? table(["NAME", "INSTALLED", "STAGED", "STAGED AT"], rows.map((r) => [r.name, short(r.from), short(r.to), r.stagedAt])) : "nothing staged");
+      output(
+        ctx.opts,
+        rows,
+        () =>
+          rows.length
+            ? table(
+              ["NAME", "INSTALLED", "STAGED", "STAGED AT"],
+              rows.map((r) => [r.name, short(r.from), short(r.to), r.stagedAt]),
+            )
+            : "nothing staged",
+      );
     });
 
   program
@@ -87,7 +109,11 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (target, _o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const dropped = await ctx.leger.discard(target);
-      output(ctx.opts, { discarded: dropped }, () => (dropped.length ? `discarded: ${dropped.join(", ")}` : "nothing was staged"));
+      output(
+        ctx.opts,
+        { discarded: dropped },
+        () => (dropped.length ? `discarded: ${dropped.join(", ")}` : "nothing was staged"),
+      );
     });
 
   program

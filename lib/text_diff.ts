@@ -6,11 +6,21 @@
 
 type Op = { kind: " " | "-" | "+"; line: string; a: number; b: number };
 
+/** Marks a last line without a newline, so "x" and "x\n" differ as diff shows it. */
+const NO_NEWLINE = "\u0000no-newline";
+
 function lines(text: string): string[] {
   if (text === "") return [];
   const out = text.split("\n");
   if (out[out.length - 1] === "") out.pop();
+  else out[out.length - 1] += NO_NEWLINE;
   return out;
+}
+
+function show(kind: string, line: string): string {
+  return line.endsWith(NO_NEWLINE)
+    ? `${kind}${line.slice(0, -NO_NEWLINE.length)}\n\\ No newline at end of file`
+    : kind + line;
 }
 
 /** The edit script between two line lists (longest common subsequence). */
@@ -26,7 +36,9 @@ function editScript(a: string[], b: string[]): Op[] {
   const lcs = new Uint32Array((A.length + 1) * w);
   for (let i = A.length - 1; i >= 0; i--) {
     for (let j = B.length - 1; j >= 0; j--) {
-      lcs[i * w + j] = A[i] === B[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+      lcs[i * w + j] = A[i] === B[j]
+        ? lcs[(i + 1) * w + j + 1]! + 1
+        : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
     }
   }
   const ops: Op[] = [];
@@ -71,7 +83,7 @@ export function unifiedDiff(before: string, after: string, fromName: string, toN
     const aStart = aCount ? slice.find((o) => o.kind !== "+")!.a + 1 : slice[0]!.a;
     const bStart = bCount ? slice.find((o) => o.kind !== "-")!.b + 1 : slice[0]!.b;
     out.push(`@@ -${aStart},${aCount} +${bStart},${bCount} @@`);
-    for (const o of slice) out.push(o.kind + o.line);
+    for (const o of slice) out.push(show(o.kind, o.line));
   }
   return out.join("\n") + "\n";
 }

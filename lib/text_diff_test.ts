@@ -34,3 +34,10 @@ Deno.test("distant changes make separate hunks", () => {
   assert.match(d, /@@ -1,5 \+1,5 @@/);
   assert.match(d, /@@ -16,5 \+16,5 @@/);
 });
+
+Deno.test("a missing newline at the end is shown as diff -u shows it", () => {
+  assert.equal(
+    unifiedDiff("x\n", "x", "a/f", "b/f"),
+    "--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-x\n+x\n\\ No newline at end of file\n",
+  );
+});

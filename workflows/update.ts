@@ -24,7 +24,9 @@ export default async function update({ leger, args, flags, log, confirm, dryRun 
         ...await leger.apply(staged.name, {
           noBackup: flags["no-backup"] === true,
           force: flags.force === true,
-          healthTimeoutMs: typeof flags["health-timeout-ms"] === "string" ? Number(flags["health-timeout-ms"]) : undefined,
+          healthTimeoutMs: typeof flags["health-timeout-ms"] === "string"
+            ? Number(flags["health-timeout-ms"])
+            : undefined,
         }),
       );
     }

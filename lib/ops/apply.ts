@@ -6,8 +6,10 @@
  *
  * @module
  */
+import { join } from "node:path";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
+import { sha256 } from "../fs.ts";
 import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
@@ -16,8 +18,10 @@ import { loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { backup, restore } from "./backup.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { checkSet, refuseOnErrors } from "./check.ts";
-import { describeFailures, type HealthResult, type UnitFailure, waitHealthy } from "./health.ts";
-import { unitImpact, type UnitImpact } from "./impact.ts";
+import { describeFailures, healthChecksOf, type HealthResult, type UnitFailure, waitHealthy } from "./health.ts";
+import { quadletKind } from "../quadlet/model.ts";
+import { isMetaFile } from "../backend/backend.ts";
+import { type UnitImpact, unitImpact } from "./impact.ts";
 import { buildManifest } from "./manifest_build.ts";
 import { drift } from "./query.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
@@ -53,11 +57,48 @@ async function restartEach(engine: Engine, units: string[], verb: "restart" | "s
   const failed: UnitFailure[] = [];
   for (const unit of units) {
     const r = await engine.systemd.systemctl([verb, unit]);
-    if (r.code !== 0) failed.push({ unit, state: (r.stderr || r.stdout).trim(), journal: await engine.systemd.journal([unit], 15) });
+    if (r.code !== 0) {
+      failed.push({ unit, state: (r.stderr || r.stdout).trim(), journal: await engine.systemd.journal([unit], 15) });
+    }
   }
   return failed;
 }
 
+/**
+ * The records the staged files have (or would have) once installed: what
+ * the backend must remove when the previous version goes back, even when
+ * the install was cut short before it said what it wrote.
+ */
+async function recordsFor(
+  engine: Engine,
+  name: string,
+  files: CollectedFile[],
+  previous: FileRecord[],
+): Promise<FileRecord[]> {
+  const kind = (await engine.backend()).kind;
+  const known = new Set(previous.map((r) => r.name));
+  const out = [...previous];
+  for (const f of files) {
+    if (known.has(f.name)) continue;
+    const top = !f.name.includes("/");
+    out.push({
+      name: f.name,
+      sha256: await sha256(f.bytes),
+      path: isMetaFile(f.name)
+        ? ""
+        : kind === "files"
+        ? join(engine.paths.quadletDir, name, f.name)
+        : join(engine.paths.quadletDir, f.name),
+      kind: isMetaFile(f.name) ? "meta" : top && quadletKind(f.name) ? "quadlet" : "asset",
+    });
+  }
+  return out;
+}
+
+/**
+ * Puts the previous version back: its files, its manifest and (from the
+ * backup) its volume data; restarts what the new version changed.
+ */
 async function rollback(
   engine: Engine,
   name: string,
@@ -71,35 +112,59 @@ async function rollback(
   const backend = await engine.backend();
   const back = unitImpact(after, before);
   await engine.systemd.stop(back.stop).catch(() => {});
-  if (records) await backend.install(name, before, records);
+  // Without records the install was cut short: any staged file may be in place.
+  await backend.install(name, before, records ?? await recordsFor(engine, name, after, previous.files));
   await engine.systemd.daemonReload();
   await engine.systemd.resetFailed(previous.units);
+  const checks = healthChecksOf(before);
   if (backupId && previous.volumes.length) {
     // Volume data may have been changed by the new version: the backup's copy goes back too.
     const r = await restore(engine, name, backupId, { locked: true, skipPreBackup: true, healthTimeoutMs: timeoutMs });
-    return r.health;
+    // restore records the backup's manifest as new; the previous one (what a staged copy was staged against) is the truth.
+    await saveSetFiles(engine.paths, name, before);
+    await writeManifest(engine.paths, previous);
+    return r.health.ok
+      ? await waitHealthy(engine, previous.units, { timeoutMs, settleMs: 500, healthChecks: checks })
+      : r.health;
   }
   await restartEach(engine, back.restart, "restart");
   await restartEach(engine, previous.units, "start");
-  return await waitHealthy(engine, previous.units, { timeoutMs, settleMs: 1_500 });
+  return await waitHealthy(engine, previous.units, { timeoutMs, settleMs: 1_500, healthChecks: checks });
 }
 
 async function applyOne(engine: Engine, name: string, options: ApplyOptions): Promise<ApplyResult> {
   const manifest = await requireManifest(engine, name);
   const st = await readStaged(engine, name);
   if (!st) throw new NotFoundError(`Cannot apply ${name}: nothing is staged for it`, `Run leger stage ${name} first.`);
-  const from = { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}), ...(manifest.version ? { version: manifest.version } : {}) };
-  const to = { ...(st.record.source.commit ? { commit: st.record.source.commit } : {}), ...(st.record.version ? { version: st.record.version } : {}) };
-  if ((await filesDigest(manifest.files)) !== st.record.base.filesDigest || manifest.updatedAt !== st.record.base.updatedAt) {
-    throw new LegerError(`Cannot apply ${name}: the installed version changed since it was staged (${st.record.stagedAt})`, {
-      hint: `Stage it again: leger stage ${name}`,
-    });
+  const from = {
+    ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
+    ...(manifest.version ? { version: manifest.version } : {}),
+  };
+  const to = {
+    ...(st.record.source.commit ? { commit: st.record.source.commit } : {}),
+    ...(st.record.version ? { version: st.record.version } : {}),
+  };
+  if (
+    (await filesDigest(manifest.files)) !== st.record.base.filesDigest ||
+    manifest.updatedAt !== st.record.base.updatedAt
+  ) {
+    throw new LegerError(
+      `Cannot apply ${name}: the installed version changed since it was staged (${st.record.stagedAt})`,
+      {
+        hint: `Stage it again: leger stage ${name}`,
+      },
+    );
   }
   const edits = await drift(manifest);
   if (edits.length && !options.force) {
-    throw new LegerError(`Cannot apply ${name}: installed files were changed by hand: ${edits.map((e) => `${e.name} (${e.change})`).join(", ")}`, {
-      hint: "Put the edits into the set's source, or pass --force to overwrite them (leger diff shows them).",
-    });
+    throw new LegerError(
+      `Cannot apply ${name}: installed files were changed by hand: ${
+        edits.map((e) => `${e.name} (${e.change})`).join(", ")
+      }`,
+      {
+        hint: "Put the edits into the set's source, or pass --force to overwrite them (leger diff shows them).",
+      },
+    );
   }
   refuseOnErrors(await checkSet(engine, name, st.files), `apply ${name}`, options.force ?? false);
   const before = await loadSetFiles(engine.paths, name);
@@ -107,11 +172,13 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
   if (options.dryRun) return { name, outcome: "planned", from, to, impact };
   if (options.confirm && !(await options.confirm(name, impact))) return { name, outcome: "skipped", from, to, impact };
   const timeoutMs = options.healthTimeoutMs ?? 30_000;
-  const declared = buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }).secrets;
+  const declared =
+    buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }).secrets;
   await ensureSetSecrets(engine, name, declared, { verb: "apply" });
-  const entry = await beginEntry(engine.paths, "apply", name, { timeoutMs });
+  const entry = await beginEntry(engine.paths, "apply", name, { timeoutMs, noBackup: options.noBackup === true });
   let backupId: string | undefined;
   let records: FileRecord[] | undefined;
+  let touched = false;
   try {
     if (!options.noBackup) {
       engine.log.step(`Backing up ${name} before the update`);
@@ -119,24 +186,40 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
       await markStep(engine.paths, entry, "backed-up", { backupId });
     }
     const backend = await engine.backend();
-    engine.log.step(`Applying ${name}: ${from.commit?.slice(0, 12) ?? "installed"} -> ${to.commit?.slice(0, 12) ?? "staged"}`);
+    engine.log.step(
+      `Applying ${name}: ${from.commit?.slice(0, 12) ?? "installed"} -> ${to.commit?.slice(0, 12) ?? "staged"}`,
+    );
+    touched = true;
     await engine.systemd.stop(impact.stop);
     records = await backend.install(name, st.files, manifest.files);
     await markStep(engine.paths, entry, "files", { records });
     await engine.systemd.daemonReload();
-    const after = buildManifest(engine, { name, source: st.record.source, files: st.files, records, backend: backend.kind, previous: manifest });
+    const after = buildManifest(engine, {
+      name,
+      source: st.record.source,
+      files: st.files,
+      records,
+      backend: backend.kind,
+      previous: manifest,
+    });
     await engine.systemd.resetFailed(after.units);
     if (impact.restart.length) engine.log.step(`Restarting ${impact.restart.join(", ")}`);
     let failed = await restartEach(engine, impact.restart, "restart");
     failed = failed.concat(await restartEach(engine, after.units, "start"));
-    const health = failed.length ? { ok: false, states: [], failed } : await waitHealthy(engine, after.units, { timeoutMs, settleMs: 2_000 });
+    const health = failed.length
+      ? { ok: false, states: [], failed }
+      : await waitHealthy(engine, after.units, { timeoutMs, settleMs: 2_000, healthChecks: healthChecksOf(st.files) });
     if (!health.ok) {
       engine.log.error(`${name} did not come up:\n${describeFailures(health.failed)}`);
       engine.log.step(`Rolling ${name} back to ${from.commit?.slice(0, 12) ?? "the previous version"}`);
       const back = await rollback(engine, name, manifest, before, st.files, records, backupId, timeoutMs);
       await endEntry(engine.paths, entry);
       throw new LegerError(
-        `Cannot apply ${name}: ${health.failed.map((f) => f.unit).join(", ")} did not come up; rolled back to the previous version${back.ok ? "" : " (which is not healthy either)"}\n${describeFailures(health.failed)}`,
+        `Cannot apply ${name}: ${
+          health.failed.map((f) => f.unit).join(", ")
+        } did not come up; rolled back to the previous version${back.ok ? "" : " (which is not healthy either)"}\n${
+          describeFailures(health.failed)
+        }`,
         {
           exitCode: ExitCode.rolledBack,
           hint: `The staged version is kept: fix it in the source and stage again, or leger discard ${name}.`,
@@ -144,8 +227,9 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
         },
       );
     }
-    await saveSetFiles(engine.paths, name, st.files);
+    // The manifest is the commit point: recovery finds it naming the staged files and completes the rest.
     await writeManifest(engine.paths, after);
+    await saveSetFiles(engine.paths, name, st.files);
     await markStep(engine.paths, entry, "committed");
     await clearStaged(engine, name);
     await endEntry(engine.paths, entry);
@@ -154,7 +238,7 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
   } catch (error) {
     if (error instanceof LegerError && error.exitCode === ExitCode.rolledBack) throw error;
     // Anything else that broke midway: put the previous version back.
-    if (entry.step !== "begin") {
+    if (touched && entry.step !== "committed") {
       engine.log.warn(`apply of ${name} failed (${(error as Error).message}); putting the previous version back`);
       await rollback(engine, name, manifest, before, st.files, records, backupId, timeoutMs).catch((e) =>
         engine.log.error(`rollback incomplete: ${(e as Error).message}`)
@@ -176,18 +260,43 @@ export async function apply(engine: Engine, nameOrAll: string, options: ApplyOpt
   });
 }
 
+/** True when the manifest names exactly these files (the apply reached its commit point). */
+async function manifestIs(manifest: Manifest, files: CollectedFile[]): Promise<boolean> {
+  const digest = await filesDigest(
+    await Promise.all(files.map(async (f) => ({ name: f.name, sha256: await sha256(f.bytes) }))),
+  );
+  return (await filesDigest(manifest.files)) === digest;
+}
+
 registerRecovery("apply", async (engine: Engine, entry: JournalEntry) => {
   const manifest = await readManifest(engine.paths, entry.name);
   if (!manifest) return `the apply of ${entry.name} found no installed set; nothing to do`;
-  if (entry.step === "committed" || manifest.updatedAt >= entry.startedAt) {
-    await clearStaged(engine, entry.name);
-    return `the apply of ${entry.name} had completed`;
-  }
   const st = await readStaged(engine, entry.name);
+  const committed = entry.step === "committed" ||
+    (st !== undefined && manifest.updatedAt >= entry.startedAt && await manifestIs(manifest, st.files));
+  if (committed) {
+    // Killed after the manifest was written: leger's copy of the files and the staged copy may be behind.
+    if (st && await manifestIs(manifest, st.files)) await saveSetFiles(engine.paths, entry.name, st.files);
+    await clearStaged(engine, entry.name);
+    return `the apply of ${entry.name} had completed; ${
+      manifest.source.commit?.slice(0, 12) ?? "the staged version"
+    } is installed`;
+  }
   const before = await loadSetFiles(engine.paths, entry.name);
   const records = Array.isArray(entry.data.records) ? entry.data.records as FileRecord[] : undefined;
   const backupId = typeof entry.data.backupId === "string" ? entry.data.backupId : undefined;
   const timeoutMs = typeof entry.data.timeoutMs === "number" ? entry.data.timeoutMs : 30_000;
-  const health = await rollback(engine, entry.name, manifest, before, st?.files ?? before, records, backupId, timeoutMs);
-  return `the interrupted apply of ${entry.name} was rolled back to ${manifest.source.commit?.slice(0, 12) ?? "the installed version"}${health.ok ? "" : " (units are not all healthy: see leger status)"}`;
+  const health = await rollback(
+    engine,
+    entry.name,
+    manifest,
+    before,
+    st?.files ?? before,
+    records,
+    backupId,
+    timeoutMs,
+  );
+  return `the interrupted apply of ${entry.name} was rolled back to ${
+    manifest.source.commit?.slice(0, 12) ?? "the installed version"
+  }${health.ok ? "" : " (units are not all healthy: see leger status)"}`;
 });

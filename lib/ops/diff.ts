@@ -8,11 +8,12 @@ import type { Engine } from "../engine.ts";
 import { NotFoundError } from "../errors.ts";
 import { parseLegerYaml } from "../leger_yaml.ts";
 import { quadletKind, SECTION_OF, type SetFile, summarizeSet } from "../quadlet/model.ts";
-import { listValues, parseUnit } from "../quadlet/parse.ts";
+import { planDropins } from "../quadlet/dropins.ts";
+import { listValues, mergeUnits, parseUnit } from "../quadlet/parse.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { unifiedDiff } from "../text_diff.ts";
-import { fileChanges, unitImpact, type UnitImpact } from "./impact.ts";
-import { drift, type Drift } from "./query.ts";
+import { fileChanges, type UnitImpact, unitImpact } from "./impact.ts";
+import { type Drift, drift } from "./query.ts";
 import { requireManifest } from "./remove.ts";
 import { readStaged } from "./stage.ts";
 
@@ -50,25 +51,46 @@ export interface DiffResult {
   drift: Drift[];
 }
 
+/** Values of `key` in each quadlet file, its drop-ins merged, keyed `file\0value`. */
 function collect(files: readonly SetFile[], key: string): Map<string, string> {
   const out = new Map<string, string>();
+  const texts = new Map(files.map((f) => [f.name, f.text]));
+  const plan = planDropins(files.map((f) => f.name));
   for (const f of files) {
     const kind = quadletKind(f.name);
     if (!kind || f.name.includes("/")) continue;
-    for (const v of listValues(parseUnit(f.text, f.name), SECTION_OF[kind], key)) out.set(`${f.name}\0${v}`, v);
+    const dropins = (plan.byUnit.get(f.name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
+    const unit = mergeUnits(parseUnit(f.text, f.name), dropins);
+    for (const v of listValues(unit, SECTION_OF[kind], key)) out.set(`${f.name}\0${v}`, v);
   }
   return out;
 }
 
+/** `NAME=value` pairs of an `Environment=` value or an environment file's lines. */
+function pairs(text: string, split: RegExp): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const pair of text.match(split) ?? []) {
+    const clean = pair.trim().replace(/^export\s+/, "").replace(/^["']|["']$/g, "");
+    if (clean.startsWith("#")) continue;
+    const eq = clean.indexOf("=");
+    if (eq > 0) out.push([clean.slice(0, eq), clean.slice(eq + 1).replace(/^["']|["']$/g, "")]);
+  }
+  return out;
+}
+
+/** Environment variables the set gives its containers: `file: NAME` -> value (Environment= and the set's EnvironmentFile=s). */
 function envVars(files: readonly SetFile[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const [k, v] of collect(files, "Environment")) {
     const file = k.split("\0")[0]!;
-    for (const pair of v.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []) {
-      const clean = pair.replace(/^["']|["']$/g, "");
-      const eq = clean.indexOf("=");
-      if (eq > 0) out.set(`${file}: ${clean.slice(0, eq)}`, clean.slice(eq + 1));
-    }
+    for (const [name, value] of pairs(v, /(?:[^\s"']+|"[^"]*"|'[^']*')+/g)) out.set(`${file}: ${name}`, value);
+  }
+  const texts = new Map(files.map((f) => [f.name, f.text]));
+  for (const v of new Set(collect(files, "EnvironmentFile").values())) {
+    const name = v.replace(/^\.\//, "");
+    const text = texts.get(name);
+    if (text === undefined) continue;
+    for (const [key, value] of pairs(text, /^.*$/gm)) out.set(`${name}: ${key}`, value);
   }
   return out;
 }
@@ -92,7 +114,12 @@ export function summarize(before: readonly SetFile[], after: readonly SetFile[])
     const y = files.find((f) => f.name === ".leger.yaml");
     const parsed = y ? parseLegerYaml(y.text) : undefined;
     const declared = parsed?.ok ? parsed.value.secrets.map((s) => `${s["podman-secret"]} (setec ${s.name})`) : [];
-    return [...new Set([...declared, ...summarizeSet(files).secrets.filter((s) => !declared.some((d) => d.startsWith(s + " ")))])];
+    return [
+      ...new Set([
+        ...declared,
+        ...summarizeSet(files).secrets.filter((s) => !declared.some((d) => d.startsWith(s + " "))),
+      ]),
+    ];
   };
   const secA = secretsOf(before), secB = secretsOf(after);
   return {
@@ -120,14 +147,32 @@ export async function diff(engine: Engine, name: string): Promise<DiffResult> {
   const a = new Map(before.map((f) => [f.name, f.text]));
   const b = new Map(st.files.map((f) => [f.name, f.text]));
   const files: FileDiff[] = [
-    ...changes.added.map((n) => ({ name: n, status: "added" as const, diff: unifiedDiff("", b.get(n)!, "/dev/null", `b/${n}`) })),
-    ...changes.removed.map((n) => ({ name: n, status: "removed" as const, diff: unifiedDiff(a.get(n)!, "", `a/${n}`, "/dev/null") })),
-    ...changes.changed.map((n) => ({ name: n, status: "changed" as const, diff: unifiedDiff(a.get(n)!, b.get(n)!, `a/${n}`, `b/${n}`) })),
+    ...changes.added.map((n) => ({
+      name: n,
+      status: "added" as const,
+      diff: unifiedDiff("", b.get(n)!, "/dev/null", `b/${n}`),
+    })),
+    ...changes.removed.map((n) => ({
+      name: n,
+      status: "removed" as const,
+      diff: unifiedDiff(a.get(n)!, "", `a/${n}`, "/dev/null"),
+    })),
+    ...changes.changed.map((n) => ({
+      name: n,
+      status: "changed" as const,
+      diff: unifiedDiff(a.get(n)!, b.get(n)!, `a/${n}`, `b/${n}`),
+    })),
   ].sort((x, y) => x.name.localeCompare(y.name));
   return {
     name,
-    from: { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}), ...(manifest.version ? { version: manifest.version } : {}) },
-    to: { ...(st.record.source.commit ? { commit: st.record.source.commit } : {}), ...(st.record.version ? { version: st.record.version } : {}) },
+    from: {
+      ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
+      ...(manifest.version ? { version: manifest.version } : {}),
+    },
+    to: {
+      ...(st.record.source.commit ? { commit: st.record.source.commit } : {}),
+      ...(st.record.version ? { version: st.record.version } : {}),
+    },
     files,
     summary: summarize(before, st.files),
     drift: await drift(manifest),
@@ -145,7 +190,8 @@ function colorLine(line: string): string {
 /** The text `leger diff` prints (and the update workflow shows). */
 export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): string {
   const ver = (x: { commit?: string; version?: string }) =>
-    [x.version ? `version ${x.version}` : "", x.commit ? x.commit.slice(0, 12) : ""].filter(Boolean).join(" ") || "(local files)";
+    [x.version ? `version ${x.version}` : "", x.commit ? x.commit.slice(0, 12) : ""].filter(Boolean).join(" ") ||
+    "(local files)";
   const out: string[] = [`${d.name}: ${ver(d.from)} -> ${ver(d.to)}`, ""];
   for (const f of d.files) {
     out.push(...f.diff.trimEnd().split("\n").map((l) => (options.color ? colorLine(l) : l)));
@@ -169,7 +215,9 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
     ...list("units to start", s.units.start),
     ...list("units to stop", s.units.stop),
   );
-  if (out[out.length - 1] === "Summary:") out.push("  no change to images, ports, environment, secrets, volumes or units");
+  if (out[out.length - 1] === "Summary:") {
+    out.push("  no change to images, ports, environment, secrets, volumes or units");
+  }
   if (d.drift.length) {
     out.push("", "Installed files changed by hand (apply refuses without --force; they would be overwritten):");
     out.push(...d.drift.map((x) => `  ${x.name}: ${x.change}`));

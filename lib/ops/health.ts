@@ -6,7 +6,44 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
+import { planDropins } from "../quadlet/dropins.ts";
+import { isTemplate, quadletKind, type SetFile, unitNameOf } from "../quadlet/model.ts";
+import { lastValue, mergeUnits, parseUnit } from "../quadlet/parse.ts";
+import { run } from "../shell.ts";
 import type { UnitState } from "../systemd.ts";
+
+/** A container with a healthcheck (`HealthCmd=`) and the unit that runs it. */
+export interface HealthCheck {
+  unit: string;
+  /** podman's container name: `ContainerName=` or `systemd-<base>`. */
+  container: string;
+}
+
+/** The containers of a set that define a healthcheck (drop-ins merged, `HealthCmd=none` ignored). */
+export function healthChecksOf(files: readonly SetFile[]): HealthCheck[] {
+  const texts = new Map(files.map((f) => [f.name, f.text]));
+  const plan = planDropins(files.map((f) => f.name));
+  const out: HealthCheck[] = [];
+  for (const f of files) {
+    if (f.name.includes("/") || quadletKind(f.name) !== "container" || isTemplate(f.name)) continue;
+    const dropins = (plan.byUnit.get(f.name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
+    const unit = mergeUnits(parseUnit(f.text, f.name), dropins);
+    const cmd = lastValue(unit, "Container", "HealthCmd");
+    if (!cmd || cmd.trim() === "none") continue;
+    const base = f.name.slice(0, f.name.lastIndexOf("."));
+    out.push({
+      unit: unitNameOf(f.name, unit),
+      container: lastValue(unit, "Container", "ContainerName") ?? `systemd-${base}`,
+    });
+  }
+  return out;
+}
+
+/** `podman inspect --format {{.State.Health.Status}}`: healthy, unhealthy, starting, or "" when it cannot be read. */
+async function healthStatus(engine: Engine, container: string): Promise<string> {
+  const r = await run(engine.$, ["podman", "inspect", "--format", "{{.State.Health.Status}}", container]);
+  return r.code === 0 ? r.stdout.trim() : "";
+}
 
 /** A unit that did not come up, with what systemd and the journal say. */
 export interface UnitFailure {
@@ -30,6 +67,8 @@ export interface HealthOptions {
   settleMs?: number;
   /** Poll interval (ms). */
   intervalMs?: number;
+  /** Containers whose healthcheck must report healthy too (see {@linkcode healthChecksOf}). */
+  healthChecks?: HealthCheck[];
 }
 
 function bad(s: UnitState): boolean {
@@ -54,7 +93,10 @@ async function failures(engine: Engine, states: UnitState[]): Promise<UnitFailur
   return out;
 }
 
-/** Waits until all units are up and stay up, or one fails, or time runs out. */
+/**
+ * Waits until all units are up and stay up (and every container with a
+ * healthcheck reports healthy), or one fails, or time runs out.
+ */
 export async function waitHealthy(
   engine: Engine,
   units: string[],
@@ -63,6 +105,7 @@ export async function waitHealthy(
   const timeout = options.timeoutMs ?? 30_000;
   const settle = options.settleMs ?? 2_000;
   const interval = options.intervalMs ?? 250;
+  const checks = (options.healthChecks ?? []).filter((c) => units.includes(c.unit));
   const start = Date.now();
   let upSince: number | undefined;
   const baseline = new Map((await engine.systemd.states(units)).map((s) => [s.unit, s.restarts]));
@@ -70,15 +113,51 @@ export async function waitHealthy(
     const states = await engine.systemd.states(units);
     const restarted = states.some((s) => s.restarts > (baseline.get(s.unit) ?? 0));
     if (states.some(bad) || restarted) {
-      return { ok: false, states, failed: await failures(engine, states.filter((s) => !up(s) || s.restarts > (baseline.get(s.unit) ?? 0)).map((s) => ({ ...s, active: up(s) ? "restarted" : s.active }))) };
+      return {
+        ok: false,
+        states,
+        failed: await failures(
+          engine,
+          states.filter((s) => !up(s) || s.restarts > (baseline.get(s.unit) ?? 0)).map((s) => ({
+            ...s,
+            active: up(s) ? "restarted" : s.active,
+          })),
+        ),
+      };
     }
-    if (states.every(up)) {
+    // Healthchecks are asked only once every unit runs: a stopped container has no health.
+    const health = states.every(up)
+      ? await Promise.all(checks.map(async (c) => ({ ...c, status: await healthStatus(engine, c.container) })))
+      : [];
+    const unhealthy = health.filter((h) => h.status === "unhealthy");
+    if (unhealthy.length) {
+      return { ok: false, states, failed: await healthFailures(engine, unhealthy) };
+    }
+    if (states.every(up) && health.every((h) => h.status === "healthy")) {
       upSince ??= Date.now();
       if (Date.now() - upSince >= settle) return { ok: true, states, failed: [] };
     } else upSince = undefined;
-    if (Date.now() - start > timeout) return { ok: false, states, failed: await failures(engine, states) };
+    if (Date.now() - start > timeout) {
+      const failed = await failures(engine, states);
+      if (failed.length === 0) {
+        failed.push(...await healthFailures(engine, health.filter((h) => h.status !== "healthy")));
+      }
+      return { ok: false, states, failed };
+    }
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+async function healthFailures(engine: Engine, checks: Array<HealthCheck & { status: string }>): Promise<UnitFailure[]> {
+  const out: UnitFailure[] = [];
+  for (const c of checks) {
+    out.push({
+      unit: c.unit,
+      state: `active/running but its healthcheck is ${c.status || "not reporting"} (container ${c.container})`,
+      journal: await engine.systemd.journal([c.unit], 15),
+    });
+  }
+  return out;
 }
 
 /** Starts units one by one in order, then waits for them to be healthy. */
@@ -99,7 +178,9 @@ export async function startUnits(
         failed: [{
           unit,
           state: st && st.load !== "not-found"
-            ? `${st.active}/${st.sub}${st.result && st.result !== "success" ? ` (${st.result})` : ""}: ${err.split("\n")[0]}`
+            ? `${st.active}/${st.sub}${st.result && st.result !== "success" ? ` (${st.result})` : ""}: ${
+              err.split("\n")[0]
+            }`
             : err,
           journal: await engine.systemd.journal([unit], 15),
         }],
@@ -112,6 +193,8 @@ export async function startUnits(
 /** Formats failures for an error message. */
 export function describeFailures(failed: UnitFailure[]): string {
   return failed.map((f) =>
-    `${f.unit} is ${f.state}${f.journal ? "\n  journal:\n" + f.journal.split("\n").map((l) => "    " + l).join("\n") : ""}`
+    `${f.unit} is ${f.state}${
+      f.journal ? "\n  journal:\n" + f.journal.split("\n").map((l) => "    " + l).join("\n") : ""
+    }`
   ).join("\n");
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { isTemplate, quadletKind, type SetFile, unitNameOf } from "../quadlet/model.ts";
+import { dropinDirsFor, planDropins } from "../quadlet/dropins.ts";
+import { isTemplate, quadletKind, type SetFile, summarizeSet, unitNameOf } from "../quadlet/model.ts";
 import { parseUnit } from "../quadlet/parse.ts";
 
 /** Which files were added, removed and changed. */
@@ -51,20 +52,18 @@ function refsOf(file: SetFile): string[] {
 }
 
 /**
- * The drop-in folders podman reads for a unit file: `web-app.container.d`,
- * the dash-truncated `web-.container.d`, a template's `web@.container.d`,
- * and the type-level `container.d`.
+ * The drop-in folders podman reads for a unit file, most specific first:
+ * `web-app.container.d`, the dash-truncated `web-.container.d`, a
+ * template's `web@.container.d`, and the type-level `container.d`.
  */
 export function dropinDirsOf(fileName: string): string[] {
-  const kind = quadletKind(fileName);
-  if (!kind) return [];
-  const base = fileName.slice(0, fileName.lastIndexOf("."));
-  const out = [`${fileName}.d`];
-  const at = base.indexOf("@");
-  if (at >= 0 && at < base.length - 1) out.push(`${base.slice(0, at + 1)}.${kind}.d`);
-  for (let i = base.length - 1; i > 0; i--) if (base[i] === "-") out.push(`${base.slice(0, i + 1)}.${kind}.d`);
-  out.push(`${kind}.d`);
-  return out;
+  return quadletKind(fileName) ? dropinDirsFor(fileName) : [];
+}
+
+/** Sorts unit names in the order of `reference` (start order); unknown ones last. */
+function inOrder(units: string[], reference: string[]): string[] {
+  const at = (u: string) => (reference.includes(u) ? reference.indexOf(u) : reference.length);
+  return [...new Set(units)].sort((a, b) => at(a) - at(b) || a.localeCompare(b));
 }
 
 /** Works out the unit impact of a change. */
@@ -73,13 +72,16 @@ export function unitImpact(before: readonly SetFile[], after: readonly SetFile[]
   const touched = new Set([...changes.added, ...changes.removed, ...changes.changed]);
   const quadletsAfter = after.filter((f) => quadletKind(f.name) && !f.name.includes("/") && !isTemplate(f.name));
   const quadletsBefore = before.filter((f) => quadletKind(f.name) && !f.name.includes("/") && !isTemplate(f.name));
+  // The drop-ins that apply to each unit, before and after (only *.conf files in folders the unit searches count).
+  const planA = planDropins(before.map((f) => f.name));
+  const planB = planDropins(after.map((f) => f.name));
   const dirty = new Set<string>();
   // A file is dirty if it, its drop-ins or what it reads changed.
   for (const f of quadletsAfter) {
-    const dropins = dropinDirsOf(f.name);
+    const dropins = [...(planA.byUnit.get(f.name) ?? []), ...(planB.byUnit.get(f.name) ?? [])];
     if (
       changes.changed.includes(f.name) ||
-      [...touched].some((n) => dropins.some((d) => n.startsWith(d + "/"))) ||
+      dropins.some((d) => touched.has(d)) ||
       refsOf(f).some((r) => touched.has(r) && !quadletKind(r))
     ) dirty.add(f.name);
   }
@@ -96,9 +98,13 @@ export function unitImpact(before: readonly SetFile[], after: readonly SetFile[]
     }
   }
   const isNew = (n: string) => changes.added.includes(n);
+  const unitOf = (f: SetFile) => unitNameOf(f.name, parseUnit(f.text, f.name));
+  const orderAfter = summarizeSet(after).units;
+  const orderBefore = summarizeSet(before).units;
   return {
-    stop: quadletsBefore.filter((f) => changes.removed.includes(f.name)).map((f) => unitNameOf(f.name, parseUnit(f.text, f.name))),
-    start: quadletsAfter.filter((f) => isNew(f.name)).map((f) => unitNameOf(f.name, parseUnit(f.text, f.name))),
-    restart: quadletsAfter.filter((f) => !isNew(f.name) && dirty.has(f.name)).map((f) => unitNameOf(f.name, parseUnit(f.text, f.name))),
+    // Dependants stop first: the reverse of the start order.
+    stop: inOrder(quadletsBefore.filter((f) => changes.removed.includes(f.name)).map(unitOf), orderBefore).reverse(),
+    start: inOrder(quadletsAfter.filter((f) => isNew(f.name)).map(unitOf), orderAfter),
+    restart: inOrder(quadletsAfter.filter((f) => !isNew(f.name) && dirty.has(f.name)).map(unitOf), orderAfter),
   };
 }

@@ -55,7 +55,9 @@ export async function filesDigest(files: { name: string; sha256: string }[]): Pr
 }
 
 async function digestOf(files: CollectedFile[]): Promise<string> {
-  return await filesDigest(await Promise.all(files.map(async (f) => ({ name: f.name, sha256: await sha256(f.bytes) }))));
+  return await filesDigest(
+    await Promise.all(files.map(async (f) => ({ name: f.name, sha256: await sha256(f.bytes) }))),
+  );
 }
 
 function stageDir(engine: Engine, name: string): string {
@@ -77,7 +79,12 @@ export async function namesFor(engine: Engine, nameOrAll: string): Promise<strin
   return (await listManifests(engine.paths)).map((m) => m.name);
 }
 
-async function stageOne(engine: Engine, manifest: Manifest, ref: string | undefined, force: boolean): Promise<StageResult> {
+async function stageOne(
+  engine: Engine,
+  manifest: Manifest,
+  ref: string | undefined,
+  force: boolean,
+): Promise<StageResult> {
   const spec = parseSource(manifest.source.input, engine.forges);
   engine.log.step(`Staging ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
   // The ref the set was installed from (already resolved for tree URLs), unless a new one is asked for.
@@ -89,7 +96,10 @@ async function stageOne(engine: Engine, manifest: Manifest, ref: string | undefi
   const result: StageResult = {
     name: manifest.name,
     changed: newDigest !== oldDigest,
-    from: { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}), ...(manifest.version ? { version: manifest.version } : {}) },
+    from: {
+      ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
+      ...(manifest.version ? { version: manifest.version } : {}),
+    },
     to: {
       ...(fetched.source.commit ? { commit: fetched.source.commit } : {}),
       ...(check.legerYaml?.version ? { version: check.legerYaml.version } : {}),
@@ -122,17 +132,27 @@ async function stageOne(engine: Engine, manifest: Manifest, ref: string | undefi
     warnings: check.warnings,
   };
   await atomicWriteJson(join(dir, "staged.json"), record);
-  engine.log.info(`${manifest.name}: staged ${result.from.commit?.slice(0, 12) ?? "installed"} -> ${result.to.commit?.slice(0, 12) ?? "new files"}`);
+  engine.log.info(
+    `${manifest.name}: staged ${result.from.commit?.slice(0, 12) ?? "installed"} -> ${
+      result.to.commit?.slice(0, 12) ?? "new files"
+    }`,
+  );
   return result;
 }
 
 /** Stages one set or all; each repository and ref is fetched once per run. */
-export async function stage(engine: Engine, nameOrAll: string, options: { ref?: string; force?: boolean } = {}): Promise<StageResult[]> {
+export async function stage(
+  engine: Engine,
+  nameOrAll: string,
+  options: { ref?: string; force?: boolean } = {},
+): Promise<StageResult[]> {
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine);
     const names = await namesFor(engine, nameOrAll);
     const out: StageResult[] = [];
-    for (const name of names) out.push(await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false));
+    for (const name of names) {
+      out.push(await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false));
+    }
     return out;
   });
 }
@@ -154,7 +174,10 @@ export async function staged(engine: Engine): Promise<StagedRow[]> {
     out.push({
       name: m.name,
       from: { ...(m.source.commit ? { commit: m.source.commit } : {}), ...(m.version ? { version: m.version } : {}) },
-      to: { ...(s.record.source.commit ? { commit: s.record.source.commit } : {}), ...(s.record.version ? { version: s.record.version } : {}) },
+      to: {
+        ...(s.record.source.commit ? { commit: s.record.source.commit } : {}),
+        ...(s.record.version ? { version: s.record.version } : {}),
+      },
       stagedAt: s.record.stagedAt,
     });
   }
@@ -164,11 +187,18 @@ export async function staged(engine: Engine): Promise<StagedRow[]> {
 /** Drops staged copies; returns the names that had one. */
 export async function discard(engine: Engine, nameOrAll: string): Promise<string[]> {
   return await withLock(engine.paths.lockFile, async () => {
+    // A killed apply may still be using the staged copy: finish it first.
+    await recoverPending(engine);
     const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
     const dropped: string[] = [];
     for (const name of names) {
       if (!(await readStaged(engine, name))) {
-        if (nameOrAll !== "all") throw new NotFoundError(`Cannot discard ${name}: nothing is staged for it`, "leger staged lists what is staged.");
+        if (nameOrAll !== "all") {
+          throw new NotFoundError(
+            `Cannot discard ${name}: nothing is staged for it`,
+            "leger staged lists what is staged.",
+          );
+        }
         continue;
       }
       await removeIfExists(stageDir(engine, name));

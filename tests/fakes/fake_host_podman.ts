@@ -7,7 +7,7 @@
  * @module
  */
 import { basename, join } from "node:path";
-import { normalizeImage, parseIni, serviceNameOf } from "./fake_host_ini.ts";
+import { last, normalizeImage, parseIni, serviceNameOf } from "./fake_host_ini.ts";
 import { type HostState, newId, versionAtLeast } from "./fake_host_state.ts";
 import {
   type Answer,
@@ -786,6 +786,48 @@ function ps(ctx: Ctx, args: string[]): Answer {
   );
 }
 
+/** How long a container's healthcheck reports "starting" before its first result (ms). */
+export const HEALTH_FIRST_RESULT_MS = 300;
+
+/**
+ * `podman inspect` / `podman container inspect` of running containers.
+ * A container whose unit has `HealthCmd=` reports State.Health: "starting"
+ * for {@linkcode HEALTH_FIRST_RESULT_MS}, then "unhealthy" when the command
+ * is `false`/`/bin/false`/`exit 1`, else "healthy".
+ */
+function inspect(ctx: Ctx, args: string[]): Answer {
+  const { opts, pos } = flags(args, ["--format", "-f", "--type", "-t"]);
+  if (pos.length === 0) return err("must provide at least one name or id");
+  const rows: unknown[] = [];
+  for (const name of pos) {
+    const c = Object.values(ctx.state.containers).find((x) => x.name === name || x.id.startsWith(name));
+    if (!c) return err(`no such object: "${name}"`);
+    const cmd = last(ctx.state.units[c.unit]?.def, "Container", "HealthCmd");
+    const age = ctx.now - Date.parse(c.startedAt);
+    const health = cmd && cmd !== "none"
+      ? {
+        Status: age < HEALTH_FIRST_RESULT_MS
+          ? "starting"
+          : /(^|[\s/])false(\s|$)|exit 1/.test(cmd)
+          ? "unhealthy"
+          : "healthy",
+        FailingStreak: 0,
+        Log: [],
+      }
+      : undefined;
+    rows.push({
+      Id: c.id,
+      Name: c.name,
+      ImageName: c.image,
+      State: { Status: "running", Running: true, StartedAt: c.startedAt, ...(health ? { Health: health } : {}) },
+      Config: { Labels: { PODMAN_SYSTEMD_UNIT: c.unit } },
+    });
+  }
+  const format = one(opts, "--format", "-f");
+  if (format && format !== "json") return { stdout: rows.map((r) => render(format, r)).join("\n") + "\n" };
+  return { stdout: JSON.stringify(rows, null, 4) + "\n" };
+}
+
 /** Answers `podman ARGS`. */
 export function podman(ctx: Ctx, args: string[], stdin: Uint8Array): Answer {
   const { state } = ctx;
@@ -818,6 +860,11 @@ export function podman(ctx: Ctx, args: string[], stdin: Uint8Array): Answer {
       return image(ctx, "pull", rest);
     case "ps":
       return ps(ctx, rest);
+    case "inspect":
+      return inspect(ctx, rest);
+    case "container":
+      if (rest[0] === "inspect") return inspect(ctx, rest.slice(1));
+      return err(`unrecognized command \`podman container ${rest[0] ?? ""}\``);
     case undefined:
       return err("missing command 'podman COMMAND'\nTry 'podman --help' for more information");
     default:

@@ -47,7 +47,19 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found,
       ),
   );
   program.exitOverride();
-  for (const register of [registerInstall, registerSets, registerUpdate, registerValidate, registerDoctor, registerWorkflow, registerSecrets, registerDaemon, registerBackup]) {
+  for (
+    const register of [
+      registerInstall,
+      registerSets,
+      registerUpdate,
+      registerValidate,
+      registerDoctor,
+      registerWorkflow,
+      registerSecrets,
+      registerDaemon,
+      registerBackup,
+    ]
+  ) {
     register(program, runtime);
   }
   return program;
@@ -85,7 +97,9 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
       console.error(`error: ${chain[0]}`);
       for (const c of chain.slice(1)) console.error(`  caused by: ${c}`);
       if (error instanceof LegerError && error.hint) console.error(`  hint: ${error.hint}`);
-      if (!(error instanceof LegerError) && error instanceof Error && Deno.env.get("LEGER_DEBUG")) console.error(error.stack);
+      if (!(error instanceof LegerError) && error instanceof Error && Deno.env.get("LEGER_DEBUG")) {
+        console.error(error.stack);
+      }
     }
     return code;
   }

@@ -50,6 +50,8 @@ import type { WorkflowContext } from "./lib/workflow.ts";
  * time (use it from a file inside the project; user files can simply
  * annotate the parameter with `import type`).
  */
-export function defineWorkflow<T>(fn: (ctx: WorkflowContext) => T | Promise<T>): (ctx: WorkflowContext) => T | Promise<T> {
+export function defineWorkflow<T>(
+  fn: (ctx: WorkflowContext) => T | Promise<T>,
+): (ctx: WorkflowContext) => T | Promise<T> {
   return fn;
 }

@@ -14,11 +14,7 @@ import { createFakePodmanSecrets } from "../tests/fakes/podman_secrets.ts";
 import { createShell } from "../lib/shell.ts";
 import { SecretCache } from "../lib/secrets/cache.ts";
 import { SetecClient } from "../lib/secrets/setec_client.ts";
-import {
-  type DeclaredSecret,
-  type SyncReport,
-  syncSecrets,
-} from "../lib/secrets/sync.ts";
+import { type DeclaredSecret, type SyncReport, syncSecrets } from "../lib/secrets/sync.ts";
 
 const count = Number(Deno.args[0] ?? 500);
 let peakRss = 0;
@@ -69,9 +65,7 @@ async function timed(
     actions[r.action] = (actions[r.action] ?? 0) + 1;
   }
   console.log(
-    `${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms  ${
-      JSON.stringify(actions)
-    }`,
+    `${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms  ${JSON.stringify(actions)}`,
   );
 }
 
@@ -84,9 +78,7 @@ try {
   const before = setec.requests.length;
   await timed("poll cycle (304s)", () => syncSecrets(options));
   console.log(
-    `requests in poll cycle  ${
-      setec.requests.length - before
-    }; restarted ${restarted.length} units`,
+    `requests in poll cycle  ${setec.requests.length - before}; restarted ${restarted.length} units`,
   );
   console.log(
     `peak RSS                ${(peakRss / 1024 / 1024).toFixed(1)} MiB`,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { createEngine, type Engine } from "../lib/engine.ts";
 import { createLeger, type Leger } from "../lib/leger.ts";
 import { consoleLogger, type Logger } from "../lib/log.ts";
@@ -31,12 +31,21 @@ export interface CliRuntime {
 /** Adds the global options to the root command. */
 export function addGlobalOptions(program: Command): Command {
   return program
-    .addOption(new Option("--scope <scope>", "user (rootless, default) or system (root, /etc)").choices(["user", "system"]).default("user"))
+    .addOption(
+      new Option("--scope <scope>", "user (rootless, default) or system (root, /etc)").choices(["user", "system"])
+        .default("user"),
+    )
     .option("--json", "print results as JSON on stdout, progress as JSON lines on stderr")
     .option("-y, --yes", "answer yes to every question (for scripts)")
     .option("-v, --verbose", "show more detail")
     .option("-q, --quiet", "show only warnings and errors")
-    .addOption(new Option("--backend <kind>", "how files reach podman: auto, native (podman quadlet, 5.6+) or files").choices(["auto", "native", "files"]).default("auto")) as unknown as Command;
+    .addOption(
+      new Option("--backend <kind>", "how files reach podman: auto, native (podman quadlet, 5.6+) or files").choices([
+        "auto",
+        "native",
+        "files",
+      ]).default("auto"),
+    ) as unknown as Command;
 }
 
 /** The engine, the operations and the logger for one command run. */
@@ -55,7 +64,13 @@ export function globals(cmd: { optsWithGlobals(): unknown }): GlobalOptions {
 /** Builds the context a command needs. */
 export async function contextFor(cmd: { optsWithGlobals(): unknown }, runtime: CliRuntime): Promise<CommandContext> {
   const raw = globals(cmd);
-  const opts: GlobalOptions = { ...raw, json: raw.json === true, yes: raw.yes === true, verbose: raw.verbose === true, quiet: raw.quiet === true };
+  const opts: GlobalOptions = {
+    ...raw,
+    json: raw.json === true,
+    yes: raw.yes === true,
+    verbose: raw.verbose === true,
+    quiet: raw.quiet === true,
+  };
   const log = consoleLogger({ json: opts.json, verbose: opts.verbose, quiet: opts.quiet });
   const $ = runtime.shell ? runtime.shell() : createShell();
   const engine = await createEngine({ scope: opts.scope, $, log, env: runtime.env, backend: opts.backend });
@@ -75,7 +90,8 @@ export function output(opts: GlobalOptions, data: unknown, human: () => string):
 /** Lays out rows as aligned columns. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
 

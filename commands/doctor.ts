@@ -14,8 +14,16 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (_o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const checks = await ctx.leger.doctor();
-      output(ctx.opts, { ok: checks.every((c) => c.ok), checks }, () =>
-        checks.map((c) => `${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(18)} ${c.detail}${c.ok || !c.fix ? "" : `\n      fix: ${c.fix}`}`).join("\n"));
+      output(
+        ctx.opts,
+        { ok: checks.every((c) => c.ok), checks },
+        () =>
+          checks.map((c) =>
+            `${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(18)} ${c.detail}${
+              c.ok || !c.fix ? "" : `\n      fix: ${c.fix}`
+            }`
+          ).join("\n"),
+      );
       if (!checks.every((c) => c.ok)) Deno.exitCode = 1;
     });
 }

@@ -60,7 +60,9 @@ does with: leger workflow eject install`,
         const at = m.source.commit ? ` at ${m.source.commit.slice(0, 12)}` : "";
         return result.dryRun
           ? `${m.name}: would install ${m.units.join(", ")}${at}`
-          : `${m.name}: installed${at}; ${result.started.length ? `running ${result.started.join(", ")}` : "units not started"}`;
+          : `${m.name}: installed${at}; ${
+            result.started.length ? `running ${result.started.join(", ")}` : "units not started"
+          }`;
       });
     });
 }

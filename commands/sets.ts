@@ -15,7 +15,9 @@ function short(commit?: string): string {
 }
 
 function unitLines(states: UnitState[]): string {
-  return states.map((s) => `  ${s.unit.padEnd(28)} ${s.active}/${s.sub}${s.restarts ? ` (restarted ${s.restarts}x)` : ""}`).join("\n");
+  return states.map((s) =>
+    `  ${s.unit.padEnd(28)} ${s.active}/${s.sub}${s.restarts ? ` (restarted ${s.restarts}x)` : ""}`
+  ).join("\n");
 }
 
 function details(d: SetDetails): string {
@@ -31,7 +33,12 @@ function details(d: SetDetails): string {
     `files:`,
     ...m.files.map((f) => `  ${f.name.padEnd(28)} ${f.kind.padEnd(8)} ${f.path || "(kept by leger)"}`),
   ];
-  if (m.volumes.length) lines.push("volumes:", ...m.volumes.map((v) => `  ${v.name}${v.unitFile ? ` (${v.unitFile})` : ""}`));
+  if (m.volumes.length) {
+    lines.push(
+      "volumes:",
+      ...m.volumes.map((v) => `  ${v.name}${v.unitFile ? ` (${v.unitFile})` : ""}`),
+    );
+  }
   if (m.secrets.length) lines.push("secrets:", ...m.secrets.map((s) => `  ${s.podmanSecret} <- setec ${s.name}`));
   if (m.ports.length) lines.push(`ports:    ${m.ports.join(", ")}`);
   if (d.drift.length) {
@@ -49,16 +56,25 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (_o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const rows = await ctx.leger.list();
-      output(ctx.opts, rows, () =>
-        rows.length === 0
-          ? `No sets installed (${ctx.opts.scope} scope). Install one with: leger install <source>`
-          : table(
-            ["NAME", "STATE", "UNITS", "VERSION", "COMMIT", "SOURCE"],
-            rows.map((r) => [r.name, r.state, String(r.units.length), r.version ?? "-", short(r.commit), r.source]),
-          ));
+      output(
+        ctx.opts,
+        rows,
+        () =>
+          rows.length === 0
+            ? `No sets installed (${ctx.opts.scope} scope). Install one with: leger install <source>`
+            : table(
+              ["NAME", "STATE", "UNITS", "VERSION", "COMMIT", "SOURCE"],
+              rows.map((r) => [r.name, r.state, String(r.units.length), r.version ?? "-", short(r.commit), r.source]),
+            ),
+      );
     });
 
-  for (const [name, summary] of [["inspect", "show everything leger knows about a set"], ["status", "show a set's units, source and hand edits"]] as const) {
+  for (
+    const [name, summary] of [["inspect", "show everything leger knows about a set"], [
+      "status",
+      "show a set's units, source and hand edits",
+    ]] as const
+  ) {
     program
       .command(name)
       .summary(summary)
@@ -79,7 +95,9 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (setName, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const lines = Number(options.lines);
-      if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`Cannot show ${options.lines} lines`, "Give -n a whole number.");
+      if (!Number.isInteger(lines) || lines < 0) {
+        throw new UsageError(`Cannot show ${options.lines} lines`, "Give -n a whole number.");
+      }
       if (options.follow) {
         const d = await ctx.leger.inspect(setName);
         const argv = ctx.engine.systemd.journalArgs(d.manifest.units, lines, true);
@@ -106,7 +124,9 @@ export function register(program: Command, runtime: CliRuntime): void {
     .command("remove")
     .alias("rm")
     .summary("stop a set's units and remove its files")
-    .description("Stop the set's units, remove its files and reload systemd. Volumes (your data) stay unless --purge-volumes.")
+    .description(
+      "Stop the set's units, remove its files and reload systemd. Volumes (your data) stay unless --purge-volumes.",
+    )
     .argument("<name>", "installed set")
     .option("--purge-volumes", "also delete the set's podman volumes (data is lost)")
     .option("--dry-run", "show what would be removed")
@@ -116,16 +136,26 @@ export function register(program: Command, runtime: CliRuntime): void {
         const d = await ctx.leger.inspect(setName);
         const vols = d.manifest.volumes.map((v) => v.name).join(", ") || "none";
         if (!Deno.stdin.isTerminal()) {
-          throw new UsageError(`Cannot remove ${setName} with --purge-volumes without confirmation (volumes: ${vols})`, "Pass --yes to confirm in scripts.");
+          throw new UsageError(
+            `Cannot remove ${setName} with --purge-volumes without confirmation (volumes: ${vols})`,
+            "Pass --yes to confirm in scripts.",
+          );
         }
         if (!confirm(`Delete the data in volumes ${vols}?`)) throw new UsageError("Cancelled; nothing was removed.");
       }
-      const r = await ctx.leger.remove(setName, { purgeVolumes: options.purgeVolumes === true, dryRun: options.dryRun === true });
+      const r = await ctx.leger.remove(setName, {
+        purgeVolumes: options.purgeVolumes === true,
+        dryRun: options.dryRun === true,
+      });
       output(ctx.opts, r, () =>
         [
-          `${r.dryRun ? "would remove" : "removed"} ${r.name}: ${r.stopped.length} unit(s), ${r.removedFiles.length} file(s)`,
+          `${
+            r.dryRun ? "would remove" : "removed"
+          } ${r.name}: ${r.stopped.length} unit(s), ${r.removedFiles.length} file(s)`,
           ...(r.removedVolumes.length ? [`volumes deleted: ${r.removedVolumes.join(", ")}`] : []),
-          ...(r.keptVolumes.length ? [`volumes kept: ${r.keptVolumes.join(", ")} (leger remove --purge-volumes deletes them)`] : []),
+          ...(r.keptVolumes.length
+            ? [`volumes kept: ${r.keptVolumes.join(", ")} (leger remove --purge-volumes deletes them)`]
+            : []),
           ...(r.removedSecrets.length ? [`podman secrets removed: ${r.removedSecrets.join(", ")}`] : []),
         ].join("\n"));
     });

@@ -41,7 +41,8 @@ Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
       if (options.podmanVersion && !/^\d+\.\d+$/.test(options.podmanVersion)) {
         throw new UsageError(`Cannot use --podman-version ${options.podmanVersion}`, "Give major.minor, e.g. 5.4.");
       }
-      const podmanVersion = options.podmanVersion ?? (options.host === false ? undefined : await podmanMinor(ctx.engine));
+      const podmanVersion = options.podmanVersion ??
+        (options.host === false ? undefined : await podmanMinor(ctx.engine));
       let report: ValidationReport;
       let root = Deno.cwd();
       const base = {
@@ -62,7 +63,8 @@ Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
         report = await validateSet(files, { ...base, setName: target, others: await otherSets(ctx.engine, target) });
       } else if (/^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(target)) {
         const fetched = await ctx.engine.fetcher.fetch(parseSource(target, ctx.engine.forges));
-        const setName = legerYamlOf(fetched.files)?.name ?? (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
+        const setName = legerYamlOf(fetched.files)?.name ??
+          (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
         report = await validateSet(fetched.files, { ...base, setName, others: await otherSets(ctx.engine, setName) });
       } else {
         throw new UsageError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
@@ -91,8 +93,14 @@ Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
           ...(port !== undefined ? { port } : {}),
           ...(options.volume ? { volume: options.volume } : {}),
         });
-        output(ctx.opts, uses, () =>
-          uses.length ? table(["SET", "FILE", "LINE", "USES"], uses.map((u) => [u.set, u.file, String(u.line), u.what])) : "no installed set uses it");
+        output(
+          ctx.opts,
+          uses,
+          () =>
+            uses.length
+              ? table(["SET", "FILE", "LINE", "USES"], uses.map((u) => [u.set, u.file, String(u.line), u.what]))
+              : "no installed set uses it",
+        );
         return;
       }
       if (!name) throw new UsageError("Cannot check conflicts: name a set, or give --port or --volume");
@@ -104,7 +112,13 @@ Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
         others: sets.filter((s) => s.name !== name),
       });
       const conflicts = report.diagnostics.filter((d) => d.code.startsWith("conflict/"));
-      output(ctx.opts, conflicts, () =>
-        conflicts.length ? conflicts.map((d) => `${d.file}:${d.line}: ${d.severity} ${d.code}: ${d.message}`).join("\n") : `${name}: no conflicts with other installed sets`);
+      output(
+        ctx.opts,
+        conflicts,
+        () =>
+          conflicts.length
+            ? conflicts.map((d) => `${d.file}:${d.line}: ${d.severity} ${d.code}: ${d.message}`).join("\n")
+            : `${name}: no conflicts with other installed sets`,
+      );
     });
 }

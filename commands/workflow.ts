@@ -31,7 +31,9 @@ Arguments after the workflow go to it: leger run backup-and-notify.ts web --topi
         dryRun: options.dryRun === true,
         yes: ctx.opts.yes,
       });
-      if (result !== undefined) output(ctx.opts, result, () => (typeof result === "string" ? result : JSON.stringify(result, null, 2)));
+      if (result !== undefined) {
+        output(ctx.opts, result, () => (typeof result === "string" ? result : JSON.stringify(result, null, 2)));
+      }
     });
 
   const wf = program.command("workflow").summary("list built-in and your workflows, or copy one to edit");
@@ -43,7 +45,14 @@ Arguments after the workflow go to it: leger run backup-and-notify.ts web --topi
       output(ctx.opts, all, () =>
         table(
           ["NAME", "KIND", "DESCRIPTION", "LOCATION"],
-          all.map((w) => [w.name, w.kind + (w.overrides ? " (overrides built-in)" : ""), w.description, w.kind === "builtin" ? "(built in)" : w.location]),
+          all.map((
+            w,
+          ) => [
+            w.name,
+            w.kind + (w.overrides ? " (overrides built-in)" : ""),
+            w.description,
+            w.kind === "builtin" ? "(built in)" : w.location,
+          ]),
         ) + `\n\nYour workflows live in ${ctx.engine.paths.workflowDir}`);
     });
   wf.command("eject")
@@ -53,6 +62,10 @@ Arguments after the workflow go to it: leger run backup-and-notify.ts web --topi
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const path = await ejectWorkflow(ctx.engine, name, options.force === true);
-      output(ctx.opts, { name, path }, () => `copied ${name} to ${path}; leger now runs your copy. Delete it to go back to the built-in.`);
+      output(
+        ctx.opts,
+        { name, path },
+        () => `copied ${name} to ${path}; leger now runs your copy. Delete it to go back to the built-in.`,
+      );
     });
 }

@@ -8,7 +8,7 @@
 import { type Config, loadConfig } from "./config.ts";
 import { ExitCode, LegerError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { currentEnv, type Scope, scopePaths, type ScopePaths } from "./paths.ts";
+import { currentEnv, type Scope, type ScopePaths, scopePaths } from "./paths.ts";
 import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./podman.ts";
 import type { Shell } from "./shell.ts";
 import { Systemd } from "./systemd.ts";

@@ -12,8 +12,8 @@ import {
   installPrepared,
   type InstallResult,
   prepare,
-  type PrepareOptions,
   type PreparedSet,
+  type PrepareOptions,
 } from "./ops/install.ts";
 import { control, inspect, list, logs, type SetDetails, type SetRow } from "./ops/query.ts";
 import { remove, type RemoveOptions, type RemoveResult } from "./ops/remove.ts";
@@ -33,7 +33,7 @@ import {
 import type { UnitState } from "./systemd.ts";
 import { apply, type ApplyOptions, type ApplyResult } from "./ops/apply.ts";
 import { diff, type DiffResult, formatDiff } from "./ops/diff.ts";
-import { discard, stage, type StageResult, staged, type StagedRow } from "./ops/stage.ts";
+import { discard, stage, staged, type StagedRow, type StageResult } from "./ops/stage.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {

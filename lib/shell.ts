@@ -167,9 +167,7 @@ export async function run(
 ): Promise<RunResult> {
   let cmd = $`${[...argv]}`.stdout("piped").stderr("piped").noThrow();
   if (options.stdin !== undefined) {
-    cmd = typeof options.stdin === "string"
-      ? cmd.stdinText(options.stdin)
-      : cmd.stdin(options.stdin);
+    cmd = typeof options.stdin === "string" ? cmd.stdinText(options.stdin) : cmd.stdin(options.stdin);
   } else cmd = cmd.stdin("null");
   if (options.cwd) cmd = cmd.cwd(options.cwd);
   if (options.env) cmd = cmd.env(options.env);

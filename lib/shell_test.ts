@@ -7,9 +7,7 @@ Deno.test("a fake command sees argv and stdin and answers like a program", async
     fakes: {
       podman: ({ args, stdin }) => {
         calls.push({ args, stdin: new TextDecoder().decode(stdin) });
-        return args[0] === "fail"
-          ? { code: 125, stderr: "Error: nope\n" }
-          : { stdout: "ok\n" };
+        return args[0] === "fail" ? { code: 125, stderr: "Error: nope\n" } : { stdout: "ok\n" };
       },
     },
   });

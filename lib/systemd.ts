@@ -130,6 +130,9 @@ export class Systemd {
   async reachable(): Promise<{ ok: boolean; detail: string }> {
     const r = await this.systemctl(["is-system-running"]);
     const state = r.stdout.trim();
-    return { ok: state !== "" && state !== "offline" && !/Failed to connect|No such file/i.test(r.stderr), detail: state || r.stderr.trim() };
+    return {
+      ok: state !== "" && state !== "offline" && !/Failed to connect|No such file/i.test(r.stderr),
+      detail: state || r.stderr.trim(),
+    };
   }
 }

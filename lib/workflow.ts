@@ -105,7 +105,10 @@ export async function loadWorkflow(ref: WorkflowRef): Promise<WorkflowModule> {
     });
   }
   if (typeof mod.default !== "function") {
-    throw new UsageError(`Cannot run ${ref.location}: it has no default export function`, "Write `export default async function (ctx) { ... }`.");
+    throw new UsageError(
+      `Cannot run ${ref.location}: it has no default export function`,
+      "Write `export default async function (ctx) { ... }`.",
+    );
   }
   return mod;
 }
@@ -175,7 +178,9 @@ export async function runWorkflow(ref: WorkflowRef, options: RunWorkflowOptions)
 }
 
 /** Workflows there are: built-in and the user's. */
-export async function listWorkflows(engine: Engine): Promise<Array<WorkflowRef & { description: string; overrides: boolean }>> {
+export async function listWorkflows(
+  engine: Engine,
+): Promise<Array<WorkflowRef & { description: string; overrides: boolean }>> {
   const out: Array<WorkflowRef & { description: string; overrides: boolean }> = [];
   const user = new Set<string>();
   try {
@@ -202,7 +207,12 @@ export async function listWorkflows(engine: Engine): Promise<Array<WorkflowRef &
 /** Copies a built-in workflow into the user's folder for editing. */
 export async function ejectWorkflow(engine: Engine, name: string, force = false): Promise<string> {
   const b = BUILTIN_WORKFLOWS[name];
-  if (!b) throw new NotFoundError(`Cannot eject "${name}": no such built-in workflow`, `Built-in: ${Object.keys(BUILTIN_WORKFLOWS).join(", ")}.`);
+  if (!b) {
+    throw new NotFoundError(
+      `Cannot eject "${name}": no such built-in workflow`,
+      `Built-in: ${Object.keys(BUILTIN_WORKFLOWS).join(", ")}.`,
+    );
+  }
   const target = join(engine.paths.workflowDir, `${name}.ts`);
   if ((await exists(target)) && !force) {
     throw new LegerError(`Cannot eject ${name}: ${target} exists`, { hint: "Pass --force to overwrite it." });

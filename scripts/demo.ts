@@ -63,7 +63,13 @@ async function ensureTools(): Promise<void> {
   if (ready.ok) return;
   if (Deno.uid() === 0 && ready.missing.some((m) => /debootstrap|systemd-nspawn/.test(m))) {
     console.log(dim("installing debootstrap and systemd-container with apt-get ..."));
-    const apt = (args: string[]) => new Deno.Command("apt-get", { args, stdout: "null", stderr: "inherit", env: { DEBIAN_FRONTEND: "noninteractive" } }).output();
+    const apt = (args: string[]) =>
+      new Deno.Command("apt-get", {
+        args,
+        stdout: "null",
+        stderr: "inherit",
+        env: { DEBIAN_FRONTEND: "noninteractive" },
+      }).output();
     await apt(["update", "-q"]);
     await apt(["install", "-y", "-q", "debootstrap", "systemd-container"]);
   }
@@ -81,7 +87,9 @@ const host = await bootHost({ log: (l) => console.log(dim("  " + l)) });
 try {
   console.log(dim(`  booted in ${((Date.now() - started) / 1000).toFixed(1)} s`));
   await host.startGitServer({ port: 8418 });
-  await host.writeFile("/home/alice/.config/leger/config.yaml", "forges:\n  127.0.0.1:8418: gitea\n", { user: "alice" });
+  await host.writeFile("/home/alice/.config/leger/config.yaml", "forges:\n  127.0.0.1:8418: gitea\n", {
+    user: "alice",
+  });
 
   say("A Git repository with a quadlet set, served over HTTP like a self-hosted Gitea");
   const repo = await createRepo(host, "homelab", [{
@@ -100,7 +108,10 @@ try {
   await sh(host, "busybox wget -qO- http://127.0.0.1:18080/");
 
   say("Put some data in the volume");
-  await sh(host, "podman exec systemd-web sh -c 'echo precious > /www/data/notes.txt'; busybox wget -qO- http://127.0.0.1:18080/data/notes.txt");
+  await sh(
+    host,
+    "podman exec systemd-web sh -c 'echo precious > /www/data/notes.txt'; busybox wget -qO- http://127.0.0.1:18080/data/notes.txt",
+  );
 
   say("The repository moves on: image v2, a new environment variable, another port");
   await addCommits(host, repo, [{
@@ -121,7 +132,12 @@ try {
   say("A broken update (the container exits at once) is rolled back by itself");
   await addCommits(host, repo, [{
     message: "web v3 (broken)",
-    files: { "web/web.container": web("localhost/leger-test:v2", 18081).replace(/Exec=.*/, "Exec=/bin/sh -c 'echo oops; exit 3'") },
+    files: {
+      "web/web.container": web("localhost/leger-test:v2", 18081).replace(
+        /Exec=.*/,
+        "Exec=/bin/sh -c 'echo oops; exit 3'",
+      ),
+    },
   }]);
   await leger(host, ["stage", "web"]);
   await leger(host, ["apply", "web", "--health-timeout", "20s"], true);
@@ -130,9 +146,15 @@ try {
 
   say("Back up, lose data, restore: the volume is exactly as it was");
   await leger(host, ["backup", "web"]);
-  await sh(host, "podman exec systemd-web sh -c 'rm /www/data/notes.txt; echo junk > /www/data/junk.txt'; ls $(podman volume inspect systemd-web-data --format '{{.Mountpoint}}')");
+  await sh(
+    host,
+    "podman exec systemd-web sh -c 'rm /www/data/notes.txt; echo junk > /www/data/junk.txt'; ls $(podman volume inspect systemd-web-data --format '{{.Mountpoint}}')",
+  );
   await leger(host, ["--yes", "restore", "web"]);
-  await sh(host, "busybox wget -qO- http://127.0.0.1:18081/data/notes.txt; ls $(podman volume inspect systemd-web-data --format '{{.Mountpoint}}')");
+  await sh(
+    host,
+    "busybox wget -qO- http://127.0.0.1:18081/data/notes.txt; ls $(podman volume inspect systemd-web-data --format '{{.Mountpoint}}')",
+  );
 
   say("Done. Everything above ran on real systemd and podman.");
 } finally {

@@ -8,7 +8,6 @@
 import { dirname, join } from "node:path";
 import { atomicWrite, removeIfExists, sha256 } from "../fs.ts";
 import { quadletKind } from "../quadlet/model.ts";
-import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 

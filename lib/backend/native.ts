@@ -9,10 +9,9 @@
 import { dirname, join } from "node:path";
 import { LegerError } from "../errors.ts";
 import { atomicWrite, removeIfExists, sha256 } from "../fs.ts";
-import { type PodmanCapabilities, podman, quadletList } from "../podman.ts";
+import { podman, type PodmanCapabilities, quadletList } from "../podman.ts";
 import { quadletKind } from "../quadlet/model.ts";
 import type { Shell } from "../shell.ts";
-import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 
@@ -26,7 +25,11 @@ export async function removeEmptyDropinDirs(_quadletDir: string, files: FileReco
 export function nativeBackend($: Shell, caps: PodmanCapabilities, quadletDir: string): Backend {
   async function rm(names: string[]) {
     if (names.length === 0) return;
-    await podman($, ["quadlet", "rm", "--force", "--ignore", "--reload-systemd=false", ...names], `remove ${names.join(" ")}`);
+    await podman(
+      $,
+      ["quadlet", "rm", "--force", "--ignore", "--reload-systemd=false", ...names],
+      `remove ${names.join(" ")}`,
+    );
   }
   return {
     kind: "native",
@@ -67,7 +70,12 @@ export function nativeBackend($: Shell, caps: PodmanCapabilities, quadletDir: st
           await atomicWrite(path, f.bytes);
           records.push({ name: f.name, sha256: digest, path, kind: "asset" });
         } else if (quadletKind(f.name)) {
-          records.push({ name: f.name, sha256: digest, path: byName.get(f.name) ?? join(quadletDir, f.name), kind: "quadlet" });
+          records.push({
+            name: f.name,
+            sha256: digest,
+            path: byName.get(f.name) ?? join(quadletDir, f.name),
+            kind: "quadlet",
+          });
         } else {
           records.push({ name: f.name, sha256: digest, path: join(quadletDir, f.name), kind: "asset" });
         }

@@ -54,8 +54,7 @@ async function call(
       throw new LegerError(
         `Cannot talk to the leger daemon: it answered ${res.status} without JSON`,
         {
-          hint:
-            "Restart it: systemctl --user restart leger-daemon (or without --user for system scope).",
+          hint: "Restart it: systemctl --user restart leger-daemon (or without --user for system scope).",
         },
       );
     }
@@ -64,11 +63,7 @@ async function call(
       throw new LegerError(
         e.error ?? `The leger daemon answered ${res.status}`,
         {
-          exitCode: res.status === 404
-            ? ExitCode.notFound
-            : res.status === 400
-            ? ExitCode.usage
-            : ExitCode.failure,
+          exitCode: res.status === 404 ? ExitCode.notFound : res.status === 400 ? ExitCode.usage : ExitCode.failure,
           ...(e.hint ? { hint: e.hint } : {}),
         },
       );

@@ -104,8 +104,7 @@ export async function serveControl(
     throw new LegerError(
       `Cannot start the daemon: another leger daemon listens on ${path}`,
       {
-        hint:
-          "Stop it first (systemctl --user stop leger-daemon), or use `leger secrets sync` to talk to it.",
+        hint: "Stop it first (systemctl --user stop leger-daemon), or use `leger secrets sync` to talk to it.",
       },
     );
   }
@@ -119,9 +118,7 @@ export async function serveControl(
   return {
     path,
     close() {
-      closed ??= server.shutdown().then(() =>
-        Deno.remove(path).catch(() => {})
-      );
+      closed ??= server.shutdown().then(() => Deno.remove(path).catch(() => {}));
       return closed;
     },
   };

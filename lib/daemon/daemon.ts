@@ -22,21 +22,9 @@ import { parseDuration } from "../duration.ts";
 import { currentEnv, type ScopePaths } from "../paths.ts";
 import type { Shell } from "../shell.ts";
 import { SecretCache } from "../secrets/cache.ts";
-import type {
-  SetecClient,
-  SetecClientOptions,
-} from "../secrets/setec_client.ts";
-import type {
-  DeclaredSecret,
-  SyncLogger,
-  SyncReport,
-} from "../secrets/sync.ts";
-import {
-  createSetecClient,
-  discoverSecrets,
-  type SecretStatus,
-  syncFromState,
-} from "../secrets/sync_state.ts";
+import type { SetecClient, SetecClientOptions } from "../secrets/setec_client.ts";
+import type { DeclaredSecret, SyncLogger, SyncReport } from "../secrets/sync.ts";
+import { createSetecClient, discoverSecrets, type SecretStatus, syncFromState } from "../secrets/sync_state.ts";
 import { serveControl } from "./control_server.ts";
 import { daemonIsRunning } from "./control_client.ts";
 import type { DaemonStatus } from "./daemon_status.ts";
@@ -148,21 +136,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       const prev = states.get(r.podmanSecret) ?? { stale: false };
       const fresh = r.action !== "stale" && r.action !== "failed";
       states.set(r.podmanSecret, {
-        ...(r.toVersion !== undefined
-          ? { version: r.toVersion }
-          : prev.version
-          ? { version: prev.version }
-          : {}),
-        ...(fresh
-          ? { checkedAt: report.finishedAt }
-          : prev.checkedAt
-          ? { checkedAt: prev.checkedAt }
-          : {}),
+        ...(r.toVersion !== undefined ? { version: r.toVersion } : prev.version ? { version: prev.version } : {}),
+        ...(fresh ? { checkedAt: report.finishedAt } : prev.checkedAt ? { checkedAt: prev.checkedAt } : {}),
         stale: r.action === "stale",
         lastAction: r.action,
-        ...(r.error && r.action !== "unchanged"
-          ? { lastError: r.error.message }
-          : {}),
+        ...(r.error && r.action !== "unchanged" ? { lastError: r.error.message } : {}),
       });
     }
   }
@@ -184,9 +162,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
             ageMs: now - hit.fetchedAt.getTime(),
           }
           : {}),
-        ...(s?.version ?? hit?.version) !== undefined
-          ? { version: (s?.version ?? hit?.version)! }
-          : {},
+        ...(s?.version ?? hit?.version) !== undefined ? { version: (s?.version ?? hit?.version)! } : {},
         ...(s?.checkedAt ? { checkedAt: s.checkedAt } : {}),
         ...(s?.lastAction ? { lastAction: s.lastAction } : {}),
         ...(s?.lastError ? { lastError: s.lastError } : {}),
@@ -250,9 +226,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   opts.log.info(
-    `leger daemon started (pid ${Deno.pid}), polling ${client.server} every ${
-      config.daemon["poll-interval"]
-    }`,
+    `leger daemon started (pid ${Deno.pid}), polling ${client.server} every ${config.daemon["poll-interval"]}`,
   );
   const looping = loop();
   let stopping: Promise<void> | undefined;
@@ -278,8 +252,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     stop,
     async reload() {
       try {
-        const next = await (opts.loadConfig ?? (() =>
-          loadConfig(opts.paths, currentEnv())))();
+        const next = await (opts.loadConfig ?? (() => loadConfig(opts.paths, currentEnv())))();
         const nextPoll = parseDuration(
           next.daemon["poll-interval"],
           "daemon.poll-interval",
@@ -287,15 +260,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         const nextClient = makeClient(next);
         [config, pollMs, client] = [next, nextPoll, nextClient];
         opts.log.info(
-          `reloaded config: polling ${client.server} every ${
-            config.daemon["poll-interval"]
-          }`,
+          `reloaded config: polling ${client.server} every ${config.daemon["poll-interval"]}`,
         );
       } catch (error) {
         opts.log.warn(
-          `reload failed, keeping the old config: ${
-            error instanceof Error ? error.message : error
-          }`,
+          `reload failed, keeping the old config: ${error instanceof Error ? error.message : error}`,
         );
       }
       wake?.();

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  type SetecStandIn,
-  startSetecStandIn,
-} from "../../tests/fakes/setec_server.ts";
-import {
-  createFakePodmanSecrets,
-  type FakePodmanSecrets,
-} from "../../tests/fakes/podman_secrets.ts";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
+import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
 import { createShell } from "../shell.ts";
 import { type Config, defaultConfig } from "../config.ts";
 import { type ScopePaths, scopePaths } from "../paths.ts";

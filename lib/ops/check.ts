@@ -8,7 +8,7 @@ import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../errors.ts";
 import { hostProbe } from "../host_probe.ts";
 import { LEGER_YAML, type LegerYaml, parseLegerYaml } from "../leger_yaml.ts";
-import { hostPortOf, type SetFile, summarizeSet, type SetSummary } from "../quadlet/model.ts";
+import { hostPortOf, type SetFile, type SetSummary, summarizeSet } from "../quadlet/model.ts";
 import { formatText } from "../quadlet/report.ts";
 import { type Diagnostic, type OtherSet, validateSet } from "../quadlet/validate.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
@@ -84,17 +84,23 @@ export function formatFindings(findings: Finding[]): string {
 export function refuseOnErrors(result: CheckResult, what: string, force: boolean): void {
   const shown = result.findings.filter((f) => f.severity !== "info");
   if (result.errors > 0) {
-    throw new LegerError(`Cannot ${what}: ${result.errors} error(s) found; nothing was changed\n${formatFindings(shown)}`, {
-      exitCode: ExitCode.invalid,
-      hint: "Fix the errors above (leger validate shows them all); --force does not skip errors.",
-      details: { findings: result.findings },
-    });
+    throw new LegerError(
+      `Cannot ${what}: ${result.errors} error(s) found; nothing was changed\n${formatFindings(shown)}`,
+      {
+        exitCode: ExitCode.invalid,
+        hint: "Fix the errors above (leger validate shows them all); --force does not skip errors.",
+        details: { findings: result.findings },
+      },
+    );
   }
   if (result.warnings > 0 && !force) {
-    throw new LegerError(`Cannot ${what}: ${result.warnings} warning(s) found; nothing was changed\n${formatFindings(shown)}`, {
-      exitCode: ExitCode.invalid,
-      hint: "Fix them, or pass --force to go ahead despite warnings.",
-      details: { findings: result.findings },
-    });
+    throw new LegerError(
+      `Cannot ${what}: ${result.warnings} warning(s) found; nothing was changed\n${formatFindings(shown)}`,
+      {
+        exitCode: ExitCode.invalid,
+        hint: "Fix them, or pass --force to go ahead despite warnings.",
+        details: { findings: result.findings },
+      },
+    );
   }
 }

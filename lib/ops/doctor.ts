@@ -64,11 +64,16 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
       fix: "Install podman 4.4 or newer (5.6+ for the native backend).",
     });
   }
-  const generator = (await Promise.all(GENERATOR_PATHS.map(async (p) => (await exists(p)) ? p : undefined))).find(Boolean);
+  const generator = (await Promise.all(GENERATOR_PATHS.map(async (p) => (await exists(p)) ? p : undefined))).find(
+    Boolean,
+  );
   checks.push(
-    generator
-      ? { name: "quadlet generator", ok: true, detail: generator }
-      : { name: "quadlet generator", ok: false, detail: "not found", fix: "Install podman's quadlet generator (part of podman 4.4+)." },
+    generator ? { name: "quadlet generator", ok: true, detail: generator } : {
+      name: "quadlet generator",
+      ok: false,
+      detail: "not found",
+      fix: "Install podman's quadlet generator (part of podman 4.4+).",
+    },
   );
   const sd = await engine.systemd.reachable().catch((e) => ({ ok: false, detail: (e as Error).message }));
   checks.push({
@@ -97,7 +102,12 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
       ? { name: "git", ok: true, detail: git.stdout.trim() }
       : { name: "git", ok: false, detail: "not found", fix: "Install git: dnf install git / apt install git." },
   );
-  for (const [name, dir] of [["state folder", engine.paths.stateDir], ["cache folder", engine.paths.cacheDir], ["quadlet folder", engine.paths.quadletDir]] as const) {
+  for (
+    const [name, dir] of [["state folder", engine.paths.stateDir], ["cache folder", engine.paths.cacheDir], [
+      "quadlet folder",
+      engine.paths.quadletDir,
+    ]] as const
+  ) {
     const ok = await writable(dir);
     checks.push({ name, ok, detail: dir, ...(ok ? {} : { fix: `Make ${dir} writable for this user.` }) });
   }

@@ -66,7 +66,9 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
   await engine.backend(); // a host that cannot take the set fails before anything is fetched
   engine.log.step(`Fetching ${source}`);
   const fetched = await engine.fetcher.fetch(spec, options.ref);
-  if (fetched.source.commit) engine.log.info(`  at ${fetched.source.ref || "HEAD"} (${fetched.source.commit.slice(0, 12)})`);
+  if (fetched.source.commit) {
+    engine.log.info(`  at ${fetched.source.ref || "HEAD"} (${fetched.source.commit.slice(0, 12)})`);
+  }
   const name = checkSetName(options.name ?? suggestName(fetched, legerYamlOf(fetched.files)));
   engine.log.step(`Checking ${name} (${fetched.files.length} files)`);
   const check = await checkSet(engine, name, fetched.files);
@@ -135,21 +137,39 @@ export async function installPrepared(
     await recoverPending(engine);
     const previous = await readManifest(engine.paths, prepared.name);
     if (previous && !options.force) {
-      throw new LegerError(`Cannot install ${prepared.name}: a set with that name is installed (from ${previous.source.input})`, {
-        hint: `Use leger stage/apply ${prepared.name} to update it, --name to install under another name, or --force to replace it.`,
-      });
+      throw new LegerError(
+        `Cannot install ${prepared.name}: a set with that name is installed (from ${previous.source.input})`,
+        {
+          hint:
+            `Use leger stage/apply ${prepared.name} to update it, --name to install under another name, or --force to replace it.`,
+        },
+      );
     }
     const units = prepared.check.summary.units;
     // Secrets come first: a missing or denied one stops the install before anything is placed.
     const ensured = await ensureSetSecrets(
       engine,
       prepared.name,
-      (prepared.check.legerYaml?.secrets ?? []).map((x) => ({ name: x.name, podmanSecret: x["podman-secret"], env: x.env, restart: x.restart })),
+      (prepared.check.legerYaml?.secrets ?? []).map((x) => ({
+        name: x.name,
+        podmanSecret: x["podman-secret"],
+        env: x.env,
+        restart: x.restart,
+      })),
       { dryRun: options.dryRun ?? false },
     );
     if (options.dryRun) {
-      engine.log.info(`would install ${prepared.fetched.files.length} file(s) with the ${backend.kind} backend and start ${units.join(", ") || "nothing"}`);
-      return { name: prepared.name, manifest: manifestFor(engine, prepared, backend.kind, [], previous), started: [], dryRun: true };
+      engine.log.info(
+        `would install ${prepared.fetched.files.length} file(s) with the ${backend.kind} backend and start ${
+          units.join(", ") || "nothing"
+        }`,
+      );
+      return {
+        name: prepared.name,
+        manifest: manifestFor(engine, prepared, backend.kind, [], previous),
+        started: [],
+        dryRun: true,
+      };
     }
     const entry = await beginEntry(engine.paths, "install", prepared.name, {
       planned: prepared.fetched.files.map((f) => f.name),
@@ -165,13 +185,21 @@ export async function installPrepared(
       if (!options.noStart && units.length) {
         engine.log.step(`Starting ${units.join(", ")}`);
         await engine.systemd.resetFailed(units);
-        const health = await startUnits(engine, units, { timeoutMs: options.healthTimeoutMs ?? 30_000, settleMs: 1_500 });
+        const health = await startUnits(engine, units, {
+          timeoutMs: options.healthTimeoutMs ?? 30_000,
+          settleMs: 1_500,
+        });
         if (!health.ok) {
-          throw new LegerError(`Cannot install ${prepared.name}: ${health.failed.map((f) => f.unit).join(", ")} did not start\n${describeFailures(health.failed)}`, {
-            exitCode: ExitCode.failure,
-            hint: "Fix the unit (see the journal lines above) and install again; nothing was left installed.",
-            details: { failed: health.failed },
-          });
+          throw new LegerError(
+            `Cannot install ${prepared.name}: ${health.failed.map((f) => f.unit).join(", ")} did not start\n${
+              describeFailures(health.failed)
+            }`,
+            {
+              exitCode: ExitCode.failure,
+              hint: "Fix the unit (see the journal lines above) and install again; nothing was left installed.",
+              details: { failed: health.failed },
+            },
+          );
         }
         started.push(...units);
       }

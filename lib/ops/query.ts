@@ -71,7 +71,9 @@ export async function drift(m: Manifest): Promise<Drift[]> {
   for (const f of m.files) {
     if (!f.path) continue;
     try {
-      if ((await sha256(await Deno.readFile(f.path))) !== f.sha256) out.push({ name: f.name, path: f.path, change: "changed" });
+      if ((await sha256(await Deno.readFile(f.path))) !== f.sha256) {
+        out.push({ name: f.name, path: f.path, change: "changed" });
+      }
     } catch {
       out.push({ name: f.name, path: f.path, change: "missing" });
     }
@@ -111,8 +113,7 @@ export async function control(
     await engine.systemd.stop([...m.units].reverse());
     // A container killed by the stop signal leaves its unit "failed": the user asked for it.
     await engine.systemd.resetFailed(m.units);
-  }
-  else {
+  } else {
     await engine.systemd.resetFailed(m.units);
     await engine.systemd[action](m.units);
   }

@@ -27,10 +27,14 @@ export async function recoverPending(engine: Engine): Promise<string[]> {
     // Callers hold the scope lock, so no entry found here belongs to a live run.
     const handler = handlers.get(entry.op) ?? (entry.op === "install" ? recoverInstall : undefined);
     if (!handler) {
-      engine.log.warn(`an interrupted ${entry.op} of ${entry.name} was found, but this leger cannot recover it; left in ${engine.paths.journalDir}`);
+      engine.log.warn(
+        `an interrupted ${entry.op} of ${entry.name} was found, but this leger cannot recover it; left in ${engine.paths.journalDir}`,
+      );
       continue;
     }
-    engine.log.warn(`found an interrupted ${entry.op} of ${entry.name} (started ${entry.startedAt}, stopped at step "${entry.step}")`);
+    engine.log.warn(
+      `found an interrupted ${entry.op} of ${entry.name} (started ${entry.startedAt}, stopped at step "${entry.step}")`,
+    );
     const what = await handler(engine, entry);
     await endEntry(engine.paths, entry);
     engine.log.warn(`recovered: ${what}`);

@@ -41,13 +41,20 @@ export async function requireManifest(engine: Engine, name: string): Promise<Man
     const names = (await listManifests(engine.paths)).map((x) => x.name);
     throw new NotFoundError(
       `Cannot find a set named "${name}" (${engine.scope} scope)`,
-      names.length ? `Installed: ${names.join(", ")}.` : "Nothing is installed in this scope; see leger list, or --scope.",
+      names.length
+        ? `Installed: ${names.join(", ")}.`
+        : "Nothing is installed in this scope; see leger list, or --scope.",
     );
   }
   return m;
 }
 
-async function finishRemoval(engine: Engine, manifest: Manifest, options: RemoveOptions, entry: JournalEntry): Promise<RemoveResult> {
+async function finishRemoval(
+  engine: Engine,
+  manifest: Manifest,
+  options: RemoveOptions,
+  entry: JournalEntry,
+): Promise<RemoveResult> {
   const backend = await engine.backend();
   await engine.systemd.stop(manifest.units).catch((e) => engine.log.warn((e as Error).message));
   await markStep(engine.paths, entry, "stopped");
@@ -95,7 +102,10 @@ export async function remove(engine: Engine, name: string, options: RemoveOption
       };
     }
     engine.log.step(`Removing ${name}`);
-    const entry = await beginEntry(engine.paths, "remove", name, { manifest, purgeVolumes: options.purgeVolumes ?? false });
+    const entry = await beginEntry(engine.paths, "remove", name, {
+      manifest,
+      purgeVolumes: options.purgeVolumes ?? false,
+    });
     const result = await finishRemoval(engine, manifest, options, entry);
     await endEntry(engine.paths, entry);
     return result;

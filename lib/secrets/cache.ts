@@ -90,8 +90,7 @@ export class SecretCache {
         `Cannot use the secret cache ${dir}: it is owned by uid ${info.uid}, not by this user (uid ${uid})`,
         {
           exitCode: ExitCode.environment,
-          hint:
-            `Run leger as the folder's owner, or remove ${dir} so leger recreates it.`,
+          hint: `Run leger as the folder's owner, or remove ${dir} so leger recreates it.`,
         },
       );
     }
@@ -125,8 +124,7 @@ export class SecretCache {
           `Cannot use the secret cache: ${file} has mode ${mode}, so other users could read the secret in it`,
           {
             exitCode: ExitCode.environment,
-            hint:
-              `Rotate that secret in Setec (it may have leaked), then remove ${file}; ` +
+            hint: `Rotate that secret in Setec (it may have leaked), then remove ${file}; ` +
               "leger writes cache files with mode 600.",
           },
         );

@@ -53,9 +53,7 @@ export async function declaredSecrets(
       }
     }
     for (const s of m.secrets) {
-      let users = containers.filter((c) =>
-        quadletUsesSecret(c.text, s.podmanSecret)
-      )
+      let users = containers.filter((c) => quadletUsesSecret(c.text, s.podmanSecret))
         .map((c) => unitOf(c.name, c.text));
       if (users.length === 0 && unreadable) {
         users = m.units.filter((u) => u.endsWith(".service"));

@@ -86,9 +86,12 @@ export async function listPodmanSecrets($: Shell): Promise<PodmanSecret[]> {
   try {
     data = r.stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
   } catch {
-    throw new LegerError("Cannot list Podman secrets: `podman secret ls --format '{{json .}}'` did not print JSON lines", {
-      hint: "Check the podman version (leger needs >= 4.7).",
-    });
+    throw new LegerError(
+      "Cannot list Podman secrets: `podman secret ls --format '{{json .}}'` did not print JSON lines",
+      {
+        hint: "Check the podman version (leger needs >= 4.7).",
+      },
+    );
   }
   const parsed = z.array(Row).nullable().safeParse(data);
   if (!parsed.success) {

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { createShell, run } from "../shell.ts";
 import { createFakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
-import {
-  listPodmanSecrets,
-  podmanSecretExists,
-  removePodmanSecret,
-  setPodmanSecret,
-} from "./podman_secrets.ts";
+import { listPodmanSecrets, podmanSecretExists, removePodmanSecret, setPodmanSecret } from "./podman_secrets.ts";
 import { LegerError } from "../errors.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  type SetecStandIn,
-  startSetecStandIn,
-} from "../../tests/fakes/setec_server.ts";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import {
   decodeBase64,
   encodeBase64,
@@ -191,8 +188,7 @@ Deno.test("a slow server times out per request", () =>
 
 Deno.test("aborting the client's signal stops retries at once", async () => {
   const controller = new AbortController();
-  const failing: typeof fetch = () =>
-    Promise.reject(new TypeError("connection refused"));
+  const failing: typeof fetch = () => Promise.reject(new TypeError("connection refused"));
   const client = new SetecClient({
     server: "http://127.0.0.1:9",
     fetch: failing,
@@ -248,8 +244,7 @@ Deno.test("client refuses bad inputs before calling and rejects odd answers", as
   await assert.rejects(client.get("k"), SetecProtocolError);
   const teapot = new SetecClient({
     server: "http://x",
-    fetch: () =>
-      Promise.resolve(new Response("short and stout", { status: 418 })),
+    fetch: () => Promise.resolve(new Response("short and stout", { status: 418 })),
   });
   await assert.rejects(teapot.list(), SetecProtocolError);
   const notJson = new SetecClient({

@@ -65,25 +65,19 @@ export class SetecError extends LegerError {
 }
 
 function subject(method: string, secret: string | undefined): string {
-  return secret === undefined
-    ? `call Setec ${method}`
-    : `${method} Setec secret ${secret}`;
+  return secret === undefined ? `call Setec ${method}` : `${method} Setec secret ${secret}`;
 }
 
 /** 404: the secret (or the version) does not exist. */
 export class SetecNotFoundError extends SetecError {
   constructor(method: string, secret: string | undefined, version?: number) {
-    const what = version
-      ? `version ${version} does not exist`
-      : "it does not exist";
+    const what = version ? `version ${version} does not exist` : "it does not exist";
     super(`Cannot ${subject(method, secret)}: ${what} (404)`, {
       method,
       secret,
       status: 404,
       exitCode: ExitCode.notFound,
-      hint: `Create it with \`setec put ${
-        secret ?? "NAME"
-      }\`, or fix the name in .leger.yaml.`,
+      hint: `Create it with \`setec put ${secret ?? "NAME"}\`, or fix the name in .leger.yaml.`,
     });
     this.name = "SetecNotFoundError";
   }
@@ -103,8 +97,7 @@ export class SetecAccessDeniedError extends SetecError {
         method,
         secret,
         status: 403,
-        hint:
-          `Grant this host's tag or user the ${SETEC_CAPABILITY} action "${action}" ` +
+        hint: `Grant this host's tag or user the ${SETEC_CAPABILITY} action "${action}" ` +
           `on ${secret ?? "the secret"} in the tailnet policy file.`,
       },
     );
@@ -122,8 +115,7 @@ export class SetecVersionClaimedError extends SetecError {
         method: "create-version",
         secret,
         status: 412,
-        hint:
-          "Pick a version number never used for this secret, or use put to get the next one.",
+        hint: "Pick a version number never used for this secret, or use put to get the next one.",
       },
     );
     this.name = "SetecVersionClaimedError";
@@ -134,15 +126,12 @@ export class SetecVersionClaimedError extends SetecError {
 export class SetecBadRequestError extends SetecError {
   constructor(method: string, secret: string | undefined, reason: string) {
     super(
-      `Cannot ${
-        subject(method, secret)
-      }: the server refused the request (400: ${reason})`,
+      `Cannot ${subject(method, secret)}: the server refused the request (400: ${reason})`,
       {
         method,
         secret,
         status: 400,
-        hint:
-          "Check the secret name and version; this is likely a bug in leger if they look right.",
+        hint: "Check the secret name and version; this is likely a bug in leger if they look right.",
       },
     );
     this.name = "SetecBadRequestError";

@@ -138,9 +138,7 @@ function errorInfo(error: unknown): NonNullable<SecretSyncResult["error"]> {
   return {
     message: e.message,
     ...(e instanceof LegerError && e.hint ? { hint: e.hint } : {}),
-    ...(e instanceof SetecError && e.status !== undefined
-      ? { status: e.status }
-      : {}),
+    ...(e instanceof SetecError && e.status !== undefined ? { status: e.status } : {}),
     ...(e instanceof SetecAccessDeniedError ? { aclAction: e.action } : {}),
   };
 }
@@ -175,9 +173,7 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
   const startedAt = now().toISOString();
   let declared = opts.declared;
   if (opts.only !== undefined) {
-    declared = declared.filter((d) =>
-      d.name === opts.only || d.podmanSecret === opts.only
-    );
+    declared = declared.filter((d) => d.name === opts.only || d.podmanSecret === opts.only);
     if (declared.length === 0) {
       throw new NotFoundError(
         `Cannot sync ${opts.only}: no installed set declares a secret of that name`,
@@ -198,10 +194,8 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
     if (claimed !== undefined && claimed !== d.name) {
       results[i]!.action = "failed";
       results[i]!.error = {
-        message:
-          `Cannot sync ${d.name}: Podman secret ${d.podmanSecret} is already fed by ${claimed}`,
-        hint:
-          "Give each Setec secret its own podman-secret name in .leger.yaml.",
+        message: `Cannot sync ${d.name}: Podman secret ${d.podmanSecret} is already fed by ${claimed}`,
+        hint: "Give each Setec secret its own podman-secret name in .leger.yaml.",
       };
       return;
     }
@@ -231,8 +225,7 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
         new LegerError(
           `Cannot sync ${name}: it is outside the secret prefix "${opts.prefix}"`,
           {
-            hint:
-              `Rename it under ${opts.prefix} in .leger.yaml, or change daemon.secret-prefix in config.yaml.`,
+            hint: `Rename it under ${opts.prefix} in .leger.yaml, or change daemon.secret-prefix in config.yaml.`,
           },
         ),
       );
@@ -276,9 +269,7 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
         }
       }
       opts.log.warn(
-        `stale ${name}: Setec unreachable, serving cached v${cached.version} from ${
-          formatAge(ageMs)
-        } ago`,
+        `stale ${name}: Setec unreachable, serving cached v${cached.version} from ${formatAge(ageMs)} ago`,
       );
       return;
     }
@@ -302,13 +293,7 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
       else if (changed) action = "refreshed"; // no known previous version: do not restart
       if (action === "unchanged") continue;
       if (dryRun) {
-        r.action = `would-${
-          action === "created"
-            ? "create"
-            : action === "rotated"
-            ? "rotate"
-            : "refresh"
-        }`;
+        r.action = `would-${action === "created" ? "create" : action === "rotated" ? "rotate" : "refresh"}`;
       } else {
         try {
           await setPodmanSecret(opts.$, t.decl.podmanSecret, value);
@@ -362,18 +347,14 @@ function logResult(
   r: SecretSyncResult,
   dryRun: boolean,
 ): void {
-  const restarts = r.restarted.length
-    ? `, ${dryRun ? "would restart" : "restarted"} ${r.restarted.join(", ")}`
-    : "";
+  const restarts = r.restarted.length ? `, ${dryRun ? "would restart" : "restarted"} ${r.restarted.join(", ")}` : "";
   const from = r.fromVersion === undefined ? "" : `v${r.fromVersion} -> `;
   const to = `v${r.toVersion}`;
   switch (r.action) {
     case "created":
     case "would-create":
       return log.info(
-        `${
-          r.action.replace("-", " ")
-        } ${r.name} ${to} as podman secret ${r.podmanSecret}`,
+        `${r.action.replace("-", " ")} ${r.name} ${to} as podman secret ${r.podmanSecret}`,
       );
     case "rotated":
     case "would-rotate":

@@ -14,13 +14,7 @@ import { listManifests } from "../state/manifest.ts";
 import { SecretCache } from "./cache.ts";
 import { declaredSecrets } from "./declared.ts";
 import { SetecClient, type SetecClientOptions } from "./setec_client.ts";
-import {
-  type DeclaredSecret,
-  type SyncAction,
-  type SyncLogger,
-  type SyncReport,
-  syncSecrets,
-} from "./sync.ts";
+import { type DeclaredSecret, type SyncAction, type SyncLogger, type SyncReport, syncSecrets } from "./sync.ts";
 
 /** The state of one declared secret, as `leger secrets status` shows it. */
 export interface SecretStatus {
@@ -54,8 +48,7 @@ export function createSetecClient(
   const server = config.daemon["setec-server"];
   if (!server) {
     throw new LegerError("Cannot sync secrets: no Setec server is configured", {
-      hint:
-        "Set daemon.setec-server in config.yaml (or SETEC_SERVER), e.g. https://secrets.example.ts.net.",
+      hint: "Set daemon.setec-server in config.yaml (or SETEC_SERVER), e.g. https://secrets.example.ts.net.",
     });
   }
   return new SetecClient({ server, ...options });

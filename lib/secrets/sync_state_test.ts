@@ -8,11 +8,7 @@ import { scopePaths } from "../paths.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { writeManifest } from "../state/manifest.ts";
 import { declaredSecrets, quadletUsesSecret } from "./declared.ts";
-import {
-  createSetecClient,
-  localSecretStatus,
-  syncFromState,
-} from "./sync_state.ts";
+import { createSetecClient, localSecretStatus, syncFromState } from "./sync_state.ts";
 
 function manifest(
   name: string,
@@ -38,8 +34,7 @@ function manifest(
 }
 
 Deno.test("quadletUsesSecret reads Secret= in [Container] only, with or without options", () => {
-  const text =
-    '[Unit]\nSecret=nope\n[Container]\nImage=x\nSecret=app-key,type=env,target=K\nSecret = "other"\n';
+  const text = '[Unit]\nSecret=nope\n[Container]\nImage=x\nSecret=app-key,type=env,target=K\nSecret = "other"\n';
   assert.equal(quadletUsesSecret(text, "app-key"), true);
   assert.equal(quadletUsesSecret(text, "other"), true);
   assert.equal(quadletUsesSecret(text, "nope"), false);
@@ -49,8 +44,7 @@ Deno.test("quadletUsesSecret reads Secret= in [Container] only, with or without 
 Deno.test("declaredSecrets maps each secret to the container units that use it", async () => {
   const files: Record<string, string> = {
     "/q/web.container": "[Container]\nSecret=app-key\n",
-    "/q/worker.container":
-      "[Container]\nServiceName=jobs\nSecret=app-key\nSecret=db-pass\n",
+    "/q/worker.container": "[Container]\nServiceName=jobs\nSecret=app-key\nSecret=db-pass\n",
     "/q/db.container": "[Container]\nSecret=db-pass\n",
   };
   const m = manifest("app", [

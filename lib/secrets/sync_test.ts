@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  type SetecStandIn,
-  startSetecStandIn,
-} from "../../tests/fakes/setec_server.ts";
-import {
-  createFakePodmanSecrets,
-  type FakePodmanSecrets,
-} from "../../tests/fakes/podman_secrets.ts";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
+import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
 import { createShell } from "../shell.ts";
 import { SecretCache } from "./cache.ts";
 import { SetecClient } from "./setec_client.ts";
-import {
-  type DeclaredSecret,
-  formatAge,
-  type SyncOptions,
-  syncSecrets,
-} from "./sync.ts";
+import { type DeclaredSecret, formatAge, type SyncOptions, syncSecrets } from "./sync.ts";
 import { NotFoundError } from "../errors.ts";
 
 interface World {
@@ -299,8 +288,7 @@ Deno.test("two Setec secrets feeding one Podman secret is an error; restart fail
     );
     w.setec.rotate(APP.name, "2");
     const report = await w.sync([APP], {
-      restartUnits: () =>
-        Promise.reject(new Error("Job for app.service failed")),
+      restartUnits: () => Promise.reject(new Error("Job for app.service failed")),
     });
     assert.equal(report.ok, false);
     assert.equal(report.restartError, "Job for app.service failed");

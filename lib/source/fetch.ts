@@ -11,7 +11,7 @@ import { LegerError, NotFoundError } from "../errors.ts";
 import { ensureDir, sha256 } from "../fs.ts";
 import { withLock } from "../lock.ts";
 import { run, type Shell } from "../shell.ts";
-import { collectSet, type CollectedFile } from "./collect.ts";
+import { type CollectedFile, collectSet } from "./collect.ts";
 import { type SourceSpec, splitRefAndPath } from "./spec.ts";
 
 /** A fetched set, ready to validate and install. */
@@ -60,7 +60,10 @@ function gitError(stderr: string, url: string, ref: string): LegerError {
       "Check the branch, tag or commit name (git ls-remote shows what exists).",
     );
   }
-  if (/not found|does not exist|does not appear to be a git repository|Could not read from remote|repository .* not found|returned error: 404/i.test(text)) {
+  if (
+    /not found|does not exist|does not appear to be a git repository|Could not read from remote|repository .* not found|returned error: 404/i
+      .test(text)
+  ) {
     return new NotFoundError(
       `Cannot fetch ${url}: no repository there (${text.split("\n").pop()})`,
       "Check the URL, and that your git credentials can read it.",

@@ -4,7 +4,7 @@ import { createShell } from "../shell.ts";
 import { makeRepo } from "../../tests/helpers/git_repo.ts";
 import { createFetcher } from "./fetch.ts";
 import { parseSource } from "./spec.ts";
-import { LegerError } from "../errors.ts";
+import type { LegerError } from "../errors.ts";
 
 const web = (v: string) => `[Container]\nImage=localhost/leger-test:${v}\nPublishPort=8080:8080\n`;
 
@@ -12,7 +12,15 @@ async function fixture() {
   const root = await Deno.makeTempDir({ prefix: "leger-fetch-test-" });
   const repo = join(root, "repo");
   const ids = await makeRepo(repo, [
-    { message: "v1", files: { "apps/web/web.container": web("v1"), "apps/web/README.md": "hi", "apps/web/.leger.yaml": "version: 1\n" }, tag: "v1" },
+    {
+      message: "v1",
+      files: {
+        "apps/web/web.container": web("v1"),
+        "apps/web/README.md": "hi",
+        "apps/web/.leger.yaml": "version: 1\n",
+      },
+      tag: "v1",
+    },
     { message: "v2", files: { "apps/web/web.container": web("v2") } },
     { message: "rel", branch: "release/1.0", files: { "apps/web/web.container": web("rel") } },
   ]);

@@ -74,7 +74,9 @@ export async function httpGet(host: Host, url: string, timeoutMs = 15_000): Prom
 }
 
 /** A web container on the test image: serves /www (the image's version) and logs a greeting. */
-export function webContainer(opts: { image?: string; port: number; volume?: string; env?: Record<string, string>; extra?: string[] }): string {
+export function webContainer(
+  opts: { image?: string; port: number; volume?: string; env?: Record<string, string>; extra?: string[] },
+): string {
   return [
     "[Unit]",
     "Description=leger e2e web server",

@@ -64,7 +64,11 @@ for (const who of WHO) {
       assert.deepEqual(row.units.map((u) => u.unit).sort(), ["web-data-volume.service", "web.service"]);
       // README is not installed; the quadlets are where podman reads them.
       const inspect = await legerJson<{ manifest: { files: { name: string }[] } }>(host, who, ["inspect", set]);
-      assert.deepEqual(inspect.manifest.files.map((f) => f.name).sort(), [".leger.yaml", "web-data.volume", "web.container"]);
+      assert.deepEqual(inspect.manifest.files.map((f) => f.name).sort(), [
+        ".leger.yaml",
+        "web-data.volume",
+        "web.container",
+      ]);
     },
   });
 
@@ -133,7 +137,11 @@ export default async function ({ $, leger, args, log }: WorkflowContext) {
 `,
         { user: who.user },
       );
-      const out = await legerJson<{ sets: string[]; running: boolean }>(host, who, ["run", `${home}/count.ts`, "systemd-web"]);
+      const out = await legerJson<{ sets: string[]; running: boolean }>(host, who, [
+        "run",
+        `${home}/count.ts`,
+        "systemd-web",
+      ]);
       assert.ok(out.sets.includes(set));
       assert.equal(out.running, true, JSON.stringify(out));
     },
@@ -145,7 +153,11 @@ export default async function ({ $, leger, args, log }: WorkflowContext) {
     fn: async () => {
       const host = await sharedHost();
       const dir = who.user === "alice" ? "/home/alice/broken" : "/root/broken";
-      await host.writeFile(`${dir}/broken.container`, webContainer({ image: "localhost/does-not-exist:1", port: portFor(who, 3) }), { user: who.user });
+      await host.writeFile(
+        `${dir}/broken.container`,
+        webContainer({ image: "localhost/does-not-exist:1", port: portFor(who, 3) }),
+        { user: who.user },
+      );
       const r = await leger(host, who, ["install", dir, "--name", `broken-${who.backend}`]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /broken\.service/);
@@ -153,7 +165,11 @@ export default async function ({ $, leger, args, log }: WorkflowContext) {
       assert.match(r.stderr, /does-not-exist/);
       const rows = await legerJson<ListRow[]>(host, who, ["list"]);
       assert.equal(rows.find((x) => x.name === `broken-${who.backend}`), undefined);
-      const left = await host.sh(`ls -R ${who.scope === "user" ? "/home/alice/.config/containers/systemd" : "/etc/containers/systemd"} | grep -c broken || true`);
+      const left = await host.sh(
+        `ls -R ${
+          who.scope === "user" ? "/home/alice/.config/containers/systemd" : "/etc/containers/systemd"
+        } | grep -c broken || true`,
+      );
       assert.equal(left.stdout.trim(), "0");
     },
   });

@@ -73,12 +73,20 @@ Deno.test({
     const d = await legerJson<{
       from: { commit: string; version: string };
       to: { commit: string; version: string };
-      summary: { images: { from: string; to: string }[]; portsAdded: string[]; envAdded: string[]; units: { restart: string[] } };
+      summary: {
+        images: { from: string; to: string }[];
+        portsAdded: string[];
+        envAdded: string[];
+        units: { restart: string[] };
+      };
     }>(host, alice, ["diff", "web"]);
     assert.equal(d.from.commit, repo.commits[0]);
     assert.equal(d.to.commit, repo.commits[1]);
     assert.deepEqual([d.from.version, d.to.version], ["1.0.0", "2.0.0"]);
-    assert.deepEqual(d.summary.images.map((i) => [i.from, i.to]), [["localhost/leger-test:v1", "localhost/leger-test:v2"]]);
+    assert.deepEqual(d.summary.images.map((i) => [i.from, i.to]), [[
+      "localhost/leger-test:v1",
+      "localhost/leger-test:v2",
+    ]]);
     assert.deepEqual(d.summary.portsAdded, ["127.0.0.1:18602:8080"]);
     assert.deepEqual(d.summary.envAdded, ["web.container: GREETING"]);
     assert.deepEqual(d.summary.units.restart, ["web.service"]);
@@ -117,19 +125,34 @@ Deno.test({
   ...opts,
   fn: async () => {
     const host = await sharedHost();
-    await host.exec(["podman", "exec", "systemd-web", "sh", "-c",
+    await host.exec([
+      "podman",
+      "exec",
+      "systemd-web",
+      "sh",
+      "-c",
       "mkdir -p /data/empty /data/sub && echo one > /data/sub/a.txt && chmod 640 /data/sub/a.txt && " +
-      "printf 'two\\n' > /data/b.bin && chmod 700 /data/b.bin && ln -s sub/a.txt /data/link"], { user: "alice" });
+      "printf 'two\\n' > /data/b.bin && chmod 700 /data/b.bin && ln -s sub/a.txt /data/link",
+    ], { user: "alice" });
     const before = await tree("alice", "systemd-web");
     assert.match(before, /\.\/empty dir/);
     assert.match(before, /\.\/link link sub\/a\.txt/);
-    const [made] = await legerJson<{ id: string; volumes: { name: string; archive: string }[] }[]>(host, alice, ["backup", "web"]);
+    const [made] = await legerJson<{ id: string; volumes: { name: string; archive: string }[] }[]>(host, alice, [
+      "backup",
+      "web",
+    ]);
     assert.ok(made);
     assert.deepEqual(made.volumes.map((v) => v.name), ["systemd-web-data"]);
     assert.match(await httpGet(host, "http://127.0.0.1:18602/") ?? "", /v2/, "units run again after the backup");
 
-    await host.exec(["podman", "exec", "systemd-web", "sh", "-c",
-      "rm -rf /data/sub /data/empty && echo changed > /data/b.bin && echo new > /data/new.txt"], { user: "alice" });
+    await host.exec([
+      "podman",
+      "exec",
+      "systemd-web",
+      "sh",
+      "-c",
+      "rm -rf /data/sub /data/empty && echo changed > /data/b.bin && echo new > /data/new.txt",
+    ], { user: "alice" });
     assert.notEqual(await tree("alice", "systemd-web"), before);
 
     // A damaged copy of the backup is refused before anything changes.
@@ -143,7 +166,12 @@ Deno.test({
     const refused = await leger(host, alice, ["--yes", "restore", "web", `${made.id}-x`]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /checksum|damaged|sha256/i);
-    assert.match(await host.exec(["podman", "exec", "systemd-web", "cat", "/data/new.txt"], { user: "alice" }).then((r) => r.stdout), /new/);
+    assert.match(
+      await host.exec(["podman", "exec", "systemd-web", "cat", "/data/new.txt"], { user: "alice" }).then((r) =>
+        r.stdout
+      ),
+      /new/,
+    );
     await host.sh(`rm -rf /home/alice/.local/share/leger/backups/web/${made.id}-x`, { user: "alice" });
 
     const restored = await leger(host, alice, ["--yes", "restore", "web", made.id]);
@@ -160,7 +188,10 @@ Deno.test({
     const host = await sharedHost();
     const url = "http://127.0.0.1:8418/homelab/updates.git";
     await host.sh("mkdir -p /mnt/small && mount -t tmpfs -o size=256k tmpfs /mnt/small");
-    await host.writeFile("/etc/leger/config.yaml", "forges:\n  127.0.0.1:8418: gitea\nbackup-dir: /mnt/small\nbackup-compression: none\n");
+    await host.writeFile(
+      "/etc/leger/config.yaml",
+      "forges:\n  127.0.0.1:8418: gitea\nbackup-dir: /mnt/small\nbackup-compression: none\n",
+    );
     const files = webContainer({ port: 18701, volume: "big-data.volume" });
     await host.writeFile("/root/big/big.container", files);
     await host.writeFile("/root/big/big-data.volume", "[Volume]\n");

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bench, type Bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
+import { type Bench, bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const MAIN = join(ROOT, "main.ts");
@@ -62,7 +62,10 @@ Deno.test("install, list --json, the example workflow, and remove through the CL
     const { url, ids } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
     const inst = await leger(b, "--backend", "files", "install", `${url}#main:apps/web`);
     assert.equal(inst.code, 0, inst.stderr);
-    assert.match(inst.stdout, new RegExp(`web: installed at ${ids[0]!.slice(0, 12)}; running web-data-volume.service, web.service`));
+    assert.match(
+      inst.stdout,
+      new RegExp(`web: installed at ${ids[0]!.slice(0, 12)}; running web-data-volume.service, web.service`),
+    );
     const list = JSON.parse((await leger(b, "--json", "list")).stdout);
     assert.equal(list[0].name, "web");
     assert.equal(list[0].state, "active");
@@ -92,7 +95,10 @@ Deno.test("an ejected install workflow overrides the built-in, and --json errors
     const path = eject.stdout.match(/copied install to (\S+);/)![1]!;
     const text = await Deno.readTextFile(path);
     assert.match(text, /from "leger"/, "the copy imports types from leger, not a relative path");
-    await Deno.writeTextFile(path, text.replace("// 1. Fetch and check", 'log.warn("custom install workflow");\n  // 1. Fetch and check'));
+    await Deno.writeTextFile(
+      path,
+      text.replace("// 1. Fetch and check", 'log.warn("custom install workflow");\n  // 1. Fetch and check'),
+    );
     const list = await leger(b, "--json", "workflow", "list");
     const rows = JSON.parse(list.stdout) as { name: string; kind: string; overrides: boolean }[];
     assert.ok(rows.some((r) => r.name === "install" && r.kind === "user" && r.overrides));

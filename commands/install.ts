@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { parseDuration } from "../lib/duration.ts";
 import type { InstallResult } from "../lib/ops/install.ts";
 import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
@@ -35,13 +36,18 @@ does with: leger workflow eject install`,
     .option("--no-start", "put the files in place but do not start the units")
     .option("--dry-run", "fetch and check, show what would be done, change nothing")
     .option("--force", "replace an installed set of the same name; go ahead despite warnings (never errors)")
-    .option("--health-timeout <seconds>", "how long units may take to come up", "30")
+    .option(
+      "--health-timeout <duration>",
+      "how long units may take to come up, e.g. 45s (default: health-timeout in the config, 30s)",
+    )
     .action(async (source, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const flags: Record<string, string | boolean> = {
         force: options.force === true,
         "no-start": options.start === false,
-        "health-timeout-ms": String(Number(options.healthTimeout) * 1000),
+        ...(options.healthTimeout
+          ? { "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")) }
+          : {}),
       };
       if (options.name) flags.name = options.name;
       if (options.ref) flags.ref = options.ref;

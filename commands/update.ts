@@ -88,14 +88,17 @@ export function register(program: Command, runtime: CliRuntime): void {
     .summary("apply a staged version: backup, install, restart what changed, roll back if unhealthy")
     .argument("<name|all>", "set with a staged version, or all staged")
     .option("--no-backup", "skip the automatic backup (files still roll back; volume data does not)")
-    .option("--health-timeout <duration>", "how long the units may take to come up", "30s")
+    .option(
+      "--health-timeout <duration>",
+      "how long the units may take to come up, e.g. 45s (default: health-timeout in the config, 30s)",
+    )
     .option("--force", "overwrite installed files edited by hand; go ahead despite warnings")
     .option("--dry-run", "show what would restart; change nothing")
     .action(async (target, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const results = await ctx.leger.apply(target, {
         noBackup: options.backup === false,
-        healthTimeoutMs: parseDuration(options.healthTimeout, "--health-timeout"),
+        ...(options.healthTimeout ? { healthTimeoutMs: parseDuration(options.healthTimeout, "--health-timeout") } : {}),
         force: options.force === true,
         dryRun: options.dryRun === true,
       });
@@ -122,7 +125,10 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("[names...]", "sets to update (default: all)")
     .option("--ref <ref>", "update to this branch, tag or commit")
     .option("--no-backup", "skip the automatic backup")
-    .option("--health-timeout <duration>", "how long the units may take to come up", "30s")
+    .option(
+      "--health-timeout <duration>",
+      "how long the units may take to come up, e.g. 45s (default: health-timeout in the config, 30s)",
+    )
     .option("--force", "overwrite hand edits; go ahead despite warnings")
     .option("--dry-run", "stage and show the diffs only")
     .action(async (names, options, cmd) => {
@@ -130,7 +136,9 @@ export function register(program: Command, runtime: CliRuntime): void {
       const flags: Record<string, string | boolean> = {
         "no-backup": options.backup === false,
         force: options.force === true,
-        "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")),
+        ...(options.healthTimeout
+          ? { "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")) }
+          : {}),
       };
       if (options.ref) flags.ref = options.ref;
       const ref = await resolveWorkflow(ctx.engine, "update");

@@ -31,20 +31,22 @@ async function denoTest(label: string, testArgs: string[]): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "-A", ...(filter ? ["--filter", filter] : []), ...testArgs],
     cwd: root,
-    env: { NO_COLOR: "1" },
+    // Most tests wait on fake or real processes: run files side by side.
+    env: { NO_COLOR: "1", DENO_JOBS: "4" },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  let tail = "";
+  let all = "";
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
-    const text = decoder.decode(chunk, { stream: true });
+    all += decoder.decode(chunk, { stream: true });
     Deno.stdout.writeSync(chunk);
-    tail = (tail + text).slice(-4000);
   }
   const status = await child.status;
-  const m = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/
-    .exec(tail);
+  // The last summary line of Deno's (a coverage table may follow it).
+  const summary =
+    /^(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/gm;
+  const m = [...all.matchAll(summary)].pop();
   if (m) {
     tally.passed += Number(m[2]);
     tally.failed += Number(m[3]);
@@ -82,6 +84,7 @@ async function coverage(): Promise<void> {
 if (!args.has("--e2e")) {
   await Deno.remove(covDir, { recursive: true }).catch(() => {});
   await denoTest("unit and integration tests", [
+    "--parallel",
     `--coverage=${covDir}`,
     "lib/",
     "commands/",

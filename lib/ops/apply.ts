@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
 import { sha256 } from "../fs.ts";
@@ -171,7 +172,7 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
   const impact = unitImpact(before, st.files);
   if (options.dryRun) return { name, outcome: "planned", from, to, impact };
   if (options.confirm && !(await options.confirm(name, impact))) return { name, outcome: "skipped", from, to, impact };
-  const timeoutMs = options.healthTimeoutMs ?? 30_000;
+  const timeoutMs = options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout");
   const declared =
     buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }).secrets;
   await ensureSetSecrets(engine, name, declared, { verb: "apply" });

@@ -6,6 +6,7 @@
  * @module
  */
 import { basename } from "node:path";
+import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, UsageError } from "../errors.ts";
 import type { LegerYaml } from "../leger_yaml.ts";
@@ -17,7 +18,7 @@ import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "./check.ts";
-import { describeFailures, startUnits } from "./health.ts";
+import { describeFailures, healthChecksOf, startUnits } from "./health.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { removePodmanSecret } from "../secrets/podman_secrets.ts";
 import { buildManifest } from "./manifest_build.ts";
@@ -186,8 +187,9 @@ export async function installPrepared(
         engine.log.step(`Starting ${units.join(", ")}`);
         await engine.systemd.resetFailed(units);
         const health = await startUnits(engine, units, {
-          timeoutMs: options.healthTimeoutMs ?? 30_000,
+          timeoutMs: options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout"),
           settleMs: 1_500,
+          healthChecks: healthChecksOf(prepared.fetched.files),
         });
         if (!health.ok) {
           throw new LegerError(

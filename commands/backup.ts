@@ -6,8 +6,7 @@
 import type { Command } from "commander";
 import { LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/ops/backup.ts";
-import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
 
 /** Bytes as people read them. */
 export function humanSize(bytes: number): string {
@@ -62,16 +61,7 @@ This command runs the "backup" workflow; change it with: leger workflow eject ba
         "include-binds": options.includeBinds === true,
       };
       if (options.reason) flags.reason = options.reason;
-      const ref = await resolveWorkflow(ctx.engine, "backup");
-      if (ref.kind === "user") ctx.log.info(`using your backup workflow ${ref.location}`);
-      const result = await runWorkflow(ref, {
-        engine: ctx.engine,
-        leger: ctx.leger,
-        args: [target],
-        flags,
-        dryRun: options.dryRun === true,
-        yes: ctx.opts.yes,
-      });
+      const result = await runCommandWorkflow(ctx, "backup", [target], flags, options.dryRun === true);
       const infos = (Array.isArray(result) ? result : []) as BackupInfo[];
       output(ctx.opts, infos, () => infos.map(describe).join("\n"));
     });

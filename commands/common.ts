@@ -10,6 +10,7 @@ import { createLeger, type Leger } from "../lib/leger.ts";
 import { consoleLogger, type Logger } from "../lib/log.ts";
 import type { Scope } from "../lib/paths.ts";
 import { createShell, type Shell } from "../lib/shell.ts";
+import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -93,6 +94,22 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
+}
+
+/**
+ * Runs the workflow a command is built on (install, update, backup): the
+ * user's copy when there is one (and says so), else the built-in.
+ */
+export async function runCommandWorkflow(
+  ctx: CommandContext,
+  name: string,
+  args: string[],
+  flags: Record<string, string | boolean>,
+  dryRun: boolean,
+): Promise<unknown> {
+  const ref = await resolveWorkflow(ctx.engine, name);
+  if (ref.kind === "user") ctx.log.info(`using your ${name} workflow ${ref.location}`);
+  return await runWorkflow(ref, { engine: ctx.engine, leger: ctx.leger, args, flags, dryRun, yes: ctx.opts.yes });
 }
 
 /** A registered command group. */

@@ -6,8 +6,7 @@
 import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import type { InstallResult } from "../lib/ops/install.ts";
-import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
-import { type CliRuntime, contextFor, output } from "./common.ts";
+import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
 
 /** Registers `install`. */
 export function register(program: Command, runtime: CliRuntime): void {
@@ -51,16 +50,13 @@ does with: leger workflow eject install`,
       };
       if (options.name) flags.name = options.name;
       if (options.ref) flags.ref = options.ref;
-      const ref = await resolveWorkflow(ctx.engine, "install");
-      if (ref.kind === "user") ctx.log.info(`using your install workflow ${ref.location}`);
-      const result = await runWorkflow(ref, {
-        engine: ctx.engine,
-        leger: ctx.leger,
-        args: [source],
+      const result = await runCommandWorkflow(
+        ctx,
+        "install",
+        [source],
         flags,
-        dryRun: options.dryRun === true,
-        yes: ctx.opts.yes,
-      }) as InstallResult;
+        options.dryRun === true,
+      ) as InstallResult;
       output(ctx.opts, result, () => {
         const m = result.manifest;
         const at = m.source.commit ? ` at ${m.source.commit.slice(0, 12)}` : "";

@@ -7,8 +7,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import { formatDiff } from "../lib/ops/diff.ts";
 import type { ApplyResult } from "../lib/ops/apply.ts";
-import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
 
 const short = (x: { commit?: string; version?: string }) =>
   [x.version ? `v${x.version}` : "", x.commit?.slice(0, 12) ?? ""].filter(Boolean).join(" ") || "-";
@@ -141,15 +140,7 @@ export function register(program: Command, runtime: CliRuntime): void {
           : {}),
       };
       if (options.ref) flags.ref = options.ref;
-      const ref = await resolveWorkflow(ctx.engine, "update");
-      const results = await runWorkflow(ref, {
-        engine: ctx.engine,
-        leger: ctx.leger,
-        args: names,
-        flags,
-        dryRun: options.dryRun === true,
-        yes: ctx.opts.yes,
-      }) as ApplyResult[];
+      const results = await runCommandWorkflow(ctx, "update", names, flags, options.dryRun === true) as ApplyResult[];
       output(ctx.opts, results, () => (results.length ? applied(results) : ""));
     });
 }

@@ -21,6 +21,7 @@ import { isDropinDir } from "./dropins.ts";
 import { foldGenerator } from "./generator.ts";
 import { LATEST_PODMAN } from "./keys.ts";
 import { quadletKind, type SetFile } from "./model.ts";
+import type { ParseProblem } from "./parse.ts";
 import { loadSet } from "./set.ts";
 
 export type { Diagnostic, HostProbe, OtherSet, ValidateOptions, ValidationReport } from "./diagnostic.ts";
@@ -47,6 +48,21 @@ export function makeReport(diagnostics: Diagnostic[], strict = false): Validatio
   return { diagnostics: unique, errors, warnings, ok: errors === 0 && (!strict || warnings === 0) };
 }
 
+/** Reports the parser's own problems of one file. */
+function addParseProblems(sink: DiagnosticSink, file: string, problems: readonly ParseProblem[]): void {
+  for (const p of problems) {
+    sink.add({
+      file,
+      line: p.line,
+      column: p.column,
+      severity: p.fatal ? "error" : "warning",
+      code: p.code,
+      message: p.message,
+      ...(p.fix ? { fix: p.fix } : {}),
+    });
+  }
+}
+
 /** Validates a set given as files (names relative to the set folder). */
 export async function validateSet(files: SetFile[], options: ValidateOptions): Promise<ValidationReport> {
   const sink = new DiagnosticSink();
@@ -67,30 +83,10 @@ export async function validateSet(files: SetFile[], options: ValidateOptions): P
   const unprivilegedStart = await options.host?.unprivilegedPortStart?.();
 
   for (const unit of set.units.values()) {
-    for (const p of unit.own.problems) {
-      sink.add({
-        file: unit.file,
-        line: p.line,
-        column: p.column,
-        severity: p.fatal ? "error" : "warning",
-        code: p.code,
-        message: p.message,
-        ...(p.fix ? { fix: p.fix } : {}),
-      });
-    }
+    addParseProblems(sink, unit.file, unit.own.problems);
   }
   for (const [name, parsed] of set.dropins) {
-    for (const p of parsed.problems) {
-      sink.add({
-        file: name,
-        line: p.line,
-        column: p.column,
-        severity: p.fatal ? "error" : "warning",
-        code: p.code,
-        message: p.message,
-        ...(p.fix ? { fix: p.fix } : {}),
-      });
-    }
+    addParseProblems(sink, name, parsed.problems);
   }
   checkLayout(set.files, set.orphanDirs, set.ignoredDropins, set.shadowed, sink);
   for (const unit of set.units.values()) {

@@ -26,7 +26,7 @@ function say(text: string): void {
 async function leger(host: Host, args: string[], expectFail = false): Promise<string> {
   console.log(bold(`alice$ leger ${args.join(" ")}`));
   const r = await host.exec(["leger", ...args], { user: "alice", timeoutMs: 240_000 });
-  const out = (r.stdout + r.stderr).trimEnd();
+  const out = (r.stderr + r.stdout).trimEnd(); // progress first, then the result
   if (out) console.log(out.split("\n").map((l) => "  " + l).join("\n"));
   if ((r.code !== 0) !== expectFail) {
     throw new Error(`demo step failed: leger ${args.join(" ")} exited ${r.code}`);
@@ -92,7 +92,7 @@ try {
   });
 
   say("A Git repository with a quadlet set, served over HTTP like a self-hosted Gitea");
-  const repo = await createRepo(host, "homelab", [{
+  const repo = await createRepo(host, "alice/homelab", [{
     message: "web v1",
     files: {
       "web/web.container": web("localhost/leger-test:v1", 18080),
@@ -100,10 +100,10 @@ try {
       "web/.leger.yaml": "version: 1.0.0\ndescription: demo web server\n",
     },
   }]);
-  await sh(host, "git -C /srv/git-work/homelab log --oneline; ls /srv/git-work/homelab/web", "root");
+  await sh(host, "git -C /srv/git-work/alice/homelab log --oneline; ls /srv/git-work/alice/homelab/web", "root");
 
   say("Install it from the forge's tree URL: fetched, checked, installed with podman quadlet, started");
-  await leger(host, ["install", "http://127.0.0.1:8418/homelab/src/branch/main/web"]);
+  await leger(host, ["install", "http://127.0.0.1:8418/alice/homelab/src/branch/main/web"]);
   await leger(host, ["list"]);
   await sh(host, "busybox wget -qO- http://127.0.0.1:18080/");
 

@@ -25,6 +25,7 @@ import { isMetaFile } from "../backend/backend.ts";
 import { type UnitImpact, unitImpact } from "./impact.ts";
 import { buildManifest } from "./manifest_build.ts";
 import { drift } from "./query.ts";
+import { eachSet } from "./each_set.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { requireManifest } from "./remove.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
@@ -255,9 +256,7 @@ export async function apply(engine: Engine, nameOrAll: string, options: ApplyOpt
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine);
     const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
-    const out: ApplyResult[] = [];
-    for (const n of names) out.push(await applyOne(engine, n, options));
-    return out;
+    return await eachSet(engine, "apply", names, nameOrAll === "all", (n) => applyOne(engine, n, options));
   });
 }
 

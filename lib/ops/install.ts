@@ -66,6 +66,7 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
   const spec = parseSource(source, engine.forges);
   await engine.backend(); // a host that cannot take the set fails before anything is fetched
   engine.log.step(`Fetching ${source}`);
+  engine.fetcher.forget();
   const fetched = await engine.fetcher.fetch(spec, options.ref);
   if (fetched.source.commit) {
     engine.log.info(`  at ${fetched.source.ref || "HEAD"} (${fetched.source.commit.slice(0, 12)})`);

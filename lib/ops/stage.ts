@@ -15,6 +15,7 @@ import { parseSource } from "../source/spec.ts";
 import { listManifests, type Manifest, SourceRecord } from "../state/manifest.ts";
 import { loadSetFiles, readFilesFrom, writeFilesTo } from "../state/store.ts";
 import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
+import { eachSet } from "./each_set.ts";
 import { recoverPending } from "./recover.ts";
 import { requireManifest } from "./remove.ts";
 
@@ -149,11 +150,14 @@ export async function stage(
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine);
     const names = await namesFor(engine, nameOrAll);
-    const out: StageResult[] = [];
-    for (const name of names) {
-      out.push(await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false));
-    }
-    return out;
+    engine.fetcher.forget(); // fetch afresh, but each repository and ref only once in this run
+    return await eachSet(
+      engine,
+      "stage",
+      names,
+      nameOrAll === "all",
+      async (name) => await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false),
+    );
   });
 }
 

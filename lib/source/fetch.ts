@@ -50,6 +50,8 @@ export interface Fetcher {
   fetch(spec: SourceSpec, refOverride?: string): Promise<FetchedSet>;
   /** What this fetcher did so far. */
   stats: FetchStats;
+  /** Forgets which refs were fetched, so the next fetch asks the remote again. */
+  forget(): void;
 }
 
 function gitError(stderr: string, url: string, ref: string): LegerError {
@@ -175,6 +177,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
 
   return {
     stats,
+    forget: () => fetched.clear(),
     async fetch(spec, refOverride) {
       if (spec.kind === "local") {
         const files = await collectSet(spec.path, spec.input);

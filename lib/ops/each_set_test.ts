@@ -11,13 +11,18 @@ Deno.test("over all sets, one failure does not stop the others; the failures are
   const seen: string[] = [];
   const error = await eachSet(e, "apply", ["a", "b", "c"], true, async (name) => {
     seen.push(name);
-    if (name === "b") throw new LegerError("Cannot apply b: web.service did not come up", { exitCode: ExitCode.rolledBack });
+    if (name === "b") {
+      throw new LegerError("Cannot apply b: web.service did not come up", { exitCode: ExitCode.rolledBack });
+    }
     return name.toUpperCase();
   }).catch((x) => x);
   assert.deepEqual(seen, ["a", "b", "c"]);
   assert.ok(error instanceof LegerError);
   assert.equal(error.exitCode, ExitCode.rolledBack);
-  assert.match(error.message, /Cannot apply all: 1 of 3 set\(s\) failed: b \(Cannot apply b: web.service did not come up\)/);
+  assert.match(
+    error.message,
+    /Cannot apply all: 1 of 3 set\(s\) failed: b \(Cannot apply b: web.service did not come up\)/,
+  );
   assert.deepEqual(error.details?.done, ["A", "C"]);
   assert.match(e.log.text(), /error: b: Cannot apply b/);
 });

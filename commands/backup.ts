@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { parseDuration } from "../lib/duration.ts";
 import { LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/ops/backup.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
@@ -144,7 +145,6 @@ backup folder into the backup folder of the new host first.`,
           throw new UsageError("Cancelled; nothing was changed.");
         }
       }
-      const { parseDuration } = await import("../lib/duration.ts");
       const r = await ctx.leger.restore(
         name,
         id,

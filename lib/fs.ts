@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 
 /** Creates a folder and its parents; sets `mode` on the last one. */
@@ -112,14 +113,9 @@ export async function sha256(data: string | Uint8Array): Promise<string> {
 
 /** Lowercase hex sha256 of a file, read as a stream (any size). */
 export async function sha256File(path: string): Promise<string> {
-  const { createHash } = await import("node:crypto");
   const hash = createHash("sha256");
   const file = await Deno.open(path, { read: true });
-  try {
-    for await (const chunk of file.readable) hash.update(chunk);
-  } catch (error) {
-    throw error;
-  }
+  for await (const chunk of file.readable) hash.update(chunk); // the stream closes the file
   return hash.digest("hex");
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Engine } from "./engine.ts";
+import { withLock } from "./lock.ts";
 import { doctor, type DoctorCheck } from "./ops/doctor.ts";
 import {
   install,
@@ -104,7 +105,6 @@ export function createLeger(engine: Engine): Leger {
     apply: (nameOrAll, options) => apply(engine, nameOrAll, options),
     discard: (nameOrAll) => discard(engine, nameOrAll),
     recover: async () => {
-      const { withLock } = await import("./lock.ts");
       return await withLock(engine.paths.lockFile, () => recoverPending(engine));
     },
     backup: (name, options) => backup(engine, name, { ...options, locked: false }),

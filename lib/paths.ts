@@ -105,8 +105,3 @@ export function scopePaths(
     secretCacheDir: join(state, "secrets"),
   };
 }
-
-/** The scope leger picks when none is given: system for root, else user. */
-export function defaultScope(): Scope {
-  return "user";
-}

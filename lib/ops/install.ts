@@ -13,6 +13,7 @@ import type { LegerYaml } from "../leger_yaml.ts";
 import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FetchedSet } from "../source/fetch.ts";
+import { summarizeSet } from "../quadlet/model.ts";
 import { parseSource } from "../source/spec.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
@@ -235,7 +236,6 @@ export async function undoInstall(
   previous: Manifest | undefined,
 ): Promise<void> {
   const backend = await engine.backend();
-  const { summarizeSet } = await import("../quadlet/model.ts");
   const plannedFiles: CollectedFile[] = planned.map((n) => ({ name: n, text: "", bytes: new Uint8Array() }));
   const units = summarizeSet(plannedFiles.filter((f) => !f.name.includes("/"))).units;
   await engine.systemd.stop(units).catch(() => {});

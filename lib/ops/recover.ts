@@ -48,6 +48,7 @@ async function recoverInstall(engine: Engine, entry: JournalEntry): Promise<stri
   if (manifest && manifest.updatedAt >= entry.startedAt) {
     return `the install of ${entry.name} had completed`;
   }
+  // Loaded here: install.ts imports this module (it recovers before installing).
   const { undoInstall } = await import("./install.ts");
   const planned = Array.isArray(entry.data.planned) ? entry.data.planned as string[] : [];
   await undoInstall(engine, entry.name, planned, entry.data.hadPrevious ? manifest : undefined);

@@ -9,12 +9,14 @@ const engine = () => ({ log: memoryLogger() }) as unknown as Engine & { log: Ret
 Deno.test("over all sets, one failure does not stop the others; the failures are reported together", async () => {
   const e = engine();
   const seen: string[] = [];
-  const error = await eachSet(e, "apply", ["a", "b", "c"], true, async (name) => {
+  const error = await eachSet(e, "apply", ["a", "b", "c"], true, (name) => {
     seen.push(name);
     if (name === "b") {
-      throw new LegerError("Cannot apply b: web.service did not come up", { exitCode: ExitCode.rolledBack });
+      return Promise.reject(
+        new LegerError("Cannot apply b: web.service did not come up", { exitCode: ExitCode.rolledBack }),
+      );
     }
-    return name.toUpperCase();
+    return Promise.resolve(name.toUpperCase());
   }).catch((x) => x);
   assert.deepEqual(seen, ["a", "b", "c"]);
   assert.ok(error instanceof LegerError);

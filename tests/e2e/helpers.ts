@@ -6,15 +6,29 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { bootHost, hostAvailable } from "../host/host.ts";
+import { bootHost, hostAvailable, type Suite, SUITES } from "../host/host.ts";
 import type { ExecResult, Host, User } from "../host/guest.ts";
 
 export type { Host, User };
 
 let booted: Promise<Host> | undefined;
 
-/** Boots the sid host once for this test file and starts the git HTTP server. */
-export function sharedHost(suite: "sid" | "trixie" = "sid"): Promise<Host> {
+/**
+ * The host this run of the end-to-end tier targets: the test runner runs
+ * `tests/e2e/` once per suite with `LEGER_E2E_SUITE` set (sid: podman 5.8,
+ * sid-podman6: podman 6.1, trixie: podman 5.4); default sid.
+ */
+export const E2E_SUITE: Suite = (() => {
+  const s = Deno.env.get("LEGER_E2E_SUITE") ?? "sid";
+  if (!SUITES.includes(s as Suite)) throw new Error(`LEGER_E2E_SUITE=${s}: expected one of ${SUITES.join(", ")}`);
+  return s as Suite;
+})();
+
+/** The backends the suite under test runs: trixie's podman 5.4 has no `podman quadlet`. */
+export const BACKENDS: ReadonlyArray<"native" | "files"> = E2E_SUITE === "trixie" ? ["files"] : ["native", "files"];
+
+/** Boots the host under test once for this test file and starts the git HTTP server. */
+export function sharedHost(suite: Suite = E2E_SUITE): Promise<Host> {
   booted ??= (async () => {
     const ready = await hostAvailable();
     if (!ready.ok) throw new Error(`Cannot run end-to-end tests: missing ${ready.missing.join(", ")}`);
@@ -38,13 +52,13 @@ export interface Who {
   backend: "native" | "files";
 }
 
-/** The combinations the lifecycle runs with. */
-export const WHO: Who[] = [
+/** The combinations the lifecycle runs with (on the suite under test). */
+export const WHO: Who[] = ([
   { user: "alice", scope: "user", backend: "native" },
   { user: "root", scope: "system", backend: "native" },
   { user: "alice", scope: "user", backend: "files" },
   { user: "root", scope: "system", backend: "files" },
-];
+] as Who[]).filter((w) => BACKENDS.includes(w.backend));
 
 /** Runs leger in the guest. */
 export function leger(host: Host, who: Who, args: string[], opts: { stdin?: string } = {}): Promise<ExecResult> {

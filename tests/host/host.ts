@@ -39,6 +39,8 @@ export {
   prepareDenoDir,
   rootfsEntry,
   type Suite,
+  SUITE_PODMAN,
+  SUITES,
   TEST_IMAGES,
 } from "./rootfs.ts";
 export { type ExecOptions, type ExecResult, Host, HostCommandError, type User } from "./guest.ts";

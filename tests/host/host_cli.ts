@@ -3,7 +3,7 @@
  * end-to-end test hosts.
  *
  * ```sh
- * deno task host build [--suite sid|trixie]
+ * deno task host build [--suite sid|sid-podman6|trixie]
  * deno task host shell [--suite S] [--user alice]
  * deno task host run [--suite S] [--user alice] -- podman ps
  * deno task host status
@@ -25,6 +25,7 @@ import {
   PROJECT_ROOT,
   rootfsEntry,
   type Suite,
+  SUITES,
   sweepStaleBoots,
 } from "./host.ts";
 
@@ -41,7 +42,8 @@ Commands:
                                     .deb files; --debs: those too)
 
 Options:
-  --suite sid|trixie   Debian suite (default sid)
+  --suite sid|sid-podman6|trixie   test host (default sid: podman 5.8;
+                       sid-podman6: podman 6.1; trixie: podman 5.4)
   --user root|alice    user inside the host (default root)
 `;
 
@@ -66,8 +68,8 @@ export async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  if (!["sid", "trixie"].includes(suite)) {
-    console.error(`host: unknown suite '${suite}' (sid or trixie)`);
+  if (!SUITES.includes(suite)) {
+    console.error(`host: unknown suite '${suite}' (${SUITES.join(", ")})`);
     return 2;
   }
   if (["build", "shell", "run", "clean"].includes(command)) {

@@ -15,11 +15,55 @@ import { run, shortHash, withFileLock } from "./process.ts";
 /** Where built root file systems and Deno caches are kept. */
 export const CACHE_ROOT = "/var/cache/leger-test-host";
 
-/** Debian suites the test host can be built from. */
-export type Suite = "sid" | "trixie";
+/**
+ * Test hosts: `sid` (podman 5.8, systemd 262), `trixie` (podman 5.4, no
+ * `podman quadlet`) and `sid-podman6` (sid with podman 6.1 from Debian's
+ * experimental suite).
+ */
+export type Suite = "sid" | "trixie" | "sid-podman6";
 
-/** Debian mirror used by debootstrap. */
-export const MIRROR = "http://deb.debian.org/debian";
+/** Every suite, in the order the end-to-end tier runs them. */
+export const SUITES: readonly Suite[] = ["sid", "sid-podman6", "trixie"];
+
+/** The podman each suite carries, for messages and test names. */
+export const SUITE_PODMAN: Readonly<Record<Suite, string>> = {
+  sid: "5.8",
+  "sid-podman6": "6.1",
+  trixie: "5.4",
+};
+
+/**
+ * The Debian mirror this machine's apt already uses: the first `URIs:` of
+ * a deb822 source (or the first `deb` line of a one-line source) that
+ * serves the main archive (not the security archive). Read, never written
+ * into the project, so every machine uses its own.
+ */
+export async function debianMirror(
+  read: (path: string) => Promise<string> = (p) => Deno.readTextFile(p),
+  list: (dir: string) => Promise<string[]> = async (d) => {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(d)) names.push(e.name);
+    return names.sort();
+  },
+): Promise<string> {
+  const dir = "/etc/apt/sources.list.d";
+  const files = [
+    ...(await list(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).map((n) => `${dir}/${n}`),
+    "/etc/apt/sources.list",
+  ];
+  for (const file of files) {
+    const text = await read(file).catch(() => "");
+    const uris = [
+      ...[...text.matchAll(/^URIs:\s*(.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/)),
+      ...[...text.matchAll(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm)].map((m) => m[1]!),
+    ];
+    const main = uris.find((u) => /^https?:\/\//.test(u) && !/security/.test(u));
+    if (main) return main.replace(/\/$/, "");
+  }
+  throw new Error(
+    "Cannot find a Debian mirror: no URIs: line in /etc/apt/sources.list.d/*.sources and no deb line in /etc/apt/sources.list",
+  );
+}
 
 /** Packages installed by debootstrap (everything the offline guest needs). */
 export const PACKAGES: readonly string[] = [
@@ -45,6 +89,8 @@ export const PACKAGES: readonly string[] = [
   "tar",
   "zstd",
   "procps",
+  // Ansible's modules run on the guest with its Python (the many-hosts tests).
+  "python3-minimal",
 ];
 
 /** Name of the file that marks a finished cache entry. */
@@ -116,9 +162,30 @@ rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 `;
 
 /** Cache key of a suite: short hash of packages, tweak script and version. */
-export function rootfsKey(suite: Suite): Promise<string> {
-  return shortHash([suite, PACKAGES.join(","), TWEAK_SCRIPT, TWEAK_VERSION]);
+export async function rootfsKey(suite: Suite): Promise<string> {
+  if (suite === "sid-podman6") return await shortHash([suite, await rootfsKey("sid"), PODMAN6_SCRIPT]);
+  return await shortHash([suite, PACKAGES.join(","), TWEAK_SCRIPT, TWEAK_VERSION]);
 }
+
+/**
+ * Run in a chroot of a copy of the sid root file system (the build machine
+ * has the mirror; the booted guest has no network): podman 6 from Debian's
+ * experimental suite. Its packages are kept in `/opt/leger-test/podman6`
+ * of the result, so the upgrade test can install them into a booted 5.8
+ * host offline with `dpkg -i`.
+ */
+const PODMAN6_SCRIPT = String.raw`set -eu
+echo "deb $1 experimental main" > /etc/apt/sources.list.d/experimental.list
+apt-get -o Acquire::Check-Valid-Until=false update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --download-only -t experimental podman
+mkdir -p /opt/leger-test/podman6
+cp /var/cache/apt/archives/*.deb /opt/leger-test/podman6/
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t experimental podman
+podman --version
+rm /etc/apt/sources.list.d/experimental.list
+apt-get clean
+rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+`;
 
 /** Folder of a suite's cache entry (it holds `rootfs/` and the marker). */
 export async function rootfsEntry(suite: Suite): Promise<string> {
@@ -191,19 +258,29 @@ export async function ensureRootfs(opts: RootfsOptions = {}): Promise<string> {
       await Deno.mkdir(debs, { recursive: true });
       const started = Date.now();
       log(`debootstrap ${suite} into ${tmp}/rootfs (about a minute)`);
-      await run([
-        "debootstrap",
-        "--variant=minbase",
-        `--cache-dir=${debs}`,
-        `--include=${PACKAGES.join(",")}`,
-        suite,
-        `${tmp}/rootfs`,
-        MIRROR,
-      ], { check: true, timeoutMs: 20 * 60_000 });
-      await run(["chroot", `${tmp}/rootfs`, "/bin/sh", "-c", TWEAK_SCRIPT], {
-        check: true,
-        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
-      });
+      const mirror = await debianMirror();
+      const chrootEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" };
+      if (suite === "sid-podman6") {
+        const sid = await ensureRootfs({ suite: "sid", log });
+        log(`copying ${sid} and installing podman 6 from experimental (about a minute)`);
+        await run(["cp", "-a", "--reflink=auto", sid, `${tmp}/rootfs`], { check: true });
+        await run(["chroot", `${tmp}/rootfs`, "/bin/sh", "-c", PODMAN6_SCRIPT, "sh", mirror], {
+          check: true,
+          env: chrootEnv,
+          timeoutMs: 20 * 60_000,
+        });
+      } else {
+        await run([
+          "debootstrap",
+          "--variant=minbase",
+          `--cache-dir=${debs}`,
+          `--include=${PACKAGES.join(",")}`,
+          suite,
+          `${tmp}/rootfs`,
+          mirror,
+        ], { check: true, timeoutMs: 20 * 60_000 });
+        await run(["chroot", `${tmp}/rootfs`, "/bin/sh", "-c", TWEAK_SCRIPT], { check: true, env: chrootEnv });
+      }
       await Deno.writeTextFile(
         `${tmp}/${COMPLETE_MARKER}`,
         JSON.stringify({

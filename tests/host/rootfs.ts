@@ -48,7 +48,9 @@ export async function debianMirror(
 ): Promise<string> {
   const dir = "/etc/apt/sources.list.d";
   const files = [
-    ...(await list(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).map((n) => `${dir}/${n}`),
+    ...(await list(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).map((n) =>
+      `${dir}/${n}`
+    ),
     "/etc/apt/sources.list",
   ];
   for (const file of files) {
@@ -264,7 +266,22 @@ export async function ensureRootfs(opts: RootfsOptions = {}): Promise<string> {
         const sid = await ensureRootfs({ suite: "sid", log });
         log(`copying ${sid} and installing podman 6 from experimental (about a minute)`);
         await run(["cp", "-a", "--reflink=auto", sid, `${tmp}/rootfs`], { check: true });
-        await run(["chroot", `${tmp}/rootfs`, "/bin/sh", "-c", PODMAN6_SCRIPT, "sh", mirror], {
+        // apt's maintainer scripts need /proc: mount it in a private mount
+        // namespace, so it goes away with the command whatever happens.
+        const script = `mount -t proc proc /proc && mount -t devpts devpts /dev/pts 2>/dev/null; ${PODMAN6_SCRIPT}`;
+        await run([
+          "unshare",
+          "--mount",
+          "--propagation",
+          "private",
+          "chroot",
+          `${tmp}/rootfs`,
+          "/bin/sh",
+          "-c",
+          script,
+          "sh",
+          mirror,
+        ], {
           check: true,
           env: chrootEnv,
           timeoutMs: 20 * 60_000,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { diffArrays } from "diff";
 
 type Op = { kind: " " | "-" | "+"; line: string; a: number; b: number };
 
@@ -23,7 +24,18 @@ function show(kind: string, line: string): string {
     : kind + line;
 }
 
-/** The edit script between two line lists (longest common subsequence). */
+/**
+ * Beyond this many inserted plus deleted lines (after the common head and
+ * tail are trimmed) the middle is shown as one replaced block: a minimal
+ * script would cost more time than it is worth to a reader.
+ */
+const MAX_EDIT_LENGTH = 5_000;
+
+/**
+ * The edit script between two line lists: Myers' algorithm from the npm
+ * package `diff` (O((N+M)·D), so a small change to a 20,000-line file takes
+ * milliseconds; the table it replaces was quadratic in time and memory).
+ */
 function editScript(a: string[], b: string[]): Op[] {
   const n = a.length, m = b.length;
   // Trim common head and tail: most updates touch a few lines.
@@ -32,28 +44,19 @@ function editScript(a: string[], b: string[]): Op[] {
   let tail = 0;
   while (tail < n - head && tail < m - head && a[n - 1 - tail] === b[m - 1 - tail]) tail++;
   const A = a.slice(head, n - tail), B = b.slice(head, m - tail);
-  const w = B.length + 1;
-  const lcs = new Uint32Array((A.length + 1) * w);
-  for (let i = A.length - 1; i >= 0; i--) {
-    for (let j = B.length - 1; j >= 0; j--) {
-      lcs[i * w + j] = A[i] === B[j]
-        ? lcs[(i + 1) * w + j + 1]! + 1
-        : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
-    }
-  }
   const ops: Op[] = [];
   for (let k = 0; k < head; k++) ops.push({ kind: " ", line: a[k]!, a: k, b: k });
-  let i = 0, j = 0;
-  while (i < A.length || j < B.length) {
-    if (i < A.length && j < B.length && A[i] === B[j]) {
-      ops.push({ kind: " ", line: A[i]!, a: head + i, b: head + j });
-      i++, j++;
-    } else if (i < A.length && (j >= B.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
-      ops.push({ kind: "-", line: A[i]!, a: head + i, b: head + j });
-      i++;
-    } else {
-      ops.push({ kind: "+", line: B[j]!, a: head + i, b: head + j });
-      j++;
+  let i = head, j = head;
+  const changes = A.length && B.length ? diffArrays(A, B, { maxEditLength: MAX_EDIT_LENGTH }) : undefined;
+  const blocks = changes ?? [
+    { value: A, removed: true, added: false },
+    { value: B, removed: false, added: true },
+  ];
+  for (const block of blocks) {
+    for (const line of block.value) {
+      if (block.removed) ops.push({ kind: "-", line, a: i++, b: j });
+      else if (block.added) ops.push({ kind: "+", line, a: i, b: j++ });
+      else ops.push({ kind: " ", line, a: i++, b: j++ });
     }
   }
   for (let k = 0; k < tail; k++) ops.push({ kind: " ", line: a[n - tail + k]!, a: n - tail + k, b: m - tail + k });

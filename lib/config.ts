@@ -8,6 +8,7 @@
  * forges:                       # self-hosted forges whose tree URLs leger parses
  *   git.example.com: gitea      # github | gitlab | gitea (Forgejo is gitea)
  * health-timeout: 30s
+ * health-settle: 1.2s           # how long a unit without a health signal must stay up
  * backup-dir: /srv/leger-backups
  * backup-retention: { count: 10, age: 30d }
  * backup-compression: auto      # auto (zstd when present) | zstd | gzip | none
@@ -32,6 +33,7 @@ export const ConfigFile = z.strictObject({
   backend: z.enum(["auto", "native", "files"]).default("auto"),
   forges: z.record(z.string(), z.enum(["github", "gitlab", "gitea"])).default({}),
   "health-timeout": duration.default("30s"),
+  "health-settle": duration.optional(),
   "backup-dir": z.string().optional(),
   "backup-retention": z.strictObject({
     count: z.number().int().positive().optional(),

@@ -19,7 +19,7 @@ import { loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { backup, restore } from "./backup.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { checkSet, refuseOnErrors } from "./check.ts";
-import { describeFailures, healthChecksOf, type HealthResult, type UnitFailure, waitHealthy } from "./health.ts";
+import { describeFailures, gateOptions, type HealthResult, type UnitFailure, waitHealthy } from "./health.ts";
 import { quadletKind } from "../quadlet/model.ts";
 import { isMetaFile } from "../backend/backend.ts";
 import { type UnitImpact, unitImpact } from "./impact.ts";
@@ -118,7 +118,6 @@ async function rollback(
   await backend.install(name, before, records ?? await recordsFor(engine, name, after, previous.files));
   await engine.systemd.daemonReload();
   await engine.systemd.resetFailed(previous.units);
-  const checks = healthChecksOf(before);
   if (backupId && previous.volumes.length) {
     // Volume data may have been changed by the new version: the backup's copy goes back too.
     const r = await restore(engine, name, backupId, { locked: true, skipPreBackup: true, healthTimeoutMs: timeoutMs });
@@ -126,12 +125,12 @@ async function rollback(
     await saveSetFiles(engine.paths, name, before);
     await writeManifest(engine.paths, previous);
     return r.health.ok
-      ? await waitHealthy(engine, previous.units, { timeoutMs, settleMs: 500, healthChecks: checks })
+      ? await waitHealthy(engine, previous.units, gateOptions(engine, before, timeoutMs))
       : r.health;
   }
   await restartEach(engine, back.restart, "restart");
   await restartEach(engine, previous.units, "start");
-  return await waitHealthy(engine, previous.units, { timeoutMs, settleMs: 1_500, healthChecks: checks });
+  return await waitHealthy(engine, previous.units, gateOptions(engine, before, timeoutMs));
 }
 
 async function applyOne(engine: Engine, name: string, options: ApplyOptions): Promise<ApplyResult> {
@@ -210,7 +209,7 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
     failed = failed.concat(await restartEach(engine, after.units, "start"));
     const health = failed.length
       ? { ok: false, states: [], failed }
-      : await waitHealthy(engine, after.units, { timeoutMs, settleMs: 2_000, healthChecks: healthChecksOf(st.files) });
+      : await waitHealthy(engine, after.units, gateOptions(engine, st.files, timeoutMs));
     if (!health.ok) {
       engine.log.error(`${name} did not come up:\n${describeFailures(health.failed)}`);
       engine.log.step(`Rolling ${name} back to ${from.commit?.slice(0, 12) ?? "the previous version"}`);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { planDropins } from "../quadlet/dropins.ts";
 import { isTemplate, quadletKind, type SetFile, unitNameOf } from "../quadlet/model.ts";
@@ -39,6 +40,51 @@ export function healthChecksOf(files: readonly SetFile[]): HealthCheck[] {
   return out;
 }
 
+/**
+ * Containers whose unit becomes active only once podman's healthcheck
+ * passed (`Notify=healthy`, podman 5.1+): for them systemd's "active" is
+ * already the health signal.
+ */
+export function readyWhenActiveOf(files: readonly SetFile[]): string[] {
+  const texts = new Map(files.map((f) => [f.name, f.text]));
+  const plan = planDropins(files.map((f) => f.name));
+  const out: string[] = [];
+  for (const f of files) {
+    if (f.name.includes("/") || quadletKind(f.name) !== "container" || isTemplate(f.name)) continue;
+    const dropins = (plan.byUnit.get(f.name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
+    const unit = mergeUnits(parseUnit(f.text, f.name), dropins);
+    if (lastValue(unit, "Container", "Notify")?.trim() === "healthy") out.push(unitNameOf(f.name, unit));
+  }
+  return out;
+}
+
+/**
+ * How long a unit with no readiness signal of its own (no healthcheck, no
+ * `Notify=healthy`, not a oneshot that exited) must stay active before it
+ * counts as up. A container that fails at start is "active" first: conmon
+ * reports it started, and systemd sees it go only once podman has cleaned
+ * up. `bench/health_settle.ts` measured that delay on the test host
+ * (podman 5.8.6, rootless, 2 cores shared with a loaded machine): a
+ * container exiting at once left "active" 0.57 s (median) and at most
+ * 0.9 s after `systemctl start` returned. The window is a little above
+ * that maximum; `health-settle` in the config changes it.
+ */
+export const DEFAULT_SETTLE_MS = 1_200;
+
+/**
+ * The health gate's options for a set's files: its healthchecks, its
+ * `Notify=healthy` units and the configured settle time.
+ */
+export function gateOptions(engine: Engine, files: readonly SetFile[], timeoutMs: number): HealthOptions {
+  const settle = engine.config["health-settle"];
+  return {
+    timeoutMs,
+    settleMs: settle === undefined ? DEFAULT_SETTLE_MS : parseDuration(settle, "health-settle"),
+    healthChecks: healthChecksOf(files),
+    readyWhenActive: readyWhenActiveOf(files),
+  };
+}
+
 /** `podman inspect --format {{.State.Health.Status}}`: healthy, unhealthy, starting, or "" when it cannot be read. */
 async function healthStatus(engine: Engine, container: string): Promise<string> {
   const r = await run(engine.$, ["podman", "inspect", "--format", "{{.State.Health.Status}}", container]);
@@ -69,6 +115,8 @@ export interface HealthOptions {
   intervalMs?: number;
   /** Containers whose healthcheck must report healthy too (see {@linkcode healthChecksOf}). */
   healthChecks?: HealthCheck[];
+  /** Units for which "active" already means healthy (see {@linkcode readyWhenActiveOf}): no settle time. */
+  readyWhenActive?: string[];
 }
 
 function bad(s: UnitState): boolean {
@@ -103,9 +151,12 @@ export async function waitHealthy(
   options: HealthOptions = {},
 ): Promise<HealthResult> {
   const timeout = options.timeoutMs ?? 30_000;
-  const settle = options.settleMs ?? 2_000;
-  const interval = options.intervalMs ?? 250;
+  const settle = options.settleMs ?? DEFAULT_SETTLE_MS;
+  const interval = options.intervalMs ?? 100;
   const checks = (options.healthChecks ?? []).filter((c) => units.includes(c.unit));
+  // Units with a signal of their own are up when it says so; only the rest wait out the settle time.
+  const signalled = new Set([...checks.map((c) => c.unit), ...(options.readyWhenActive ?? [])]);
+  const needsSettle = (s: UnitState) => s.sub !== "exited" && !signalled.has(s.unit);
   const start = Date.now();
   let upSince: number | undefined;
   const baseline = new Map((await engine.systemd.states(units)).map((s) => [s.unit, s.restarts]));
@@ -135,7 +186,7 @@ export async function waitHealthy(
     }
     if (states.every(up) && health.every((h) => h.status === "healthy")) {
       upSince ??= Date.now();
-      if (Date.now() - upSince >= settle) return { ok: true, states, failed: [] };
+      if (Date.now() - upSince >= (states.some(needsSettle) ? settle : 0)) return { ok: true, states, failed: [] };
     } else upSince = undefined;
     if (Date.now() - start > timeout) {
       const failed = await failures(engine, states);

@@ -19,7 +19,7 @@ import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "./check.ts";
-import { describeFailures, healthChecksOf, startUnits } from "./health.ts";
+import { describeFailures, gateOptions, startUnits } from "./health.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { removePodmanSecret } from "../secrets/podman_secrets.ts";
 import { buildManifest } from "./manifest_build.ts";
@@ -188,11 +188,15 @@ export async function installPrepared(
       if (!options.noStart && units.length) {
         engine.log.step(`Starting ${units.join(", ")}`);
         await engine.systemd.resetFailed(units);
-        const health = await startUnits(engine, units, {
-          timeoutMs: options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout"),
-          settleMs: 1_500,
-          healthChecks: healthChecksOf(prepared.fetched.files),
-        });
+        const health = await startUnits(
+          engine,
+          units,
+          gateOptions(
+            engine,
+            prepared.fetched.files,
+            options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout"),
+          ),
+        );
         if (!health.ok) {
           throw new LegerError(
             `Cannot install ${prepared.name}: ${health.failed.map((f) => f.unit).join(", ")} did not start\n${

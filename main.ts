@@ -4,17 +4,8 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
-import { addGlobalOptions, type CliRuntime } from "./commands/common.ts";
-import { register as registerDoctor } from "./commands/doctor.ts";
-import { register as registerInstall } from "./commands/install.ts";
-import { register as registerSets } from "./commands/sets.ts";
-import { register as registerUpdate } from "./commands/update.ts";
-import { register as registerValidate } from "./commands/validate.ts";
-import { register as registerWorkflow } from "./commands/workflow.ts";
-import { register as registerSecrets } from "./commands/secrets.ts";
-import { register as registerDaemon } from "./commands/daemon.ts";
-import { register as registerBackup } from "./commands/backup.ts";
+import type { Command } from "commander";
+import type { CliRuntime } from "./commands/common.ts";
 import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
 import { currentEnv } from "./lib/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
@@ -22,8 +13,41 @@ import denoJson from "./deno.json" with { type: "json" };
 /** leger's version. */
 export const VERSION: string = denoJson.version;
 
-/** Builds the command tree. */
-export function buildProgram(runtime: CliRuntime): Command {
+type Register = (program: Command, runtime: CliRuntime) => void;
+
+/**
+ * The command groups in help order: the names each registers, and its
+ * module, imported only when one of its commands runs (or for help).
+ * Literal `import()`s, so `deno compile` and `deno bundle` still see them.
+ */
+const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ register: Register }>]> = [
+  [["install"], () => import("./commands/install.ts")],
+  [
+    ["list", "ls", "inspect", "status", "logs", "start", "stop", "restart", "remove"],
+    () => import("./commands/sets.ts"),
+  ],
+  [["stage", "staged", "diff", "apply", "discard", "update"], () => import("./commands/update.ts")],
+  [["validate", "check-conflicts"], () => import("./commands/validate.ts")],
+  [["doctor"], () => import("./commands/doctor.ts")],
+  [["run", "workflow"], () => import("./commands/workflow.ts")],
+  [["secrets"], () => import("./commands/secrets.ts")],
+  [["daemon"], () => import("./commands/daemon.ts")],
+  [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
+];
+
+/**
+ * Builds the command tree. With `argv`, only the group of the command it
+ * names is loaded (every group when it names none: help, or a typo that
+ * deserves suggestions).
+ */
+export async function buildProgram(runtime: CliRuntime, argv?: readonly string[]): Promise<Command> {
+  const named = argv?.find((a) => GROUPS.some(([names]) => names.includes(a)));
+  const groups = named ? GROUPS.filter(([names]) => names.includes(named)) : GROUPS;
+  const [{ Command }, { addGlobalOptions }, ...registers] = await Promise.all([
+    import("commander"),
+    import("./commands/common.ts"),
+    ...groups.map(async ([, load]) => (await load()).register),
+  ]);
   const program = addGlobalOptions(
     new Command("leger")
       .version(VERSION, "-V, --version")
@@ -47,21 +71,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found,
       ),
   );
   program.exitOverride();
-  for (
-    const register of [
-      registerInstall,
-      registerSets,
-      registerUpdate,
-      registerValidate,
-      registerDoctor,
-      registerWorkflow,
-      registerSecrets,
-      registerDaemon,
-      registerBackup,
-    ]
-  ) {
-    register(program, runtime);
-  }
+  for (const register of registers) register(program, runtime);
   return program;
 }
 
@@ -71,7 +81,11 @@ function wantsJson(argv: string[]): boolean {
 
 /** Runs leger with argv; returns the exit code (never exits itself). */
 export async function main(argv: string[], runtime: CliRuntime = { env: currentEnv() }): Promise<number> {
-  const program = buildProgram(runtime);
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    console.log(VERSION);
+    return 0;
+  }
+  const [program, { CommanderError }] = await Promise.all([buildProgram(runtime, argv), import("commander")]);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;

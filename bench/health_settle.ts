@@ -15,7 +15,8 @@ const rounds = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? 10);
 const suiteAt = Deno.args.indexOf("--suite");
 const suite = (suiteAt >= 0 ? Deno.args[suiteAt + 1] : "sid") as Suite;
 
-const unit = (exec: string) => `[Container]
+const unit = (exec: string) =>
+  `[Container]
 Image=localhost/leger-test:v1
 RunInit=true
 Exec=/bin/sh -c "${exec}"
@@ -46,7 +47,8 @@ echo "$rc $(( ($(date +%s%N) - t0) / 1000000 ))"`;
       else latencies.push(ms!);
     }
     latencies.sort((a, b) => a - b);
-    const pick = (q: number) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN;
+    const pick = (q: number) =>
+      latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN;
     console.log(
       `${label.padEnd(18)} start failed at once: ${failedStarts}/${rounds}; ` +
         `seen leaving active after start returned: median ${pick(0.5)} ms, max ${pick(1)} ms`,

@@ -5,12 +5,11 @@
  * @module
  */
 import { type Command, Option } from "commander";
-import { createEngine, type Engine } from "../lib/engine.ts";
-import { createLeger, type Leger } from "../lib/leger.ts";
+import type { Engine } from "../lib/engine.ts";
+import type { Leger } from "../lib/leger.ts";
 import { consoleLogger, type Logger } from "../lib/log.ts";
 import type { Scope } from "../lib/paths.ts";
-import { createShell, type Shell } from "../lib/shell.ts";
-import { resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import type { Shell } from "../lib/shell.ts";
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -73,6 +72,12 @@ export async function contextFor(cmd: { optsWithGlobals(): unknown }, runtime: C
     quiet: raw.quiet === true,
   };
   const log = consoleLogger({ json: opts.json, verbose: opts.verbose, quiet: opts.quiet });
+  // The engine's modules load here, not at start-up: help and --version never need them.
+  const [{ createEngine }, { createLeger }, { createShell }] = await Promise.all([
+    import("../lib/engine.ts"),
+    import("../lib/leger.ts"),
+    import("../lib/shell.ts"),
+  ]);
   const $ = runtime.shell ? runtime.shell() : createShell();
   const engine = await createEngine({ scope: opts.scope, $, log, env: runtime.env, backend: opts.backend });
   return { opts, engine, leger: createLeger(engine), log };
@@ -107,6 +112,7 @@ export async function runCommandWorkflow(
   flags: Record<string, string | boolean>,
   dryRun: boolean,
 ): Promise<unknown> {
+  const { resolveWorkflow, runWorkflow } = await import("../lib/workflow.ts");
   const ref = await resolveWorkflow(ctx.engine, name);
   if (ref.kind === "user") ctx.log.info(`using your ${name} workflow ${ref.location}`);
   return await runWorkflow(ref, { engine: ctx.engine, leger: ctx.leger, args, flags, dryRun, yes: ctx.opts.yes });

@@ -2,39 +2,29 @@
  * The operations of leger as one object: what commands call and what a
  * workflow file receives as `leger`. Each returns data, not text.
  *
+ * Each operation's module is imported when the operation is first called,
+ * so `leger list` never loads the validator, the backup code or git
+ * fetching (start-up time is most of a short command's time).
+ *
  * @module
  */
 import type { Engine } from "./engine.ts";
-import { withLock } from "./lock.ts";
-import { doctor, type DoctorCheck } from "./ops/doctor.ts";
-import {
-  install,
-  type InstallOptions,
-  installPrepared,
-  type InstallResult,
-  prepare,
-  type PreparedSet,
-  type PrepareOptions,
-} from "./ops/install.ts";
-import { control, inspect, list, logs, type SetDetails, type SetRow } from "./ops/query.ts";
-import { remove, type RemoveOptions, type RemoveResult } from "./ops/remove.ts";
-import { recoverPending } from "./ops/recover.ts";
-import {
-  backup,
-  type BackupInfo,
-  type BackupOptions,
-  listBackups,
-  pruneBackups,
-  type PruneOptions,
-  type PruneResult,
-  restore,
-  type RestoreOptions,
-  type RestoreResult,
+import type { DoctorCheck } from "./ops/doctor.ts";
+import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install.ts";
+import type { SetDetails, SetRow } from "./ops/query.ts";
+import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
+import type {
+  BackupInfo,
+  BackupOptions,
+  PruneOptions,
+  PruneResult,
+  RestoreOptions,
+  RestoreResult,
 } from "./ops/backup.ts";
 import type { UnitState } from "./systemd.ts";
-import { apply, type ApplyOptions, type ApplyResult } from "./ops/apply.ts";
-import { diff, type DiffResult, formatDiff } from "./ops/diff.ts";
-import { discard, stage, staged, type StagedRow, type StageResult } from "./ops/stage.ts";
+import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
+import type { DiffResult } from "./ops/diff.ts";
+import type { StagedRow, StageResult } from "./ops/stage.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {
@@ -86,30 +76,39 @@ export interface Leger {
 
 /** Binds the operations to an engine. */
 export function createLeger(engine: Engine): Leger {
+  const installOps = () => import("./ops/install.ts");
+  const query = () => import("./ops/query.ts");
+  const staging = () => import("./ops/stage.ts");
+  const diffOps = () => import("./ops/diff.ts");
+  const backups = () => import("./ops/backup.ts");
   return {
-    prepare: (source, options) => prepare(engine, source, options),
-    installPrepared: (prepared, options) => installPrepared(engine, prepared, options),
-    install: (source, options) => install(engine, source, options),
-    remove: (name, options) => remove(engine, name, options),
-    list: () => list(engine),
-    inspect: (name) => inspect(engine, name),
-    logs: (name, lines) => logs(engine, name, lines),
-    start: (name) => control(engine, name, "start"),
-    stop: (name) => control(engine, name, "stop"),
-    restart: (name) => control(engine, name, "restart"),
-    doctor: () => doctor(engine),
-    stage: (nameOrAll, options) => stage(engine, nameOrAll, options),
-    staged: () => staged(engine),
-    diff: (name) => diff(engine, name),
-    diffText: async (name, options) => formatDiff(await diff(engine, name), options),
-    apply: (nameOrAll, options) => apply(engine, nameOrAll, options),
-    discard: (nameOrAll) => discard(engine, nameOrAll),
+    prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
+    installPrepared: async (prepared, options) => (await installOps()).installPrepared(engine, prepared, options),
+    install: async (source, options) => (await installOps()).install(engine, source, options),
+    remove: async (name, options) => (await import("./ops/remove.ts")).remove(engine, name, options),
+    list: async () => (await query()).list(engine),
+    inspect: async (name) => (await query()).inspect(engine, name),
+    logs: async (name, lines) => (await query()).logs(engine, name, lines),
+    start: async (name) => (await query()).control(engine, name, "start"),
+    stop: async (name) => (await query()).control(engine, name, "stop"),
+    restart: async (name) => (await query()).control(engine, name, "restart"),
+    doctor: async () => (await import("./ops/doctor.ts")).doctor(engine),
+    stage: async (nameOrAll, options) => (await staging()).stage(engine, nameOrAll, options),
+    staged: async () => (await staging()).staged(engine),
+    diff: async (name) => (await diffOps()).diff(engine, name),
+    diffText: async (name, options) => {
+      const { diff, formatDiff } = await diffOps();
+      return formatDiff(await diff(engine, name), options);
+    },
+    apply: async (nameOrAll, options) => (await import("./ops/apply.ts")).apply(engine, nameOrAll, options),
+    discard: async (nameOrAll) => (await staging()).discard(engine, nameOrAll),
     recover: async () => {
+      const [{ withLock }, { recoverPending }] = await Promise.all([import("./lock.ts"), import("./ops/recover.ts")]);
       return await withLock(engine.paths.lockFile, () => recoverPending(engine));
     },
-    backup: (name, options) => backup(engine, name, { ...options, locked: false }),
-    backups: (name) => listBackups(engine, name),
-    restore: (name, id, options) => restore(engine, name, id, { ...options, locked: false }),
-    prune: (options) => pruneBackups(engine, options),
+    backup: async (name, options) => (await backups()).backup(engine, name, { ...options, locked: false }),
+    backups: async (name) => (await backups()).listBackups(engine, name),
+    restore: async (name, id, options) => (await backups()).restore(engine, name, id, { ...options, locked: false }),
+    prune: async (options) => (await backups()).pruneBackups(engine, options),
   };
 }

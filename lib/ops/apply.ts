@@ -124,9 +124,7 @@ async function rollback(
     // restore records the backup's manifest as new; the previous one (what a staged copy was staged against) is the truth.
     await saveSetFiles(engine.paths, name, before);
     await writeManifest(engine.paths, previous);
-    return r.health.ok
-      ? await waitHealthy(engine, previous.units, gateOptions(engine, before, timeoutMs))
-      : r.health;
+    return r.health.ok ? await waitHealthy(engine, previous.units, gateOptions(engine, before, timeoutMs)) : r.health;
   }
   await restartEach(engine, back.restart, "restart");
   await restartEach(engine, previous.units, "start");

@@ -9,7 +9,7 @@ import { sha256 } from "../fs.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { listManifests } from "../state/manifest.ts";
 import type { UnitState } from "../systemd.ts";
-import { requireManifest } from "./remove.ts";
+import { requireManifest } from "./set_lookup.ts";
 
 /** One row of `leger list`. */
 export interface SetRow {

@@ -6,12 +6,11 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { NotFoundError } from "../errors.ts";
 import { withLock } from "../lock.ts";
 import { removeVolumes } from "../podman.ts";
 import { run } from "../shell.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
-import { deleteManifest, listManifests, type Manifest, parseManifest, readManifest } from "../state/manifest.ts";
+import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 
@@ -34,20 +33,8 @@ export interface RemoveResult {
   dryRun: boolean;
 }
 
-/** Reads a set's manifest or says it is not installed. */
-export async function requireManifest(engine: Engine, name: string): Promise<Manifest> {
-  const m = await readManifest(engine.paths, name);
-  if (!m) {
-    const names = (await listManifests(engine.paths)).map((x) => x.name);
-    throw new NotFoundError(
-      `Cannot find a set named "${name}" (${engine.scope} scope)`,
-      names.length
-        ? `Installed: ${names.join(", ")}.`
-        : "Nothing is installed in this scope; see leger list, or --scope.",
-    );
-  }
-  return m;
-}
+export { requireManifest } from "./set_lookup.ts";
+import { requireManifest } from "./set_lookup.ts";
 
 async function finishRemoval(
   engine: Engine,

@@ -88,6 +88,16 @@ async function stageOne(
 ): Promise<StageResult> {
   const spec = parseSource(manifest.source.input, engine.forges);
   engine.log.step(`Staging ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
+  if (ref === undefined && manifest.source.commit && manifest.source.ref !== undefined) {
+    // The remote still points the installed ref at the installed commit: nothing to fetch or check.
+    const head = await engine.fetcher.remoteCommit(spec, manifest.source.ref);
+    if (head === manifest.source.commit) {
+      engine.log.info(`${manifest.name}: no change (${head.slice(0, 12)})`);
+      await removeIfExists(stageDir(engine, manifest.name));
+      const at = { commit: head, ...(manifest.version ? { version: manifest.version } : {}) };
+      return { name: manifest.name, changed: false, from: at, to: at, findings: [] };
+    }
+  }
   // The ref the set was installed from (already resolved for tree URLs), unless a new one is asked for.
   const fetched = await engine.fetcher.fetch(spec, ref ?? manifest.source.ref);
   const installedFiles = await loadSetFiles(engine.paths, manifest.name);

@@ -202,9 +202,41 @@ Deno.test("stage all over 20 sets from 2 repositories fetches each repository on
     const run = await b.another();
     const results = await stage(run, "all");
     assert.equal(results.length, 20);
-    assert.equal(run.fetcher.stats.fetches, 2, "one fetch per repository");
+    assert.equal(run.fetcher.stats.fetches, 1, "one fetch, of the repository whose branch moved");
     assert.deepEqual(results.filter((r) => r.changed).map((r) => r.name), ["a0"]);
     assert.deepEqual((await staged(run)).map((r) => r.name), ["a0"]);
+
+    // Both repositories move: still one fetch per repository for 20 sets.
+    await Deno.writeTextFile(join(two.dir, "apps/b0/b0.container"), `[Container]\nImage=${NGINX}\nExec=sleep 2d\n`);
+    await git(two.dir, "commit", "-qam", "b0 v2");
+    await git(one.dir, "commit", "-q", "--allow-empty", "-m", "touch");
+    const again = await b.another();
+    const second = await stage(again, "all");
+    assert.equal(again.fetcher.stats.fetches, 2, "one fetch per repository");
+    assert.deepEqual(second.filter((r) => r.changed).map((r) => r.name).sort(), ["a0", "b0"]);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("stage all with nothing new answers from git ls-remote alone: no fetch, nothing staged", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const { url } = await repoWith(b.host, [
+      { folder: "web", files: WEB_SET },
+      { folder: "cache", files: { "cache.container": `[Container]\nImage=${NGINX}\n` } },
+    ]);
+    await install(b.engine, `${url}#main:apps/web`, { noStart: true });
+    await install(b.engine, `${url}#main:apps/cache`, { noStart: true });
+    const head = (await readManifest(b.engine.paths, "web"))!.source.commit;
+    const run = await b.another();
+    const results = await stage(run, "all");
+    assert.deepEqual(results.map((r) => [r.name, r.changed, r.to.commit]), [
+      ["cache", false, head],
+      ["web", false, head],
+    ]);
+    assert.equal(run.fetcher.stats.fetches, 0);
+    assert.deepEqual(await staged(run), []);
   } finally {
     await b.cleanup();
   }

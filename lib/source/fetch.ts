@@ -50,6 +50,12 @@ export interface Fetcher {
   fetch(spec: SourceSpec, refOverride?: string): Promise<FetchedSet>;
   /** What this fetcher did so far. */
   stats: FetchStats;
+  /**
+   * The commit a git source's ref points at on the remote, from one
+   * `git ls-remote` per repository per run (no fetch); undefined for a
+   * local source, a commit id, or a ref the remote does not advertise.
+   */
+  remoteCommit(spec: SourceSpec, ref: string | undefined): Promise<string | undefined>;
   /** Forgets which refs were fetched, so the next fetch asks the remote again. */
   forget(): void;
 }
@@ -107,10 +113,32 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return dir;
   }
 
+  const advertised = new Map<string, Promise<Map<string, string>>>(); // url -> ref name -> commit
+  /** What the remote advertises (HEAD, branches, tags peeled), asked once per repository per run. */
+  function advertisedRefs(url: string): Promise<Map<string, string>> {
+    let refs = advertised.get(url);
+    if (!refs) {
+      refs = (async () => {
+        const r = await git(["ls-remote", url, "HEAD", "refs/heads/*", "refs/tags/*"]);
+        if (r.code !== 0) throw gitError(r.stderr, url, "");
+        const out = new Map<string, string>();
+        for (const line of r.stdout.split("\n")) {
+          const [sha, name] = line.split("\t");
+          if (!sha || !name || !/^[0-9a-f]{40,64}$/.test(sha)) continue;
+          // An annotated tag is advertised twice; its peeled line (^{}) names the commit.
+          if (name.endsWith("^{}")) out.set(name.slice(0, -3), sha);
+          else if (!out.has(name)) out.set(name, sha);
+        }
+        return out;
+      })();
+      refs.catch(() => advertised.delete(url));
+      advertised.set(url, refs);
+    }
+    return refs;
+  }
+
   async function remoteRefs(url: string): Promise<string[]> {
-    const r = await git(["ls-remote", "--heads", "--tags", url]);
-    if (r.code !== 0) throw gitError(r.stderr, url, "");
-    return r.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[1]!);
+    return [...(await advertisedRefs(url)).keys()].filter((n) => n !== "HEAD");
   }
 
   async function fetchGit(spec: Extract<SourceSpec, { kind: "git" }>, refOverride?: string): Promise<FetchedSet> {
@@ -177,7 +205,19 @@ export function createFetcher(options: FetcherOptions): Fetcher {
 
   return {
     stats,
-    forget: () => fetched.clear(),
+    forget: () => {
+      fetched.clear();
+      advertised.clear();
+    },
+    async remoteCommit(spec, ref) {
+      if (spec.kind !== "git") return undefined;
+      const target = ref ?? spec.ref ?? "";
+      if (/^[0-9a-f]{40,64}$/.test(target)) return undefined;
+      const refs = await advertisedRefs(spec.url);
+      if (target === "" || target === "HEAD") return refs.get("HEAD");
+      return refs.get(`refs/heads/${target}`) ?? refs.get(`refs/tags/${target}`) ??
+        (target.startsWith("refs/") ? refs.get(target) : undefined);
+    },
     async fetch(spec, refOverride) {
       if (spec.kind === "local") {
         const files = await collectSet(spec.path, spec.input);

@@ -12,6 +12,11 @@
  * backup-dir: /srv/leger-backups
  * backup-retention: { count: 10, age: 30d }
  * backup-compression: auto      # auto (zstd when present) | zstd | gzip | none
+ * updates:                     # unattended updates by the daemon (see lib/gitops/)
+ *   interval: 1h                # default for sets that name none (±10% jitter)
+ *   default: { policy: off }    # below a set's own .leger.yaml
+ *   sets:                       # per set, above its .leger.yaml: the host owner wins
+ *     web: { policy: notify }
  * daemon:
  *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER
  *   poll-interval: 1h
@@ -23,6 +28,7 @@
  */
 import { z } from "zod";
 import { readTextIfExists } from "./fs.ts";
+import { UpdatePolicy } from "./leger_yaml.ts";
 import { loadYamlWith } from "./yaml_file.ts";
 import type { ScopePaths } from "./paths.ts";
 
@@ -41,6 +47,11 @@ export const ConfigFile = z.strictObject({
   }).default({ count: 10 }),
   "backup-compression": z.enum(["auto", "zstd", "gzip", "none"]).default("auto"),
   "github-token": z.string().optional(),
+  updates: z.strictObject({
+    interval: duration.default("1h"),
+    default: UpdatePolicy.default({}),
+    sets: z.record(z.string(), UpdatePolicy).default({}),
+  }).default({ interval: "1h", default: {}, sets: {} }),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
     "poll-interval": duration.default("1h"),

@@ -12,6 +12,11 @@
  *     restart: true                     # optional
  * health:
  *   timeout: 30s                        # apply/restore health gate
+ * updates:                              # what the daemon does unattended (the host's config may override)
+ *   policy: apply                       # off | notify (stage and report) | apply
+ *   follow: branch                      # branch (the one installed from) | "tag:v1.*" (newest matching tag)
+ *   interval: 15m                       # how often to look (default: the config's updates.interval)
+ *   window: "Sun *-*-* 03:00..05:00"    # apply only inside this window (systemd calendar syntax)
  * ```
  *
  * @module
@@ -29,6 +34,16 @@ export const LegerYamlSecret = z.strictObject({
   restart: z.boolean().optional(),
 });
 
+/** What the daemon does about new versions of a set (`updates:`). */
+export const UpdatePolicy = z.strictObject({
+  policy: z.enum(["off", "notify", "apply"]).optional(),
+  follow: z.string().regex(/^(branch|tag:.+)$/, 'either "branch" or "tag:PATTERN", e.g. tag:v1.*').optional(),
+  interval: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 15m or 1h").optional(),
+  window: z.string().min(1).optional(),
+});
+/** A parsed `updates:` block. */
+export type UpdatePolicy = z.infer<typeof UpdatePolicy>;
+
 /** The schema of `.leger.yaml`. */
 export const LegerYaml = z.strictObject({
   name: z.string().regex(safeName, "use letters, digits, _ . and -").optional(),
@@ -38,6 +53,7 @@ export const LegerYaml = z.strictObject({
   health: z.strictObject({
     timeout: z.string().regex(/^\d+(ms|s|m|h)?$/, "a duration such as 30s or 2m").optional(),
   }).optional(),
+  updates: UpdatePolicy.optional(),
 });
 /** Parsed `.leger.yaml`. */
 export type LegerYaml = z.infer<typeof LegerYaml>;

@@ -49,9 +49,9 @@ export const ConfigFile = z.strictObject({
   "github-token": z.string().optional(),
   updates: z.strictObject({
     interval: duration.default("1h"),
-    default: UpdatePolicy.default({}),
-    sets: z.record(z.string(), UpdatePolicy).default({}),
-  }).default({ interval: "1h", default: {}, sets: {} }),
+    default: UpdatePolicy.default(() => ({})),
+    sets: z.record(z.string(), UpdatePolicy).default(() => ({})),
+  }).default(() => ({ interval: "1h", default: {}, sets: {} })),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
     "poll-interval": duration.default("1h"),

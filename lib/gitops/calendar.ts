@@ -165,7 +165,14 @@ export function parseWindow(text: string): CalendarWindow {
     text,
     contains(at: Date): boolean {
       const get = utc
-        ? [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCDay(), at.getUTCHours(), at.getUTCMinutes()]
+        ? [
+          at.getUTCFullYear(),
+          at.getUTCMonth() + 1,
+          at.getUTCDate(),
+          at.getUTCDay(),
+          at.getUTCHours(),
+          at.getUTCMinutes(),
+        ]
         : [at.getFullYear(), at.getMonth() + 1, at.getDate(), at.getDay(), at.getHours(), at.getMinutes()];
       const [y, mo, d, wd, h, mi] = get as [number, number, number, number, number, number];
       return year(y) && month(mo) && day(d) && weekday(wd) && clock(h * 60 + mi);

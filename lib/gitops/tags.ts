@@ -48,7 +48,8 @@ export function compareTags(a: string, b: string): number {
 export function tagMatches(pattern: string, tag: string): boolean {
   const re = new RegExp(
     "^" + pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-      .join("") + "$",
+      .join("") +
+      "$",
   );
   return re.test(tag);
 }

@@ -56,6 +56,8 @@ export interface Fetcher {
    * local source, a commit id, or a ref the remote does not advertise.
    */
   remoteCommit(spec: SourceSpec, ref: string | undefined): Promise<string | undefined>;
+  /** The tags a git source's remote advertises (same `git ls-remote` as remoteCommit); [] for a local source. */
+  remoteTags(spec: SourceSpec): Promise<string[]>;
   /** Forgets which refs were fetched, so the next fetch asks the remote again. */
   forget(): void;
 }
@@ -208,6 +210,12 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     forget: () => {
       fetched.clear();
       advertised.clear();
+    },
+    async remoteTags(spec) {
+      if (spec.kind !== "git") return [];
+      return [...(await advertisedRefs(spec.url)).keys()].filter((n) => n.startsWith("refs/tags/")).map((n) =>
+        n.slice("refs/tags/".length)
+      );
     },
     async remoteCommit(spec, ref) {
       if (spec.kind !== "git") return undefined;

@@ -1,0 +1,242 @@
+/**
+ * Unattended updates: what the daemon does each poll for every set whose
+ * policy is not `off`. It asks each repository once (`git ls-remote`),
+ * fetches only when a followed ref moved, stages through the same code as
+ * `leger stage`, and under the `apply` policy (inside the window, if one
+ * is set) applies through the same code as `leger apply`: backup first,
+ * health gate, whole-set rollback. A commit that was rolled back is
+ * remembered and never applied again automatically; the next newer one is.
+ *
+ * @module
+ */
+import type { Engine } from "../engine.ts";
+import { ExitCode, LegerError } from "../errors.ts";
+import { apply } from "../ops/apply.ts";
+import { stage } from "../ops/stage.ts";
+import { parseSource } from "../source/spec.ts";
+import { listManifests, type Manifest } from "../state/manifest.ts";
+import { type EffectivePolicy, policyOf } from "./policy.ts";
+import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
+import { newestTag } from "./tags.ts";
+
+/** What happened to a set in one cycle, as events and hooks see it. */
+export interface UpdateEvent {
+  kind: "staged" | "applied" | "rolled-back" | "deferred" | "failed";
+  /** The set. */
+  set: string;
+  policy: EffectivePolicy["policy"];
+  from: { commit?: string; version?: string; ref?: string };
+  to: { commit?: string; version?: string; ref?: string };
+  /** One line, for the journal and notifications. */
+  message: string;
+  /** leger's error message (rolled-back, failed). */
+  error?: string;
+  /** Units that did not come up, with their journal lines (rolled-back). */
+  failed?: Array<{ unit: string; state: string; journal: string }>;
+}
+
+/** Options of {@linkcode updateCycle}. */
+export interface CycleOptions {
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Random source in [0, 1) for the ±10% jitter of each set's interval. */
+  random?: () => number;
+  /** Check these sets now, whatever their interval says (`leger update --now`). */
+  force?: string[];
+  /** Told of each event (journal lines, hooks). */
+  onEvent?: (event: UpdateEvent) => Promise<void> | void;
+}
+
+/** One set's outcome in a cycle. */
+export interface CycleResult {
+  name: string;
+  result: NonNullable<UpdateRecord["lastResult"]> | "not-due" | "off";
+  commit?: string;
+}
+
+function due(record: UpdateRecord, policy: EffectivePolicy, now: Date, random: () => number): boolean {
+  if (!record.lastCheck) return true;
+  const jitter = 1 + (random() * 0.2 - 0.1);
+  return now.getTime() - Date.parse(record.lastCheck) >= policy.intervalMs * jitter;
+}
+
+/** The ref and commit the policy points at on the remote. */
+async function target(
+  engine: Engine,
+  manifest: Manifest,
+  policy: EffectivePolicy,
+): Promise<{ ref: string; commit: string }> {
+  const spec = parseSource(manifest.source.input, engine.forges);
+  let ref = manifest.source.ref ?? "";
+  if (policy.follow === "tag") {
+    const tag = newestTag(policy.tagPattern ?? "*", await engine.fetcher.remoteTags(spec));
+    if (!tag) throw new LegerError(`no tag of ${manifest.source.url} matches ${policy.tagPattern}`);
+    ref = tag;
+  }
+  const commit = await engine.fetcher.remoteCommit(spec, ref);
+  if (!commit) {
+    throw new LegerError(`${manifest.source.url} does not advertise ${ref || "HEAD"} (a commit id cannot be followed)`);
+  }
+  return { ref, commit };
+}
+
+async function checkOne(
+  engine: Engine,
+  manifest: Manifest,
+  policy: EffectivePolicy,
+  record: UpdateRecord,
+  now: Date,
+  emit: (e: UpdateEvent) => Promise<void>,
+): Promise<CycleResult> {
+  const name = manifest.name;
+  const from = {
+    ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
+    ...(manifest.version ? { version: manifest.version } : {}),
+    ...(manifest.source.ref !== undefined ? { ref: manifest.source.ref } : {}),
+  };
+  record.lastCheck = now.toISOString();
+  delete record.lastError;
+  const { ref, commit } = await target(engine, manifest, policy);
+  if (commit === manifest.source.commit) {
+    delete record.staged;
+    record.lastResult = "up-to-date";
+    return { name, result: "up-to-date", commit };
+  }
+  if (record.bad.some((b) => b.commit === commit)) {
+    record.lastResult = "known-bad";
+    engine.log.debug(`${name}: ${commit.slice(0, 12)} was rolled back before; waiting for a newer commit`);
+    return { name, result: "known-bad", commit };
+  }
+  const to = { commit, ref };
+  const alreadyStaged = record.staged?.commit === commit;
+  const [staged] = await stage(engine, name, ref === manifest.source.ref ? {} : { ref });
+  if (!staged?.changed) {
+    // A new commit with the same files: nothing to apply.
+    delete record.staged;
+    record.lastResult = "up-to-date";
+    return { name, result: "up-to-date", commit };
+  }
+  const toVersion = { ...to, ...(staged.to.version ? { version: staged.to.version } : {}) };
+  record.staged = { commit, ref, at: now.toISOString() };
+  if (policy.policy === "notify" || (policy.window && !policy.window.contains(now))) {
+    const deferred = policy.policy === "apply";
+    record.lastResult = deferred ? "deferred" : "staged";
+    if (!alreadyStaged) {
+      await emit({
+        kind: deferred ? "deferred" : "staged",
+        set: name,
+        policy: policy.policy,
+        from,
+        to: toVersion,
+        message: deferred
+          ? `${name}: ${commit.slice(0, 12)} staged; it will be applied in the window ${policy.window!.text}`
+          : `${name}: ${commit.slice(0, 12)} staged (policy notify: apply it with leger apply ${name})`,
+      });
+    }
+    return { name, result: record.lastResult, commit };
+  }
+  try {
+    await apply(engine, name);
+    delete record.staged;
+    record.lastResult = "applied";
+    record.lastApply = { ...(from.commit ? { from: from.commit } : {}), to: commit, at: now.toISOString() };
+    await emit({
+      kind: "applied",
+      set: name,
+      policy: policy.policy,
+      from,
+      to: toVersion,
+      message: `${name}: updated ${from.commit?.slice(0, 12) ?? "-"} -> ${commit.slice(0, 12)}; all units healthy`,
+    });
+    return { name, result: "applied", commit };
+  } catch (error) {
+    if (!(error instanceof LegerError) || error.exitCode !== ExitCode.rolledBack) throw error;
+    const failed = (error.details?.failed as UpdateEvent["failed"]) ?? [];
+    const reason = error.message.split("\n")[0]!;
+    record.bad.push({ commit, ref, at: now.toISOString(), reason, failed });
+    delete record.staged;
+    record.lastResult = "rolled-back";
+    await emit({
+      kind: "rolled-back",
+      set: name,
+      policy: policy.policy,
+      from,
+      to: toVersion,
+      message: `${name}: ${commit.slice(0, 12)} did not come up and was rolled back; it will not be applied again`,
+      error: error.message,
+      failed,
+    });
+    return { name, result: "rolled-back", commit };
+  }
+}
+
+/**
+ * One pass over every installed set: check what is due, stage and apply
+ * per policy. Never throws for one set's failure: it is recorded, emitted
+ * as a `failed` event, and the other sets go on.
+ */
+export async function updateCycle(engine: Engine, options: CycleOptions = {}): Promise<CycleResult[]> {
+  const now = (options.now ?? (() => new Date()))();
+  const random = options.random ?? Math.random;
+  const force = new Set(options.force ?? []);
+  const emit = async (e: UpdateEvent) => {
+    if (e.kind === "rolled-back" || e.kind === "failed") engine.log.error(e.message);
+    else if (e.kind === "deferred") engine.log.info(e.message);
+    else engine.log.warn(e.message); // notable: a person may want to know
+    await options.onEvent?.(e);
+  };
+  engine.fetcher.forget(); // one ls-remote per repository in this cycle
+  const out: CycleResult[] = [];
+  for (const manifest of await listManifests(engine.paths)) {
+    const name = manifest.name;
+    let policy: EffectivePolicy;
+    const record = await readUpdateRecord(engine.paths, name);
+    try {
+      policy = await policyOf(engine.paths, engine.config, name);
+    } catch (error) {
+      record.lastResult = "failed";
+      record.lastError = (error as Error).message;
+      await writeUpdateRecord(engine.paths, record);
+      out.push({ name, result: "failed" });
+      continue;
+    }
+    if (policy.policy === "off" || manifest.source.kind !== "git") {
+      out.push({ name, result: "off" });
+      continue;
+    }
+    if (!force.has(name) && !due(record, policy, now, random)) {
+      out.push({ name, result: "not-due" });
+      continue;
+    }
+    try {
+      out.push(await checkOne(engine, manifest, policy, record, now, emit));
+    } catch (error) {
+      const message = (error as Error).message;
+      record.lastResult = "failed";
+      record.lastError = message;
+      await emit({
+        kind: "failed",
+        set: name,
+        policy: policy.policy,
+        from: { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}) },
+        to: {},
+        message: `${name}: update check failed: ${message.split("\n")[0]}`,
+        error: message,
+      });
+      out.push({ name, result: "failed" });
+    }
+    await writeUpdateRecord(engine.paths, record);
+  }
+  return out;
+}
+
+/** The shortest interval among sets whose policy is not off (how often the daemon should wake), or undefined. */
+export async function shortestInterval(engine: Engine): Promise<number | undefined> {
+  let best: number | undefined;
+  for (const m of await listManifests(engine.paths)) {
+    const p = await policyOf(engine.paths, engine.config, m.name).catch(() => undefined);
+    if (!p || p.policy === "off" || m.source.kind !== "git") continue;
+    best = best === undefined ? p.intervalMs : Math.min(best, p.intervalMs);
+  }
+  return best;
+}

@@ -42,6 +42,8 @@ export type {
 export type { ApplyOptions, ApplyResult } from "./lib/ops/apply.ts";
 export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
 export type { StagedRow, StageResult } from "./lib/ops/stage.ts";
+export type { UpdateEvent } from "./lib/gitops/updater.ts";
+export type { UpdateStatus } from "./lib/gitops/status.ts";
 
 import type { WorkflowContext } from "./lib/workflow.ts";
 

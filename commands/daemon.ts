@@ -34,6 +34,15 @@ ${SETEC_HELP}`,
       const ctx = await contextFor(cmd, runtime);
       const engine = ctx.engine;
       const stop = new AbortController();
+      // Unattended updates share the process, the scope lock and the control socket.
+      const [{ startUpdater }, { runHook }] = await Promise.all([
+        import("../lib/gitops/service.ts"),
+        import("../lib/gitops/hooks.ts"),
+      ]);
+      const updater = startUpdater(engine, {
+        signal: stop.signal,
+        onEvent: async (event) => void await runHook(engine, ctx.leger, event),
+      });
       const running = await runDaemon({
         paths: engine.paths,
         config: engine.config,
@@ -41,6 +50,10 @@ ${SETEC_HELP}`,
         log: { info: (l) => ctx.log.info(l), warn: (l) => ctx.log.warn(l) },
         restartUnits: (units) => engine.systemd.restart(units),
         signal: stop.signal,
+        updates: updater,
+      }).catch((error) => {
+        stop.abort();
+        throw error;
       });
       const onStop = () => stop.abort();
       const onHup = () => void running.reload();
@@ -51,7 +64,7 @@ ${SETEC_HELP}`,
       ] as const;
       for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
       try {
-        await running.done;
+        await Promise.all([running.done, updater.done]);
       } finally {
         for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
       }

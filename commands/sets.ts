@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../lib/errors.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
+import { formatUpdateStatus } from "../lib/gitops/status.ts";
 import type { UnitState } from "../lib/systemd.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
@@ -41,6 +42,7 @@ function details(d: SetDetails): string {
   }
   if (m.secrets.length) lines.push("secrets:", ...m.secrets.map((s) => `  ${s.podmanSecret} <- setec ${s.name}`));
   if (m.ports.length) lines.push(`ports:    ${m.ports.join(", ")}`);
+  lines.push(...formatUpdateStatus(d.updates));
   if (d.drift.length) {
     lines.push("changed by hand since install:", ...d.drift.map((x) => `  ${x.name}: ${x.change} (${x.path})`));
   }

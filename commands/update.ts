@@ -7,7 +7,8 @@ import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import { formatDiff } from "../lib/ops/diff.ts";
 import type { ApplyResult } from "../lib/ops/apply.ts";
-import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
+import { type CliRuntime, type CommandContext, contextFor, output, runCommandWorkflow, table } from "./common.ts";
+import type { CycleResult } from "../lib/gitops/updater.ts";
 
 const short = (x: { commit?: string; version?: string }) =>
   [x.version ? `v${x.version}` : "", x.commit?.slice(0, 12) ?? ""].filter(Boolean).join(" ") || "-";
@@ -130,8 +131,22 @@ export function register(program: Command, runtime: CliRuntime): void {
     )
     .option("--force", "overwrite hand edits; go ahead despite warnings")
     .option("--dry-run", "stage and show the diffs only")
+    .option(
+      "--now",
+      "ask the running daemon to check these sets now, by their update policy (unattended: no prompt, no diff); without a daemon, check them here",
+    )
     .action(async (names, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
+      if (options.now) {
+        const results = await updateNow(ctx, names);
+        output(
+          ctx.opts,
+          results,
+          () =>
+            table(["NAME", "RESULT", "COMMIT"], results.map((r) => [r.name, r.result, r.commit?.slice(0, 12) ?? "-"])),
+        );
+        return;
+      }
       const flags: Record<string, string | boolean> = {
         "no-backup": options.backup === false,
         force: options.force === true,
@@ -143,4 +158,21 @@ export function register(program: Command, runtime: CliRuntime): void {
       const results = await runCommandWorkflow(ctx, "update", names, flags, options.dryRun === true) as ApplyResult[];
       output(ctx.opts, results, () => (results.length ? applied(results) : ""));
     });
+}
+
+/** `leger update --now`: the daemon's update check for these sets, through the daemon when one runs. */
+async function updateNow(ctx: CommandContext, names: string[]): Promise<CycleResult[]> {
+  const { daemonUpdate } = await import("../lib/daemon/control_client.ts");
+  const viaDaemon = await daemonUpdate(ctx.engine.paths, names) as CycleResult[] | undefined;
+  if (viaDaemon) return viaDaemon.filter((r) => r.result !== "off" || names.includes(r.name));
+  ctx.log.info("no leger daemon answers: checking here");
+  const { updateCycle } = await import("../lib/gitops/updater.ts");
+  const { listManifests } = await import("../lib/state/manifest.ts");
+  const all = names.length ? names : (await listManifests(ctx.engine.paths)).map((m) => m.name);
+  const { runHook } = await import("../lib/gitops/hooks.ts");
+  const results = await updateCycle(ctx.engine, {
+    force: all,
+    onEvent: async (event) => void await runHook(ctx.engine, ctx.leger, event),
+  });
+  return results.filter((r) => r.result !== "off" || names.includes(r.name));
 }

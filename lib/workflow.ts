@@ -15,6 +15,7 @@ import type { Logger } from "./log.ts";
 import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
 import type { Systemd } from "./systemd.ts";
+import type { UpdateEvent } from "./gitops/updater.ts";
 
 /** What a workflow's default export receives. */
 export interface WorkflowContext {
@@ -40,6 +41,8 @@ export interface WorkflowContext {
   scope: Scope;
   /** Asks the user; true at once under --yes; refuses without a terminal. */
   confirm(question: string): Promise<boolean>;
+  /** For the daemon's update hooks (on-update.ts, on-rollback.ts, on-failure.ts): what happened. */
+  event?: UpdateEvent;
 }
 
 /** A workflow module's shape. */
@@ -145,6 +148,8 @@ export interface RunWorkflowOptions {
   yes?: boolean;
   /** Overrides how questions are asked (tests). */
   ask?: (question: string) => Promise<boolean>;
+  /** The update event a hook runs for. */
+  event?: UpdateEvent;
 }
 
 /** Runs a workflow; returns what its default export returned. */
@@ -165,6 +170,7 @@ export async function runWorkflow(ref: WorkflowRef, options: RunWorkflowOptions)
     dryRun: options.dryRun ?? false,
     yes: options.yes ?? false,
     scope: engine.scope,
+    ...(options.event ? { event: options.event } : {}),
     confirm: async (question) => {
       if (options.yes) return true;
       if (options.ask) return await options.ask(question);

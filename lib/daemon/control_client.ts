@@ -98,3 +98,8 @@ export async function daemonSync(
   const body = { ...(name === undefined ? {} : { name }), dryRun };
   return await call(paths, "POST", "/sync", body) as SyncReport | undefined;
 }
+
+/** Asks the running daemon to check these sets for updates now; undefined when no daemon listens. */
+export async function daemonUpdate(paths: ScopePaths, names: string[]): Promise<unknown | undefined> {
+  return await call(paths, "POST", "/update", { names });
+}

@@ -23,6 +23,8 @@ export interface ControlHandlers {
   status(): Promise<DaemonStatus>;
   /** Answers `POST /sync`. */
   sync(name: string | undefined, dryRun: boolean): Promise<SyncReport>;
+  /** Answers `POST /update` (`leger update --now`): checks these sets now (all when empty). */
+  update?(names: string[]): Promise<unknown>;
 }
 
 function json(value: unknown, status = 200): Response {
@@ -74,6 +76,21 @@ async function handle(
           body.dryRun === true,
         ),
       );
+    }
+    if (path === "/update" && handlers.update) {
+      if (req.method !== "POST") return json({ error: "use POST /update" }, 405);
+      let body: { names?: unknown } = {};
+      try {
+        const text = await req.text();
+        body = text.trim() ? JSON.parse(text) : {};
+      } catch {
+        return json({ error: "the body must be JSON" }, 400);
+      }
+      const names = body?.names ?? [];
+      if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) {
+        return json({ error: "names must be a list of set names" }, 400);
+      }
+      return json(await handlers.update(names));
     }
     return json({ error: `no such endpoint: ${req.method} ${path}` }, 404);
   } catch (error) {

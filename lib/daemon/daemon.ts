@@ -53,6 +53,11 @@ export interface DaemonOptions {
   client?: Omit<SetecClientOptions, "server" | "fetch" | "signal">;
   /** Random source in [0, 1) for jitter (tests). */
   random?: () => number;
+  /** The unattended updater sharing this daemon's control socket (lib/gitops/service.ts). */
+  updates?: {
+    checkNow(names: string[]): Promise<unknown>;
+    last(): { at?: string; results: Array<{ name: string; result: string; commit?: string }>; error?: string };
+  };
 }
 
 /** A running daemon. */
@@ -77,6 +82,14 @@ interface SecretState {
   stale: boolean;
   lastAction?: SecretStatus["lastAction"];
   lastError?: string;
+}
+
+function updatesStatus(last: ReturnType<NonNullable<DaemonOptions["updates"]>["last"]>): DaemonStatus["updates"] {
+  return {
+    ...(last.at ? { lastCycleAt: last.at } : {}),
+    ...(last.error ? { lastError: last.error } : {}),
+    sets: last.results.filter((r) => r.result !== "off"),
+  };
 }
 
 /** Starts the daemon; resolves once its control socket listens. */
@@ -179,6 +192,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       consecutiveFailures: failures,
       ...(lastCycleError ? { lastCycleError } : {}),
       secrets,
+      ...(opts.updates ? { updates: updatesStatus(opts.updates.last()) } : {}),
     };
   }
 
@@ -186,6 +200,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const control = await serveControl(opts.paths, {
     status,
     sync: (name, dryRun) => syncOnce(name, dryRun),
+    ...(opts.updates ? { update: (names: string[]) => opts.updates!.checkNow(names) } : {}),
   }, daemonIsRunning);
 
   function nextDelay(failed: boolean): number {

@@ -28,4 +28,10 @@ export interface DaemonStatus {
   lastCycleError?: string;
   /** One entry per declared secret. */
   secrets: SecretStatus[];
+  /** Unattended updates: when the last cycle ran and what it did per set. */
+  updates?: {
+    lastCycleAt?: string;
+    lastError?: string;
+    sets: Array<{ name: string; result: string; commit?: string }>;
+  };
 }

@@ -229,14 +229,3 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
   }
   return out;
 }
-
-/** The shortest interval among sets whose policy is not off (how often the daemon should wake), or undefined. */
-export async function shortestInterval(engine: Engine): Promise<number | undefined> {
-  let best: number | undefined;
-  for (const m of await listManifests(engine.paths)) {
-    const p = await policyOf(engine.paths, engine.config, m.name).catch(() => undefined);
-    if (!p || p.policy === "off" || m.source.kind !== "git") continue;
-    best = best === undefined ? p.intervalMs : Math.min(best, p.intervalMs);
-  }
-  return best;
-}

@@ -9,6 +9,7 @@ import { sha256 } from "../fs.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { listManifests } from "../state/manifest.ts";
 import type { UnitState } from "../systemd.ts";
+import { type UpdateStatus, updateStatusOf } from "../gitops/status.ts";
 import { requireManifest } from "./set_lookup.ts";
 
 /** One row of `leger list`. */
@@ -85,13 +86,15 @@ export async function drift(m: Manifest): Promise<Drift[]> {
 export interface SetDetails extends SetRow {
   manifest: Manifest;
   drift: Drift[];
+  /** Unattended updates: policy, last check, staged, last apply, rolled-back commits. */
+  updates: UpdateStatus;
 }
 
 /** The manifest, unit states and hand edits of a set. */
 export async function inspect(engine: Engine, name: string): Promise<SetDetails> {
   const m = await requireManifest(engine, name);
   const states = await engine.systemd.states(m.units);
-  return { ...row(m, states), manifest: m, drift: await drift(m) };
+  return { ...row(m, states), manifest: m, drift: await drift(m), updates: await updateStatusOf(engine, name) };
 }
 
 /** The last journal lines of a set's units. */

@@ -12,6 +12,7 @@ import { run } from "../shell.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";
+import { deleteUpdateRecord } from "../gitops/record.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 
 /** Options of {@linkcode remove}. */
@@ -61,6 +62,7 @@ async function finishRemoval(
   }
   await deleteSetFiles(engine.paths, manifest.name);
   await deleteManifest(engine.paths, manifest.name);
+  await deleteUpdateRecord(engine.paths, manifest.name);
   return {
     name: manifest.name,
     stopped: manifest.units,

@@ -5,7 +5,6 @@
  * @module
  */
 import type { Command } from "commander";
-import { runDaemon } from "../lib/daemon/daemon.ts";
 import { currentLegerCommand, installDaemon } from "../lib/ops/daemon_install.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 import { SETEC_HELP, showSecretStatus } from "./secrets.ts";
@@ -32,42 +31,8 @@ ${SETEC_HELP}`,
     )
     .action(async (_o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const engine = ctx.engine;
-      const stop = new AbortController();
-      // Unattended updates share the process, the scope lock and the control socket.
-      const [{ startUpdater }, { runHook }] = await Promise.all([
-        import("../lib/gitops/service.ts"),
-        import("../lib/gitops/hooks.ts"),
-      ]);
-      const updater = startUpdater(engine, {
-        signal: stop.signal,
-        onEvent: async (event) => void await runHook(engine, ctx.leger, event),
-      });
-      const running = await runDaemon({
-        paths: engine.paths,
-        config: engine.config,
-        $: engine.$,
-        log: { info: (l) => ctx.log.info(l), warn: (l) => ctx.log.warn(l) },
-        restartUnits: (units) => engine.systemd.restart(units),
-        signal: stop.signal,
-        updates: updater,
-      }).catch((error) => {
-        stop.abort();
-        throw error;
-      });
-      const onStop = () => stop.abort();
-      const onHup = () => void running.reload();
-      const signals = [
-        ["SIGTERM", onStop],
-        ["SIGINT", onStop],
-        ["SIGHUP", onHup],
-      ] as const;
-      for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
-      try {
-        await Promise.all([running.done, updater.done]);
-      } finally {
-        for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
-      }
+      const { runDaemonProcess } = await import("../lib/daemon_process.ts");
+      await runDaemonProcess(ctx.engine, ctx.leger);
     });
 
   daemon

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { loadConfig } from "../config.ts";
 import type { Engine } from "../engine.ts";
 import { policyOf } from "./policy.ts";
 import { listManifests } from "../state/manifest.ts";
@@ -53,6 +54,11 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
   const cycle = (force?: string[]) => {
     const run = chain.then(async () => {
       const { updateCycle } = await import("./updater.ts");
+      // The host's config is read afresh each cycle: an edited policy or window counts from the next cycle.
+      engine.config = await loadConfig(engine.paths, engine.env).catch((error) => {
+        engine.log.warn(`keeping the previous config: ${(error as Error).message.split("\n")[0]}`);
+        return engine.config;
+      });
       try {
         const results = await updateCycle(engine, {
           ...(force ? { force } : {}),

@@ -27,6 +27,19 @@ export interface PodmanCapabilities {
   quadletReplace: boolean;
   /** `.quadlets` bundles (5.8+). */
   quadletBundles: boolean;
+  /**
+   * `podman quadlet install --application NAME DIR` (podman 6): each set is
+   * a sub-folder of the quadlet folder, drop-in folders included. Probed
+   * from `podman quadlet install --help`, not assumed from the version.
+   */
+  quadletApplication: boolean;
+  /** `podman quadlet rm --recursive APP` (podman 6), probed from `rm --help`. */
+  quadletRecursiveRm: boolean;
+  /**
+   * `install --replace` keeps the old file's tail when the new file is
+   * shorter (podman 5.7.0-5.8.5, fixed in 5.8.6): leger must not use it.
+   */
+  replaceKeepsTail: boolean;
   /** The quadlet generator exists at all (4.4+). */
   generator: boolean;
 }
@@ -73,13 +86,28 @@ export async function detectPodman($: Shell): Promise<PodmanCapabilities> {
       hint: "Check that `podman --version` works for this user.",
     });
   }
+  const quadletCommand = atLeast(version, 5, 6);
+  const flags = quadletCommand ? await quadletFlags($) : { install: "", rm: "" };
   return {
     version,
-    quadletCommand: atLeast(version, 5, 6),
-    quadletReplace: atLeast(version, 5, 7),
+    quadletCommand,
+    quadletReplace: atLeast(version, 5, 7) && (flags.install === "" || /--replace\b/.test(flags.install)),
     quadletBundles: atLeast(version, 5, 8),
+    quadletApplication: /--application\b/.test(flags.install),
+    quadletRecursiveRm: /--recursive\b/.test(flags.rm),
+    replaceKeepsTail: version.major === 5 &&
+      (version.minor === 7 || (version.minor === 8 && version.patch <= 5)),
     generator: atLeast(version, 4, 4),
   };
+}
+
+/** The help texts of `podman quadlet install` and `rm` ("" when podman cannot say). */
+async function quadletFlags($: Shell): Promise<{ install: string; rm: string }> {
+  const help = async (sub: string) => {
+    const r = await run($, ["podman", "quadlet", sub, "--help"]).catch(() => undefined);
+    return r && r.code === 0 ? r.stdout : "";
+  };
+  return { install: await help("install"), rm: await help("rm") };
 }
 
 /** Refuses podman older than 4.4, which has no quadlet generator. */

@@ -15,6 +15,7 @@ import { Systemd } from "./systemd.ts";
 import type { Backend } from "./backend/backend.ts";
 import { filesBackend } from "./backend/files.ts";
 import { nativeBackend } from "./backend/native.ts";
+import { nativeAppBackend } from "./backend/native_app.ts";
 import { createFetcher, type Fetcher } from "./source/fetch.ts";
 import type { ForgeKind } from "./source/spec.ts";
 
@@ -90,7 +91,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         });
       }
       const useNative = choice === "native" || (choice === "auto" && c.quadletCommand);
-      backend = useNative ? nativeBackend(options.$, c, paths.quadletDir) : filesBackend(paths.quadletDir);
+      // podman 6's `install --application` (probed, not assumed from the version) or 5.6-5.8's flat apps.
+      backend = !useNative
+        ? filesBackend(paths.quadletDir)
+        : c.quadletApplication
+        ? nativeAppBackend(options.$, c, paths.quadletDir, options.log)
+        : nativeBackend(options.$, c, paths.quadletDir, options.log);
       return backend;
     },
   };

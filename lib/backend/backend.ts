@@ -20,6 +20,12 @@ export interface Backend {
   install(name: string, files: CollectedFile[], previous?: FileRecord[]): Promise<FileRecord[]>;
   /** Removes the files of an installed set. */
   remove(name: string, files: FileRecord[]): Promise<void>;
+  /**
+   * Where {@linkcode install} puts `file` of set `name` ("" for leger's
+   * metadata): what an undo removes when an install was cut short before
+   * it said what it wrote.
+   */
+  pathOf(name: string, file: string): string;
 }
 
 /** Files leger keeps to itself and never hands to podman. */

@@ -15,6 +15,7 @@ import { type Backend, isMetaFile } from "./backend.ts";
 export function filesBackend(quadletDir: string): Backend {
   return {
     kind: "files",
+    pathOf: (name, file) => isMetaFile(file) ? "" : join(quadletDir, name, file),
     async install(name, files, previous) {
       const dir = join(quadletDir, name);
       const records: FileRecord[] = [];

@@ -62,6 +62,8 @@ export interface HostPathContext {
   quadletDir: string;
   setName: string;
   backend: "native" | "files";
+  /** The folder the set's units are in, when known from its records (it depends on podman's layout). */
+  unitDir?: string;
 }
 
 /**
@@ -75,6 +77,6 @@ export function resolveHostPath(source: string, ctx: HostPathContext): string | 
     return ctx.home ? normalize(join(ctx.home, source.slice(2))) : undefined;
   }
   if (source.startsWith("%")) return undefined;
-  const unitDir = ctx.backend === "files" ? join(ctx.quadletDir, ctx.setName) : ctx.quadletDir;
+  const unitDir = ctx.unitDir ?? (ctx.backend === "files" ? join(ctx.quadletDir, ctx.setName) : ctx.quadletDir);
   return resolve(unitDir, source);
 }

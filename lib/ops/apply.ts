@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
@@ -77,7 +76,7 @@ async function recordsFor(
   files: CollectedFile[],
   previous: FileRecord[],
 ): Promise<FileRecord[]> {
-  const kind = (await engine.backend()).kind;
+  const backend = await engine.backend();
   const known = new Set(previous.map((r) => r.name));
   const out = [...previous];
   for (const f of files) {
@@ -86,11 +85,7 @@ async function recordsFor(
     out.push({
       name: f.name,
       sha256: await sha256(f.bytes),
-      path: isMetaFile(f.name)
-        ? ""
-        : kind === "files"
-        ? join(engine.paths.quadletDir, name, f.name)
-        : join(engine.paths.quadletDir, f.name),
+      path: backend.pathOf(name, f.name),
       kind: isMetaFile(f.name) ? "meta" : top && quadletKind(f.name) ? "quadlet" : "asset",
     });
   }

@@ -182,10 +182,12 @@ async function writeBackup(
     });
   }
   const binds: BackupInfo["binds"] = [];
+  const unitPath = manifest.files.find((f) => f.kind === "quadlet" && f.path)?.path;
   const where = {
     quadletDir: engine.paths.quadletDir,
     setName: name,
     backend: manifest.backend,
+    ...(unitPath ? { unitDir: dirname(unitPath) } : {}),
     ...(engine.env.HOME ? { home: engine.env.HOME } : {}),
   };
   for (const [i, source] of plan.binds.entries()) {

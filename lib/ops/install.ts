@@ -13,7 +13,7 @@ import type { LegerYaml } from "../leger_yaml.ts";
 import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FetchedSet } from "../source/fetch.ts";
-import { summarizeSet } from "../quadlet/model.ts";
+import { quadletKind, summarizeSet } from "../quadlet/model.ts";
 import { parseSource } from "../source/spec.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
@@ -246,9 +246,9 @@ export async function undoInstall(
   const records = planned.map((n) => ({
     name: n,
     sha256: "",
-    path: backend.kind === "files" ? `${engine.paths.quadletDir}/${name}/${n}` : `${engine.paths.quadletDir}/${n}`,
-    kind: (n.includes("/") ? "asset" : "quadlet") as "asset" | "quadlet",
-  }));
+    path: backend.pathOf(name, n),
+    kind: (!n.includes("/") && quadletKind(n) ? "quadlet" : "asset") as "asset" | "quadlet",
+  })).filter((r) => r.path);
   await backend.remove(name, records);
   if (previous) {
     const files = await loadSetFiles(engine.paths, name);

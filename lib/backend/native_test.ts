@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
 import { detectPodman } from "../podman.ts";
-import { createShell } from "../shell.ts";
+import { createShell, run } from "../shell.ts";
+import { memoryLogger } from "../log.ts";
+import { sha256 } from "../fs.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { nativeBackend } from "./native.ts";
 
@@ -118,6 +120,56 @@ Deno.test("native install on podman without quadlet fails with podman's own mess
     const $ = createShell({ fakes: host.fakes() });
     const backend = nativeBackend($, await detectPodman($), host.quadletDir);
     await assert.rejects(backend.install("web", [WEB]), /unrecognized command `podman quadlet`/);
+  } finally {
+    await host.cleanup();
+  }
+});
+
+Deno.test("podman 5.8.5 keeps an old file's tail on --replace: leger does not use it, the bytes on disk are the new file's", async () => {
+  const { host, backend } = await setup("5.8.5");
+  try {
+    const long = file("web.container", `[Container]\nImage=${NGINX}\nVolume=data.volume:/data\nPublishPort=80:80\n`);
+    const first = await backend.install("web", [long, DATA]);
+    const short = file("web.container", `[Container]\nImage=${NGINX}\n`);
+    await backend.install("web", [short, DATA], first);
+    assert.equal(await Deno.readTextFile(join(host.quadletDir, "web.container")), short.text);
+    assert.ok(!host.callLines("podman").some((l) => l.includes("--replace")));
+    assert.deepEqual(host.quadletFiles(), [".web.app", "data.volume", "web.container"]);
+  } finally {
+    await host.cleanup();
+  }
+});
+
+Deno.test("after every install leger hashes the files on disk: a podman that left the wrong bytes is caught and corrected", async () => {
+  const host = await FakeHost.create({ podmanVersion: "5.8.5", images: [NGINX] });
+  try {
+    const $ = createShell({ fakes: host.fakes() });
+    const log = memoryLogger();
+    // A probe that does not know this version has the bug: --replace is used and the tail stays.
+    const backend = nativeBackend($, { ...(await detectPodman($)), replaceKeepsTail: false }, host.quadletDir, log);
+    const long = file("web.container", `[Container]\nImage=${NGINX}\nVolume=data.volume:/data\nPublishPort=80:80\n`);
+    const first = await backend.install("web", [long, DATA]);
+    const short = file("web.container", `[Container]\nImage=${NGINX}\n`);
+    const records = await backend.install("web", [short, DATA], first);
+    assert.ok(host.callLines("podman").some((l) => l.includes("--replace")));
+    assert.equal(await Deno.readTextFile(join(host.quadletDir, "web.container")), short.text);
+    assert.equal(records.find((r) => r.name === "web.container")!.sha256, await sha256(short.bytes));
+    assert.match(log.text(), /podman 5\.8\.5 left .*web\.container with other bytes than the set's/);
+  } finally {
+    await host.cleanup();
+  }
+});
+
+Deno.test("podman 5.8 fails quadlet list and rm once a template unit is installed: leger installs and removes every file anyway", async () => {
+  const { host, $, backend } = await setup("5.8.6");
+  try {
+    const tpl = file("web@.container", `[Container]\nImage=${NGINX}\n`);
+    const records = await backend.install("web", [tpl, DATA, file("web@.container.d/a.conf", "[Container]\n")]);
+    assert.deepEqual(host.quadletFiles(), [".web.app", "data.volume", "web@.container", "web@.container.d/a.conf"]);
+    const list = await run($, ["podman", "quadlet", "list", "--format", "json"]);
+    assert.match(list.stderr, /Unit name web@\.service is missing the instance name/);
+    await backend.remove("web", records);
+    assert.deepEqual(host.quadletFiles(), []);
   } finally {
     await host.cleanup();
   }

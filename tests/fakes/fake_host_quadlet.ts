@@ -8,20 +8,38 @@
  * @module
  */
 import { basename, join } from "node:path";
-import { parseIni, serviceNameOf } from "./fake_host_ini.ts";
+import { last, parseIni, serviceNameOf } from "./fake_host_ini.ts";
 import { type HostState, newId, versionAtLeast } from "./fake_host_state.ts";
 import { type Answer, type Ctx, daemonReload, lookup, stopUnit } from "./fake_host_systemd.ts";
 import { bool, err, errs, flags, one, output, unknownFlag } from "./fake_host_args.ts";
+import { bundleSections, quadletHelp, quadletInstall6, quadletRm6 } from "./fake_host_quadlet6.ts";
 
 // ---------------------------------------------------------------- quadlet
 
-const QUADLET_EXT = new Set(["container", "volume", "network", "pod", "kube", "image", "build", "artifact"]);
+export const QUADLET_EXT = new Set(["container", "volume", "network", "pod", "kube", "image", "build", "artifact"]);
 
-function supported(name: string): boolean {
+/** podman 5.7.0-5.8.5: `install --replace` did not truncate (fixed in 5.8.6). */
+export function replaceKeepsTail(version: string): boolean {
+  const [a = 0, b = 0, c = 0] = version.split(".").map(Number);
+  return a === 5 && (b === 7 || (b === 8 && c <= 5));
+}
+
+/**
+ * podman 5.x asks systemd for the state of each unit in `list` and `rm`,
+ * and a template's unit name has no instance: the whole call fails.
+ */
+export function templateError(names: string[]): Answer | undefined {
+  const t = names.find((n) => /@\.[a-z]+$/.test(n));
+  if (!t) return undefined;
+  const unit = `${t.slice(0, t.lastIndexOf("."))}.service`;
+  return err(`querying systemd for unit status: Unit name ${unit} is missing the instance name.`);
+}
+
+export function supported(name: string): boolean {
   return QUADLET_EXT.has(name.slice(name.lastIndexOf(".") + 1)) && name.lastIndexOf(".") > 0;
 }
 
-function exists(path: string): Deno.FileInfo | undefined {
+export function exists(path: string): Deno.FileInfo | undefined {
   try {
     return Deno.statSync(path);
   } catch {
@@ -29,7 +47,7 @@ function exists(path: string): Deno.FileInfo | undefined {
   }
 }
 
-function unitDirs(state: HostState): string[] {
+export function unitDirs(state: HostState): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     if (!exists(dir)?.isDirectory) return;
@@ -42,7 +60,7 @@ function unitDirs(state: HostState): string[] {
   return out;
 }
 
-function allQuadletPaths(state: HostState): string[] {
+export function allQuadletPaths(state: HostState): string[] {
   const out: string[] = [];
   for (const dir of unitDirs(state)) {
     for (const e of [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -52,7 +70,7 @@ function allQuadletPaths(state: HostState): string[] {
   return out;
 }
 
-function readLines(path: string): string[] {
+export function readLines(path: string): string[] {
   try {
     return Deno.readTextFileSync(path).split("\n").map((l) => l.trim()).filter(Boolean);
   } catch {
@@ -103,37 +121,21 @@ function installOne(
     throw new Error(`a Quadlet with name ${basename(finalPath)} already exists, refusing to overwrite`);
   }
   const bytes = Deno.readFileSync(src);
-  const tmp = join(state.quadletDir, `.quadlet-install-${newId().slice(0, 9)}`);
-  Deno.writeFileSync(tmp, bytes, { mode: 0o644 });
-  Deno.renameSync(tmp, finalPath);
+  const old = replace ? exists(finalPath) : undefined;
+  if (old && replaceKeepsTail(state.podmanVersion)) {
+    // podman 5.7.0-5.8.5 opened the old file without O_TRUNC: a shorter new file keeps the old tail.
+    const before = Deno.readFileSync(finalPath);
+    const merged = before.length > bytes.length ? new Uint8Array(before) : new Uint8Array(bytes.length);
+    merged.set(bytes);
+    Deno.writeFileSync(finalPath, merged);
+  } else {
+    const tmp = join(state.quadletDir, `.quadlet-install-${newId().slice(0, 9)}`);
+    Deno.writeFileSync(tmp, bytes, { mode: 0o644 });
+    Deno.renameSync(tmp, finalPath);
+  }
   if (!isQuadletFile) appendLine(join(state.quadletDir, assetFile), basename(src));
   else if (assetFile.endsWith(".app")) appendLine(join(state.quadletDir, assetFile), basename(finalPath));
   return finalPath;
-}
-
-function bundleSections(path: string): { name: string; content: string }[] {
-  const sections = Deno.readTextFileSync(path).split("\n").reduce<string[][]>((acc, line) => {
-    if (line.trim() === "---") acc.push([]);
-    else acc[acc.length - 1]!.push(line);
-    return acc;
-  }, [[]]).map((l) => l.join("\n").trim()).filter(Boolean);
-  return sections.map((content, i) => {
-    const header = /^\s*\[(\w+)\]\s*$/m.exec(content)?.[1]?.toLowerCase();
-    if (!header || !QUADLET_EXT.has(header)) {
-      throw new Error(
-        `unable to detect quadlet type in section ${
-          i + 1
-        }: no recognized quadlet section found (expected [Container], [Volume], [Network], [Kube], [Image], [Build], or [Pod])`,
-      );
-    }
-    const name = /^\s*#\s*FileName=(.*)$/m.exec(content)?.[1]?.trim();
-    if (!name) {
-      throw new Error(
-        `section ${i + 1}: missing required '# FileName=<name>' comment at the beginning of quadlet section`,
-      );
-    }
-    return { name: `${name}.${header}`, content };
-  });
 }
 
 function quadletInstall(ctx: Ctx, args: string[]): Answer {
@@ -192,25 +194,38 @@ function quadletInstall(ctx: Ctx, args: string[]): Answer {
   return { stdout };
 }
 
-function serviceOf(path: string): string {
+export function serviceOf(path: string): string {
   return serviceNameOf(basename(path), parseIni(Deno.readTextFileSync(path)));
 }
 
-function quadletList(ctx: Ctx, args: string[]): Answer {
+export function quadletList(ctx: Ctx, args: string[]): Answer {
   const { opts } = flags(args, ["--format", "--filter", "-f"]);
   const bad = unknownFlag(opts, ["--format", "--filter", "-f"], "quadlet list");
   if (bad) return bad;
+  const six = versionAtLeast(ctx.state.podmanVersion, 6, 0);
+  if (!six) {
+    const fail = templateError(allQuadletPaths(ctx.state).map((p) => basename(p)));
+    if (fail) return fail;
+  }
   const { reverse } = appMaps(ctx.state);
   const filters = [...(opts["--filter"] ?? []), ...(opts["-f"] ?? [])];
   const rows = allQuadletPaths(ctx.state).map((path) => {
     const unitName = serviceOf(path);
     const u = lookup(ctx, unitName);
-    return {
+    const base = {
       Name: basename(path),
       UnitName: unitName,
       Path: path,
       Status: u?.def ? `${u.active}/${u.sub}` : "Not loaded",
-      App: reverse.get(basename(path)) ?? "",
+    };
+    if (!six) return { ...base, App: reverse.get(basename(path)) ?? "" };
+    // podman 6: the application is the sub-folder; .NAME.app markers are ignored.
+    const rel = path.slice(ctx.state.quadletDir.length + 1);
+    const ini = parseIni(Deno.readTextFileSync(path));
+    return {
+      ...base,
+      App: rel.includes("/") ? rel.slice(0, rel.indexOf("/")) : "",
+      Pod: last(ini, "Container", "Pod") ?? "",
     };
   }).filter((r) =>
     filters.every((f) => {
@@ -230,13 +245,13 @@ function quadletList(ctx: Ctx, args: string[]): Answer {
   );
 }
 
-function pathByName(state: HostState, name: string): string {
+export function pathByName(state: HostState, name: string): string {
   if (!supported(name)) throw new Error(`"${name.slice(name.lastIndexOf("."))}" is not a supported quadlet file type`);
   for (const dir of unitDirs(state)) if (exists(join(dir, name))) return join(dir, name);
   throw new Error(`could not locate quadlet "${name}" in any supported quadlet directory: no such quadlet`);
 }
 
-function quadletRm(ctx: Ctx, args: string[]): Answer {
+export function quadletRm(ctx: Ctx, args: string[]): Answer {
   const { state } = ctx;
   const { opts, pos } = flags(args, []);
   const bad = unknownFlag(opts, ["--force", "-f", "--all", "-a", "--ignore", "-i", "--reload-systemd"], "quadlet rm");
@@ -286,6 +301,8 @@ function quadletRm(ctx: Ctx, args: string[]): Answer {
       errors.set(q, (e as Error).message);
     }
   }
+  const fail = templateError(paths.map((p) => basename(p)));
+  if (fail) return { ...fail, stderr: fail.stderr!.replace("Error: ", "Error: unable to remove Quadlet: ") };
   const running: string[] = [];
   for (const [service, q] of services) {
     const u = lookup(ctx, service);
@@ -346,15 +363,17 @@ export function quadlet(ctx: Ctx, args: string[]): Answer {
     return err("unrecognized command `podman quadlet`\nTry 'podman --help' for more information");
   }
   const [sub, ...rest] = args;
+  const six = versionAtLeast(ctx.state.podmanVersion, 6, 0);
+  if (rest.includes("--help") || rest.includes("-h")) return quadletHelp(ctx.state.podmanVersion, sub ?? "");
   switch (sub) {
     case "install":
-      return quadletInstall(ctx, rest);
+      return six ? quadletInstall6(ctx, rest) : quadletInstall(ctx, rest);
     case "list":
     case "ls":
       return quadletList(ctx, rest);
     case "rm":
     case "remove":
-      return quadletRm(ctx, rest);
+      return six ? quadletRm6(ctx, rest) : quadletRm(ctx, rest);
     case "print":
     case "cat":
       return quadletPrint(ctx, rest);

@@ -6,6 +6,7 @@
 import type { Engine } from "../engine.ts";
 import { GENERATOR_PATHS } from "../podman.ts";
 import { run } from "../shell.ts";
+import { podmanChecks } from "./doctor_podman.ts";
 
 /** One check. */
 export interface DoctorCheck {
@@ -46,16 +47,7 @@ async function writable(dir: string): Promise<boolean> {
 export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   try {
-    const caps = await engine.podman();
-    const backend = await engine.backend();
-    checks.push({ name: "podman", ok: true, detail: `podman ${caps.version.text}` });
-    checks.push({
-      name: "backend",
-      ok: true,
-      detail: backend.kind === "native"
-        ? `native (podman quadlet${caps.quadletReplace ? " with --replace" : ""})`
-        : `files (writes into ${engine.paths.quadletDir}; podman ${caps.version.text} has no podman quadlet)`,
-    });
+    checks.push(...await podmanChecks(engine));
   } catch (error) {
     checks.push({
       name: "podman",

@@ -3,7 +3,14 @@
  * tests with coverage of lib/, then the end-to-end tier on a real
  * systemd + podman host. Ends with one plain line `N passed, N failed`.
  *
- * Flags: --unit (skip end-to-end), --e2e (only end-to-end), --filter TEXT.
+ * The end-to-end tier runs once per test host (`LEGER_E2E_SUITE`: sid with
+ * podman 5.8, sid-podman6 with podman 6.1, trixie with podman 5.4), two
+ * hosts at a time by default: each pass spends most of its time waiting on
+ * its guest's systemd and podman, so two overlap well on two cores, while
+ * three at once only made each slower.
+ *
+ * Flags: --unit (skip end-to-end), --e2e (only end-to-end), --filter TEXT,
+ * --suite NAME (one host only; repeatable), --e2e-jobs N (hosts at a time).
  * The end-to-end tier needs root, Linux, debootstrap, systemd-nspawn and
  * overlayfs; where they are missing it says so loudly and counts as
  * failed under CI (CI=true), as skipped elsewhere.
@@ -11,6 +18,7 @@
  * @module
  */
 import { hostAvailable } from "../tests/host/host.ts";
+import { type Suite, SUITE_PODMAN, SUITES } from "../tests/host/rootfs.ts";
 
 const args = new Set(Deno.args);
 const filterAt = Deno.args.indexOf("--filter");
@@ -25,23 +33,55 @@ interface Tally {
 }
 const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
 
-/** Runs `deno test`, streams its output, and adds its summary line to the tally. */
-async function denoTest(label: string, testArgs: string[]): Promise<void> {
+const valueOf = (flag: string) => Deno.args.flatMap((a, i) => (a === flag ? [Deno.args[i + 1] ?? ""] : []));
+const suites: Suite[] = valueOf("--suite").length ? valueOf("--suite") as Suite[] : [...SUITES];
+for (const s of suites) {
+  if (!SUITES.includes(s)) throw new Error(`--suite ${s}: expected one of ${SUITES.join(", ")}`);
+}
+const e2eJobs = Math.max(1, Number(valueOf("--e2e-jobs").pop() ?? 2) || 2);
+
+/**
+ * Runs `deno test`, streams its output (each line after `prefix` when
+ * several run at once), and adds its summary line to the tally.
+ */
+async function denoTest(
+  label: string,
+  testArgs: string[],
+  opts: { env?: Record<string, string>; prefix?: string } = {},
+): Promise<void> {
   console.log(`\n=== ${label} ===`);
+  const started = Date.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "-A", ...(filter ? ["--filter", filter] : []), ...testArgs],
     cwd: root,
     // Most tests wait on fake or real processes: run files side by side.
-    env: { NO_COLOR: "1", DENO_JOBS: "4" },
+    env: { NO_COLOR: "1", DENO_JOBS: "4", ...opts.env },
     stdout: "piped",
-    stderr: "inherit",
+    stderr: opts.prefix ? "piped" : "inherit",
   }).spawn();
   let all = "";
   const decoder = new TextDecoder();
-  for await (const chunk of child.stdout) {
-    all += decoder.decode(chunk, { stream: true });
-    Deno.stdout.writeSync(chunk);
-  }
+  const encoder = new TextEncoder();
+  const pump = async (stream: ReadableStream<Uint8Array>, keep: boolean) => {
+    let pending = "";
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (keep) all += text;
+      if (!opts.prefix) {
+        Deno.stdout.writeSync(chunk);
+        continue;
+      }
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      if (lines.length) Deno.stdout.writeSync(encoder.encode(lines.map((l) => `${opts.prefix} ${l}\n`).join("")));
+    }
+    if (opts.prefix && pending) Deno.stdout.writeSync(encoder.encode(`${opts.prefix} ${pending}\n`));
+  };
+  await Promise.all([
+    pump(child.stdout, true),
+    ...(opts.prefix && child.stderr ? [pump(child.stderr, false)] : []),
+  ]);
   const status = await child.status;
   // The last summary line of Deno's (a coverage table may follow it).
   const summary =
@@ -55,6 +95,9 @@ async function denoTest(label: string, testArgs: string[]): Promise<void> {
     console.log(`${label}: deno test ended with exit code ${status.code} before its summary`);
     tally.failed += 1;
   }
+  console.log(
+    `=== ${label}: ${m ? m[0] : `exit ${status.code}`} in ${((Date.now() - started) / 1000).toFixed(0)} s ===`,
+  );
 }
 
 async function coverage(): Promise<void> {
@@ -106,7 +149,16 @@ if (!args.has("--unit")) {
     if (Deno.env.get("CI")) tally.failed += 1;
     else tally.skipped += 1;
   } else {
-    await denoTest("end-to-end tests on a real systemd + podman host", ["tests/e2e/"]);
+    const queue = [...suites];
+    const worker = async () => {
+      for (let suite = queue.shift(); suite; suite = queue.shift()) {
+        await denoTest(`end-to-end tests on the ${suite} host (podman ${SUITE_PODMAN[suite]})`, ["tests/e2e/"], {
+          env: { LEGER_E2E_SUITE: suite },
+          ...(Math.min(e2eJobs, suites.length) > 1 ? { prefix: `[${suite}]` } : {}),
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(e2eJobs, suites.length) }, worker));
   }
 }
 

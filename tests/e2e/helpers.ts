@@ -115,3 +115,26 @@ export function portFor(who: Who, n: number): number {
   const base = (who.user === "root" ? 19000 : 18000) + (who.backend === "files" ? 2000 : 0);
   return base + n;
 }
+
+/** The quadlet folder of a combination's scope. */
+export function quadletDirOf(who: Who): string {
+  return who.scope === "user" ? "/home/alice/.config/containers/systemd" : "/etc/containers/systemd";
+}
+
+/**
+ * Where leger installed `file` of set `set` for this combination: in the
+ * set's own folder (files backend, or podman 6's `--application`), or at
+ * the top of the quadlet folder (podman 5.x's native install).
+ */
+export function installedPath(who: Who, set: string, file: string): string {
+  const folder = who.backend === "files" || E2E_SUITE === "sid-podman6";
+  return `${quadletDirOf(who)}/${folder ? `${set}/` : ""}${file}`;
+}
+
+/**
+ * For a test about one podman version: runs only in that suite's pass of
+ * the end-to-end tier (`ignore` elsewhere), so it runs once per tier.
+ */
+export function onlyOn(suite: Suite): { ignore: boolean } {
+  return { ignore: E2E_SUITE !== suite };
+}

@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { bootHost, type Host, hostAvailable } from "../host/host.ts";
 import { createRepo } from "../host/git_fixture.ts";
+import { onlyOn } from "./helpers.ts";
 
 async function requireHost(): Promise<void> {
   const available = await hostAvailable();
@@ -62,7 +63,7 @@ async function fetchInGuest(host: Host, port: number): Promise<string> {
   return served ?? "(nothing served)";
 }
 
-Deno.test("the sid test host runs quadlets as alice and root and serves git", async (t) => {
+Deno.test({ name: "the sid test host runs quadlets as alice and root and serves git", ...onlyOn("sid") }, async (t) => {
   await requireHost();
   const started = Date.now();
   await using host = await bootHost({ suite: "sid" });
@@ -185,7 +186,7 @@ Deno.test("the sid test host runs quadlets as alice and root and serves git", as
   console.log(`sid smoke test took ${Date.now() - started} ms`);
 });
 
-Deno.test("the trixie test host has podman 5.4 without `podman quadlet`", async () => {
+Deno.test({ name: "the trixie test host has podman 5.4 without `podman quadlet`", ...onlyOn("trixie") }, async () => {
   await requireHost();
   await using host = await bootHost({ suite: "trixie", skipImages: true });
   console.log(`trixie host ready in ${host.timings.bootMs} ms`);
@@ -196,4 +197,18 @@ Deno.test("the trixie test host has podman 5.4 without `podman quadlet`", async 
   });
   assert(quadlet.code !== 0, "podman quadlet should not exist on trixie");
   assert.match(quadlet.stderr, /unrecognized command/);
+});
+
+Deno.test({
+  name: "the sid-podman6 test host has podman 6.1 with --application, and keeps its packages for the upgrade test",
+  ...onlyOn("sid-podman6"),
+}, async () => {
+  await requireHost();
+  await using host = await bootHost({ suite: "sid-podman6", skipImages: true });
+  const version = await host.exec(["podman", "--version"], { check: true });
+  assert.match(version.stdout, /podman version 6\.\d+\.\d+/);
+  const help = await host.exec(["podman", "quadlet", "install", "--help"], { user: "alice", check: true });
+  assert.match(help.stdout, /--application/);
+  const debs = await host.exec(["sh", "-c", "ls /opt/leger-test/podman6/*.deb"], { check: true });
+  assert.match(debs.stdout, /\/podman_6\.[^/]*\.deb/);
 });

@@ -6,15 +6,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { httpGet, sharedHost, webContainer } from "./helpers.ts";
+import { httpGet, onlyOn, sharedHost, webContainer } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
   name: "podman 5.4: doctor names the file backend and install/remove work without podman quadlet",
   ...opts,
+  ...onlyOn("trixie"),
   fn: async () => {
-    const host = await sharedHost("trixie");
+    const host = await sharedHost();
     const version = await host.exec(["podman", "--version"]);
     assert.match(version.stdout, /podman version 5\.4/);
     const doctor = await host.exec(["leger", "--json", "doctor"], { user: "alice" });

@@ -15,11 +15,11 @@
  */
 import assert from "node:assert/strict";
 import type { ExecResult } from "../host/guest.ts";
-import { httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
+import { BACKENDS, httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-const ALICE: Who = { user: "alice", scope: "user", backend: "native" };
+const ALICE: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
 const HOME = "/home/alice";
 const SETEC_PORT = 8700;
 const SETEC = `http://127.0.0.1:${SETEC_PORT}`;

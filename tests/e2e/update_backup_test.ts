@@ -8,11 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { addCommits, createRepo } from "../host/git_fixture.ts";
-import { httpGet, leger, legerJson, sharedHost, webContainer, type Who } from "./helpers.ts";
+import { BACKENDS, httpGet, leger, legerJson, sharedHost, webContainer, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const alice: Who = { user: "alice", scope: "user", backend: "native" };
-const root: Who = { user: "root", scope: "system", backend: "native" };
+const alice: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
+const root: Who = { user: "root", scope: "system", backend: BACKENDS[0]! };
 
 function v1(): Record<string, string> {
   return {

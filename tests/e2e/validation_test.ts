@@ -9,12 +9,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { httpGet, leger, legerJson, sharedHost, webContainer, type Who } from "./helpers.ts";
+import { BACKENDS, httpGet, installedPath, leger, legerJson, sharedHost, webContainer, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-const ALICE: Who = { user: "alice", scope: "user", backend: "native" };
-const ROOT: Who = { user: "root", scope: "system", backend: "native" };
+const ALICE: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
+const ROOT: Who = { user: "root", scope: "system", backend: BACKENDS[0]! };
 const HOME = "/home/alice";
 const QUADLETS = `${HOME}/.config/containers/systemd`;
 /** The port the installed set "holder" publishes. */
@@ -52,10 +52,10 @@ async function writeSet(
   return folder;
 }
 
-/** Every entry of alice's quadlet folder (hidden ones too: podman's install markers). */
+/** Every file of alice's quadlet folder, sets' folders included (hidden ones too: podman's install markers). */
 async function quadletFiles(): Promise<string[]> {
   const host = await sharedHost();
-  const r = await host.exec(["ls", "-A", QUADLETS], { user: "alice" });
+  const r = await host.exec(["find", QUADLETS, "-mindepth", "1", "-type", "f", "-printf", "%P\\n"], { user: "alice" });
   return r.stdout.split("\n").filter(Boolean).sort();
 }
 
@@ -81,7 +81,10 @@ Deno.test({
     await ensureHolder();
     assert.match(await httpGet(host, `http://127.0.0.1:${PORT}/`) ?? "", /v1/);
     const before = await quadletFiles();
-    assert.ok(before.includes("holder.container"), before.join(", "));
+    assert.ok(
+      before.includes(installedPath(ALICE, "holder", "holder.container").slice(QUADLETS.length + 1)),
+      before.join(", "),
+    );
 
     const dir = await writeSet(`${HOME}/sets/intruder`, {
       "intruder.container": webContainer({ port: PORT, extra: ["Volume=/srv/leger-e2e-missing:/data:ro"] }),
@@ -117,7 +120,7 @@ Deno.test({
   fn: async () => {
     const host = await sharedHost();
     await ensureHolder();
-    const original = await host.readFile(`${QUADLETS}/holder.container`);
+    const original = await host.readFile(installedPath(ALICE, "holder", "holder.container"));
     const before = await quadletFiles();
     // Same file name, another port: only the name clashes.
     const dir = await writeSet(`${HOME}/sets/copycat`, { "holder.container": webContainer({ port: PORT + 1 }) });
@@ -125,7 +128,7 @@ Deno.test({
     assert.equal(r.code, 3, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
     assert.match(r.stderr, /error conflict\/unit-name: set holder already installs holder\.container/);
     assert.match(r.stderr, /nothing was changed/);
-    assert.equal(await host.readFile(`${QUADLETS}/holder.container`), original);
+    assert.equal(await host.readFile(installedPath(ALICE, "holder", "holder.container")), original);
     const after = await quadletFiles();
     assert.deepEqual(after, before);
     assert.ok(!after.some((f) => f.includes("copycat")), after.join(", "));

@@ -48,9 +48,7 @@ export async function debianMirror(
 ): Promise<string> {
   const dir = "/etc/apt/sources.list.d";
   const files = [
-    ...(await list(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).map((n) =>
-      `${dir}/${n}`
-    ),
+    ...(await list(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).map((n) => `${dir}/${n}`),
     "/etc/apt/sources.list",
   ];
   for (const file of files) {
@@ -183,8 +181,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q --download-only -t experime
 mkdir -p /opt/leger-test/podman6
 cp /var/cache/apt/archives/*.deb /opt/leger-test/podman6/
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t experimental podman
-# podman itself cannot run here (no /proc in the chroot): ask dpkg.
-dpkg-query -W podman | grep -q '[[:space:]]6\.'
+podman --version
 rm /etc/apt/sources.list.d/experimental.list
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin

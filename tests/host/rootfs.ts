@@ -172,16 +172,20 @@ export async function rootfsKey(suite: Suite): Promise<string> {
  * has the mirror; the booted guest has no network): podman 6 from Debian's
  * experimental suite. Its packages are kept in `/opt/leger-test/podman6`
  * of the result, so the upgrade test can install them into a booted 5.8
- * host offline with `dpkg -i`.
+ * host offline with `dpkg -i`. netavark comes from experimental too:
+ * podman 6 hands it network options sid's netavark 1.x cannot read
+ * ("failed to load network options: invalid type: sequence, expected a
+ * map"), so every root container with a network failed to start.
  */
 const PODMAN6_SCRIPT = String.raw`set -eu
 echo "deb $1 experimental main" > /etc/apt/sources.list.d/experimental.list
 apt-get -o Acquire::Check-Valid-Until=false update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --download-only -t experimental podman
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --download-only -t experimental podman netavark
 mkdir -p /opt/leger-test/podman6
 cp /var/cache/apt/archives/*.deb /opt/leger-test/podman6/
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t experimental podman
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t experimental podman netavark
 podman --version
+/usr/lib/podman/netavark --version
 rm /etc/apt/sources.list.d/experimental.list
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin

@@ -83,7 +83,8 @@ Deno.test({
           user: who.user,
           check: true,
         });
-        backups.set(who.user, (await legerJson<{ id: string }>(host, who, ["backup", "web"])).id);
+        const [made] = await legerJson<{ id: string }[]>(host, who, ["backup", "web"]);
+        backups.set(who.user, made!.id);
         const files = await quadletFolder(host, who);
         assert.ok(files.includes(".web.app") && files.includes("web.container"), files.join(", "));
       }

@@ -107,7 +107,8 @@ async function quadletFlags($: Shell): Promise<{ install: string; rm: string }> 
     const r = await run($, ["podman", "quadlet", sub, "--help"]).catch(() => undefined);
     return r && r.code === 0 ? r.stdout : "";
   };
-  return { install: await help("install"), rm: await help("rm") };
+  const [install, rm] = await Promise.all([help("install"), help("rm")]);
+  return { install, rm };
 }
 
 /** Refuses podman older than 4.4, which has no quadlet generator. */

@@ -48,7 +48,9 @@ export async function debianMirror(
 ): Promise<string> {
   const dir = "/etc/apt/sources.list.d";
   const files = [
-    ...(await list(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).map((n) => `${dir}/${n}`),
+    ...(await list(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).map((n) =>
+      `${dir}/${n}`
+    ),
     "/etc/apt/sources.list",
   ];
   for (const file of files) {

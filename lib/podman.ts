@@ -127,7 +127,10 @@ export const QuadletListEntry = z.object({
   UnitName: z.string().optional().default(""),
   Path: z.string().optional().default(""),
   Status: z.string().optional().default(""),
+  /** podman 5.x: the `.NAME.app` file ("" for none); podman 6: the application's folder name. */
   App: z.string().optional().default(""),
+  /** podman 6: the pod a container belongs to. */
+  Pod: z.string().optional().default(""),
 });
 /** One row of `podman quadlet list`. */
 export type QuadletListEntry = z.infer<typeof QuadletListEntry>;

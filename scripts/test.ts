@@ -5,9 +5,9 @@
  *
  * The end-to-end tier runs once per test host (`LEGER_E2E_SUITE`: sid with
  * podman 5.8, sid-podman6 with podman 6.1, trixie with podman 5.4), two
- * hosts at a time by default: each pass spends most of its time waiting on
- * its guest's systemd and podman, so two overlap well on two cores, while
- * three at once only made each slower.
+ * hosts at a time by default (`--e2e-jobs N`): a pass spends much of its
+ * time waiting on its guest's systemd and podman, so two passes overlap on
+ * two cores. Each pass prints how long it took, to tune N on a machine.
  *
  * Flags: --unit (skip end-to-end), --e2e (only end-to-end), --filter TEXT,
  * --suite NAME (one host only; repeatable), --e2e-jobs N (hosts at a time).

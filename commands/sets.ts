@@ -25,6 +25,7 @@ function details(d: SetDetails): string {
   const m = d.manifest;
   const lines = [
     `${m.name}  ${d.state}  (${m.scope} scope, ${m.backend} backend)`,
+    ...(d.backendNote ? [`  backend:  files, because ${d.backendNote}`] : []),
     `  source:   ${m.source.input}`,
     ...(m.source.commit ? [`  commit:   ${m.source.commit}${m.source.ref ? ` (${m.source.ref})` : ""}`] : []),
     ...(m.version ? [`  version:  ${m.version}`] : []),

@@ -7,7 +7,8 @@
  * @module
  */
 import { join, normalize, resolve } from "node:path";
-import { quadletKind, summarizeSet, type VolumeUse } from "../quadlet/model.ts";
+import { quadletKind, type SetFile, summarizeSet, type VolumeUse } from "../quadlet/model.ts";
+import { unitFilesOf } from "../quadlet/units.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { Manifest } from "../state/manifest.ts";
 
@@ -21,14 +22,14 @@ export interface BackupPlan {
   consumers: string[];
 }
 
-function topLevelQuadlets(files: readonly CollectedFile[]): CollectedFile[] {
-  return files.filter((f) => !f.name.includes("/") && quadletKind(f.name));
+function topLevelQuadlets(files: readonly CollectedFile[]): SetFile[] {
+  return unitFilesOf(files).filter((f) => !f.name.includes("/") && quadletKind(f.name));
 }
 
 /** Works out the plan from the manifest and the set's stored files. */
 export function planBackup(manifest: Manifest, files: readonly CollectedFile[]): BackupPlan {
   const quadlets = topLevelQuadlets(files);
-  const summary = summarizeSet(quadlets);
+  const summary = summarizeSet(unitFilesOf(files));
   const volumes = new Map<string, VolumeUse>();
   for (const v of [...manifest.volumes, ...summary.volumes]) {
     if (!volumes.has(v.name)) {

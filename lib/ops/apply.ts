@@ -26,6 +26,7 @@ import { buildManifest } from "./manifest_build.ts";
 import { drift } from "./query.ts";
 import { eachSet } from "./each_set.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
+import { backendForSet, expectedRecords, installedNames, placeSet } from "./place.ts";
 import { requireManifest } from "./remove.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
 
@@ -66,33 +67,6 @@ async function restartEach(engine: Engine, units: string[], verb: "restart" | "s
 }
 
 /**
- * The records the staged files have (or would have) once installed: what
- * the backend must remove when the previous version goes back, even when
- * the install was cut short before it said what it wrote.
- */
-async function recordsFor(
-  engine: Engine,
-  name: string,
-  files: CollectedFile[],
-  previous: FileRecord[],
-): Promise<FileRecord[]> {
-  const backend = await engine.backend();
-  const known = new Set(previous.map((r) => r.name));
-  const out = [...previous];
-  for (const f of files) {
-    if (known.has(f.name)) continue;
-    const top = !f.name.includes("/");
-    out.push({
-      name: f.name,
-      sha256: await sha256(f.bytes),
-      path: backend.pathOf(name, f.name),
-      kind: isMetaFile(f.name) ? "meta" : top && quadletKind(f.name) ? "quadlet" : "asset",
-    });
-  }
-  return out;
-}
-
-/**
  * Puts the previous version back: its files, its manifest and (from the
  * backup) its volume data; restarts what the new version changed.
  */
@@ -106,11 +80,14 @@ async function rollback(
   backupId: string | undefined,
   timeoutMs: number,
 ): Promise<HealthResult> {
-  const backend = await engine.backend();
   const back = unitImpact(after, before);
   await engine.systemd.stop(back.stop).catch(() => {});
   // Without records the install was cut short: any staged file may be in place.
-  await backend.install(name, before, records ?? await recordsFor(engine, name, after, previous.files));
+  const kind = (await backendForSet(engine, installedNames(after))).kind;
+  await placeSet(engine, name, before, {
+    backend: kind,
+    files: records ?? await expectedRecords(engine, name, kind, after, previous.files),
+  });
   await engine.systemd.daemonReload();
   await engine.systemd.resetFailed(previous.units);
   if (backupId && previous.volumes.length) {
@@ -179,13 +156,13 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
       backupId = (await backup(engine, name, { reason: "before-apply", locked: true })).id;
       await markStep(engine.paths, entry, "backed-up", { backupId });
     }
-    const backend = await engine.backend();
     engine.log.step(
       `Applying ${name}: ${from.commit?.slice(0, 12) ?? "installed"} -> ${to.commit?.slice(0, 12) ?? "staged"}`,
     );
     touched = true;
     await engine.systemd.stop(impact.stop);
-    records = await backend.install(name, st.files, manifest.files);
+    const placed = await placeSet(engine, name, st.files, manifest);
+    records = placed.records;
     await markStep(engine.paths, entry, "files", { records });
     await engine.systemd.daemonReload();
     const after = buildManifest(engine, {
@@ -193,7 +170,7 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
       source: st.record.source,
       files: st.files,
       records,
-      backend: backend.kind,
+      backend: placed.backend,
       previous: manifest,
     });
     await engine.systemd.resetFailed(after.units);

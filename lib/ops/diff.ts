@@ -9,6 +9,7 @@ import { NotFoundError } from "../errors.ts";
 import { parseLegerYaml } from "../leger_yaml.ts";
 import { quadletKind, SECTION_OF, type SetFile, summarizeSet } from "../quadlet/model.ts";
 import { planDropins } from "../quadlet/dropins.ts";
+import { unitFilesOf } from "../quadlet/units.ts";
 import { listValues, mergeUnits, parseUnit } from "../quadlet/parse.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { unifiedDiff } from "../text_diff.ts";
@@ -52,7 +53,8 @@ export interface DiffResult {
 }
 
 /** Values of `key` in each quadlet file, its drop-ins merged, keyed `file\0value`. */
-function collect(files: readonly SetFile[], key: string): Map<string, string> {
+function collect(input: readonly SetFile[], key: string): Map<string, string> {
+  const files = unitFilesOf(input);
   const out = new Map<string, string>();
   const texts = new Map(files.map((f) => [f.name, f.text]));
   const plan = planDropins(files.map((f) => f.name));

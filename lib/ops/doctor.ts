@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { nativeTemplateLimit } from "../backend/for_set.ts";
 import type { Engine } from "../engine.ts";
 import { GENERATOR_PATHS } from "../podman.ts";
 import { run } from "../shell.ts";
@@ -48,6 +49,14 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   try {
     checks.push(...await podmanChecks(engine));
+    const limit = (await engine.backend()).kind === "native" ? nativeTemplateLimit(await engine.podman()) : undefined;
+    if (limit) {
+      checks.push({
+        name: "templates",
+        ok: true,
+        detail: `${limit}: sets with template units (name@.container) use the files backend`,
+      });
+    }
   } catch (error) {
     checks.push({
       name: "podman",

@@ -7,9 +7,9 @@
  */
 import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
-import { planDropins } from "../quadlet/dropins.ts";
-import { isTemplate, quadletKind, type SetFile, unitNameOf } from "../quadlet/model.ts";
-import { lastValue, mergeUnits, parseUnit } from "../quadlet/parse.ts";
+import type { SetFile } from "../quadlet/model.ts";
+import { lastValue } from "../quadlet/parse.ts";
+import { expandInstance, setUnits } from "../quadlet/units.ts";
 import { run } from "../shell.ts";
 import type { UnitState } from "../systemd.ts";
 
@@ -20,21 +20,25 @@ export interface HealthCheck {
   container: string;
 }
 
-/** The containers of a set that define a healthcheck (drop-ins merged, `HealthCmd=none` ignored). */
+/**
+ * The containers of a set that define a healthcheck (drop-ins merged,
+ * `HealthCmd=none` ignored): one per unit, so one per instance of a
+ * template (`systemd-web_two` for `web@two.service`).
+ */
 export function healthChecksOf(files: readonly SetFile[]): HealthCheck[] {
-  const texts = new Map(files.map((f) => [f.name, f.text]));
-  const plan = planDropins(files.map((f) => f.name));
   const out: HealthCheck[] = [];
-  for (const f of files) {
-    if (f.name.includes("/") || quadletKind(f.name) !== "container" || isTemplate(f.name)) continue;
-    const dropins = (plan.byUnit.get(f.name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
-    const unit = mergeUnits(parseUnit(f.text, f.name), dropins);
-    const cmd = lastValue(unit, "Container", "HealthCmd");
+  for (const u of setUnits(files).units) {
+    if (u.kind !== "container") continue;
+    const cmd = lastValue(u.unit, "Container", "HealthCmd");
     if (!cmd || cmd.trim() === "none") continue;
-    const base = f.name.slice(0, f.name.lastIndexOf("."));
+    const named = lastValue(u.unit, "Container", "ContainerName");
+    const base = u.file.slice(0, u.file.lastIndexOf("."));
+    const prefix = base.slice(0, base.indexOf("@"));
     out.push({
-      unit: unitNameOf(f.name, unit),
-      container: lastValue(unit, "Container", "ContainerName") ?? `systemd-${base}`,
+      unit: u.service,
+      container: u.instance
+        ? expandInstance(named ?? `systemd-${prefix}_${u.instance}`, u.service)
+        : named ?? `systemd-${base}`,
     });
   }
   return out;
@@ -46,16 +50,9 @@ export function healthChecksOf(files: readonly SetFile[]): HealthCheck[] {
  * already the health signal.
  */
 export function readyWhenActiveOf(files: readonly SetFile[]): string[] {
-  const texts = new Map(files.map((f) => [f.name, f.text]));
-  const plan = planDropins(files.map((f) => f.name));
-  const out: string[] = [];
-  for (const f of files) {
-    if (f.name.includes("/") || quadletKind(f.name) !== "container" || isTemplate(f.name)) continue;
-    const dropins = (plan.byUnit.get(f.name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
-    const unit = mergeUnits(parseUnit(f.text, f.name), dropins);
-    if (lastValue(unit, "Container", "Notify")?.trim() === "healthy") out.push(unitNameOf(f.name, unit));
-  }
-  return out;
+  return setUnits(files).units.filter((u) =>
+    u.kind === "container" && lastValue(u.unit, "Container", "Notify")?.trim() === "healthy"
+  ).map((u) => u.service);
 }
 
 /**

@@ -7,8 +7,9 @@
  * @module
  */
 import { dropinDirsFor, planDropins } from "../quadlet/dropins.ts";
-import { isTemplate, quadletKind, type SetFile, summarizeSet, unitNameOf } from "../quadlet/model.ts";
+import { quadletKind, type SetFile, summarizeSet } from "../quadlet/model.ts";
 import { parseUnit } from "../quadlet/parse.ts";
+import { type SetUnit, setUnits, unitFilesOf } from "../quadlet/units.ts";
 
 /** Which files were added, removed and changed. */
 export interface FileChanges {
@@ -66,12 +67,19 @@ function inOrder(units: string[], reference: string[]): string[] {
   return [...new Set(units)].sort((a, b) => at(a) - at(b) || a.localeCompare(b));
 }
 
-/** Works out the unit impact of a change. */
-export function unitImpact(before: readonly SetFile[], after: readonly SetFile[]): UnitImpact {
+/**
+ * Works out the unit impact of a change. Bundles count as the unit files
+ * they hold; units are compared by name, so a template's instances start,
+ * stop and restart one by one (a changed template restarts the instances
+ * made from it, a changed `DefaultInstance=` stops the old one and starts
+ * the new one).
+ */
+export function unitImpact(beforeFiles: readonly SetFile[], afterFiles: readonly SetFile[]): UnitImpact {
+  const before = unitFilesOf(beforeFiles);
+  const after = unitFilesOf(afterFiles);
   const changes = fileChanges(before, after);
   const touched = new Set([...changes.added, ...changes.removed, ...changes.changed]);
-  const quadletsAfter = after.filter((f) => quadletKind(f.name) && !f.name.includes("/") && !isTemplate(f.name));
-  const quadletsBefore = before.filter((f) => quadletKind(f.name) && !f.name.includes("/") && !isTemplate(f.name));
+  const quadletsAfter = after.filter((f) => quadletKind(f.name) && !f.name.includes("/"));
   // The drop-ins that apply to each unit, before and after (only *.conf files in folders the unit searches count).
   const planA = planDropins(before.map((f) => f.name));
   const planB = planDropins(after.map((f) => f.name));
@@ -97,14 +105,18 @@ export function unitImpact(before: readonly SetFile[], after: readonly SetFile[]
       }
     }
   }
-  const isNew = (n: string) => changes.added.includes(n);
-  const unitOf = (f: SetFile) => unitNameOf(f.name, parseUnit(f.text, f.name));
+  const unitsBefore = setUnits(before).units;
+  const unitsAfter = setUnits(after).units;
+  const had = new Set(unitsBefore.map((u) => u.service));
+  const has = new Set(unitsAfter.map((u) => u.service));
   const orderAfter = summarizeSet(after).units;
   const orderBefore = summarizeSet(before).units;
+  // A DefaultInstance= unit is made from its template: it restarts when the template (or its drop-ins) changed.
+  const changed = (u: SetUnit) => !changes.added.includes(u.file) && dirty.has(u.file);
   return {
     // Dependants stop first: the reverse of the start order.
-    stop: inOrder(quadletsBefore.filter((f) => changes.removed.includes(f.name)).map(unitOf), orderBefore).reverse(),
-    start: inOrder(quadletsAfter.filter((f) => isNew(f.name)).map(unitOf), orderAfter),
-    restart: inOrder(quadletsAfter.filter((f) => !isNew(f.name) && dirty.has(f.name)).map(unitOf), orderAfter),
+    stop: inOrder(unitsBefore.filter((u) => !has.has(u.service)).map((u) => u.service), orderBefore).reverse(),
+    start: inOrder(unitsAfter.filter((u) => !had.has(u.service)).map((u) => u.service), orderAfter),
+    restart: inOrder(unitsAfter.filter((u) => had.has(u.service) && changed(u)).map((u) => u.service), orderAfter),
   };
 }

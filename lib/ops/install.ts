@@ -23,6 +23,9 @@ import { describeFailures, gateOptions, startUnits } from "./health.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { removePodmanSecret } from "../secrets/podman_secrets.ts";
 import { buildManifest } from "./manifest_build.ts";
+import { backendForSet, installedNames, placeSet } from "./place.ts";
+import { filesBackend } from "../backend/files.ts";
+import { nativeTemplateLimit } from "../backend/for_set.ts";
 import { recoverPending } from "./recover.ts";
 
 /** A set fetched and checked, not yet installed. */
@@ -135,7 +138,15 @@ export async function installPrepared(
   options: InstallOptions = {},
 ): Promise<InstallResult> {
   refuseOnErrors(prepared.check, `install ${prepared.name}`, options.force ?? false);
-  const backend = await engine.backend();
+  const planned = installedNames(prepared.fetched.files);
+  const backend = await backendForSet(engine, planned);
+  if (backend.kind !== (await engine.backend()).kind) {
+    engine.log.info(
+      `  ${prepared.name} has template units: using the files backend for it (${
+        nativeTemplateLimit(await engine.podman())
+      })`,
+    );
+  }
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine);
     const previous = await readManifest(engine.paths, prepared.name);
@@ -175,13 +186,15 @@ export async function installPrepared(
       };
     }
     const entry = await beginEntry(engine.paths, "install", prepared.name, {
-      planned: prepared.fetched.files.map((f) => f.name),
+      planned,
+      backend: backend.kind,
+      units,
       hadPrevious: previous !== undefined,
     });
     try {
       engine.log.step(`Installing ${prepared.name} (${backend.kind} backend)`);
       if (previous) await engine.systemd.stop(previous.units).catch(() => {});
-      const records = await backend.install(prepared.name, prepared.fetched.files, previous?.files);
+      const { records } = await placeSet(engine, prepared.name, prepared.fetched.files, previous);
       await markStep(engine.paths, entry, "files", { records });
       await engine.systemd.daemonReload();
       const started: string[] = [];
@@ -219,7 +232,7 @@ export async function installPrepared(
       return { name: prepared.name, manifest, started, dryRun: false };
     } catch (error) {
       engine.log.warn(`install of ${prepared.name} failed; putting the host back`);
-      await undoInstall(engine, prepared.name, prepared.fetched.files.map((f) => f.name), previous).catch((e) =>
+      await undoInstall(engine, prepared.name, planned, previous, { backend: backend.kind, units }).catch((e) =>
         engine.log.error(`could not undo completely: ${(e as Error).message}`)
       );
       for (const secret of previous ? [] : ensured.created) await removePodmanSecret(engine.$, secret).catch(() => {});
@@ -238,10 +251,15 @@ export async function undoInstall(
   name: string,
   planned: string[],
   previous: Manifest | undefined,
+  placed: { backend?: "native" | "files"; units?: string[] } = {},
 ): Promise<void> {
-  const backend = await engine.backend();
+  const backend = placed.backend === "files"
+    ? filesBackend(engine.paths.quadletDir)
+    : await backendForSet(engine, planned);
   const plannedFiles: CollectedFile[] = planned.map((n) => ({ name: n, text: "", bytes: new Uint8Array() }));
-  const units = summarizeSet(plannedFiles.filter((f) => !f.name.includes("/"))).units;
+  const units = [
+    ...new Set([...(placed.units ?? []), ...summarizeSet(plannedFiles.filter((f) => !f.name.includes("/"))).units]),
+  ];
   await engine.systemd.stop(units).catch(() => {});
   const records = planned.map((n) => ({
     name: n,
@@ -253,7 +271,7 @@ export async function undoInstall(
   if (previous) {
     const files = await loadSetFiles(engine.paths, name);
     if (files.length) {
-      await backend.install(name, files);
+      await placeSet(engine, name, files);
       await engine.systemd.daemonReload();
       await engine.systemd.resetFailed(previous.units);
       await engine.systemd.start(previous.units).catch(() => {});

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { hasTemplate, nativeTemplateLimit } from "../backend/for_set.ts";
 import type { Engine } from "../engine.ts";
 import { sha256 } from "../fs.ts";
 import type { Manifest } from "../state/manifest.ts";
@@ -88,13 +89,34 @@ export interface SetDetails extends SetRow {
   drift: Drift[];
   /** Unattended updates: policy, last check, staged, last apply, rolled-back commits. */
   updates: UpdateStatus;
+  /** Why the set uses another backend than the scope's, when it does. */
+  backendNote?: string;
+}
+
+/** Why a set is on the files backend while the scope uses the native one (templates on podman 5.x). */
+async function backendNote(engine: Engine, m: Manifest): Promise<string | undefined> {
+  if (m.backend !== "files" || !hasTemplate(m.files.map((f) => f.name))) return undefined;
+  try {
+    if ((await engine.backend()).kind !== "native") return undefined;
+    const limit = nativeTemplateLimit(await engine.podman());
+    return limit ? `the set has template units and ${limit}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The manifest, unit states and hand edits of a set. */
 export async function inspect(engine: Engine, name: string): Promise<SetDetails> {
   const m = await requireManifest(engine, name);
   const states = await engine.systemd.states(m.units);
-  return { ...row(m, states), manifest: m, drift: await drift(m), updates: await updateStatusOf(engine, name) };
+  const note = await backendNote(engine, m);
+  return {
+    ...row(m, states),
+    manifest: m,
+    drift: await drift(m),
+    updates: await updateStatusOf(engine, name),
+    ...(note ? { backendNote: note } : {}),
+  };
 }
 
 /** The last journal lines of a set's units. */

@@ -51,7 +51,10 @@ async function recoverInstall(engine: Engine, entry: JournalEntry): Promise<stri
   // Loaded here: install.ts imports this module (it recovers before installing).
   const { undoInstall } = await import("./install.ts");
   const planned = Array.isArray(entry.data.planned) ? entry.data.planned as string[] : [];
-  await undoInstall(engine, entry.name, planned, entry.data.hadPrevious ? manifest : undefined);
+  await undoInstall(engine, entry.name, planned, entry.data.hadPrevious ? manifest : undefined, {
+    ...(entry.data.backend === "files" || entry.data.backend === "native" ? { backend: entry.data.backend } : {}),
+    ...(Array.isArray(entry.data.units) ? { units: (entry.data.units as unknown[]).map(String) } : {}),
+  });
   return manifest && entry.data.hadPrevious
     ? `the install of ${entry.name} was undone; the previous version is back`
     : `the partial install of ${entry.name} was removed`;

@@ -13,6 +13,7 @@ import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/jour
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";
 import { deleteUpdateRecord } from "../gitops/record.ts";
+import { backendOfManifest } from "./place.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 
 /** Options of {@linkcode remove}. */
@@ -43,7 +44,7 @@ async function finishRemoval(
   options: RemoveOptions,
   entry: JournalEntry,
 ): Promise<RemoveResult> {
-  const backend = await engine.backend();
+  const backend = await backendOfManifest(engine, manifest);
   await engine.systemd.stop(manifest.units).catch((e) => engine.log.warn((e as Error).message));
   await markStep(engine.paths, entry, "stopped");
   await backend.remove(manifest.name, manifest.files);

@@ -32,6 +32,8 @@ import { withLock } from "../lock.ts";
 import { podman, volumeNames } from "../podman.ts";
 import { parseUnit } from "../quadlet/parse.ts";
 import { unitNameOf } from "../quadlet/model.ts";
+import { unitFilesOf } from "../quadlet/units.ts";
+import { placeSet } from "./place.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { type Manifest, parseManifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { readFilesFrom, saveSetFiles } from "../state/store.ts";
@@ -126,11 +128,10 @@ async function putBack(engine: Engine, info: BackupInfo, stopUnits: string[]): P
   const current = await readManifest(engine.paths, name);
   await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
   const files = await readFilesFrom(join(info.dir, "files"));
-  const backend = await engine.backend();
-  engine.log.step(`Putting back the files of ${name} (${backend.kind} backend)`);
-  const records = await backend.install(name, files, current?.files);
+  engine.log.step(`Putting back the files of ${name}`);
+  const { records, backend } = await placeSet(engine, name, files, current);
   await engine.systemd.daemonReload();
-  const texts = new Map(files.map((f) => [f.name, f.text]));
+  const texts = new Map(unitFilesOf(files).map((f) => [f.name, f.text]));
   for (const v of info.volumes) {
     engine.log.step(`Restoring volume ${v.name}`);
     await recreateVolume(engine, v, texts);
@@ -156,7 +157,7 @@ async function putBack(engine: Engine, info: BackupInfo, stopUnits: string[]): P
   }
   await saveSetFiles(engine.paths, name, files);
   const now = new Date().toISOString();
-  const manifest: Manifest = { ...target, scope: engine.scope, backend: backend.kind, files: records, updatedAt: now };
+  const manifest: Manifest = { ...target, scope: engine.scope, backend, files: records, updatedAt: now };
   await writeManifest(engine.paths, manifest);
   return manifest;
 }

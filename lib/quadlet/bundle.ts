@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { QUADLET_KINDS, type SetFile } from "./model.ts";
+import { QUADLET_KINDS, type SetFile } from "./kinds.ts";
 
 /** One unit file cut out of a bundle. */
 export interface BundlePart {

@@ -209,15 +209,6 @@ function checkSystemdKeys(unit: LoadedUnit, sink: DiagnosticSink): void {
       if (s.name === "Install" && !INSTALL_APPLIED.includes(e.key)) {
         sink.at(e, "warning", "install/ignored", `the generator does not apply ${e.key}= in [Install]`, "remove it");
       }
-      if (s.name === "Install" && e.key === "DefaultInstance" && !unit.template) {
-        sink.at(
-          e,
-          "warning",
-          "template/default-instance",
-          "DefaultInstance= only matters in a template (name@.kind)",
-          "remove it, or rename the file foo@.kind",
-        );
-      }
       if (hasInlineComment(e.value)) {
         sink.at(
           e,
@@ -230,18 +221,6 @@ function checkSystemdKeys(unit: LoadedUnit, sink: DiagnosticSink): void {
         continue;
       }
       if (e.value !== "") checkValue(e, undefined, s.name, { rootless: false }, sink);
-    }
-  }
-  if (unit.template && entriesOf(unit.merged, "Install", "DefaultInstance").length === 0) {
-    const wanted = ["WantedBy", "RequiredBy", "UpheldBy"].flatMap((k) => listEntries(unit.merged, "Install", k));
-    if (wanted[0]) {
-      sink.at(
-        wanted[0],
-        "warning",
-        "template/not-enabled",
-        `${unit.file} is a template without DefaultInstance=: the generator enables no instance`,
-        "add DefaultInstance=NAME to [Install], or add instance files name@NAME.kind",
-      );
     }
   }
 }

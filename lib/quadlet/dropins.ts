@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { quadletKind } from "./model.ts";
+import { quadletKind } from "./kinds.ts";
 
 /** The drop-in folders searched for a unit file, most specific first. */
 export function dropinDirsFor(unitFile: string): string[] {

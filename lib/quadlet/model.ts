@@ -6,71 +6,23 @@
  * @module
  */
 import { planDropins } from "./dropins.ts";
+import { instanceFile, type QuadletKind, quadletKind, SECTION_OF, type SetFile, volumeNameOf } from "./kinds.ts";
 import { lastValue, listValues, mergeUnits, type ParsedUnit, parseUnit } from "./parse.ts";
+import { expandInstance, setUnits } from "./units.ts";
 
-/** File kinds the quadlet generator turns into units. */
-export const QUADLET_KINDS = [
-  "container",
-  "volume",
-  "network",
-  "pod",
-  "kube",
-  "image",
-  "build",
-  "artifact",
-] as const;
-/** A quadlet file kind. */
-export type QuadletKind = typeof QUADLET_KINDS[number];
-
-/** The main section of each kind. */
-export const SECTION_OF: Record<QuadletKind, string> = {
-  container: "Container",
-  volume: "Volume",
-  network: "Network",
-  pod: "Pod",
-  kube: "Kube",
-  image: "Image",
-  build: "Build",
-  artifact: "Artifact",
-};
-
-/** The kind of a quadlet file name, or undefined for other files. */
-export function quadletKind(fileName: string): QuadletKind | undefined {
-  const ext = fileName.slice(fileName.lastIndexOf(".") + 1);
-  return (QUADLET_KINDS as readonly string[]).includes(ext) && fileName.lastIndexOf(".") > 0
-    ? ext as QuadletKind
-    : undefined;
-}
-
-/** True for `foo@.container` (a template, not started by itself). */
-export function isTemplate(fileName: string): boolean {
-  const base = fileName.slice(0, fileName.lastIndexOf("."));
-  return base.endsWith("@");
-}
-
-/**
- * The systemd unit the generator makes from a quadlet file:
- * `web.container` -> `web.service`, `data.volume` -> `data-volume.service`.
- * `ServiceName=` in the main section overrides it.
- */
-export function unitNameOf(fileName: string, unit?: ParsedUnit): string {
-  const kind = quadletKind(fileName);
-  const base = fileName.slice(0, fileName.lastIndexOf("."));
-  if (!kind) return fileName;
-  const override = unit ? lastValue(unit, SECTION_OF[kind], "ServiceName") : undefined;
-  if (override) return `${override}.service`;
-  if (kind === "container" || kind === "kube") return `${base}.service`;
-  if (base.endsWith("@")) return `${base.slice(0, -1)}-${kind}@.service`;
-  return `${base}-${kind}.service`;
-}
-
-/** A file of a set, by name and text. */
-export interface SetFile {
-  /** File name (flat, no folders). */
-  name: string;
-  /** File content. */
-  text: string;
-}
+export {
+  instanceFile,
+  instanceOf,
+  isTemplate,
+  QUADLET_KINDS,
+  type QuadletKind,
+  quadletKind,
+  SECTION_OF,
+  type SetFile,
+  templateOf,
+  unitNameOf,
+  volumeNameOf,
+} from "./kinds.ts";
 
 /** A volume a set uses. */
 export interface VolumeUse {
@@ -115,40 +67,32 @@ const START_ORDER: Record<QuadletKind, number> = {
   kube: 3,
 };
 
-/** The podman volume name a `.volume` file creates. */
-export function volumeNameOf(fileName: string, unit: ParsedUnit): string {
-  return lastValue(unit, "Volume", "VolumeName") ??
-    `systemd-${fileName.slice(0, fileName.lastIndexOf("."))}`;
-}
-
 /**
- * Reads a set's files and sums up what it defines and uses. Drop-ins
- * (`web.container.d/10-x.conf`, `container.d/x.conf`) are merged into the
- * units they apply to, as the generator does.
+ * Reads a set's files and sums up what it defines and uses. Bundles count
+ * as the unit files they hold; drop-ins (`web.container.d/10-x.conf`,
+ * `container.d/x.conf`) are merged into the units they apply to, as the
+ * generator does; a template's units are its instances (instance files and
+ * `DefaultInstance=`), and their volumes and binds are named with the
+ * instance (`data-%i` -> `data-two`).
  */
 export function summarizeSet(files: readonly SetFile[]): SetSummary {
-  const parsed = new Map<string, ParsedUnit>();
-  const texts = new Map(files.map((f) => [f.name, f.text]));
-  const plan = planDropins(files.map((f) => f.name));
-  for (const f of files) {
-    if (f.name.includes("/") || !quadletKind(f.name)) continue;
-    const dropins = (plan.byUnit.get(f.name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
-    parsed.set(f.name, mergeUnits(parseUnit(f.text, f.name), dropins));
+  const set = setUnits(files);
+  const byFile = new Map<string, ParsedUnit>();
+  for (const u of set.units) if (!u.defaultInstance) byFile.set(u.file, u.unit);
+  const texts = new Map(set.files.map((f) => [f.name, f.text]));
+  const plan = planDropins(set.files.map((f) => f.name));
+  for (const name of set.templates) {
+    const dropins = (plan.byUnit.get(name) ?? []).map((d) => parseUnit(texts.get(d) ?? "", d));
+    byFile.set(name, mergeUnits(parseUnit(texts.get(name) ?? "", name), dropins));
   }
-  const units: { name: string; order: number }[] = [];
   const volumes = new Map<string, VolumeUse>();
   const binds: BindUse[] = [];
   const ports: string[] = [];
   const secrets = new Set<string>();
   const references = new Set<string>();
-  for (const [name, unit] of parsed) {
-    const kind = quadletKind(name)!;
-    if (!isTemplate(name)) units.push({ name: unitNameOf(name, unit), order: START_ORDER[kind] });
-    if (kind === "volume") {
-      const v = volumeNameOf(name, unit);
-      volumes.set(v, { name: v, unitFile: name });
-    }
-    const section = SECTION_OF[kind];
+  // What the files say, once per file (templates too).
+  for (const [name, unit] of byFile) {
+    const section = SECTION_OF[quadletKind(name)!];
     for (const p of listValues(unit, section, "PublishPort")) ports.push(p);
     for (const s of listValues(unit, section, "Secret")) secrets.add(s.split(",")[0]!.trim());
     for (const key of ["Yaml", "EnvironmentFile", "ConfigMap", "File"]) {
@@ -158,18 +102,33 @@ export function summarizeSet(files: readonly SetFile[]): SetSummary {
         }
       }
     }
-    for (const v of listValues(unit, section, "Volume")) {
+  }
+  // What runs, once per unit (each instance of a template).
+  const volumeFile = (src: string) => byFile.get(src);
+  for (const u of set.units) {
+    const { kind, unit, file: name } = u;
+    const x = (v: string) => (u.instance ? expandInstance(v, u.service) : v);
+    if (kind === "volume") {
+      const v = u.instance
+        ? x(lastValue(unit, "Volume", "VolumeName") ?? `systemd-${name.slice(0, name.indexOf("@"))}-%i`)
+        : volumeNameOf(name, unit);
+      volumes.set(v, { name: v, unitFile: u.defaultInstance ? instanceFile(name, u.instance) : name });
+    }
+    const section = SECTION_OF[kind];
+    for (const raw of listValues(unit, section, "Volume")) {
+      const v = x(raw);
       const src = v.split(":")[0]!;
       if (kind === "volume" || src === "" || !v.includes(":")) continue;
       if (src.endsWith(".volume")) {
-        const def = parsed.get(src);
+        const def = volumeFile(src);
         const vn = def ? volumeNameOf(src, def) : `systemd-${src.slice(0, -7)}`;
         volumes.set(vn, { name: vn, unitFile: src });
       } else if (src.startsWith("/") || src.startsWith(".") || src.startsWith("%")) {
         binds.push({ hostPath: src, file: name });
       } else if (!volumes.has(src)) volumes.set(src, { name: src });
     }
-    for (const m of listValues(unit, section, "Mount")) {
+    for (const raw of listValues(unit, section, "Mount")) {
+      const m = x(raw);
       const opts = Object.fromEntries(
         m.split(",").map((kv) => [kv.split("=")[0]!.trim(), kv.split("=").slice(1).join("=")]),
       );
@@ -183,9 +142,10 @@ export function summarizeSet(files: readonly SetFile[]): SetSummary {
       } else if (opts.type === "bind") binds.push({ hostPath: source, file: name });
     }
   }
+  const units = set.units.map((u) => ({ name: u.service, order: START_ORDER[u.kind] }));
   units.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
   return {
-    units: units.map((u) => u.name),
+    units: [...new Set(units.map((u) => u.name))],
     volumes: [...volumes.values()].sort((a, b) => a.name.localeCompare(b.name)),
     binds,
     ports,

@@ -14,6 +14,7 @@
 import { expandBundles, isBundle } from "./bundle.ts";
 import { checkRefs, type ForeignUnits } from "./check_refs.ts";
 import { checkSecrets } from "./check_secrets.ts";
+import { checkTemplates } from "./check_templates.ts";
 import { checkUnit } from "./check_unit.ts";
 import { checkConflicts } from "./conflicts.ts";
 import { type Diagnostic, DiagnosticSink, type ValidateOptions, type ValidationReport } from "./diagnostic.ts";
@@ -96,6 +97,7 @@ export async function validateSet(files: SetFile[], options: ValidateOptions): P
       ...(unprivilegedStart !== undefined ? { unprivilegedStart } : {}),
     }, sink);
   }
+  checkTemplates(set, sink);
   const foreign: ForeignUnits = new Map();
   for (const other of options.others ?? []) {
     if (other.name === options.setName) continue;

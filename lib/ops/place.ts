@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { Backend } from "../backend/backend.ts";
 import { isMetaFile } from "../backend/backend.ts";
 import { filesBackend } from "../backend/files.ts";

@@ -50,7 +50,8 @@ export function checkVolume(value: string): ValueIssue[] {
       err("value/volume-target", `container path "${v.dest}" is not absolute`, "write SOURCE:/absolute/path[:OPTIONS]"),
     );
   }
-  if (v.kind === "named" && !VOLUME_NAME.test(v.source)) {
+  // `data-%i` names one volume per instance of a template: systemd expands it at start.
+  if (v.kind === "named" && !VOLUME_NAME.test(v.source.replace(/%[a-zA-Z]/g, "x"))) {
     issues.push(err(
       "value/volume-name",
       `"${v.source}" is neither a path nor a valid volume name`,

@@ -83,7 +83,8 @@ export function serviceNameOf(file: string, ini: Ini): string {
   if (override) return `${override}.service`;
   const base = file.slice(0, file.lastIndexOf("."));
   if (kind === "container" || kind === "kube") return `${base}.service`;
-  if (base.endsWith("@")) return `${base.slice(0, -1)}-${kind}@.service`;
+  const at = base.indexOf("@");
+  if (at >= 0) return `${base.slice(0, at)}-${kind}@${base.slice(at + 1)}.service`;
   return `${base}-${kind}.service`;
 }
 

@@ -170,11 +170,24 @@ export function daemonReload(ctx: Ctx): void {
       }
       const unit = serviceNameOf(file, ini);
       if (generated.has(unit)) continue; // first found wins, like the generator's search order
-      generated.set(unit, { source: path, kind, def: ini });
+      // systemd expands %i/%I of an instance (web@two.service) when it runs it.
+      const inst = /^[^@]+@(.+)\.service$/.exec(unit)?.[1];
+      const def = inst ? JSON.parse(JSON.stringify(ini).replaceAll("%i", inst).replaceAll("%I", inst)) as Ini : ini;
+      generated.set(unit, { source: path, kind, def });
     }
   }
   for (const [name, u] of Object.entries(state.units)) {
-    if (generated.has(name) || u.template) continue;
+    if (generated.has(name)) continue;
+    const tpl = u.template ? generated.get(u.template) : undefined;
+    if (tpl) {
+      // An instance of a template reads the template as it is now, as systemd does after a reload.
+      const inst = /^[^@]+@(.+)\.service$/.exec(name)![1]!;
+      u.source = tpl.source;
+      u.kind = tpl.kind;
+      u.def = JSON.parse(JSON.stringify(tpl.def).replaceAll("%i", inst).replaceAll("%I", inst));
+      continue;
+    }
+    delete u.template;
     if (u.active === "inactive" || u.active === "failed") delete state.units[name];
     else {
       delete u.source;
@@ -365,8 +378,10 @@ function runContainer(ctx: Ctx, u: UnitRecord): Outcome {
     }
   }
   const file = basename(u.source!);
+  // An instance's container is systemd-%p_%i (seen on podman 5.8.6: systemd-web_two for web@two.service).
+  const instance = /^(.+)@(.+)\.service$/.exec(u.name);
   const name = last(u.def, "Container", "ContainerName") ??
-    (u.template ? `systemd-${u.name.replace(/\.service$/, "")}` : objectNameOf(file, u.def!));
+    (instance ? `systemd-${instance[1]}_${instance[2]}` : objectNameOf(file, u.def!));
   const id = newId();
   ctx.state.containers[name] = {
     id,

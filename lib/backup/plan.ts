@@ -29,7 +29,7 @@ function topLevelQuadlets(files: readonly CollectedFile[]): SetFile[] {
 /** Works out the plan from the manifest and the set's stored files. */
 export function planBackup(manifest: Manifest, files: readonly CollectedFile[]): BackupPlan {
   const quadlets = topLevelQuadlets(files);
-  const summary = summarizeSet(unitFilesOf(files));
+  const summary = summarizeSet(quadlets);
   const volumes = new Map<string, VolumeUse>();
   for (const v of [...manifest.volumes, ...summary.volumes]) {
     if (!volumes.has(v.name)) {

@@ -6,6 +6,7 @@ import { run } from "../shell.ts";
 import { readManifest } from "../state/manifest.ts";
 import { apply } from "./apply.ts";
 import { backup } from "./backup.ts";
+import { diff } from "./diff.ts";
 import { doctor } from "./doctor.ts";
 import { install } from "./install.ts";
 import { control, inspect, list, logs } from "./query.ts";
@@ -214,6 +215,9 @@ for (const [backend, version] of [["files", "5.4.2"], ["native", "5.8.6"], ["nat
       assert.deepEqual(info.volumes.map((v) => v.name), ["systemd-bdata"]);
 
       await stage(b.engine, "app", { ref: "v2" });
+      const d = await diff(b.engine, "app");
+      assert.deepEqual(d.summary.images, [{ file: "bweb.container", from: NGINX, to: "docker.io/library/nginx:1.28" }]);
+      assert.deepEqual(d.summary.units.restart, ["bweb.service"]);
       const [a] = await apply(b.engine, "app", FAST);
       assert.deepEqual(a!.impact, { stop: [], start: [], restart: ["bweb.service"] });
       assert.equal(b.host.containers()["systemd-bweb"]!.image, "docker.io/library/nginx:1.28");

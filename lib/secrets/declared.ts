@@ -5,6 +5,7 @@
  * @module
  */
 import { basename } from "node:path";
+import { setUnits } from "../quadlet/units.ts";
 import type { Manifest } from "../state/manifest.ts";
 import type { DeclaredSecret } from "./sync.ts";
 
@@ -53,8 +54,11 @@ export async function declaredSecrets(
       }
     }
     for (const s of m.secrets) {
-      let users = containers.filter((c) => quadletUsesSecret(c.text, s.podmanSecret))
-        .map((c) => unitOf(c.name, c.text));
+      // Per unit: a template's secret is used by each of its instances (web@.container -> web@one, web@two).
+      const texts = new Map(containers.map((c) => [c.name, c.text]));
+      let users = setUnits(containers).units
+        .filter((u) => quadletUsesSecret(texts.get(u.file) ?? "", s.podmanSecret))
+        .map((u) => u.instance ? u.service : unitOf(u.file, texts.get(u.file) ?? ""));
       if (users.length === 0 && unreadable) {
         users = m.units.filter((u) => u.endsWith(".service"));
       }

@@ -93,6 +93,19 @@ Deno.test("declaredSecrets maps each secret to the container units that use it",
   ]);
 });
 
+Deno.test("declaredSecrets: a template's secret is used by each instance, never by the template unit itself", async () => {
+  const tpl = "[Container]\nSecret=app-key\n[Install]\nWantedBy=default.target\nDefaultInstance=one\n";
+  const files: Record<string, string> = { "/q/web@.container": tpl, "/q/web@two.container": tpl };
+  const m = manifest(
+    "tpl",
+    Object.keys(files).map((path) => ({ name: path.slice(3), sha256: "0", path, kind: "quadlet" as const })),
+    [{ name: "leger/app/key", podmanSecret: "app-key" }],
+    ["web@one.service", "web@two.service"],
+  );
+  const [d] = await declaredSecrets([m], (p) => Promise.resolve(files[p]!));
+  assert.deepEqual(d!.users, ["web@one.service", "web@two.service"]);
+});
+
 Deno.test("syncFromState syncs what the manifests declare; localSecretStatus shows the cache", async () => {
   const root = await Deno.makeTempDir();
   const paths = scopePaths("user", { HOME: root });

@@ -19,8 +19,6 @@ import { backup, restore } from "./backup.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { checkSet, refuseOnErrors } from "./check.ts";
 import { describeFailures, gateOptions, type HealthResult, type UnitFailure, waitHealthy } from "./health.ts";
-import { quadletKind } from "../quadlet/model.ts";
-import { isMetaFile } from "../backend/backend.ts";
 import { type UnitImpact, unitImpact } from "./impact.ts";
 import { buildManifest } from "./manifest_build.ts";
 import { drift } from "./query.ts";

@@ -40,6 +40,10 @@ export const UpdateRecord = z.object({
   lastApply: z.object({ from: z.string().optional(), to: z.string(), at: z.string() }).optional(),
   /** Commits that were rolled back: never applied again automatically. */
   bad: z.array(BadCommit).default([]),
+  /** Image ids a set was rolled back from (`AutoUpdate=`): never tried again automatically. */
+  badImages: z.array(z.string()).optional(),
+  /** The last image update that was kept. */
+  lastImageUpdate: z.object({ at: z.string(), images: z.record(z.string(), z.string()) }).optional(),
 });
 /** The updater's memory of one set. */
 export type UpdateRecord = z.infer<typeof UpdateRecord>;

@@ -15,6 +15,7 @@ import { apply } from "../ops/apply.ts";
 import { stage } from "../ops/stage.ts";
 import { parseSource } from "../source/spec.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
+import { loadSetFiles } from "../state/store.ts";
 import { type EffectivePolicy, policyOf } from "./policy.ts";
 import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
 import { newestTag } from "./tags.ts";
@@ -22,6 +23,8 @@ import { newestTag } from "./tags.ts";
 /** What happened to a set in one cycle, as events and hooks see it. */
 export interface UpdateEvent {
   kind: "staged" | "applied" | "rolled-back" | "deferred" | "failed";
+  /** What changed: the set's source (a commit) or the images of its `AutoUpdate=` containers. */
+  what?: "source" | "images";
   /** The set. */
   set: string;
   policy: EffectivePolicy["policy"];
@@ -209,7 +212,13 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
       continue;
     }
     try {
-      out.push(await checkOne(engine, manifest, policy, record, now, emit));
+      const result = await checkOne(engine, manifest, policy, record, now, emit);
+      if (
+        result.result === "up-to-date" && policy.policy !== "notify" && (!policy.window || policy.window.contains(now))
+      ) {
+        await checkImages(engine, manifest, policy, record, now, emit);
+      }
+      out.push(result);
     } catch (error) {
       const message = (error as Error).message;
       record.lastResult = "failed";
@@ -228,4 +237,48 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
     await writeUpdateRecord(engine.paths, record);
   }
   return out;
+}
+
+/** Image updates (`AutoUpdate=`) of a set whose source is up to date: see images.ts. */
+async function checkImages(
+  engine: Engine,
+  manifest: Manifest,
+  policy: EffectivePolicy,
+  record: UpdateRecord,
+  now: Date,
+  emit: (e: UpdateEvent) => Promise<void>,
+): Promise<void> {
+  const files = await loadSetFiles(engine.paths, manifest.name);
+  if (!files.some((f) => /^\s*AutoUpdate\s*=\s*(registry|local)\s*$/m.test(f.text))) return;
+  const { pendingImages, updateImages } = await import("./images.ts");
+  const pending = await pendingImages(engine, manifest.units);
+  if (pending.length === 0) return;
+  const r = await updateImages(engine, manifest, pending, record);
+  const at = { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}) };
+  const list = Object.entries(r.images).map(([image, id]) => `${image}@${id.slice(0, 12)}`).join(", ");
+  if (r.outcome === "applied") {
+    record.lastImageUpdate = { at: now.toISOString(), images: r.images };
+    await emit({
+      kind: "applied",
+      what: "images",
+      set: manifest.name,
+      policy: policy.policy,
+      from: at,
+      to: at,
+      message: `${manifest.name}: new image ${list} running on ${r.units.join(", ")}; all units healthy`,
+    });
+  } else if (r.outcome === "rolled-back") {
+    await emit({
+      kind: "rolled-back",
+      what: "images",
+      set: manifest.name,
+      policy: policy.policy,
+      from: at,
+      to: at,
+      message:
+        `${manifest.name}: new image ${list} did not come up; the set was rolled back and the image will not be tried again`,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.failed ? { failed: r.failed } : {}),
+    });
+  }
 }

@@ -218,3 +218,73 @@ Deno.test({
     assert.match(await httpGet(host, "http://127.0.0.1:18701/") ?? "", /v2/);
   },
 });
+
+Deno.test({
+  name: "gitops: AutoUpdate=local: a healthy new image is kept; an unhealthy one puts the whole set back",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const podman = async (...args: string[]) => {
+      const r = await host.exec(["podman", ...args], { user: "alice", timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `podman ${args.join(" ")}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    await podman("tag", "localhost/leger-test:v1", "localhost/au:latest");
+    await createRepo(host, "homelab/auto", [{
+      message: "auto v1",
+      files: {
+        "au/au.container": [
+          "[Container]",
+          "Image=localhost/au:latest",
+          "AutoUpdate=local",
+          "RunInit=true",
+          "PublishPort=127.0.0.1:18711:8080",
+          "",
+          "[Install]",
+          "WantedBy=default.target",
+          "",
+        ].join("\n"),
+        "au/.leger.yaml": yaml("1", `  policy: apply\n  interval: ${INTERVAL}\n`),
+      },
+    }]);
+    const r = await leger(host, alice, ["install", `${URL_BASE}/auto.git#main:au`, "--name", "gau"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await httpGet(host, "http://127.0.0.1:18711/") ?? "", /v1/);
+
+    // A healthy new image under the same tag: the daemon restarts the unit on it and keeps it.
+    await podman("tag", "localhost/leger-test:v2", "localhost/au:latest");
+    await waitFor(
+      "the new image to serve",
+      async () => /v2/.test(await httpGet(host, "http://127.0.0.1:18711/", 1000) ?? ""),
+      APPLIED_WITHIN,
+    );
+    await waitFor(
+      "the image update in the journal",
+      async () => /gau: new image localhost\/au:latest@/.test(await daemonJournal()),
+      APPLIED_WITHIN,
+    );
+
+    // A new image that cannot start: the set goes back to the v2 image and stays there.
+    await podman(
+      "import",
+      "--change",
+      'CMD=["/bin/sh","-c","echo broken-image; exit 3"]',
+      "/opt/leger-test/images/leger-test-v1.tar",
+      "localhost/au:latest",
+    );
+    await waitFor(
+      "the rollback in the journal",
+      async () => /gau: new image .* did not come up; the set was rolled back/.test(await daemonJournal()),
+      APPLIED_WITHIN,
+    );
+    await waitFor(
+      "v2 to serve again",
+      async () => /v2/.test(await httpGet(host, "http://127.0.0.1:18711/", 1000) ?? ""),
+      APPLIED_WITHIN,
+    );
+    assert.equal((await row("gau"))?.state, "active");
+    await new Promise((r) => setTimeout(r, 7_000));
+    assert.equal((await daemonJournal()).match(/gau: new image .* did not come up/g)?.length, 1, "not tried again");
+    assert.match(await httpGet(host, "http://127.0.0.1:18711/") ?? "", /v2/);
+  },
+});

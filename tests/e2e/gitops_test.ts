@@ -268,7 +268,7 @@ Deno.test({
     await podman(
       "import",
       "--change",
-      'CMD=["/bin/sh","-c","echo broken-image; exit 3"]',
+      'CMD ["/bin/sh","-c","echo broken-image; exit 3"]',
       "/opt/leger-test/images/leger-test-v1.tar",
       "localhost/au:latest",
     );

@@ -10,6 +10,7 @@ import { daemonStatus, daemonSync } from "../lib/daemon/control_client.ts";
 import type { DaemonStatus } from "../lib/daemon/daemon_status.ts";
 import { formatAge, type SyncReport } from "../lib/secrets/sync.ts";
 import { localSecretStatus, type SecretStatus, syncFromState } from "../lib/secrets/sync_state.ts";
+import { tryRestartUnits } from "../lib/secrets/try_restart.ts";
 import { SETEC_CAPABILITY } from "../lib/secrets/setec_errors.ts";
 import { type CliRuntime, type CommandContext, contextFor, output, table } from "./common.ts";
 
@@ -25,13 +26,18 @@ Where secrets come from:
     daemon:
       setec-server: https://secrets.<tailnet>.ts.net
       poll-interval: 1h
-  or with the environment variable SETEC_SERVER. No token is needed: Setec
+  or with the environment variable SETEC_SERVER. It must be https:// and the
+  server's MagicDNS name, the name its certificate covers (plain http only
+  for a test server on 127.0.0.1); daemon.setec-ca-file (or SETEC_CA_FILE)
+  adds a CA to trust. No token is needed: Setec
   knows this host by its Tailscale identity. The tailnet policy file must
   grant this host ${SETEC_CAPABILITY} action "get" on those names, e.g.
     "grants": [{ "src": ["tag:server"], "dst": ["tag:setec"],
                  "app": { "${SETEC_CAPABILITY}": [{ "action": ["get"], "secret": ["leger/*"] }] } }]
   The leger daemon (leger daemon install --now) polls Setec and restarts the
-  units of a rotated secret; without it, \`leger secrets sync\` does one sync here.
+  running units of a rotated secret (try-restart: stopped units stay stopped),
+  waiting while another leger run holds the scope lock; without it,
+  \`leger secrets sync\` does one sync here.
   Values never appear in output or logs.`;
 
 function interval(ms: number): string {
@@ -193,7 +199,7 @@ Examples:
     .command("sync")
     .summary("fetch from Setec now and update the Podman secrets")
     .description(
-      `Fetch the declared secrets from Setec now, update the Podman secrets that changed and restart the units that use a rotated one. The running leger daemon does it when there is one; otherwise leger syncs here. Exits 1 when a secret failed.
+      `Fetch the declared secrets from Setec now, update the Podman secrets that changed and restart the running units that use a rotated one (stopped units stay stopped). The running leger daemon does it when there is one; otherwise leger syncs here. Exits 1 when a secret failed.
 
 Setec must grant this host ${SETEC_CAPABILITY} action "get" on each name.`,
     )
@@ -217,9 +223,10 @@ Examples:
         config: engine.config,
         $: engine.$,
         log: ctx.log,
-        restartUnits: (units) => engine.systemd.restart(units),
+        restartUnits: (units) => tryRestartUnits(engine.systemd, units),
         only: name,
         dryRun,
+        lock: !dryRun,
       });
       output(
         ctx.opts,

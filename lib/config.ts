@@ -18,7 +18,8 @@
  *   sets:                       # per set, above its .leger.yaml: the host owner wins
  *     web: { policy: notify }
  * daemon:
- *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER
+ *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER; its MagicDNS name
+ *   setec-ca-file: /etc/leger/setec-ca.pem          # or $SETEC_CA_FILE; only for a private CA
  *   poll-interval: 1h
  *   secret-prefix: leger/
  *   restart-on-rotate: true
@@ -54,6 +55,7 @@ export const ConfigFile = z.strictObject({
   }).default(() => ({ interval: "1h", default: {}, sets: {} })),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
+    "setec-ca-file": z.string().optional(),
     "poll-interval": duration.default("1h"),
     "secret-prefix": z.string().default("leger/"),
     "restart-on-rotate": z.boolean().default(true),
@@ -75,6 +77,9 @@ export async function loadConfig(
   const config = loadYamlWith(text ?? "{}", paths.configFile, ConfigFile) as Config;
   if (env.SETEC_SERVER && !config.daemon["setec-server"]) {
     config.daemon["setec-server"] = env.SETEC_SERVER;
+  }
+  if (env.SETEC_CA_FILE && !config.daemon["setec-ca-file"]) {
+    config.daemon["setec-ca-file"] = env.SETEC_CA_FILE;
   }
   if (env.LEGER_BACKEND === "native" || env.LEGER_BACKEND === "files") {
     config.backend = env.LEGER_BACKEND;

@@ -41,7 +41,7 @@ export async function runDaemonProcess(engine: Engine, leger: Leger): Promise<vo
       config: engine.config,
       $: engine.$,
       log: { info: (l) => engine.log.info(l), warn: (l) => engine.log.warn(l) },
-      restartUnits: (units) => engine.systemd.restart(units),
+      systemd: engine.systemd, // rotations: try-restart, only while holding the scope lock
       signal: stop.signal,
       updates: updater,
     });

@@ -6,10 +6,16 @@
  * on SIGTERM/SIGINT (the daemon stops within a second) and call
  * `reload()` on SIGHUP (re-reads config.yaml, then syncs).
  *
+ * The daemon changes the host only while it holds the scope lock, and it
+ * never waits for it: a poll that finds the lock held comes back a second
+ * later; a sync asked for on the socket (install asks while it holds the
+ * lock) updates the Podman secrets at once but queues the restarts, which
+ * run (as try-restart: stopped units stay stopped) once the lock is free.
+ *
  * @example
  * ```ts
  * const stop = new AbortController();
- * const daemon = await runDaemon({ paths, config, $, log, restartUnits, signal: stop.signal });
+ * const daemon = await runDaemon({ paths, config, $, log, systemd, signal: stop.signal });
  * Deno.addSignalListener("SIGTERM", () => stop.abort());
  * Deno.addSignalListener("SIGHUP", () => void daemon.reload());
  * await daemon.done;
@@ -26,6 +32,9 @@ import type { SetecClient, SetecClientOptions } from "../secrets/setec_client.ts
 import type { DeclaredSecret, SyncLogger, SyncReport } from "../secrets/sync.ts";
 import { createSetecClient, discoverSecrets, type SecretStatus, syncFromState } from "../secrets/sync_state.ts";
 import { serveControl } from "./control_server.ts";
+import { type HeldLock, tryScopeLock } from "./scope_lock.ts";
+import type { Systemd } from "../systemd.ts";
+import { tryRestartUnits } from "../secrets/try_restart.ts";
 import { daemonIsRunning } from "./control_client.ts";
 import type { DaemonStatus } from "./daemon_status.ts";
 
@@ -41,8 +50,16 @@ export interface DaemonOptions {
   $: Shell;
   /** Log sink (journald via stderr in production). */
   log: SyncLogger;
-  /** Restarts systemd units that use a rotated secret. */
-  restartUnits: (units: string[]) => Promise<void>;
+  /** systemd of the scope: the users of a rotated secret are try-restarted through it. */
+  systemd?: Systemd;
+  /**
+   * Restarts the running units among those that use a rotated secret and
+   * leaves stopped ones stopped; `systemctl try-restart` through `systemd`
+   * when left out. Called only while the daemon holds the scope lock.
+   */
+  restartUnits?: (units: string[]) => Promise<void>;
+  /** How long a poll waits before trying again when the scope lock is held; 1 s by default. */
+  lockRetryMs?: number;
   /** Abort to stop the daemon. */
   signal?: AbortSignal;
   /** fetch for the Setec client (tests). */
@@ -118,6 +135,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   let nextPollAt: number | undefined;
   let wake: (() => void) | undefined;
   let chain: Promise<unknown> = Promise.resolve();
+  const lockRetryMs = opts.lockRetryMs ?? 1000;
+  const restartUnits = opts.restartUnits ??
+    ((units: string[]) => {
+      if (!opts.systemd) throw new Error("runDaemon needs systemd or restartUnits");
+      return tryRestartUnits(opts.systemd, units);
+    });
+  /** Units of rotated secrets waiting for the scope lock. */
+  const pending = new Set<string>();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = chain.then(fn);
@@ -125,24 +151,81 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     return run;
   };
 
-  const syncOnce = (only?: string, dryRun = false) =>
-    exclusive(async () => {
-      declared = await discoverSecrets(opts.paths);
-      const report = await syncFromState({
-        paths: opts.paths,
-        config,
-        $: opts.$,
-        log: opts.log,
-        restartUnits: opts.restartUnits,
-        client,
-        cache,
-        declared,
-        only,
-        dryRun,
+  /** Restarts the queued units; only while holding the lock. */
+  async function flush(): Promise<void> {
+    if (!pending.size) return;
+    const units = [...pending].sort();
+    pending.clear();
+    try {
+      await restartUnits(units);
+      opts.log.info(`restarted ${units.join(", ")} (try-restart: stopped units stay stopped)`);
+    } catch (error) {
+      opts.log.warn(`failed to restart ${units.join(", ")}: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
+  /** Runs the queued restarts as soon as the scope lock is free. */
+  function scheduleFlush(): void {
+    if (flushTimer !== undefined || !pending.size || stopper.signal.aborted) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      void exclusive(async () => {
+        const lock = await tryScopeLock(opts.paths.lockFile);
+        if (!lock) return scheduleFlush();
+        try {
+          await flush();
+        } finally {
+          await lock.release();
+        }
       });
-      if (!dryRun) record(report);
-      return report;
+    }, Math.min(lockRetryMs, 500));
+  }
+
+  /**
+   * One sync. A poll (`asked` false) runs only with the scope lock and
+   * answers undefined when another run holds it. A sync asked for on the
+   * socket runs either way; without the lock its restarts are queued.
+   */
+  const syncOnce = (only?: string, dryRun = false, asked = true) =>
+    exclusive(async (): Promise<SyncReport | undefined> => {
+      let lock: HeldLock | undefined;
+      if (!dryRun) {
+        lock = await tryScopeLock(opts.paths.lockFile);
+        if (!lock && !asked) return undefined;
+      }
+      try {
+        declared = await discoverSecrets(opts.paths);
+        const report = await syncFromState({
+          paths: opts.paths,
+          config,
+          $: opts.$,
+          log: opts.log,
+          restartUnits: (units) => {
+            for (const u of units) pending.add(u);
+            return Promise.resolve();
+          },
+          client,
+          cache,
+          declared,
+          only,
+          dryRun,
+        });
+        if (!dryRun) record(report);
+        if (lock) await flush();
+        else if (pending.size) {
+          opts.log.info(
+            `restart of ${[...pending].sort().join(", ")} waits for the scope lock (another leger run holds it)`,
+          );
+        }
+        return report;
+      } finally {
+        await lock?.release();
+        scheduleFlush();
+      }
     });
+
+  /** A sync asked for on the socket or by the caller: always answers a report. */
+  const askedSync = async (only?: string, dryRun = false): Promise<SyncReport> => (await syncOnce(only, dryRun, true))!;
 
   function record(report: SyncReport): void {
     for (const r of report.results) {
@@ -199,7 +282,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   declared = await discoverSecrets(opts.paths);
   const control = await serveControl(opts.paths, {
     status,
-    sync: (name, dryRun) => syncOnce(name, dryRun),
+    sync: (name, dryRun) => askedSync(name, dryRun),
     ...(opts.updates ? { update: (names: string[]) => opts.updates!.checkNow(names) } : {}),
   }, daemonIsRunning);
 
@@ -212,11 +295,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   async function loop(): Promise<void> {
+    let waiting = false;
     while (!stopper.signal.aborted) {
       let failed: boolean;
+      let deferred = false;
       try {
-        const report = await syncOnce();
-        failed = report.unreachable;
+        const report = await syncOnce(undefined, false, false);
+        deferred = report === undefined;
+        if (deferred && !waiting) opts.log.info("poll waits: another leger run holds the scope lock");
+        waiting = deferred;
+        failed = report?.unreachable ?? false;
         lastCycleError = undefined;
       } catch (error) {
         if (stopper.signal.aborted) break;
@@ -224,9 +312,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         lastCycleError = error instanceof Error ? error.message : String(error);
         opts.log.warn(`sync failed: ${lastCycleError}`);
       }
-      lastSyncAt = new Date().toISOString();
-      failures = failed ? failures + 1 : 0;
-      const delay = nextDelay(failed);
+      if (!deferred) {
+        lastSyncAt = new Date().toISOString();
+        failures = failed ? failures + 1 : 0;
+      }
+      // Another leger run holds the scope lock: come back soon, not a poll interval later.
+      const delay = deferred ? Math.round(lockRetryMs * (0.9 + random() * 0.2)) : nextDelay(failed);
       nextPollAt = Date.now() + delay;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -249,8 +340,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     stopping ??= (async () => {
       stopper.abort();
       wake?.();
+      if (flushTimer !== undefined) clearTimeout(flushTimer);
       await control.close();
       await looping;
+      await chain;
+      client.close();
       opts.log.info("leger daemon stopped");
     })();
     return stopping;
@@ -263,7 +357,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     socketPath: control.path,
     done,
     status,
-    sync: (name, dryRun) => syncOnce(name, dryRun),
+    sync: (name, dryRun) => askedSync(name, dryRun),
     stop,
     async reload() {
       try {
@@ -273,7 +367,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
           "daemon.poll-interval",
         );
         const nextClient = makeClient(next);
+        const oldClient = client;
         [config, pollMs, client] = [next, nextPoll, nextClient];
+        void exclusive(() => Promise.resolve(oldClient.close()));
         opts.log.info(
           `reloaded config: polling ${client.server} every ${config.daemon["poll-interval"]}`,
         );

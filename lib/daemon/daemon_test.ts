@@ -16,7 +16,7 @@ const DB_VALUE = "db-Secret-Value-77c0";
 async function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
-  ms = 3000,
+  ms = 10_000,
 ): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -86,6 +86,7 @@ async function env(fn: (e: Env) => Promise<void>) {
   const restarts: string[][] = [];
   const config = defaultConfig();
   config.daemon["setec-server"] = setec.url;
+  config.daemon["setec-ca-file"] = setec.caFile;
   config.daemon["poll-interval"] = "200ms";
   const e: Env = {
     paths,

@@ -29,6 +29,27 @@ export interface CachedSecret {
   version: number;
   /** When it was fetched from Setec. */
   fetchedAt: Date;
+  /** SHA-256 of the value (hex); filled in on write. */
+  sha256?: string;
+  /**
+   * Setec lost track of this value: the secret answered 404, vanished from
+   * `list`, or its versions went backwards (deleted and created again). The
+   * next fetch is unconditional and compared by digest, since a re-created
+   * secret restarts at version 1 and a conditional get would answer 304.
+   */
+  suspect?: boolean;
+  /** The secret was seen in the last `list` (this host may `info` it). */
+  listed?: boolean;
+  /** The highest version number `list` ever showed for it. */
+  seenLatest?: number;
+  /** When the value was last fetched in full and compared by digest. */
+  verifiedAt?: Date;
+}
+
+/** SHA-256 of bytes, hex. */
+export async function digestOf(value: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", value as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const CacheFile = z.object({
@@ -36,6 +57,11 @@ const CacheFile = z.object({
   version: z.number().int().min(0),
   fetchedAt: z.string().datetime(),
   value: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  suspect: z.boolean().optional(),
+  listed: z.boolean().optional(),
+  seenLatest: z.number().int().min(0).optional(),
+  verifiedAt: z.string().datetime().optional(),
 });
 
 /**
@@ -150,11 +176,19 @@ export class SecretCache {
     try {
       const data = CacheFile.parse(JSON.parse(text));
       if (data.name !== name) return undefined;
+      const value = decodeBase64(data.value);
+      const sha256 = await digestOf(value);
+      if (data.sha256 !== undefined && data.sha256 !== sha256) return undefined; // damaged
       return {
         name: data.name,
         version: data.version,
         fetchedAt: new Date(data.fetchedAt),
-        value: decodeBase64(data.value),
+        value,
+        sha256,
+        ...(data.suspect ? { suspect: true } : {}),
+        ...(data.listed ? { listed: true } : {}),
+        ...(data.seenLatest !== undefined ? { seenLatest: data.seenLatest } : {}),
+        ...(data.verifiedAt !== undefined ? { verifiedAt: new Date(data.verifiedAt) } : {}),
       };
     } catch {
       return undefined; // a damaged entry is as good as none: it is fetched again
@@ -168,6 +202,11 @@ export class SecretCache {
       version: entry.version,
       fetchedAt: entry.fetchedAt.toISOString(),
       value: encodeBase64(entry.value),
+      sha256: await digestOf(entry.value),
+      ...(entry.suspect ? { suspect: true } : {}),
+      ...(entry.listed ? { listed: true } : {}),
+      ...(entry.seenLatest !== undefined ? { seenLatest: entry.seenLatest } : {}),
+      ...(entry.verifiedAt !== undefined ? { verifiedAt: entry.verifiedAt.toISOString() } : {}),
     };
     await atomicWrite(this.pathOf(entry.name), JSON.stringify(data) + "\n", {
       mode: 0o600,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cacheFileName, SecretCache } from "./cache.ts";
+import { cacheFileName, digestOf, SecretCache } from "./cache.ts";
 import { LegerError } from "../errors.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -25,7 +25,14 @@ Deno.test("cache round-trips a secret in a 0600 file inside a 0700 folder", asyn
     value: bytes("s3cret\n\0bin"),
     version: 3,
     fetchedAt,
+    sha256: await digestOf(bytes("s3cret\n\0bin")),
   });
+  // A value that no longer matches its digest is damaged: read as absent, fetched again.
+  const file = cache.pathOf("leger/app/key");
+  const data = JSON.parse(await Deno.readTextFile(file));
+  await Deno.writeTextFile(file, JSON.stringify({ ...data, value: btoa("tampered") }));
+  assert.equal(await cache.read("leger/app/key"), undefined);
+  await cache.write({ name: "leger/app/key", value: bytes("s3cret\n\0bin"), version: 3, fetchedAt });
   assert.equal(await cache.read("leger/other"), undefined);
   // No temporary files left behind.
   const names = [];

@@ -30,6 +30,7 @@ import { listPodmanSecrets } from "./podman_secrets.ts";
 import { SETEC_CAPABILITY, type SetecClient } from "./setec_client.ts";
 import type { DeclaredSecret, SecretSyncResult, SyncReport } from "./sync.ts";
 import { syncFromState } from "./sync_state.ts";
+import { tryRestartUnits } from "./try_restart.ts";
 
 /** One secret a set declares (`secrets:` of `.leger.yaml`). */
 export interface SetSecret {
@@ -92,13 +93,13 @@ function refuseConflicts(
 
 function failure(what: string, r: SecretSyncResult): LegerError {
   const e = r.error;
-  const grant = `grant this host ${SETEC_CAPABILITY} action "get" on ${r.name} in the tailnet policy file`;
   if (e?.status === 404) {
     return new LegerError(
-      `Cannot ${what}: Setec secret ${r.name} (for Podman secret ${r.podmanSecret}) does not exist, or this host may not see it (404)`,
+      `Cannot ${what}: Setec secret ${r.name} (for Podman secret ${r.podmanSecret}) does not exist (404)`,
       {
         exitCode: ExitCode.failure,
-        hint: `Create it with \`setec put ${r.name}\` and ${grant}; or fix the name in .leger.yaml. ${STOPPED}`,
+        hint: `Create it with \`setec put ${r.name}\` (this host already has access: ` +
+          `without it Setec answers 403); or fix the name in .leger.yaml. ${STOPPED}`,
         details: { secret: r.name, podmanSecret: r.podmanSecret, status: 404 },
       },
     );
@@ -191,7 +192,7 @@ async function inProcess(
       info: (line) => engine.log.info(`${setName}: ${line}`),
       warn: (line) => engine.log.warn(`${setName}: ${line}`),
     },
-    restartUnits: (units) => engine.systemd.restart(units),
+    restartUnits: (units) => tryRestartUnits(engine.systemd, units),
     declared,
     dryRun: options.dryRun ?? false,
     ...(options.client ? { client: options.client } : {}),

@@ -45,6 +45,7 @@ async function env(
   });
   const config = defaultConfig();
   if (opts.server !== false) config.daemon["setec-server"] = setec.url;
+  config.daemon["setec-ca-file"] = setec.caFile;
   const log = memoryLogger();
   const engine = await createEngine({
     scope: "user",
@@ -64,7 +65,8 @@ async function env(
       podman,
       systemctl,
       events: log.events,
-      quickClient: (server = setec.url) => new SetecClient({ server, retries: 0, timeoutMs: 500 }),
+      quickClient: (server = setec.url) =>
+        new SetecClient({ server, retries: 0, timeoutMs: 500, ...(setec.caPem ? { caCert: setec.caPem } : {}) }),
     });
     const logged = log.text();
     assert.ok(!logged.includes(VALUE), "a secret value reached the log");
@@ -164,10 +166,12 @@ Deno.test("ensureSetSecrets stops on 404 naming the Setec secret and how to crea
     assert.equal(e.exitCode, 1);
     assert.match(
       e.message,
-      /^Cannot apply web: Setec secret leger\/web\/key \(for Podman secret web-key\) does not exist/,
+      /^Cannot apply web: Setec secret leger\/web\/key \(for Podman secret web-key\) does not exist \(404\)$/,
     );
     assert.match(e.hint!, /setec put leger\/web\/key/);
-    assert.match(e.hint!, /tailscale\.com\/cap\/secrets action "get"/);
+    // 404 never means "no access": the server checks the grant first and answers 403.
+    assert.doesNotMatch(e.message, /may not see/);
+    assert.match(e.hint!, /without it Setec answers 403/);
     assert.equal(podman.secrets.size, 0);
   }));
 

@@ -5,8 +5,13 @@
  * the `Sec-X-Tailscale-No-Browsers: setec` header. Tailscale provides the
  * caller's identity, so there is no token.
  *
- * Requests time out, and network errors and 5xx answers are retried with
- * exponential backoff and jitter; 4xx answers never are.
+ * Only HTTPS (plain http on loopback, for tests): the server's MagicDNS
+ * name, which its certificate covers; an extra CA can be trusted. Requests
+ * time out; network errors, timeouts and 502/503/504 are retried with
+ * exponential backoff and jitter. 4xx, TLS failures and any other 5xx (the
+ * server's permanent errors) never are. Names under `_internal/` and
+ * version 0 where the server refuses it are refused before sending; values
+ * larger than a Podman secret can hold are refused.
  *
  * @example
  * ```ts
@@ -21,15 +26,8 @@
 import { z } from "zod";
 import { UsageError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
-import {
-  SetecAccessDeniedError,
-  SetecBadRequestError,
-  type SetecError,
-  SetecNotFoundError,
-  SetecProtocolError,
-  SetecUnavailableError,
-  SetecVersionClaimedError,
-} from "./setec_errors.ts";
+import { type SetecError, SetecProtocolError, SetecTooLargeError, SetecUnavailableError } from "./setec_errors.ts";
+import { type Answer, type Call, checkServerUrl, postOnce, type Transport } from "./setec_transport.ts";
 
 export * from "./setec_errors.ts";
 export { decodeBase64, encodeBase64 } from "./base64.ts";
@@ -78,7 +76,15 @@ export interface SetecClientOptions {
   signal?: AbortSignal;
   /** Random source in [0, 1) for jitter (tests pin it). */
   random?: () => number;
+  /** PEM text of a CA to trust besides the system's (a private or test CA). */
+  caCert?: string;
 }
+
+/** The most bytes a value may have: what a Podman secret holds (podman refuses 512000 and more). */
+export const MAX_VALUE_BYTES = 511_999;
+
+/** Setec's reserved name prefix (server configuration); the server refuses these names with a 500. */
+export const RESERVED_PREFIX = "_internal/";
 
 /** True when a conditional get found the active version unchanged. */
 export function isUnchanged(
@@ -96,10 +102,11 @@ const InfoBody = z.object({
 });
 const ValueBody = z.object({ Value: z.string().nullable(), Version: U32 });
 
-function checkVersion(version: number, what: string): void {
-  if (!Number.isInteger(version) || version < 0 || version > MAX_U32) {
+function checkVersion(version: number, what: string, min = 0): void {
+  if (!Number.isInteger(version) || version < min || version > MAX_U32) {
     throw new UsageError(
-      `Cannot use ${what} ${version}: Setec versions are whole numbers from 0 to ${MAX_U32}`,
+      `Cannot use ${what} ${version}: Setec versions here are whole numbers from ${min} to ${MAX_U32}`,
+      min ? 'Version 0 means "the active version" and is refused for this call; name a real version.' : undefined,
     );
   }
 }
@@ -109,6 +116,12 @@ function checkName(name: string): void {
     throw new UsageError(
       "Cannot call Setec without a secret name",
       "Name the secret, e.g. leger/app/key.",
+    );
+  }
+  if (name.startsWith(RESERVED_PREFIX)) {
+    throw new UsageError(
+      `Cannot use Setec secret ${JSON.stringify(name)}: names under ${RESERVED_PREFIX} are reserved by the server`,
+      "Pick a name outside _internal/, e.g. under leger/.",
     );
   }
 }
@@ -137,11 +150,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
 /** The Setec API client. One instance per server; safe to share. */
 export class SetecClient {
   /** Base URL of the server, without a trailing slash. */
@@ -153,18 +161,10 @@ export class SetecClient {
   readonly #maxBackoffMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #random: () => number;
+  #client: Deno.HttpClient | undefined;
 
   constructor(options: SetecClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.server);
-    } catch {
-      throw new UsageError(
-        `Cannot use Setec server "${options.server}": not a URL`,
-        "Set daemon.setec-server (or SETEC_SERVER) to e.g. https://secrets.example.ts.net.",
-      );
-    }
-    this.server = url.href.replace(/\/+$/, "");
+    this.server = checkServerUrl(options.server);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#retries = options.retries ?? 3;
@@ -172,6 +172,15 @@ export class SetecClient {
     this.#maxBackoffMs = options.maxBackoffMs ?? 5_000;
     this.#signal = options.signal;
     this.#random = options.random ?? Math.random;
+    if (options.caCert !== undefined) {
+      this.#client = Deno.createHttpClient({ caCerts: [options.caCert] });
+    }
+  }
+
+  /** Frees the HTTP client of an extra CA (if any). */
+  close(): void {
+    this.#client?.close();
+    this.#client = undefined;
   }
 
   /** Lists every secret this host may `info` (names and versions, no values). */
@@ -207,12 +216,23 @@ export class SetecClient {
     const version = options.version ?? 0;
     checkVersion(version, "version");
     const updateIfChanged = options.updateIfChanged ?? false;
-    const answer = await this.#call("get", name, {
-      Name: name,
-      Version: version,
-      UpdateIfChanged: updateIfChanged,
-    }, version);
-    if (answer.status === 304) return { unchanged: true, version };
+    const answer = await this.#call(
+      "get",
+      name,
+      {
+        Name: name,
+        Version: version,
+        UpdateIfChanged: updateIfChanged,
+      },
+      version,
+      updateIfChanged && version > 0,
+    );
+    if (answer.status === 304) {
+      if (!(updateIfChanged && version > 0)) {
+        throw new SetecProtocolError("get", name, "304 to a request that was not conditional");
+      }
+      return { unchanged: true, version };
+    }
     const parsed = ValueBody.safeParse(answer.body);
     if (!parsed.success) {
       throw new SetecProtocolError(
@@ -221,14 +241,32 @@ export class SetecClient {
         "no Value and Version in the answer",
       );
     }
+    const got = parsed.data;
+    if (got.Version === 0 || (version > 0 && !updateIfChanged && got.Version !== version)) {
+      throw new SetecProtocolError("get", name, `version ${got.Version} is not the version asked for`);
+    }
+    const encoded = got.Value ?? "";
+    if (encoded.length > Math.ceil(MAX_VALUE_BYTES / 3) * 4) {
+      throw new SetecTooLargeError(
+        "get",
+        name,
+        `version ${got.Version} is larger than ${MAX_VALUE_BYTES} bytes, more than a Podman secret holds`,
+      );
+    }
+    let value: Uint8Array;
     try {
-      return {
-        value: decodeBase64(parsed.data.Value ?? ""),
-        version: parsed.data.Version,
-      };
+      value = decodeBase64(encoded);
     } catch {
       throw new SetecProtocolError("get", name, "Value is not base64");
     }
+    if (value.length > MAX_VALUE_BYTES) {
+      throw new SetecTooLargeError(
+        "get",
+        name,
+        `version ${got.Version} is ${value.length} bytes, more than a Podman secret holds (${MAX_VALUE_BYTES})`,
+      );
+    }
+    return { value, version: got.Version };
   }
 
   /** Metadata of one secret: its versions and the active one. */
@@ -239,6 +277,9 @@ export class SetecClient {
     if (!parsed.success) {
       throw new SetecProtocolError("info", name, "not a secret's info");
     }
+    if (parsed.data.Name !== name) {
+      throw new SetecProtocolError("info", name, "the answer is about another secret");
+    }
     return toInfo(parsed.data);
   }
 
@@ -248,6 +289,9 @@ export class SetecClient {
    */
   async put(name: string, value: Uint8Array): Promise<number> {
     checkName(name);
+    if (value.length > MAX_VALUE_BYTES) {
+      throw new SetecTooLargeError("put", name, `the value is ${value.length} bytes, more than ${MAX_VALUE_BYTES}`);
+    }
     const { body } = await this.#call("put", name, {
       Name: name,
       Value: encodeBase64(value),
@@ -266,7 +310,7 @@ export class SetecClient {
     value: Uint8Array,
   ): Promise<void> {
     checkName(name);
-    checkVersion(version, "version");
+    checkVersion(version, "version", 1);
     await this.#call("create-version", name, {
       Name: name,
       Version: version,
@@ -277,7 +321,7 @@ export class SetecClient {
   /** Makes `version` the active one. */
   async activate(name: string, version: number): Promise<void> {
     checkName(name);
-    checkVersion(version, "version");
+    checkVersion(version, "version", 1);
     await this.#call(
       "activate",
       name,
@@ -289,7 +333,7 @@ export class SetecClient {
   /** Deletes one version (not the active one). */
   async deleteVersion(name: string, version: number): Promise<void> {
     checkName(name);
-    checkVersion(version, "version");
+    checkVersion(version, "version", 1);
     await this.#call(
       "delete-version",
       name,
@@ -318,8 +362,16 @@ export class SetecClient {
     secret: string | undefined,
     payload: Record<string, unknown>,
     version?: number,
+    conditional = false,
   ): Promise<Answer> {
-    const body = JSON.stringify(payload);
+    const call: Call = { method, secret, body: JSON.stringify(payload), version, conditional };
+    const transport: Transport = {
+      server: this.server,
+      fetch: this.#fetch,
+      client: this.#client,
+      timeoutMs: this.#timeoutMs,
+      signal: this.#signal,
+    };
     let lastError: SetecError | undefined;
     for (let attempt = 0; attempt <= this.#retries; attempt++) {
       if (attempt > 0) {
@@ -329,78 +381,11 @@ export class SetecClient {
           break; // cancelled while waiting: report the last failure
         }
       }
-      const result = await this.#once(method, secret, body, version);
+      const result = await postOnce(transport, call);
       if (!(result instanceof SetecUnavailableError)) return result;
       lastError = result;
       if (this.#signal?.aborted) break;
     }
     throw lastError!;
-  }
-
-  /** One attempt: an answer, a thrown final error, or a retryable error returned. */
-  async #once(
-    method: string,
-    secret: string | undefined,
-    body: string,
-    version: number | undefined,
-  ): Promise<Answer | SetecUnavailableError> {
-    const signals = [AbortSignal.timeout(this.#timeoutMs)];
-    if (this.#signal) signals.push(this.#signal);
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.#fetch(`${this.server}/api/${method}`, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "Sec-X-Tailscale-No-Browsers": "setec",
-        },
-        body,
-        signal: AbortSignal.any(signals),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = error instanceof DOMException &&
-        error.name === "TimeoutError";
-      const reason = this.#signal?.aborted
-        ? "was not asked: the request was cancelled"
-        : timedOut
-        ? `did not answer within ${this.#timeoutMs} ms`
-        : "is unreachable";
-      return new SetecUnavailableError(
-        method,
-        secret,
-        this.server,
-        reason,
-        undefined,
-        error,
-      );
-    }
-    const status = response.status;
-    if (status === 200) {
-      try {
-        return { status, body: text === "" ? null : JSON.parse(text) };
-      } catch {
-        throw new SetecProtocolError(method, secret, "the body is not JSON");
-      }
-    }
-    if (status === 304) return { status, body: null };
-    const reason = text.trim().slice(0, 200) || `HTTP ${status}`;
-    if (status >= 500) {
-      return new SetecUnavailableError(
-        method,
-        secret,
-        this.server,
-        `failed (${status}: ${reason})`,
-        status,
-      );
-    }
-    if (status === 404) throw new SetecNotFoundError(method, secret, version);
-    if (status === 403) throw new SetecAccessDeniedError(method, secret);
-    if (status === 412) {
-      throw new SetecVersionClaimedError(secret ?? "", version ?? 0);
-    }
-    if (status === 400) throw new SetecBadRequestError(method, secret, reason);
-    throw new SetecProtocolError(method, secret, `HTTP ${status}: ${reason}`);
   }
 }

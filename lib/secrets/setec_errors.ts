@@ -68,10 +68,15 @@ function subject(method: string, secret: string | undefined): string {
   return secret === undefined ? `call Setec ${method}` : `${method} Setec secret ${secret}`;
 }
 
-/** 404: the secret (or the version) does not exist. */
+/**
+ * 404: the secret does not exist. Setec checks the grant first (a host
+ * without access gets 403), so 404 never means "this host may not see it";
+ * and a conditional get answers the active value for a version it does not
+ * know, so there a 404 is always about the secret, never a version.
+ */
 export class SetecNotFoundError extends SetecError {
   constructor(method: string, secret: string | undefined, version?: number) {
-    const what = version ? `version ${version} does not exist` : "it does not exist";
+    const what = version ? `it or its version ${version} does not exist` : "it does not exist";
     super(`Cannot ${subject(method, secret)}: ${what} (404)`, {
       method,
       secret,
@@ -138,9 +143,20 @@ export class SetecBadRequestError extends SetecError {
   }
 }
 
+/** Escapes control characters of untrusted text and keeps it short. */
+export function printable(text: string, max = 200): string {
+  const clean = text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
+
 /**
- * The server could not be reached or failed (network error, timeout, 5xx)
- * even after retries. The daemon falls back to its cache on this one.
+ * The server could not be reached or failed for a while (network error,
+ * timeout, 502/503/504) even after retries. The daemon falls back to its
+ * cache on this one, and only this one.
  */
 export class SetecUnavailableError extends SetecError {
   constructor(
@@ -159,9 +175,59 @@ export class SetecUnavailableError extends SetecError {
       exitCode: ExitCode.environment,
       hint: status === undefined
         ? "Check that this host is on the tailnet (`tailscale status`) and that daemon.setec-server is right."
-        : "Check the Setec server's logs; leger retries on its next poll.",
+        : "Check the Setec server (or the proxy in front of it); leger retries on its next poll.",
     });
     this.name = "SetecUnavailableError";
+  }
+}
+
+/**
+ * The server answered 500 (or another status that is not a passing
+ * outage): a permanent error such as deleting the active version, version
+ * 0, an empty or reserved (`_internal/`) name, or "unable to identify
+ * caller". Never retried; the server's own text is in the message.
+ */
+export class SetecServerError extends SetecError {
+  constructor(method: string, secret: string | undefined, status: number, text: string) {
+    const said = printable(text.trim()) || "no text";
+    super(`Cannot ${subject(method, secret)}: the Setec server refused it (${status}: ${said})`, {
+      method,
+      secret,
+      status,
+      hint: said === "unable to identify caller"
+        ? "Setec could not tell who this host is: call it over the tailnet (its MagicDNS name), not through a proxy."
+        : "Retrying will not help. Check the name (names under _internal/ are reserved) and the version, " +
+          "then the Setec server's logs.",
+    });
+    this.name = "SetecServerError";
+  }
+}
+
+/** The TLS handshake failed: the certificate is not trusted or does not cover the server's name. */
+export class SetecTlsError extends SetecError {
+  constructor(method: string, secret: string | undefined, server: string, reason: string, cause?: unknown) {
+    super(`Cannot ${subject(method, secret)}: the TLS connection to ${server} failed (${reason})`, {
+      method,
+      secret,
+      cause,
+      exitCode: ExitCode.environment,
+      hint: "Use the Setec server's MagicDNS name (https://NAME.TAILNET.ts.net), the name its certificate covers; " +
+        "a server with a private CA needs daemon.setec-ca-file (or SETEC_CA_FILE) set to that CA's PEM file.",
+    });
+    this.name = "SetecTlsError";
+  }
+}
+
+/** A value larger than a Podman secret can hold (or an answer larger than any Setec answer should be). */
+export class SetecTooLargeError extends SetecError {
+  constructor(method: string, secret: string | undefined, what: string) {
+    super(`Cannot ${subject(method, secret)}: ${what}`, {
+      method,
+      secret,
+      hint: "Store a smaller value in Setec (Podman secrets hold at most 512000 bytes), " +
+        "or check that daemon.setec-server points at a Setec server.",
+    });
+    this.name = "SetecTooLargeError";
   }
 }
 

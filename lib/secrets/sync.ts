@@ -11,11 +11,12 @@ import { LegerError, NotFoundError } from "../errors.ts";
 import type { Shell } from "../shell.ts";
 import type { SecretCache } from "./cache.ts";
 import { listPodmanSecrets, setPodmanSecret } from "./podman_secrets.ts";
+import { fetchSecret, listForSync, type Listing } from "./freshness.ts";
 import {
-  isUnchanged,
   SetecAccessDeniedError,
   type SetecClient,
   SetecError,
+  SetecNotFoundError,
   SetecUnavailableError,
 } from "./setec_client.ts";
 
@@ -143,10 +144,6 @@ function errorInfo(error: unknown): NonNullable<SecretSyncResult["error"]> {
   };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 async function pool<T>(
   items: T[],
   limit: number,
@@ -208,6 +205,10 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
   const rotatedUnits = new Map<number, string[]>();
   let unreachable = false;
   let setecDown: SetecUnavailableError | undefined;
+  // One list per sync: the evidence that a cached secret was deleted and re-created.
+  const listing: Listing = [...byName.keys()].some((n) => n.startsWith(opts.prefix))
+    ? await listForSync(opts.client)
+    : undefined;
 
   await pool([...byName], opts.concurrency ?? 8, async ([name, indexes]) => {
     const targets = indexes.map((i) => ({
@@ -231,19 +232,24 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
       );
     }
     const cached = await opts.cache.read(name);
-    let value: Uint8Array, version: number;
+    let value: Uint8Array, version: number, changed: boolean;
     try {
       // Once Setec is known to be down, do not wait on it again for every secret.
       if (setecDown) throw setecDown;
-      const got = cached && cached.version > 0
-        ? await opts.client.get(name, {
-          version: cached.version,
-          updateIfChanged: true,
-        })
-        : await opts.client.get(name);
-      if (isUnchanged(got)) [value, version] = [cached!.value, cached!.version];
-      else [value, version] = [got.value, got.version];
+      const got = await fetchSecret(opts.client, name, cached, listing, now());
+      [value, version, changed] = [got.value, got.version, got.changed];
+      if (got.recreated) {
+        opts.log.warn(`${name} was deleted and created again in Setec (now v${version}): taking its new value`);
+      }
+      if ((changed || got.keepChanged) && !dryRun) {
+        const fetchedAt = changed || !cached ? now() : cached.fetchedAt;
+        await opts.cache.write({ name, value, version, fetchedAt, ...got.keep });
+      }
     } catch (error) {
+      if (error instanceof SetecNotFoundError && cached && !cached.suspect && !dryRun) {
+        // Remember it vanished: if it comes back, its versions start again at 1.
+        await opts.cache.write({ ...cached, suspect: true }).catch(() => {});
+      }
       if (!(error instanceof SetecUnavailableError)) return fail(error);
       unreachable = true;
       setecDown = error;
@@ -272,15 +278,6 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
         `stale ${name}: Setec unreachable, serving cached v${cached.version} from ${formatAge(ageMs)} ago`,
       );
       return;
-    }
-    const changed = !cached || cached.version !== version ||
-      !sameBytes(cached.value, value);
-    if (changed && !dryRun) {
-      try {
-        await opts.cache.write({ name, value, version, fetchedAt: now() });
-      } catch (error) {
-        return fail(error);
-      }
     }
     for (const t of targets) {
       const exists = existing.has(t.decl.podmanSecret);

@@ -6,11 +6,12 @@
  *
  * @module
  */
-import { LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../errors.ts";
 import type { Config } from "../config.ts";
 import type { ScopePaths } from "../paths.ts";
 import type { Shell } from "../shell.ts";
 import { listManifests } from "../state/manifest.ts";
+import { withLock } from "../lock.ts";
 import { SecretCache } from "./cache.ts";
 import { declaredSecrets } from "./declared.ts";
 import { SetecClient, type SetecClientOptions } from "./setec_client.ts";
@@ -40,7 +41,10 @@ export interface SecretStatus {
   lastError?: string;
 }
 
-/** Builds the Setec client of a config; a clear error when no server is set. */
+/**
+ * Builds the Setec client of a config; a clear error when no server is set
+ * or the CA file (daemon.setec-ca-file) cannot be read. Close it when done.
+ */
 export function createSetecClient(
   config: Config,
   options: Omit<SetecClientOptions, "server"> = {},
@@ -48,10 +52,33 @@ export function createSetecClient(
   const server = config.daemon["setec-server"];
   if (!server) {
     throw new LegerError("Cannot sync secrets: no Setec server is configured", {
-      hint: "Set daemon.setec-server in config.yaml (or SETEC_SERVER), e.g. https://secrets.example.ts.net.",
+      hint: "Set daemon.setec-server in config.yaml (or SETEC_SERVER) to the server's MagicDNS name, " +
+        "e.g. https://secrets.example.ts.net.",
     });
   }
-  return new SetecClient({ server, ...options });
+  const caFile = config.daemon["setec-ca-file"];
+  let caCert: string | undefined;
+  if (caFile) {
+    try {
+      caCert = Deno.readTextFileSync(caFile);
+    } catch (error) {
+      throw new LegerError(
+        `Cannot read the Setec CA file ${caFile}: ${error instanceof Error ? error.message : error}`,
+        {
+          exitCode: ExitCode.environment,
+          hint: "Point daemon.setec-ca-file (or SETEC_CA_FILE) at the PEM file of the CA that signed the server's " +
+            "certificate, or remove it: a ts.net certificate needs no extra CA.",
+        },
+      );
+    }
+    if (!caCert.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new LegerError(`Cannot use the Setec CA file ${caFile}: it holds no PEM certificate`, {
+        exitCode: ExitCode.environment,
+        hint: "Point daemon.setec-ca-file at a PEM file (-----BEGIN CERTIFICATE-----).",
+      });
+    }
+  }
+  return new SetecClient({ server, ...(caCert ? { caCert } : {}), ...options });
 }
 
 /** The declared secrets of every installed set of a scope. */
@@ -85,6 +112,8 @@ export interface SyncFromStateOptions {
   cache?: SecretCache;
   /** Declared secrets, when already discovered. */
   declared?: DeclaredSecret[];
+  /** Hold the scope lock for the sync (`leger secrets sync` without a daemon); off when the caller holds it. */
+  lock?: boolean;
 }
 
 /**
@@ -101,8 +130,16 @@ export async function syncFromState(
 ): Promise<SyncReport> {
   const client = opts.client ??
     createSetecClient(opts.config, opts.fetch ? { fetch: opts.fetch } : {});
+  try {
+    return opts.lock ? await withLock(opts.paths.lockFile, () => syncWith(opts, client)) : await syncWith(opts, client);
+  } finally {
+    if (!opts.client) client.close();
+  }
+}
+
+async function syncWith(opts: SyncFromStateOptions, client: SetecClient): Promise<SyncReport> {
   const cache = opts.cache ?? await SecretCache.open(opts.paths.secretCacheDir);
-  return syncSecrets({
+  return await syncSecrets({
     $: opts.$,
     client,
     cache,

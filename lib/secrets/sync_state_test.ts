@@ -132,6 +132,7 @@ Deno.test("syncFromState syncs what the manifests declare; localSecretStatus sho
     const podman = createFakePodmanSecrets();
     const config = defaultConfig();
     config.daemon["setec-server"] = setec.url;
+    config.daemon["setec-ca-file"] = setec.caFile;
     const report = await syncFromState({
       paths,
       config,

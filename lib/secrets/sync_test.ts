@@ -43,6 +43,7 @@ async function world(fn: (w: World) => Promise<void>) {
     server: setec.url,
     retries: 1,
     backoffMs: 1,
+    caCert: setec.caPem!,
   });
   const w: World = {
     setec,
@@ -72,6 +73,7 @@ async function world(fn: (w: World) => Promise<void>) {
   try {
     await fn(w);
   } finally {
+    client.close();
     await setec.close();
     await Deno.remove(dir, { recursive: true });
   }

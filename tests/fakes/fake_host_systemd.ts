@@ -653,7 +653,7 @@ export function systemctl(ctx: Ctx, args: string[]): Answer {
 }
 
 function verb(ctx: Ctx, a: SystemctlArgs): Answer {
-  const needUnits = ["start", "stop", "restart", "reset-failed", "is-active", "is-failed"];
+  const needUnits = ["start", "stop", "restart", "try-restart", "reset-failed", "is-active", "is-failed"];
   if (needUnits.includes(a.verb) && a.units.length === 0 && a.verb !== "reset-failed") {
     return { code: 1, stderr: `Too few arguments.\n` };
   }
@@ -661,6 +661,27 @@ function verb(ctx: Ctx, a: SystemctlArgs): Answer {
     case "daemon-reload":
       daemonReload(ctx);
       return {};
+    case "try-restart": {
+      // Restarts running units only; a stopped unit stays stopped (seen on systemd 262).
+      let code = 0;
+      let stderr = "";
+      for (const unit of a.units) {
+        const u = lookup(ctx, unit);
+        if (!u || (!loaded(u) && u.active === "inactive")) {
+          stderr += `Failed to try-restart ${unit}: Unit ${unit} not found.\n`;
+          code = 5;
+          continue;
+        }
+        if (u.active !== "active" && u.active !== "activating" && u.active !== "reloading") continue;
+        stopUnit(ctx, unit);
+        const r = startUnit(ctx, unit);
+        if (!r.ok) {
+          code = code || r.code;
+          stderr += r.stderr.replace("Failed to start", "Failed to try-restart");
+        }
+      }
+      return { code, stderr };
+    }
     case "start":
     case "restart": {
       let code = 0;

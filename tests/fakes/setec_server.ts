@@ -1,18 +1,30 @@
 /**
  * A stand-in for Tailscale's Setec server on 127.0.0.1, faithful to the
- * rules in SETEC-API.md: POST only, exact `Content-Type: application/json`,
- * the `Sec-X-Tailscale-No-Browsers: setec` header, Go-style JSON decoding
- * (PascalCase fields matched case-insensitively, base64 values, uint32
- * versions), the version semantics of put / create-version / activate, the
- * 304 of a conditional get, plain-text error bodies, and an ACL that answers
- * 403. Tests also get helpers to change secrets directly and a log of the
- * requests (never their values).
+ * rules in SETEC-API.md and to the server's code: HTTPS with a test CA
+ * (made with openssl at run time) that clients are told to trust; POST
+ * only, exact `Content-Type: application/json`, the
+ * `Sec-X-Tailscale-No-Browsers: setec` header, the caller's identity (500
+ * "unable to identify caller" when it cannot be told), Go-style JSON
+ * decoding (PascalCase fields matched case-insensitively, base64 values,
+ * uint32 versions); the checks in the server's order (empty name and
+ * create-version's version 0 before the grant, the grant before existence,
+ * so 404 only ever means "does not exist"); the version semantics of put /
+ * create-version (active at once) / activate / delete-version (versions
+ * are never reused) / delete (of a missing name succeeds); `{}` bodies;
+ * 304 of a conditional get; the real plain-text error texts; 400 "invalid
+ * method" for unknown paths; 500 "internal error" for permanent errors
+ * (version 0 of activate/delete-version, deleting the active version,
+ * reserved `_internal/` names). Tests also get helpers to change secrets
+ * directly and a log of the requests (never their values).
  *
- * Standalone: `deno run -A tests/fakes/setec_server.ts --port 8700` prints
- * the URL, then serves until killed.
+ * Standalone: `deno run -A tests/fakes/setec_server.ts --port 8700
+ * [--cert FILE --key FILE]` prints the URL (and the CA file it made, when
+ * no certificate is given), then serves until killed.
  *
  * @module
  */
+import { testCertificates } from "./test_ca.ts";
+import { bytes, decodeFields, type Fields, json, same, textError, toBase64 } from "./setec_wire.ts";
 
 /** The Setec ACL actions. */
 export type SetecAction =
@@ -52,12 +64,22 @@ export interface SetecStandInOptions {
   acl?: SetecAcl;
   /** Port to listen on; 0 (any free one) by default. */
   port?: number;
+  /**
+   * TLS certificate and key (PEM). Left out: a test CA and a certificate
+   * for 127.0.0.1 are made with openssl. `false`: plain http (for tests of
+   * leger refusing it, and of a server without TLS).
+   */
+  tls?: { certPem: string; keyPem: string; caPem?: string; caFile?: string } | false;
 }
 
 /** A running stand-in. */
 export interface SetecStandIn {
-  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  /** Base URL, e.g. `https://127.0.0.1:41234`. */
   url: string;
+  /** PEM of the CA that signed the server's certificate (undefined for plain http). */
+  caPem: string | undefined;
+  /** File of that CA, for `daemon.setec-ca-file` (undefined when not known). */
+  caFile: string | undefined;
   /** Port it listens on. */
   port: number;
   /** Stops serving (idempotent). */
@@ -72,8 +94,10 @@ export interface SetecStandIn {
   rotate(name: string, value: Uint8Array | string): number;
   /** Metadata of a secret, or undefined. */
   info(name: string): { versions: number[]; activeVersion: number } | undefined;
-  /** Removes a secret. */
+  /** Removes a secret (as `delete` does: its versions are forgotten, a new put starts at 1). */
   remove(name: string): void;
+  /** When false, every API call answers 500 "unable to identify caller" (WhoIs failed). */
+  setCallerKnown(known: boolean): void;
   /** Replaces the ACL. */
   setAcl(acl: SetecAcl | undefined): void;
   /** The next `count` requests get `status` (default 503), as a failing server would answer. */
@@ -85,101 +109,8 @@ export interface SetecStandIn {
 interface Secret {
   versions: Map<number, Uint8Array>;
   active: number;
-  highest: number; // highest version ever used, deleted ones included
-  used: Set<number>; // every version ever used, deleted ones included
-}
-
-interface Fields {
-  Name?: string;
-  Version?: number;
-  UpdateIfChanged?: boolean;
-  Value?: Uint8Array;
-}
-
-class BadRequest extends Error {}
-
-const FIELD_TYPES: Record<string, keyof Fields> = {
-  name: "Name",
-  version: "Version",
-  updateifchanged: "UpdateIfChanged",
-  value: "Value",
-};
-
-/** Decodes a body the way Go's encoding/json fills Setec's request structs. */
-function decodeFields(text: string): { fields: Fields; keys: string[] } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new BadRequest();
-  }
-  if (data === null) return { fields: {}, keys: [] };
-  if (typeof data !== "object" || Array.isArray(data)) throw new BadRequest();
-  const fields: Fields = {};
-  const keys = Object.keys(data);
-  for (const [key, raw] of Object.entries(data as Record<string, unknown>)) {
-    const field = FIELD_TYPES[key.toLowerCase()];
-    if (!field || raw === null) continue; // Go ignores unknown fields and nulls
-    if (field === "Name") {
-      if (typeof raw !== "string") throw new BadRequest();
-      fields.Name = raw;
-    } else if (field === "Version") {
-      if (
-        typeof raw !== "number" || !Number.isInteger(raw) || raw < 0 ||
-        raw > 0xffff_ffff
-      ) {
-        throw new BadRequest();
-      }
-      fields.Version = raw;
-    } else if (field === "UpdateIfChanged") {
-      if (typeof raw !== "boolean") throw new BadRequest();
-      fields.UpdateIfChanged = raw;
-    } else {
-      if (typeof raw !== "string") throw new BadRequest();
-      fields.Value = fromBase64(raw);
-    }
-  }
-  return { fields, keys };
-}
-
-function fromBase64(text: string): Uint8Array {
-  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-    throw new BadRequest();
-  }
-  const bin = atob(text);
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function bytes(value: Uint8Array | string): Uint8Array {
-  return typeof value === "string" ? new TextEncoder().encode(value) : value;
-}
-
-/** Go's http.Error: plain text, a final newline. */
-function textError(message: string, status: number): Response {
-  return new Response(message + "\n", {
-    status,
-    headers: {
-      "content-type": "text/plain; charset=utf-8",
-      "x-content-type-options": "nosniff",
-    },
-  });
-}
-
-function json(value: unknown): Response {
-  return new Response(JSON.stringify(value), {
-    status: 200,
-    headers: { "content-type": "application/json" },
-  });
+  latest: number; // the server's LatestVersion: highest version ever used
+  deleted: Set<number>; // versions deleted with delete-version: never reused
 }
 
 const METHOD_ACTION: Record<string, SetecAction> = {
@@ -193,8 +124,14 @@ const METHOD_ACTION: Record<string, SetecAction> = {
   "/api/delete": "delete",
 };
 
-/** Starts a stand-in Setec server on 127.0.0.1. */
-export function startSetecStandIn(
+/** The server's reserved prefix: configuration, not secrets. */
+const CONFIG_PREFIX = "_internal/";
+
+const internalError = () => textError("internal error", 500);
+const ok = () => json({});
+
+/** Starts a stand-in Setec server on 127.0.0.1 (HTTPS unless `tls: false`). */
+export async function startSetecStandIn(
   options: SetecStandInOptions = {},
 ): Promise<SetecStandIn> {
   const secrets = new Map<string, Secret>();
@@ -202,24 +139,19 @@ export function startSetecStandIn(
   let acl: SetecAcl = options.acl ?? (() => true);
   let failures: { count: number; status: number } = { count: 0, status: 503 };
   let delayMs = 0;
+  let callerKnown = true;
 
   function put(name: string, value: Uint8Array): number {
     const secret = secrets.get(name);
     if (!secret) {
-      secrets.set(name, {
-        versions: new Map([[1, value]]),
-        active: 1,
-        highest: 1,
-        used: new Set([1]),
-      });
+      secrets.set(name, { versions: new Map([[1, value]]), active: 1, latest: 1, deleted: new Set() });
       return 1;
     }
-    const latest = Math.max(...secret.versions.keys());
-    if (same(secret.versions.get(latest)!, value)) return latest;
-    secret.highest += 1;
-    secret.used.add(secret.highest);
-    secret.versions.set(secret.highest, value);
-    return secret.highest;
+    // Compared with the highest version ever used; a deleted one reads as empty (as Go's map does).
+    if (same(secret.versions.get(secret.latest) ?? new Uint8Array(), value)) return secret.latest;
+    secret.latest += 1;
+    secret.versions.set(secret.latest, value);
+    return secret.latest;
   }
 
   function infoOf(name: string, secret: Secret) {
@@ -230,68 +162,86 @@ export function startSetecStandIn(
     };
   }
 
-  /** Runs one API method; returns the response. */
+  /** Runs one API method in the server's order of checks; returns the response. */
   function apply(path: string, f: Fields): Response {
     const name = f.Name ?? "";
-    const action = METHOD_ACTION[path]!;
-    if (path === "/api/list") {
-      const out = [...secrets.keys()].sort().filter((n) => acl(n, "info"))
-        .map((n) => infoOf(n, secrets.get(n)!));
-      return json(out.length ? out : null); // Go marshals an empty slice it never grew as null
-    }
-    if (!acl(name, action)) return textError("access denied", 403);
-    const secret = secrets.get(name);
     const version = f.Version ?? 0;
+    const secret = secrets.get(name);
+    const denied = (action: SetecAction) => !acl(name, action);
     switch (path) {
-      case "/api/put":
-        return json(put(name, f.Value ?? new Uint8Array()));
-      case "/api/create-version": {
-        if (version === 0) return textError("bad request", 400);
-        if (secret?.used.has(version)) return textError("version claimed", 412);
-        const value = f.Value ?? new Uint8Array();
-        if (!secret) {
-          const fresh = {
-            versions: new Map([[version, value]]),
-            active: version,
-            highest: version,
-          };
-          secrets.set(name, { ...fresh, used: new Set([version]) });
-        } else {
-          secret.versions.set(version, value);
-          secret.used.add(version);
-          secret.highest = Math.max(secret.highest, version);
-        }
-        return json(null);
+      case "/api/list": {
+        const out = [...secrets.keys()].sort().filter((n) => acl(n, "info"))
+          .map((n) => infoOf(n, secrets.get(n)!));
+        return json(out.length ? out : null); // Go marshals a nil slice as null
       }
-    }
-    if (!secret) return textError("not found", 404);
-    switch (path) {
       case "/api/get": {
-        if (f.UpdateIfChanged && version > 0 && secret.active === version) {
-          return new Response(null, {
-            status: 304,
-            headers: { "content-type": "application/json" },
-          });
+        if (denied("get")) return textError("access denied", 403);
+        if (!secret) return textError("not found", 404);
+        if (version !== 0 && f.UpdateIfChanged) {
+          if (secret.active === version) {
+            return new Response(null, { status: 304, headers: { "content-type": "application/json" } });
+          }
+          return json({ Value: toBase64(secret.versions.get(secret.active)!), Version: secret.active });
         }
-        const v = version > 0 && !f.UpdateIfChanged ? version : secret.active;
+        const v = version !== 0 ? version : secret.active;
         const value = secret.versions.get(v);
         if (!value) return textError("not found", 404);
         return json({ Value: toBase64(value), Version: v });
       }
       case "/api/info":
+        if (denied("info")) return textError("access denied", 403);
+        if (!secret) return textError("not found", 404);
         return json(infoOf(name, secret));
+      case "/api/put":
+        if (name === "") return internalError(); // "empty secret name", before the grant
+        if (denied("put")) return textError("access denied", 403);
+        if (name.startsWith(CONFIG_PREFIX)) return internalError(); // "unknown config value"
+        return json(put(name, f.Value ?? new Uint8Array()));
+      case "/api/create-version": {
+        if (name === "") return internalError();
+        if (version === 0) return textError("invalid version, please specify a version > 0", 400);
+        if (denied("create-version")) return textError("access denied", 403);
+        const value = f.Value ?? new Uint8Array();
+        if (!secret) {
+          secrets.set(name, {
+            versions: new Map([[version, value]]),
+            active: version,
+            latest: version,
+            deleted: new Set(),
+          });
+          return ok();
+        }
+        if (secret.versions.has(version) || secret.deleted.has(version)) {
+          return textError("version already set", 412);
+        }
+        secret.versions.set(version, value);
+        secret.latest = Math.max(secret.latest, version);
+        secret.active = version; // active at once
+        return ok();
+      }
       case "/api/activate":
-        if (!secret.versions.has(version)) return textError("not found", 404);
+        if (name === "") return internalError();
+        if (denied("activate")) return textError("access denied", 403);
+        if (name.startsWith(CONFIG_PREFIX)) return internalError();
+        if (version === 0) return internalError(); // "invalid version", not mapped to 400
+        if (!secret?.versions.has(version)) return textError("not found", 404);
         secret.active = version;
-        return json(null);
+        return ok();
       case "/api/delete-version":
+        if (denied("delete")) return textError("access denied", 403);
+        if (name.startsWith(CONFIG_PREFIX)) return internalError();
+        if (version === 0) return internalError();
+        if (!secret) return textError("not found", 404);
+        if (version === secret.active) return internalError(); // "cannot delete active version"
         if (!secret.versions.has(version)) return textError("not found", 404);
-        if (secret.active === version) return textError("internal error", 500);
         secret.versions.delete(version);
-        return json(null);
+        secret.deleted.add(version);
+        return ok();
       default: // /api/delete
-        secrets.delete(name);
-        return json(null);
+        if (denied("delete")) return textError("access denied", 403);
+        if (name.startsWith(CONFIG_PREFIX)) return internalError();
+        secrets.delete(name); // a missing name: nothing to do, still a success
+        return ok();
     }
   }
 
@@ -303,12 +253,16 @@ export function startSetecStandIn(
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     if (failures.count > 0) {
       failures.count--;
-      return {
-        response: textError("service unavailable", failures.status),
-        entry,
-      };
+      const text = failures.status === 504
+        ? "gateway timeout"
+        : failures.status === 502
+        ? "bad gateway"
+        : "service unavailable";
+      return { response: textError(text, failures.status), entry };
     }
     if (!(path in METHOD_ACTION)) {
+      // The page handler ("/") takes every other path; it serves GET only.
+      if (req.method !== "GET") return { response: textError("invalid method", 400), entry };
       return { response: textError("404 page not found", 404), entry };
     }
     if (req.method !== "POST") {
@@ -320,6 +274,7 @@ export function startSetecStandIn(
     if (req.headers.get("sec-x-tailscale-no-browsers") !== "setec") {
       return { response: textError("access denied", 403), entry };
     }
+    if (!callerKnown) return { response: textError("unable to identify caller", 500), entry };
     let decoded: { fields: Fields; keys: string[] };
     try {
       decoded = decodeFields(await req.text());
@@ -336,10 +291,12 @@ export function startSetecStandIn(
     return { response: apply(path, f), entry };
   }
 
+  const tls = options.tls === false ? undefined : options.tls ?? await testCertificates();
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 0,
     onListen: () => {},
+    ...(tls ? { cert: tls.certPem, key: tls.keyPem } : {}),
   }, async (req) => {
     const { response, entry } = await handle(req);
     requests.push({
@@ -355,9 +312,11 @@ export function startSetecStandIn(
   const port = server.addr.port;
   let closed: Promise<void> | undefined;
 
-  return Promise.resolve({
-    url: `http://127.0.0.1:${port}`,
+  return {
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
+    caPem: tls?.caPem,
+    caFile: tls?.caFile,
     requests,
     close() {
       closed ??= server.shutdown();
@@ -392,18 +351,32 @@ export function startSetecStandIn(
     setDelay(ms) {
       delayMs = ms;
     },
-  });
+    setCallerKnown(known) {
+      callerKnown = known;
+    },
+  };
 }
 
 if (import.meta.main) {
-  const i = Deno.args.indexOf("--port");
-  const port = i >= 0 ? Number(Deno.args[i + 1]) : 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error("usage: setec_server.ts [--port N]");
+  const arg = (flag: string) => {
+    const i = Deno.args.indexOf(flag);
+    return i >= 0 ? Deno.args[i + 1] : undefined;
+  };
+  const port = Number(arg("--port") ?? 0);
+  const certFile = arg("--cert");
+  const keyFile = arg("--key");
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || (certFile === undefined) !== (keyFile === undefined)) {
+    console.error("usage: setec_server.ts [--port N] [--cert FILE --key FILE]");
     Deno.exit(2);
   }
-  const standIn = await startSetecStandIn({ port });
+  const standIn = await startSetecStandIn({
+    port,
+    ...(certFile && keyFile
+      ? { tls: { certPem: await Deno.readTextFile(certFile), keyPem: await Deno.readTextFile(keyFile) } }
+      : {}),
+  });
   console.log(standIn.url);
+  if (standIn.caFile) console.log(`CA: ${standIn.caFile}`);
   Deno.addSignalListener(
     "SIGTERM",
     () => standIn.close().then(() => Deno.exit(0)),

@@ -14,16 +14,22 @@ async function call(
   init: { headers?: Record<string, string>; verb?: string; raw?: string } = {},
 ): Promise<{ status: number; text: string; type: string | null }> {
   const verb = init.verb ?? "POST";
-  const res = await fetch(`${s.url}/api/${method}`, {
-    method: verb,
-    headers: init.headers ?? HEADERS,
-    ...(verb === "GET" ? {} : { body: init.raw ?? JSON.stringify(body) }),
-  });
-  return {
-    status: res.status,
-    text: await res.text(),
-    type: res.headers.get("content-type"),
-  };
+  const client = Deno.createHttpClient({ caCerts: [s.caPem!] });
+  try {
+    const res = await fetch(`${s.url}/api/${method}`, {
+      method: verb,
+      headers: init.headers ?? HEADERS,
+      ...(verb === "GET" ? {} : { body: init.raw ?? JSON.stringify(body) }),
+      client,
+    });
+    return {
+      status: res.status,
+      text: await res.text(),
+      type: res.headers.get("content-type"),
+    };
+  } finally {
+    client.close();
+  }
 }
 
 async function withStandIn(
@@ -79,9 +85,11 @@ Deno.test("stand-in: a request without the no-browsers header gets 403", async (
   });
 });
 
-Deno.test("stand-in: an unknown path is 404 and a body that is not a request is 400", () =>
+Deno.test('stand-in: an unknown path is 400 "invalid method" and a body that is not a request is 400', () =>
   withStandIn(async (s) => {
-    assert.equal((await call(s, "nope", {})).status, 404);
+    const nope = await call(s, "nope", {});
+    assert.equal(nope.status, 400);
+    assert.equal(nope.text, "invalid method\n");
     assert.equal(
       (await call(s, "get", {}, { raw: "not json" })).text,
       "bad request\n",
@@ -122,7 +130,7 @@ Deno.test("stand-in: first put is v1 and active; later puts wait for activate", 
     assert.deepEqual(get, { Value: b64("one"), Version: 1 });
     assert.equal(
       (await call(s, "activate", { Name: "leger/a", Version: 2 })).text,
-      "null",
+      "{}",
     );
     assert.deepEqual(
       JSON.parse((await call(s, "get", { Name: "leger/a" })).text),
@@ -176,37 +184,33 @@ Deno.test("stand-in: conditional get answers 304 with no body only while the ver
     );
   }));
 
-Deno.test("stand-in: create-version refuses 0 and any version used before", () =>
+Deno.test("stand-in: create-version refuses 0 (400, before the grant) and any version used before; the new one is active at once", () =>
   withStandIn(async (s) => {
     s.put("k", "one");
-    assert.equal(
-      (await call(s, "create-version", {
-        Name: "k",
-        Version: 0,
-        Value: b64("x"),
-      })).status,
-      400,
-    );
+    const zero = await call(s, "create-version", { Name: "k", Version: 0, Value: b64("x") });
+    assert.equal(zero.status, 400);
+    assert.equal(zero.text, "invalid version, please specify a version > 0\n");
     const claimed = await call(s, "create-version", {
       Name: "k",
       Version: 1,
       Value: b64("x"),
     });
     assert.equal(claimed.status, 412);
-    assert.equal(claimed.text, "version claimed\n");
+    assert.equal(claimed.text, "version already set\n");
     assert.equal(
       (await call(s, "create-version", {
         Name: "k",
         Version: 7,
         Value: b64("x"),
       })).text,
-      "null",
+      "{}",
     );
-    assert.deepEqual(s.info("k"), { versions: [1, 7], activeVersion: 1 });
+    assert.deepEqual(s.info("k"), { versions: [1, 7], activeVersion: 7 });
     // A deleted version stays claimed.
+    s.activate("k", 1);
     assert.equal(
       (await call(s, "delete-version", { Name: "k", Version: 7 })).text,
-      "null",
+      "{}",
     );
     assert.equal(
       (await call(s, "create-version", {
@@ -223,27 +227,99 @@ Deno.test("stand-in: create-version refuses 0 and any version used before", () =
     );
   }));
 
-Deno.test("stand-in: deleting the active version fails with 500; delete removes the secret", () =>
+Deno.test("stand-in: version 0 of create-version is refused before the grant is checked", async () => {
+  await withStandIn(async (s) => {
+    assert.equal((await call(s, "create-version", { Name: "k", Version: 0, Value: b64("x") })).status, 400);
+    assert.equal((await call(s, "create-version", { Name: "k", Version: 3, Value: b64("x") })).status, 403);
+  }, { acl: () => false });
+});
+
+Deno.test("stand-in: a put equal to the highest version ever used creates nothing, even when that one is not active", () =>
   withStandIn(async (s) => {
     s.put("k", "one");
-    const r = await call(s, "delete-version", { Name: "k", Version: 1 });
-    assert.equal(r.status, 500);
-    assert.equal(r.text, "internal error\n");
-    assert.equal((await call(s, "delete", { Name: "k" })).text, "null");
-    assert.equal((await call(s, "get", { Name: "k" })).status, 404);
-    assert.equal(
-      (await call(s, "activate", { Name: "k", Version: 1 })).status,
-      404,
-    );
+    s.put("k", "two");
+    s.put("k", "three");
+    assert.equal((await call(s, "put", { Name: "k", Value: b64("three") })).text, "3");
+    assert.equal((await call(s, "put", { Name: "k", Value: b64("two") })).text, "4");
+    assert.deepEqual(s.info("k"), { versions: [1, 2, 3, 4], activeVersion: 1 });
   }));
 
-Deno.test("stand-in: missing secrets and versions are 404", () =>
+Deno.test('stand-in: permanent errors are 500 "internal error" as the server answers them', () =>
+  withStandIn(async (s) => {
+    s.put("k", "one");
+    const cases: [string, Record<string, unknown>][] = [
+      ["delete-version", { Name: "k", Version: 1 }], // the active version
+      ["delete-version", { Name: "k", Version: 0 }],
+      ["activate", { Name: "k", Version: 0 }],
+      ["put", { Name: "", Value: b64("x") }],
+      ["activate", { Name: "", Version: 1 }],
+      ["create-version", { Name: "", Version: 1, Value: b64("x") }],
+      ["put", { Name: "_internal/x", Value: b64("x") }],
+      ["activate", { Name: "_internal/x", Version: 1 }],
+      ["delete", { Name: "_internal/x" }],
+    ];
+    for (const [method, body] of cases) {
+      const r = await call(s, method, body);
+      assert.deepEqual([r.status, r.text], [500, "internal error\n"], `${method} ${JSON.stringify(body)}`);
+    }
+    assert.deepEqual(s.info("k"), { versions: [1], activeVersion: 1 });
+  }));
+
+Deno.test("stand-in: delete answers {} and succeeds for a name that does not exist; a re-created secret starts at 1", () =>
+  withStandIn(async (s) => {
+    s.put("k", "one");
+    s.put("k", "two");
+    assert.equal((await call(s, "delete", { Name: "k" })).text, "{}");
+    assert.equal((await call(s, "get", { Name: "k" })).status, 404);
+    assert.equal((await call(s, "activate", { Name: "k", Version: 1 })).status, 404);
+    const again = await call(s, "delete", { Name: "never-was" });
+    assert.deepEqual([again.status, again.text], [200, "{}"]);
+    assert.equal((await call(s, "put", { Name: "k", Value: b64("new") })).text, "1");
+    // A host holding v1 of the old secret gets 304 for the new one: the server cannot tell.
+    assert.equal((await call(s, "get", { Name: "k", Version: 1, UpdateIfChanged: true })).status, 304);
+  }));
+
+Deno.test('stand-in: a caller the server cannot identify gets 500 "unable to identify caller"', () =>
+  withStandIn(async (s) => {
+    s.setCallerKnown(false);
+    const r = await call(s, "list", {});
+    assert.deepEqual([r.status, r.text], [500, "unable to identify caller\n"]);
+    s.setCallerKnown(true);
+    assert.equal((await call(s, "list", {})).status, 200);
+  }));
+
+Deno.test("stand-in: serves HTTPS with a certificate only its test CA vouches for", async () => {
+  await withStandIn(async (s) => {
+    assert.match(s.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(s.caPem ?? "", /BEGIN CERTIFICATE/);
+    assert.equal(await Deno.readTextFile(s.caFile!), s.caPem);
+    await assert.rejects(
+      fetch(`${s.url}/api/list`, { method: "POST", headers: HEADERS, body: "{}" }),
+      (e: Error) => /UnknownIssuer/.test(String(e.cause ?? e)),
+    );
+  });
+  const plain = await startSetecStandIn({ tls: false });
+  try {
+    assert.match(plain.url, /^http:\/\/127\.0\.0\.1:/);
+    const r = await fetch(`${plain.url}/api/list`, { method: "POST", headers: HEADERS, body: "{}" });
+    assert.equal(await r.text(), "null");
+  } finally {
+    await plain.close();
+  }
+});
+
+Deno.test("stand-in: missing secrets and versions are 404; a conditional get of an unknown version answers the active value", () =>
   withStandIn(async (s) => {
     const r = await call(s, "get", { Name: "nope" });
     assert.equal(r.status, 404);
     assert.equal(r.text, "not found\n");
+    assert.equal((await call(s, "get", { Name: "nope", Version: 3, UpdateIfChanged: true })).status, 404);
     s.put("k", "one");
     assert.equal((await call(s, "get", { Name: "k", Version: 9 })).status, 404);
+    assert.deepEqual(
+      JSON.parse((await call(s, "get", { Name: "k", Version: 9, UpdateIfChanged: true })).text),
+      { Value: b64("one"), Version: 1 },
+    );
     assert.equal(
       (await call(s, "activate", { Name: "k", Version: 9 })).status,
       404,
@@ -328,15 +404,23 @@ Deno.test("stand-in runs as a standalone process and prints its URL", async () =
     stderr: "null",
   }).spawn();
   const reader = child.stdout.getReader();
-  const { value } = await reader.read();
-  const url = new TextDecoder().decode(value).trim();
-  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  let out = "";
+  while (!/\nCA: .*\n/.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  const [url, ca] = out.trim().split("\n");
+  assert.match(url!, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca!.slice("CA: ".length))] });
   const res = await fetch(`${url}/api/list`, {
     method: "POST",
     headers: HEADERS,
     body: "{}",
+    client,
   });
   assert.equal(await res.text(), "null");
+  client.close();
   child.kill("SIGTERM");
   reader.releaseLock();
   await child.stdout.cancel();

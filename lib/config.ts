@@ -53,6 +53,8 @@ export const ConfigFile = z.strictObject({
     default: UpdatePolicy.default(() => ({})),
     sets: z.record(z.string(), UpdatePolicy).default(() => ({})),
   }).default(() => ({ interval: "1h", default: {}, sets: {} })),
+  /** Podman versions the sets target, for `validate --no-host` ("5.8", ">=5.6"). */
+  "podman-versions": z.array(z.string().regex(/^(>=\s*)?\d+\.\d+$/, "a version such as 5.8 or >=5.6")).optional(),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
     "setec-ca-file": z.string().optional(),

@@ -17,6 +17,7 @@
  *   follow: branch                      # branch (the one installed from) | "tag:v1.*" (newest matching tag)
  *   interval: 15m                       # how often to look (default: the config's updates.interval)
  *   window: "Sun *-*-* 03:00..05:00"    # apply only inside this window (systemd calendar syntax)
+ * podman: [">=5.6"]                     # podman versions the set targets (validate without a host)
  * ```
  *
  * @module
@@ -25,6 +26,10 @@ import { z } from "zod";
 import { parseYamlWith, type YamlResult } from "./yaml_file.ts";
 
 const safeName = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+const podmanVersion = z.union([z.string(), z.number()]).transform(String).pipe(
+  z.string().regex(/^(>=\s*)?\d+\.\d+$/, "a podman version such as 5.8 or >=5.6"),
+);
 
 /** One declared secret. */
 export const LegerYamlSecret = z.strictObject({
@@ -54,6 +59,8 @@ export const LegerYaml = z.strictObject({
     timeout: z.string().regex(/^\d+(ms|s|m|h)?$/, "a duration such as 30s or 2m").optional(),
   }).optional(),
   updates: UpdatePolicy.optional(),
+  podman: z.union([podmanVersion, z.array(podmanVersion).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]))
+    .optional(),
 });
 /** Parsed `.leger.yaml`. */
 export type LegerYaml = z.infer<typeof LegerYaml>;

@@ -8,6 +8,7 @@
 import type { DiagnosticSink } from "./diagnostic.ts";
 import { entriesOf, lastEntry, listEntries, type UnitEntry } from "./parse.ts";
 import { type LoadedUnit, lookup } from "./set.ts";
+import { gate, type PodmanTarget } from "./target.ts";
 import { splitWords } from "./split.ts";
 
 const URL_RE = /^((https?)|(git):\/\/)|(github\.com\/).+$/;
@@ -17,7 +18,7 @@ function strv(unit: LoadedUnit, section: string, key: string): string[] {
 }
 
 /** Checks what the generator requires of a unit and what it refuses. */
-export function checkRequired(unit: LoadedUnit, sink: DiagnosticSink): void {
+export function checkRequired(unit: LoadedUnit, target: PodmanTarget, sink: DiagnosticSink): void {
   const m = unit.merged;
   const sec = unit.section;
   const header = unit.own.sections.find((s) => s.name === sec);
@@ -179,15 +180,27 @@ export function checkRequired(unit: LoadedUnit, sink: DiagnosticSink): void {
         break;
       }
       const device = (lookup(m, sec, "Device") ?? "") !== "";
-      for (const key of ["Type", "Options"]) {
-        if ((lookup(m, sec, key) ?? "") !== "" && !device) {
-          at(
-            lastEntry(m, sec, key),
-            "required/device",
-            `key ${key} can't be used without Device`,
-            "add Device=, or remove the key",
-          );
-        }
+      if ((lookup(m, sec, "Type") ?? "") !== "" && !device) {
+        at(
+          lastEntry(m, sec, "Type"),
+          "required/device",
+          "key Type can't be used without Device",
+          "add Device=, or remove the key",
+        );
+      }
+      // Podman 6.0 passes Options= on without a Device=; older generators refuse it.
+      const g = (lookup(m, sec, "Options") ?? "") !== "" && !device ? gate(target, { since: "6.0" }) : undefined;
+      const options = lastEntry(m, sec, "Options");
+      if (g && options) {
+        sink.at(
+          options,
+          g.severity,
+          "required/device",
+          g.severity === "error" && (target.from === "host" || target.from === "flag")
+            ? "key Options can't be used without Device"
+            : `key Options can't be used without Device before podman 6.0 (${g.about})`,
+          g.declare || "add Device=, or remove the key",
+        );
       }
       break;
     }

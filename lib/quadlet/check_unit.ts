@@ -6,30 +6,31 @@
  * @module
  */
 import type { DiagnosticSink } from "./diagnostic.ts";
-import {
-  compareVersions,
-  INSTALL_APPLIED,
-  KIND_SINCE,
-  QUADLET_KEYS,
-  suggest,
-  SYSTEMD_KEYS,
-  UNSUPPORTED_SERVICE_KEYS,
-} from "./keys.ts";
+import { INSTALL_APPLIED, KIND_SINCE, QUADLET_KEYS, suggest, SYSTEMD_KEYS, UNSUPPORTED_SERVICE_KEYS } from "./keys.ts";
 import { SECTION_OF } from "./model.ts";
 import { entriesOf, listEntries, type UnitEntry } from "./parse.ts";
 import type { LoadedUnit } from "./set.ts";
 import { INSTANCE_SPECIFIERS, isKnownSpecifier, specifiersIn } from "./specifiers.ts";
 import { checkValue, hasInlineComment } from "./check_values.ts";
 import { checkRequired } from "./check_required.ts";
+import { splitWords } from "./split.ts";
+import { gate, type PodmanTarget } from "./target.ts";
 
 /** Context of the per-unit checks. */
 export interface UnitCheckOptions {
-  /** Target podman version. */
-  podmanVersion: string;
+  /** Variables the unit's [Service] sets (worked out by checkUnit). */
+  serviceEnv?: ReadonlySet<string>;
+  /** Target podman versions. */
+  target: PodmanTarget;
   /** Rootless scope. */
   rootless: boolean;
   /** `net.ipv4.ip_unprivileged_port_start`, if known. */
   unprivilegedStart?: number;
+}
+
+/** " (why)" when the target was declared or is unknown; nothing for one known version. */
+function aside(target: PodmanTarget, about: string): string {
+  return target.from === "host" || target.from === "flag" ? "" : ` (${about})`;
 }
 
 const ALL_MAIN = new Set(Object.values(SECTION_OF));
@@ -38,22 +39,45 @@ const KNOWN_SECTIONS = [...ALL_MAIN, "Unit", "Service", "Install", "Quadlet"];
 /** Runs every per-unit check and adds what it finds to `sink`. */
 export function checkUnit(unit: LoadedUnit, opts: UnitCheckOptions, sink: DiagnosticSink): void {
   const kindSince = KIND_SINCE[unit.kind]!;
-  if (compareVersions(opts.podmanVersion, kindSince) < 0) {
+  const kindGate = gate(opts.target, { since: kindSince });
+  if (kindGate) {
     sink.add({
       file: unit.file,
       line: 1,
       column: 1,
-      severity: "error",
+      severity: kindGate.severity,
       code: "unit/too-new",
-      message: `.${unit.kind} files need podman ${kindSince}; podman ${opts.podmanVersion} ignores ${unit.file}`,
-      fix: `upgrade podman to ${kindSince} or later`,
+      message: `.${unit.kind} files need podman ${kindSince}; podman ${kindGate.lacking} ignores ${unit.file}${
+        aside(opts.target, kindGate.about)
+      }`,
+      fix: kindGate.declare || `upgrade podman to ${kindSince} or later`,
     });
   }
   checkSections(unit, opts, sink);
-  checkMainKeys(unit, opts, sink);
+  const env = serviceEnv(unit);
+  checkMainKeys(unit, env ? { ...opts, serviceEnv: env } : opts, sink);
   checkSystemdKeys(unit, sink);
   checkSpecifiers(unit, sink);
-  checkRequired(unit, sink);
+  checkRequired(unit, opts.target, sink);
+}
+
+/** Variables systemd always sets for a service, or the user manager has (systemd.exec(5), "Environment"). */
+const MANAGER_ENV = ("PATH HOME USER LOGNAME SHELL LANG XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME INVOCATION_ID " +
+  "MAINPID MANAGERPID JOURNAL_STREAM NOTIFY_SOCKET SYSTEMD_EXEC_PID RUNTIME_DIRECTORY STATE_DIRECTORY " +
+  "CACHE_DIRECTORY LOGS_DIRECTORY CONFIGURATION_DIRECTORY CREDENTIALS_DIRECTORY SERVICE_RESULT EXIT_CODE " +
+  "EXIT_STATUS DBUS_SESSION_BUS_ADDRESS").split(" ");
+
+/** Variables the unit's [Service] gives its command line; undefined when an EnvironmentFile= may set any. */
+function serviceEnv(unit: LoadedUnit): Set<string> | undefined {
+  if (listEntries(unit.merged, "Service", "EnvironmentFile").some((e) => e.value !== "")) return undefined;
+  const out = new Set(MANAGER_ENV);
+  for (const e of listEntries(unit.merged, "Service", "Environment")) {
+    for (const w of splitWords(e.value, "args").words) out.add(w.split("=")[0]!);
+  }
+  for (const e of listEntries(unit.merged, "Service", "PassEnvironment")) {
+    for (const w of e.value.split(/\s+/)) if (w) out.add(w);
+  }
+  return out;
 }
 
 function checkSections(unit: LoadedUnit, opts: UnitCheckOptions, sink: DiagnosticSink): void {
@@ -64,14 +88,17 @@ function checkSections(unit: LoadedUnit, opts: UnitCheckOptions, sink: Diagnosti
     if (s.name.startsWith("X-") || s.name === unit.section || ["Unit", "Service", "Install"].includes(s.name)) continue;
     const at = { file: s.file, line: s.line, column: 1 };
     if (s.name === "Quadlet") {
-      if (compareVersions(opts.podmanVersion, "5.3") < 0) {
+      const g = gate(opts.target, { since: "5.3" });
+      if (g) {
         reported.add(key);
         sink.add({
           ...at,
-          severity: "error",
+          severity: g.severity,
           code: "section/too-new",
-          message: `[Quadlet] needs podman 5.3; podman ${opts.podmanVersion} passes it to systemd, which ignores it`,
-          fix: "remove the [Quadlet] section or upgrade podman",
+          message: `[Quadlet] needs podman 5.3; podman ${g.lacking} passes it to systemd, which ignores it${
+            aside(opts.target, g.about)
+          }`,
+          fix: g.declare || "remove the [Quadlet] section or upgrade podman",
         });
       }
       continue;
@@ -122,13 +149,14 @@ function checkMainKeys(unit: LoadedUnit, opts: UnitCheckOptions, sink: Diagnosti
           );
           continue;
         }
-        if (compareVersions(opts.podmanVersion, spec.since) < 0) {
+        const g = gate(opts.target, { since: spec.since });
+        if (g) {
           sink.at(
             e,
-            "error",
+            g.severity,
             "key/too-new",
-            `${e.key}= in [${section}] needs podman ${spec.since}; the target has ${opts.podmanVersion}`,
-            `upgrade podman to ${spec.since}, or use PodmanArgs= with the matching podman flag`,
+            `${e.key}= in [${section}] needs podman ${spec.since}; ${g.about}`,
+            g.declare || `upgrade podman to ${spec.since}, or use PodmanArgs= with the matching podman flag`,
           );
         }
         if (spec.deprecated) {

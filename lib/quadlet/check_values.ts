@@ -10,9 +10,12 @@ import type { KeySpec } from "./keys.ts";
 import type { UnitEntry } from "./parse.ts";
 export { hasInlineComment } from "./parse.ts";
 import { splitWords, unquoteSingle } from "./split.ts";
+import { checkExpansions, expandsAtStart } from "./expansion.ts";
+import type { PodmanTarget } from "./target.ts";
 import {
   checkAutoUpdate,
   checkBool,
+  checkBuildSecret,
   checkExposePort,
   checkGoDuration,
   checkInt,
@@ -24,6 +27,7 @@ import {
   checkUlimit,
   checkUserNS,
   checkVolume,
+  checkVolumeOwner,
   type ValueIssue,
 } from "./values.ts";
 
@@ -33,7 +37,31 @@ export interface ValueCheckOptions {
   rootless: boolean;
   /** `net.ipv4.ip_unprivileged_port_start`, if known. */
   unprivilegedStart?: number;
+  /** Target podman versions (checks whose verdict changed between releases); default: every supported one. */
+  target?: PodmanTarget;
+  /**
+   * Variables the unit's `[Service]` sets for its command line; undefined
+   * when it reads an `EnvironmentFile=` (any variable may be set).
+   */
+  serviceEnv?: ReadonlySet<string>;
 }
+
+/** Value types whose value the generator copies into `ExecStart=`, where systemd expands it at start. */
+const COMMAND_LINE = new Set([
+  "port",
+  "volume",
+  "mount",
+  "secret",
+  "userns",
+  "ulimit",
+  "size",
+  "duration",
+  "int",
+  "enum",
+  "autoupdate",
+]);
+/** Keys of those types the generator reads itself (no expansion reaches them). */
+const GENERATOR_READS = new Set(["Notify", "RemapUidSize", "RemapUsers"]);
 
 const SERVICE_TIMESPANS = new Set([
   "TimeoutSec",
@@ -94,6 +122,11 @@ export function checkValue(
     return;
   }
   const single = unquoteSingle(e.value);
+  if (COMMAND_LINE.has(spec.type) && !GENERATOR_READS.has(e.key) && spec.type !== "mount" && expandsAtStart(e.value)) {
+    // Checked by systemd and podman once expanded; only the expansion itself can be judged here.
+    emit(sink, e, checkExpansions(e.value, opts.serviceEnv));
+    return;
+  }
   if (["port", "volume", "expose"].includes(spec.type) && /^["']/.test(e.value)) {
     sink.at(
       e,
@@ -116,10 +149,18 @@ export function checkValue(
       emit(sink, e, checkVolume(e.value));
       break;
     case "mount":
-      for (const w of words(sink, e, "args")) emit(sink, e, checkMount(w));
+      for (const w of words(sink, e, "args")) {
+        emit(sink, e, [
+          ...checkMount(w, opts.target),
+          ...(expandsAtStart(w) ? checkExpansions(w, opts.serviceEnv) : []),
+        ]);
+      }
       break;
     case "secret":
-      for (const w of words(sink, e, "args")) emit(sink, e, checkSecret(w));
+      for (const w of words(sink, e, "args")) emit(sink, e, section === "Build" ? checkBuildSecret(w) : checkSecret(w));
+      break;
+    case "owner":
+      emit(sink, e, checkVolumeOwner(single, e.key));
       break;
     case "autoupdate":
       if (section === "Kube") { for (const w of words(sink, e, "strv")) emit(sink, e, checkAutoUpdate(w, true)); }

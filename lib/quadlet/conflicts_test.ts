@@ -54,6 +54,7 @@ Deno.test("reinstalling a set excuses its own ports and names", async () => {
   const report = await validateSet(blog.files, {
     setName: "blog",
     rootless: true,
+    podmanVersion: "5.8",
     others: [blog],
     host: fakeHost({ portsInUse: [8080] }),
   });
@@ -72,7 +73,7 @@ Deno.test("service and pod names clash across sets", async () => {
     { name: "y.container", text: "[Container]\nImage=a\nServiceName=svc\n" },
     { name: "q.pod", text: "[Pod]\nPodName=shared\n" },
     { name: "m.network", text: "[Network]\nNetworkName=net\n" },
-  ], { rootless: true, others: [other] });
+  ], { rootless: true, podmanVersion: "5.8", others: [other] });
   assert.deepEqual(report.diagnostics.map((d) => d.code).sort(), [
     "conflict/container-name", // both default to systemd-%N = systemd-svc
     "conflict/network-name",

@@ -61,8 +61,12 @@ export interface HostProbe {
 export interface ValidateOptions {
   /** Name of the set (excludes its installed copy from conflict checks). */
   setName?: string;
-  /** Podman version of the target host, "major.minor"; default: the newest leger knows. */
+  /** Podman version of the target host, "major.minor" (see target.ts for what happens without one). */
   podmanVersion?: string;
+  /** True when `podmanVersion` came from `--podman-version`, not from a host. */
+  podmanVersionFromFlag?: boolean;
+  /** Podman versions the config declares (`podman-versions:`); a set's `.leger.yaml` `podman:` wins. */
+  configTargets?: readonly string[];
   /** Rootless (user) scope. */
   rootless: boolean;
   /** Installed sets of the same scope. */

@@ -19,6 +19,7 @@ export type ValueType =
   | "port"
   | "expose"
   | "volume"
+  | "owner"
   | "mount"
   | "secret"
   | "autoupdate"
@@ -149,7 +150,8 @@ function typeOf(section: string, key: string): ValueType {
   if (key === "Image" && section !== "Image") return "image";
   if (key === "EnvironmentFile" || key === "Yaml" || key === "ConfigMap") return "file";
   if (key === "ShmSize" || key === "Memory") return "size";
-  if ((key === "User" || key === "Group") && section === "Volume") return "int";
+  if ((key === "User" || key === "Group") && section === "Volume") return "owner";
+  if ((key === "UID" || key === "GID") && section === "Volume") return "int";
   if (key === "Notify") return "enum";
   if (key in ENUMS) return "enum";
   if (bools.has(key)) return "bool";

@@ -94,7 +94,11 @@ export function summarizeSet(files: readonly SetFile[]): SetSummary {
   for (const [name, unit] of byFile) {
     const section = SECTION_OF[quadletKind(name)!];
     for (const p of listValues(unit, section, "PublishPort")) ports.push(p);
-    for (const s of listValues(unit, section, "Secret")) secrets.add(s.split(",")[0]!.trim());
+    for (const s of listValues(unit, section, "Secret")) {
+      const name = s.split(",")[0]!.trim();
+      // A .build's Secret=id=ID,src=FILE is a file given to the build, not a podman secret.
+      if (!name.includes("=")) secrets.add(name);
+    }
     for (const key of ["Yaml", "EnvironmentFile", "ConfigMap", "File"]) {
       for (const v of listValues(unit, section, key)) {
         if (!v.startsWith("/") && !v.startsWith("%") && !/^[a-z]+:\/\//.test(v)) {

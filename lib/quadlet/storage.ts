@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { gate, PODMAN_MINORS, type PodmanTarget } from "./target.ts";
 import { err, type ValueIssue, warn } from "./value_issue.ts";
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -71,6 +72,47 @@ export function checkVolume(value: string): ValueIssue[] {
 
 const MOUNT_TYPES = ["bind", "volume", "tmpfs", "image", "devpts", "glob", "artifact", "ramfs"];
 
+/**
+ * Splits one line the way Go's `encoding/csv` reader does with its
+ * defaults, which podman's mount parser uses: fields separated by commas;
+ * a field that starts with `"` is quoted, may hold commas, and writes a
+ * quote as `""`; a quote anywhere else, text after a closing quote, an
+ * unterminated quote or a line break is an error.
+ */
+export function splitCsv(value: string): { fields: string[]; error?: string } {
+  const fields: string[] = [];
+  let i = 0;
+  while (true) {
+    let field = "";
+    if (value[i] === '"') {
+      i++;
+      while (true) {
+        if (i >= value.length) return { fields, error: 'a quoted field has no closing "' };
+        if (value[i] === '"') {
+          if (value[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += value[i++];
+      }
+      if (i < value.length && value[i] !== ",") return { fields, error: 'text after the closing " of a quoted field' };
+    } else {
+      while (i < value.length && value[i] !== ",") {
+        if (value[i] === '"') return { fields, error: 'a " inside a field that does not start with one' };
+        if (value[i] === "\n" || value[i] === "\r") return { fields, error: "a line break" };
+        field += value[i++];
+      }
+    }
+    fields.push(field);
+    if (i >= value.length) return { fields };
+    i++; // the comma
+  }
+}
+
 /** A `Mount=` value split into its type and fields. */
 export interface MountSpec {
   /** Mount type (`volume` when not given). */
@@ -79,40 +121,89 @@ export interface MountSpec {
   source?: string;
   /** Target (`target=`, `destination=`, `dst=`, `dest=`), if any. */
   target?: string;
+  /** The fields other than `type=`. */
+  fields: string[];
+  /** Why podman's CSV reader refuses the value, if it does. */
+  error?: string;
 }
 
-/** Splits a `Mount=` value (one word, comma separated fields). */
+/** Splits a `Mount=` value (one word after unquoting) as podman does: CSV fields, the first `type=X` is the type. */
 export function parseMount(value: string): MountSpec {
-  const spec: MountSpec = { type: "volume" };
+  const csv = splitCsv(value);
+  const spec: MountSpec = { type: "volume", fields: [] };
+  if (csv.error) spec.error = csv.error;
   let typed = false;
-  for (const field of value.split(",")) {
+  for (const field of csv.fields) {
+    const kv = field.split("=");
+    if (!typed && kv.length === 2 && kv[0] === "type") {
+      spec.type = kv[1]!;
+      typed = true;
+      continue;
+    }
+    spec.fields.push(field);
     const eq = field.indexOf("=");
     const k = eq < 0 ? field : field.slice(0, eq);
     const v = eq < 0 ? undefined : field.slice(eq + 1);
-    if (k === "type" && v !== undefined && !typed && !v.includes("=")) {
-      spec.type = v;
-      typed = true;
-    } else if ((k === "source" || k === "src") && v !== undefined) spec.source = v;
+    if ((k === "source" || k === "src") && v !== undefined) spec.source = v;
     else if (["target", "destination", "dst", "dest"].includes(k) && v !== undefined) spec.target = v;
   }
   return spec;
 }
 
-/** Checks a `Mount=` value. */
-export function checkMount(value: string): ValueIssue[] {
+/** Mount options without a value that podman's mount parser knows (podman-run(1) --mount). */
+const MOUNT_FLAGS = new Set(
+  ("bind-nonrecursive consistency idmap readonly ro rw nodev dev noexec exec nosuid suid noswap shared rshared " +
+    "private rprivate slave rslave unbindable runbindable Z z no-dereference tmpcopyup notmpcopyup U chown copy " +
+    "nocopy").split(" "),
+);
+
+/**
+ * Checks a `Mount=` value. A value podman's CSV reader refuses, a type it
+ * does not know, a missing target and a missing source where the generator
+ * needs one are errors; a source-less volume mount is anonymous from
+ * podman 6.0 (older generators refuse it); a bare option podman's mount
+ * parser may not know is a warning.
+ */
+export function checkMount(value: string, target?: PodmanTarget): ValueIssue[] {
   const m = parseMount(value);
   const issues: ValueIssue[] = [];
-  if (!MOUNT_TYPES.includes(m.type)) {
+  if (m.error) {
+    return [err(
+      "value/mount-format",
+      `podman cannot read "${value}" as comma-separated fields: ${m.error}`,
+      'quote a field holding a comma as "dst=/a,b" (and the whole value in single quotes)',
+    )];
+  }
+  const expands = (s: string) => s.includes("$") || s.includes("%");
+  if (!MOUNT_TYPES.includes(m.type) && !expands(m.type)) {
     issues.push(err("value/mount-type", `unknown mount type "${m.type}"`, `use one of ${MOUNT_TYPES.join(", ")}`));
   }
   if (m.target === undefined) {
     issues.push(err("value/mount-target", "the mount has no target=", "add target=/path/in/container"));
   }
-  if (["bind", "volume", "glob", "image", "artifact"].includes(m.type) && !m.source) {
-    issues.push(err("value/mount-source", `a ${m.type} mount needs source=`, "add source=..."));
-  }
-  if (/(^|,)(source|src)=(,|$)/.test(value)) {
+  const needsSource = ["bind", "glob", "image", "artifact"].includes(m.type);
+  if (m.fields.some((f) => f === "source" || f === "src")) {
     issues.push(err("value/mount-source", "source= has no value", "give source= a value"));
+  } else if (!m.source && needsSource) {
+    issues.push(err("value/mount-source", `a ${m.type} mount needs source=`, "add source=..."));
+  } else if (!m.source && m.type === "volume") {
+    const g = gate(target ?? { versions: [...PODMAN_MINORS], from: "unknown" }, { since: "6.0" });
+    if (g) {
+      issues.push({
+        severity: g.severity,
+        code: "value/mount-source",
+        message: `a volume mount without source= is anonymous only from podman 6.0; podman ${g.lacking} refuses it`,
+        fix: "add source=NAME (or NAME.volume)",
+      });
+    }
+  }
+  for (const f of m.fields) {
+    if (f.includes("=") || MOUNT_FLAGS.has(f) || expands(f) || f === "source" || f === "src") continue;
+    issues.push(warn(
+      "value/mount-option",
+      `"${f}" is not a mount option podman knows; podman run refuses unknown ones`,
+      'a field with a comma in it must be quoted: "dst=/a,b"',
+    ));
   }
   return issues;
 }
@@ -190,6 +281,44 @@ export function checkSecret(value: string): ValueIssue[] {
   }
   if (type === "env" && opts.some((o) => /^(uid|gid|mode)=/i.test(o))) {
     issues.push(warn("value/secret-option", "uid=, gid= and mode= only apply to type=mount secrets"));
+  }
+  return issues;
+}
+
+const BUILD_SECRET_OPTIONS = ["id", "src", "source", "env", "type", "required"];
+
+/**
+ * Checks a `Secret=` value of a `.build`: podman build's form
+ * `id=ID[,src=FILE_OR_ENV][,env=VAR][,type=file|env]` (podman-build(1)
+ * --secret), not the container's `NAME,opt=...`. `id=` is mandatory;
+ * option names podman may add are warnings.
+ */
+export function checkBuildSecret(value: string): ValueIssue[] {
+  const issues: ValueIssue[] = [];
+  let id = "";
+  for (const o of value.split(",")) {
+    const eq = o.indexOf("=");
+    const k = eq < 0 ? o : o.slice(0, eq);
+    const v = eq < 0 ? "" : o.slice(eq + 1);
+    if (!BUILD_SECRET_OPTIONS.includes(k)) {
+      issues.push(warn(
+        "value/secret-option",
+        `"${o}" is not a build secret option`,
+        "a .build secret is id=ID[,src=FILE][,env=VAR][,type=file|env]",
+      ));
+      continue;
+    }
+    if (k === "id") id = v;
+    if (k === "type" && !["file", "env"].includes(v) && !/[$%]/.test(v)) {
+      issues.push(warn("value/secret-option", `type=${v} is not file or env`, "use type=file or type=env"));
+    }
+  }
+  if (id === "") {
+    issues.push(err(
+      "value/secret-format",
+      `"${value}" has no id=: podman build needs one`,
+      "write Secret=id=NAME,src=FILE (the Containerfile mounts it with RUN --mount=type=secret,id=NAME)",
+    ));
   }
   return issues;
 }

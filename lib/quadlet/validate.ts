@@ -20,10 +20,11 @@ import { checkConflicts } from "./conflicts.ts";
 import { type Diagnostic, DiagnosticSink, type ValidateOptions, type ValidationReport } from "./diagnostic.ts";
 import { isDropinDir } from "./dropins.ts";
 import { foldGenerator } from "./generator.ts";
-import { LATEST_PODMAN } from "./keys.ts";
+import { parseLegerYaml } from "../leger_yaml.ts";
 import { quadletKind, type SetFile } from "./model.ts";
 import type { ParseProblem } from "./parse.ts";
 import { loadSet } from "./set.ts";
+import { parseTargets, type PodmanTarget, resolveTarget } from "./target.ts";
 
 export type { Diagnostic, HostProbe, OtherSet, ValidateOptions, ValidationReport } from "./diagnostic.ts";
 
@@ -64,6 +65,23 @@ function addParseProblems(sink: DiagnosticSink, file: string, problems: readonly
   }
 }
 
+/** The podman versions a run checks against: the host's or the flag's, else the set's or the config's declaration. */
+export function targetOf(files: readonly SetFile[], options: ValidateOptions): PodmanTarget {
+  const meta = files.find((f) => f.name === ".leger.yaml");
+  const parsed = meta ? parseLegerYaml(meta.text) : undefined;
+  const fromSet = parsed?.ok && parsed.value.podman ? parseTargets(parsed.value.podman) : undefined;
+  const fromConfig = options.configTargets ? parseTargets(options.configTargets) : undefined;
+  return resolveTarget({
+    podmanVersion: options.podmanVersion,
+    fromFlag: options.podmanVersionFromFlag,
+    declared: fromSet
+      ? { versions: fromSet, from: "set" }
+      : fromConfig
+      ? { versions: fromConfig, from: "config" }
+      : undefined,
+  });
+}
+
 /** Validates a set given as files (names relative to the set folder). */
 export async function validateSet(files: SetFile[], options: ValidateOptions): Promise<ValidationReport> {
   const sink = new DiagnosticSink();
@@ -80,7 +98,7 @@ export async function validateSet(files: SetFile[], options: ValidateOptions): P
     });
   }
   const set = loadSet(expanded.files);
-  const version = options.podmanVersion ?? LATEST_PODMAN;
+  const target = targetOf(files, options);
   const unprivilegedStart = await options.host?.unprivilegedPortStart?.();
 
   for (const unit of set.units.values()) {
@@ -92,7 +110,7 @@ export async function validateSet(files: SetFile[], options: ValidateOptions): P
   checkLayout(set.files, set.orphanDirs, set.ignoredDropins, set.shadowed, sink);
   for (const unit of set.units.values()) {
     checkUnit(unit, {
-      podmanVersion: version,
+      target,
       rootless: options.rootless,
       ...(unprivilegedStart !== undefined ? { unprivilegedStart } : {}),
     }, sink);

@@ -60,7 +60,7 @@ Deno.test("keys table knows versions, list keys and near misses", () => {
   assert.equal(keySpec("Container", "PublishPort")?.list, true);
   assert.equal(keySpec("Pod", "HostName")?.list, true);
   assert.equal(keySpec("Container", "HostName")?.list, false);
-  assert.equal(keySpec("Volume", "User")?.type, "int");
+  assert.equal(keySpec("Volume", "User")?.type, "owner");
   assert.equal(keySpec("Container", "Nope"), undefined);
   assert.equal(suggest("hostname", ["HostName", "Image"]), "HostName");
   assert.equal(suggest("Imgae", ["HostName", "Image"]), "Image");

@@ -68,6 +68,26 @@ export function checkBool(value: string): ValueIssue[] {
   return [warn("value/bool", `"${value}" is not a boolean; podman reads it as false`, "use true or false")];
 }
 
+/**
+ * Checks `User=`/`Group=` of a `.volume`. The generator reads them as a
+ * number (decimal, `0x` hex, `0` octal) and writes `uid=`/`gid=` mount
+ * options; a name or anything else becomes 0 (seen with podman 5.8's
+ * generator: `User=alice` gives `o=uid=0`). So a name is accepted, but
+ * only `root` means what it says.
+ */
+export function checkVolumeOwner(value: string, key: string): ValueIssue[] {
+  if (/^[+]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.test(value)) return [];
+  if (value === "root") return [];
+  const id = key === "Group" ? "gid" : "uid";
+  return [warn(
+    "value/volume-owner",
+    `"${value}" is not a number: podman's generator writes ${id}=0 (root) for it, not the ${
+      key === "Group" ? "group" : "user"
+    } of that name`,
+    `write the number (${key === "Group" ? "getent group NAME" : "id -u NAME"})`,
+  )];
+}
+
 /** Checks an integer value. */
 export function checkInt(value: string): ValueIssue[] {
   return /^[+-]?\d+$/.test(value) ? [] : [err("value/int", `"${value}" is not a whole number`)];

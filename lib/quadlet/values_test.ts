@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import type { PodmanTarget } from "./target.ts";
 import {
   checkAutoUpdate,
   checkBool,
+  checkBuildSecret,
   checkExposePort,
   checkGoDuration,
   checkInt,
@@ -13,11 +15,14 @@ import {
   checkUlimit,
   checkUserNS,
   checkVolume,
+  checkVolumeOwner,
   isIPv4,
   isIPv6,
+  parseMount,
   parseSecret,
   parseTimespan,
   parseVolume,
+  splitCsv,
 } from "./values.ts";
 
 const codes = (issues: { code: string }[]) => issues.map((i) => i.code);
@@ -91,7 +96,49 @@ Deno.test("Mount fields", () => {
   assert.deepEqual(checkMount("type=bind,src=/a,dst=/b,ro"), []);
   assert.deepEqual(checkMount("type=tmpfs,destination=/t"), []);
   assert.deepEqual(codes(checkMount("target=/x")), ["value/mount-source"]);
-  assert.deepEqual(codes(checkMount("type=bind,source=,target=/x")), ["value/mount-source", "value/mount-source"]);
+  assert.deepEqual(codes(checkMount("type=bind,source=,target=/x")), ["value/mount-source"]);
+  assert.deepEqual(codes(checkMount("type=bind,source,target=/x")), ["value/mount-source"]);
+});
+
+Deno.test("Mount fields are read as podman's CSV reader reads them", () => {
+  // The quotes of a field survive the unit file's word splitting only inside an outer quote.
+  assert.deepEqual(checkMount('type=bind,src=/tmp,"dst=/path,1"'), []);
+  assert.deepEqual(parseMount('type=bind,src=/tmp,"dst=/path,1"').target, "/path,1");
+  assert.deepEqual(parseMount('type=bind,"src=/a ""b""",dst=/c').source, '/a "b"');
+  assert.deepEqual(splitCsv("a,,b"), { fields: ["a", "", "b"] });
+  for (const bad of ['type=bind,src=/a"b,dst=/c', 'type=bind,"src=/a"x,dst=/c', 'type=bind,"src=/a,dst=/c']) {
+    assert.deepEqual(codes(checkMount(bad)), ["value/mount-format"], bad);
+  }
+  // Unquoted, "dst=/path,1" is two fields: podman run refuses the option "1".
+  assert.deepEqual(checkMount("type=bind,src=/tmp,dst=/path,1").map((i) => [i.severity, i.code]), [
+    ["warning", "value/mount-option"],
+  ]);
+  assert.deepEqual(checkMount("type=bind,src=%h/data,dst=/d,ro,z,relabel=private"), []);
+  assert.deepEqual(checkMount("type=${T},src=${S},dst=${D}"), []);
+});
+
+Deno.test("a volume mount without source= is anonymous from podman 6.0 on", () => {
+  const v58: PodmanTarget = { versions: ["5.8"], from: "host" };
+  const v61: PodmanTarget = { versions: ["6.1"], from: "host" };
+  assert.deepEqual(codes(checkMount("type=volume,target=/x", v58)), ["value/mount-source"]);
+  assert.deepEqual(checkMount("type=volume,target=/x", v61), []);
+  assert.equal(checkMount("type=volume,target=/x")[0]!.severity, "warning");
+  assert.match(checkMount("type=volume,target=/x")[0]!.message, /only from podman 6\.0/);
+});
+
+Deno.test("build secrets take podman build's id=...,src=... form", () => {
+  assert.deepEqual(checkBuildSecret("id=mysecret,src=mysecret.txt"), []);
+  assert.deepEqual(checkBuildSecret("id=token,env=TOKEN,type=env"), []);
+  assert.deepEqual(codes(checkBuildSecret("src=mysecret.txt")), ["value/secret-format"]);
+  assert.deepEqual(checkBuildSecret("id=x,taget=y").map((i) => i.severity), ["warning"]);
+});
+
+Deno.test(".volume User= and Group= take numbers, and names the generator reads as 0", () => {
+  for (const ok of ["0", "1000", "0x3e8", "root", "+5"]) assert.deepEqual(checkVolumeOwner(ok, "User"), [], ok);
+  const named = checkVolumeOwner("alice", "User");
+  assert.deepEqual(named.map((i) => [i.severity, i.code]), [["warning", "value/volume-owner"]]);
+  assert.match(named[0]!.message, /uid=0/);
+  assert.match(checkVolumeOwner("wheel", "Group")[0]!.message, /gid=0/);
 });
 
 Deno.test("Secret options", () => {

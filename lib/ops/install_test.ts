@@ -266,16 +266,10 @@ Deno.test("a relative link that leaves the set is refused too", async () => {
     await Deno.symlink("../../top.env", join(dir, "apps/leaky/leaky.env"));
     await git(dir, "add", "-A");
     await git(dir, "commit", "-q", "-m", "relative link");
-    // LEGER BUG (lib/source/collect.ts, the references loop): the link's
-    // target does not exist in the extracted set folder, so realPath fails,
-    // take() reports "broken link or missing", and the loop skips it: the
-    // link is silently dropped. The validator then reports the file as
-    // missing; it should say that the link points outside the set.
+    // The link's target does not exist in the extracted folder: it is still refused as a link out, not dropped.
     await assert.rejects(install(b.engine, `${url}#main:apps/leaky`, FAST), (e: LegerError) => {
-      assert.match(
-        e.message,
-        /points outside the set|ref\/missing-file: environment file leaky\.env is not in the set/,
-      );
+      assert.match(e.message, /leaky\.env points outside the set/);
+      assert.equal(e.exitCode, 3);
       return true;
     });
     assert.deepEqual(b.host.quadletFiles(), []);

@@ -2,7 +2,8 @@
  * The keys podman's quadlet generator accepts in each section, with the
  * podman release that introduced them (read from the `SupportedKeys`
  * tables of `pkg/systemd/quadlet/quadlet.go` at each tag v4.4.0..v5.8.2
- * and main), whether the generator reads every assignment or only the
+ * and v6.0.0; `ImageVolume=` from podman 6.1's release notes, checked
+ * against the 6.1.1 generator), whether the generator reads every assignment or only the
  * last one, and what kind of value each takes. Also the keys systemd
  * knows in `[Unit]`, `[Service]` and `[Install]`.
  *
@@ -56,7 +57,8 @@ const SINCE: Record<string, string> = {
     "Group@4.4 GroupAdd@5.1 HealthCmd@4.5 HealthInterval@4.5 HealthLogDestination@5.3 HealthMaxLogCount@5.3 " +
     "HealthMaxLogSize@5.3 HealthOnFailure@4.5 HealthRetries@4.5 HealthStartPeriod@4.5 HealthStartupCmd@4.5 " +
     "HealthStartupInterval@4.5 HealthStartupRetries@4.5 HealthStartupSuccess@4.5 HealthStartupTimeout@4.5 " +
-    "HealthTimeout@4.5 HostName@4.6 HttpProxy@5.7 IP@4.5 IP6@4.5 Image@4.4 Label@4.4 LogDriver@4.5 LogOpt@5.2 " +
+    "HealthTimeout@4.5 HostName@4.6 HttpProxy@5.7 IP@4.5 IP6@4.5 Image@4.4 ImageVolume@6.1 Label@4.4 LogDriver@4.5 " +
+    "LogOpt@5.2 " +
     "Mask@4.6 Memory@5.5 Mount@4.5 Network@4.4 NetworkAlias@5.2 NoNewPrivileges@4.4 Notify@4.4 PidsLimit@4.7 Pod@5.0 " +
     "PodmanArgs@4.4 PublishPort@4.4 Pull@4.6 ReadOnly@4.4 ReadOnlyTmpfs@4.8 ReloadCmd@5.5 ReloadSignal@5.5 " +
     "RemapGid@4.4 RemapUid@4.4 RemapUidSize@4.4 RemapUsers@4.4 Retry@5.5 RetryDelay@5.5 Rootfs@4.5 RunInit@4.4 " +
@@ -122,6 +124,7 @@ const ENUMS: Record<string, readonly string[]> = {
   ExitCodePropagation: ["all", "any", "none"],
   RemapUsers: ["manual", "auto", "keep-id"],
   LogDriver: ["k8s-file", "journald", "none", "passthrough", "passthrough-tty"],
+  ImageVolume: ["bind", "tmpfs", "ignore"],
 };
 
 const DEPRECATED: Record<string, string> = {
@@ -204,7 +207,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** The newest podman release the tables describe. */
-export const LATEST_PODMAN = "5.8";
+export const LATEST_PODMAN = "6.1";
 
 const UNIT_KEYS = "Description Documentation SourcePath Requires Requisite Wants BindsTo BindTo Upholds Conflicts " +
   "Before After OnSuccess OnFailure PropagatesReloadTo PropagateReloadTo ReloadPropagatedFrom PropagateReloadFrom " +

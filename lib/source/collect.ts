@@ -2,14 +2,18 @@
  * Takes the files of a quadlet set out of a folder: the quadlet units, their
  * drop-ins, `.quadlets` bundles, `.leger.yaml` and the files the units name
  * (Kube YAML, environment files). Nothing else: no READMEs, no `.git`.
- * Refuses unsafe names and links that leave the folder.
+ * Reads through the one set loader (`load_set.ts`), so a link out of the
+ * set, a device or FIFO, an oversized file, a bad name or a bundle member
+ * that escapes refuses the whole set, naming the file.
  *
  * @module
  */
-import { join, relative, resolve } from "node:path";
-import { LegerError, UsageError } from "../errors.ts";
+import { relative, resolve } from "node:path";
+import { LegerError } from "../errors.ts";
+import { isDropinDir } from "../quadlet/dropins.ts";
 import { quadletKind, type SetFile, summarizeSet } from "../quadlet/model.ts";
 import { LEGER_YAML } from "../leger_yaml.ts";
+import { isRefusal, isSafeName, readSetFile, type SetRefusal, walkSet } from "./load_set.ts";
 
 /** A file taken from a set folder. */
 export interface CollectedFile extends SetFile {
@@ -17,20 +21,24 @@ export interface CollectedFile extends SetFile {
   bytes: Uint8Array;
 }
 
-const SAFE_PART = /^\.?[A-Za-z0-9@_+%][A-Za-z0-9@_.+%=-]*$/;
-
 /** True when every part of a relative path is a safe file name. */
 export function isSafeRelativePath(path: string): boolean {
-  return path.split("/").every((p) => SAFE_PART.test(p) && p !== "." && p !== "..");
+  return isSafeName(path);
 }
 
-function isSetFile(name: string): boolean {
+/** The files of a set folder leger installs: units, bundles, `.leger.yaml`, drop-in `.conf` files. */
+export function isSetFile(name: string): boolean {
+  if (name.includes("/")) return name.split("/").length === 2 && name.endsWith(".conf");
   return quadletKind(name) !== undefined || name === LEGER_YAML || name.endsWith(".quadlets");
 }
 
-function isDropinDir(name: string): boolean {
-  return /\.(container|volume|network|pod|kube|image|build|artifact)\.d$/.test(name) ||
-    /^(container|volume|network|pod|kube|image|build|artifact)\.d$/.test(name);
+/** The error for refused entries: every one named, exit code 3 (invalid set). */
+export function refusedError(label: string, refused: readonly SetRefusal[]): LegerError {
+  const first = refused[0]!;
+  const more = refused.length > 1
+    ? ` (and ${refused.length - 1} more: ${refused.slice(1).map((r) => r.file).join(", ")})`
+    : "";
+  return new LegerError(`Cannot use ${label}: ${first.message}${more}`, { exitCode: 3, hint: first.fix });
 }
 
 /**
@@ -49,44 +57,11 @@ export async function collectSet(dir: string, label: string): Promise<CollectedF
       hint: "Check the path, or the folder part of the URL.",
     });
   }
+  const tree = await walkSet(root, { read: isSetFile, matters: (n) => isSetFile(n) || isDropinDir(n) || n === "." });
+  if (tree.refused.length) throw refusedError(label, tree.refused);
   const picked = new Map<string, CollectedFile>();
-  const take = async (rel: string) => {
-    if (picked.has(rel)) return;
-    if (!isSafeRelativePath(rel)) {
-      throw new UsageError(
-        `Cannot use ${label}: unsafe file name ${JSON.stringify(rel)}`,
-        "Rename it to letters, digits and @ _ . + - only.",
-      );
-    }
-    const abs = join(root, rel);
-    let real: string;
-    try {
-      real = await Deno.realPath(abs);
-    } catch (error) {
-      throw new LegerError(`Cannot use ${label}: ${rel} is a broken link or missing`, { cause: error });
-    }
-    if (real !== root && !real.startsWith(root + "/")) {
-      throw new UsageError(
-        `Cannot use ${label}: ${rel} points outside the set (${real})`,
-        "Links in a set may only point at files inside the set's folder.",
-      );
-    }
-    const info = await Deno.stat(real);
-    if (!info.isFile) return;
-    const bytes = await Deno.readFile(real);
-    picked.set(rel, { name: rel, bytes, text: new TextDecoder().decode(bytes) });
-  };
-  for await (const entry of Deno.readDir(root)) {
-    if (entry.name === ".git") continue;
-    if ((entry.isFile || entry.isSymlink) && isSetFile(entry.name)) await take(entry.name);
-    else if ((entry.isDirectory || entry.isSymlink) && isDropinDir(entry.name)) {
-      const sub = join(root, entry.name);
-      const real = await Deno.realPath(sub);
-      if (real !== sub && !real.startsWith(root + "/")) await take(entry.name); // refuses
-      for await (const conf of Deno.readDir(sub)) {
-        if (conf.name.endsWith(".conf")) await take(`${entry.name}/${conf.name}`);
-      }
-    }
+  for (const f of tree.files) {
+    if (f.bytes) picked.set(f.name, { name: f.name, bytes: f.bytes, text: new TextDecoder().decode(f.bytes) });
   }
   if (![...picked.keys()].some((n) => quadletKind(n) || n.endsWith(".quadlets"))) {
     throw new LegerError(`Cannot use ${label}: the folder has no quadlet files`, {
@@ -96,20 +71,24 @@ export async function collectSet(dir: string, label: string): Promise<CollectedF
   }
   // Files the units point at (EnvironmentFile=, Yaml=, ...), relative to the set.
   const summary = summarizeSet([...picked.values()]);
+  const refused: SetRefusal[] = [];
   for (const ref of summary.references) {
     const rel = relative(root, resolve(root, ref));
-    if (rel.startsWith("..")) {
-      throw new UsageError(
-        `Cannot use ${label}: a unit names ${ref}, which is outside the set`,
-        "Keep files the units use inside the set's folder, or give an absolute host path.",
-      );
+    if (rel.startsWith("..") || !isSafeName(rel)) {
+      refused.push({
+        file: ref,
+        code: "set/bad-name",
+        message: `a unit names ${JSON.stringify(ref)}, which is outside the set`,
+        fix: "Keep files the units use inside the set's folder, or give an absolute host path.",
+      });
+      continue;
     }
-    try {
-      await take(rel);
-    } catch (error) {
-      if (error instanceof LegerError && /broken link or missing/.test(error.message)) continue; // validation reports it
-      throw error;
-    }
+    if (picked.has(rel)) continue;
+    const got = await readSetFile(root, rel);
+    if (got === undefined) continue; // validation reports a missing file
+    if (isRefusal(got)) refused.push(got);
+    else picked.set(rel, { name: rel, bytes: got.bytes!, text: new TextDecoder().decode(got.bytes!) });
   }
+  if (refused.length) throw refusedError(label, refused);
   return [...picked.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

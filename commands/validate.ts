@@ -12,10 +12,37 @@ import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
 import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
 import { readSetFolder, validatePath, validateSet, type ValidationReport } from "../lib/quadlet/validate.ts";
+import {
+  findSetFolders,
+  flatten,
+  formatRepositoryText,
+  holdsUnits,
+  toRepositoryJson,
+  validateRepository,
+} from "../lib/quadlet/repository.ts";
 import { parseSource } from "../lib/source/spec.ts";
 import { readManifest } from "../lib/state/manifest.ts";
 import { loadSetFiles } from "../lib/state/store.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
+
+function write(text: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** The set folders of `path` when it is a repository (no units of its own, sets below), else undefined. */
+async function repositorySets(path: string): Promise<string[] | undefined> {
+  if (await holdsUnits(path)) return undefined;
+  const sets = await findSetFolders(path);
+  return sets.length ? sets : undefined;
+}
 
 /** Registers `validate` and `check-conflicts`. */
 export function register(program: Command, runtime: CliRuntime): void {
@@ -25,7 +52,10 @@ export function register(program: Command, runtime: CliRuntime): void {
     .description(
       "Report every problem at once with file, line, column, code and a fix: syntax, keys by podman version, values, references, drop-ins, templates, secrets, and conflicts with installed sets and this host. Where the host has podman's generator, its verdict is folded in.",
     )
-    .argument("<target>", "a folder, a unit file, a .quadlets bundle, an installed set's name, or a source URL")
+    .argument(
+      "<target>",
+      "a folder, a unit file, a .quadlets bundle, an installed set's name, a source URL, or a repository folder whose subfolders are sets",
+    )
     .option("--sarif", "print SARIF 2.1.0 (for code-scanning tools) instead of text")
     .option("--strict", "count warnings as errors")
     .option("--podman-version <x.y>", "check keys against this podman version instead of the host's")
@@ -33,6 +63,13 @@ export function register(program: Command, runtime: CliRuntime): void {
     .addHelpText(
       "after",
       `
+A folder with no units of its own whose subfolders are sets is validated set by set, with
+references between its sets resolved, and a summary per set.
+
+Without a host (--no-host) and without --podman-version, keys are checked against the podman
+versions the set declares (podman: in .leger.yaml) or the config's podman-versions; with
+neither, a key some supported podman lacks is a warning naming the version it needs.
+
 Exit codes: 0 no errors (warnings alone pass), 3 errors found (or warnings with --strict).
 Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
     )
@@ -45,12 +82,24 @@ Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
         (options.host === false ? undefined : await podmanMinor(ctx.engine));
       let report: ValidationReport;
       let root = Deno.cwd();
+      const configTargets = ctx.engine.config["podman-versions"];
       const base = {
         rootless: ctx.engine.scope === "user",
-        ...(podmanVersion ? { podmanVersion } : {}),
+        ...(podmanVersion ? { podmanVersion, podmanVersionFromFlag: options.podmanVersion !== undefined } : {}),
+        ...(configTargets ? { configTargets } : {}),
         strict: options.strict === true,
         ...(options.host === false ? {} : { host: hostProbe(ctx.engine) }),
       };
+      const repo = (await isDir(target)) ? await repositorySets(resolve(target)) : undefined;
+      if (repo) {
+        const path = resolve(target);
+        const result = await validateRepository(path, repo, { ...base, others: await otherSets(ctx.engine, "") });
+        if (options.sarif) write(toSarif(flatten(result, base.strict), { root: path }));
+        else if (ctx.opts.json) write(toRepositoryJson(result));
+        else output(ctx.opts, result, () => formatRepositoryText(result, { color: Deno.stdout.isTerminal() }));
+        if (!result.ok) Deno.exitCode = ExitCode.invalid;
+        return;
+      }
       if (await exists(target)) {
         const path = resolve(target);
         const info = await Deno.stat(path);
@@ -69,8 +118,8 @@ Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
       } else {
         throw new UsageError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
       }
-      if (options.sarif) Deno.stdout.writeSync(new TextEncoder().encode(toSarif(report, { root }) + "\n"));
-      else if (ctx.opts.json) Deno.stdout.writeSync(new TextEncoder().encode(toJson(report) + "\n"));
+      if (options.sarif) write(toSarif(report, { root }));
+      else if (ctx.opts.json) write(toJson(report));
       else output(ctx.opts, report, () => formatText(report, { color: Deno.stdout.isTerminal() }));
       if (!report.ok) Deno.exitCode = ExitCode.invalid;
     });

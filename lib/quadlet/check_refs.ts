@@ -20,7 +20,7 @@ const listEntries = (u: ParsedUnit, section: string, key: string) =>
   allEntries(u, section, key).filter((e) => !hasInlineComment(e.value));
 
 /** Units of the installed sets, by file name, with the set they belong to. */
-export type ForeignUnits = Map<string, { set: string; unit: LoadedUnit }>;
+export type ForeignUnits = Map<string, { set: string; unit: LoadedUnit; repository?: boolean }>;
 
 interface RefContext {
   set: LoadedSet;
@@ -81,8 +81,10 @@ function resolve(
       e,
       "info",
       "ref/other-set",
-      `${target} comes from the installed set ${foreign.set}`,
-      `removing ${foreign.set} breaks ${from.file}`,
+      foreign.repository
+        ? `${target} comes from the set ${foreign.set} of this repository`
+        : `${target} comes from the installed set ${foreign.set}`,
+      foreign.repository ? `install ${foreign.set} first` : `removing ${foreign.set} breaks ${from.file}`,
       true,
     );
   }

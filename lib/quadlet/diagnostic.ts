@@ -6,6 +6,7 @@
  */
 import type { SetFile } from "./model.ts";
 import type { UnitEntry } from "./parse.ts";
+import type { LoadedUnit } from "./set.ts";
 
 /** One problem found in a set. */
 export interface Diagnostic {
@@ -75,6 +76,14 @@ export interface ValidateOptions {
   host?: HostProbe;
   /** Count warnings as errors. */
   strict?: boolean;
+  /**
+   * Units of the other sets of the same repository (`leger validate REPO`):
+   * references to them resolve, but they are not installed, so nothing
+   * conflicts with them. Keyed by file name; entries of `setName` are skipped.
+   */
+  repository?: ReadonlyMap<string, { set: string; unit: LoadedUnit }>;
+  /** Entries the set loader refused (reported as errors at their file). */
+  refused?: readonly { file: string; code: string; message: string; fix: string }[];
 }
 
 /** The result of a run. */

@@ -25,6 +25,7 @@ import { quadletKind, type SetFile } from "./model.ts";
 import type { ParseProblem } from "./parse.ts";
 import { loadSet } from "./set.ts";
 import { parseTargets, type PodmanTarget, resolveTarget } from "./target.ts";
+import { isRefusal, readSetFile, type SetRefusal, walkSet } from "../source/load_set.ts";
 
 export type { Diagnostic, HostProbe, OtherSet, ValidateOptions, ValidationReport } from "./diagnostic.ts";
 
@@ -85,6 +86,7 @@ export function targetOf(files: readonly SetFile[], options: ValidateOptions): P
 /** Validates a set given as files (names relative to the set folder). */
 export async function validateSet(files: SetFile[], options: ValidateOptions): Promise<ValidationReport> {
   const sink = new DiagnosticSink();
+  for (const d of refusalDiagnostics(options.refused ?? [])) sink.add(d);
   const expanded = expandBundles(files);
   for (const p of expanded.problems) {
     sink.add({
@@ -117,6 +119,9 @@ export async function validateSet(files: SetFile[], options: ValidateOptions): P
   }
   checkTemplates(set, sink);
   const foreign: ForeignUnits = new Map();
+  for (const [file, f] of options.repository ?? []) {
+    if (f.set !== options.setName) foreign.set(file, { ...f, repository: true });
+  }
   for (const other of options.others ?? []) {
     if (other.name === options.setName) continue;
     for (const [file, unit] of loadSet(other.files).units) foreign.set(file, { set: other.name, unit });
@@ -215,53 +220,76 @@ function checkLayout(
   }
 }
 
-const SKIP_DIRS = new Set([".git", "node_modules", ".github"]);
-const MAX_ENTRIES = 5000;
+/** Whether validation reads a file's text: units, bundles and `.leger.yaml` on top, drop-ins, misplaced units. */
+function wanted(name: string): boolean {
+  const parts = name.split("/");
+  const base = parts[parts.length - 1]!;
+  if (parts.length === 1) return quadletKind(base) !== undefined || isBundle(base) || base === ".leger.yaml";
+  return (parts.length === 2 && isDropinDir(parts[0]!)) || quadletKind(base) !== undefined;
+}
 
-/** Reads the files of a set folder: units and drop-ins with text, other files by name. */
-export async function readSetFolder(dir: string): Promise<SetFile[]> {
-  const out: SetFile[] = [];
-  const walk = async (abs: string, rel: string, depth: number) => {
-    for await (const entry of Deno.readDir(abs)) {
-      if (out.length >= MAX_ENTRIES) return;
-      const name = rel ? `${rel}/${entry.name}` : entry.name;
-      const path = `${abs}/${entry.name}`;
-      let isDir = entry.isDirectory;
-      let isFile = entry.isFile;
-      if (entry.isSymlink) {
-        const st = await Deno.stat(path).catch(() => undefined);
-        isDir = st?.isDirectory ?? false;
-        isFile = st?.isFile ?? false;
-      }
-      if (isDir) {
-        // Hidden folders are not part of a set (podman installs the top level only).
-        if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith(".") && depth < 6) await walk(path, name, depth + 1);
-        continue;
-      }
-      if (!isFile) continue;
-      const top = !rel;
-      const wanted = (top && (quadletKind(entry.name) || isBundle(entry.name) || entry.name === ".leger.yaml")) ||
-        (depth === 1 && isDropinDir(rel)) || (!top && quadletKind(entry.name));
-      out.push({ name, text: wanted ? await Deno.readTextFile(path) : "" });
-    }
+/**
+ * Reads the files of a set folder through the set loader: units and
+ * drop-ins with text, other files by name. Entries the loader refuses (a
+ * link out, a FIFO, a file too large, a bad name) come back as
+ * `refused`, reported as errors at their file; their content is never read.
+ */
+export async function readSetTree(dir: string): Promise<{ files: SetFile[]; refused: SetRefusal[] }> {
+  const tree = await walkSet(dir, { read: wanted, deep: true });
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  return {
+    files: tree.files.map((f) => ({ name: f.name, text: f.bytes ? decoder.decode(f.bytes) : "" })),
+    refused: tree.refused,
   };
-  await walk(dir, "", 0);
-  out.sort((a, b) => cmp(a.name, b.name));
-  return out;
+}
+
+/** Reads the files of a set folder (see {@linkcode readSetTree}; refused entries are left out). */
+export async function readSetFolder(dir: string): Promise<SetFile[]> {
+  return (await readSetTree(dir)).files;
+}
+
+/** Diagnostics for entries the set loader refused. */
+export function refusalDiagnostics(refused: NonNullable<ValidateOptions["refused"]>): Diagnostic[] {
+  return refused.map((r) => ({
+    file: r.file,
+    line: 1,
+    column: 1,
+    severity: "error" as const,
+    code: r.code,
+    message: r.message,
+    fix: r.fix,
+    source: "leger" as const,
+  }));
 }
 
 /** Validates a folder, a single unit file (in the context of its folder) or a `.quadlets` bundle. */
 export async function validatePath(path: string, options: ValidateOptions): Promise<ValidationReport> {
   const st = await Deno.stat(path);
-  if (st.isDirectory) return validateSet(await readSetFolder(path), options);
+  if (st.isDirectory) {
+    const tree = await readSetTree(path);
+    return validateSet(tree.files, { ...options, refused: tree.refused });
+  }
   const slash = path.lastIndexOf("/");
   const base = path.slice(slash + 1);
-  if (isBundle(base) || !quadletKind(base)) {
-    return validateSet([{ name: base, text: await Deno.readTextFile(path) }], options);
-  }
   const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
-  const files = await readSetFolder(dir);
-  const report = await validateSet(files, options);
+  if (isBundle(base) || !quadletKind(base)) {
+    // One file on its own: read under the same rules, without walking its folder.
+    const got = await readSetFile(dir, base);
+    if (got === undefined) throw new Deno.errors.NotFound(path);
+    if (isRefusal(got)) return validateSet([], { ...options, refused: [got] });
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(got.bytes);
+    } catch {
+      return validateSet([], {
+        ...options,
+        refused: [{ file: base, code: "set/not-utf8", message: `${base} is not UTF-8 text`, fix: "save it as UTF-8" }],
+      });
+    }
+    return validateSet([{ name: base, text }], options);
+  }
+  const tree = await readSetTree(dir);
+  const report = await validateSet(tree.files, { ...options, refused: tree.refused });
   const mine = (f: string) => f === base || f.startsWith(`${base}.d/`);
   return makeReport(report.diagnostics.filter((d) => mine(d.file)), options.strict ?? false);
 }

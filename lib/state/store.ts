@@ -8,7 +8,8 @@
 import { dirname, join } from "node:path";
 import { ensureDir, removeIfExists, syncDir } from "../fs.ts";
 import type { ScopePaths } from "../paths.ts";
-import type { CollectedFile } from "../source/collect.ts";
+import { type CollectedFile, refusedError } from "../source/collect.ts";
+import { walkSet } from "../source/load_set.ts";
 
 /** Folder of a set's stored copy. */
 export function setDir(paths: ScopePaths, name: string): string {
@@ -37,26 +38,23 @@ export function saveSetFiles(paths: ScopePaths, name: string, files: CollectedFi
   return writeFilesTo(setDir(paths, name), files);
 }
 
-/** Reads every file below a folder as a set's files (names relative, sorted). */
+/**
+ * Reads every file below a folder as a set's files (names relative,
+ * sorted), through the set loader: a stored, staged or backed-up copy
+ * holding a link out, a FIFO or an oversized file is refused, not read.
+ */
 export async function readFilesFrom(dir: string): Promise<CollectedFile[]> {
-  const out: CollectedFile[] = [];
-  const walk = async (rel: string) => {
-    for await (const e of Deno.readDir(join(dir, rel))) {
-      const name = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory) await walk(name);
-      else if (e.isFile) {
-        const bytes = await Deno.readFile(join(dir, name));
-        out.push({ name, bytes, text: new TextDecoder().decode(bytes) });
-      }
-    }
-  };
+  let tree;
   try {
-    await walk("");
+    tree = await walkSet(dir, { read: () => true, deep: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  if (tree.refused.length) throw refusedError(dir, tree.refused);
+  const decoder = new TextDecoder();
+  return tree.files.map((f) => ({ name: f.name, bytes: f.bytes!, text: decoder.decode(f.bytes!) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Reads the stored copy of an installed set ([] when there is none). */

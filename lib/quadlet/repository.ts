@@ -1,0 +1,161 @@
+/**
+ * `leger validate REPO`: a folder whose subfolders are sets (the layout of
+ * most public quadlet repositories) is validated set by set in one run.
+ * Each set is read through the set loader and validated on its own, with
+ * references to units of the repository's other sets resolved (reported
+ * as `ref/other-set`), but no conflicts between them: the sets of a
+ * repository are a catalogue, not one host.
+ *
+ * @module
+ */
+import { isBundle } from "./bundle.ts";
+import type { ValidateOptions, ValidationReport } from "./diagnostic.ts";
+import { quadletKind, type SetFile } from "./model.ts";
+import { type LoadedUnit, loadSet } from "./set.ts";
+import { formatText, toJsonObject } from "./report.ts";
+import { makeReport, readSetTree, validateSet } from "./validate.ts";
+import type { SetRefusal } from "../source/load_set.ts";
+import { parseLegerYaml } from "../leger_yaml.ts";
+
+/** One set of a repository and its report. */
+export interface RepositorySet {
+  /** Folder relative to the repository (`quadlets/web`), also the name shown. */
+  path: string;
+  /** The set's name (`.leger.yaml` `name:`, else the folder's name). */
+  name: string;
+  /** Its report. */
+  report: ValidationReport;
+}
+
+/** The result of validating a repository. */
+export interface RepositoryReport {
+  /** Sets in path order. */
+  sets: RepositorySet[];
+  /** Errors over all sets. */
+  errors: number;
+  /** Warnings over all sets. */
+  warnings: number;
+  /** True when every set is ok. */
+  ok: boolean;
+}
+
+const SKIP = new Set([".git", "node_modules", ".github"]);
+/** How deep below the repository sets are looked for, and how many folders are looked at. */
+const MAX_DEPTH = 4;
+const MAX_FOLDERS = 5000;
+
+const isUnitName = (n: string) => quadletKind(n) !== undefined || isBundle(n);
+
+/** True when the folder holds quadlet units or bundles at its top level. */
+export async function holdsUnits(dir: string): Promise<boolean> {
+  for await (const e of Deno.readDir(dir)) if ((e.isFile || e.isSymlink) && isUnitName(e.name)) return true;
+  return false;
+}
+
+/**
+ * The set folders of a repository, relative to it, sorted: folders that
+ * hold units at their top, looked for down to a small depth; a set's own
+ * subfolders are not searched, links to folders are not followed.
+ */
+export async function findSetFolders(root: string): Promise<string[]> {
+  const out: string[] = [];
+  let seen = 0;
+  const walk = async (rel: string, depth: number) => {
+    const dirs: string[] = [];
+    let units = false;
+    for await (const e of Deno.readDir(rel ? `${root}/${rel}` : root)) {
+      if (++seen > MAX_FOLDERS) return;
+      if (e.isDirectory && !SKIP.has(e.name) && !e.name.startsWith(".")) dirs.push(e.name);
+      else if ((e.isFile || e.isSymlink) && isUnitName(e.name)) units = true;
+    }
+    if (units && rel) {
+      out.push(rel);
+      return;
+    }
+    if (depth >= MAX_DEPTH) return;
+    for (const d of dirs.sort()) await walk(rel ? `${rel}/${d}` : d, depth + 1);
+  };
+  await walk("", 0);
+  return out.sort();
+}
+
+function setNameOf(files: readonly SetFile[], path: string): string {
+  const meta = files.find((f) => f.name === ".leger.yaml");
+  const parsed = meta ? parseLegerYaml(meta.text) : undefined;
+  return (parsed?.ok ? parsed.value.name : undefined) ?? path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** Validates every set of a repository; `options.setName` is ignored. */
+export async function validateRepository(
+  root: string,
+  folders: readonly string[],
+  options: ValidateOptions,
+): Promise<RepositoryReport> {
+  const loaded: Array<{ path: string; name: string; files: SetFile[]; refused: SetRefusal[] }> = [];
+  for (const path of folders) {
+    const tree = await readSetTree(`${root}/${path}`);
+    loaded.push({ path, name: setNameOf(tree.files, path), ...tree });
+  }
+  // Units of every set, keyed by file name, for references across sets (first set wins on a clash).
+  const repository = new Map<string, { set: string; unit: LoadedUnit }>();
+  for (const s of loaded) {
+    for (const [file, unit] of loadSet(s.files).units) {
+      if (!repository.has(file)) repository.set(file, { set: s.name, unit });
+    }
+  }
+  const sets: RepositorySet[] = [];
+  for (const s of loaded) {
+    const report = await validateSet(s.files, { ...options, setName: s.name, repository, refused: s.refused });
+    sets.push({ path: s.path, name: s.name, report });
+  }
+  const errors = sets.reduce((n, s) => n + s.report.errors, 0);
+  const warnings = sets.reduce((n, s) => n + s.report.warnings, 0);
+  return { sets, errors, warnings, ok: sets.every((s) => s.report.ok) };
+}
+
+/** The repository report as one flat report, file names prefixed with each set's folder. */
+export function flatten(report: RepositoryReport, strict = false): ValidationReport {
+  return makeReport(
+    report.sets.flatMap((s) => s.report.diagnostics.map((d) => ({ ...d, file: `${s.path}/${d.file}` }))),
+    strict,
+  );
+}
+
+/** The repository report for a terminal: one line per set, the problems of the sets that have any, a total. */
+export function formatRepositoryText(report: RepositoryReport, options: { color?: boolean } = {}): string {
+  const lines: string[] = [];
+  for (const s of report.sets) {
+    if (s.report.diagnostics.length === 0) {
+      lines.push(`${s.path}: ok`);
+      continue;
+    }
+    const text = formatText(s.report, options).split("\n");
+    lines.push(`${s.path}: ${s.report.ok ? "ok" : "INVALID"}, ${text[text.length - 1]}`);
+    for (const l of text.slice(0, -1)) lines.push(`  ${l}`);
+  }
+  const bad = report.sets.filter((s) => !s.report.ok).length;
+  lines.push(
+    `${report.sets.length} sets: ${
+      report.sets.length - bad
+    } ok, ${bad} invalid; ${report.errors} errors, ${report.warnings} warnings`,
+  );
+  return lines.join("\n");
+}
+
+/** The repository report as JSON (`leger validate REPO --json`; schema in docs/VALIDATION.md). */
+export function toRepositoryJson(report: RepositoryReport): string {
+  return JSON.stringify(
+    {
+      version: 1,
+      ok: report.ok,
+      errors: report.errors,
+      warnings: report.warnings,
+      sets: report.sets.map((s) => {
+        const { version: _v, ...rest } = toJsonObject(s.report);
+        return { path: s.path, name: s.name, ...rest };
+      }),
+    },
+    null,
+    2,
+  );
+}

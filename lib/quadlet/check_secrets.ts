@@ -12,6 +12,7 @@ import { listEntries, type UnitEntry } from "./parse.ts";
 import type { LoadedSet } from "./set.ts";
 import { splitWords } from "./split.ts";
 import { parseSecret } from "./values.ts";
+import { expandsAtStart } from "./expansion.ts";
 
 interface Declared {
   podman: string;
@@ -65,7 +66,8 @@ export async function checkSecrets(set: LoadedSet, host: HostProbe | undefined, 
     for (const e of listEntries(unit.merged, unit.section, "Secret")) {
       for (const w of splitWords(e.value, "args").words) {
         const s = parseSecret(w);
-        if (s.name !== "" && !s.name.includes("=")) uses.push({ entry: e, ...s });
+        // A name systemd fills in at start (${NAME}, %i) cannot be looked up before.
+        if (s.name !== "" && !s.name.includes("=") && !expandsAtStart(s.name)) uses.push({ entry: e, ...s });
       }
     }
   }

@@ -127,6 +127,10 @@ export function checkValue(
     emit(sink, e, checkExpansions(e.value, opts.serviceEnv));
     return;
   }
+  if (COMMAND_LINE.has(spec.type) && /\$[A-Za-z_]/.test(e.value)) {
+    // `$NAME` glued to other text reaches podman as is: say why next to the check that fails on it.
+    emit(sink, e, checkExpansions(e.value, undefined));
+  }
   if (["port", "volume", "expose"].includes(spec.type) && /^["']/.test(e.value)) {
     sink.at(
       e,

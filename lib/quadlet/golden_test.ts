@@ -4,7 +4,11 @@
  * options.json for the podman version, the fake host and installed sets
  * under .others/). `UPDATE_GOLDEN=1 deno test -A lib/quadlet/golden_test.ts`
  * rewrites the expected files. Every folder under tests/fixtures/valid is
- * a stack that must pass without errors or warnings.
+ * a stack that must pass without errors or warnings. Every folder under
+ * tests/fixtures/accepted is a set podman accepts (the examples of
+ * podman-systemd.unit(5) and podman-quadlet-install(1) written out, and one
+ * case per value check showing the forms it accepts): none may have an
+ * error, and what leger says about it is pinned in expected.txt.
  */
 import assert from "node:assert/strict";
 import { fakeHost, type FakeHostSpec } from "./fake_host.ts";
@@ -17,7 +21,8 @@ const NOT_SET = new Set(["expected.txt", "expected.json", "options.json"]);
 const update = Deno.env.get("UPDATE_GOLDEN") === "1";
 
 interface CaseOptions {
-  podmanVersion?: string;
+  /** null: the target version is unknown (validate --no-host). */
+  podmanVersion?: string | null;
   rootless?: boolean;
   host?: FakeHostSpec;
 }
@@ -42,7 +47,7 @@ async function runCase(dir: string) {
   return validateSet(files, {
     setName: dir.slice(dir.lastIndexOf("/") + 1),
     rootless: opts.rootless ?? true,
-    podmanVersion: opts.podmanVersion ?? "5.8",
+    ...(opts.podmanVersion === null ? {} : { podmanVersion: opts.podmanVersion ?? "5.8" }),
     others,
     ...(opts.host ? { host: fakeHost(opts.host) } : {}),
   });
@@ -78,5 +83,22 @@ for (const name of await folders("valid")) {
   Deno.test(`valid/${name} passes without errors or warnings`, async () => {
     const report = await runCase(`${FIXTURES}valid/${name}`);
     assert.equal(formatText(report), "no problems found");
+  });
+}
+
+for (const name of await folders("accepted")) {
+  Deno.test(`accepted/${name}: podman accepts it, leger finds no error`, async () => {
+    const dir = `${FIXTURES}accepted/${name}`;
+    const report = await runCase(dir);
+    const text = formatText(report) + "\n";
+    assert.deepEqual(
+      report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.code}`),
+      [],
+    );
+    if (update) {
+      await Deno.writeTextFile(`${dir}/expected.txt`, text);
+      return;
+    }
+    assert.equal(text, await Deno.readTextFile(`${dir}/expected.txt`));
   });
 }

@@ -115,6 +115,7 @@ Deno.test("names with control characters, line breaks or non-UTF-8 bytes, and no
     await Deno.writeTextFile(join(set, bad), UNIT);
     const e = await refusedBy(collectSet(set, "s"));
     assert.match(e.message, /holds control characters/);
+    // deno-lint-ignore no-control-regex
     assert.ok(!/[\x00-\x1f]/.test(e.message), "the name is escaped in the message");
     await Deno.remove(root, { recursive: true });
   }

@@ -56,3 +56,18 @@ for (const { set, verdict, expected } of verdicts) {
     }
   });
 }
+
+Deno.test("the corpus as one repository: one call gives every set the generator's verdict", async () => {
+  const { findSetFolders, validateRepository, toRepositoryJson } = await import("./repository.ts");
+  const folders = await findSetFolders(ROOT);
+  assert.deepEqual(folders, verdicts.map((v) => v.set).sort());
+  const result = await validateRepository(ROOT, folders, { rootless: true, podmanVersion: "5.8" });
+  for (const s of result.sets) {
+    const want = verdicts.find((v) => v.set === s.path)!.verdict === "ok";
+    assert.equal(s.report.errors === 0, want, `${s.path}: ${s.report.diagnostics.map((d) => d.code).join(" ")}`);
+  }
+  assert.equal(result.ok, false);
+  const json = JSON.parse(toRepositoryJson(result));
+  assert.equal(json.sets.length, 99);
+  assert.equal(json.sets.filter((s: { ok: boolean }) => !s.ok).length, 7);
+});

@@ -9,7 +9,17 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { BACKENDS, httpGet, installedPath, leger, legerJson, sharedHost, webContainer, type Who } from "./helpers.ts";
+import {
+  BACKENDS,
+  httpGet,
+  installedPath,
+  leger,
+  legerJson,
+  sharedHost,
+  webContainer,
+  WHO,
+  type Who,
+} from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -323,5 +333,65 @@ Deno.test({
     assert.match(await httpGet(host, `http://127.0.0.1:${PORT + 1}/`) ?? "", /v1/);
     assert.equal((await leger(host, ALICE, ["remove", "copycat"])).code, 0);
     assert.deepEqual(await quadletFiles(), []);
+  },
+});
+
+const PODMAN6_SET = {
+  "six.container": ["[Container]", "Image=localhost/leger-test:v1", "RunInit=true", "ImageVolume=tmpfs", ""].join("\n"),
+  "six.volume": ["[Volume]", "UID=1000", "GID=1000", "Options=nodev", ""].join("\n"),
+};
+
+Deno.test({
+  name: "keys of podman 6 (ImageVolume=, UID=, Options= without Device=): leger and the host's generator agree",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const who = WHO.find((w) => w.user === "alice")!;
+    const version = (await host.exec(["podman", "--version"], { user: "alice" })).stdout.match(/(\d+)\.(\d+)/)!;
+    const six = Number(version[1]) >= 6 && Number(version[2]) >= 1 || Number(version[1]) > 6;
+    const dir = await writeSet(`${HOME}/sets/six`, PODMAN6_SET);
+    const r = await leger(host, who, ["--json", "validate", dir]);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    const by = (source: string) => report.diagnostics.filter((d) => d.source === source && d.severity === "error");
+    assert.equal(report.diagnostics.filter((d) => d.code === "leger/disagreement").length, 0, r.stdout);
+    if (six) {
+      // podman 6.1's generator accepts them all, and so does leger.
+      assert.equal(r.code, 0, r.stdout);
+      assert.deepEqual(by("leger"), []);
+      assert.deepEqual(by("generator"), []);
+    } else {
+      assert.equal(r.code, 3, r.stdout);
+      const keys = by("leger").filter((d) => d.code === "key/too-new").map((d) => d.key).sort();
+      assert.deepEqual(keys, ["GID", "ImageVolume", "UID"]);
+      assert.ok(by("generator").some((d) => /unsupported key 'ImageVolume'/.test(d.message)), r.stdout);
+    }
+    // Without the host, the same set is only warned about: the target's version is unknown.
+    const ci = await leger(host, who, ["--json", "validate", "--no-host", dir]);
+    assert.equal(ci.code, 0, ci.stdout);
+    const warned = (JSON.parse(ci.stdout) as JsonReport).diagnostics.filter((d) => d.code === "key/too-new");
+    assert.deepEqual(warned.map((d) => [d.key, d.severity]).sort(), [
+      ["GID", "warning"],
+      ["ImageVolume", "warning"],
+      ["UID", "warning"],
+    ]);
+  },
+});
+
+Deno.test({
+  name: "validate reports a link out of the set at its file and never prints the target (issue 18)",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const who = WHO.find((w) => w.user === "alice")!;
+    await host.exec(["sh", "-c", `mkdir -p ${HOME}/sets/lnk && printf 'MARKER-e2e-7q\\n' > ${HOME}/secret.txt`], {
+      user: "alice",
+    });
+    await host.exec(["ln", "-sf", `${HOME}/secret.txt`, `${HOME}/sets/lnk/web.container`], { user: "alice" });
+    for (const args of [["validate", `${HOME}/sets/lnk`], ["validate", "--no-host", `${HOME}/sets/lnk`]]) {
+      const r = await leger(host, who, args);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stdout, /web\.container:1:1: error set\/link-outside/);
+      assert.doesNotMatch(r.stdout + r.stderr, /MARKER-e2e-7q/);
+    }
   },
 });

@@ -106,6 +106,15 @@ export function summarizeSet(files: readonly SetFile[]): SetSummary {
         }
       }
     }
+    if (quadletKind(name) === "build" && listValues(unit, section, "SetWorkingDirectory").at(-1) === "unit") {
+      // Build secrets read `src=` relative to the build's working directory: here the set's folder.
+      for (const v of listValues(unit, section, "Secret")) {
+        const src = /(?:^|,)(?:src|source)=([^,]+)/.exec(v)?.[1];
+        if (src && !src.startsWith("/") && !src.includes("%") && !src.includes("$")) {
+          references.add(src.replace(/^\.\//, ""));
+        }
+      }
+    }
   }
   // What runs, once per unit (each instance of a template).
   const volumeFile = (src: string) => byFile.get(src);

@@ -33,7 +33,9 @@ Deno.test("UID= in [Volume] (podman 6.0) without a host: a warning naming 6.0, a
   assert.deepEqual(codes(none), ["warning key/too-new"]);
   assert.match(none.diagnostics[0]!.message, /needs podman 6\.0; the target's podman version is unknown/);
   assert.equal(none.ok, true);
-  const set = await validateSet([...UID, { name: ".leger.yaml", text: 'podman: ["5.8", "6.1"]\n' }], { rootless: true });
+  const set = await validateSet([...UID, { name: ".leger.yaml", text: 'podman: ["5.8", "6.1"]\n' }], {
+    rootless: true,
+  });
   assert.deepEqual(codes(set), ["error key/too-new"]);
   assert.match(set.diagnostics[0]!.message, /\.leger\.yaml targets podman 5\.8/);
   const later = await validateSet([...UID, { name: ".leger.yaml", text: 'podman: ">=6.0"\n' }], { rootless: true });

@@ -157,3 +157,13 @@ Deno.test("the walk reads only what it is asked to, and limits hold for the tota
   assert.ok(t.refused.some((r) => r.code === "set/too-large" && /together/.test(r.message)));
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a .build's secret file (src= beside the unit) is taken along with the set", async () => {
+  const { root, set } = await folder({
+    "app.build": "[Build]\nImageTag=localhost/app\nSetWorkingDirectory=unit\nSecret=id=tok,src=tok.txt\n",
+    "tok.txt": "s3cret\n",
+    "Containerfile": "FROM scratch\n",
+  });
+  assert.deepEqual((await collectSet(set, "s")).map((f) => f.name), ["app.build", "tok.txt"]);
+  await Deno.remove(root, { recursive: true });
+});

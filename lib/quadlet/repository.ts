@@ -14,7 +14,7 @@ import { quadletKind, type SetFile } from "./model.ts";
 import { type LoadedUnit, loadSet } from "./set.ts";
 import { formatText, toJsonObject } from "./report.ts";
 import { makeReport, readSetTree, validateSet } from "./validate.ts";
-import type { SetRefusal } from "../source/load_set.ts";
+import { printable, type SetRefusal } from "../source/load_set.ts";
 import { parseLegerYaml } from "../leger_yaml.ts";
 
 /** One set of a repository and its report. */
@@ -126,11 +126,11 @@ export function formatRepositoryText(report: RepositoryReport, options: { color?
   const lines: string[] = [];
   for (const s of report.sets) {
     if (s.report.diagnostics.length === 0) {
-      lines.push(`${s.path}: ok`);
+      lines.push(`${printable(s.path)}: ok`);
       continue;
     }
     const text = formatText(s.report, options).split("\n");
-    lines.push(`${s.path}: ${s.report.ok ? "ok" : "INVALID"}, ${text[text.length - 1]}`);
+    lines.push(`${printable(s.path)}: ${s.report.ok ? "ok" : "INVALID"}, ${text[text.length - 1]}`);
     for (const l of text.slice(0, -1)) lines.push(`  ${l}`);
   }
   const bad = report.sets.filter((s) => !s.report.ok).length;

@@ -36,6 +36,7 @@ Deno.test("a repository's sets are found, validated alone, and may use each othe
   assert.deepEqual(flatten(result).diagnostics.map((d) => d.file), [
     "apps/blog/blog.container",
     "apps/web/web.container",
+    "infra/net/docs/notes.container",
   ]);
   await Deno.remove(root, { recursive: true });
 });

@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import type { CliRuntime } from "./commands/common.ts";
 import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
+import { priorityPrefix, stderrIsJournal } from "./lib/log.ts";
 import { currentEnv } from "./lib/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -108,9 +109,10 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
       };
       console.log(JSON.stringify(body, null, 2));
     } else {
-      console.error(`error: ${chain[0]}`);
-      for (const c of chain.slice(1)) console.error(`  caused by: ${c}`);
-      if (error instanceof LegerError && error.hint) console.error(`  hint: ${error.hint}`);
+      const p = priorityPrefix("error", stderrIsJournal());
+      console.error(`${p}error: ${chain[0]}`);
+      for (const c of chain.slice(1)) console.error(`${p}  caused by: ${c}`);
+      if (error instanceof LegerError && error.hint) console.error(`${p}  hint: ${error.hint}`);
       if (!(error instanceof LegerError) && error instanceof Error && Deno.env.get("LEGER_DEBUG")) {
         console.error(error.stack);
       }

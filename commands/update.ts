@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
+import { useColor } from "../lib/color.ts";
 import { formatDiff } from "../lib/ops/diff.ts";
 import type { ApplyResult } from "../lib/ops/apply.ts";
 import { type CliRuntime, type CommandContext, contextFor, output, runCommandWorkflow, table } from "./common.ts";
@@ -79,8 +80,8 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const d = await ctx.leger.diff(name);
-      const color = options.color ?? Deno.stdout.isTerminal();
-      output(ctx.opts, d, () => formatDiff(d, { color: color === true }));
+      const color = useColor(Deno.stdout, options.color === undefined ? {} : { explicit: options.color });
+      output(ctx.opts, d, () => formatDiff(d, { color }));
     });
 
   program

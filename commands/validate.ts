@@ -6,6 +6,7 @@
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { ExitCode, UsageError } from "../lib/errors.ts";
+import { useColor } from "../lib/color.ts";
 import { exists } from "../lib/fs.ts";
 import { hostProbe } from "../lib/host_probe.ts";
 import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
@@ -120,7 +121,7 @@ Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
       }
       if (options.sarif) write(toSarif(report, { root }));
       else if (ctx.opts.json) write(toJson(report));
-      else output(ctx.opts, report, () => formatText(report, { color: Deno.stdout.isTerminal() }));
+      else output(ctx.opts, report, () => formatText(report, { color: useColor(Deno.stdout) }));
       if (!report.ok) Deno.exitCode = ExitCode.invalid;
     });
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { useColor } from "./color.ts";
 
 /** Message levels. */
 export type Level = "debug" | "info" | "step" | "warn" | "error";
@@ -38,13 +39,44 @@ export interface ConsoleLoggerOptions {
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
+  /**
+   * Prefix each line with its syslog priority (`<4>` for a warning) so that
+   * `journalctl -p warning` finds it; default: when stderr is the journal.
+   */
+  journal?: boolean;
 }
 
 const encoder = new TextEncoder();
 
+/** syslog priorities journald reads from a `<N>` line prefix (sd-daemon(3)). */
+const PRIORITY: Record<Level, number> = { error: 3, warn: 4, step: 5, info: 6, debug: 7 };
+
+/**
+ * True when stderr is connected to the journal: systemd sets
+ * `JOURNAL_STREAM=DEV:INODE` for a service whose output goes there, and the
+ * stream is still that one (a child whose stderr was redirected keeps the
+ * variable but not the stream).
+ */
+export function stderrIsJournal(env: Record<string, string | undefined> = Deno.env.toObject()): boolean {
+  const stream = env.JOURNAL_STREAM;
+  if (!stream || !/^\d+:\d+$/.test(stream)) return false;
+  try {
+    const st = Deno.statSync("/proc/self/fd/2");
+    return `${st.dev}:${st.ino}` === stream;
+  } catch {
+    return true; // no /proc: trust the variable
+  }
+}
+
+/** The `<N>` prefix of a level when writing to the journal, else "". */
+export function priorityPrefix(level: Level, journal: boolean): string {
+  return journal ? `<${PRIORITY[level]}>` : "";
+}
+
 /** The CLI's logger. */
 export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
-  const color = options.color ?? (Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR"));
+  const journal = options.journal ?? stderrIsJournal();
+  const color = !journal && (options.color ?? useColor(Deno.stderr));
   const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const emit = (level: Level, message: string) => {
     if (level === "debug" && !options.verbose) return;
@@ -60,7 +92,10 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
       : level === "error"
       ? paint("31", "error: ")
       : "";
-    Deno.stderr.writeSync(encoder.encode(prefix + message + "\n"));
+    const text = journal
+      ? message.split("\n").map((line, i) => priorityPrefix(level, true) + (i === 0 ? prefix : "") + line).join("\n")
+      : prefix + message;
+    Deno.stderr.writeSync(encoder.encode(text + "\n"));
   };
   return {
     debug: (m) => emit("debug", m),

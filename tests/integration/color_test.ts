@@ -1,0 +1,33 @@
+/**
+ * Colour as the ecosystem expects: on a real terminal (a pty from
+ * util-linux `script`), `leger validate` colours its report unless
+ * NO_COLOR is set; piped output never carries escape codes.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const BROKEN = join(ROOT, "tests/fixtures/broken/bool-bad");
+
+async function onTerminal(env: string): Promise<string> {
+  const cmd = `${env} "${Deno.execPath()}" run -A --quiet "${join(ROOT, "main.ts")}" validate --no-host "${BROKEN}"`;
+  const out = await new Deno.Command("script", { args: ["-qec", cmd, "/dev/null"], stdin: "null" }).output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test("validate colours on a terminal, and not under NO_COLOR=1", async () => {
+  const colored = await onTerminal("TERM=xterm");
+  assert.match(colored, /\x1b\[3[13]m(error|warning)/, colored);
+  const plain = await onTerminal("TERM=xterm NO_COLOR=1");
+  assert.match(plain, /bool-bad|\.container/);
+  assert.doesNotMatch(plain, /\x1b\[/, plain);
+});
+
+Deno.test("validate never colours piped output", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", join(ROOT, "main.ts"), "validate", "--no-host", BROKEN],
+    env: { TERM: "xterm" },
+    stdout: "piped",
+  }).output();
+  assert.doesNotMatch(new TextDecoder().decode(out.stdout), /\x1b\[/);
+});

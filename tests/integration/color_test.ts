@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
+const ESC = "\x1b";
 const BROKEN = join(ROOT, "tests/fixtures/broken/bool-bad");
 
 async function onTerminal(env: string): Promise<string> {
@@ -17,10 +18,10 @@ async function onTerminal(env: string): Promise<string> {
 
 Deno.test("validate colours on a terminal, and not under NO_COLOR=1", async () => {
   const colored = await onTerminal("TERM=xterm");
-  assert.match(colored, /\x1b\[3[13]m(error|warning)/, colored);
+  assert.ok(colored.includes(`${ESC}[31merror`) || colored.includes(`${ESC}[33mwarning`), colored);
   const plain = await onTerminal("TERM=xterm NO_COLOR=1");
   assert.match(plain, /bool-bad|\.container/);
-  assert.doesNotMatch(plain, /\x1b\[/, plain);
+  assert.ok(!plain.includes(ESC), plain);
 });
 
 Deno.test("validate never colours piped output", async () => {
@@ -29,5 +30,5 @@ Deno.test("validate never colours piped output", async () => {
     env: { TERM: "xterm" },
     stdout: "piped",
   }).output();
-  assert.doesNotMatch(new TextDecoder().decode(out.stdout), /\x1b\[/);
+  assert.ok(!new TextDecoder().decode(out.stdout).includes(ESC));
 });

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Command } from "commander";
+import { ExitCode, LegerError } from "../lib/errors.ts";
+import { consoleLogger } from "../lib/log.ts";
 import { currentLegerCommand, installDaemon } from "../lib/ops/daemon_install.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 import { SETEC_HELP, showSecretStatus } from "./secrets.ts";
@@ -30,9 +32,11 @@ Examples:
 ${SETEC_HELP}`,
     )
     .action(async (_o, cmd) => {
-      const ctx = await contextFor(cmd, runtime);
-      const { runDaemonProcess } = await import("../lib/daemon_process.ts");
-      await runDaemonProcess(ctx.engine, ctx.leger);
+      await explainConfigErrors(async () => {
+        const ctx = await contextFor(cmd, runtime);
+        const { runDaemonProcess } = await import("../lib/daemon_process.ts");
+        await runDaemonProcess(ctx.engine, ctx.leger);
+      });
     });
 
   daemon
@@ -70,4 +74,24 @@ Examples:
     .action(async (_o, cmd) => {
       await showSecretStatus(await contextFor(cmd, runtime));
     });
+}
+
+/**
+ * A configuration error ends the daemon with exit code 78, which the units
+ * list in RestartPreventExitStatus=: say so, so that the journal explains
+ * why systemd leaves it stopped.
+ */
+async function explainConfigErrors(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof LegerError && error.exitCode === ExitCode.config) {
+      consoleLogger({}).error(
+        `the leger daemon stops: ${error.message}. This is a configuration error, so systemd will not restart it; fix the configuration, then run: systemctl${
+          Deno.uid?.() === 0 ? "" : " --user"
+        } restart leger-daemon`,
+      );
+    }
+    throw error;
+  }
 }

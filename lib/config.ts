@@ -28,6 +28,7 @@
  * @module
  */
 import { z } from "zod";
+import { ExitCode, LegerError } from "./errors.ts";
 import { readTextIfExists } from "./fs.ts";
 import { UpdatePolicy } from "./leger_yaml.ts";
 import { loadYamlWith } from "./yaml_file.ts";
@@ -76,7 +77,17 @@ export async function loadConfig(
   env: Record<string, string> = {},
 ): Promise<Config> {
   const text = await readTextIfExists(paths.configFile);
-  const config = loadYamlWith(text ?? "{}", paths.configFile, ConfigFile) as Config;
+  let config: Config;
+  try {
+    config = loadYamlWith(text ?? "{}", paths.configFile, ConfigFile) as Config;
+  } catch (error) {
+    if (!(error instanceof LegerError)) throw error;
+    throw new LegerError(error.message, {
+      exitCode: ExitCode.config,
+      hint: `Fix ${paths.configFile} (every key is described in docs/config.schema.json).`,
+      ...(error.details ? { details: error.details } : {}),
+    });
+  }
   if (env.SETEC_SERVER && !config.daemon["setec-server"]) {
     config.daemon["setec-server"] = env.SETEC_SERVER;
   }

@@ -21,6 +21,12 @@ export const ExitCode = {
   environment: 6,
   /** An update or restore failed its health check and was rolled back. */
   rolledBack: 7,
+  /**
+   * config.yaml is wrong or lacks what the command needs (sysexits'
+   * EX_CONFIG). The daemon's units list it in RestartPreventExitStatus=:
+   * restarting cannot fix a configuration.
+   */
+  config: 78,
 } as const;
 
 /** Options of {@linkcode LegerError}. */

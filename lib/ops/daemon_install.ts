@@ -51,6 +51,8 @@ export interface DaemonInstallResult {
   notes: string[];
 }
 
+import { hardeningFor, RESTART_LINES } from "./daemon_units.ts";
+
 /** Quotes one argument for a systemd ExecStart= line. */
 function quoteArg(arg: string): string {
   const escaped = arg.replaceAll("%", "%%");
@@ -91,8 +93,7 @@ Type=exec
 ExecStart=${exec}
 # SIGHUP re-reads ${config} and syncs at once.
 ExecReload=/bin/kill -HUP $MAINPID
-Restart=on-failure
-RestartSec=5s
+${RESTART_LINES}
 TimeoutStopSec=10s
 # ${
     scope === "user"
@@ -103,6 +104,7 @@ UMask=0077
 # ${scope === "user" ? "$XDG_RUNTIME_DIR/leger" : "/run/leger"} holds the control socket.
 RuntimeDirectory=leger
 RuntimeDirectoryMode=0700
+${hardeningFor(scope)}
 
 [Install]
 WantedBy=${scope === "user" ? "default.target" : "multi-user.target"}

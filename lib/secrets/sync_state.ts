@@ -52,6 +52,7 @@ export function createSetecClient(
   const server = config.daemon["setec-server"];
   if (!server) {
     throw new LegerError("Cannot sync secrets: no Setec server is configured", {
+      exitCode: ExitCode.config,
       hint: "Set daemon.setec-server in config.yaml (or SETEC_SERVER) to the server's MagicDNS name, " +
         "e.g. https://secrets.example.ts.net.",
     });

@@ -1,0 +1,171 @@
+/**
+ * The system unit of the leger daemon on a real systemd + podman host: its
+ * sandbox scores under 5 in `systemd-analyze security` and the sandboxed
+ * daemon still replaces a root Podman secret from Setec and restarts the
+ * container that uses it; a configuration error stops it for good (no
+ * restart loop) and says why in the journal, where `journalctl -p warning`
+ * finds it and not the daemon's ordinary lines.
+ *
+ * The tests run in order and build on each other (one host per file).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const ROOT: Who = { user: "root", scope: "system", backend: "native" };
+const SETEC_PORT = 8710;
+const SETEC = `http://127.0.0.1:${SETEC_PORT}`;
+const APP_PORT = 19611;
+const run = crypto.randomUUID().slice(0, 8);
+const V1 = `e2e-unit-one-${run}`;
+const V2 = `e2e-unit-two-${run}`;
+
+async function sha256(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const got = await probe();
+    if (got !== undefined && got !== false) return got;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function setec(method: string, body: Record<string, unknown>): Promise<unknown> {
+  const host = await sharedHost();
+  const r = await host.exec([
+    "busybox",
+    "wget",
+    "-qO-",
+    "--header",
+    "Content-Type: application/json",
+    "--header",
+    "Sec-X-Tailscale-No-Browsers: setec",
+    "--post-data",
+    JSON.stringify(body),
+    `${SETEC}/api/${method}`,
+  ], { timeoutMs: 10_000 });
+  if (r.code !== 0) return undefined;
+  return JSON.parse(r.stdout);
+}
+
+async function systemctl(...args: string[]): Promise<string> {
+  return (await (await sharedHost()).exec(["systemctl", ...args])).stdout.trim();
+}
+
+function secretContainer(port: number): string {
+  const script = [
+    "mkdir -p /tmp/www",
+    'echo -n "$${APP_TOKEN}" | sha256sum | cut -d" " -f1 > /tmp/www/index.html',
+    "exec httpd -f -p 8080 -h /tmp/www",
+  ].join(" && ").replaceAll('"', '\\"');
+  return [
+    "[Container]",
+    "Image=localhost/leger-test:v1",
+    "RunInit=true",
+    `PublishPort=127.0.0.1:${port}:8080`,
+    "Secret=vault-token,type=env,target=APP_TOKEN",
+    `Exec=/bin/sh -c "${script}"`,
+    "",
+    "[Install]",
+    "WantedBy=default.target",
+    "",
+  ].join("\n");
+}
+
+Deno.test({
+  name: "the system unit's sandbox scores under 5 and the sandboxed daemon still syncs a root Podman secret",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    await host.exec([
+      "systemd-run",
+      "--unit=leger-e2e-setec-unit",
+      "--setenv=DENO_DIR=/opt/deno-dir",
+      "--setenv=DENO_NO_UPDATE_CHECK=1",
+      "/usr/local/bin/deno",
+      "run",
+      "-A",
+      "--cached-only",
+      "/leger/tests/e2e/setec_standin.ts",
+      `--port=${SETEC_PORT}`,
+    ], { check: true });
+    await waitFor("the Setec stand-in", async () => (await setec("list", {})) !== undefined, 30_000);
+    assert.equal(await setec("put", { Name: "leger/vault/token", Value: btoa(V1) }), 1);
+    await host.writeFile(
+      "/etc/leger/config.yaml",
+      `forges:\n  127.0.0.1:8418: gitea\ndaemon:\n  setec-server: ${SETEC}\n  poll-interval: 2s\n`,
+    );
+
+    const r = await runLeger(host, ROOT, ["daemon", "install", "--now"]);
+    assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    const unit = await host.readFile("/etc/systemd/system/leger-daemon.service");
+    assert.match(unit, /^ProtectSystem=strict$/m);
+    assert.match(unit, /^RestartPreventExitStatus=78$/m);
+
+    const security = await host.exec(["systemd-analyze", "security", "--no-pager", "leger-daemon.service"]);
+    const m = /Overall exposure level for leger-daemon\.service: (\d+\.\d+)/.exec(security.stdout);
+    assert.ok(m, security.stdout + security.stderr);
+    assert.ok(Number(m[1]) < 5, `exposure ${m[1]}:\n${security.stdout}`);
+
+    await host.exec(["mkdir", "-p", "/root/sets/vault"], { check: true });
+    await host.writeFile("/root/sets/vault/vault.container", secretContainer(APP_PORT));
+    await host.writeFile(
+      "/root/sets/vault/.leger.yaml",
+      "secrets:\n  - name: leger/vault/token\n    podman-secret: vault-token\n    env: APP_TOKEN\n",
+    );
+    const inst = await runLeger(host, ROOT, ["install", "/root/sets/vault", "--name", "vault"]);
+    assert.equal(inst.code, 0, `stdout: ${inst.stdout}\nstderr: ${inst.stderr}`);
+    const want1 = await sha256(V1);
+    await waitFor(
+      "the container to serve v1",
+      async () => (await httpGet(host, `http://127.0.0.1:${APP_PORT}/`, 1000))?.trim() === want1,
+      30_000,
+    );
+
+    // A rotation in Setec: only the sandboxed daemon can bring it to podman and restart the container.
+    assert.equal(await setec("put", { Name: "leger/vault/token", Value: btoa(V2) }), 2);
+    await setec("activate", { Name: "leger/vault/token", Version: 2 });
+    const want2 = await sha256(V2);
+    await waitFor(
+      "the container to serve v2",
+      async () => (await httpGet(host, `http://127.0.0.1:${APP_PORT}/`, 1000))?.trim() === want2,
+      60_000,
+    );
+    assert.equal(await systemctl("show", "-P", "ActiveState", "leger-daemon"), "active");
+  },
+});
+
+Deno.test({
+  name: "with no Setec server the daemon exits 78 once, is not restarted, and the journal says why at warning level",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    await host.writeFile("/etc/leger/config.yaml", "forges:\n  127.0.0.1:8418: gitea\n");
+    const since = (await host.exec(["date", "+%Y-%m-%d %H:%M:%S"])).stdout.trim();
+    await host.exec(["systemctl", "restart", "leger-daemon"]);
+    await waitFor(
+      "the daemon to fail",
+      async () => (await systemctl("show", "-P", "ActiveState", "leger-daemon")) === "failed",
+      30_000,
+    );
+    assert.equal(await systemctl("show", "-P", "ExecMainStatus", "leger-daemon"), "78");
+    await new Promise((r) => setTimeout(r, 7000)); // longer than RestartSec=5s
+    assert.equal(await systemctl("show", "-P", "ActiveState", "leger-daemon"), "failed");
+    assert.equal(await systemctl("show", "-P", "NRestarts", "leger-daemon"), "0");
+
+    const journal = (p: string[]) =>
+      host.exec(["journalctl", "-u", "leger-daemon", "--since", since, "--no-pager", "-o", "cat", ...p]);
+    const warnings = (await journal(["-p", "warning"])).stdout;
+    assert.match(warnings, /no Setec server is configured/);
+    assert.match(warnings, /not restart/);
+    const all = (await journal([])).stdout;
+    assert.doesNotMatch(all, /^<\d>/m, "journald should have eaten the priority prefixes");
+  },
+});

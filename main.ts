@@ -34,7 +34,11 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
   [["secrets"], () => import("./commands/secrets.ts")],
   [["daemon"], () => import("./commands/daemon.ts")],
   [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
+  [["completion", "manpage"], () => import("./commands/completion.ts")],
 ];
+
+/** Commands that describe the whole tree, so every group is loaded for them. */
+const WHOLE_TREE = ["completion", "manpage"];
 
 /**
  * Builds the command tree. With `argv`, only the group of the command it
@@ -43,7 +47,7 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
  */
 export async function buildProgram(runtime: CliRuntime, argv?: readonly string[]): Promise<Command> {
   const named = argv?.find((a) => GROUPS.some(([names]) => names.includes(a)));
-  const groups = named ? GROUPS.filter(([names]) => names.includes(named)) : GROUPS;
+  const groups = named && !WHOLE_TREE.includes(named) ? GROUPS.filter(([names]) => names.includes(named)) : GROUPS;
   const [{ Command }, { addGlobalOptions }, ...registers] = await Promise.all([
     import("commander"),
     import("./commands/common.ts"),
@@ -52,27 +56,11 @@ export async function buildProgram(runtime: CliRuntime, argv?: readonly string[]
   const program = addGlobalOptions(
     new Command("leger")
       .version(VERSION, "-V, --version")
-      .description(
-        `Run containers as Podman Quadlets: install sets from Git, update them safely,
-back them up with their volumes, validate them, and keep their secrets in sync.`,
-      )
-      .showSuggestionAfterError(true)
-      .configureHelp({ sortSubcommands: false })
-      .addHelpText(
-        "after",
-        `
-Examples:
-  leger install https://github.com/org/quadlets/tree/main/web
-  leger install ./my-set --name web --scope system
-  leger list
-  leger logs web -f
-
-Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found,
-6 host not ready (see leger doctor), 7 rolled back.`,
-      ),
+      .showSuggestionAfterError(true),
   );
   program.exitOverride();
   for (const register of registers) register(program, runtime);
+  (await import("./commands/help.ts")).applyHelp(program);
   return program;
 }
 

@@ -42,14 +42,6 @@ export function register(program: Command, runtime: CliRuntime): void {
   const cmd = program
     .command("backup")
     .summary("back up a set (or all): files, manifest and volume data")
-    .description(
-      `Back up the set's files, its manifest and the data of every podman volume it uses.
-The units that use a volume are stopped for a consistent copy and started again
-afterwards, even when the backup fails (--live keeps them running). Bind mounts of
-host paths are listed but not archived unless --include-binds.
-Old backups are pruned by backup-retention in the config.
-This command runs the "backup" workflow; change it with: leger workflow eject backup`,
-    )
     .argument("<name|all>", "installed set, or all")
     .option("--reason <text>", "why: manual, before-apply, before-restore, or free text kept as a note")
     .option("--live", "do not stop the units (the copy may be inconsistent)")
@@ -121,14 +113,6 @@ This command runs the "backup" workflow; change it with: leger workflow eject ba
   program
     .command("restore")
     .summary("restore a set's files and volume data from a backup")
-    .description(
-      `Verify every checksum of the backup (a damaged one is refused before anything
-changes), back up the current state, stop the units, put the files back, recreate
-each volume with the backup's exact content, start the units and check their health.
-If they do not come up, the state before the restore is put back (exit code 7).
-Without an id, the newest backup. Works for a set that is not installed: copy its
-backup folder into the backup folder of the new host first.`,
-    )
     .argument("<name>", "set name")
     .argument("[id]", "backup id (leger backups <name>); the newest when left out")
     .option("--health-timeout <duration>", "how long units may take to come up (e.g. 30s)")

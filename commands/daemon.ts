@@ -9,28 +9,13 @@ import { ExitCode, LegerError } from "../lib/errors.ts";
 import { consoleLogger } from "../lib/log.ts";
 import { currentLegerCommand, installDaemon } from "../lib/ops/daemon_install.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
-import { SETEC_HELP, showSecretStatus } from "./secrets.ts";
+import { showSecretStatus } from "./secrets.ts";
 
 /** Registers `leger daemon`. */
 export function register(program: Command, runtime: CliRuntime): void {
   const daemon = program
     .command("daemon")
     .summary("keep Podman secrets in sync with Setec (runs in the foreground)")
-    .description(
-      `Run the leger daemon in the foreground: sync the declared secrets from Setec now, then every daemon.poll-interval, restart the units of a rotated secret, and answer \`leger secrets status|sync\` on a control socket.
-
-It is meant to run under systemd (see \`leger daemon install\`) and logs one line per event to stderr, never a value. SIGTERM/SIGINT stop it; SIGHUP (systemctl reload leger-daemon) re-reads config.yaml and syncs at once.`,
-    )
-    .addHelpText(
-      "after",
-      `
-Examples:
-  leger daemon install --now            run it for your user, now and at boot
-  sudo leger --scope system daemon install --now
-  leger daemon status
-  leger daemon                          run it here (Ctrl-C stops it)
-${SETEC_HELP}`,
-    )
     .action(async (_o, cmd) => {
       await explainConfigErrors(async () => {
         const ctx = await contextFor(cmd, runtime);
@@ -42,17 +27,7 @@ ${SETEC_HELP}`,
   daemon
     .command("install")
     .summary("enable the leger daemon's systemd unit (user or system scope)")
-    .description(
-      `Make systemd run \`leger daemon\`: use the packaged unit (/usr/lib/systemd/user or /usr/lib/systemd/system), or write one to ~/.config/systemd/user (/etc/systemd/system with --scope system) that runs this leger binary; then daemon-reload and enable it. For your user, it also checks linger: without it the daemon stops when you log out.`,
-    )
     .option("--now", "also start it now")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  leger daemon install --now
-  sudo leger --scope system daemon install --now`,
-    )
     .action(async (options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const r = await installDaemon(ctx.engine, {

@@ -13,22 +13,6 @@ export function register(program: Command, runtime: CliRuntime): void {
   program
     .command("install")
     .summary("install a quadlet set from Git or a folder and start it")
-    .description("Fetch a quadlet set, check it, install it through podman and start its units.")
-    .addHelpText(
-      "after",
-      `
-SOURCE is one of:
-  https://github.com/ORG/REPO/tree/REF/PATH       GitHub; also GitLab .../-/tree/REF/PATH
-                                                  and Gitea/Forgejo .../src/branch/REF/PATH
-  https://host/repo.git#REF:PATH                  any git URL, optional ref and folder
-  git@host:repo.git#REF:PATH, ssh://..., file:///srv/repo#REF:PATH
-  ./folder                                        a local folder
-
-Self-hosted forges are declared in the config:  forges: { git.example.com: gitea }
-If a unit does not come up, leger shows it with its journal lines and removes
-what it had installed. This command runs the "install" workflow; change what it
-does with: leger workflow eject install`,
-    )
     .argument("<source>", "Git URL, forge tree URL or folder")
     .option("--name <name>", "install under this name (default: .leger.yaml name, else the folder's name)")
     .option("--ref <ref>", "branch, tag or commit to fetch instead of the source's")

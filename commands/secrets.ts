@@ -11,34 +11,7 @@ import type { DaemonStatus } from "../lib/daemon/daemon_status.ts";
 import { formatAge, type SyncReport } from "../lib/secrets/sync.ts";
 import { localSecretStatus, type SecretStatus, syncFromState } from "../lib/secrets/sync_state.ts";
 import { tryRestartUnits } from "../lib/secrets/try_restart.ts";
-import { SETEC_CAPABILITY } from "../lib/secrets/setec_errors.ts";
 import { type CliRuntime, type CommandContext, contextFor, output, table } from "./common.ts";
-
-/** Help text shared by `leger secrets` and `leger daemon`. */
-export const SETEC_HELP = `
-Where secrets come from:
-  A set declares its secrets in .leger.yaml:
-    secrets:
-      - name: leger/web/api-key        # Setec secret (under daemon.secret-prefix)
-        podman-secret: web-api-key     # what the quadlets use: Secret=web-api-key,...
-  leger fetches them from Tailscale's Setec server, configured in config.yaml
-  (~/.config/leger/config.yaml, or /etc/leger/config.yaml with --scope system):
-    daemon:
-      setec-server: https://secrets.<tailnet>.ts.net
-      poll-interval: 1h
-  or with the environment variable SETEC_SERVER. It must be https:// and the
-  server's MagicDNS name, the name its certificate covers (plain http only
-  for a test server on 127.0.0.1); daemon.setec-ca-file (or SETEC_CA_FILE)
-  adds a CA to trust. No token is needed: Setec
-  knows this host by its Tailscale identity. The tailnet policy file must
-  grant this host ${SETEC_CAPABILITY} action "get" on those names, e.g.
-    "grants": [{ "src": ["tag:server"], "dst": ["tag:setec"],
-                 "app": { "${SETEC_CAPABILITY}": [{ "action": ["get"], "secret": ["leger/*"] }] } }]
-  The leger daemon (leger daemon install --now) polls Setec and restarts the
-  running units of a rotated secret (try-restart: stopped units stay stopped),
-  waiting while another leger run holds the scope lock; without it,
-  \`leger secrets sync\` does one sync here.
-  Values never appear in output or logs.`;
 
 function interval(ms: number): string {
   for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
@@ -169,28 +142,11 @@ function syncText(report: SyncReport, byDaemon: boolean): string {
 export function register(program: Command, runtime: CliRuntime): void {
   const secrets = program
     .command("secrets")
-    .summary("show and sync the Podman secrets fed from Setec")
-    .description(
-      "Show the Podman secrets that installed sets declare and that leger fills from Tailscale's Setec server, or sync them now.",
-    )
-    .addHelpText("after", SETEC_HELP);
+    .summary("show and sync the Podman secrets fed from Setec");
 
   secrets
     .command("status")
     .summary("show each secret's version, age and last error")
-    .description(
-      `For every declared secret: Podman secret, Setec name, version held, when it was fetched, whether it is stale, and the last error.
-
-Asks the running leger daemon; when none answers, reads the local cache (Setec is not asked).`,
-    )
-    .addHelpText(
-      "after",
-      `
-Examples:
-  leger secrets status
-  leger secrets status --json
-  leger secrets status --scope system`,
-    )
     .action(async (_o, cmd) => {
       await showSecretStatus(await contextFor(cmd, runtime));
     });
@@ -198,21 +154,8 @@ Examples:
   secrets
     .command("sync")
     .summary("fetch from Setec now and update the Podman secrets")
-    .description(
-      `Fetch the declared secrets from Setec now, update the Podman secrets that changed and restart the running units that use a rotated one (stopped units stay stopped). The running leger daemon does it when there is one; otherwise leger syncs here. Exits 1 when a secret failed.
-
-Setec must grant this host ${SETEC_CAPABILITY} action "get" on each name.`,
-    )
     .argument("[name]", "only this secret (Setec or Podman name)")
     .option("--dry-run", "fetch and compare, change nothing, restart nothing")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  leger secrets sync
-  leger secrets sync leger/web/api-key --dry-run
-  SETEC_SERVER=https://secrets.example.ts.net leger secrets sync --json`,
-    )
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const dryRun = options.dryRun === true;

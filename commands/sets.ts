@@ -127,9 +127,6 @@ export function register(program: Command, runtime: CliRuntime): void {
     .command("remove")
     .alias("rm")
     .summary("stop a set's units and remove its files")
-    .description(
-      "Stop the set's units, remove its files and reload systemd. Volumes (your data) stay unless --purge-volumes.",
-    )
     .argument("<name>", "installed set")
     .option("--purge-volumes", "also delete the set's podman volumes (data is lost)")
     .option("--dry-run", "show what would be removed")

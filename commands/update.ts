@@ -30,9 +30,6 @@ export function register(program: Command, runtime: CliRuntime): void {
   program
     .command("stage")
     .summary("fetch and check a new version of a set (or all); keep it aside")
-    .description(
-      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.",
-    )
     .argument("<name|all>", "installed set, or all")
     .option("--ref <ref>", "stage this branch, tag or commit instead of the installed one")
     .option("--force", "stage despite warnings (never errors)")

@@ -50,9 +50,6 @@ export function register(program: Command, runtime: CliRuntime): void {
   program
     .command("validate")
     .summary("check quadlets as podman reads them, and more; change nothing")
-    .description(
-      "Report every problem at once with file, line, column, code and a fix: syntax, keys by podman version, values, references, drop-ins, templates, secrets, and conflicts with installed sets and this host. Where the host has podman's generator, its verdict is folded in.",
-    )
     .argument(
       "<target>",
       "a folder, a unit file, a .quadlets bundle, an installed set's name, a source URL, or a repository folder whose subfolders are sets",
@@ -61,19 +58,6 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--strict", "count warnings as errors")
     .option("--podman-version <x.y>", "check keys against this podman version instead of the host's")
     .option("--no-host", "do not ask this host (ports, paths, secrets, generator): for CI")
-    .addHelpText(
-      "after",
-      `
-A folder with no units of its own whose subfolders are sets is validated set by set, with
-references between its sets resolved, and a summary per set.
-
-Without a host (--no-host) and without --podman-version, keys are checked against the podman
-versions the set declares (podman: in .leger.yaml) or the config's podman-versions; with
-neither, a key some supported podman lacks is a warning naming the version it needs.
-
-Exit codes: 0 no errors (warnings alone pass), 3 errors found (or warnings with --strict).
-Every code is explained in docs/VALIDATION.md; --json output has "version": 1.`,
-    )
     .action(async (target, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       if (options.podmanVersion && !/^\d+\.\d+$/.test(options.podmanVersion)) {

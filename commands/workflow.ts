@@ -12,11 +12,6 @@ export function register(program: Command, runtime: CliRuntime): void {
   program
     .command("run")
     .summary("run a workflow file or a named workflow")
-    .description(
-      `Run a TypeScript workflow: a file whose default export receives { $, leger, podman, systemd, log, args, flags, dryRun, yes, confirm }.
-A name (e.g. "install") finds your copy in the workflow folder first, then the built-in.
-Arguments after the workflow go to it: leger run backup-and-notify.ts web --topic homelab`,
-    )
     .argument("<workflow>", "a .ts file or a workflow name")
     .argument("[args...]", "arguments for the workflow")
     .option("--dry-run", "ask the workflow to change nothing")

@@ -32,7 +32,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   while (true) {
     const got = await probe();
     if (got !== undefined && got !== false) return got;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${await daemonJournal()}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -53,6 +55,12 @@ async function setec(method: string, body: Record<string, unknown>): Promise<unk
   ], { timeoutMs: 10_000 });
   if (r.code !== 0) return undefined;
   return JSON.parse(r.stdout);
+}
+
+/** The daemon's journal, for failure messages. */
+async function daemonJournal(): Promise<string> {
+  const r = await (await sharedHost()).exec(["journalctl", "-u", "leger-daemon", "--no-pager", "-n", "60"]);
+  return r.stdout;
 }
 
 async function systemctl(...args: string[]): Promise<string> {

@@ -1,0 +1,302 @@
+/**
+ * The prose of `--help`: each command's description, examples and notes,
+ * keyed by its path ("" is leger itself, "daemon install" a subcommand).
+ * Commands keep their flags and one-line summaries; the words that teach
+ * live here, in one place, so that `--help`, the man page and the tests
+ * read the same text. Paragraphs are single lines: the help printer wraps
+ * them to the terminal. Lines that start with two spaces are kept as they
+ * are (tables, YAML, commands).
+ *
+ * @module
+ */
+import { SETEC_CAPABILITY } from "../lib/secrets/setec_errors.ts";
+
+/** The teaching part of one command's help. */
+export interface HelpProse {
+  /** What the command does, in full sentences. */
+  description: string;
+  /** `[command line, what it does]`, at least one. */
+  examples: [string, string][];
+  /** More paragraphs shown after the examples. */
+  notes?: string[];
+}
+
+const SOURCES = [
+  "SOURCE is one of:",
+  "  https://github.com/ORG/REPO/tree/REF/PATH     GitHub (GitLab: .../-/tree/REF/PATH, Gitea/Forgejo: .../src/branch/REF/PATH)",
+  "  https://host/repo.git#REF:PATH                any git URL, with an optional ref and folder",
+  "  git@host:repo.git#REF:PATH, ssh://..., file:///srv/repo#REF:PATH",
+  "  ./folder                                      a local folder",
+  "Self-hosted forges are declared in config.yaml, e.g. forges: { git.example.com: gitea }.",
+];
+
+const SETEC = [
+  "Where secrets come from: a set declares them in its .leger.yaml, and leger fetches them from Tailscale's Setec server named in config.yaml (~/.config/leger/config.yaml, or /etc/leger/config.yaml with --scope system) or in the environment variable SETEC_SERVER:",
+  "  # .leger.yaml                          # config.yaml",
+  "  secrets:                               daemon:",
+  "    - name: leger/web/api-key              setec-server: https://secrets.TAILNET.ts.net",
+  "      podman-secret: web-api-key           poll-interval: 1h",
+  "The server must be https:// and named by its MagicDNS name, the name its certificate covers (plain http only for a test server on 127.0.0.1); daemon.setec-ca-file (or SETEC_CA_FILE) adds a CA to trust.",
+  "The quadlets use the Podman secret (Secret=web-api-key,type=env,target=API_KEY). No token is needed: Setec knows this host by its Tailscale identity, and the tailnet policy file must grant it the action get on those names:",
+  `  "grants": [{ "src": ["tag:server"], "dst": ["tag:setec"],`,
+  `              "app": { "${SETEC_CAPABILITY}": [{ "action": ["get"], "secret": ["leger/*"] }] } }]`,
+  "The leger daemon (leger daemon install --now) polls Setec and restarts the running units of a rotated secret (try-restart: stopped units stay stopped), waiting while another leger run holds the scope lock; without it, leger secrets sync does one sync here.",
+  "Values never appear in output, logs or argv.",
+];
+
+const EXIT_CODES =
+  "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found, 6 host not ready (see leger doctor), 7 rolled back, 78 configuration error.";
+
+/** Every command's prose. A command missing here fails the help test. */
+export const HELP: Record<string, HelpProse> = {
+  "": {
+    description:
+      "Run containers as Podman Quadlets: install sets from Git, update them safely, back them up with their volumes, validate them, and keep their secrets in sync.",
+    examples: [
+      ["leger install https://github.com/org/quadlets/tree/main/web", "install a set from a forge and start it"],
+      ["leger install ./my-set --name web --scope system", "install a local folder as root, under another name"],
+      ["leger list", "sets and the state of their units"],
+      ["leger logs web -f", "follow the journal of a set"],
+    ],
+    notes: [EXIT_CODES],
+  },
+  install: {
+    description:
+      "Fetch a quadlet set, check it as podman will read it, install it through podman and start its units. If a unit does not come up, leger shows it with its journal lines and removes what it had installed.",
+    examples: [
+      ["leger install https://github.com/org/quadlets/tree/main/web", "install the web folder of org/quadlets at main"],
+      ["leger install git@git.example.com:me/sets.git#v2:db --name db", "a tag of a private repository, by SSH"],
+      ["leger install ./my-set --dry-run", "check a local folder and show what would happen"],
+    ],
+    notes: [
+      ...SOURCES,
+      'This command runs the "install" workflow; change what it does with: leger workflow eject install',
+    ],
+  },
+  list: {
+    description:
+      "List the installed sets of this scope: their state (active, partly active, failed), units, version, commit and source.",
+    examples: [["leger list", "your sets"], ["sudo leger --scope system list --json", "root's sets, as JSON"]],
+  },
+  inspect: {
+    description:
+      "Show everything leger knows about an installed set: source and commit, version, units and their states, files, volumes, secrets, published ports and files changed by hand since the install.",
+    examples: [["leger inspect web", "the whole record of the set web"], ["leger inspect web --json", "as JSON"]],
+  },
+  status: {
+    description:
+      "Show an installed set's units and their states, where it came from, and which files were changed by hand since the install.",
+    examples: [["leger status web", "is web running, and was it edited by hand?"]],
+  },
+  logs: {
+    description: "Show the journal lines of all units of a set, oldest first.",
+    examples: [["leger logs web", "the last 50 lines"], ["leger logs web -f -n 0", "follow new lines only"]],
+  },
+  start: {
+    description: "Start every unit of an installed set, in dependency order, and show their states.",
+    examples: [["leger start web", "start the set web"]],
+  },
+  stop: {
+    description: "Stop every unit of an installed set and show their states. The files stay installed.",
+    examples: [["leger stop web", "stop the set web"]],
+  },
+  restart: {
+    description: "Restart every unit of an installed set and show their states.",
+    examples: [["leger restart web", "restart the set web"]],
+  },
+  remove: {
+    description:
+      "Stop the set's units, remove its files and reload systemd. Volumes (your data) stay unless --purge-volumes.",
+    examples: [
+      ["leger remove web", "remove the set, keep its volumes"],
+      ["leger remove web --purge-volumes --yes", "remove it with its data, without asking"],
+    ],
+  },
+  stage: {
+    description:
+      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.",
+    examples: [
+      ["leger stage all", "look for new versions of every set"],
+      ["leger stage web --ref v2.1.0", "stage a given tag"],
+    ],
+  },
+  staged: {
+    description: "List the staged versions: which set, from which version to which, and when it was staged.",
+    examples: [["leger staged", "what leger apply would apply"]],
+  },
+  diff: {
+    description:
+      "Show what applying the staged version of a set would change: a unified diff of every file, and which units would restart, start or stop.",
+    examples: [["leger diff web", "review the staged update of web"], ["leger diff web | less -R", "page a long diff"]],
+  },
+  apply: {
+    description:
+      "Apply staged versions: back up the set with its volume data, install the new files, restart only the units whose files changed, and check their health. If they do not come up, the previous files and volume data are put back (exit code 7).",
+    examples: [
+      ["leger apply web", "apply the staged version of web"],
+      ["leger apply all --dry-run", "show what would restart, change nothing"],
+    ],
+  },
+  discard: {
+    description: "Drop a staged version (or all of them); the installed set is not touched.",
+    examples: [["leger discard web", "forget the staged version of web"], ["leger discard all", "forget all"]],
+  },
+  update: {
+    description:
+      'Stage the named sets (or all), show each diff, ask, and apply: the "update" workflow. Without a terminal it needs --yes.',
+    examples: [
+      ["leger update", "update every set, asking for each"],
+      ["leger update web --yes", "update web without asking (for scripts)"],
+      ["leger update --dry-run", "stage and show the diffs only"],
+    ],
+    notes: ["Change what it does with: leger workflow eject update"],
+  },
+  validate: {
+    description:
+      "Report every problem at once with file, line, column, code and a fix: syntax, keys by podman version, values, references, drop-ins, templates, secrets, and conflicts with installed sets and this host. Where the host has podman's generator, its verdict is folded in.",
+    examples: [
+      ["leger validate ./my-set", "check a folder against this host"],
+      ["leger validate . --no-host --strict --podman-version 5.4", "in CI: no host, warnings fail, podman 5.4's keys"],
+      ["leger validate . --no-host --sarif > leger.sarif", "SARIF for code-scanning services"],
+    ],
+    notes: [
+      "A folder with no units of its own whose subfolders are sets is validated set by set, with references between its sets resolved, and a summary per set.",
+      "Without a host (--no-host) and without --podman-version, keys are checked against the podman versions the set declares (podman: in .leger.yaml) or the config's podman-versions; with neither, a key some supported podman lacks is a warning naming the version it needs.",
+      "Exit codes: 0 no errors (warnings alone pass), 3 errors found (or warnings with --strict).",
+      'Every code is explained in docs/VALIDATION.md; --json output has "version": 1 and follows docs/schemas/validate.schema.json.',
+    ],
+  },
+  "check-conflicts": {
+    description:
+      "Answer who uses a host port or a podman volume among the installed sets, or list what one set clashes with (ports, volumes, container and unit names).",
+    examples: [
+      ["leger check-conflicts --port 8080", "which set publishes host port 8080?"],
+      ["leger check-conflicts --volume web-data", "which sets use the volume web-data?"],
+      ["leger check-conflicts web", "what does web clash with?"],
+    ],
+  },
+  doctor: {
+    description:
+      "Check that this host can run leger (podman and its quadlet generator, the backend it allows, systemd, linger for your user, git, writable folders) and say how to fix what is missing. Exits 1 when a check fails.",
+    examples: [["leger doctor", "check your user's setup"], ["sudo leger --scope system doctor", "check root's setup"]],
+  },
+  run: {
+    description:
+      "Run a TypeScript workflow: a file whose default export receives { $, leger, podman, systemd, log, args, flags, dryRun, yes, scope, confirm }. A name (e.g. install) finds your copy in the workflow folder first, then the built-in. Arguments after the workflow go to it.",
+    examples: [
+      ["leger run ./backup-and-notify.ts web --topic homelab", "run a file with arguments"],
+      ["leger run update --dry-run", "run the update workflow by name"],
+    ],
+    notes: ["leger workflow eject NAME writes a copy with type declarations, ready for an editor and deno check."],
+  },
+  workflow: {
+    description:
+      "List the built-in workflows and yours, or copy a built-in one into your workflow folder (~/.config/leger/workflows) to change it: your copy then runs instead of the built-in.",
+    examples: [["leger workflow list", "built-in and your workflows"], [
+      "leger workflow eject update",
+      "copy update.ts to edit it",
+    ]],
+  },
+  "workflow list": {
+    description:
+      "List the built-in workflows and yours, with their descriptions and which of yours override a built-in.",
+    examples: [["leger workflow list", "every workflow"]],
+  },
+  "workflow eject": {
+    description:
+      "Copy a built-in workflow into your workflow folder, with the type declarations of leger's workflow API and an import map beside it, so that editors complete it and deno check passes. leger runs your copy from then on; delete it to go back to the built-in.",
+    examples: [
+      ["leger workflow eject install", "copy install.ts to ~/.config/leger/workflows/"],
+      ["leger workflow eject update --force", "overwrite your earlier copy"],
+    ],
+  },
+  secrets: {
+    description:
+      "Show the Podman secrets that installed sets declare and that leger fills from Tailscale's Setec server, or sync them now.",
+    examples: [["leger secrets status", "each secret's version and age"], [
+      "leger secrets sync",
+      "fetch from Setec now",
+    ]],
+    notes: SETEC,
+  },
+  "secrets status": {
+    description:
+      "For every declared secret: Podman secret, Setec name, version held, when it was fetched, whether it is stale, and the last error. Asks the running leger daemon; when none answers, reads the local cache (Setec is not asked).",
+    examples: [
+      ["leger secrets status", "your secrets"],
+      ["leger secrets status --json", "as JSON"],
+      ["sudo leger --scope system secrets status", "root's secrets"],
+    ],
+  },
+  "secrets sync": {
+    description:
+      `Fetch the declared secrets from Setec now, update the Podman secrets that changed and restart the running units that use a rotated one (stopped units stay stopped). The running leger daemon does it when there is one; otherwise leger syncs here. Exits 1 when a secret failed. Setec must grant this host ${SETEC_CAPABILITY} action get on each name.`,
+    examples: [
+      ["leger secrets sync", "sync every declared secret"],
+      ["leger secrets sync leger/web/api-key --dry-run", "compare one secret, change nothing"],
+      ["SETEC_SERVER=https://secrets.example.ts.net leger secrets sync --json", "name the server for one run"],
+    ],
+  },
+  daemon: {
+    description:
+      "Run the leger daemon in the foreground: sync the declared secrets from Setec now, then every daemon.poll-interval, restart the units of a rotated secret, and answer leger secrets status and sync on a control socket. It is meant to run under systemd (see leger daemon install) and logs one line per event to stderr, with syslog priorities when stderr is the journal, never a value. SIGTERM and SIGINT stop it; SIGHUP (systemctl reload leger-daemon) re-reads config.yaml and syncs at once. A configuration error (no Setec server, a bad config.yaml) ends it with exit code 78, which its units do not restart.",
+    examples: [
+      ["leger daemon install --now", "run it for your user, now and at boot"],
+      ["sudo leger --scope system daemon install --now", "run it for root's sets"],
+      ["leger daemon status", "is it running, and what does it hold?"],
+      ["leger daemon", "run it here (Ctrl-C stops it)"],
+    ],
+    notes: SETEC,
+  },
+  "daemon install": {
+    description:
+      "Make systemd run leger daemon: use the packaged unit (/usr/lib/systemd/user or /usr/lib/systemd/system), or write one to ~/.config/systemd/user (/etc/systemd/system with --scope system) that runs this leger binary; then daemon-reload and enable it. For your user, it also checks linger: without it the daemon stops when you log out.",
+    examples: [
+      ["leger daemon install --now", "enable and start it for your user"],
+      ["sudo leger --scope system daemon install --now", "the system unit, for root's sets"],
+    ],
+  },
+  "daemon status": {
+    description: "Show whether the daemon runs, its Setec server and poll interval, and each secret it holds.",
+    examples: [["leger daemon status", "the daemon and your secrets"]],
+  },
+  backup: {
+    description:
+      "Back up the set's files, its manifest and the data of every podman volume it uses. The units that use a volume are stopped for a consistent copy and started again afterwards, even when the backup fails (--live keeps them running). Bind mounts of host paths are listed but not archived unless --include-binds. Old backups are pruned by backup-retention in the config.",
+    examples: [
+      ["leger backup web", "back up web with its volume data"],
+      ["leger backup all --live --reason nightly", "every set, without stopping anything"],
+    ],
+    notes: ['This command runs the "backup" workflow; change it with: leger workflow eject backup'],
+  },
+  "backup prune": {
+    description:
+      "Remove the backups beyond backup-retention in the config (a count and/or an age). The newest good backup of a set is never removed.",
+    examples: [["leger backup prune", "apply the retention to every set"], [
+      "leger backup prune --dry-run",
+      "say what would go",
+    ]],
+  },
+  backups: {
+    description:
+      "List the backups of a set (or of all sets), newest first, with the set's version, size, age and reason.",
+    examples: [["leger backups web", "backups of web"], ["leger backups --json", "every backup, as JSON"]],
+  },
+  restore: {
+    description:
+      "Verify every checksum of the backup (a damaged one is refused before anything changes), back up the current state, stop the units, put the files back, recreate each volume with the backup's exact content, start the units and check their health. If they do not come up, the state before the restore is put back (exit code 7). Without an id, the newest backup. Works for a set that is not installed: copy its backup folder into the backup folder of the new host first.",
+    examples: [
+      ["leger restore web", "the newest backup of web"],
+      ["leger restore web 20260601T120000Z-manual", "a given backup (ids from leger backups web)"],
+    ],
+  },
+  completion: {
+    description:
+      "Print a shell completion script for leger, generated from its command tree. The RPM installs them; from source, load one in your shell's startup file.",
+    examples: [
+      ["source <(leger completion bash)", "bash, for this shell"],
+      ["leger completion zsh > ~/.zfunc/_leger", "zsh, with ~/.zfunc on fpath"],
+      ["leger completion fish > ~/.config/fish/completions/leger.fish", "fish"],
+    ],
+  },
+};

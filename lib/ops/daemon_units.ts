@@ -28,9 +28,15 @@ RestartPreventExitStatus=${CONFIG_EXIT}`;
  * podman's; everything else is read-only or hidden.
  */
 export const SYSTEM_HARDENING = `# Sandbox (systemd-analyze security leger-daemon.service): read-only system,
-# writable only where leger and root podman keep state.
+# writable only where leger and root podman keep state. Root podman needs
+# CAP_SYS_ADMIN and mount(2) (without them it takes itself for rootless, and
+# its overlay storage makes its folder a private mount), seen on podman 5.8.
 ProtectSystem=strict
-ReadWritePaths=-/var/lib/leger -/var/cache/leger -/var/lib/containers -/run/containers -/run/libpod
+StateDirectory=leger
+StateDirectoryMode=0700
+CacheDirectory=leger
+CacheDirectoryMode=0700
+ReadWritePaths=-/var/lib/containers -/run/containers -/run/libpod
 ProtectHome=read-only
 PrivateTmp=yes
 PrivateDevices=yes
@@ -49,10 +55,10 @@ RestrictNamespaces=yes
 LockPersonality=yes
 RemoveIPC=yes
 SystemCallArchitectures=native
-SystemCallFilter=@system-service
+SystemCallFilter=@system-service @mount
 SystemCallErrorNumber=EPERM
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
-CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL`;
+CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SYS_ADMIN`;
 
 /**
  * The user unit's sandbox: what rootless podman allows. Rootless podman

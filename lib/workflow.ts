@@ -16,6 +16,9 @@ import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
 import type { Systemd } from "./systemd.ts";
 import type { UpdateEvent } from "./gitops/updater.ts";
+import installSource from "../workflows/install.ts" with { type: "text" };
+import backupSource from "../workflows/backup.ts" with { type: "text" };
+import updateSource from "../workflows/update.ts" with { type: "text" };
 
 /** What a workflow's default export receives. */
 export interface WorkflowContext {
@@ -53,20 +56,15 @@ export interface WorkflowModule {
   description?: string;
 }
 
-/** Built-in workflows, loaded lazily (literal imports, so `deno compile` bundles them). */
-export const BUILTIN_WORKFLOWS: Record<string, { load: () => Promise<WorkflowModule>; url: URL }> = {
-  install: {
-    load: () => import("../workflows/install.ts") as Promise<WorkflowModule>,
-    url: new URL("../workflows/install.ts", import.meta.url),
-  },
-  backup: {
-    load: () => import("../workflows/backup.ts") as Promise<WorkflowModule>,
-    url: new URL("../workflows/backup.ts", import.meta.url),
-  },
-  update: {
-    load: () => import("../workflows/update.ts") as Promise<WorkflowModule>,
-    url: new URL("../workflows/update.ts", import.meta.url),
-  },
+/**
+ * Built-in workflows, loaded lazily (literal imports, so `deno compile` and
+ * `deno bundle` carry them), with their source text for `leger workflow
+ * eject` (text imports: nothing is read from the source tree at run time).
+ */
+export const BUILTIN_WORKFLOWS: Record<string, { load: () => Promise<WorkflowModule>; source: string }> = {
+  install: { load: () => import("../workflows/install.ts") as Promise<WorkflowModule>, source: installSource },
+  backup: { load: () => import("../workflows/backup.ts") as Promise<WorkflowModule>, source: backupSource },
+  update: { load: () => import("../workflows/update.ts") as Promise<WorkflowModule>, source: updateSource },
 };
 
 /** Where a workflow comes from. */
@@ -87,7 +85,7 @@ export async function resolveWorkflow(engine: Engine, nameOrFile: string): Promi
   const user = join(engine.paths.workflowDir, `${nameOrFile}.ts`);
   if (await exists(user)) return { name: nameOrFile, kind: "user", location: user };
   const builtin = BUILTIN_WORKFLOWS[nameOrFile];
-  if (builtin) return { name: nameOrFile, kind: "builtin", location: builtin.url.href };
+  if (builtin) return { name: nameOrFile, kind: "builtin", location: `(built in) ${nameOrFile}` };
   throw new NotFoundError(
     `Cannot find a workflow named "${nameOrFile}"`,
     `Built-in: ${Object.keys(BUILTIN_WORKFLOWS).join(", ")}; yours live in ${engine.paths.workflowDir}.`,
@@ -196,7 +194,7 @@ export async function listWorkflows(
   } catch { /* no user folder */ }
   for (const [name, b] of Object.entries(BUILTIN_WORKFLOWS)) {
     const mod = await b.load();
-    out.push({ name, kind: "builtin", location: b.url.href, description: mod.description ?? "", overrides: false });
+    out.push({ name, kind: "builtin", location: `(built in) ${name}`, description: mod.description ?? "", overrides: false });
   }
   for (const name of [...user].sort()) {
     const location = join(engine.paths.workflowDir, `${name}.ts`);
@@ -223,7 +221,7 @@ export async function ejectWorkflow(engine: Engine, name: string, force = false)
   if ((await exists(target)) && !force) {
     throw new LegerError(`Cannot eject ${name}: ${target} exists`, { hint: "Pass --force to overwrite it." });
   }
-  const text = await Deno.readTextFile(b.url);
+  const text = b.source;
   await ensureDir(engine.paths.workflowDir);
   await Deno.writeTextFile(target, text.replace(/from "\.\.\/mod\.ts"/g, 'from "leger"'));
   return target;

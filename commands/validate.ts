@@ -12,6 +12,8 @@ import { hostProbe } from "../lib/host_probe.ts";
 import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
 import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
+import { repoRelative } from "../lib/quadlet/repo_root.ts";
+import denoJson from "../deno.json" with { type: "json" };
 import { readSetFolder, validatePath, validateSet, type ValidationReport } from "../lib/quadlet/validate.ts";
 import {
   findSetFolders,
@@ -68,6 +70,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       let report: ValidationReport;
       let root = Deno.cwd();
       const configTargets = ctx.engine.config["podman-versions"];
+      let sourcePath: string | undefined; // the set's folder inside a fetched repository
       const base = {
         rootless: ctx.engine.scope === "user",
         ...(podmanVersion ? { podmanVersion, podmanVersionFromFlag: options.podmanVersion !== undefined } : {}),
@@ -79,9 +82,16 @@ export function register(program: Command, runtime: CliRuntime): void {
       if (repo) {
         const path = resolve(target);
         const result = await validateRepository(path, repo, { ...base, others: await otherSets(ctx.engine, "") });
-        if (options.sarif) write(toSarif(flatten(result, base.strict), { root: path }));
-        else if (ctx.opts.json) write(toRepositoryJson(result));
-        else output(ctx.opts, result, () => formatRepositoryText(result, { color: Deno.stdout.isTerminal() }));
+        if (options.sarif) {
+          const sarifRoot = repoRelative(path);
+          write(
+            toSarif(flatten(result, base.strict), {
+              version: denoJson.version,
+              ...(sarifRoot ? { root: sarifRoot } : {}),
+            }),
+          );
+        } else if (ctx.opts.json) write(toRepositoryJson(result));
+        else output(ctx.opts, result, () => formatRepositoryText(result, { color: useColor(Deno.stdout) }));
         if (!result.ok) Deno.exitCode = ExitCode.invalid;
         return;
       }
@@ -97,14 +107,17 @@ export function register(program: Command, runtime: CliRuntime): void {
         report = await validateSet(files, { ...base, setName: target, others: await otherSets(ctx.engine, target) });
       } else if (/^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(target)) {
         const fetched = await ctx.engine.fetcher.fetch(parseSource(target, ctx.engine.forges));
+        sourcePath = fetched.source.subpath;
         const setName = legerYamlOf(fetched.files)?.name ??
           (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
         report = await validateSet(fetched.files, { ...base, setName, others: await otherSets(ctx.engine, setName) });
       } else {
         throw new UsageError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
       }
-      if (options.sarif) write(toSarif(report, { root }));
-      else if (ctx.opts.json) write(toJson(report));
+      if (options.sarif) {
+        const sarifRoot = sourcePath ?? repoRelative(root);
+        write(toSarif(report, { version: denoJson.version, ...(sarifRoot ? { root: sarifRoot } : {}) }));
+      } else if (ctx.opts.json) write(toJson(report));
       else output(ctx.opts, report, () => formatText(report, { color: useColor(Deno.stdout) }));
       if (!report.ok) Deno.exitCode = ExitCode.invalid;
     });

@@ -88,18 +88,30 @@ export function toJson(report: ValidationReport): string {
   return JSON.stringify(toJsonObject(report), null, 2);
 }
 
+/** Where the code of every validation code is explained (SARIF rules' helpUri). */
+export const VALIDATION_DOCS = "https://github.com/leger-dev/leger/blob/main/docs/VALIDATION.md";
+
 /** Options of {@linkcode toSarif}. */
 export interface SarifOptions {
-  /** Folder of the set relative to the repository root, prefixed to file names. */
+  /**
+   * Folder of the set relative to the repository root (forward slashes),
+   * prefixed to file names so that code-scanning services can attach
+   * results to files; the URIs are relative to `%SRCROOT%`.
+   */
   root?: string;
   /** leger version shown as the tool version. */
   version?: string;
 }
 
+/** Percent-encodes each segment of a relative path for a SARIF URI. */
+function relativeUri(path: string): string {
+  return path.split("/").filter((s) => s !== "" && s !== ".").map(encodeURIComponent).join("/");
+}
+
 /** The report as a SARIF 2.1.0 log (`leger validate --sarif`), one rule per code. */
 export function toSarif(report: ValidationReport, options: SarifOptions = {}): string {
   const codes = [...new Set(report.diagnostics.map((d) => d.code))].sort();
-  const prefix = options.root ? options.root.replace(/\/+$/, "") + "/" : "";
+  const prefix = options.root ? relativeUri(options.root) : "";
   const level = (s: Diagnostic["severity"]) => (s === "info" ? "note" : s);
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -108,15 +120,25 @@ export function toSarif(report: ValidationReport, options: SarifOptions = {}): s
       tool: {
         driver: {
           name: "leger",
-          ...(options.version ? { version: options.version } : {}),
-          rules: codes.map((code) => ({
-            id: code,
-            name: code.replace(/[/-](.)/g, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase()),
-            shortDescription: { text: report.diagnostics.find((d) => d.code === code)!.message },
-            help: { text: "See docs/VALIDATION.md for this code, its meaning and its fix." },
-          })),
+          informationUri: "https://github.com/leger-dev/leger",
+          ...(options.version ? { version: options.version, semanticVersion: options.version } : {}),
+          rules: codes.map((code) => {
+            const first = report.diagnostics.find((d) => d.code === code)!;
+            return {
+              id: code,
+              name: code.replace(/[/-](.)/g, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase()),
+              shortDescription: { text: first.message },
+              helpUri: `${VALIDATION_DOCS}#codes`,
+              help: {
+                text: `${code}: see docs/VALIDATION.md (${VALIDATION_DOCS}#codes) for what it means and how to fix it.`,
+              },
+              defaultConfiguration: { level: level(first.severity) },
+              properties: { tags: [code.split("/")[0]!] },
+            };
+          }),
         },
       },
+      originalUriBaseIds: { "%SRCROOT%": { description: { text: "The root of the repository." } } },
       results: report.diagnostics.map((d) => ({
         ruleId: d.code,
         ruleIndex: codes.indexOf(d.code),
@@ -124,12 +146,12 @@ export function toSarif(report: ValidationReport, options: SarifOptions = {}): s
         message: { text: d.fix ? `${d.message}. Fix: ${d.fix}` : d.message },
         locations: [{
           physicalLocation: {
-            artifactLocation: { uri: prefix + d.file },
+            artifactLocation: { uri: [prefix, relativeUri(d.file)].filter(Boolean).join("/"), uriBaseId: "%SRCROOT%" },
             region: {
-              startLine: d.line,
-              startColumn: d.column,
-              ...(d.endLine !== undefined ? { endLine: d.endLine } : {}),
-              ...(d.endColumn !== undefined ? { endColumn: d.endColumn } : {}),
+              startLine: Math.max(1, d.line),
+              startColumn: Math.max(1, d.column),
+              ...(d.endLine !== undefined ? { endLine: Math.max(d.endLine, d.line, 1) } : {}),
+              ...(d.endColumn !== undefined ? { endColumn: Math.max(d.endColumn, 1) } : {}),
             },
           },
         }],

@@ -194,7 +194,13 @@ export async function listWorkflows(
   } catch { /* no user folder */ }
   for (const [name, b] of Object.entries(BUILTIN_WORKFLOWS)) {
     const mod = await b.load();
-    out.push({ name, kind: "builtin", location: `(built in) ${name}`, description: mod.description ?? "", overrides: false });
+    out.push({
+      name,
+      kind: "builtin",
+      location: `(built in) ${name}`,
+      description: mod.description ?? "",
+      overrides: false,
+    });
   }
   for (const name of [...user].sort()) {
     const location = join(engine.paths.workflowDir, `${name}.ts`);

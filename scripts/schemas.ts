@@ -1,0 +1,13 @@
+/**
+ * Writes docs/schemas/*.schema.json from leger's zod schemas
+ * (`deno run -A scripts/schemas.ts`); lib/schemas_test.ts fails when they
+ * are stale.
+ */
+import { publishedSchemas } from "../lib/schemas.ts";
+
+const dir = new URL("../docs/schemas/", import.meta.url);
+await Deno.mkdir(dir, { recursive: true });
+for (const [file, schema] of Object.entries(publishedSchemas())) {
+  await Deno.writeTextFile(new URL(file, dir), JSON.stringify(schema, null, 2) + "\n");
+  console.log(`wrote docs/schemas/${file}`);
+}

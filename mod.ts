@@ -29,6 +29,8 @@ export type { Scope } from "./lib/paths.ts";
 export type { Manifest } from "./lib/state/manifest.ts";
 export type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./lib/ops/install.ts";
 export type { RemoveOptions, RemoveResult } from "./lib/ops/remove.ts";
+export type { ValidateSourceOptions, ValidateSourceResult } from "./lib/ops/validate_source.ts";
+export type { Diagnostic } from "./lib/quadlet/diagnostic.ts";
 export type { SetDetails, SetRow } from "./lib/ops/query.ts";
 export type { DoctorCheck } from "./lib/ops/doctor.ts";
 export type {

@@ -13,6 +13,7 @@ import type { DoctorCheck } from "./ops/doctor.ts";
 import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install.ts";
 import type { SetDetails, SetRow } from "./ops/query.ts";
 import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
+import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/validate_source.ts";
 import type {
   BackupInfo,
   BackupOptions,
@@ -28,7 +29,12 @@ import type { StagedRow, StageResult } from "./ops/stage.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {
-  /** Fetches and checks a source without changing the host. */
+  /**
+   * Fetches a source and validates it, as `leger validate --no-host` does;
+   * needs no podman (set `host: true` to also ask this host).
+   */
+  validate(source: string, options?: ValidateSourceOptions): Promise<ValidateSourceResult>;
+  /** Fetches and checks a source without changing the host (needs podman: it checks against this host). */
   prepare(source: string, options?: PrepareOptions): Promise<PreparedSet>;
   /** Installs a prepared set (refuses on check errors). */
   installPrepared(prepared: PreparedSet, options?: InstallOptions): Promise<InstallResult>;
@@ -92,6 +98,8 @@ export function createLeger(engine: Engine): Leger {
     start: async (name) => (await query()).control(engine, name, "start"),
     stop: async (name) => (await query()).control(engine, name, "stop"),
     restart: async (name) => (await query()).control(engine, name, "restart"),
+    validate: async (source, options) =>
+      (await import("./ops/validate_source.ts")).validateSource(engine, source, options),
     doctor: async () => (await import("./ops/doctor.ts")).doctor(engine),
     stage: async (nameOrAll, options) => (await staging()).stage(engine, nameOrAll, options),
     staged: async () => (await staging()).staged(engine),

@@ -121,6 +121,12 @@ Deno.test({
       assert.equal(update.code, 0, update.stdout + update.stderr);
       ran.add("update");
       assert.deepEqual([...ran].sort(), Object.keys(BUILTIN_WORKFLOWS).sort(), "a built-in workflow was not run");
+      // eject copies a built-in's source, carried inside the bundle.
+      const eject = await leger(dir, env, "workflow", "eject", "update");
+      assert.equal(eject.code, 0, eject.stderr);
+      const ejected = await Deno.readTextFile(join(env.LEGER_CONFIG_DIR!, "workflows/update.ts"));
+      assert.match(ejected, /from "leger"/);
+      assert.match(ejected, /export default async function/);
 
       const flow = join(dir, "count.ts");
       await Deno.writeTextFile(

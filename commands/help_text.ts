@@ -187,7 +187,7 @@ export const HELP: Record<string, HelpProse> = {
       ["leger run ./backup-and-notify.ts web --topic homelab", "run a file with arguments"],
       ["leger run update --dry-run", "run the update workflow by name"],
     ],
-    notes: ["leger workflow eject NAME writes a copy with type declarations, ready for an editor and deno check."],
+    notes: ["leger workflow eject NAME copies a built-in workflow into your workflow folder to start from."],
   },
   workflow: {
     description:
@@ -204,7 +204,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   "workflow eject": {
     description:
-      "Copy a built-in workflow into your workflow folder, with the type declarations of leger's workflow API and an import map beside it, so that editors complete it and deno check passes. leger runs your copy from then on; delete it to go back to the built-in.",
+      "Copy a built-in workflow into your workflow folder to change it. leger runs your copy from then on; delete it to go back to the built-in.",
     examples: [
       ["leger workflow eject install", "copy install.ts to ~/.config/leger/workflows/"],
       ["leger workflow eject update --force", "overwrite your earlier copy"],

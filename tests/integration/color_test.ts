@@ -11,7 +11,9 @@ const ESC = "\x1b";
 const BROKEN = join(ROOT, "tests/fixtures/broken/bool-bad");
 
 async function onTerminal(env: string): Promise<string> {
-  const cmd = `${env} "${Deno.execPath()}" run -A --quiet "${join(ROOT, "main.ts")}" validate --no-host "${BROKEN}"`;
+  const cmd = `env -u NO_COLOR ${env} "${Deno.execPath()}" run -A --quiet "${
+    join(ROOT, "main.ts")
+  }" validate --no-host "${BROKEN}"`;
   const out = await new Deno.Command("script", { args: ["-qec", cmd, "/dev/null"], stdin: "null" }).output();
   return new TextDecoder().decode(out.stdout);
 }

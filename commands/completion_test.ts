@@ -9,7 +9,7 @@ import { bashCompletion, fishCompletion, zshCompletion } from "./completion.ts";
 import { visibleOptions, walkCommands } from "./help.ts";
 import { manPage } from "./manpage.ts";
 
-const program = buildProgram({ env: {} });
+const program = await buildProgram({ env: {} });
 const nodes = walkCommands(program);
 const outputs = {
   bash: bashCompletion(program),

@@ -16,7 +16,7 @@ function helpOf(cmd: Command): string {
   return text;
 }
 
-const program = buildProgram({ env: {} });
+const program = await buildProgram({ env: {} });
 const nodes = walkCommands(program);
 
 Deno.test("the command tree has the commands the README lists (and more)", () => {

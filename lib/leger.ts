@@ -14,6 +14,7 @@ import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from 
 import type { SetDetails, SetRow } from "./ops/query.ts";
 import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
 import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/validate_source.ts";
+import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover_user.ts";
 import type {
   BackupInfo,
   BackupOptions,
@@ -68,8 +69,12 @@ export interface Leger {
   apply(nameOrAll: string, options?: ApplyOptions): Promise<ApplyResult[]>;
   /** Drops staged versions. */
   discard(nameOrAll: string): Promise<string[]>;
-  /** Finishes operations a killed run left behind. */
-  recover(): Promise<string[]>;
+  /** Finishes operations a killed run left behind (of one set, or all); throws when one cannot be finished. */
+  recover(name?: string): Promise<string[]>;
+  /** Operations left behind that are not recovered yet, with what each left on the host. */
+  pendingRecoveries(name?: string): Promise<PendingRecovery[]>;
+  /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
+  abandonRecovery(name: string, options?: AbandonOptions): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`). */
   backup(name: string, options?: Omit<BackupOptions, "locked">): Promise<BackupInfo>;
   /** Backups of a set, or of every set, newest first. */
@@ -87,6 +92,7 @@ export function createLeger(engine: Engine): Leger {
   const staging = () => import("./ops/stage.ts");
   const diffOps = () => import("./ops/diff.ts");
   const backups = () => import("./ops/backup.ts");
+  const recovery = () => import("./ops/recover_user.ts");
   return {
     prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
     installPrepared: async (prepared, options) => (await installOps()).installPrepared(engine, prepared, options),
@@ -110,10 +116,9 @@ export function createLeger(engine: Engine): Leger {
     },
     apply: async (nameOrAll, options) => (await import("./ops/apply.ts")).apply(engine, nameOrAll, options),
     discard: async (nameOrAll) => (await staging()).discard(engine, nameOrAll),
-    recover: async () => {
-      const [{ withLock }, { recoverPending }] = await Promise.all([import("./lock.ts"), import("./ops/recover.ts")]);
-      return await withLock(engine.paths.lockFile, () => recoverPending(engine));
-    },
+    recover: async (name) => (await recovery()).recover(engine, name).then((r) => r.recovered),
+    pendingRecoveries: async (name) => (await recovery()).pendingRecoveries(engine, name),
+    abandonRecovery: async (name, options) => (await recovery()).abandon(engine, name, options),
     backup: async (name, options) => (await backups()).backup(engine, name, { ...options, locked: false }),
     backups: async (name) => (await backups()).listBackups(engine, name),
     restore: async (name, id, options) => (await backups()).restore(engine, name, id, { ...options, locked: false }),

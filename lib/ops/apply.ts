@@ -23,7 +23,7 @@ import { type UnitImpact, unitImpact } from "./impact.ts";
 import { buildManifest } from "./manifest_build.ts";
 import { drift } from "./query.ts";
 import { eachSet } from "./each_set.ts";
-import { recoverPending, registerRecovery } from "./recover.ts";
+import { assertRecovered, recoverPending, registerRecovery } from "./recover.ts";
 import { backendForSet, expectedRecords, installedNames, placeSet } from "./place.ts";
 import { requireManifest } from "./remove.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
@@ -221,9 +221,12 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
 /** Applies staged sets (one, or every staged one for "all"). */
 export async function apply(engine: Engine, nameOrAll: string, options: ApplyOptions = {}): Promise<ApplyResult[]> {
   return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine);
+    await recoverPending(engine, nameOrAll === "all" ? [] : [nameOrAll]);
     const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
-    return await eachSet(engine, "apply", names, nameOrAll === "all", (n) => applyOne(engine, n, options));
+    return await eachSet(engine, "apply", names, nameOrAll === "all", async (n) => {
+      await assertRecovered(engine, n);
+      return await applyOne(engine, n, options);
+    });
   });
 }
 

@@ -251,7 +251,7 @@ async function writeBackup(
  */
 export async function backup(engine: Engine, name: string, options: BackupOptions = {}): Promise<BackupInfo> {
   const work = async () => {
-    if (!options.locked) await recoverPending(engine);
+    if (!options.locked) await recoverPending(engine, [name]);
     const manifest = await requireManifest(engine, name);
     const setDir = join(backupsRoot(engine), name);
     await ensureDir(setDir, 0o700);

@@ -8,6 +8,7 @@ import type { Engine } from "../engine.ts";
 import { GENERATOR_PATHS } from "../podman.ts";
 import { run } from "../shell.ts";
 import { podmanChecks } from "./doctor_podman.ts";
+import { pendingRecoveries } from "./recover_user.ts";
 
 /** One check. */
 export interface DoctorCheck {
@@ -112,5 +113,24 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
     const ok = await writable(dir);
     checks.push({ name, ok, detail: dir, ...(ok ? {} : { fix: `Make ${dir} writable for this user.` }) });
   }
+  checks.push(await pendingCheck(engine));
   return checks;
+}
+
+/** Operations a killed or failed run left in the journal (each blocks only its own set). */
+async function pendingCheck(engine: Engine): Promise<DoctorCheck> {
+  const pending = await pendingRecoveries(engine).catch((e) => e as Error);
+  if (pending instanceof Error) return { name: "pending recoveries", ok: false, detail: pending.message };
+  if (pending.length === 0) return { name: "pending recoveries", ok: true, detail: "none" };
+  const names = [...new Set(pending.map((p) => p.name))];
+  return {
+    name: "pending recoveries",
+    ok: false,
+    detail: pending.map((p) =>
+      `${p.op} of ${p.name} (started ${p.startedAt}, step "${p.step}")${
+        p.failed ? `: recovery failed ${p.failed.attempts} time(s): ${p.failed.error}` : ": not tried yet"
+      }; left: ${p.leftovers.map((l) => `${l.kind} ${l.what}`).join(", ") || "nothing"}`
+    ).join("; "),
+    fix: names.map((n) => `leger recover ${n} (retry) or leger recover ${n} --abandon`).join("; "),
+  };
 }

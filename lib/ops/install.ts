@@ -148,7 +148,7 @@ export async function installPrepared(
     );
   }
   return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine);
+    await recoverPending(engine, [prepared.name]);
     const previous = await readManifest(engine.paths, prepared.name);
     if (previous && !options.force) {
       throw new LegerError(

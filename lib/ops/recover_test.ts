@@ -164,8 +164,8 @@ Deno.test("an entry of an operation this leger cannot recover is left in place w
     await leaveEntry(b.engine.paths.journalDir, { op: "restore", name: "web", step: "begin", data: {} });
     assert.deepEqual(await recover(b.engine), []);
     assert.match(
-      logged(b.log.events, "warn").join("\n"),
-      /an interrupted restore of web was found, but this leger cannot recover it/,
+      logged(b.log.events, "error").join("\n"),
+      /could not recover the interrupted restore of web: this leger cannot recover a restore/,
     );
     assert.equal((await Array.fromAsync(Deno.readDir(b.engine.paths.journalDir))).length, 1);
   } finally {

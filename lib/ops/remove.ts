@@ -78,7 +78,7 @@ async function finishRemoval(
 /** Removes an installed set. */
 export async function remove(engine: Engine, name: string, options: RemoveOptions = {}): Promise<RemoveResult> {
   return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine);
+    await recoverPending(engine, [name]);
     const manifest = await requireManifest(engine, name);
     if (options.dryRun) {
       return {

@@ -205,7 +205,7 @@ export async function restore(
 ): Promise<RestoreResult> {
   checkSetName(name);
   const work = async (): Promise<RestoreResult> => {
-    if (!options.locked) await recoverPending(engine);
+    if (!options.locked) await recoverPending(engine, [name]);
     const info = await findBackup(engine, name, id);
     engine.log.step(`Verifying backup ${info.id} of ${name}`);
     const check = await verifyBackup(info);
@@ -288,18 +288,13 @@ registerRecovery("restore", async (engine, entry) => {
   const forward = await usable(dir);
   const target = forward ?? await usable(preDir);
   if (!target) {
-    return `the interrupted restore of ${entry.name} could not be finished: neither its backup nor the before-restore backup is readable`;
+    // Thrown, not returned: the entry stays pending (blocking only this set) until retried or abandoned.
+    throw new Error("neither its backup nor the before-restore backup is readable");
   }
-  try {
-    const m = await putBack(engine, target, []);
-    for (const unit of m.units) {
-      const err = await engine.systemd.tryStart(unit);
-      if (err !== undefined) engine.log.warn(`${unit} did not start: ${err}`);
-    }
-  } catch (error) {
-    return `the interrupted restore of ${entry.name} could not be finished (${
-      (error as Error).message
-    }); run leger restore ${entry.name} ${target.id}`;
+  const m = await putBack(engine, target, []);
+  for (const unit of m.units) {
+    const err = await engine.systemd.tryStart(unit);
+    if (err !== undefined) engine.log.warn(`${unit} did not start: ${err}`);
   }
   return forward
     ? `the restore of ${entry.name} from ${target.id} was finished`

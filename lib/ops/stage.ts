@@ -16,7 +16,7 @@ import { listManifests, type Manifest, SourceRecord } from "../state/manifest.ts
 import { loadSetFiles, readFilesFrom, writeFilesTo } from "../state/store.ts";
 import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
 import { eachSet } from "./each_set.ts";
-import { recoverPending } from "./recover.ts";
+import { assertRecovered, recoverPending } from "./recover.ts";
 import { requireManifest } from "./remove.ts";
 
 /** What is kept beside a staged set's files. */
@@ -158,7 +158,7 @@ export async function stage(
   options: { ref?: string; force?: boolean } = {},
 ): Promise<StageResult[]> {
   return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine);
+    await recoverPending(engine, nameOrAll === "all" ? [] : [nameOrAll]);
     const names = await namesFor(engine, nameOrAll);
     engine.fetcher.forget(); // fetch afresh, but each repository and ref only once in this run
     return await eachSet(
@@ -166,7 +166,10 @@ export async function stage(
       "stage",
       names,
       nameOrAll === "all",
-      async (name) => await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false),
+      async (name) => {
+        await assertRecovered(engine, name);
+        return await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false);
+      },
     );
   });
 }
@@ -202,7 +205,7 @@ export async function staged(engine: Engine): Promise<StagedRow[]> {
 export async function discard(engine: Engine, nameOrAll: string): Promise<string[]> {
   return await withLock(engine.paths.lockFile, async () => {
     // A killed apply may still be using the staged copy: finish it first.
-    await recoverPending(engine);
+    await recoverPending(engine, nameOrAll === "all" ? [] : [nameOrAll]);
     const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
     const dropped: string[] = [];
     for (const name of names) {

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { atomicWriteJson, removeIfExists } from "../fs.ts";
+import { atomicWriteJson, removeIfExists, syncDir } from "../fs.ts";
 import type { ScopePaths } from "../paths.ts";
 
 /** One journal entry. */
@@ -20,6 +20,8 @@ export const JournalEntry = z.object({
   pid: z.number(),
   startedAt: z.string(),
   data: z.record(z.string(), z.unknown()),
+  /** Set when a recovery of this entry was tried and failed (it then blocks only its own set). */
+  recoveryFailed: z.object({ at: z.string(), error: z.string(), attempts: z.number() }).optional(),
 });
 /** One journal entry. */
 export type JournalEntry = z.infer<typeof JournalEntry>;
@@ -59,6 +61,29 @@ export async function markStep(
 /** Ends an entry (the operation is complete or fully undone). */
 export function endEntry(paths: ScopePaths, entry: JournalEntry): Promise<void> {
   return removeIfExists(join(paths.journalDir, `${entry.id}.json`));
+}
+
+/** Records that recovering an entry failed, and why (the entry stays). */
+export async function markRecoveryFailed(paths: ScopePaths, entry: JournalEntry, error: string): Promise<void> {
+  entry.recoveryFailed = {
+    at: new Date().toISOString(),
+    error,
+    attempts: (entry.recoveryFailed?.attempts ?? 0) + 1,
+  };
+  await atomicWriteJson(join(paths.journalDir, `${entry.id}.json`), entry);
+}
+
+/**
+ * Sets an entry aside without recovering it (`leger recover NAME
+ * --abandon`): it is kept as `<id>.json.abandoned` for the record and no
+ * run reads it again.
+ */
+export async function abandonEntry(paths: ScopePaths, entry: JournalEntry): Promise<string> {
+  const from = join(paths.journalDir, `${entry.id}.json`);
+  const to = `${from}.abandoned`;
+  await Deno.rename(from, to);
+  await syncDir(paths.journalDir);
+  return to;
 }
 
 /** Entries left behind, oldest first. Unreadable ones are returned as errors. */

@@ -73,7 +73,7 @@ Deno.test("a recovery that fails blocks only its own set: other sets stay workab
     await backup(broken.engine, "cache");
     const errors = logged(broken.log.events, "error").join("\n");
     assert.match(errors, /could not recover the interrupted remove of web: .*recursive option is not set/);
-    assert.match(errors, /left on the host:\n(  .*\n)* {2}file .*\/web\.container: on disk\n/);
+    assert.match(errors, /left on the host:\n( {2}.*\n)* {2}file .*\/web\.container: on disk\n/);
     assert.match(errors, /unit web\.service: /);
     assert.match(errors, /leger recover web .*leger recover web --abandon/);
     const [pending] = await pendingEntries(b.engine.paths);

@@ -135,10 +135,27 @@ export function saveSetFiles(paths: ScopePaths, name: string, files: CollectedFi
  */
 export async function readFilesFrom(dir: string): Promise<CollectedFile[]> {
   try {
-    return await walkFiles(dir);
+    return await readVersion(dir);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
+  }
+}
+
+/**
+ * Reads the version the link `dir` names: resolved once, so a swap during
+ * the read cannot mix two versions; when the version read is deleted
+ * under the reader (a writer committed and tidied), it reads again.
+ */
+async function readVersion(dir: string): Promise<CollectedFile[]> {
+  for (let attempt = 0;; attempt++) {
+    const target = await Deno.realPath(dir);
+    try {
+      return await walkFiles(target);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound) || attempt >= 20) throw error;
+      if ((await Deno.realPath(dir).catch(() => target)) === target) throw error;
+    }
   }
 }
 
@@ -158,7 +175,7 @@ async function walkFiles(dir: string): Promise<CollectedFile[]> {
 export async function loadSetFiles(paths: ScopePaths, name: string): Promise<CollectedFile[]> {
   const dir = setDir(paths, name);
   try {
-    return await walkFiles(dir);
+    return await readVersion(dir);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     throw new LegerError(`leger's copy of the files of ${name} is missing (${dir})`, {

@@ -35,14 +35,15 @@ import { unitNameOf } from "../quadlet/model.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
 import { placeSet } from "./place.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
-import { type Manifest, parseManifest, readManifest, writeManifest } from "../state/manifest.ts";
-import { readFilesFrom, saveSetFiles } from "../state/store.ts";
+import { type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
+import { saveSetFiles } from "../state/store.ts";
 import { type BackupInfo, backupsRoot, readBackup, scanBackups, verifyBackup } from "../backup/info.ts";
 import { streamFromFile } from "../backup/stream.ts";
 import { backup } from "./backup_create.ts";
 import { describeFailures, type HealthResult, startUnits } from "./health.ts";
 import { checkSetName } from "./install.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
+import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
 
 /** Options of {@linkcode restore}. */
 export interface RestoreOptions {
@@ -119,15 +120,11 @@ async function recreateVolume(
  * units, reinstalls the files, recreates and fills every volume, extracts
  * archived binds, and records the manifest. Starts nothing.
  */
-async function putBack(engine: Engine, info: BackupInfo, stopUnits: string[]): Promise<Manifest> {
+async function putBack(engine: Engine, trusted: TrustedBackup, stopUnits: string[]): Promise<Manifest> {
+  const { info, files, manifest: target } = trusted;
   const name = info.name;
-  const target = parseManifest(
-    await Deno.readTextFile(join(info.dir, "manifest.json")),
-    join(info.dir, "manifest.json"),
-  );
   const current = await readManifest(engine.paths, name);
   await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
-  const files = await readFilesFrom(join(info.dir, "files"));
   engine.log.step(`Putting back the files of ${name}`);
   const { records, backend } = await placeSet(engine, name, files, current);
   await engine.systemd.daemonReload();
@@ -177,7 +174,7 @@ async function startAndCheck(engine: Engine, units: string[], timeoutMs: number)
 async function rollBack(engine: Engine, pre: BackupInfo, stopUnits: string[], timeoutMs: number): Promise<boolean> {
   engine.log.warn(`putting ${pre.name} back as it was before the restore (backup ${pre.id})`);
   try {
-    const m = await putBack(engine, pre, stopUnits);
+    const m = await putBack(engine, await trustBackup(engine, pre), stopUnits);
     const h = await startAndCheck(engine, m.units, timeoutMs);
     if (!h.ok) engine.log.error(`after the rollback, ${h.failed.map((f) => f.unit).join(", ")} did not come up either`);
     return true;
@@ -218,6 +215,8 @@ export async function restore(
         },
       );
     }
+    engine.log.step(`Checking what backup ${info.id} may touch`);
+    const trusted = await trustBackup(engine, info);
     const timeoutMs = healthTimeout(engine, options);
     const current = await readManifest(engine.paths, name);
     const pre = current && !options.skipPreBackup
@@ -233,7 +232,7 @@ export async function restore(
       engine.log.step(`Restoring ${name} from ${info.id}`);
       let manifest: Manifest;
       try {
-        manifest = await putBack(engine, info, stopUnits);
+        manifest = await putBack(engine, trusted, stopUnits);
       } catch (error) {
         const back = pre ? await rollBack(engine, pre, stopUnits, timeoutMs) : false;
         throw new LegerError(`Cannot restore ${name} from ${info.id}: ${(error as Error).message}`, {
@@ -283,7 +282,11 @@ registerRecovery("restore", async (engine, entry) => {
   const preDir = typeof entry.data.preDir === "string" ? entry.data.preDir : undefined;
   const usable = async (d: string | undefined) => {
     const info = d ? await readBackup(d).catch(() => undefined) : undefined;
-    return info && (await verifyBackup(info, { quick: true })).ok ? info : undefined;
+    if (!info || !(await verifyBackup(info, { quick: true })).ok) return undefined;
+    return await trustBackup(engine, info).catch((e) => {
+      engine.log.warn((e as Error).message);
+      return undefined;
+    });
   };
   const forward = await usable(dir);
   const target = forward ?? await usable(preDir);
@@ -297,6 +300,6 @@ registerRecovery("restore", async (engine, entry) => {
     if (err !== undefined) engine.log.warn(`${unit} did not start: ${err}`);
   }
   return forward
-    ? `the restore of ${entry.name} from ${target.id} was finished`
-    : `${entry.name} was put back as before the interrupted restore (${target.id})`;
+    ? `the restore of ${entry.name} from ${target.info.id} was finished`
+    : `${entry.name} was put back as before the interrupted restore (${target.info.id})`;
 });

@@ -1,0 +1,273 @@
+/**
+ * Reading a backup archive's member list before anything is extracted
+ * from it. The archive comes from a backup folder, which may have been
+ * copied in from anywhere: its members must stay inside their target
+ * (no absolute names, no `..`, no link that points out or that a later
+ * member writes through), hold no device files, and the archive must be
+ * whole (a header that does not add up or an early end is refused).
+ *
+ * The tar headers are parsed here (ustar, GNU long names, PAX), so the
+ * check does not depend on how a `tar -tv` prints names with spaces,
+ * newlines or arrows. Data blocks are skipped as they stream by; nothing
+ * is kept in memory but the current header.
+ *
+ * @module
+ */
+import { posix } from "node:path";
+import type { Shell } from "../shell.ts";
+import { compressorArgv } from "./stream.ts";
+import type { Compression } from "./info.ts";
+
+/** What a member may be. */
+export interface MemberRules {
+  /**
+   * When set, every member must be this one name or lie below it (a bind
+   * mount archived as `tar -C parent base`). Else members are relative to
+   * the archive's root (a volume).
+   */
+  top?: string;
+}
+
+/** One member as the header says. */
+export interface TarMember {
+  name: string;
+  type: "file" | "dir" | "symlink" | "hardlink" | "fifo" | "char" | "block" | "other";
+  linkname: string;
+  size: number;
+}
+
+const BLOCK = 512;
+const dec = new TextDecoder();
+
+function cstr(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return dec.decode(end === -1 ? bytes : bytes.subarray(0, end));
+}
+
+function octal(bytes: Uint8Array): number {
+  if (bytes[0]! & 0x80) {
+    // GNU base-256: big-endian binary in the remaining bytes.
+    let n = 0;
+    for (let i = 1; i < bytes.length; i++) n = n * 256 + bytes[i]!;
+    return n;
+  }
+  const text = cstr(bytes).trim();
+  if (!/^[0-7]*$/.test(text)) return NaN;
+  return text ? parseInt(text, 8) : 0;
+}
+
+function checksumOk(h: Uint8Array): boolean {
+  const stored = octal(h.subarray(148, 156));
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
+  return stored === sum;
+}
+
+function typeOf(flag: string): TarMember["type"] {
+  switch (flag) {
+    case "0":
+    case "\0":
+    case "7":
+      return "file";
+    case "1":
+      return "hardlink";
+    case "2":
+      return "symlink";
+    case "3":
+      return "char";
+    case "4":
+      return "block";
+    case "5":
+      return "dir";
+    case "6":
+      return "fifo";
+    default:
+      return "other";
+  }
+}
+
+function paxRecords(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let rest = text;
+  while (rest.length) {
+    const space = rest.indexOf(" ");
+    const len = parseInt(rest.slice(0, space), 10);
+    if (!(len > 0) || space < 0) break;
+    const record = rest.slice(space + 1, len - 1);
+    const eq = record.indexOf("=");
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    rest = rest.slice(len);
+  }
+  return out;
+}
+
+/** Reads fixed-size pieces from a byte stream. */
+class Blocks {
+  private buf = new Uint8Array(0);
+  private done = false;
+  constructor(private reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  private async fill(n: number): Promise<boolean> {
+    while (this.buf.length < n && !this.done) {
+      const { value, done } = await this.reader.read();
+      if (done) this.done = true;
+      else if (value.length) {
+        const next = new Uint8Array(this.buf.length + value.length);
+        next.set(this.buf);
+        next.set(value, this.buf.length);
+        this.buf = next;
+      }
+    }
+    return this.buf.length >= n;
+  }
+
+  /** The next n bytes, or undefined when the stream ends first. */
+  async take(n: number): Promise<Uint8Array | undefined> {
+    if (!(await this.fill(n))) return undefined;
+    const out = this.buf.slice(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+
+  /** Skips n bytes; false when the stream ends first. */
+  async skip(n: number): Promise<boolean> {
+    while (n > 0) {
+      if (this.buf.length === 0 && !(await this.fill(1))) return false;
+      const k = Math.min(n, this.buf.length);
+      this.buf = this.buf.subarray(k);
+      n -= k;
+    }
+    return true;
+  }
+}
+
+/** Lists the members of a tar stream; throws an Error naming what is wrong with the archive itself. */
+export async function* tarMembers(stream: ReadableStream<Uint8Array>): AsyncGenerator<TarMember> {
+  const reader = stream.getReader();
+  const blocks = new Blocks(reader);
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  let pax: Record<string, string> = {};
+  let global: Record<string, string> = {};
+  try {
+    while (true) {
+      const h = await blocks.take(BLOCK);
+      if (!h) throw new Error("the archive is truncated (it ends without its end marker)");
+      if (h.every((b) => b === 0)) {
+        // End of archive. Read the padding to the end, so the decompressor is not cut off mid-write.
+        while (await blocks.skip(BLOCK));
+        return;
+      }
+      if (!checksumOk(h)) throw new Error("the archive is damaged or truncated (a header's checksum does not match)");
+      const flag = String.fromCharCode(h[156]!);
+      const size = octal(h.subarray(124, 136));
+      if (!Number.isFinite(size) || size < 0) throw new Error("the archive is damaged (a size is not a number)");
+      const padded = Math.ceil(size / BLOCK) * BLOCK;
+      if (flag === "L" || flag === "K" || flag === "x" || flag === "g") {
+        if (size > 1 << 20) throw new Error("the archive is damaged (an extended header is too large)");
+        const body = await blocks.take(padded);
+        if (!body) throw new Error("the archive is truncated (it ends inside a header)");
+        const text = dec.decode(body.subarray(0, size));
+        if (flag === "L") longName = text.replace(/\0+$/, "");
+        else if (flag === "K") longLink = text.replace(/\0+$/, "");
+        else if (flag === "x") pax = paxRecords(text);
+        else global = { ...global, ...paxRecords(text) };
+        continue;
+      }
+      const ustar = cstr(h.subarray(257, 263)).startsWith("ustar");
+      const prefix = ustar ? cstr(h.subarray(345, 500)) : "";
+      const base = cstr(h.subarray(0, 100));
+      const attrs = { ...global, ...pax };
+      const name = attrs.path ?? longName ?? (prefix ? `${prefix}/${base}` : base);
+      const linkname = attrs.linkpath ?? longLink ?? cstr(h.subarray(157, 257));
+      const realSize = attrs.size !== undefined ? Number(attrs.size) : size;
+      longName = longLink = undefined;
+      pax = {};
+      const type = typeOf(flag);
+      const dataBytes = type === "file" || type === "other" ? Math.ceil(realSize / BLOCK) * BLOCK : 0;
+      yield { name, type, linkname, size: realSize };
+      if (!(await blocks.skip(dataBytes))) throw new Error(`the archive is truncated (it ends inside ${name})`);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** Why a member may not be extracted, or undefined when it may. */
+export function memberProblem(m: TarMember, rules: MemberRules, links: Set<string>): string | undefined {
+  const raw = m.name;
+  if (raw.includes("\0")) return `${JSON.stringify(raw)} has a NUL byte in its name`;
+  if (raw.startsWith("/")) return `${JSON.stringify(raw)} is an absolute name`;
+  const segments = raw.split("/").filter((s) => s !== "" && s !== ".");
+  if (segments.includes("..")) return `${JSON.stringify(raw)} climbs out with ".."`;
+  if (rules.top !== undefined && segments.length > 0 && segments[0] !== rules.top) {
+    return `${JSON.stringify(raw)} is not inside ${JSON.stringify(rules.top)}, the folder this archive restores`;
+  }
+  if (rules.top !== undefined && segments.length === 0) return `${JSON.stringify(raw)} is the archive's root`;
+  for (let i = 1; i < segments.length; i++) {
+    const parent = segments.slice(0, i).join("/");
+    if (links.has(parent)) return `${JSON.stringify(raw)} would be written through the link ${JSON.stringify(parent)}`;
+  }
+  const path = segments.join("/");
+  if (m.type === "char" || m.type === "block") return `${JSON.stringify(raw)} is a device file`;
+  if (m.type === "other") return `${JSON.stringify(raw)} is of a kind leger does not restore`;
+  if (m.type === "symlink") {
+    if (m.linkname.startsWith("/")) {
+      return `${JSON.stringify(raw)} is a link to the absolute path ${JSON.stringify(m.linkname)} (out of its folder)`;
+    }
+    const to = posix.normalize(posix.join(posix.dirname(path), m.linkname));
+    if (to === ".." || to.startsWith("../")) return `${JSON.stringify(raw)} is a link out of its folder`;
+    if (rules.top !== undefined && to.split("/")[0] !== rules.top) {
+      return `${JSON.stringify(raw)} is a link out of ${JSON.stringify(rules.top)}`;
+    }
+    links.add(path);
+  }
+  if (m.type === "hardlink") {
+    const target = m.linkname;
+    const t = target.split("/").filter((s) => s !== "" && s !== ".");
+    if (target.startsWith("/") || t.includes("..") || (rules.top !== undefined && t[0] !== rules.top)) {
+      return `${JSON.stringify(raw)} is a hard link to ${JSON.stringify(target)}, out of its folder`;
+    }
+  }
+  return undefined;
+}
+
+/** Checks every member of a tar stream; returns the problems (empty: safe to extract). */
+export async function checkTarStream(stream: ReadableStream<Uint8Array>, rules: MemberRules): Promise<string[]> {
+  const problems: string[] = [];
+  const links = new Set<string>();
+  try {
+    for await (const m of tarMembers(stream)) {
+      const p = memberProblem(m, rules, links);
+      if (p) problems.push(p);
+      if (problems.length >= 5) break;
+    }
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  return problems;
+}
+
+/**
+ * Checks the members of an archive file (decompressed on the fly); the
+ * problems found, empty when every member may be extracted.
+ */
+export async function checkArchive(
+  $: Shell,
+  path: string,
+  compression: Compression,
+  rules: MemberRules,
+): Promise<string[]> {
+  const unzip = compressorArgv(compression, true);
+  if (!unzip) {
+    const file = await Deno.open(path, { read: true });
+    return await checkTarStream(file.readable, rules);
+  }
+  const child = $`${[...unzip, path]}`.stdin("null").stdout("piped").stderr("piped").noThrow().spawn();
+  const problems = await checkTarStream(child.stdout(), rules);
+  const r = await child;
+  if (r.code !== 0 && problems.length === 0) {
+    problems.push(`${unzip[0]} could not read it: ${r.stderr.trim().split("\n").pop() || `exit ${r.code}`}`);
+  }
+  return problems;
+}

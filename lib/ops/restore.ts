@@ -37,7 +37,7 @@ import { placeSet } from "./place.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { saveSetFiles } from "../state/store.ts";
-import { type BackupInfo, backupsRoot, readBackup, scanBackups, verifyBackup } from "../backup/info.ts";
+import { type BackupInfo, backupsRoot, readBackup, scanBackups } from "../backup/info.ts";
 import { streamFromFile } from "../backup/stream.ts";
 import { backup } from "./backup_create.ts";
 import { describeFailures, type HealthResult, startUnits } from "./health.ts";
@@ -205,17 +205,6 @@ export async function restore(
     if (!options.locked) await recoverPending(engine, [name]);
     const info = await findBackup(engine, name, id);
     engine.log.step(`Verifying backup ${info.id} of ${name}`);
-    const check = await verifyBackup(info);
-    if (!check.ok) {
-      throw new LegerError(
-        `Cannot restore ${name} from ${info.id}: the backup is damaged: ${check.problems.join("; ")}`,
-        {
-          hint: `Nothing was changed. Pick another backup (leger backups ${name}).`,
-          details: { problems: check.problems, dir: info.dir },
-        },
-      );
-    }
-    engine.log.step(`Checking what backup ${info.id} may touch`);
     const trusted = await trustBackup(engine, info);
     const timeoutMs = healthTimeout(engine, options);
     const current = await readManifest(engine.paths, name);
@@ -282,8 +271,8 @@ registerRecovery("restore", async (engine, entry) => {
   const preDir = typeof entry.data.preDir === "string" ? entry.data.preDir : undefined;
   const usable = async (d: string | undefined) => {
     const info = d ? await readBackup(d).catch(() => undefined) : undefined;
-    if (!info || !(await verifyBackup(info, { quick: true })).ok) return undefined;
-    return await trustBackup(engine, info).catch((e) => {
+    if (!info) return undefined;
+    return await trustBackup(engine, info, { quick: true }).catch((e) => {
       engine.log.warn((e as Error).message);
       return undefined;
     });

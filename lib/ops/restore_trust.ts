@@ -40,7 +40,7 @@ import { summarizeSet } from "../quadlet/model.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
-import type { BackupInfo } from "../backup/info.ts";
+import { type BackupInfo, verifyBackup } from "../backup/info.ts";
 import { planBackup, resolveHostPath } from "../backup/plan.ts";
 import { archiveSuffix } from "../backup/stream.ts";
 import { checkArchive } from "../backup/tar_check.ts";
@@ -86,6 +86,18 @@ async function listFilesDir(root: string, problems: string[]): Promise<string[]>
   return out.sort();
 }
 
+/** Bytes of every file below the backup folder except backup.json (what a backup records as its size). */
+async function folderSize(dir: string, top = true): Promise<number> {
+  let total = 0;
+  for await (const e of Deno.readDir(dir)) {
+    if (top && e.name === "backup.json") continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory) total += await folderSize(p, false);
+    else total += (await Deno.lstat(p)).size;
+  }
+  return total;
+}
+
 function pathsOverlap(a: string, b: string): boolean {
   return a === b || a.startsWith(b.endsWith("/") ? b : b + "/") || b.startsWith(a.endsWith("/") ? a : a + "/");
 }
@@ -110,10 +122,15 @@ function bindPaths(engine: Engine, name: string, files: readonly CollectedFile[]
 
 /**
  * Checks a backup against its own files and the scope's installed sets
- * (see the module notes). Throws a LegerError listing every problem;
+ * (see the module notes), then its checksums (`quick`: sizes only), then
+ * every archive's members. Throws a LegerError listing every problem;
  * nothing has been changed when it does.
  */
-export async function trustBackup(engine: Engine, info: BackupInfo): Promise<TrustedBackup> {
+export async function trustBackup(
+  engine: Engine,
+  info: BackupInfo,
+  options: { quick?: boolean } = {},
+): Promise<TrustedBackup> {
   const problems: string[] = [];
   const name = info.name;
   const refuse = () =>
@@ -197,6 +214,32 @@ export async function trustBackup(engine: Engine, info: BackupInfo): Promise<Tru
       problems.push(`the archive of host path ${label} is ${JSON.stringify(b.archive)}, not where leger puts it`);
     }
   }
+  // The rest of backup.json must agree with the files and the folder.
+  const units = new Set(summary.units);
+  for (const u of recorded.units) {
+    if (!units.has(u)) problems.push(`manifest.json names the unit ${u}, which the backup's files do not define`);
+  }
+  for (const v of recorded.volumes) {
+    if (!declared.has(v.name)) {
+      problems.push(`manifest.json names the volume ${JSON.stringify(v.name)}, which the files do not declare`);
+    }
+  }
+  for (const u of info.stopped ?? []) {
+    if (!units.has(u)) {
+      problems.push(`backup.json says it stopped ${JSON.stringify(u)}, which is not a unit of the set`);
+    }
+  }
+  if ((info.commit ?? "") !== (recorded.source.commit ?? "")) {
+    problems.push("backup.json and manifest.json name different commits");
+  }
+  if ((info.setVersion ?? "") !== (recorded.version ?? "")) {
+    problems.push("backup.json and manifest.json name different versions");
+  }
+  if (Number.isNaN(Date.parse(info.createdAt))) {
+    problems.push(`createdAt ${JSON.stringify(info.createdAt)} is not a time`);
+  }
+  const size = await folderSize(info.dir);
+  if (size !== info.sizeBytes) problems.push(`the backup holds ${size} bytes, backup.json says ${info.sizeBytes}`);
   if (problems.length) throw refuse();
 
   // What other installed sets own.
@@ -219,6 +262,18 @@ export async function trustBackup(engine: Engine, info: BackupInfo): Promise<Tru
     }
   }
   if (problems.length) throw refuse();
+
+  // Checksums: they sit in backup.json, so they catch accidents (a bad disk, a cut copy), not forgeries.
+  const check = await verifyBackup(info, options.quick ? { quick: true } : {});
+  if (!check.ok) {
+    throw new LegerError(
+      `Cannot restore ${name} from ${info.id}: the backup is damaged: ${check.problems.join("; ")}`,
+      {
+        hint: `Nothing was changed. Pick another backup (leger backups ${name}).`,
+        details: { problems: check.problems, dir: info.dir },
+      },
+    );
+  }
 
   // The archives: plain files inside the backup, whole, members inside their target.
   const archives = [

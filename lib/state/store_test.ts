@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { LegerError } from "../errors.ts";
+import type { LegerError } from "../errors.ts";
 import { scopePaths } from "../paths.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { install } from "../ops/install.ts";

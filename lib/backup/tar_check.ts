@@ -189,7 +189,12 @@ export async function* tarMembers(stream: ReadableStream<Uint8Array>): AsyncGene
       if (!(await blocks.skip(dataBytes))) throw new Error(`the archive is truncated (it ends inside ${name})`);
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    // Read to the end rather than cancel: the decompressor then exits normally, and a piped
+    // child's stream must not be cancelled under it.
+    try {
+      while (!(await reader.read()).done);
+    } catch { /* the stream failed: nothing left to read */ }
+    reader.releaseLock();
   }
 }
 

@@ -34,6 +34,7 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
   [["secrets"], () => import("./commands/secrets.ts")],
   [["daemon"], () => import("./commands/daemon.ts")],
   [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
+  [["recover"], () => import("./commands/recover.ts")],
   [["completion", "manpage"], () => import("./commands/completion.ts")],
 ];
 

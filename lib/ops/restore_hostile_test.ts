@@ -91,11 +91,14 @@ async function hostState(s: Scene) {
   };
 }
 
+const NOT_SAFE = /^Cannot restore web from \S+: the backup is not safe to restore: /;
+
 async function refused(s: Scene, id: string, message: RegExp): Promise<void> {
   const before = await hostState(s);
   const folders = await backupFolders(s.b);
   const calls = s.b.calls.length;
   await assert.rejects(restore(s.b.engine, "web", id, FAST), (e: LegerError) => {
+    assert.match(e.message, NOT_SAFE);
     assert.match(e.message, message);
     assert.match(e.hint ?? "", /^Nothing was changed/);
     return true;
@@ -106,7 +109,6 @@ async function refused(s: Scene, id: string, message: RegExp): Promise<void> {
   assert.deepEqual(await backupFolders(s.b), folders, "not even a before-restore backup");
 }
 
-const NOT_SAFE = /^Cannot restore web from \S+: the backup is not safe to restore: /;
 
 Deno.test("hostile backups: a resealed copy with no change restores (the harness refuses only what is forged)", async () => {
   const s = await scene();

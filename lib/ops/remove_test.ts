@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { bench, CACHE_SET, NGINX, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import type { LegerError } from "../errors.ts";
@@ -29,7 +30,12 @@ for (const backend of ["native", "files"] as const) {
       assert.ok(b.host.volumes()["systemd-web-data"], "the data volume stays");
       assert.ok(!b.host.quadletFiles().some((f) => f.includes("web")), `${b.host.quadletFiles()}`);
       assert.deepEqual((await listManifests(b.engine.paths)).map((m) => m.name), ["cache"]);
-      assert.deepEqual(await loadSetFiles(b.engine.paths, "web"), []);
+      await assert.rejects(() => loadSetFiles(b.engine.paths, "web"), /copy of the files of web is missing/);
+      assert.deepEqual(
+        (await Array.fromAsync(Deno.readDir(join(b.engine.paths.stateDir, "sets")))).map((e) => e.name).sort(),
+        [".cache.versions", "cache"],
+        "leger's copy of web is gone, link and versions",
+      );
       assert.equal(b.host.unit("cache.service").active, "active", "the other set is untouched");
     } finally {
       await b.cleanup();

@@ -109,7 +109,6 @@ async function refused(s: Scene, id: string, message: RegExp): Promise<void> {
   assert.deepEqual(await backupFolders(s.b), folders, "not even a before-restore backup");
 }
 
-
 Deno.test("hostile backups: a resealed copy with no change restores (the harness refuses only what is forged)", async () => {
   const s = await scene();
   try {

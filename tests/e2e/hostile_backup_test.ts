@@ -2,8 +2,8 @@
  * Untrusted backups and stuck recoveries on a real systemd + podman host
  * (issue 11 defect 4 and its hostile-backup tier; issue 10 item 4).
  *
- * A backup folder is forged inside the guest (python's tarfile writes what
- * tar refuses to), and backup.json is resealed (checksums and size
+ * A backup folder is forged inside the guest (archives that tar refuses to
+ * write are built byte by byte by the test), and backup.json is resealed (checksums and size
  * recomputed), so only leger's structural checks can stop it: restore must
  * refuse, and the other set's volume, this set's volume, the units and
  * the user's home must be exactly as before. Then a journal entry whose
@@ -13,6 +13,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { makeTar } from "../../lib/backup/tar_fixtures_test.ts";
 import { createRepo } from "../host/git_fixture.ts";
 import { httpGet, leger, legerJson, sharedHost, webContainer, WHO, type Who } from "./helpers.ts";
 
@@ -21,7 +22,7 @@ const who: Who = WHO.find((w) => w.user === "alice")!;
 const STATE = "/home/alice/.local/share/leger";
 
 const FORGE = String.raw`
-import hashlib, io, json, os, shutil, sys, tarfile
+import hashlib, json, os, shutil, sys
 src, new_id, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 dst = os.path.join(os.path.dirname(src), new_id)
 shutil.copytree(src, dst, symlinks=True)
@@ -29,20 +30,11 @@ rec = json.load(open(os.path.join(dst, "backup.json")))
 rec["id"] = new_id
 vol = rec["volumes"][0]
 
-def tar_with(members):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
-        for name, kind, target, data in members:
-            info = tarfile.TarInfo(name)
-            if kind == "sym":
-                info.type, info.linkname = tarfile.SYMTYPE, target
-                t.addfile(info)
-            else:
-                info.size = len(data)
-                t.addfile(info, io.BytesIO(data))
+def use_tar():
+    # The archive was written by the test (lib/backup/tar_fixtures_test.ts) to /tmp/forged.tar.
     os.remove(os.path.join(dst, vol["archive"]))
     vol["archive"], vol["compression"] = "volumes/%s.tar" % vol["name"], "none"
-    open(os.path.join(dst, vol["archive"]), "wb").write(buf.getvalue())
+    shutil.copyfile("/tmp/forged.tar", os.path.join(dst, vol["archive"]))
 
 if mode == "other-volume":
     other = sys.argv[4]
@@ -50,10 +42,8 @@ if mode == "other-volume":
     os.rename(os.path.join(dst, vol["archive"]), os.path.join(dst, new))
     vol["name"], vol["archive"] = other, new
     vol.pop("unitFile", None)
-elif mode == "dotdot":
-    tar_with([("../../../../../../home/alice/pwned", "file", "", b"pwned\n")])
-elif mode == "link-out":
-    tar_with([("out", "sym", "/home/alice", b""), ("out/pwned", "file", "", b"pwned\n")])
+elif mode == "tar":
+    use_tar()
 elif mode == "absolute-archive":
     vol["archive"] = "/home/alice/.bashrc"
 elif mode == "truncated":
@@ -122,15 +112,21 @@ Deno.test({
     await host.writeFile("/tmp/forge.py", FORGE, { mode: 0o644 });
     const before = await snapshot();
 
-    const cases: [string, string[], RegExp][] = [
+    const cases: [string, string[], RegExp, Uint8Array?][] = [
       ["other-volume", ["hbother-data"], /the volume "hbother-data" is not one the backup's units declare/],
-      ["dotdot", [], /climbs out with "\.\."/],
-      ["link-out", [], /is a link to the absolute path "\/home\/alice"/],
+      ["tar", [], /climbs out with "\.\."/, makeTar([{ name: "../../../../../../home/alice/pwned", data: "pwned\n" }])],
+      [
+        "tar",
+        [],
+        /is a link to the absolute path "\/home\/alice"/,
+        makeTar([{ name: "out", type: "2", linkname: "/home/alice" }, { name: "out/pwned", data: "pwned\n" }]),
+      ],
       ["absolute-archive", [], /the archive of volume "systemd-hbweb-data" is "\/home\/alice\/.bashrc"/],
       ["truncated", [], /truncated|could not read it/],
     ];
-    for (const [i, [mode, extra, message]] of cases.entries()) {
+    for (const [i, [mode, extra, message, tar]] of cases.entries()) {
       const id = `${made.id}-forged-${i}`;
+      if (tar) await host.writeFile("/tmp/forged.tar", tar, { mode: 0o644 });
       const f = await host.exec(["python3", "/tmp/forge.py", made.dir, id, mode, ...extra], { user: "alice" });
       assert.equal(f.code, 0, f.stderr);
       const r = await leger(host, who, ["--yes", "restore", "hbweb", id]);

@@ -168,6 +168,11 @@ Deno.test("hostile backups: volume names, archive paths and unit files that the 
         /the archive of volume "systemd-web-data" is .*, not where leger puts it/,
       );
     }
+    await refused(
+      s,
+      await forged(s, (_dir, r) => void (r.volumes[0].compression = "gzip")),
+      /the archive of volume "systemd-web-data" is "volumes\/systemd-web-data.tar.zst", not where leger puts it/,
+    );
     // The archive is a link to a file outside the backup.
     await refused(
       s,
@@ -203,6 +208,18 @@ Deno.test("hostile backups: host paths, files, manifest and the other fields of 
         });
       }),
       /the host path "\/etc" is not one the backup's units bind-mount/,
+    );
+    await refused(
+      s,
+      await forged(s, (_dir, r) =>
+        void r.binds.push({
+          hostPath: "/srv/x",
+          archived: true,
+          archive: "../../../../etc/shadow",
+          compression: "none",
+          sha256: "0".repeat(64),
+        })),
+      /the archive of host path "\/srv\/x" is "..\/..\/..\/..\/etc\/shadow", not where leger puts it/,
     );
     await refused(
       s,

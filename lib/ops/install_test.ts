@@ -76,7 +76,12 @@ for (const backend of ["native", "files"] as const) {
       });
       assert.deepEqual(b.host.quadletFiles(), [], "no file left in the quadlet folder");
       assert.deepEqual(await listManifests(b.engine.paths), [], "no manifest");
-      assert.deepEqual(await loadSetFiles(b.engine.paths, "web"), []);
+      await assert.rejects(() => loadSetFiles(b.engine.paths, "web"), /copy of the files of web is missing/);
+      assert.deepEqual(
+        await Array.fromAsync(Deno.readDir(join(b.engine.paths.stateDir, "sets"))).catch(() => []),
+        [],
+        "no copy and no version of it left",
+      );
       assert.equal(b.host.unit("web.service").load, "not-found");
       assert.equal(b.host.unit("web-data-volume.service").load, "not-found");
       assert.deepEqual(logged(b.log.events, "warn"), ["install of web failed; putting the host back"]);

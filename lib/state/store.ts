@@ -144,14 +144,17 @@ export async function readFilesFrom(dir: string): Promise<CollectedFile[]> {
 
 /**
  * Reads the version the link `dir` names: resolved once, so a swap during
- * the read cannot mix two versions; when the version read is deleted
- * under the reader (a writer committed and tidied), it reads again.
+ * the read cannot mix two versions; when the link moved on during the
+ * read (the version read may be half deleted by the writer's tidy-up),
+ * it reads again.
  */
 async function readVersion(dir: string): Promise<CollectedFile[]> {
   for (let attempt = 0;; attempt++) {
     const target = await Deno.realPath(dir);
     try {
-      return await walkFiles(target);
+      const files = await walkFiles(target);
+      // A version is deleted only after the link moved on: if it still names this one, the read was whole.
+      if (attempt >= 20 || (await Deno.realPath(dir).catch(() => target)) === target) return files;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound) || attempt >= 20) throw error;
       if ((await Deno.realPath(dir).catch(() => target)) === target) throw error;

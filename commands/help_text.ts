@@ -290,6 +290,16 @@ export const HELP: Record<string, HelpProse> = {
       ["leger restore web 20260601T120000Z-manual", "a given backup (ids from leger backups web)"],
     ],
   },
+  recover: {
+    description:
+      "Every state change is journaled. The next run finishes or undoes an interrupted one by itself; when that fails (podman refused, a backup is gone), the entry stays and blocks only its own set. recover tries again (all sets, or NAME); --abandon stops trying for NAME: it lists what the operation left on the host, asks, then sets the journal entry aside (kept as .abandoned) and changes nothing else. leger doctor lists pending recoveries.",
+    examples: [
+      ["leger recover", "retry every pending recovery"],
+      ["leger recover web", "retry web's"],
+      ["leger recover web --abandon --dry-run --json", "what abandoning would leave behind, as JSON"],
+      ["leger recover web --abandon --yes", "stop trying; the host stays as it is"],
+    ],
+  },
   completion: {
     description:
       "Print a shell completion script for leger, generated from its command tree. The RPM installs them; from source, load one in your shell's startup file.",

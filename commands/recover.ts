@@ -23,27 +23,9 @@ export function register(program: Command, runtime: CliRuntime): void {
   program
     .command("recover")
     .summary("finish or undo what an interrupted or failed run left; or stop trying")
-    .description(
-      [
-        "Every state change is journaled. The next run finishes or undoes an interrupted one by itself; when that",
-        "fails (podman refused, a backup is gone), the entry stays and blocks only its own set. recover tries again",
-        "(all sets, or NAME); --abandon stops trying for NAME: it lists what the operation left on the host, asks,",
-        "then sets the journal entry aside (kept as .abandoned) and changes nothing else. leger doctor lists",
-        "pending recoveries.",
-      ].join(" "),
-    )
     .argument("[name]", "set whose interrupted operation to recover (default: every set)")
     .option("--abandon", "stop trying to recover NAME; the host stays as it is (asks first unless --yes)")
     .option("--dry-run", "with --abandon: show what would be left behind, change nothing")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  leger recover                 # retry every pending recovery
-  leger recover web             # retry web's
-  leger recover web --abandon --dry-run --json
-  leger recover web --abandon --yes`,
-    )
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       if (!options.abandon) {

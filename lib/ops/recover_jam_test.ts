@@ -17,7 +17,10 @@ import { doctor } from "./doctor.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 
-/** An engine on the same host whose podman refuses `podman quadlet rm` of web's files. */
+/**
+ * An engine on the same host whose systemd refuses to reload (podman's
+ * refusals no longer stop a removal: leger then deletes its own files).
+ */
 async function brokenPodman(
   b: Bench,
 ): Promise<{ engine: Engine; log: ReturnType<typeof memoryLogger>; rmCalls: () => number }> {
@@ -32,12 +35,12 @@ async function brokenPodman(
     $: createShell({
       fakes: {
         ...fakes,
-        podman: (call) => {
-          if (call.args[0] === "quadlet" && call.args[1] === "rm" && call.args.some((a) => a.startsWith("web"))) {
+        systemctl: (call) => {
+          if (call.args.includes("daemon-reload")) {
             calls++;
-            return { code: 125, stderr: 'Error: refusing to remove application "web": recursive option is not set\n' };
+            return { code: 1, stderr: "Failed to reload daemon: Access denied\n" };
           }
-          return fakes.podman(call);
+          return fakes.systemctl(call);
         },
       },
     }),
@@ -72,8 +75,8 @@ Deno.test("a recovery that fails blocks only its own set: other sets stay workab
     // An unrelated command tries the recovery once, reports it, and does its own work.
     await backup(broken.engine, "cache");
     const errors = logged(broken.log.events, "error").join("\n");
-    assert.match(errors, /could not recover the interrupted remove of web: .*recursive option is not set/);
-    assert.match(errors, /left on the host:\n( {2}.*\n)* {2}file .*\/web\.container: on disk\n/);
+    assert.match(errors, /could not recover the interrupted remove of web: .*Access denied/);
+    assert.match(errors, /left on the host:\n( {2}.*\n)* {2}volume systemd-web-data: exists \(data kept\)\n/);
     assert.match(errors, /unit web\.service: /);
     assert.match(errors, /leger recover web .*leger recover web --abandon/);
     const [pending] = await pendingEntries(b.engine.paths);
@@ -82,7 +85,7 @@ Deno.test("a recovery that fails blocks only its own set: other sets stay workab
 
     // Later commands on other sets are not blocked, and do not retry it behind the user's back.
     await stage(broken.engine, "cache");
-    await remove(broken.engine, "cache");
+    await remove(b.engine, "cache");
     assert.deepEqual((await listManifests(b.engine.paths)).map((m) => m.name), ["web"]);
     assert.equal(broken.rmCalls(), tries);
     assert.match(logged(broken.log.events, "warn").join("\n"), /it blocks only web: run leger recover web/);
@@ -90,7 +93,7 @@ Deno.test("a recovery that fails blocks only its own set: other sets stay workab
     // A command on web itself retries, and stops with the ways out.
     await assert.rejects(() => remove(broken.engine, "web"), (e: Error & { hint?: string }) => {
       assert.match(e.message, /Cannot change web: an interrupted remove of it could not be recovered/);
-      assert.match(e.message, /unit web\.service/);
+      assert.match(e.message, /record .*manifests\/web\.json: leger lists web as installed/);
       assert.match(e.hint ?? "", /leger recover web.*--abandon/);
       return true;
     });
@@ -100,7 +103,7 @@ Deno.test("a recovery that fails blocks only its own set: other sets stay workab
     // doctor lists it.
     const check = (await doctor(broken.engine)).find((c) => c.name === "pending recoveries");
     assert.equal(check?.ok, false);
-    assert.match(check?.detail ?? "", /remove of web .*recursive option is not set/);
+    assert.match(check?.detail ?? "", /remove of web .*Access denied/);
     assert.match(check?.fix ?? "", /leger recover web/);
 
     // Once podman works again, `leger recover web` finishes the removal.
@@ -127,7 +130,7 @@ Deno.test("recover --abandon shows what it leaves, then sets the entry aside; th
     assert.equal(preview.dryRun, true);
     assert.deepEqual(preview.keptAt, []);
     const left = preview.abandoned[0]!.leftovers;
-    assert.ok(left.some((l) => l.kind === "file" && l.what.endsWith("web.container")), JSON.stringify(left));
+    assert.ok(left.some((l) => l.kind === "volume" && l.what === "systemd-web-data"), JSON.stringify(left));
     assert.ok(left.some((l) => l.kind === "unit" && l.what === "web.service"), JSON.stringify(left));
     assert.ok(left.some((l) => l.kind === "record" && l.what.endsWith("manifests/web.json")), JSON.stringify(left));
     assert.equal((await pendingEntries(b.engine.paths)).length, 1, "a dry run changes nothing");

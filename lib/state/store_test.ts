@@ -152,7 +152,17 @@ async function writer(root: string, dir: string, mode: string): Promise<Deno.Chi
   const script = join(root, "writer.mjs");
   await Deno.writeTextFile(script, WRITER);
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", script, dir, mode],
+    // The project's import map: store.ts reaches npm packages (zod) through the set loader.
+    args: [
+      "run",
+      "-A",
+      "--no-check",
+      "--config",
+      new URL("../../deno.json", import.meta.url).pathname,
+      script,
+      dir,
+      mode,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

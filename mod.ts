@@ -46,6 +46,8 @@ export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
 export type { StagedRow, StageResult } from "./lib/ops/stage.ts";
 export type { UpdateEvent } from "./lib/gitops/updater.ts";
 export type { UpdateStatus } from "./lib/gitops/status.ts";
+export type { Assignment } from "./lib/fleet/plan.ts";
+export type { AssignedSet, HostIdentity } from "./lib/fleet/assign.ts";
 
 import type { WorkflowContext } from "./lib/workflow.ts";
 

@@ -6,7 +6,18 @@
 import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import type { InstallResult } from "../lib/ops/install.ts";
+import type { AssignedInstall } from "../workflows/install.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
+
+function describe(result: InstallResult): string {
+  const m = result.manifest;
+  const at = m.source.commit ? ` at ${m.source.commit.slice(0, 12)}` : "";
+  return result.dryRun
+    ? `${m.name}: would install ${m.units.join(", ")}${at}`
+    : `${m.name}: installed${at}; ${
+      result.started.length ? `running ${result.started.join(", ")}` : "units not started"
+    }`;
+}
 
 /** Registers `install`. */
 export function register(program: Command, runtime: CliRuntime): void {
@@ -40,15 +51,16 @@ export function register(program: Command, runtime: CliRuntime): void {
         [source],
         flags,
         options.dryRun === true,
-      ) as InstallResult;
+      ) as InstallResult | AssignedInstall;
       output(ctx.opts, result, () => {
-        const m = result.manifest;
-        const at = m.source.commit ? ` at ${m.source.commit.slice(0, 12)}` : "";
-        return result.dryRun
-          ? `${m.name}: would install ${m.units.join(", ")}${at}`
-          : `${m.name}: installed${at}; ${
-            result.started.length ? `running ${result.started.join(", ")}` : "units not started"
-          }`;
+        if (!("sets" in result)) return describe(result);
+        const head = `host ${result.host.name}: ${result.sets.length} set(s) from ${result.file}`;
+        return [
+          head,
+          ...result.sets.map((s) =>
+            s.result ? describe(s.result) : `${s.name}: already installed from this repository (leger update ${s.name})`
+          ),
+        ].join("\n");
       });
     });
 }

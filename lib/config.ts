@@ -17,6 +17,8 @@
  *   default: { policy: off }    # below a set's own .leger.yaml
  *   sets:                       # per set, above its .leger.yaml: the host owner wins
  *     web: { policy: notify }
+ * labels: [edge, eu]            # this host's labels, for a repository's leger-hosts.yaml
+ * host-name: web-1              # the name leger-hosts.yaml knows this host by (default: the system's)
  * daemon:
  *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER; its MagicDNS name
  *   setec-ca-file: /etc/leger/setec-ca.pem          # or $SETEC_CA_FILE; only for a private CA
@@ -56,6 +58,9 @@ export const ConfigFile = z.strictObject({
   }).default(() => ({ interval: "1h", default: {}, sets: {} })),
   /** Podman versions the sets target, for `validate --no-host` ("5.8", ">=5.6"). */
   "podman-versions": z.array(z.string().regex(/^(>=\s*)?\d+\.\d+$/, "a version such as 5.8 or >=5.6")).optional(),
+  labels: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.\/=-]*$/, "a label: letters, digits and _ . / = -"))
+    .default([]),
+  "host-name": z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a host name").optional(),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
     "setec-ca-file": z.string().optional(),

@@ -27,6 +27,7 @@ import type { UnitState } from "./systemd.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
 import type { DiffResult } from "./ops/diff.ts";
 import type { StagedRow, StageResult } from "./ops/stage.ts";
+import type { Assignment } from "./fleet/plan.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {
@@ -37,6 +38,11 @@ export interface Leger {
   validate(source: string, options?: ValidateSourceOptions): Promise<ValidateSourceResult>;
   /** Fetches and checks a source without changing the host (needs podman: it checks against this host). */
   prepare(source: string, options?: PrepareOptions): Promise<PreparedSet>;
+  /**
+   * The sets a repository's `leger-hosts.yaml` assigns to this host, or
+   * undefined when the source's folder has no such file (a single set).
+   */
+  assignment(source: string, options?: { ref?: string }): Promise<Assignment | undefined>;
   /** Installs a prepared set (refuses on check errors). */
   installPrepared(prepared: PreparedSet, options?: InstallOptions): Promise<InstallResult>;
   /** prepare + installPrepared. */
@@ -95,6 +101,7 @@ export function createLeger(engine: Engine): Leger {
   const recovery = () => import("./ops/recover_user.ts");
   return {
     prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
+    assignment: async (source, options) => (await import("./fleet/plan.ts")).assignment(engine, source, options),
     installPrepared: async (prepared, options) => (await installOps()).installPrepared(engine, prepared, options),
     install: async (source, options) => (await installOps()).install(engine, source, options),
     remove: async (name, options) => (await import("./ops/remove.ts")).remove(engine, name, options),

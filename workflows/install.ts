@@ -1,13 +1,63 @@
 // The built-in install workflow: `leger install` runs it. Copy it with
 // `leger workflow eject install` and edit the copy to change what install does.
-import type { WorkflowContext } from "../mod.ts";
+import type { Assignment, InstallResult, WorkflowContext } from "../mod.ts";
 
 export const description = "Fetch a quadlet set, check it, install it and start its units";
 
-export default async function install({ leger, args, flags, log, dryRun }: WorkflowContext) {
+/** What installing from a repository with leger-hosts.yaml did, set by set. */
+export interface AssignedInstall {
+  host: Assignment["host"];
+  file: string;
+  commit?: string;
+  sets: Array<{
+    name: string;
+    path: string;
+    because: string[];
+    /** installed (now), present (already installed from the same source: left alone), planned (--dry-run). */
+    outcome: "installed" | "present" | "planned";
+    result?: InstallResult;
+  }>;
+}
+
+export default async function install(
+  { leger, args, flags, log, dryRun }: WorkflowContext,
+): Promise<InstallResult | AssignedInstall> {
   const source = args[0];
   if (!source) throw new Error("install needs a source: leger install <source>");
   const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
+  const options = {
+    force: flags.force === true,
+    noStart: flags["no-start"] === true,
+    dryRun,
+    healthTimeoutMs: typeof flags["health-timeout-ms"] === "string" ? Number(flags["health-timeout-ms"]) : undefined,
+  };
+
+  // 0. A repository with leger-hosts.yaml at the top: install the sets meant for this host.
+  const assigned = await leger.assignment(source, { ref: str(flags.ref) });
+  if (assigned) {
+    if (str(flags.name)) {
+      throw new Error(`--name does not apply to ${assigned.file}: it names each set (name: in the file)`);
+    }
+    const installed = new Map((await leger.list()).map((row) => [row.name, row]));
+    const done: AssignedInstall["sets"] = [];
+    for (const set of assigned.sets) {
+      const prepared = await leger.prepare(set.source, { name: set.name });
+      const base = { name: prepared.name, path: set.path, because: set.because };
+      if (installed.get(prepared.name)?.source === set.source && !options.force) {
+        log.info(`${prepared.name}: already installed from ${set.source} (leger update ${prepared.name} updates it)`);
+        done.push({ ...base, outcome: "present" });
+        continue;
+      }
+      const result = await leger.installPrepared(prepared, options);
+      done.push({ ...base, outcome: dryRun ? "planned" : "installed", result });
+    }
+    return {
+      host: assigned.host,
+      file: assigned.file,
+      ...(assigned.commit ? { commit: assigned.commit } : {}),
+      sets: done,
+    };
+  }
 
   // 1. Fetch and check; nothing on the host changes here.
   const prepared = await leger.prepare(source, { name: str(flags.name), ref: str(flags.ref) });
@@ -20,10 +70,5 @@ export default async function install({ leger, args, flags, log, dryRun }: Workf
 
   // 2. Install: files in place, systemd reloaded, units started and checked.
   //    A failure puts the host back as it was.
-  return await leger.installPrepared(prepared, {
-    force: flags.force === true,
-    noStart: flags["no-start"] === true,
-    dryRun,
-    healthTimeoutMs: typeof flags["health-timeout-ms"] === "string" ? Number(flags["health-timeout-ms"]) : undefined,
-  });
+  return await leger.installPrepared(prepared, options);
 }

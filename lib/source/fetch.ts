@@ -30,6 +30,18 @@ export interface FetchedSet {
   files: CollectedFile[];
 }
 
+/** A file read by {@linkcode Fetcher.readFile}, with where it was read. */
+export interface TopFile {
+  /** The file's text; undefined when the folder has no such file. */
+  text: string | undefined;
+  /** The ref fetched ("" = the remote's HEAD); undefined for a local folder. */
+  ref?: string;
+  /** The commit read; undefined for a local folder. */
+  commit?: string;
+  /** The folder inside the repository ("" = its top). */
+  subpath: string;
+}
+
 /** Counts what the fetcher did (tests and `stage all` read it). */
 export interface FetchStats {
   /** Number of `git fetch` runs. */
@@ -48,6 +60,11 @@ export interface FetcherOptions {
 export interface Fetcher {
   /** Fetches and extracts the set a source names. */
   fetch(spec: SourceSpec, refOverride?: string): Promise<FetchedSet>;
+  /**
+   * Reads one file in the folder a source names (undefined when it is not
+   * there), without taking the folder as a set. `file` is a plain name.
+   */
+  readFile(spec: SourceSpec, file: string, refOverride?: string): Promise<TopFile>;
   /** What this fetcher did so far. */
   stats: FetchStats;
   /**
@@ -143,33 +160,46 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return [...(await advertisedRefs(url)).keys()].filter((n) => n !== "HEAD");
   }
 
-  async function fetchGit(spec: Extract<SourceSpec, { kind: "git" }>, refOverride?: string): Promise<FetchedSet> {
-    let ref = refOverride ?? spec.ref;
-    let subpath = spec.subpath;
-    if (spec.refAndPath !== undefined) {
-      const split = splitRefAndPath(spec.refAndPath, await remoteRefs(spec.url), spec.input);
-      ref = refOverride ?? split.ref;
-      subpath = split.subpath;
+  /** Resolves the ref (and tree URL split) and fetches the commit once per run. Call under the repo's lock. */
+  async function fetchCommit(
+    spec: Extract<SourceSpec, { kind: "git" }>,
+    repo: string,
+    ref: string,
+  ): Promise<string> {
+    const key = `${spec.url}\0${ref}`;
+    let commit = fetched.get(key);
+    if (!commit) {
+      const target = ref === "" ? "HEAD" : ref;
+      stats.fetches++;
+      let r = await git(["fetch", "-q", "--depth=1", "--no-tags", "--filter=blob:none", "origin", target], repo);
+      if (r.code !== 0 && /filter|promisor/i.test(r.stderr)) {
+        r = await git(["fetch", "-q", "--depth=1", "--no-tags", "origin", target], repo);
+      }
+      if (r.code !== 0) throw gitError(r.stderr, spec.url, target);
+      const rev = await git(["rev-parse", "FETCH_HEAD^{commit}"], repo);
+      if (rev.code !== 0) throw gitError(rev.stderr, spec.url, target);
+      commit = rev.stdout.trim();
+      fetched.set(key, commit);
+      // keep the commit reachable so a later run can reuse its objects
+      await git(["update-ref", `refs/leger/${(await sha256(key)).slice(0, 16)}`, commit], repo);
     }
+    return commit;
+  }
+
+  async function refAndSubpath(
+    spec: Extract<SourceSpec, { kind: "git" }>,
+    refOverride?: string,
+  ): Promise<{ ref: string; subpath: string }> {
+    if (spec.refAndPath === undefined) return { ref: refOverride ?? spec.ref, subpath: spec.subpath };
+    const split = splitRefAndPath(spec.refAndPath, await remoteRefs(spec.url), spec.input);
+    return { ref: refOverride ?? split.ref, subpath: split.subpath };
+  }
+
+  async function fetchGit(spec: Extract<SourceSpec, { kind: "git" }>, refOverride?: string): Promise<FetchedSet> {
+    const { ref, subpath } = await refAndSubpath(spec, refOverride);
     const repo = await repoFor(spec.url);
     return await withLock(repo + ".lock", async () => {
-      const key = `${spec.url}\0${ref}`;
-      let commit = fetched.get(key);
-      if (!commit) {
-        const target = ref === "" ? "HEAD" : ref;
-        stats.fetches++;
-        let r = await git(["fetch", "-q", "--depth=1", "--no-tags", "--filter=blob:none", "origin", target], repo);
-        if (r.code !== 0 && /filter|promisor/i.test(r.stderr)) {
-          r = await git(["fetch", "-q", "--depth=1", "--no-tags", "origin", target], repo);
-        }
-        if (r.code !== 0) throw gitError(r.stderr, spec.url, target);
-        const rev = await git(["rev-parse", "FETCH_HEAD^{commit}"], repo);
-        if (rev.code !== 0) throw gitError(rev.stderr, spec.url, target);
-        commit = rev.stdout.trim();
-        fetched.set(key, commit);
-        // keep the commit reachable so a later run can reuse its objects
-        await git(["update-ref", `refs/leger/${(await sha256(key)).slice(0, 16)}`, commit], repo);
-      }
+      const commit = await fetchCommit(spec, repo, ref);
       const treeish = subpath ? `${commit}:${subpath}` : commit;
       const kind = await git(["cat-file", "-t", treeish], repo);
       if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
@@ -207,6 +237,26 @@ export function createFetcher(options: FetcherOptions): Fetcher {
 
   return {
     stats,
+    async readFile(spec, file, refOverride) {
+      if (spec.kind === "local") {
+        const text = await Deno.readTextFile(join(spec.path, file)).catch((e) => {
+          if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return undefined;
+          throw new LegerError(`Cannot read ${join(spec.path, file)}: ${e.message}`);
+        });
+        return { text, subpath: "" };
+      }
+      const { ref, subpath } = await refAndSubpath(spec, refOverride);
+      const repo = await repoFor(spec.url);
+      return await withLock(repo + ".lock", async () => {
+        const commit = await fetchCommit(spec, repo, ref);
+        const path = subpath ? `${subpath}/${file}` : file;
+        const kind = await git(["cat-file", "-t", `${commit}:${path}`], repo);
+        if (kind.code !== 0 || kind.stdout.trim() !== "blob") return { text: undefined, ref, commit, subpath };
+        const blob = await git(["cat-file", "blob", `${commit}:${path}`], repo);
+        if (blob.code !== 0) throw gitError(blob.stderr, spec.url, ref || "HEAD");
+        return { text: blob.stdout, ref, commit, subpath };
+      });
+    },
     forget: () => {
       fetched.clear();
       advertised.clear();

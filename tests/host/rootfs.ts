@@ -92,7 +92,9 @@ export const PACKAGES: readonly string[] = [
   "zstd",
   "procps",
   // Ansible's modules run on the guest with its Python (the many-hosts tests).
-  "python3-minimal",
+  // Not python3-minimal: ansible-core's module_utils import shlex, which only
+  // the full standard library has (seen: "No module named 'shlex'").
+  "python3",
 ];
 
 /** Name of the file that marks a finished cache entry. */

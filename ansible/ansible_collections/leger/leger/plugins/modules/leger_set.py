@@ -21,7 +21,8 @@ description:
   - In check mode the module stages the new version, takes leger's diff and discards what it staged, so nothing
     changes; with C(--diff) the diff (unified diff per file and leger's summary) is shown per host.
   - A second run with the same arguments reports C(changed=false).
-  - There is no C(policy) option yet, because leger has no GitOps update policy to pass on.
+  - There is no C(policy) option yet; a host's unattended-update policy lives in leger's config (C(updates)), which a
+    template task can write.
 author:
   - leger authors
 requirements:
@@ -126,7 +127,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-action:
+outcome:
   description: What was done (or, in check mode, would be done).
   returned: always
   type: str
@@ -208,7 +209,7 @@ class SetTask:
         self.module = module
         self.p = module.params
         self.leger = Leger(module)
-        self.result = dict(changed=False, action="none")
+        self.result = dict(changed=False, outcome="none")
 
     def exit(self, details):
         self.result["set"] = details
@@ -248,7 +249,7 @@ class SetTask:
     def absent(self, name, details):
         if details is None:
             return self.exit(None)
-        self.result.update(changed=True, action="removed")
+        self.result.update(changed=True, outcome="removed")
         if self.module._diff:
             self.result["diff"] = dict(before="%s installed (%s)\n" % (name, version_text(point(details))), after="")
         if self.module.check_mode:
@@ -281,7 +282,7 @@ class SetTask:
             to["commit"] = manifest["source"]["commit"]
         if manifest.get("version"):
             to["version"] = manifest["version"]
-        self.result.update(changed=True, action="installed", to=to, install=installed)
+        self.result.update(changed=True, outcome="installed", to=to, install=installed)
         if self.module._diff:
             units = ", ".join(manifest.get("units", []))
             self.result["diff"] = dict(
@@ -306,7 +307,7 @@ class SetTask:
         self.result["to"] = row.get("to", {})
         _, diff = self.leger.run(["diff", name])
         self.result["leger_diff"] = diff
-        self.result.update(changed=True, action="updated")
+        self.result.update(changed=True, outcome="updated")
         if self.module._diff:
             self.result["diff"] = dict(prepared=diff_text(diff))
         if self.module.check_mode:

@@ -177,6 +177,12 @@ Deno.test("leger_set through ansible-playbook: install, idempotence, check+diff,
     assert.equal((update.apply as Array<{ outcome: string }>)[0]!.outcome, "applied");
     assert.equal((update.set as { version: string }).version, "2.0.0");
     assert.equal((await task(b, "leger_set", { name: "web", source, ref: "v2" })).changed, false);
+    // latest at the same ref: stage finds nothing new, nothing changes, nothing stays staged
+    const latest = await task(b, "leger_set", { name: "web", source, ref: "v2", state: "latest" });
+    assert.equal(latest.changed, false, JSON.stringify(latest));
+    const updates = await task(b, "leger_info", { check_updates: true });
+    assert.deepEqual((updates.ansible_facts as { leger: { updates: unknown } }).leger.updates, []);
+    assert.deepEqual((updates.ansible_facts as { leger: { staged: unknown } }).leger.staged, []);
 
     // a version that does not come up: leger rolls back, the task fails with its message
     const crash = await task(b, "leger_set", { name: "web", source, ref: "crash", health_timeout: "2s" });

@@ -93,7 +93,7 @@ ansible_facts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.leger.leger.plugins.module_utils.leger import COMMON_ARGS, Leger, LegerFailure
+from ansible_collections.leger.leger.plugins.module_utils.leger import COMMON_ARGS, EXIT_NOT_FOUND, EXIT_OK, Leger, LegerFailure
 
 
 def main():
@@ -120,7 +120,7 @@ def main():
             # Leave the host as it was: drop what this task staged.
             for r in results or []:
                 if r["name"] not in already:
-                    leger.run(["discard", r["name"]])
+                    leger.run(["discard", r["name"]], ok=(EXIT_OK, EXIT_NOT_FOUND))
     except LegerFailure as failure:
         module.fail_json(msg=failure.message, commands=leger.commands, **failure.result())
     module.exit_json(changed=False, ansible_facts=dict(leger=facts), commands=leger.commands)

@@ -176,6 +176,8 @@ commands:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.leger.leger.plugins.module_utils.leger import (
     COMMON_ARGS,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
     Leger,
     LegerFailure,
     diff_text,
@@ -302,7 +304,8 @@ class SetTask:
         _, staged = self.leger.run(args)
         row = next((r for r in staged or [] if r.get("name") == name), None)
         if not row or not row.get("changed"):
-            self.leger.run(["discard", name])
+            # nothing new: leger keeps nothing staged (discard answers 5), or drop what it kept
+            self.leger.run(["discard", name], ok=(EXIT_OK, EXIT_NOT_FOUND))
             return self.exit(details)
         self.result["to"] = row.get("to", {})
         _, diff = self.leger.run(["diff", name])

@@ -100,39 +100,38 @@ interface TaskResult {
   [key: string]: unknown;
 }
 
-/** Runs one task of `module` on localhost; returns its result. */
-async function task(
-  b: Bench,
-  module: string,
-  args: Record<string, unknown>,
-  flags: string[] = [],
-): Promise<TaskResult> {
+/** One task of the playbook: a name, a module of leger.leger, its arguments, task keywords. */
+type Step = [name: string, module: string, args: Record<string, unknown>, keywords?: Record<string, unknown>];
+
+/** Runs the steps as one playbook on localhost; returns each step's result by name. */
+async function play(b: Bench, steps: Step[]): Promise<Map<string, TaskResult>> {
   const dir = b.host.root;
   const book = [{
     hosts: "localhost",
     gather_facts: false,
-    tasks: [{ name: "t", [`leger.leger.${module}`]: { scope: "user", executable: join(dir, "leger"), ...args } }],
+    tasks: steps.map(([name, module, args, keywords]) => ({
+      name,
+      [`leger.leger.${module}`]: { scope: "user", executable: join(dir, "leger"), ...args },
+      register: name.replaceAll("-", "_"),
+      ...keywords,
+    })),
   }];
   await Deno.writeTextFile(join(dir, "play.yml"), JSON.stringify(book));
   const r = await exec(
     "ansible-playbook",
-    [
-      "-i",
-      "localhost,",
-      "-c",
-      "local",
-      "-e",
-      "ansible_python_interpreter=/usr/bin/python3",
-      join(dir, "play.yml"),
-      ...flags,
-    ],
+    ["-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=/usr/bin/python3", join(dir, "play.yml")],
     ansibleEnv(),
   );
   const report = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
-  return report.plays[0].tasks[0].hosts.localhost as TaskResult;
+  const results = new Map<string, TaskResult>();
+  for (const t of report.plays[0].tasks) results.set(t.task.name, t.hosts.localhost as TaskResult);
+  assert.equal(results.size, steps.length, `not every step ran:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+  return results;
 }
 
-Deno.test("leger_set through ansible-playbook: install, idempotence, check+diff, update, rollback, removal", async () => {
+const factsOf = (r: TaskResult | undefined) => (r?.ansible_facts as { leger: Record<string, unknown> }).leger;
+
+Deno.test("leger_set, leger_backup and leger_info through ansible-playbook: idempotence, check+diff, rollback", async () => {
   const b = await bench({ backend: "files", crashAfterMs: 200 });
   try {
     await legerWrapper(b);
@@ -142,24 +141,49 @@ Deno.test("leger_set through ansible-playbook: install, idempotence, check+diff,
       { folder: "web", files: CRASH, tag: "crash" },
     ]);
     const source = `${url}#v1:apps/web`;
-    const missing = await task(b, "leger_set", { name: "web" });
-    assert.equal(missing.failed, true);
-    assert.match(missing.msg!, /Cannot install set web: it is not installed and no source is given/);
+    const checkDiff = { check_mode: true, diff: true };
+    const r = await play(b, [
+      ["missing", "leger_set", { name: "web" }, { ignore_errors: true }],
+      ["plan-install", "leger_set", { name: "web", source }, checkDiff],
+      ["info-after-plan", "leger_info", {}],
+      ["install", "leger_set", { name: "web", source }],
+      ["install-again", "leger_set", { name: "web", source }],
+      ["check-v2", "leger_set", { name: "web", source, ref: "v2" }, checkDiff],
+      ["info-after-check", "leger_info", {}],
+      ["update-v2", "leger_set", { name: "web", source, ref: "v2" }],
+      ["update-v2-again", "leger_set", { name: "web", source, ref: "v2" }],
+      ["latest-v2", "leger_set", { name: "web", source, ref: "v2", state: "latest" }],
+      ["info-updates", "leger_info", { check_updates: true }],
+      ["crash", "leger_set", { name: "web", source, ref: "crash", health_timeout: "2s" }, { ignore_errors: true }],
+      ["info-after-crash", "leger_info", {}],
+      ["backup", "leger_backup", { name: "web", reason: "ansible test" }],
+      ["backups", "leger_backup", { command: "list", name: "web" }],
+      ["restore", "leger_backup", { command: "restore", name: "web", id: "{{ backup.backups[0].id }}" }],
+      ["plan-absent", "leger_set", { name: "web", state: "absent" }, { check_mode: true }],
+      ["info-after-plan-absent", "leger_info", {}],
+      ["absent", "leger_set", { name: "web", state: "absent" }],
+      ["absent-again", "leger_set", { name: "web", state: "absent" }],
+      ["info-final", "leger_info", {}],
+    ]);
+    const get = (name: string) => r.get(name)!;
 
-    const planned = await task(b, "leger_set", { name: "web", source }, ["--check", "--diff"]);
-    assert.equal(planned.changed, true);
-    assert.equal(planned.outcome, "installed");
-    assert.match(planned.diff?.after ?? "", /web installed from .* at version 1\.0\.0 [0-9a-f]{12}; units: /);
-    assert.equal(b.host.unit("web.service").active, "inactive", "check mode installed it");
+    assert.equal(get("missing").failed, true);
+    assert.match(get("missing").msg!, /Cannot install set web: it is not installed and no source is given/);
 
-    const first = await task(b, "leger_set", { name: "web", source });
-    assert.equal(first.changed, true, JSON.stringify(first));
-    assert.equal(b.host.unit("web.service").active, "active");
-    const second = await task(b, "leger_set", { name: "web", source });
-    assert.equal(second.changed, false, JSON.stringify(second));
+    assert.equal(get("plan-install").changed, true);
+    assert.equal(get("plan-install").outcome, "installed");
+    assert.match(
+      get("plan-install").diff?.after ?? "",
+      /web installed from .* at version 1\.0\.0 [0-9a-f]{12}; units: /,
+    );
+    assert.deepEqual(factsOf(get("info-after-plan")).sets, [], "check mode installed it");
+
+    assert.equal(get("install").changed, true, JSON.stringify(get("install")));
+    assert.equal((get("install").set as { state: string }).state, "active");
+    assert.equal(get("install-again").changed, false, JSON.stringify(get("install-again")));
 
     // --check --diff of a new ref: leger's diff, nothing applied, nothing left staged
-    const check = await task(b, "leger_set", { name: "web", source, ref: "v2" }, ["--check", "--diff"]);
+    const check = get("check-v2");
     assert.equal(check.changed, true, JSON.stringify(check));
     assert.equal(check.outcome, "updated");
     assert.match(check.diff!.prepared!, /^web: version 1\.0\.0 [0-9a-f]{12} -> version 2\.0\.0 [0-9a-f]{12}$/m);
@@ -167,52 +191,42 @@ Deno.test("leger_set through ansible-playbook: install, idempotence, check+diff,
     assert.match(check.diff!.prepared!, /^\+PublishPort=8081:80$/m);
     assert.match(check.diff!.prepared!, /ports added: 8081/);
     assert.match(check.diff!.prepared!, /units to restart: web\.service/);
-    const info = await task(b, "leger_info", {});
-    const facts = (info.ansible_facts as { leger: Record<string, unknown> }).leger;
-    assert.deepEqual(facts.versions, { web: "1.0.0" });
-    assert.deepEqual(facts.staged, [], "check mode left a staged version");
+    assert.deepEqual(factsOf(get("info-after-check")).versions, { web: "1.0.0" });
+    assert.deepEqual(factsOf(get("info-after-check")).staged, [], "check mode left a staged version");
 
-    const update = await task(b, "leger_set", { name: "web", source, ref: "v2" });
+    const update = get("update-v2");
     assert.equal(update.changed, true, JSON.stringify(update));
     assert.equal((update.apply as Array<{ outcome: string }>)[0]!.outcome, "applied");
     assert.equal((update.set as { version: string }).version, "2.0.0");
-    assert.equal((await task(b, "leger_set", { name: "web", source, ref: "v2" })).changed, false);
+    assert.equal(get("update-v2-again").changed, false);
     // latest at the same ref: stage finds nothing new, nothing changes, nothing stays staged
-    const latest = await task(b, "leger_set", { name: "web", source, ref: "v2", state: "latest" });
-    assert.equal(latest.changed, false, JSON.stringify(latest));
-    const updates = await task(b, "leger_info", { check_updates: true });
-    assert.deepEqual((updates.ansible_facts as { leger: { updates: unknown } }).leger.updates, []);
-    assert.deepEqual((updates.ansible_facts as { leger: { staged: unknown } }).leger.staged, []);
+    assert.equal(get("latest-v2").changed, false, JSON.stringify(get("latest-v2")));
+    assert.deepEqual(factsOf(get("info-updates")).updates, []);
+    assert.deepEqual(factsOf(get("info-updates")).staged, []);
 
     // a version that does not come up: leger rolls back, the task fails with its message
-    const crash = await task(b, "leger_set", { name: "web", source, ref: "crash", health_timeout: "2s" });
+    const crash = get("crash");
     assert.equal(crash.failed, true, JSON.stringify(crash));
     assert.equal(crash.rolled_back, true);
     assert.match(crash.msg!, /^leger rolled back web: .*rolled back/);
     assert.equal((crash.leger_error as { exitCode: number }).exitCode, 7);
-    const after = await task(b, "leger_info", {});
-    assert.deepEqual((after.ansible_facts as { leger: { versions: unknown } }).leger.versions, { web: "2.0.0" });
+    assert.deepEqual(factsOf(get("info-after-crash")).versions, { web: "2.0.0" });
+    assert.deepEqual(factsOf(get("info-after-crash")).states, { web: "active" });
 
     // backups
-    const made = await task(b, "leger_backup", { name: "web", reason: "ansible test" });
-    assert.equal(made.changed, true, JSON.stringify(made));
-    const listed = await task(b, "leger_backup", { command: "list", name: "web" });
-    assert.equal(listed.changed, false);
-    const ids = (listed.backups as Array<{ id: string; name: string }>).map((x) => x.id);
-    assert.ok(ids.includes((made.backups as Array<{ id: string }>)[0]!.id));
-    const restored = await task(b, "leger_backup", { command: "restore", name: "web", id: ids[0] });
-    assert.equal(restored.changed, true, JSON.stringify(restored));
-    assert.equal((restored.restore as { id: string }).id, ids[0]);
+    assert.equal(get("backup").changed, true, JSON.stringify(get("backup")));
+    const made = (get("backup").backups as Array<{ id: string; reason: string }>)[0]!;
+    assert.equal(get("backups").changed, false);
+    assert.ok((get("backups").backups as Array<{ id: string }>).some((x) => x.id === made.id));
+    assert.equal(get("restore").changed, true, JSON.stringify(get("restore")));
+    assert.equal((get("restore").restore as { id: string }).id, made.id);
 
     // removal
-    const dry = await task(b, "leger_set", { name: "web", state: "absent" }, ["--check"]);
-    assert.equal(dry.changed, true);
-    assert.equal(b.host.unit("web.service").active, "active", "check mode removed it");
-    const gone = await task(b, "leger_set", { name: "web", state: "absent" });
-    assert.equal(gone.changed, true);
-    assert.equal((await task(b, "leger_set", { name: "web", state: "absent" })).changed, false);
-    const none = await task(b, "leger_info", {});
-    assert.deepEqual((none.ansible_facts as { leger: { sets: unknown } }).leger.sets, []);
+    assert.equal(get("plan-absent").changed, true);
+    assert.deepEqual(factsOf(get("info-after-plan-absent")).states, { web: "active" }, "check mode removed it");
+    assert.equal(get("absent").changed, true);
+    assert.equal(get("absent-again").changed, false);
+    assert.deepEqual(factsOf(get("info-final")).sets, []);
   } finally {
     await b.cleanup();
   }

@@ -67,7 +67,10 @@ export const HELP: Record<string, HelpProse> = {
       ["leger install https://github.com/org/quadlets/tree/main/web", "install the web folder of org/quadlets at main"],
       ["leger install git@git.example.com:me/sets.git#v2:db --name db", "a tag of a private repository, by SSH"],
       ["leger install ./my-set --dry-run", "check a local folder and show what would happen"],
-      ["leger install https://git.example.com/ops/fleet.git", "a fleet repository: the sets leger-hosts.yaml gives this host"],
+      [
+        "leger install https://git.example.com/ops/fleet.git",
+        "a fleet repository: the sets leger-hosts.yaml gives this host",
+      ],
     ],
     notes: [
       ...SOURCES,

@@ -7,7 +7,8 @@
 import type { Command } from "commander";
 import type { CliRuntime } from "./commands/common.ts";
 import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
-import { priorityPrefix, stderrIsJournal } from "./lib/log.ts";
+import { printErr, printJson, priorityPrefix, stderrIsJournal } from "./lib/log.ts";
+import { forTerminal } from "./lib/escape.ts";
 import { currentEnv } from "./lib/paths.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -60,6 +61,11 @@ export async function buildProgram(runtime: CliRuntime, argv?: readonly string[]
       .showSuggestionAfterError(true),
   );
   program.exitOverride();
+  // commander's own messages repeat what was typed: they go through the escaping printer too.
+  program.configureOutput({
+    writeOut: (text) => Deno.stdout.writeSync(new TextEncoder().encode(forTerminal(text))),
+    writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(forTerminal(text))),
+  });
   for (const register of registers) register(program, runtime);
   (await import("./commands/help.ts")).applyHelp(program);
   return program;
@@ -96,14 +102,15 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
           ...(error instanceof LegerError && error.details ? { details: error.details } : {}),
         },
       };
-      console.log(JSON.stringify(body, null, 2));
+      printJson(body);
     } else {
+      // Messages carry text from outside (names, podman's and systemd's words): the printer escapes it.
       const p = priorityPrefix("error", stderrIsJournal());
-      console.error(`${p}error: ${chain[0]}`);
-      for (const c of chain.slice(1)) console.error(`${p}  caused by: ${c}`);
-      if (error instanceof LegerError && error.hint) console.error(`${p}  hint: ${error.hint}`);
+      printErr(`${p}error: ${chain[0]}`);
+      for (const c of chain.slice(1)) printErr(`${p}  caused by: ${c}`);
+      if (error instanceof LegerError && error.hint) printErr(`${p}  hint: ${error.hint}`);
       if (!(error instanceof LegerError) && error instanceof Error && Deno.env.get("LEGER_DEBUG")) {
-        console.error(error.stack);
+        printErr(error.stack ?? "");
       }
     }
     return code;

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { ask } from "../lib/escape.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/ops/backup.ts";
@@ -125,7 +126,7 @@ export function register(program: Command, runtime: CliRuntime): void {
             "Pass --yes to confirm in scripts.",
           );
         }
-        if (!confirm(`Replace the files and volume data of ${name} with backup ${id ?? "(newest)"}?`)) {
+        if (!ask(`Replace the files and volume data of ${name} with backup ${id ?? "(newest)"}?`)) {
           throw new UsageError("Cancelled; nothing was changed.");
         }
       }

@@ -7,7 +7,7 @@
 import { type Command, Option } from "commander";
 import type { Engine } from "../lib/engine.ts";
 import type { Leger } from "../lib/leger.ts";
-import { consoleLogger, type Logger } from "../lib/log.ts";
+import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/log.ts";
 import type { Scope } from "../lib/paths.ts";
 import type { Shell } from "../lib/shell.ts";
 
@@ -83,13 +83,18 @@ export async function contextFor(cmd: { optsWithGlobals(): unknown }, runtime: C
   return { opts, engine, leger: createLeger(engine), log };
 }
 
-/** Prints a result: JSON under --json, else the human text. */
-export function output(opts: GlobalOptions, data: unknown, human: () => string): void {
+/**
+ * Prints a result: JSON under --json, else the human text. Both go through
+ * the escaping printers of lib/log.ts, so text from outside (names, unit
+ * files, podman and journal output) never reaches the terminal raw.
+ * `color` shows leger's style marks as color (default: stdout is a terminal).
+ */
+export function output(opts: GlobalOptions, data: unknown, human: () => string, color = stdoutColor()): void {
   if (opts.json) {
-    Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n"));
+    printJson(data);
   } else {
     const text = human();
-    if (text) Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
+    if (text) printOut(text, color);
   }
 }
 

@@ -5,7 +5,9 @@
  * @module
  */
 import type { Command } from "commander";
+import { ask } from "../lib/escape.ts";
 import { UsageError } from "../lib/errors.ts";
+import { escapingSink } from "../lib/log.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
 import { formatUpdateStatus } from "../lib/gitops/status.ts";
 import type { UnitState } from "../lib/systemd.ts";
@@ -104,7 +106,8 @@ export function register(program: Command, runtime: CliRuntime): void {
       if (options.follow) {
         const d = await ctx.leger.inspect(setName);
         const argv = ctx.engine.systemd.journalArgs(d.manifest.units, lines, true);
-        await ctx.engine.$`${argv}`.stdout("inherit").stderr("inherit").noThrow();
+        // Journal lines are text from outside: printed line by line through the escaping printer.
+        await ctx.engine.$`${argv}`.stdout(escapingSink("stdout")).stderr(escapingSink("stderr")).noThrow();
         return;
       }
       const text = await ctx.leger.logs(setName, lines);
@@ -141,7 +144,7 @@ export function register(program: Command, runtime: CliRuntime): void {
             "Pass --yes to confirm in scripts.",
           );
         }
-        if (!confirm(`Delete the data in volumes ${vols}?`)) throw new UsageError("Cancelled; nothing was removed.");
+        if (!ask(`Delete the data in volumes ${vols}?`)) throw new UsageError("Cancelled; nothing was removed.");
       }
       const r = await ctx.leger.remove(setName, {
         purgeVolumes: options.purgeVolumes === true,

@@ -78,7 +78,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const ctx = await contextFor(cmd, runtime);
       const d = await ctx.leger.diff(name);
       const color = useColor(Deno.stdout, options.color === undefined ? {} : { explicit: options.color });
-      output(ctx.opts, d, () => formatDiff(d, { color }));
+      output(ctx.opts, d, () => formatDiff(d, { color }), color);
     });
 
   program

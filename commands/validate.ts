@@ -7,8 +7,10 @@ import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { ExitCode, UsageError } from "../lib/errors.ts";
 import { useColor } from "../lib/color.ts";
+import { jsonTextForTerminal } from "../lib/escape.ts";
 import { exists } from "../lib/fs.ts";
 import { hostProbe } from "../lib/host_probe.ts";
+import { stdoutColor } from "../lib/log.ts";
 import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
 import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
@@ -114,11 +116,12 @@ export function register(program: Command, runtime: CliRuntime): void {
       } else {
         throw new UsageError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
       }
+      const json = (text: string) => write(jsonTextForTerminal(text));
       if (options.sarif) {
         const sarifRoot = sourcePath ?? repoRelative(root);
-        write(toSarif(report, { version: denoJson.version, ...(sarifRoot ? { root: sarifRoot } : {}) }));
-      } else if (ctx.opts.json) write(toJson(report));
-      else output(ctx.opts, report, () => formatText(report, { color: useColor(Deno.stdout) }));
+        json(toSarif(report, { version: denoJson.version, ...(sarifRoot ? { root: sarifRoot } : {}) }));
+      } else if (ctx.opts.json) json(toJson(report));
+      else output(ctx.opts, report, () => formatText(report, { color: stdoutColor() }));
       if (!report.ok) Deno.exitCode = ExitCode.invalid;
     });
 

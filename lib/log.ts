@@ -6,6 +6,7 @@
  * @module
  */
 import { useColor } from "./color.ts";
+import { forTerminal, jsonForTerminal, paint } from "./escape.ts";
 
 /** Message levels. */
 export type Level = "debug" | "info" | "step" | "warn" | "error";
@@ -73,15 +74,59 @@ export function priorityPrefix(level: Level, journal: boolean): string {
   return journal ? `<${PRIORITY[level]}>` : "";
 }
 
+/** Writes human text to stdout: controls escaped, leger's style marks shown as color or dropped. */
+export function printOut(text: string, color = false): void {
+  const safe = forTerminal(text, color);
+  Deno.stdout.writeSync(encoder.encode(safe.endsWith("\n") ? safe : safe + "\n"));
+}
+
+/** Writes human text to stderr the same way. */
+export function printErr(text: string, color = false): void {
+  const safe = forTerminal(text, color);
+  Deno.stderr.writeSync(encoder.encode(safe.endsWith("\n") ? safe : safe + "\n"));
+}
+
+/** Writes JSON to stdout (C1 and bidi controls as \\u escapes as well). */
+export function printJson(data: unknown): void {
+  Deno.stdout.writeSync(encoder.encode(jsonForTerminal(data, 2) + "\n"));
+}
+
+/**
+ * A stream that prints what a child process writes (e.g. `journalctl -f`)
+ * line by line through the escaping printer, as it arrives.
+ */
+export function escapingSink(to: "stdout" | "stderr"): WritableStream<Uint8Array> {
+  const decoder = new TextDecoder();
+  const print = to === "stdout" ? printOut : printErr;
+  let rest = "";
+  return new WritableStream<Uint8Array>({
+    write(chunk) {
+      rest += decoder.decode(chunk, { stream: true });
+      const end = rest.lastIndexOf("\n");
+      if (end < 0) return;
+      print(rest.slice(0, end));
+      rest = rest.slice(end + 1);
+    },
+    close() {
+      rest += decoder.decode();
+      if (rest) print(rest);
+    },
+  });
+}
+
+/** Whether stdout takes color (a terminal; not under NO_COLOR or TERM=dumb): see lib/color.ts. */
+export function stdoutColor(): boolean {
+  return useColor(Deno.stdout);
+}
+
 /** The CLI's logger. */
 export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const journal = options.journal ?? stderrIsJournal();
   const color = !journal && (options.color ?? useColor(Deno.stderr));
-  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const emit = (level: Level, message: string) => {
     if (level === "debug" && !options.verbose) return;
     if (options.json) {
-      Deno.stderr.writeSync(encoder.encode(JSON.stringify({ level, message, time: new Date().toISOString() }) + "\n"));
+      Deno.stderr.writeSync(encoder.encode(jsonForTerminal({ level, message, time: new Date().toISOString() }) + "\n"));
       return;
     }
     if (options.quiet && (level === "info" || level === "step")) return;
@@ -92,10 +137,12 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
       : level === "error"
       ? paint("31", "error: ")
       : "";
+    // Every human line goes through the escaping printer: messages carry text from outside.
+    // Under systemd each line carries its syslog priority, so journalctl -p warning finds it.
     const text = journal
       ? message.split("\n").map((line, i) => priorityPrefix(level, true) + (i === 0 ? prefix : "") + line).join("\n")
       : prefix + message;
-    Deno.stderr.writeSync(encoder.encode(text + "\n"));
+    printErr(text, color);
   };
   return {
     debug: (m) => emit("debug", m),
@@ -104,7 +151,7 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
     warn: (m) => emit("warn", m),
     error: (m) => emit("error", m),
     print: (t) => {
-      if (!options.json) Deno.stdout.writeSync(encoder.encode(t.endsWith("\n") ? t : t + "\n"));
+      if (!options.json) printOut(t, stdoutColor());
     },
   };
 }

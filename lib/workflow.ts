@@ -9,6 +9,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { toFileUrl } from "./url.ts";
 import type { Engine } from "./engine.ts";
 import { LegerError, NotFoundError, UsageError } from "./errors.ts";
+import { ask } from "./escape.ts";
 import { ensureDir, exists } from "./fs.ts";
 import type { Leger } from "./leger.ts";
 import type { Logger } from "./log.ts";
@@ -175,7 +176,7 @@ export async function runWorkflow(ref: WorkflowRef, options: RunWorkflowOptions)
       if (!Deno.stdin.isTerminal()) {
         throw new UsageError(`Cannot ask "${question}": there is no terminal`, "Pass --yes to answer yes in scripts.");
       }
-      return confirm(question);
+      return ask(question);
     },
   };
   return await mod.default(ctx);

@@ -6,6 +6,7 @@
  */
 import type { Engine } from "../engine.ts";
 import { NotFoundError } from "../errors.ts";
+import { paint } from "../escape.ts";
 import { parseLegerYaml } from "../leger_yaml.ts";
 import { quadletKind, SECTION_OF, type SetFile, summarizeSet } from "../quadlet/model.ts";
 import { planDropins } from "../quadlet/dropins.ts";
@@ -182,10 +183,10 @@ export async function diff(engine: Engine, name: string): Promise<DiffResult> {
 }
 
 function colorLine(line: string): string {
-  if (line.startsWith("+++") || line.startsWith("---")) return `\x1b[1m${line}\x1b[0m`;
-  if (line.startsWith("@@")) return `\x1b[36m${line}\x1b[0m`;
-  if (line.startsWith("+")) return `\x1b[32m${line}\x1b[0m`;
-  if (line.startsWith("-")) return `\x1b[31m${line}\x1b[0m`;
+  if (line.startsWith("+++") || line.startsWith("---")) return paint("1", line);
+  if (line.startsWith("@@")) return paint("36", line);
+  if (line.startsWith("+")) return paint("32", line);
+  if (line.startsWith("-")) return paint("31", line);
   return line;
 }
 

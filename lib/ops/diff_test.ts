@@ -1,3 +1,4 @@
+import { forTerminal } from "../escape.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -141,7 +142,8 @@ Deno.test("diff shows installed files edited by hand and warns that apply refuse
 Deno.test("diff --color colors added, removed and hunk lines", async () => {
   const { b, d } = await stagedDiff();
   try {
-    const text = formatDiff(d, { color: true });
+    // What the terminal gets: the printer turns leger's style marks into color.
+    const text = forTerminal(formatDiff(d, { color: true }), true);
     const ESC = "\x1b";
     const lines = text.split("\n");
     assert.ok(lines.includes(`${ESC}[32m+Image=${NGINX_NEXT}${ESC}[0m`), "added lines are green");

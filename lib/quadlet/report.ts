@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { styleMark } from "../escape.ts";
 import type { Diagnostic, ValidationReport } from "./diagnostic.ts";
 
 /** Options of {@linkcode formatText}. */
@@ -13,9 +14,10 @@ export interface TextOptions {
   color?: boolean;
 }
 
-const COLORS = { error: "\x1b[31m", warning: "\x1b[33m", info: "\x1b[36m" };
-const DIM = "\x1b[2m";
-const RESET = "\x1b[0m";
+// Style marks, not escape sequences: the printer (lib/escape.ts) turns them into color.
+const COLORS = { error: styleMark("31"), warning: styleMark("33"), info: styleMark("36") };
+const DIM = styleMark("2");
+const RESET = styleMark("0");
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

@@ -1,3 +1,4 @@
+import { forTerminal } from "../escape.ts";
 import assert from "node:assert/strict";
 import { formatText, toJson, toJsonObject, toSarif } from "./report.ts";
 import { makeReport } from "./validate.ts";
@@ -50,7 +51,8 @@ Deno.test("formatText prints one problem per line with its fix and a summary", (
       "1 error, 1 warning, 1 info",
     ].join("\n"),
   );
-  assert.ok(formatText(makeReport(diags), { color: true }).includes("\x1b[31merror"));
+  assert.ok(forTerminal(formatText(makeReport(diags), { color: true }), true).includes("\x1b[31merror"));
+  assert.ok(!forTerminal(formatText(makeReport(diags), { color: true }), false).includes("\x1b"));
   assert.equal(formatText(makeReport([])), "no problems found");
 });
 

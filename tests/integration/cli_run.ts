@@ -1,0 +1,44 @@
+/**
+ * Runs main.ts as a user would: a subprocess with the fake host's
+ * podman/systemctl/journalctl on PATH (or a plain environment without a host).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Bench } from "../fakes/fake_host_fixtures.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const MAIN = join(ROOT, "main.ts");
+
+/** What a leger run printed and how it ended. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `leger ARGS` against the bench's host (or none), with extra environment. */
+export async function runLeger(
+  b: Bench | undefined,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult> {
+  const env: Record<string, string> = {
+    ...(b ? b.host.env() : { HOME: "/tmp", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" }),
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno"),
+    NO_COLOR: "1",
+    ...extraEnv,
+  };
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+}
+
+/** The project's root folder. */
+export const PROJECT_ROOT = ROOT;

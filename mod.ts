@@ -43,7 +43,8 @@ export type {
 } from "./lib/ops/backup.ts";
 export type { ApplyOptions, ApplyResult } from "./lib/ops/apply.ts";
 export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
-export type { StagedRow, StageResult } from "./lib/ops/stage.ts";
+export type { StagedRow, StageOptions, StageResult } from "./lib/ops/stage.ts";
+export type { PreviewResult } from "./lib/ops/preview.ts";
 export type { UpdateEvent } from "./lib/gitops/updater.ts";
 export type { UpdateStatus } from "./lib/gitops/status.ts";
 export type { Assignment } from "./lib/fleet/plan.ts";

@@ -10,6 +10,7 @@ import type { Leger } from "../lib/leger.ts";
 import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/log.ts";
 import type { Scope } from "../lib/paths.ts";
 import type { Shell } from "../lib/shell.ts";
+import { UsageError } from "../lib/errors.ts";
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -121,6 +122,22 @@ export async function runCommandWorkflow(
   const ref = await resolveWorkflow(ctx.engine, name);
   if (ref.kind === "user") ctx.log.info(`using your ${name} workflow ${ref.location}`);
   return await runWorkflow(ref, { engine: ctx.engine, leger: ctx.leger, args, flags, dryRun, yes: ctx.opts.yes });
+}
+
+/**
+ * `--force` used to mean two things at once (accept warnings, and replace a
+ * set or overwrite hand edits); it was split so one never implies the
+ * other. The old flag is kept hidden only to say which new one to use.
+ */
+export function oldForceOption() {
+  return new Option("--force", "(split: see the hint)").hideHelp();
+}
+
+/** Refuses the old `--force`, naming the flags that replaced it. */
+export function refuseOldForce(options: { force?: boolean }, instead: string): void {
+  if (options.force) {
+    throw new UsageError("Cannot use --force: it was split into separate flags", `Use ${instead}.`);
+  }
 }
 
 /** A registered command group. */

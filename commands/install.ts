@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import type { InstallResult } from "../lib/ops/install.ts";
 import type { AssignedInstall } from "../workflows/install.ts";
-import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
+import { type CliRuntime, contextFor, oldForceOption, output, refuseOldForce, runCommandWorkflow } from "./common.ts";
 
 function describe(result: InstallResult): string {
   const m = result.manifest;
@@ -29,15 +29,19 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--ref <ref>", "branch, tag or commit to fetch instead of the source's")
     .option("--no-start", "put the files in place but do not start the units")
     .option("--dry-run", "fetch and check, show what would be done, change nothing")
-    .option("--force", "replace an installed set of the same name; go ahead despite warnings (never errors)")
+    .option("--replace", "replace an installed set of the same name (warnings still refuse)")
+    .option("--accept-warnings", "go ahead despite validation warnings (never errors; does not replace a set)")
+    .addOption(oldForceOption())
     .option(
       "--health-timeout <duration>",
       "how long units may take to come up, e.g. 45s (default: health-timeout in the config, 30s)",
     )
     .action(async (source, options, cmd) => {
+      refuseOldForce(options, "--replace to replace an installed set, --accept-warnings to go ahead despite warnings");
       const ctx = await contextFor(cmd, runtime);
       const flags: Record<string, string | boolean> = {
-        force: options.force === true,
+        replace: options.replace === true,
+        "accept-warnings": options.acceptWarnings === true,
         "no-start": options.start === false,
         ...(options.healthTimeout
           ? { "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")) }

@@ -67,10 +67,17 @@ export function register(program: Command, runtime: CliRuntime): void {
         () =>
           rows.length === 0
             ? `No sets installed (${ctx.opts.scope} scope). Install one with: leger install <source>`
-            : table(
-              ["NAME", "STATE", "UNITS", "VERSION", "COMMIT", "SOURCE"],
-              rows.map((r) => [r.name, r.state, String(r.units.length), r.version ?? "-", short(r.commit), r.source]),
-            ),
+            : [
+              table(
+                ["NAME", "STATE", "UNITS", "VERSION", "COMMIT", "SOURCE"],
+                rows.map((r) => [r.name, r.state, String(r.units.length), r.version ?? "-", short(r.commit), r.source]),
+              ),
+              ...rows.filter((r) => r.problem).flatMap((r) => [
+                "",
+                `${r.name} is broken: ${r.problem}`,
+                ...(r.hint ? [`  fix: ${r.hint}`] : []),
+              ]),
+            ].join("\n"),
       );
     });
 

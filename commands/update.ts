@@ -8,7 +8,16 @@ import { parseDuration } from "../lib/duration.ts";
 import { useColor } from "../lib/color.ts";
 import { formatDiff } from "../lib/ops/diff.ts";
 import type { ApplyResult } from "../lib/ops/apply.ts";
-import { type CliRuntime, type CommandContext, contextFor, output, runCommandWorkflow, table } from "./common.ts";
+import {
+  type CliRuntime,
+  type CommandContext,
+  contextFor,
+  oldForceOption,
+  output,
+  refuseOldForce,
+  runCommandWorkflow,
+  table,
+} from "./common.ts";
 import type { CycleResult } from "../lib/gitops/updater.ts";
 
 const short = (x: { commit?: string; version?: string }) =>
@@ -32,12 +41,14 @@ export function register(program: Command, runtime: CliRuntime): void {
     .summary("fetch and check a new version of a set (or all); keep it aside")
     .argument("<name|all>", "installed set, or all")
     .option("--ref <ref>", "stage this branch, tag or commit instead of the installed one")
-    .option("--force", "stage despite warnings (never errors)")
+    .option("--accept-warnings", "stage despite validation warnings (never errors)")
+    .addOption(oldForceOption())
     .action(async (target, options, cmd) => {
+      refuseOldForce(options, "--accept-warnings");
       const ctx = await contextFor(cmd, runtime);
       const results = await ctx.leger.stage(target, {
         ...(options.ref ? { ref: options.ref } : {}),
-        force: options.force === true,
+        acceptWarnings: options.acceptWarnings === true,
       });
       output(
         ctx.opts,
@@ -90,14 +101,21 @@ export function register(program: Command, runtime: CliRuntime): void {
       "--health-timeout <duration>",
       "how long the units may take to come up, e.g. 45s (default: health-timeout in the config, 30s)",
     )
-    .option("--force", "overwrite installed files edited by hand; go ahead despite warnings")
+    .option("--overwrite-edits", "overwrite installed files edited by hand (warnings still refuse)")
+    .option("--accept-warnings", "go ahead despite validation warnings (never errors; keeps refusing over hand edits)")
+    .addOption(oldForceOption())
     .option("--dry-run", "show what would restart; change nothing")
     .action(async (target, options, cmd) => {
+      refuseOldForce(
+        options,
+        "--overwrite-edits to overwrite hand edits, --accept-warnings to go ahead despite warnings",
+      );
       const ctx = await contextFor(cmd, runtime);
       const results = await ctx.leger.apply(target, {
         noBackup: options.backup === false,
         ...(options.healthTimeout ? { healthTimeoutMs: parseDuration(options.healthTimeout, "--health-timeout") } : {}),
-        force: options.force === true,
+        overwriteEdits: options.overwriteEdits === true,
+        acceptWarnings: options.acceptWarnings === true,
         dryRun: options.dryRun === true,
       });
       output(ctx.opts, results, () => applied(results));
@@ -127,13 +145,19 @@ export function register(program: Command, runtime: CliRuntime): void {
       "--health-timeout <duration>",
       "how long the units may take to come up, e.g. 45s (default: health-timeout in the config, 30s)",
     )
-    .option("--force", "overwrite hand edits; go ahead despite warnings")
-    .option("--dry-run", "stage and show the diffs only")
+    .option("--overwrite-edits", "overwrite installed files edited by hand (warnings still refuse)")
+    .option("--accept-warnings", "go ahead despite validation warnings (never errors; keeps refusing over hand edits)")
+    .addOption(oldForceOption())
+    .option("--dry-run", "fetch, check and show the diffs; stage nothing, change nothing")
     .option(
       "--now",
       "ask the running daemon to check these sets now, by their update policy (unattended: no prompt, no diff); without a daemon, check them here",
     )
     .action(async (names, options, cmd) => {
+      refuseOldForce(
+        options,
+        "--overwrite-edits to overwrite hand edits, --accept-warnings to go ahead despite warnings",
+      );
       const ctx = await contextFor(cmd, runtime);
       if (options.now) {
         const results = await updateNow(ctx, names);
@@ -147,7 +171,8 @@ export function register(program: Command, runtime: CliRuntime): void {
       }
       const flags: Record<string, string | boolean> = {
         "no-backup": options.backup === false,
-        force: options.force === true,
+        "overwrite-edits": options.overwriteEdits === true,
+        "accept-warnings": options.acceptWarnings === true,
         ...(options.healthTimeout
           ? { "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")) }
           : {}),

@@ -26,7 +26,8 @@ import type {
 import type { UnitState } from "./systemd.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
 import type { DiffResult } from "./ops/diff.ts";
-import type { StagedRow, StageResult } from "./ops/stage.ts";
+import type { StagedRow, StageOptions } from "./ops/stage.ts";
+import type { PreviewResult } from "./ops/preview.ts";
 import type { Assignment } from "./fleet/plan.ts";
 
 /** The operations a workflow can call. */
@@ -63,14 +64,19 @@ export interface Leger {
   restart(name: string): Promise<UnitState[]>;
   /** Host readiness checks. */
   doctor(): Promise<DoctorCheck[]>;
-  /** Fetches and checks new versions; keeps them aside (nothing applied). */
-  stage(nameOrAll: string, options?: { ref?: string; force?: boolean }): Promise<StageResult[]>;
+  /**
+   * Fetches and checks new versions; keeps them aside (nothing applied).
+   * With `dryRun`, nothing is kept: each changed result carries its `diff`.
+   */
+  stage(nameOrAll: string, options?: StageOptions & { dryRun?: boolean }): Promise<PreviewResult[]>;
   /** What is staged. */
   staged(): Promise<StagedRow[]>;
   /** Installed vs staged, as data. */
   diff(name: string): Promise<DiffResult>;
   /** Installed vs staged, as the text `leger diff` prints. */
   diffText(name: string, options?: { color?: boolean }): Promise<string>;
+  /** A diff (from `diff` or a dry-run `stage`) as the text `leger diff` prints. */
+  formatDiff(diff: DiffResult, options?: { color?: boolean }): Promise<string>;
   /** Applies staged versions (backup first, rollback when unhealthy). */
   apply(nameOrAll: string, options?: ApplyOptions): Promise<ApplyResult[]>;
   /** Drops staged versions. */
@@ -114,13 +120,21 @@ export function createLeger(engine: Engine): Leger {
     validate: async (source, options) =>
       (await import("./ops/validate_source.ts")).validateSource(engine, source, options),
     doctor: async () => (await import("./ops/doctor.ts")).doctor(engine),
-    stage: async (nameOrAll, options) => (await staging()).stage(engine, nameOrAll, options),
+    stage: async (nameOrAll, options) =>
+      options?.dryRun
+        ? (await import("./ops/preview.ts")).preview(
+          engine,
+          nameOrAll,
+          options.ref !== undefined ? { ref: options.ref } : {},
+        )
+        : (await staging()).stage(engine, nameOrAll, options),
     staged: async () => (await staging()).staged(engine),
     diff: async (name) => (await diffOps()).diff(engine, name),
     diffText: async (name, options) => {
       const { diff, formatDiff } = await diffOps();
       return formatDiff(await diff(engine, name), options);
     },
+    formatDiff: async (d, options) => (await diffOps()).formatDiff(d, options),
     apply: async (nameOrAll, options) => (await import("./ops/apply.ts")).apply(engine, nameOrAll, options),
     discard: async (nameOrAll) => (await staging()).discard(engine, nameOrAll),
     recover: async (name) => (await recovery()).recover(engine, name).then((r) => r.recovered),

@@ -9,7 +9,9 @@ const REASONS = ["manual", "before-apply", "before-restore"] as const;
 
 export default async function backup({ leger, args, flags, log, dryRun }: WorkflowContext) {
   const targets = args.length ? args : ["all"];
-  const names = targets.includes("all") ? (await leger.list()).map((s) => s.name) : targets;
+  const rows = targets.includes("all") ? await leger.list() : [];
+  for (const row of rows.filter((r) => r.state === "broken")) log.warn(`${row.name}: not backed up: ${row.problem}`);
+  const names = targets.includes("all") ? rows.filter((r) => r.state !== "broken").map((r) => r.name) : targets;
   if (names.length === 0) log.info("no sets installed: nothing to back up");
   // --reason is one of the reasons above, or free text kept as the backup's note.
   const text = typeof flags.reason === "string" ? flags.reason : undefined;

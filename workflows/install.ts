@@ -61,14 +61,21 @@ export default async function install(
 
   // 1. Fetch and check; nothing on the host changes here.
   const prepared = await leger.prepare(source, { name: str(flags.name), ref: str(flags.ref) });
-  // Errors stop the install (the error lists them); warnings only with --force.
-  if (prepared.check.errors === 0 && flags.force === true) {
+  // Errors stop the install (the error lists them); warnings only with --accept-warnings.
+  if (prepared.check.errors === 0 && flags["accept-warnings"] === true) {
     for (const f of prepared.check.findings.filter((x) => x.severity === "warning")) {
-      log.warn(`${f.file}:${f.line}: ${f.code}: ${f.message} (going ahead: --force)`);
+      log.warn(`${f.file}:${f.line}: ${f.code}: ${f.message} (going ahead: --accept-warnings)`);
     }
   }
 
   // 2. Install: files in place, systemd reloaded, units started and checked.
   //    A failure puts the host back as it was.
-  return await leger.installPrepared(prepared, options);
+  return await leger.installPrepared(prepared, {
+    // Two separate choices: replacing an installed set does not accept warnings, nor the other way round.
+    replace: flags.replace === true,
+    acceptWarnings: flags["accept-warnings"] === true,
+    noStart: flags["no-start"] === true,
+    dryRun,
+    healthTimeoutMs: typeof flags["health-timeout-ms"] === "string" ? Number(flags["health-timeout-ms"]) : undefined,
+  });
 }

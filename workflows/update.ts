@@ -9,12 +9,14 @@ export default async function update({ leger, args, flags, log, confirm, dryRun 
   const results = [];
   for (const target of args.length ? args : ["all"]) {
     const ref = typeof flags.ref === "string" ? flags.ref : undefined;
-    for (const staged of await leger.stage(target, { ref })) {
+    // A dry run stages nothing: it fetches, checks and shows the diff only.
+    const acceptWarnings = flags["accept-warnings"] === true;
+    for (const staged of await leger.stage(target, { ref, acceptWarnings, dryRun })) {
       if (!staged.changed) {
         log.info(`${staged.name}: up to date`);
         continue;
       }
-      log.print(await leger.diffText(staged.name));
+      log.print(staged.diff ? await leger.formatDiff(staged.diff) : await leger.diffText(staged.name));
       if (dryRun) continue;
       if (!(await confirm(`Apply ${staged.name}?`))) {
         log.info(`${staged.name}: left staged (leger apply ${staged.name} applies it later)`);
@@ -23,7 +25,8 @@ export default async function update({ leger, args, flags, log, confirm, dryRun 
       results.push(
         ...await leger.apply(staged.name, {
           noBackup: flags["no-backup"] === true,
-          force: flags.force === true,
+          overwriteEdits: flags["overwrite-edits"] === true,
+          acceptWarnings,
           healthTimeoutMs: typeof flags["health-timeout-ms"] === "string"
             ? Number(flags["health-timeout-ms"])
             : undefined,

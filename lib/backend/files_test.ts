@@ -40,21 +40,16 @@ Deno.test("the files backend writes the set into its own folder, which the gener
     const next = await backend.install("web", [web], records);
     assert.deepEqual(next.map((r) => r.name), ["web.container"]);
     assert.deepEqual(host.quadletFiles(), ["web/web.container"]);
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(join(host.quadletDir, "web")))).map((e) => e.name),
+      ["web.container"],
+      "the emptied drop-in folder went with its file",
+    );
 
     await backend.remove("web", next);
     assert.deepEqual(host.quadletFiles(), []);
-    // LEGER BUG (lib/backend/files.ts install): removing the dropped drop-in
-    // leaves its emptied folder web.container.d/ behind, so remove() cannot
-    // delete the set folder either: web/web.container.d/ stays (empty). It
-    // should remove emptied drop-in folders when it removes dropped files.
-    // Until fixed, only check that nothing but empty folders is left.
-    const left = await Array.fromAsync(Deno.readDir(host.quadletDir));
-    if (left.length) {
-      assert.deepEqual(left.map((e) => e.name), ["web"]);
-      assert.deepEqual((await Array.fromAsync(Deno.readDir(join(host.quadletDir, "web")))).map((e) => e.name), [
-        "web.container.d",
-      ]);
-    }
+    // Nothing is left: no emptied drop-in folder, no set folder.
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(host.quadletDir)), []);
   } finally {
     await host.cleanup();
   }

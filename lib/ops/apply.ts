@@ -34,8 +34,10 @@ export interface ApplyOptions {
   noBackup?: boolean;
   /** How long the units may take to come up (ms). */
   healthTimeoutMs?: number;
-  /** Apply over hand edits of the installed files (they are lost). */
-  force?: boolean;
+  /** Apply over hand edits of the installed files (they are lost; does not accept warnings). */
+  overwriteEdits?: boolean;
+  /** Go ahead despite validation warnings (never errors; does not overwrite hand edits). */
+  acceptWarnings?: boolean;
   /** Show the plan; change nothing. */
   dryRun?: boolean;
   /** Called with each set's plan before anything changes (the update workflow confirms here). */
@@ -125,17 +127,18 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
     );
   }
   const edits = await drift(manifest);
-  if (edits.length && !options.force) {
+  if (edits.length && !options.overwriteEdits) {
     throw new LegerError(
       `Cannot apply ${name}: installed files were changed by hand: ${
         edits.map((e) => `${e.name} (${e.change})`).join(", ")
       }`,
       {
-        hint: "Put the edits into the set's source, or pass --force to overwrite them (leger diff shows them).",
+        hint:
+          "Put the edits into the set's source, or pass --overwrite-edits to overwrite them (leger diff shows them).",
       },
     );
   }
-  refuseOnErrors(await checkSet(engine, name, st.files), `apply ${name}`, options.force ?? false);
+  refuseOnErrors(await checkSet(engine, name, st.files), `apply ${name}`, options.acceptWarnings ?? false);
   const before = await loadSetFiles(engine.paths, name);
   const impact = unitImpact(before, st.files);
   if (options.dryRun) return { name, outcome: "planned", from, to, impact };

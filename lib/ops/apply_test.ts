@@ -137,7 +137,7 @@ Deno.test("apply refuses a staged set whose installed version changed since it w
     await install(b.engine, `${url}#v1:apps/web`, FAST);
     await stage(b.engine, "web", { ref: "v2" });
     // Someone else replaced the installed version in between.
-    await install(await b.another(), `${url}#v1:apps/web`, { ...FAST, force: true });
+    await install(await b.another(), `${url}#v1:apps/web`, { ...FAST, replace: true });
     const calls = b.host.calls.length;
     await assert.rejects(apply(b.engine, "web", FAST), (e: LegerError) => {
       assert.match(e.message, /^Cannot apply web: the installed version changed since it was staged/);
@@ -151,7 +151,7 @@ Deno.test("apply refuses a staged set whose installed version changed since it w
   }
 });
 
-Deno.test("apply refuses to overwrite installed files edited by hand unless forced", async () => {
+Deno.test("apply refuses to overwrite installed files edited by hand unless --overwrite-edits (accepting warnings is not enough)", async () => {
   const b = await bench({ backend: "files" });
   try {
     const ids = await installed(b, { v1: V1, v2: V2 }, "v1");
@@ -160,11 +160,12 @@ Deno.test("apply refuses to overwrite installed files edited by hand unless forc
     await Deno.writeTextFile(path, V1["worker.container"] + "Environment=DEBUG=1\n");
     await assert.rejects(apply(b.engine, "web", FAST), (e: LegerError) => {
       assert.equal(e.message, "Cannot apply web: installed files were changed by hand: worker.container (changed)");
-      assert.match(e.hint ?? "", /--force/);
+      assert.match(e.hint ?? "", /--overwrite-edits/);
       return true;
     });
+    await assert.rejects(apply(b.engine, "web", { ...FAST, acceptWarnings: true }), /changed by hand/);
     assert.match(await Deno.readTextFile(path), /DEBUG=1/, "the edit is still there");
-    const [r] = await apply(b.engine, "web", { ...FAST, force: true });
+    const [r] = await apply(b.engine, "web", { ...FAST, overwriteEdits: true });
     assert.equal(r!.outcome, "applied");
     assert.equal(await Deno.readTextFile(path), V2["worker.container"]);
     assert.equal((await readManifest(b.engine.paths, "web"))!.source.commit, ids.v2);

@@ -80,25 +80,25 @@ export function formatFindings(findings: Finding[]): string {
   return formatText({ diagnostics: findings, errors, warnings, ok: errors === 0 });
 }
 
-/** Throws when the checks found errors (or warnings without force). */
-export function refuseOnErrors(result: CheckResult, what: string, force: boolean): void {
+/** Throws when the checks found errors (or warnings, unless they are accepted). */
+export function refuseOnErrors(result: CheckResult, what: string, acceptWarnings: boolean): void {
   const shown = result.findings.filter((f) => f.severity !== "info");
   if (result.errors > 0) {
     throw new LegerError(
       `Cannot ${what}: ${result.errors} error(s) found; nothing was changed\n${formatFindings(shown)}`,
       {
         exitCode: ExitCode.invalid,
-        hint: "Fix the errors above (leger validate shows them all); --force does not skip errors.",
+        hint: "Fix the errors above (leger validate shows them all); --accept-warnings does not skip errors.",
         details: { findings: result.findings },
       },
     );
   }
-  if (result.warnings > 0 && !force) {
+  if (result.warnings > 0 && !acceptWarnings) {
     throw new LegerError(
       `Cannot ${what}: ${result.warnings} warning(s) found; nothing was changed\n${formatFindings(shown)}`,
       {
         exitCode: ExitCode.invalid,
-        hint: "Fix them, or pass --force to go ahead despite warnings.",
+        hint: "Fix them, or pass --accept-warnings to go ahead despite warnings.",
         details: { findings: result.findings },
       },
     );

@@ -17,6 +17,7 @@ import { unifiedDiff } from "../text_diff.ts";
 import { fileChanges, type UnitImpact, unitImpact } from "./impact.ts";
 import { type Drift, drift } from "./query.ts";
 import { requireManifest } from "./remove.ts";
+import type { Manifest } from "../state/manifest.ts";
 import { readStaged } from "./stage.ts";
 
 /** One file's change. */
@@ -49,7 +50,7 @@ export interface DiffResult {
   to: { commit?: string; version?: string };
   files: FileDiff[];
   summary: DiffSummary;
-  /** Installed files edited by hand (apply refuses unless --force). */
+  /** Installed files edited by hand (apply refuses unless --overwrite-edits). */
   drift: Drift[];
 }
 
@@ -145,10 +146,24 @@ export async function diff(engine: Engine, name: string): Promise<DiffResult> {
   const manifest = await requireManifest(engine, name);
   const st = await readStaged(engine, name);
   if (!st) throw new NotFoundError(`Cannot diff ${name}: nothing is staged for it`, `Run leger stage ${name} first.`);
+  return await diffAgainst(engine, manifest, st.files, {
+    ...(st.record.source.commit ? { commit: st.record.source.commit } : {}),
+    ...(st.record.version ? { version: st.record.version } : {}),
+  });
+}
+
+/** Diffs the installed files of a set against other files (a staged or a fetched version). */
+export async function diffAgainst(
+  engine: Engine,
+  manifest: Manifest,
+  after: SetFile[],
+  to: { commit?: string; version?: string },
+): Promise<DiffResult> {
+  const name = manifest.name;
   const before = await loadSetFiles(engine.paths, name);
-  const changes = fileChanges(before, st.files);
+  const changes = fileChanges(before, after);
   const a = new Map(before.map((f) => [f.name, f.text]));
-  const b = new Map(st.files.map((f) => [f.name, f.text]));
+  const b = new Map(after.map((f) => [f.name, f.text]));
   const files: FileDiff[] = [
     ...changes.added.map((n) => ({
       name: n,
@@ -172,12 +187,9 @@ export async function diff(engine: Engine, name: string): Promise<DiffResult> {
       ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
       ...(manifest.version ? { version: manifest.version } : {}),
     },
-    to: {
-      ...(st.record.source.commit ? { commit: st.record.source.commit } : {}),
-      ...(st.record.version ? { version: st.record.version } : {}),
-    },
+    to,
     files,
-    summary: summarize(before, st.files),
+    summary: summarize(before, after),
     drift: await drift(manifest),
   };
 }
@@ -222,7 +234,10 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
     out.push("  no change to images, ports, environment, secrets, volumes or units");
   }
   if (d.drift.length) {
-    out.push("", "Installed files changed by hand (apply refuses without --force; they would be overwritten):");
+    out.push(
+      "",
+      "Installed files changed by hand (apply refuses without --overwrite-edits; they would be overwritten):",
+    );
     out.push(...d.drift.map((x) => `  ${x.name}: ${x.change}`));
   }
   return out.join("\n");

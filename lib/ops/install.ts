@@ -83,8 +83,10 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
 
 /** Options of {@linkcode installPrepared}. */
 export interface InstallOptions {
-  /** Replace an installed set of the same name. */
-  force?: boolean;
+  /** Replace an installed set of the same name (does not accept warnings). */
+  replace?: boolean;
+  /** Go ahead despite validation warnings (never errors; does not replace an installed set). */
+  acceptWarnings?: boolean;
   /** Put the files in place but do not start the units. */
   noStart?: boolean;
   /** Show what would happen; change nothing. */
@@ -137,7 +139,7 @@ export async function installPrepared(
   prepared: PreparedSet,
   options: InstallOptions = {},
 ): Promise<InstallResult> {
-  refuseOnErrors(prepared.check, `install ${prepared.name}`, options.force ?? false);
+  refuseOnErrors(prepared.check, `install ${prepared.name}`, options.acceptWarnings ?? false);
   const planned = installedNames(prepared.fetched.files);
   const backend = await backendForSet(engine, planned);
   if (backend.kind !== (await engine.backend()).kind) {
@@ -150,12 +152,12 @@ export async function installPrepared(
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine, [prepared.name]);
     const previous = await readManifest(engine.paths, prepared.name);
-    if (previous && !options.force) {
+    if (previous && !options.replace) {
       throw new LegerError(
         `Cannot install ${prepared.name}: a set with that name is installed (from ${previous.source.input})`,
         {
           hint:
-            `Use leger stage/apply ${prepared.name} to update it, --name to install under another name, or --force to replace it.`,
+            `Update it with leger update ${prepared.name}, install under another name with leger install --name OTHER, or pass --replace to replace it.`,
         },
       );
     }

@@ -80,14 +80,22 @@ export async function namesFor(engine: Engine, nameOrAll: string): Promise<strin
   return (await listManifests(engine.paths)).map((m) => m.name);
 }
 
-async function stageOne(
+/** A new version of an installed set, fetched and checked; nothing written. */
+export interface FetchedVersion {
+  result: StageResult;
+  fetched: Awaited<ReturnType<Engine["fetcher"]["fetch"]>>;
+  check: CheckResult;
+}
+
+/** Fetches a set's source again (or at `ref`) and checks it; changes nothing. */
+export async function fetchVersion(
   engine: Engine,
   manifest: Manifest,
   ref: string | undefined,
-  force: boolean,
-): Promise<StageResult> {
+  verb = "Staging",
+): Promise<FetchedVersion> {
   const spec = parseSource(manifest.source.input, engine.forges);
-  engine.log.step(`Staging ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
+  engine.log.step(`${verb} ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
   if (ref === undefined && manifest.source.commit && manifest.source.ref !== undefined) {
     // The remote still points the installed ref at the installed commit: nothing to fetch or check.
     const head = await engine.fetcher.remoteCommit(spec, manifest.source.ref);
@@ -117,12 +125,22 @@ async function stageOne(
     },
     findings: check.findings,
   };
+  return { result, fetched, check };
+}
+
+async function stageOne(
+  engine: Engine,
+  manifest: Manifest,
+  ref: string | undefined,
+  acceptWarnings: boolean,
+): Promise<StageResult> {
+  const { result, fetched, check } = await fetchVersion(engine, manifest, ref);
   if (!result.changed) {
     engine.log.info(`${manifest.name}: no change (${fetched.source.commit?.slice(0, 12) ?? "same files"})`);
     await removeIfExists(stageDir(engine, manifest.name));
     return result;
   }
-  refuseOnErrors(check, `stage ${manifest.name}`, force);
+  refuseOnErrors(check, `stage ${manifest.name}`, acceptWarnings);
   const dir = stageDir(engine, manifest.name);
   await writeFilesTo(join(dir, "files"), fetched.files);
   const record: StagedRecord = {
@@ -151,11 +169,19 @@ async function stageOne(
   return result;
 }
 
+/** Options of {@linkcode stage}. */
+export interface StageOptions {
+  /** Stage this branch, tag or commit instead of the installed one. */
+  ref?: string;
+  /** Stage despite validation warnings (never errors). */
+  acceptWarnings?: boolean;
+}
+
 /** Stages one set or all; each repository and ref is fetched once per run. */
 export async function stage(
   engine: Engine,
   nameOrAll: string,
-  options: { ref?: string; force?: boolean } = {},
+  options: StageOptions = {},
 ): Promise<StageResult[]> {
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine, nameOrAll === "all" ? [] : [nameOrAll]);
@@ -168,7 +194,12 @@ export async function stage(
       nameOrAll === "all",
       async (name) => {
         await assertRecovered(engine, name);
-        return await stageOne(engine, await requireManifest(engine, name), options.ref, options.force ?? false);
+        return await stageOne(
+          engine,
+          await requireManifest(engine, name),
+          options.ref,
+          options.acceptWarnings ?? false,
+        );
       },
     );
   });

@@ -102,7 +102,7 @@ export function parseManifest(text: string, file: string): Manifest {
     data = JSON.parse(text);
   } catch (error) {
     throw new LegerError(`Cannot read ${file}: not JSON (${(error as Error).message})`, {
-      hint: "Restore it from a backup or remove the set with --force.",
+      hint: `Move ${file} aside (mv ${file} ${file}.broken), then install the set again with leger install.`,
     });
   }
   const parsed = Manifest.safeParse(data);

@@ -73,14 +73,14 @@ for (const who of WHO) {
   });
 
   Deno.test({
-    name: `${label}: installing the same name again is refused without --force`,
+    name: `${label}: installing the same name again is refused without --replace`,
     ...opts,
     fn: async () => {
       const { host, url } = await repoFor(who);
       const r = await leger(host, who, ["install", `${url}#main:apps/web`, "--name", set]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`a set with that name is installed`));
-      assert.match(r.stderr, /--force/);
+      assert.match(r.stderr, /pass --replace to replace it/);
     },
   });
 

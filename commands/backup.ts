@@ -8,6 +8,8 @@ import { ask } from "../lib/escape.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/ops/backup.ts";
+import { requireHostReady } from "../lib/ops/host_ready.ts";
+import { findBackup } from "../lib/ops/restore.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
 
 /** Bytes as people read them. */
@@ -118,7 +120,13 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("[id]", "backup id (leger backups <name>); the newest when left out")
     .option("--health-timeout <duration>", "how long units may take to come up (e.g. 30s)")
     .action(async (name, id, options, c) => {
+      const healthTimeoutMs = options.healthTimeout
+        ? parseDuration(options.healthTimeout, "--health-timeout")
+        : undefined;
       const ctx = await contextFor(c, runtime);
+      // What was named must exist, and the host must be ready, before asking anything.
+      await findBackup(ctx.engine, name, id);
+      await requireHostReady(ctx.engine);
       if (!ctx.opts.yes) {
         if (!Deno.stdin.isTerminal()) {
           throw new UsageError(
@@ -133,7 +141,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const r = await ctx.leger.restore(
         name,
         id,
-        options.healthTimeout ? { healthTimeoutMs: parseDuration(options.healthTimeout, "--health-timeout") } : {},
+        healthTimeoutMs === undefined ? {} : { healthTimeoutMs },
       );
       output(
         ctx.opts,

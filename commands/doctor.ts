@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { ExitCode } from "../lib/errors.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 
 /** Registers `doctor`. */
@@ -24,6 +25,7 @@ export function register(program: Command, runtime: CliRuntime): void {
             }`
           ).join("\n"),
       );
-      if (!checks.every((c) => c.ok)) Deno.exitCode = 1;
+      // A host that fails a check is not ready: exit code 6, as README's table says.
+      if (!checks.every((c) => c.ok)) Deno.exitCode = ExitCode.environment;
     });
 }

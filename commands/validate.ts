@@ -5,7 +5,7 @@
  */
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
-import { ExitCode, UsageError } from "../lib/errors.ts";
+import { ExitCode, NotFoundError, UsageError } from "../lib/errors.ts";
 import { useColor } from "../lib/color.ts";
 import { jsonTextForTerminal } from "../lib/escape.ts";
 import { exists } from "../lib/fs.ts";
@@ -114,7 +114,7 @@ export function register(program: Command, runtime: CliRuntime): void {
           (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
         report = await validateSet(fetched.files, { ...base, setName, others: await otherSets(ctx.engine, setName) });
       } else {
-        throw new UsageError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
+        throw new NotFoundError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
       }
       const json = (text: string) => write(jsonTextForTerminal(text));
       if (options.sarif) {
@@ -155,7 +155,15 @@ export function register(program: Command, runtime: CliRuntime): void {
       }
       if (!name) throw new UsageError("Cannot check conflicts: name a set, or give --port or --volume");
       const mine = sets.find((s) => s.name === name);
-      if (!mine) throw new UsageError(`Cannot check ${name}: it is not installed`);
+      if (!mine) {
+        const names = sets.map((s) => s.name);
+        throw new NotFoundError(
+          `Cannot check ${name}: it is not installed (${ctx.engine.scope} scope)`,
+          names.length
+            ? `Installed: ${names.join(", ")}.`
+            : "Nothing is installed in this scope; see leger list, or --scope.",
+        );
+      }
       const report = await validateSet(mine.files, {
         setName: name,
         rootless: ctx.engine.scope === "user",

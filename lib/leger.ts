@@ -97,7 +97,11 @@ export interface Leger {
   prune(options?: PruneOptions): Promise<PruneResult>;
 }
 
-/** Binds the operations to an engine. */
+/**
+ * Binds the operations to an engine. Operations that change the host check
+ * first that it is ready (podman, systemd: exit code 6), so a host that is
+ * not ready is refused before anything is written.
+ */
 export function createLeger(engine: Engine): Leger {
   const installOps = () => import("./ops/install.ts");
   const query = () => import("./ops/query.ts");
@@ -105,18 +109,40 @@ export function createLeger(engine: Engine): Leger {
   const diffOps = () => import("./ops/diff.ts");
   const backups = () => import("./ops/backup.ts");
   const recovery = () => import("./ops/recover_user.ts");
+  // "not found" comes before "host not ready": what the user named is checked first.
+  const inspectFirst = async (name: string) => (await import("./ops/set_lookup.ts")).requireManifest(engine, name);
+  const ready = async (dryRun?: boolean) => {
+    if (!dryRun) await (await import("./ops/host_ready.ts")).requireHostReady(engine);
+  };
+  const control = async (name: string, action: "start" | "stop" | "restart") => {
+    await inspectFirst(name);
+    await ready();
+    return await (await query()).control(engine, name, action);
+  };
   return {
     prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
     assignment: async (source, options) => (await import("./fleet/plan.ts")).assignment(engine, source, options),
-    installPrepared: async (prepared, options) => (await installOps()).installPrepared(engine, prepared, options),
-    install: async (source, options) => (await installOps()).install(engine, source, options),
-    remove: async (name, options) => (await import("./ops/remove.ts")).remove(engine, name, options),
+    installPrepared: async (prepared, options) => {
+      await ready(options?.dryRun);
+      return await (await installOps()).installPrepared(engine, prepared, options);
+    },
+    install: async (source, options) => {
+      const ops = await installOps();
+      const prepared = await ops.prepare(engine, source, options);
+      await ready(options?.dryRun);
+      return await ops.installPrepared(engine, prepared, options);
+    },
+    remove: async (name, options) => {
+      await inspectFirst(name);
+      await ready(options?.dryRun);
+      return await (await import("./ops/remove.ts")).remove(engine, name, options);
+    },
     list: async () => (await query()).list(engine),
     inspect: async (name) => (await query()).inspect(engine, name),
     logs: async (name, lines) => (await query()).logs(engine, name, lines),
-    start: async (name) => (await query()).control(engine, name, "start"),
-    stop: async (name) => (await query()).control(engine, name, "stop"),
-    restart: async (name) => (await query()).control(engine, name, "restart"),
+    start: (name) => control(name, "start"),
+    stop: (name) => control(name, "stop"),
+    restart: (name) => control(name, "restart"),
     validate: async (source, options) =>
       (await import("./ops/validate_source.ts")).validateSource(engine, source, options),
     doctor: async () => (await import("./ops/doctor.ts")).doctor(engine),
@@ -135,14 +161,25 @@ export function createLeger(engine: Engine): Leger {
       return formatDiff(await diff(engine, name), options);
     },
     formatDiff: async (d, options) => (await diffOps()).formatDiff(d, options),
-    apply: async (nameOrAll, options) => (await import("./ops/apply.ts")).apply(engine, nameOrAll, options),
+    apply: async (nameOrAll, options) => {
+      await ready(options?.dryRun);
+      return await (await import("./ops/apply.ts")).apply(engine, nameOrAll, options);
+    },
     discard: async (nameOrAll) => (await staging()).discard(engine, nameOrAll),
     recover: async (name) => (await recovery()).recover(engine, name).then((r) => r.recovered),
     pendingRecoveries: async (name) => (await recovery()).pendingRecoveries(engine, name),
     abandonRecovery: async (name, options) => (await recovery()).abandon(engine, name, options),
-    backup: async (name, options) => (await backups()).backup(engine, name, { ...options, locked: false }),
+    backup: async (name, options) => {
+      if (name !== "all") await inspectFirst(name);
+      await ready();
+      return await (await backups()).backup(engine, name, { ...options, locked: false });
+    },
     backups: async (name) => (await backups()).listBackups(engine, name),
-    restore: async (name, id, options) => (await backups()).restore(engine, name, id, { ...options, locked: false }),
+    restore: async (name, id, options) => {
+      await (await import("./ops/restore.ts")).findBackup(engine, name, id);
+      await ready();
+      return await (await backups()).restore(engine, name, id, { ...options, locked: false });
+    },
     prune: async (options) => (await backups()).pruneBackups(engine, options),
   };
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { LegerError } from "./errors.ts";
+import { ExitCode, LegerError } from "./errors.ts";
 import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
 
@@ -23,6 +23,24 @@ export interface UnitState {
   restarts: number;
 }
 
+/** Whether systemctl's answer says systemd itself cannot be reached (rather than a unit failing). */
+export function unreachable(r: RunResult): boolean {
+  return r.code === 127 || /command not found/.test(r.stderr) ||
+    /Failed to connect to (?:[\w ]*scope )?bus|System has not been booted with systemd|Failed to get D-Bus connection/i
+      .test(r.stderr);
+}
+
+/** The error for a systemd that cannot be reached (exit code 6). */
+export function notReachable(scope: Scope, r: RunResult): LegerError {
+  const said = (r.stderr || r.stdout).trim().split("\n").pop() || `exit ${r.code}`;
+  return new LegerError(`Cannot reach systemd${scope === "user" ? " (user)" : ""}: ${said}`, {
+    exitCode: ExitCode.environment,
+    hint: scope === "user"
+      ? "Run leger doctor; log in through a session with a user systemd, or run: loginctl enable-linger $USER."
+      : "Run leger doctor; leger needs systemd as the init system.",
+  });
+}
+
 /** systemctl/journalctl bound to a scope. */
 export class Systemd {
   constructor(readonly $: Shell, readonly scope: Scope) {}
@@ -31,9 +49,19 @@ export class Systemd {
     return this.scope === "user" ? ["--user"] : [];
   }
 
-  /** Runs systemctl; returns the result without throwing. */
-  systemctl(args: string[]): Promise<RunResult> {
+  private raw(args: string[]): Promise<RunResult> {
     return run(this.$, ["systemctl", ...this.flag(), ...args]);
+  }
+
+  /**
+   * Runs systemctl; returns the result without throwing, except when
+   * systemd cannot be reached at all (no systemctl, no bus): that is a host
+   * that is not ready (exit code 6), whatever command asked.
+   */
+  async systemctl(args: string[]): Promise<RunResult> {
+    const r = await this.raw(args);
+    if (r.code !== 0 && unreachable(r)) throw notReachable(this.scope, r);
+    return r;
   }
 
   private async must(args: string[], what: string): Promise<RunResult> {
@@ -128,7 +156,7 @@ export class Systemd {
 
   /** Whether systemd answers for this scope. */
   async reachable(): Promise<{ ok: boolean; detail: string }> {
-    const r = await this.systemctl(["is-system-running"]);
+    const r = await this.raw(["is-system-running"]);
     const state = r.stdout.trim();
     return {
       ok: state !== "" && state !== "offline" && !/Failed to connect|No such file/i.test(r.stderr),

@@ -59,7 +59,7 @@ Deno.test("podman 6: --force over a version that fails to start puts the previou
     };
     const { url, ids } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }, { folder: "web", files: broken }]);
     await install(b.engine, `${url}#${ids[0]}:apps/web`, FAST);
-    await assert.rejects(install(b.engine, `${url}#main:apps/web`, { ...FAST, force: true }), /did not start/);
+    await assert.rejects(install(b.engine, `${url}#main:apps/web`, { ...FAST, replace: true }), /did not start/);
     assert.equal((await readManifest(b.engine.paths, "web"))?.source.commit, ids[0]);
     assert.equal(b.host.unit("web.service").active, "active", "the old version runs again");
     assert.match(await Deno.readTextFile(join(b.host.quadletDir, "web/web.container")), /nginx:1\.27/);

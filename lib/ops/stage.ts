@@ -87,6 +87,25 @@ export interface FetchedVersion {
   check: CheckResult;
 }
 
+/**
+ * "No change" answered from one `git ls-remote` per repository, with no
+ * fetch: the remote still points the installed ref at the installed
+ * commit. Undefined when that cannot be told (a new ref is asked for, a
+ * local folder, a commit id, or the ref moved).
+ */
+export async function unchangedAtRemote(
+  engine: Engine,
+  manifest: Manifest,
+  ref: string | undefined,
+): Promise<StageResult | undefined> {
+  if (ref !== undefined || !manifest.source.commit || manifest.source.ref === undefined) return undefined;
+  const spec = parseSource(manifest.source.input, engine.forges);
+  const head = await engine.fetcher.remoteCommit(spec, manifest.source.ref);
+  if (head !== manifest.source.commit) return undefined;
+  const at = { commit: head, ...(manifest.version ? { version: manifest.version } : {}) };
+  return { name: manifest.name, changed: false, from: at, to: at, findings: [] };
+}
+
 /** Fetches a set's source again (or at `ref`) and checks it; changes nothing. */
 export async function fetchVersion(
   engine: Engine,
@@ -96,16 +115,6 @@ export async function fetchVersion(
 ): Promise<FetchedVersion> {
   const spec = parseSource(manifest.source.input, engine.forges);
   engine.log.step(`${verb} ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
-  if (ref === undefined && manifest.source.commit && manifest.source.ref !== undefined) {
-    // The remote still points the installed ref at the installed commit: nothing to fetch or check.
-    const head = await engine.fetcher.remoteCommit(spec, manifest.source.ref);
-    if (head === manifest.source.commit) {
-      engine.log.info(`${manifest.name}: no change (${head.slice(0, 12)})`);
-      await removeIfExists(stageDir(engine, manifest.name));
-      const at = { commit: head, ...(manifest.version ? { version: manifest.version } : {}) };
-      return { name: manifest.name, changed: false, from: at, to: at, findings: [] };
-    }
-  }
   // The ref the set was installed from (already resolved for tree URLs), unless a new one is asked for.
   const fetched = await engine.fetcher.fetch(spec, ref ?? manifest.source.ref);
   const installedFiles = await loadSetFiles(engine.paths, manifest.name);
@@ -134,6 +143,12 @@ async function stageOne(
   ref: string | undefined,
   acceptWarnings: boolean,
 ): Promise<StageResult> {
+  const quiet = await unchangedAtRemote(engine, manifest, ref);
+  if (quiet) {
+    engine.log.info(`${manifest.name}: no change (${quiet.to.commit!.slice(0, 12)})`);
+    await removeIfExists(stageDir(engine, manifest.name));
+    return quiet;
+  }
   const { result, fetched, check } = await fetchVersion(engine, manifest, ref);
   if (!result.changed) {
     engine.log.info(`${manifest.name}: no change (${fetched.source.commit?.slice(0, 12) ?? "same files"})`);

@@ -219,8 +219,8 @@ Deno.test("the literal reader finds strings and templates and skips comments and
   assert.deepEqual(stringLiterals(src), ["x", "run leger NAME --dry-run", "y"]);
 });
 
-Deno.test("the check catches commands and flags that do not exist", () => {
-  const program = buildProgram({ env: {} });
+Deno.test("the check catches commands and flags that do not exist", async () => {
+  const program = await buildProgram({ env: {} });
   const commands = commandsOf(program);
   assert.deepEqual(checkLiteral("remove the set with leger remove web --force.", commands, program), [
     '"leger remove" has no --force',
@@ -238,7 +238,7 @@ Deno.test("the check catches commands and flags that do not exist", () => {
 });
 
 Deno.test("every leger command and flag a message, hint or help text names exists", async () => {
-  const program = buildProgram({ env: {} });
+  const program = await buildProgram({ env: {} });
   const commands = commandsOf(program);
   const problems: string[] = [];
   let literals = 0;

@@ -25,10 +25,23 @@ Deno.test({
       message: "web",
       files: { "apps/web/web.container": webContainer({ port: portFor(alice, 7) }) },
     }]);
-    // What a session without the user bus looks like (e.g. su without a login session).
-    const env = { XDG_RUNTIME_DIR: "/nonexistent", DBUS_SESSION_BUS_ADDRESS: "" };
+    // A session without the user bus (e.g. su without a login session): no XDG_RUNTIME_DIR, no bus address.
+    // (XDG_RUNTIME_DIR=/nonexistent would stop rootless podman first: "Failed to obtain podman configuration".)
     const run = (args: string[]) =>
-      host.exec(["leger", "--backend", alice.backend, ...args], { user: "alice", env, timeoutMs: 240_000 });
+      host.exec(
+        [
+          "env",
+          "-u",
+          "XDG_RUNTIME_DIR",
+          "-u",
+          "DBUS_SESSION_BUS_ADDRESS",
+          "leger",
+          "--backend",
+          alice.backend,
+          ...args,
+        ],
+        { user: "alice", timeoutMs: 240_000 },
+      );
     const inst = await run(["install", `http://127.0.0.1:8418/${name}.git#main:apps/web`, "--name", "notready"]);
     assert.equal(inst.code, 6, inst.stderr);
     assert.match(inst.stderr, /Cannot reach systemd \(user\): Failed to connect to user scope bus/);

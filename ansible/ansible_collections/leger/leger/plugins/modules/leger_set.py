@@ -273,8 +273,10 @@ class SetTask:
             args += ["--ref", self.p["ref"]]
         if self.p["health_timeout"]:
             args += ["--health-timeout", self.p["health_timeout"]]
-        if self.p["force"] or replace:
-            args.append("--force")
+        if replace:
+            args.append("--replace")
+        if self.p["force"]:
+            args.append("--accept-warnings")
         if self.module.check_mode:
             args.append("--dry-run")
         _, installed = self.leger.run(args)
@@ -300,7 +302,7 @@ class SetTask:
         if self.p["ref"]:
             args += ["--ref", self.p["ref"]]
         if self.p["force"]:
-            args.append("--force")
+            args.append("--accept-warnings")
         _, staged = self.leger.run(args)
         row = next((r for r in staged or [] if r.get("name") == name), None)
         if not row or not row.get("changed"):
@@ -322,7 +324,7 @@ class SetTask:
         if self.p["health_timeout"]:
             args += ["--health-timeout", self.p["health_timeout"]]
         if self.p["force"]:
-            args.append("--force")
+            args += ["--accept-warnings", "--overwrite-edits"]
         _, applied = self.leger.run(args)
         self.result["apply"] = applied
         return self.exit(self.leger.inspect(name))

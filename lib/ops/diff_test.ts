@@ -132,7 +132,7 @@ Deno.test("diff shows installed files edited by hand and warns that apply refuse
   try {
     assert.deepEqual(d.drift.map((x) => [x.name, x.change]), [["web-data.volume", "changed"]]);
     const text = formatDiff(d);
-    assert.match(text, /Installed files changed by hand \(apply refuses without --force/);
+    assert.match(text, /Installed files changed by hand \(apply refuses without --overwrite-edits/);
     await golden("hand_edit.txt", stable(text) + "\n");
   } finally {
     await b.cleanup();

@@ -76,6 +76,11 @@ export function stringLiterals(source: string): string[] {
 /** Words that follow "leger " in prose, not as a command. */
 const PROSE = new Set([
   "found",
+  "lists",
+  "puts",
+  "wrote",
+  "installs",
+  "config",
   "recreates",
   "shows",
   "reports",

@@ -12,11 +12,14 @@
  */
 import assert from "node:assert/strict";
 import { httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
+import { type GuestSetec, guestSetec } from "./setec_guest.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const ROOT: Who = { user: "root", scope: "system", backend: "native" };
 const SETEC_PORT = 8710;
-const SETEC = `http://127.0.0.1:${SETEC_PORT}`;
+let standIn: GuestSetec | undefined;
+const stand = async () =>
+  standIn ??= await guestSetec(await sharedHost(), SETEC_PORT, { unit: "leger-e2e-setec-unit" });
 const APP_PORT = 19611;
 const run = crypto.randomUUID().slice(0, 8);
 const V1 = `e2e-unit-one-${run}`;
@@ -39,22 +42,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
+/** The stand-in's API over HTTPS, as an administrator calls it. */
 async function setec(method: string, body: Record<string, unknown>): Promise<unknown> {
-  const host = await sharedHost();
-  const r = await host.exec([
-    "busybox",
-    "wget",
-    "-qO-",
-    "--header",
-    "Content-Type: application/json",
-    "--header",
-    "Sec-X-Tailscale-No-Browsers: setec",
-    "--post-data",
-    JSON.stringify(body),
-    `${SETEC}/api/${method}`,
-  ], { timeoutMs: 10_000 });
-  if (r.code !== 0) return undefined;
-  return JSON.parse(r.stdout);
+  return await (await stand()).call(method, body);
 }
 
 /** The daemon's journal, for failure messages. */
@@ -92,23 +82,11 @@ Deno.test({
   ...opts,
   fn: async () => {
     const host = await sharedHost();
-    await host.exec([
-      "systemd-run",
-      "--unit=leger-e2e-setec-unit",
-      "--setenv=DENO_DIR=/opt/deno-dir",
-      "--setenv=DENO_NO_UPDATE_CHECK=1",
-      "/usr/local/bin/deno",
-      "run",
-      "-A",
-      "--cached-only",
-      "/leger/tests/e2e/setec_standin.ts",
-      `--port=${SETEC_PORT}`,
-    ], { check: true });
-    await waitFor("the Setec stand-in", async () => (await setec("list", {})) !== undefined, 30_000);
+    await (await stand()).start();
     assert.equal(await setec("put", { Name: "leger/vault/token", Value: btoa(V1) }), 1);
     await host.writeFile(
       "/etc/leger/config.yaml",
-      `forges:\n  127.0.0.1:8418: gitea\ndaemon:\n  setec-server: ${SETEC}\n  poll-interval: 2s\n`,
+      `forges:\n  127.0.0.1:8418: gitea\n${(await stand()).configLines(2)}`,
     );
 
     const r = await runLeger(host, ROOT, ["daemon", "install", "--now"]);

@@ -301,8 +301,8 @@ Deno.test({
     assert.ok(rotations >= 2, `only ${rotations} rotations happened during the runs: ${rotationErrors.join("; ")}`);
     for (const r of results) {
       // 0: done; 4: locked; for two runs on one set, the later one may find it already installed (1, with the
-      // hint to stage/apply) or already removed (5, not found), whichever of the two won the lock.
-      const lostRace = (r.code === 1 && /Use leger stage\/apply/.test(r.stderr)) || r.code === 5;
+      // hint to update it or pass --replace) or already removed (5, not found), whichever of the two won the lock.
+      const lostRace = (r.code === 1 && /leger update \S+.*--replace to replace it/.test(r.stderr)) || r.code === 5;
       assert.ok(r.code === 0 || r.code === 4 || lostRace, `${r.what} failed:\n${report}`);
     }
     const anyOk = (...what: string[]) => results.some((r) => what.includes(r.what) && r.code === 0);

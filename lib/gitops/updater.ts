@@ -16,6 +16,8 @@ import { stage } from "../ops/stage.ts";
 import { parseSource } from "../source/spec.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
+import { setUnits } from "../quadlet/units.ts";
+import { lastValue } from "../quadlet/parse.ts";
 import { type EffectivePolicy, policyOf } from "./policy.ts";
 import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
 import { newestTag } from "./tags.ts";
@@ -249,7 +251,11 @@ async function checkImages(
   emit: (e: UpdateEvent) => Promise<void>,
 ): Promise<void> {
   const files = await loadSetFiles(engine.paths, manifest.name);
-  if (!files.some((f) => /^\s*AutoUpdate\s*=\s*(registry|local)\s*$/m.test(f.text))) return;
+  // The unit model merges drop-ins and expands templates, as podman reads the files.
+  const autoUpdates = setUnits(files).units.some((u) =>
+    u.kind === "container" && ["registry", "local"].includes(lastValue(u.unit, "Container", "AutoUpdate")?.trim() ?? "")
+  );
+  if (!autoUpdates) return;
   const { pendingImages, updateImages } = await import("./images.ts");
   const pending = await pendingImages(engine, manifest.units);
   if (pending.length === 0) return;

@@ -11,11 +11,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
+import { BACKENDS, httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
 import { type GuestSetec, guestSetec } from "./setec_guest.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const ROOT: Who = { user: "root", scope: "system", backend: "native" };
+const ROOT: Who = { user: "root", scope: "system", backend: BACKENDS[0]! };
 const SETEC_PORT = 8710;
 let standIn: GuestSetec | undefined;
 const stand = async () =>
@@ -129,7 +129,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "with no Setec server the daemon exits 78 once, is not restarted, and the journal says why at warning level",
+  name:
+    "with a set that declares a secret and no Setec server the daemon exits 78 once, is not restarted, and the journal says why at warning level",
   ...opts,
   fn: async () => {
     const host = await sharedHost();

@@ -3,11 +3,13 @@
  * tests with coverage of lib/, then the end-to-end tier on a real
  * systemd + podman host. Ends with one plain line `N passed, N failed`.
  *
- * The end-to-end tier runs once per test host (`LEGER_E2E_SUITE`: sid with
- * podman 5.8, sid-podman6 with podman 6.1, trixie with podman 5.4), two
- * hosts at a time by default (`--e2e-jobs N`): a pass spends much of its
- * time waiting on its guest's systemd and podman, so two passes overlap on
- * two cores. Each pass prints how long it took, to tune N on a machine.
+ * The end-to-end tier runs each file of `tests/e2e/` on each test host it
+ * concerns (`LEGER_E2E_SUITE`: sid with podman 5.8, sid-podman6 with
+ * podman 6.1, trixie with podman 5.4; the table is in e2e_plan.ts), one
+ * `deno test` per file and host, three at a time by default
+ * (`--e2e-jobs N`): a run spends part of its time waiting on its guest's
+ * systemd and podman, so three overlap on two cores. Each run prints how
+ * long it took, to tune N on a machine.
  *
  * Flags: --unit (skip end-to-end), --e2e (only end-to-end), --filter TEXT,
  * --suite NAME (one host only; repeatable), --e2e-jobs N (hosts at a time).
@@ -20,6 +22,7 @@
 import { hostAvailable } from "../tests/host/host.ts";
 import { type Suite, SUITE_PODMAN, SUITES } from "../tests/host/rootfs.ts";
 import { readCoverage } from "./coverage.ts";
+import { e2eFiles, planE2e } from "./e2e_plan.ts";
 
 const args = new Set(Deno.args);
 const filterAt = Deno.args.indexOf("--filter");
@@ -39,7 +42,7 @@ const suites: Suite[] = valueOf("--suite").length ? valueOf("--suite") as Suite[
 for (const s of suites) {
   if (!SUITES.includes(s)) throw new Error(`--suite ${s}: expected one of ${SUITES.join(", ")}`);
 }
-const e2eJobs = Math.max(1, Number(valueOf("--e2e-jobs").pop() ?? 2) || 2);
+const e2eJobs = Math.max(1, Number(valueOf("--e2e-jobs").pop() ?? 3) || 3);
 
 /**
  * Runs `deno test`, streams its output (each line after `prefix` when
@@ -141,6 +144,7 @@ if (!args.has("--e2e")) {
     "tests/integration/",
     // Named, not the folder: deno test also collects a file called test.ts, and this one runs the tiers.
     "scripts/coverage_test.ts",
+    "scripts/e2e_plan_test.ts",
   ]);
   if (!filter) await coverage();
 }
@@ -157,16 +161,22 @@ if (!args.has("--unit")) {
     if (Deno.env.get("CI")) tally.failed += 1;
     else tally.skipped += 1;
   } else {
-    const queue = [...suites];
+    const { jobs, leftOut } = planE2e(await e2eFiles(`${root}tests/e2e`), suites);
+    for (const line of leftOut) console.log(`end-to-end: ${line}`);
+    const workers = Math.min(e2eJobs, jobs.length);
+    const started = Date.now();
     const worker = async () => {
-      for (let suite = queue.shift(); suite; suite = queue.shift()) {
-        await denoTest(`end-to-end tests on the ${suite} host (podman ${SUITE_PODMAN[suite]})`, ["tests/e2e/"], {
-          env: { LEGER_E2E_SUITE: suite },
-          ...(Math.min(e2eJobs, suites.length) > 1 ? { prefix: `[${suite}]` } : {}),
-        });
+      for (let job = jobs.shift(); job; job = jobs.shift()) {
+        const name = job.file.replace(/_test\.ts$/, "");
+        await denoTest(
+          `end-to-end ${name} on the ${job.suite} host (podman ${SUITE_PODMAN[job.suite]})`,
+          [`tests/e2e/${job.file}`],
+          { env: { LEGER_E2E_SUITE: job.suite }, ...(workers > 1 ? { prefix: `[${job.suite} ${name}]` } : {}) },
+        );
       }
     };
-    await Promise.all(Array.from({ length: Math.min(e2eJobs, suites.length) }, worker));
+    await Promise.all(Array.from({ length: workers }, worker));
+    console.log(`\n=== end-to-end tier: ${((Date.now() - started) / 1000).toFixed(0)} s with ${workers} at a time ===`);
   }
 }
 

@@ -1,0 +1,85 @@
+/**
+ * Which end-to-end test file runs on which test host, and in what order.
+ *
+ * Every file runs on every suite unless the table below says otherwise
+ * (a new file is never left out silently). A file runs on fewer suites
+ * when what it tests does not depend on the podman version: leger's lock
+ * discipline, restore's checks on forged backups, the host checks and
+ * the Ansible collection behave the same on podman 5.4, 5.8 and 6.1, and
+ * run once, on sid. Files about the backends, the unit model, secrets,
+ * validation and the daemon's sandbox run on every suite, because podman
+ * and systemd differ there. The tier is CPU-bound on two cores, so every
+ * run that proves nothing new is time taken from the runs that do.
+ *
+ * Jobs are (suite, file) pairs, longest first, so a pool of workers ends
+ * together instead of waiting on one long file at the end.
+ *
+ * @module
+ */
+import type { Suite } from "../tests/host/rootfs.ts";
+
+/** Files that run on fewer than all suites, with why. */
+export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string }>> = {
+  "fleet_ansible_test.ts": { suites: ["sid"], why: "many hosts and Ansible, not a podman version" },
+  "gitops_test.ts": {
+    suites: ["sid", "sid-podman6"],
+    why: "unattended updates drive the native backend and podman auto-update (5.8, 6.1)",
+  },
+  "host_checks_test.ts": { suites: ["sid"], why: "leger's checks of the host and its escaping" },
+  "hostile_backup_test.ts": { suites: ["sid"], why: "restore's checks on forged backups, before podman is asked" },
+  "older_podman_test.ts": { suites: ["trixie"], why: "about podman 5.4 only" },
+  "podman_upgrade_test.ts": { suites: ["sid"], why: "boots its own 5.8 host and upgrades it to 6.1" },
+  "rotation_lock_test.ts": { suites: ["sid"], why: "the scope lock between the daemon and the CLI" },
+};
+
+/**
+ * Rough length of each file's run, in relative units (from the tier's
+ * own timings): only the order of jobs depends on it.
+ */
+const WEIGHT: Readonly<Record<string, number>> = {
+  "fleet_ansible_test.ts": 10,
+  "gitops_test.ts": 8,
+  "lifecycle_test.ts": 6,
+  "templates_test.ts": 5,
+  "secrets_test.ts": 4,
+  "rotation_lock_test.ts": 4,
+  "update_backup_test.ts": 3,
+  "daemon_unit_test.ts": 3,
+  "validation_test.ts": 2,
+};
+
+/** One `deno test` run: a file on a suite. */
+export interface E2eJob {
+  suite: Suite;
+  file: string;
+}
+
+/** The end-to-end files of `dir` (names ending in `_test.ts`), sorted. */
+export async function e2eFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith("_test.ts")) files.push(entry.name);
+  }
+  return files.sort();
+}
+
+/** The jobs for `suites` over `files`, longest first; and what was left out, with why. */
+export function planE2e(
+  files: readonly string[],
+  suites: readonly Suite[],
+): { jobs: E2eJob[]; leftOut: string[] } {
+  const jobs: E2eJob[] = [];
+  const leftOut: string[] = [];
+  for (const file of files) {
+    const only = E2E_ONLY_ON[file];
+    for (const suite of suites) {
+      if (!only || only.suites.includes(suite)) jobs.push({ suite, file });
+    }
+    const skipped = only ? suites.filter((s) => !only.suites.includes(s)) : [];
+    if (skipped.length) leftOut.push(`${file} not on ${skipped.join(", ")}: ${only!.why}`);
+  }
+  const weight = (j: E2eJob) => WEIGHT[j.file] ?? 1;
+  // Stable: equal weights keep file order, and a suite's files stay together where they can.
+  jobs.sort((a, b) => weight(b) - weight(a));
+  return { jobs, leftOut };
+}

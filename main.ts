@@ -29,6 +29,7 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
     () => import("./commands/sets.ts"),
   ],
   [["stage", "staged", "diff", "apply", "discard", "update"], () => import("./commands/update.ts")],
+  [["policy"], () => import("./commands/policy.ts")],
   [["validate", "check-conflicts"], () => import("./commands/validate.ts")],
   [["doctor"], () => import("./commands/doctor.ts")],
   [["run", "workflow"], () => import("./commands/workflow.ts")],

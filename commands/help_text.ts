@@ -156,6 +156,43 @@ export const HELP: Record<string, HelpProse> = {
     ],
     notes: ["Change what it does with: leger workflow eject update"],
   },
+  policy: {
+    description:
+      "Each set has an unattended-update policy that the leger daemon follows: off, notify (stage a new version and report it) or apply (stage it and apply it with the usual backup, health gate and rollback), what to follow (the branch the set was installed from, or the newest tag matching a pattern), how often to look, and an optional maintenance window. The set's author gives a default in its .leger.yaml (updates:); the host owner overrides it per set in config.yaml (updates.sets.NAME), which these commands read and edit.",
+    examples: [
+      ["leger policy show", "every set's policy and where each part comes from"],
+      [
+        "leger policy set web --policy apply --window 'Sun *-*-* 03:00..05:00'",
+        "apply new versions of web on Sunday nights",
+      ],
+      ["leger policy reset web", "back to web's own .leger.yaml"],
+    ],
+    notes: [
+      "Layers, lowest first: updates.default in config.yaml, updates: in the set's .leger.yaml, updates.sets.NAME in config.yaml. The daemon reads config.yaml again at every cycle: no restart is needed.",
+    ],
+  },
+  "policy show": {
+    description:
+      "Show the policy each installed set (and each set config.yaml names) follows on this host: policy, what it follows, interval, window, the host's override and the layers it was merged from.",
+    examples: [["leger policy show", "every set"], ["leger policy show web --json", "one set, as JSON"]],
+  },
+  "policy set": {
+    description:
+      "Override parts of a set's policy on this host. config.yaml is edited in place (comments and other keys stay), checked whole, and written atomically while holding the scope lock; parts not named stay as they were. A --no- form drops that part of the override, so the set's own .leger.yaml applies again. The set need not be installed yet (a set a fleet repository will assign, for example). With --json the answer says whether anything changed (changed: false when the override already was so).",
+    examples: [
+      ["leger policy set web --policy notify", "stage new versions of web and report them; apply by hand"],
+      ["leger policy set web --policy apply --follow 'tag:v1.*' --interval 15m", "apply the newest v1 tag"],
+      ["leger policy set web --no-window --dry-run --json", "would dropping the window change anything?"],
+    ],
+    notes: [
+      "Windows are systemd calendar expressions read as the minutes they match, plus a clock span such as 03:00..05:00 (see systemd.time(7)).",
+    ],
+  },
+  "policy reset": {
+    description:
+      "Drop the host's whole override of a set's policy (updates.sets.NAME in config.yaml); the set's .leger.yaml and updates.default apply again.",
+    examples: [["leger policy reset web", "web follows its own .leger.yaml again"]],
+  },
   validate: {
     description:
       "Report every problem at once with file, line, column, code and a fix: syntax, keys by podman version, values, references, drop-ins, templates, secrets, and conflicts with installed sets and this host. Where the host has podman's generator, its verdict is folded in.",

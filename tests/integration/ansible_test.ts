@@ -49,7 +49,21 @@ Deno.test("ansible-doc shows every module of leger.leger with its options and ex
   assert.equal(list.code, 0, list.stderr);
   for (const m of MODULES) assert.match(list.stdout, new RegExp(`^leger\\.leger\\.${m}\\s+\\S`, "m"));
   const options: Record<string, string[]> = {
-    leger_set: ["name", "source", "ref", "state", "scope", "health_timeout", "force", "backup", "purge_volumes"],
+    leger_set: [
+      "name",
+      "source",
+      "ref",
+      "state",
+      "scope",
+      "health_timeout",
+      "force",
+      "backup",
+      "purge_volumes",
+      "policy",
+      "policy_follow",
+      "policy_interval",
+      "policy_window",
+    ],
     leger_backup: ["command", "name", "id", "live", "reason", "health_timeout", "scope"],
     leger_info: ["check_updates", "scope"],
   };
@@ -227,6 +241,68 @@ Deno.test("leger_set, leger_backup and leger_info through ansible-playbook: idem
     assert.equal(get("absent").changed, true);
     assert.equal(get("absent-again").changed, false);
     assert.deepEqual(factsOf(get("info-final")).sets, []);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("leger_set's policy options set the host's override through leger policy set: idempotent, check mode writes nothing", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    await legerWrapper(b);
+    const { url } = await repoWith(b.host, [{ folder: "web", files: V1, tag: "v1" }]);
+    const source = `${url}#v1:apps/web`;
+    const config = join(b.host.home, ".config/leger/config.yaml");
+    await Deno.mkdir(join(b.host.home, ".config/leger"), { recursive: true });
+    await Deno.writeTextFile(config, "# the host owner's notes stay\nhealth-timeout: 40s\n");
+    const window = "Sun *-*-* 03:00..05:00";
+    const r = await play(b, [
+      ["plan", "leger_set", { name: "web", source, policy: "apply", policy_window: window }, { check_mode: true }],
+      ["install", "leger_set", { name: "web", source, policy: "apply", policy_window: window }],
+      ["again", "leger_set", { name: "web", source, policy: "apply", policy_window: window }],
+      ["check-notify", "leger_set", { name: "web", policy: "notify" }, { check_mode: true, diff: true }],
+      ["follow-tags", "leger_set", { name: "web", policy: "notify", policy_follow: "tag:v1.*", policy_window: "" }],
+      ["bad-window", "leger_set", { name: "web", policy_window: "Someday" }, { ignore_errors: true }],
+      ["off", "leger_set", { name: "web", policy: false }],
+    ]);
+    const get = (name: string) => r.get(name)!;
+    const policyOf = (t: TaskResult) => t.policy as { policy: string; changed: boolean; override: unknown };
+
+    assert.equal(get("plan").changed, true);
+    assert.equal(policyOf(get("plan")).changed, true, JSON.stringify(get("plan")));
+    assert.equal(policyOf(get("plan")).policy, "apply");
+
+    assert.equal(get("install").changed, true, JSON.stringify(get("install")));
+    assert.deepEqual(policyOf(get("install")).override, { policy: "apply", window });
+    assert.equal(get("again").changed, false, JSON.stringify(get("again")));
+
+    const check = get("check-notify");
+    assert.equal(check.changed, true);
+    const diffs = check.diff as unknown as Array<{ before: string; after: string }>;
+    assert.deepEqual(diffs.at(-1), {
+      before_header: "web policy override (before)",
+      after_header: "web policy override (after)",
+      before: `policy: apply\nwindow: ${window}\n`,
+      after: `policy: notify\nwindow: ${window}\n`,
+    });
+
+    assert.equal(get("follow-tags").changed, true);
+    assert.deepEqual(policyOf(get("follow-tags")).override, { policy: "notify", follow: "tag:v1.*" });
+
+    assert.equal(get("bad-window").failed, true);
+    assert.match(get("bad-window").msg!, /Cannot use the update window of web/);
+    assert.equal((get("bad-window").leger_error as { exitCode: number }).exitCode, 2);
+
+    // YAML's bare off is false; the module reads it back as "off"
+    assert.equal(get("off").changed, true, JSON.stringify(get("off")));
+    assert.equal(policyOf(get("off")).policy, "off");
+
+    // config.yaml: the owner's lines kept, the override as the last task left it (the check wrote nothing)
+    assert.equal(
+      await Deno.readTextFile(config),
+      "# the host owner's notes stay\nhealth-timeout: 40s\nupdates:\n  sets:\n    web:\n      policy: off\n" +
+        "      follow: tag:v1.*\n",
+    );
   } finally {
     await b.cleanup();
   }

@@ -21,8 +21,11 @@ description:
   - In check mode the module stages the new version, takes leger's diff and discards what it staged, so nothing
     changes; with C(--diff) the diff (unified diff per file and leger's summary) is shown per host.
   - A second run with the same arguments reports C(changed=false).
-  - There is no C(policy) option yet; a host's unattended-update policy lives in leger's config (C(updates)), which a
-    template task can write.
+  - I(policy) and the I(policy_*) options set the host's override of the set's unattended-update policy (what the
+    leger daemon does with new versions) through C(leger policy set), which edits C(updates.sets.NAME) of leger's
+    config atomically under leger's lock. Parts not given stay as they are; an empty string drops that part of the
+    override, so the set's own C(.leger.yaml) applies again. A second run with the same values reports
+    C(changed=false); check mode reports the change without writing it.
 author:
   - leger authors
 requirements:
@@ -82,6 +85,29 @@ options:
       - With C(state=absent), also delete the set's podman volumes (their data is lost).
     type: bool
     default: false
+  policy:
+    description:
+      - The set's unattended-update policy on this host, C(off), C(notify) (the daemon stages a new version and
+        reports it) or C(apply) (it stages and applies it with backup, health gate and rollback).
+      - Overrides the set's own C(.leger.yaml) (the host owner wins). An empty string drops the host's override.
+      - Ignored with C(state=absent) (the host's config keeps it).
+    type: str
+    choices: ["", "off", "notify", "apply"]
+  policy_follow:
+    description:
+      - What the daemon follows, C(branch) (the branch the set was installed from) or C(tag:PATTERN), the newest tag
+        matching the pattern in semantic-version order, for example C(tag:v1.*).
+    type: str
+  policy_interval:
+    description:
+      - How often the daemon looks for a new version of this set, for example C(15m) (default the config's
+        C(updates.interval), with 10% jitter).
+    type: str
+  policy_window:
+    description:
+      - Apply only inside this maintenance window, in systemd calendar syntax, for example C(Sun *-*-* 03:00..05:00).
+        Outside it a new version is staged and waits.
+    type: str
   executable:
     description:
       - The leger command on the managed host.
@@ -118,6 +144,20 @@ EXAMPLES = r"""
   leger.leger.leger_set:
     name: web
     ref: v2.1.0
+
+- name: Web follows v1 tags, applied unattended on Sunday nights by the leger daemon
+  leger.leger.leger_set:
+    name: web
+    source: https://git.example.com/ops/sets.git#main:apps/web
+    policy: apply
+    policy_follow: "tag:v1.*"
+    policy_window: "Sun *-*-* 03:00..05:00"
+
+- name: Only report new versions of web on this host (drop the window again)
+  leger.leger.leger_set:
+    name: web
+    policy: notify
+    policy_window: ""
 
 - name: Remove it and its volumes
   leger.leger.leger_set:
@@ -166,6 +206,11 @@ leger_error:
   description: leger's JSON error (message, hint, exitCode, details such as the failed units).
   returned: on failure
   type: dict
+policy:
+  description: C(leger policy set --json) of the set (effective policy, the host's override before and after, changed).
+  returned: when a policy option is given and the state is not absent
+  type: dict
+  sample: {"name": "web", "policy": "apply", "follow": "branch", "override": {"policy": "apply"}, "changed": true}
 commands:
   description: The leger command lines the task ran.
   returned: always
@@ -206,6 +251,10 @@ def installed_source(details):
     return details.get("source") or details.get("manifest", {}).get("source", {}).get("input")
 
 
+def policy_text(override):
+    return "".join("%s: %s\n" % (k, v) for k, v in sorted((override or {}).items()))
+
+
 class SetTask:
     def __init__(self, module):
         self.module = module
@@ -214,6 +263,8 @@ class SetTask:
         self.result = dict(changed=False, outcome="none")
 
     def exit(self, details):
+        if self.p["state"] != "absent":
+            self.set_policy()
         self.result["set"] = details
         self.result["commands"] = self.leger.commands
         self.module.exit_json(**self.result)
@@ -247,6 +298,34 @@ class SetTask:
             self.result.update(failure.result())
             self.result["commands"] = self.leger.commands
             self.module.fail_json(msg=prefix + failure.message, **dict((k, v) for k, v in self.result.items() if k != "changed"))
+
+    def set_policy(self):
+        options = (("policy", "--policy"), ("policy_follow", "--follow"), ("policy_interval", "--interval"),
+                   ("policy_window", "--window"))
+        args = []
+        for param, flag in options:
+            value = self.p[param]
+            if value is None:
+                continue
+            args += ["--no-" + flag[2:]] if value == "" else [flag, value]
+        if not args:
+            return
+        args = ["policy", "set", self.p["name"]] + args
+        if self.module.check_mode:
+            args.append("--dry-run")
+        _, change = self.leger.run(args)
+        self.result["policy"] = change
+        if change and change.get("changed"):
+            self.result["changed"] = True
+            if self.module._diff:
+                diff = dict(
+                    before_header="%s policy override (before)" % self.p["name"],
+                    after_header="%s policy override (after)" % self.p["name"],
+                    before=policy_text(change.get("before")),
+                    after=policy_text(change.get("override")),
+                )
+                previous = self.result.get("diff")
+                self.result["diff"] = ([previous] if previous else []) + [diff]
 
     def absent(self, name, details):
         if details is None:
@@ -340,6 +419,10 @@ def main():
         force=dict(type="bool", default=False),
         backup=dict(type="bool", default=True),
         purge_volumes=dict(type="bool", default=False),
+        policy=dict(type="str", choices=["", "off", "notify", "apply"]),
+        policy_follow=dict(type="str"),
+        policy_interval=dict(type="str"),
+        policy_window=dict(type="str"),
     )
     argument_spec.update(COMMON_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -19,6 +19,11 @@
  *     web: { policy: notify }
  * labels: [edge, eu]            # this host's labels, for a repository's leger-hosts.yaml
  * host-name: web-1              # the name leger-hosts.yaml knows this host by (default: the system's)
+ * fleet:                        # the daemon installs the sets this repository's leger-hosts.yaml assigns here
+ *   source: https://git.example.com/ops/fleet.git   # as leger install takes it (#REF:FOLDER too)
+ *   ref: main                   # instead of the ref in source
+ *   interval: 5m                # how often to ask (default updates.interval; ±10% jitter)
+ *   remove: false               # true: also remove sets it no longer assigns (default: only report them)
  * daemon:
  *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER; its MagicDNS name
  *   setec-ca-file: /etc/leger/setec-ca.pem          # or $SETEC_CA_FILE; only for a private CA
@@ -61,6 +66,13 @@ export const ConfigFile = z.strictObject({
   labels: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.\/=-]*$/, "a label: letters, digits and _ . / = -"))
     .default([]),
   "host-name": z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a host name").optional(),
+  /** The repository whose leger-hosts.yaml the daemon follows (lib/fleet/pull.ts). */
+  fleet: z.strictObject({
+    source: z.string().min(1),
+    ref: z.string().min(1).optional(),
+    interval: duration.optional(),
+    remove: z.boolean().default(false),
+  }).optional(),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
     "setec-ca-file": z.string().optional(),

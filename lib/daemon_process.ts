@@ -70,6 +70,7 @@ async function runUpdatesOnly(engine: Engine, updater: Updater, signal: AbortSig
         ...(last.at ? { lastCycleAt: last.at } : {}),
         ...(last.error ? { lastError: last.error } : {}),
         sets: last.results.filter((r) => r.result !== "off"),
+        ...(last.fleet ? { fleet: last.fleet } : {}),
       },
     });
   };

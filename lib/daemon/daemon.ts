@@ -33,6 +33,7 @@ import type { DeclaredSecret, SyncLogger, SyncReport } from "../secrets/sync.ts"
 import { createSetecClient, discoverSecrets, type SecretStatus, syncFromState } from "../secrets/sync_state.ts";
 import { serveControl } from "./control_server.ts";
 import { type HeldLock, tryScopeLock } from "./scope_lock.ts";
+import type { FleetResult } from "../fleet/pull.ts";
 import type { Systemd } from "../systemd.ts";
 import { tryRestartUnits } from "../secrets/try_restart.ts";
 import { daemonIsRunning } from "./control_client.ts";
@@ -73,7 +74,12 @@ export interface DaemonOptions {
   /** The unattended updater sharing this daemon's control socket (lib/gitops/service.ts). */
   updates?: {
     checkNow(names: string[]): Promise<unknown>;
-    last(): { at?: string; results: Array<{ name: string; result: string; commit?: string }>; error?: string };
+    last(): {
+      at?: string;
+      results: Array<{ name: string; result: string; commit?: string }>;
+      error?: string;
+      fleet?: FleetResult;
+    };
   };
 }
 
@@ -106,6 +112,7 @@ function updatesStatus(last: ReturnType<NonNullable<DaemonOptions["updates"]>["l
     ...(last.at ? { lastCycleAt: last.at } : {}),
     ...(last.error ? { lastError: last.error } : {}),
     sets: last.results.filter((r) => r.result !== "off"),
+    ...(last.fleet ? { fleet: last.fleet } : {}),
   };
 }
 

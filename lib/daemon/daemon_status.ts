@@ -5,6 +5,7 @@
  * @module
  */
 import type { SecretStatus } from "../secrets/sync_state.ts";
+import type { FleetResult } from "../fleet/pull.ts";
 
 /** The daemon's status. */
 export interface DaemonStatus {
@@ -33,5 +34,7 @@ export interface DaemonStatus {
     lastCycleAt?: string;
     lastError?: string;
     sets: Array<{ name: string; result: string; commit?: string }>;
+    /** The last look at the fleet repository (`fleet:` in config.yaml): what it assigns here and what was done. */
+    fleet?: FleetResult;
   };
 }

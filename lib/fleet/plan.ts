@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../engine.ts";
-import { parseSource } from "../source/spec.ts";
+import { parseSource, type SourceSpec } from "../source/spec.ts";
 import {
   type AssignedSet,
   assignedSets,
@@ -27,6 +27,15 @@ export interface Assignment {
   commit?: string;
   /** The sets meant for this host, each with the source that names it. */
   sets: Array<AssignedSet & { source: string }>;
+}
+
+/**
+ * The source a set of the file is installed from: the repository, the ref
+ * the file was read at and the set's folder (`URL#REF:FOLDER`), the same
+ * string a single install records, so an installed set is recognised.
+ */
+export function assignedSource(spec: SourceSpec, top: { ref?: string; subpath: string }, path: string): string {
+  return spec.kind === "local" ? join(spec.path, path) : `${spec.url}#${top.ref ?? ""}:${setFolder(top.subpath, path)}`;
 }
 
 /** This host's name and labels: `host-name:` (else the system's host name) and `labels:` of the config. */
@@ -53,8 +62,7 @@ export async function assignment(
   const host = hostIdentity(engine);
   const sets = assignedSets(file, host, label);
   if (sets.length === 0) throw nothingAssigned(file, host, label);
-  const sourceOf = (path: string) =>
-    spec.kind === "local" ? join(spec.path, path) : `${spec.url}#${top.ref ?? ""}:${setFolder(top.subpath, path)}`;
+  const sourceOf = (path: string) => assignedSource(spec, top, path);
   engine.log.info(
     `${label}${top.commit ? ` at ${top.commit.slice(0, 12)}` : ""}: host ${host.name}` +
       `${host.labels.length ? ` (labels ${host.labels.join(", ")})` : ""} runs ${sets.map((s) => s.path).join(", ")}`,

@@ -24,9 +24,13 @@ import { newestTag } from "./tags.ts";
 
 /** What happened to a set in one cycle, as events and hooks see it. */
 export interface UpdateEvent {
-  kind: "staged" | "applied" | "rolled-back" | "deferred" | "failed";
-  /** What changed: the set's source (a commit) or the images of its `AutoUpdate=` containers. */
-  what?: "source" | "images";
+  /** `installed`, `unassigned` and `removed` come from the fleet repository (`what: "assignment"`). */
+  kind: "staged" | "applied" | "rolled-back" | "deferred" | "failed" | "installed" | "unassigned" | "removed";
+  /**
+   * What changed: the set's source (a commit), the images of its `AutoUpdate=` containers, or which sets
+   * the fleet repository's leger-hosts.yaml assigns to this host.
+   */
+  what?: "source" | "images" | "assignment";
   /** The set. */
   set: string;
   policy: EffectivePolicy["policy"];
@@ -50,6 +54,8 @@ export interface CycleOptions {
   force?: string[];
   /** Told of each event (journal lines, hooks). */
   onEvent?: (event: UpdateEvent) => Promise<void> | void;
+  /** The caller asked the remotes afresh already this cycle (the fleet sync did): keep what they said. */
+  keepRemoteAnswers?: boolean;
 }
 
 /** One set's outcome in a cycle. */
@@ -190,7 +196,7 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
     else engine.log.warn(e.message); // notable: a person may want to know
     await options.onEvent?.(e);
   };
-  engine.fetcher.forget(); // one ls-remote per repository in this cycle
+  if (!options.keepRemoteAnswers) engine.fetcher.forget(); // one ls-remote per repository in this cycle
   const out: CycleResult[] = [];
   for (const manifest of await listManifests(engine.paths)) {
     const name = manifest.name;

@@ -183,12 +183,15 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
       unassigned.push(m.name);
       if (!record.unassigned.includes(m.name)) {
         const why = sets.length === 0 && fleet.remove ? "it assigns nothing to this host, so nothing is removed" : "";
-        await emit(event(m.name,
-          "unassigned",
-          `${m.name}: ${label}${at} no longer assigns it to this host; left installed (${
-            why || "leger remove " + m.name + " removes it; fleet.remove: true does it unattended"
-          })`,
-        ));
+        await emit(
+          event(
+            m.name,
+            "unassigned",
+            `${m.name}: ${label}${at} no longer assigns it to this host; left installed (${
+              why || "leger remove " + m.name + " removes it; fleet.remove: true does it unattended"
+            })`,
+          ),
+        );
       }
     }
     record.assigned = assigned;

@@ -98,6 +98,8 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
   };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      // A stop asked for while a cycle ran must not wait out the sleep.
+      if (options.signal.aborted) return resolve();
       const t = setTimeout(resolve, ms);
       options.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
     });

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../errors.ts";
-import { atomicWrite, exists, readTextIfExists } from "../fs.ts";
+import { atomicWrite, ensureDir, exists, readTextIfExists } from "../fs.ts";
 import type { Scope } from "../paths.ts";
 import { run } from "../shell.ts";
 
@@ -199,6 +199,8 @@ export async function installDaemon(
     }
   }
 
+  // The system unit may write the quadlet folder only if it exists when the unit starts (ReadWritePaths=).
+  if (!user) await ensureDir(engine.paths.quadletDir);
   await systemctl(engine, ["daemon-reload"], "reload systemd");
   const enable = ["enable", ...(options.now ? ["--now"] : []), DAEMON_UNIT];
   await systemctl(engine, enable, `enable ${DAEMON_UNIT}`);
@@ -207,7 +209,7 @@ export async function installDaemon(
   const server = engine.config.daemon["setec-server"];
   if (!server) {
     notes.push(
-      `No Setec server is configured, so the daemon will fail to start: set daemon.setec-server in ${engine.paths.configFile}.`,
+      `No Setec server is configured: the daemon runs unattended updates (and fleet:) only, until a set declares a secret; then it needs daemon.setec-server in ${engine.paths.configFile}.`,
     );
   } else if (
     engine.env.SETEC_SERVER === server &&

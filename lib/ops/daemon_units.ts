@@ -28,7 +28,8 @@ RestartPreventExitStatus=${CONFIG_EXIT}`;
  * podman's; everything else is read-only or hidden.
  */
 export const SYSTEM_HARDENING = `# Sandbox (systemd-analyze security leger-daemon.service): read-only system,
-# writable only where leger and root podman keep state. Root podman needs
+# writable only where leger and root podman keep state, and the quadlet
+# folder (unattended updates and fleet installs write it). Root podman needs
 # CAP_SYS_ADMIN and mount(2) (without them it takes itself for rootless, and
 # its overlay storage makes its folder a private mount), seen on podman 5.8.
 ProtectSystem=strict
@@ -36,7 +37,7 @@ StateDirectory=leger
 StateDirectoryMode=0700
 CacheDirectory=leger
 CacheDirectoryMode=0700
-ReadWritePaths=-/var/lib/containers -/run/containers -/run/libpod
+ReadWritePaths=-/var/lib/containers -/run/containers -/run/libpod -/etc/containers/systemd
 ProtectHome=read-only
 PrivateTmp=yes
 PrivateDevices=yes

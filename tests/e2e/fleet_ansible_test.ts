@@ -293,6 +293,58 @@ Deno.test({
           }
         },
       );
+
+      await t.step("leger_set's policy reaches every host through leger policy set", async () => {
+        const run = await fleet.playbook("site.yml", { set_name: "web", set_source: SET_SOURCE, set_policy: "notify" });
+        assert.equal(run.code, 0, run.raw.slice(-4000) + run.stderr);
+        for (let i = 0; i < 3; i++) {
+          const r = one(run, NAMES[i]!, "is installed");
+          assert.equal(r.changed, true, `${NAMES[i]}: ${JSON.stringify(r)}`);
+          const shown = await fleet.leger<{ policy: string; override: unknown }>(i, ["policy", "show", "web"]);
+          assert.equal(shown.policy, "notify");
+          assert.deepEqual(shown.override, { policy: "notify" });
+        }
+      });
+
+      await t.step("the daemon (system unit) installs a set leger-hosts.yaml newly assigns to its host", async () => {
+        const host = fleet.hosts[1]!; // fleet-2: web only so far
+        await host.writeFile(
+          "/etc/leger/config.yaml",
+          `fleet:\n  source: file://${REPO_IN_GUEST}\n  ref: main\n  interval: 3s\n`,
+        );
+        const started = await host.exec(["leger", "--scope", "system", "daemon", "install", "--now"]);
+        assert.equal(started.code, 0, started.stdout + started.stderr);
+        await fleet.push("fleet-2 runs the api too", {
+          "leger-hosts.yaml": HOSTS_FILE.replace(
+            "  fleet-1: [apps/api]\n",
+            "  fleet-1: [apps/api]\n  fleet-2: [apps/api]\n",
+          ),
+        });
+        const deadline = Date.now() + 150_000;
+        let sets: string[] = [];
+        while (Date.now() < deadline) {
+          sets = (await fleet.leger<Array<{ name: string; state: string }>>(1, ["list"])).map((r) =>
+            `${r.name} ${r.state}`
+          );
+          if (sets.includes("api active")) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        const journal = (await host.exec(["journalctl", "-u", "leger-daemon", "--no-pager", "-o", "cat"])).stdout;
+        assert.deepEqual(sets, ["api active", "web active"], journal.slice(-3000));
+        assert.match(
+          journal,
+          /api: installed from file:\/\/\/srv\/fleet\/repo#main:apps\/api at [0-9a-f]{12} \(assigned to this host by host:fleet-2\)/,
+        );
+        const status = await fleet.leger<{ daemon?: { updates?: { fleet?: { assigned: Array<{ name?: string }> } } } }>(
+          1,
+          ["daemon", "status"],
+        );
+        assert.deepEqual(status.daemon?.updates?.fleet?.assigned.map((a) => a.name), ["web", "api"]);
+        assert.equal((await httpGet(host, "http://127.0.0.1:18701/", 5000))?.trim(), "v1");
+        // the other hosts do not follow the repository: fleet-3 is as it was
+        const other = (await fleet.leger<Array<{ name: string }>>(2, ["list"])).map((r) => r.name);
+        assert.deepEqual(other, ["proxy", "web"]);
+      });
     } finally {
       await fleet.stop();
     }

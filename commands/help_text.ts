@@ -74,7 +74,7 @@ export const HELP: Record<string, HelpProse> = {
     ],
     notes: [
       ...SOURCES,
-      "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config).",
+      "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config). To have the leger daemon follow it unattended, name it in config.yaml (fleet: { source: URL, ref: main }); see leger daemon --help.",
       'This command runs the "install" workflow; change what it does with: leger workflow eject install',
     ],
   },
@@ -288,7 +288,11 @@ export const HELP: Record<string, HelpProse> = {
       ["leger daemon status", "is it running, and what does it hold?"],
       ["leger daemon", "run it here (Ctrl-C stops it)"],
     ],
-    notes: SETEC,
+    notes: [
+      "Unattended updates: the same process follows each set's update policy (leger policy show), asking each repository once per poll (git ls-remote) and fetching only when a followed ref moved.",
+      "A fleet: with fleet: { source: URL, ref: main } in config.yaml, the daemon reads that repository's leger-hosts.yaml whenever the repository moves and installs the sets it newly assigns to this host (by host-name: or the system's name, and labels:), through the same checks, lock and health gate as leger install. Sets of that repository it no longer assigns here are reported once and left installed, unless fleet: has remove: true (a file that assigns nothing to this host never removes anything). A set that fails to install is tried again when the repository moves, or at leger update --now.",
+      ...SETEC,
+    ],
   },
   "daemon install": {
     description:

@@ -55,6 +55,15 @@ function statusText(
       `No leger daemon answers on ${socket}; showing the local cache (Setec was not asked).`,
       "  Start one with: leger daemon install --now   Sync once now with: leger secrets sync",
     ];
+  const fleet = daemon?.updates?.fleet;
+  if (fleet) {
+    const sets = fleet.assigned.map((a) => `${a.name ?? a.path} (${a.outcome})`).join(", ") || "none";
+    head.push(
+      `  fleet ${fleet.source}${fleet.commit ? ` at ${fleet.commit.slice(0, 12)}` : ""}: assigns ${sets}` +
+        (fleet.unassigned.length ? `; no longer assigned, left installed: ${fleet.unassigned.join(", ")}` : "") +
+        (fleet.error ? `; last error: ${fleet.error.split("\n")[0]}` : ""),
+    );
+  }
   if (secrets.length === 0) {
     return [
       ...head,

@@ -108,13 +108,16 @@ for (const who of WHO) {
       assert.match(status.stdout, /web\.service\s+active\/running/);
       const logs = await leger(host, who, ["logs", set, "-n", "200"]);
       assert.match(logs.stdout, /hello-from-leger-e2e/);
-      assert.equal((await leger(host, who, ["stop", set])).code, 0);
+      const stopped = await leger(host, who, ["stop", set]);
+      assert.equal(stopped.code, 0, `stop: ${stopped.stdout}\n${stopped.stderr}`);
       assert.equal(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`, 1500), undefined);
-      const stopped = await legerJson<ListRow[]>(host, who, ["list"]);
-      assert.equal(stopped.find((x) => x.name === set)?.state, "inactive");
-      assert.equal((await leger(host, who, ["start", set])).code, 0);
+      const listed = await legerJson<ListRow[]>(host, who, ["list"]);
+      assert.equal(listed.find((x) => x.name === set)?.state, "inactive");
+      const started = await leger(host, who, ["start", set]);
+      assert.equal(started.code, 0, `start: ${started.stdout}\n${started.stderr}`);
       assert.match(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`) ?? "", /v1/);
-      assert.equal((await leger(host, who, ["restart", set])).code, 0);
+      const restarted = await leger(host, who, ["restart", set]);
+      assert.equal(restarted.code, 0, `restart: ${restarted.stdout}\n${restarted.stderr}`);
       assert.match(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`) ?? "", /v1/);
     },
   });

@@ -103,7 +103,7 @@ Deno.test("every command given a bad argument exits 2", async () => {
 });
 
 Deno.test("with systemd unreachable, every command that needs it exits 6 and nothing changes; the others work", async () => {
-  const { b, url } = await setup();
+  const { b } = await setup();
   try {
     const env = await systemdDownEnv(b);
     // A valid set that conflicts with nothing installed: only the host stands in its way.

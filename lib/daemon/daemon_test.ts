@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
 import { createShell } from "../shell.ts";
@@ -266,6 +266,25 @@ Deno.test("daemon: reload re-reads the config; a second daemon is refused", () =
     assert.equal(await daemonIsRunning(e.paths), true);
     await d.stop();
     assert.equal(await daemonIsRunning(e.paths), false);
+  }));
+
+Deno.test("daemon: an edited config.yaml is read at the next poll, without SIGHUP (as the updater reads it)", () =>
+  env(async (e) => {
+    const d = await e.start();
+    assert.equal((await d.status()).pollIntervalMs, 200);
+    await Deno.mkdir(dirname(e.paths.configFile), { recursive: true });
+    await Deno.writeTextFile(
+      e.paths.configFile,
+      `daemon:\n  setec-server: ${e.setec.url}\n  setec-ca-file: ${e.setec.caFile}\n  poll-interval: 5s\n`,
+    );
+    await waitFor("the edited poll interval", async () => (await d.status()).pollIntervalMs === 5000);
+    assert.ok(e.lines.some((l) => l.startsWith("reloaded config (config.yaml changed)")), e.lines.join("\n"));
+    // Unchanged since: not read again at every poll.
+    const reloads = () => e.lines.filter((l) => l.startsWith("reloaded config")).length;
+    const n = reloads();
+    await d.sync();
+    assert.equal(reloads(), n);
+    await d.stop();
   }));
 
 function runDaemonWithReload(e: Env): Promise<Daemon> {

@@ -12,6 +12,7 @@
  * @module
  */
 import { loadConfig } from "../config.ts";
+import { ConfigWatch } from "../config_watch.ts";
 import type { Engine } from "../engine.ts";
 import { listManifests } from "../state/manifest.ts";
 import { readSetPolicies, type SetPolicy, shortestInterval } from "./sets.ts";
@@ -34,6 +35,8 @@ export interface Updater {
   checkNow(names?: string[]): Promise<CycleResult[]>;
   /** When the last cycle ended, and what it did (with the fleet sync's last result, when `fleet:` is configured). */
   last(): { at?: string; results: CycleResult[]; error?: string; fleet?: FleetResult };
+  /** Re-reads config.yaml now (SIGHUP); an edit is otherwise read at the next tick. */
+  reload(): Promise<void>;
   /** Resolves when the updater has stopped. */
   done: Promise<void>;
 }
@@ -43,9 +46,11 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
   let chain: Promise<unknown> = Promise.resolve();
   let last: ReturnType<Updater["last"]> = { results: [] };
   let fleet: FleetResult | undefined;
-  // The host's config is read afresh before the sets are looked at: an edited policy, window or fleet counts from the next tick.
+  // An edited config.yaml is read before the sets are looked at: a policy, window or fleet counts from the next tick.
+  const watch = new ConfigWatch(engine.paths.configFile);
   let configError = "";
-  const refreshConfig = async () => {
+  const refreshConfig = async (force = false) => {
+    if (!watch.changed() && !force) return;
     try {
       engine.config = await loadConfig(engine.paths, engine.env);
       configError = "";
@@ -131,6 +136,7 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
       });
     },
     last: () => last,
+    reload: () => queue(() => refreshConfig(true)),
     done,
   };
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { install } from "../ops/install.ts";
 import { writeUpdateRecord } from "./record.ts";
@@ -48,6 +49,22 @@ Deno.test("an updater tick reads the manifests and each .leger.yaml once, for bo
       await updater.done;
     });
     assert.deepEqual(counts, { manifestLists: 1, legerYaml: 1 });
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("SIGHUP's reload re-reads config.yaml in the updater at once; an unchanged file is not re-read each tick", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const stop = new AbortController();
+    const updater = startUpdater(b.engine, { signal: stop.signal, maxTickMs: 60_000 });
+    await Deno.mkdir(dirname(b.engine.paths.configFile), { recursive: true });
+    await Deno.writeTextFile(b.engine.paths.configFile, "updates:\n  interval: 2h\n");
+    await updater.reload();
+    assert.equal(b.engine.config.updates.interval, "2h");
+    stop.abort();
+    await updater.done;
   } finally {
     await b.cleanup();
   }

@@ -5,7 +5,7 @@ import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fak
 import { createShell } from "../shell.ts";
 import { type Config, defaultConfig } from "../config.ts";
 import { type ScopePaths, scopePaths } from "../paths.ts";
-import { type Manifest, writeManifest } from "../state/manifest.ts";
+import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
 import { type Daemon, runDaemon } from "./daemon.ts";
 import { daemonIsRunning, daemonStatus, daemonSync } from "./control_client.ts";
 import { LegerError } from "../errors.ts";
@@ -25,41 +25,11 @@ async function waitFor(
   }
 }
 
-async function installSet(
-  paths: ScopePaths,
-  name: string,
-  secrets: { setec: string; podman: string }[],
-) {
-  const dir = join(paths.quadletDir, name);
-  await Deno.mkdir(dir, { recursive: true });
-  const file = join(dir, `${name}.container`);
-  const lines = secrets.map((s) => `Secret=${s.podman},type=env,target=KEY`)
-    .join("\n");
-  await Deno.writeTextFile(
-    file,
-    `[Container]\nImage=docker.io/library/${name}\n${lines}\n`,
-  );
-  const now = new Date().toISOString();
-  const manifest: Manifest = {
-    schema: 1,
-    name,
-    scope: "user",
-    backend: "files",
-    source: { kind: "local", input: dir, url: dir, subpath: "" },
-    files: [{
-      name: `${name}.container`,
-      sha256: "0",
-      path: file,
-      kind: "quadlet",
-    }],
-    units: [`${name}.service`],
-    volumes: [],
-    secrets: secrets.map((s) => ({ name: s.setec, podmanSecret: s.podman })),
-    ports: [],
-    installedAt: now,
-    updatedAt: now,
-  };
-  await writeManifest(paths, manifest);
+function installSet(paths: ScopePaths, name: string, secrets: { setec: string; podman: string }[]) {
+  return writeSecretSet(paths, name, secrets.map((s) => ({ name: s.setec, podmanSecret: s.podman })), {
+    dir: join(paths.quadletDir, name),
+    image: `docker.io/library/${name}`,
+  });
 }
 
 interface Env {

@@ -17,27 +17,32 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Runs Deno with `args` in a clean environment (`env` only), no standard input, and collects what it printed. */
+export async function runDeno(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    env,
+    clearEnv: true,
+    ...(cwd ? { cwd } : {}),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+}
+
 /** Runs `leger ARGS` against the bench's host (or none), with extra environment. */
 export async function runLeger(
   b: Bench | undefined,
   args: string[],
   extraEnv: Record<string, string> = {},
 ): Promise<CliResult> {
-  const env: Record<string, string> = {
+  return await runDeno(["run", "-A", "--quiet", MAIN, ...args], {
     ...(b ? b.host.env() : { HOME: "/tmp", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" }),
     DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno"),
     NO_COLOR: "1",
     ...extraEnv,
-  };
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+  });
 }
 
 /** The project's root folder. */

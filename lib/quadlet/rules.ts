@@ -151,5 +151,5 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
 
 /** The rule's description; a code missing from the table (a bug the test catches) still gets a fixed text. */
 export function ruleDescription(code: string): string {
-  return RULE_DESCRIPTIONS[code] ?? `leger validation rule ${code}`;
+  return RULE_DESCRIPTIONS[code] ?? `validation rule ${code}`;
 }

@@ -54,7 +54,7 @@ export async function checkTreeLimits(
   if (count > limits.entries) {
     throw refuse(
       input,
-      `the folder holds ${count} entries, more than the ${limits.entries} leger extracts from a repository`,
+      `the folder holds ${count} entries, more than the ${limits.entries} extracted from a repository`,
       "Point the source at the set's own folder (URL#REF:FOLDER); a set is a handful of files.",
     );
   }
@@ -72,7 +72,7 @@ export async function checkTreeLimits(
     if (size > limits.fileBytes) {
       throw refuse(
         input,
-        `${path} is ${size} bytes, more than the ${limits.fileBytes} leger extracts for one file of a repository`,
+        `${path} is ${size} bytes, more than the ${limits.fileBytes} extracted for one file of a repository`,
         "Keep large files out of the set's folder, or point the source at the set's own folder (URL#REF:FOLDER).",
       );
     }
@@ -80,7 +80,7 @@ export async function checkTreeLimits(
     if (total > limits.totalBytes) {
       throw refuse(
         input,
-        `the files are more than ${limits.totalBytes} bytes together (reached at ${path}), more than leger extracts from a repository`,
+        `the files are more than ${limits.totalBytes} bytes together (reached at ${path}), more than is extracted from a repository`,
         "Point the source at the set's own folder (URL#REF:FOLDER); a set is a handful of small files.",
       );
     }

@@ -52,7 +52,7 @@ Deno.test("a folder with more entries than leger extracts is refused before anyt
   try {
     const { error, extractions } = await refusal(root, url);
     assert.equal(error.exitCode, 3);
-    assert.match(error.message, /holds 20003 entries, more than the 20000 leger extracts from a repository/);
+    assert.match(error.message, /holds 20003 entries, more than the 20000 extracted from a repository/);
     assert.equal(extractions, 0, "nothing was extracted");
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -1,7 +1,8 @@
 /**
  * The `leger daemon` process: the unattended updater (lib/gitops/) and the
  * secrets daemon (lib/daemon/) in one process, sharing the scope lock and
- * the control socket, stopped by SIGTERM/SIGINT, reloaded by SIGHUP.
+ * the control socket, stopped by SIGTERM/SIGINT; SIGHUP re-reads config.yaml in
+ * both at once (otherwise each reads an edit at its next cycle).
  *
  * On a host that syncs no secrets (no Setec server configured, no set
  * declares a secret) only the updater runs, and the control socket answers
@@ -27,7 +28,8 @@ export async function runDaemonProcess(engine: Engine, leger: Leger): Promise<vo
     onEvent: async (event) => void await runHook(engine, leger, event),
   });
   const onStop = () => stop.abort();
-  let onHup = () => {};
+  // SIGHUP re-reads config.yaml in both loops at once; an edit is otherwise read by each at its next cycle.
+  let onHup = () => void updater.reload();
   const signals = [["SIGTERM", onStop], ["SIGINT", onStop], ["SIGHUP", () => onHup()]] as const;
   for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
   try {
@@ -45,7 +47,7 @@ export async function runDaemonProcess(engine: Engine, leger: Leger): Promise<vo
       signal: stop.signal,
       updates: updater,
     });
-    onHup = () => void running.reload();
+    onHup = () => void Promise.all([updater.reload(), running.reload()]);
     await Promise.all([running.done, updater.done]);
   } finally {
     stop.abort();

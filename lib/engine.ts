@@ -10,6 +10,7 @@ import { ExitCode, LegerError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { currentEnv, type Scope, type ScopePaths, scopePaths } from "./paths.ts";
 import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./podman.ts";
+import { probeCacheFile } from "./podman_probe_cache.ts";
 import type { Shell } from "./shell.ts";
 import { Systemd } from "./systemd.ts";
 import type { Backend } from "./backend/backend.ts";
@@ -75,7 +76,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     forges: config.forges,
     async podman() {
       if (!caps) {
-        const found = await detectPodman(options.$);
+        const found = await detectPodman(options.$, {
+          cacheFile: probeCacheFile(paths.stateDir),
+          ...(env.PATH !== undefined ? { path: env.PATH } : {}),
+        });
         requireQuadlet(found);
         caps = found;
       }

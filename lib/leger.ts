@@ -109,7 +109,7 @@ export function createLeger(engine: Engine): Leger {
   const diffOps = () => import("./ops/diff.ts");
   const backups = () => import("./ops/backup.ts");
   const recovery = () => import("./ops/recover_user.ts");
-  // "not found" comes before "host not ready": what the user named is checked first.
+  // "not found" and "nothing to do" come before "host not ready": what leger's own state answers is answered first.
   const inspectFirst = async (name: string) => (await import("./ops/set_lookup.ts")).requireManifest(engine, name);
   const ready = async (dryRun?: boolean) => {
     if (!dryRun) await (await import("./ops/host_ready.ts")).requireHostReady(engine);
@@ -123,12 +123,15 @@ export function createLeger(engine: Engine): Leger {
     prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
     assignment: async (source, options) => (await import("./fleet/plan.ts")).assignment(engine, source, options),
     installPrepared: async (prepared, options) => {
+      const ops = await installOps();
+      await ops.refuseBeforeHost(engine, prepared, options);
       await ready(options?.dryRun);
-      return await (await installOps()).installPrepared(engine, prepared, options);
+      return await ops.installPrepared(engine, prepared, options);
     },
     install: async (source, options) => {
       const ops = await installOps();
       const prepared = await ops.prepare(engine, source, options);
+      await ops.refuseBeforeHost(engine, prepared, options);
       await ready(options?.dryRun);
       return await ops.installPrepared(engine, prepared, options);
     },
@@ -162,8 +165,10 @@ export function createLeger(engine: Engine): Leger {
     },
     formatDiff: async (d, options) => (await diffOps()).formatDiff(d, options),
     apply: async (nameOrAll, options) => {
+      const ops = await import("./ops/apply.ts");
+      if (!(await ops.anythingToApply(engine, nameOrAll))) return [];
       await ready(options?.dryRun);
-      return await (await import("./ops/apply.ts")).apply(engine, nameOrAll, options);
+      return await ops.apply(engine, nameOrAll, options);
     },
     discard: async (nameOrAll) => (await staging()).discard(engine, nameOrAll),
     recover: async (name) => (await recovery()).recover(engine, name).then((r) => r.recovered),

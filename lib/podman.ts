@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { ExitCode, LegerError } from "./errors.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
+import { podmanKey, type QuadletFlags, readProbeCache, writeProbeCache } from "./podman_probe_cache.ts";
 
 /** A parsed podman version. */
 export interface PodmanVersion {
@@ -61,8 +62,19 @@ export function atLeast(v: PodmanVersion, major: number, minor: number): boolean
   return v.major > major || (v.major === major && v.minor >= minor);
 }
 
+/** Options of {@linkcode detectPodman}. */
+export interface DetectOptions {
+  /**
+   * Where the flag probe's answer is kept per podman build
+   * (`lib/podman_probe_cache.ts`); left out, podman is probed every time.
+   */
+  cacheFile?: string;
+  /** The PATH podman is found on (for the cache key). */
+  path?: string;
+}
+
 /** Finds podman's version and what it can do; throws when podman is missing. */
-export async function detectPodman($: Shell): Promise<PodmanCapabilities> {
+export async function detectPodman($: Shell, options: DetectOptions = {}): Promise<PodmanCapabilities> {
   let r: RunResult;
   try {
     r = await run($, ["podman", "--version"]);
@@ -87,28 +99,51 @@ export async function detectPodman($: Shell): Promise<PodmanCapabilities> {
     });
   }
   const quadletCommand = atLeast(version, 5, 6);
-  const flags = quadletCommand ? await quadletFlags($) : { install: "", rm: "" };
+  const flags: QuadletFlags = quadletCommand
+    ? await cachedQuadletFlags($, r.stdout, options)
+    : { replace: true, application: false, recursiveRm: false };
   return {
     version,
     quadletCommand,
-    quadletReplace: atLeast(version, 5, 7) && (flags.install === "" || /--replace\b/.test(flags.install)),
+    quadletReplace: atLeast(version, 5, 7) && flags.replace,
     quadletBundles: atLeast(version, 5, 8),
-    quadletApplication: /--application\b/.test(flags.install),
-    quadletRecursiveRm: /--recursive\b/.test(flags.rm),
+    quadletApplication: flags.application,
+    quadletRecursiveRm: flags.recursiveRm,
     replaceKeepsTail: version.major === 5 &&
       (version.minor === 7 || (version.minor === 8 && version.patch <= 5)),
     generator: atLeast(version, 4, 4),
   };
 }
 
-/** The help texts of `podman quadlet install` and `rm` ("" when podman cannot say). */
-async function quadletFlags($: Shell): Promise<{ install: string; rm: string }> {
+/** The probe's answer from the cache when it is there for this podman build, else probed (and cached). */
+async function cachedQuadletFlags($: Shell, versionLine: string, options: DetectOptions): Promise<QuadletFlags> {
+  const key = options.cacheFile ? podmanKey(versionLine, options.path) : "";
+  const cached = options.cacheFile ? readProbeCache(options.cacheFile, key) : undefined;
+  if (cached) return cached;
+  const { flags, complete } = await quadletFlags($);
+  if (options.cacheFile && complete) await writeProbeCache(options.cacheFile, key, flags);
+  return flags;
+}
+
+/**
+ * Reads `podman quadlet install --help` and `rm --help`. `complete` is false
+ * when podman could not say (such an answer is not cached); a missing
+ * install help then leaves `--replace` to the version.
+ */
+async function quadletFlags($: Shell): Promise<{ flags: QuadletFlags; complete: boolean }> {
   const help = async (sub: string) => {
     const r = await run($, ["podman", "quadlet", sub, "--help"]).catch(() => undefined);
-    return r && r.code === 0 ? r.stdout : "";
+    return r && r.code === 0 ? r.stdout : undefined;
   };
   const [install, rm] = await Promise.all([help("install"), help("rm")]);
-  return { install, rm };
+  return {
+    flags: {
+      replace: !install || /--replace\b/.test(install),
+      application: /--application\b/.test(install ?? ""),
+      recursiveRm: /--recursive\b/.test(rm ?? ""),
+    },
+    complete: install !== undefined && rm !== undefined,
+  };
 }
 
 /** Refuses podman older than 4.4, which has no quadlet generator. */

@@ -4,7 +4,8 @@
  * re-reading the installed sets on each cycle, and a control socket for
  * `leger secrets status|sync`. The caller wires signals: abort the signal
  * on SIGTERM/SIGINT (the daemon stops within a second) and call
- * `reload()` on SIGHUP (re-reads config.yaml, then syncs).
+ * `reload()` on SIGHUP (re-reads config.yaml, then syncs). An edit of
+ * config.yaml is also seen at the start of the next poll without SIGHUP.
  *
  * The daemon changes the host only while it holds the scope lock, and it
  * never waits for it: a poll that finds the lock held comes back a second
@@ -24,6 +25,7 @@
  * @module
  */
 import { type Config, loadConfig } from "../config.ts";
+import { ConfigWatch } from "../config_watch.ts";
 import { parseDuration } from "../duration.ts";
 import { currentEnv, type ScopePaths } from "../paths.ts";
 import type { Shell } from "../shell.ts";
@@ -89,7 +91,7 @@ export interface Daemon {
   socketPath: string;
   /** Resolves when the daemon has stopped. */
   done: Promise<void>;
-  /** Re-reads config.yaml (SIGHUP), then syncs at once. */
+  /** Re-reads config.yaml (SIGHUP), then syncs at once; an edit is otherwise read at the next poll. */
   reload(): Promise<void>;
   /** Syncs now (what `POST /sync` does). */
   sync(name?: string, dryRun?: boolean): Promise<SyncReport>;
@@ -133,6 +135,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       signal: stopper.signal,
     });
   let client = makeClient(config);
+  const watch = new ConfigWatch(opts.paths.configFile);
   const cache = await SecretCache.open(opts.paths.secretCacheDir);
   let declared: DeclaredSecret[] = [];
   const states = new Map<string, SecretState>();
@@ -301,11 +304,35 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     );
   }
 
+  /** Re-reads config.yaml; a bad one is reported and the old config kept. */
+  async function reloadConfig(why: string): Promise<void> {
+    try {
+      const next = await (opts.loadConfig ?? (() => loadConfig(opts.paths, currentEnv())))();
+      const nextPoll = parseDuration(
+        next.daemon["poll-interval"],
+        "daemon.poll-interval",
+      );
+      const nextClient = makeClient(next);
+      const oldClient = client;
+      [config, pollMs, client] = [next, nextPoll, nextClient];
+      void exclusive(() => Promise.resolve(oldClient.close()));
+      opts.log.info(
+        `reloaded config (${why}): polling ${client.server} every ${config.daemon["poll-interval"]}`,
+      );
+    } catch (error) {
+      opts.log.warn(
+        `reload failed, keeping the old config: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+  }
+
   async function loop(): Promise<void> {
     let waiting = false;
     while (!stopper.signal.aborted) {
       let failed: boolean;
       let deferred = false;
+      // An edited config.yaml counts from the next poll, as it does for the updater's next tick.
+      if (watch.changed()) await reloadConfig("config.yaml changed");
       try {
         const report = await syncOnce(undefined, false, false);
         deferred = report === undefined;
@@ -367,24 +394,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     sync: (name, dryRun) => askedSync(name, dryRun),
     stop,
     async reload() {
-      try {
-        const next = await (opts.loadConfig ?? (() => loadConfig(opts.paths, currentEnv())))();
-        const nextPoll = parseDuration(
-          next.daemon["poll-interval"],
-          "daemon.poll-interval",
-        );
-        const nextClient = makeClient(next);
-        const oldClient = client;
-        [config, pollMs, client] = [next, nextPoll, nextClient];
-        void exclusive(() => Promise.resolve(oldClient.close()));
-        opts.log.info(
-          `reloaded config: polling ${client.server} every ${config.daemon["poll-interval"]}`,
-        );
-      } catch (error) {
-        opts.log.warn(
-          `reload failed, keeping the old config: ${error instanceof Error ? error.message : error}`,
-        );
-      }
+      watch.changed(); // the edit SIGHUP announces is not read a second time by the next poll
+      await reloadConfig("SIGHUP");
       wake?.();
     },
   };

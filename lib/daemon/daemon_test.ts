@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
 import { createShell } from "../shell.ts";
 import { type Config, defaultConfig } from "../config.ts";
 import { type ScopePaths, scopePaths } from "../paths.ts";
-import { type Manifest, writeManifest } from "../state/manifest.ts";
+import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
 import { type Daemon, runDaemon } from "./daemon.ts";
 import { daemonIsRunning, daemonStatus, daemonSync } from "./control_client.ts";
 import { LegerError } from "../errors.ts";
@@ -25,41 +25,11 @@ async function waitFor(
   }
 }
 
-async function installSet(
-  paths: ScopePaths,
-  name: string,
-  secrets: { setec: string; podman: string }[],
-) {
-  const dir = join(paths.quadletDir, name);
-  await Deno.mkdir(dir, { recursive: true });
-  const file = join(dir, `${name}.container`);
-  const lines = secrets.map((s) => `Secret=${s.podman},type=env,target=KEY`)
-    .join("\n");
-  await Deno.writeTextFile(
-    file,
-    `[Container]\nImage=docker.io/library/${name}\n${lines}\n`,
-  );
-  const now = new Date().toISOString();
-  const manifest: Manifest = {
-    schema: 1,
-    name,
-    scope: "user",
-    backend: "files",
-    source: { kind: "local", input: dir, url: dir, subpath: "" },
-    files: [{
-      name: `${name}.container`,
-      sha256: "0",
-      path: file,
-      kind: "quadlet",
-    }],
-    units: [`${name}.service`],
-    volumes: [],
-    secrets: secrets.map((s) => ({ name: s.setec, podmanSecret: s.podman })),
-    ports: [],
-    installedAt: now,
-    updatedAt: now,
-  };
-  await writeManifest(paths, manifest);
+function installSet(paths: ScopePaths, name: string, secrets: { setec: string; podman: string }[]) {
+  return writeSecretSet(paths, name, secrets.map((s) => ({ name: s.setec, podmanSecret: s.podman })), {
+    dir: join(paths.quadletDir, name),
+    image: `docker.io/library/${name}`,
+  });
 }
 
 interface Env {
@@ -266,6 +236,25 @@ Deno.test("daemon: reload re-reads the config; a second daemon is refused", () =
     assert.equal(await daemonIsRunning(e.paths), true);
     await d.stop();
     assert.equal(await daemonIsRunning(e.paths), false);
+  }));
+
+Deno.test("daemon: an edited config.yaml is read at the next poll, without SIGHUP (as the updater reads it)", () =>
+  env(async (e) => {
+    const d = await e.start();
+    assert.equal((await d.status()).pollIntervalMs, 200);
+    await Deno.mkdir(dirname(e.paths.configFile), { recursive: true });
+    await Deno.writeTextFile(
+      e.paths.configFile,
+      `daemon:\n  setec-server: ${e.setec.url}\n  setec-ca-file: ${e.setec.caFile}\n  poll-interval: 5s\n`,
+    );
+    await waitFor("the edited poll interval", async () => (await d.status()).pollIntervalMs === 5000);
+    assert.ok(e.lines.some((l) => l.startsWith("reloaded config (config.yaml changed)")), e.lines.join("\n"));
+    // Unchanged since: not read again at every poll.
+    const reloads = () => e.lines.filter((l) => l.startsWith("reloaded config")).length;
+    const n = reloads();
+    await d.sync();
+    assert.equal(reloads(), n);
+    await d.stop();
   }));
 
 function runDaemonWithReload(e: Env): Promise<Daemon> {

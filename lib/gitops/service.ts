@@ -12,9 +12,10 @@
  * @module
  */
 import { loadConfig } from "../config.ts";
+import { ConfigWatch } from "../config_watch.ts";
 import type { Engine } from "../engine.ts";
-import { policyOf } from "./policy.ts";
 import { listManifests } from "../state/manifest.ts";
+import { readSetPolicies, type SetPolicy, shortestInterval } from "./sets.ts";
 import type { CycleResult, UpdateEvent } from "./updater.ts";
 import type { FleetResult } from "../fleet/pull.ts";
 
@@ -34,19 +35,10 @@ export interface Updater {
   checkNow(names?: string[]): Promise<CycleResult[]>;
   /** When the last cycle ended, and what it did (with the fleet sync's last result, when `fleet:` is configured). */
   last(): { at?: string; results: CycleResult[]; error?: string; fleet?: FleetResult };
+  /** Re-reads config.yaml now (SIGHUP); an edit is otherwise read at the next tick. */
+  reload(): Promise<void>;
   /** Resolves when the updater has stopped. */
   done: Promise<void>;
-}
-
-async function shortestInterval(engine: Engine): Promise<number | undefined> {
-  let best: number | undefined;
-  if (engine.config.fleet) best = (await import("../fleet/pull.ts")).fleetIntervalMs(engine.config);
-  for (const m of await listManifests(engine.paths)) {
-    const p = await policyOf(engine.paths, engine.config, m.name).catch(() => undefined);
-    if (!p || p.policy === "off" || m.source.kind !== "git") continue;
-    best = best === undefined ? p.intervalMs : Math.min(best, p.intervalMs);
-  }
-  return best;
 }
 
 /** Starts the updater loop. */
@@ -54,9 +46,11 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
   let chain: Promise<unknown> = Promise.resolve();
   let last: ReturnType<Updater["last"]> = { results: [] };
   let fleet: FleetResult | undefined;
-  // The host's config is read afresh each tick: an edited policy, window or fleet counts from the next one.
+  // An edited config.yaml is read before the sets are looked at: a policy, window or fleet counts from the next tick.
+  const watch = new ConfigWatch(engine.paths.configFile);
   let configError = "";
-  const refreshConfig = async () => {
+  const refreshConfig = async (force = false) => {
+    if (!watch.changed() && !force) return;
     try {
       engine.config = await loadConfig(engine.paths, engine.env);
       configError = "";
@@ -66,36 +60,58 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
       configError = message;
     }
   };
-  const cycle = (force?: string[], forceFleet = false) => {
-    const run = chain.then(async () => {
-      const { updateCycle } = await import("./updater.ts");
-      await refreshConfig();
-      engine.fetcher.forget(); // one ls-remote per repository per cycle, shared by the fleet sync and the sets
-      if (engine.config.fleet) {
-        // The pull model's code loads only on a host whose config names a fleet repository.
-        const { syncFleet } = await import("../fleet/pull.ts");
-        const r = await syncFleet(engine, {
-          force: forceFleet,
-          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-        });
-        if (r.result !== "not-due" || !fleet) fleet = r;
-      } else fleet = undefined;
-      try {
-        const results = await updateCycle(engine, {
-          ...(force ? { force } : {}),
-          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-          keepRemoteAnswers: true,
-        });
-        last = { at: new Date().toISOString(), results, ...(fleet ? { fleet } : {}) };
-        return results;
-      } catch (error) {
-        last = { ...last, at: new Date().toISOString(), error: (error as Error).message, ...(fleet ? { fleet } : {}) };
-        throw error;
-      }
-    });
+  /** Runs jobs one after the other: two cycles never overlap. */
+  const queue = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = chain.then(job);
     chain = run.catch(() => {});
     return run;
   };
+  /** One cycle: the fleet sync (when configured), then the sets; `sets` as read this tick, when still true. */
+  const runCycle = async (force?: string[], forceFleet = false, sets?: SetPolicy[]) => {
+    const { updateCycle } = await import("./updater.ts");
+    engine.fetcher.forget(); // one ls-remote per repository per cycle, shared by the fleet sync and the sets
+    if (engine.config.fleet) {
+      // The pull model's code loads only on a host whose config names a fleet repository.
+      const { syncFleet } = await import("../fleet/pull.ts");
+      const r = await syncFleet(engine, {
+        force: forceFleet,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+      if (r.result !== "not-due" || !fleet) fleet = r;
+      // A sync that ran may have installed or removed sets: then the cycle reads them again.
+      if (r.result === "done") sets = undefined;
+    } else fleet = undefined;
+    try {
+      const results = await updateCycle(engine, {
+        ...(force ? { force } : {}),
+        ...(sets ? { sets } : {}),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        keepRemoteAnswers: true,
+      });
+      last = { at: new Date().toISOString(), results, ...(fleet ? { fleet } : {}) };
+      return results;
+    } catch (error) {
+      last = { ...last, at: new Date().toISOString(), error: (error as Error).message, ...(fleet ? { fleet } : {}) };
+      throw error;
+    }
+  };
+  /** One tick: one reading of the manifests and policies serves both the interval and the cycle. */
+  const tick = () =>
+    queue(async () => {
+      await refreshConfig();
+      const sets = await readSetPolicies(engine).catch(() => undefined);
+      let shortest = sets ? shortestInterval(sets) : undefined;
+      if (engine.config.fleet) {
+        const fleetMs = (await import("../fleet/pull.ts")).fleetIntervalMs(engine.config);
+        shortest = Math.min(shortest ?? Infinity, fleetMs);
+      }
+      if (shortest !== undefined) {
+        await runCycle(undefined, false, sets).catch((e) =>
+          engine.log.error(`update cycle failed: ${(e as Error).message}`)
+        );
+      }
+      return shortest;
+    });
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       // A stop asked for while a cycle ran must not wait out the sleep.
@@ -105,13 +121,8 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
     });
   const done = (async () => {
     while (!options.signal.aborted) {
-      await refreshConfig();
-      const shortest = await shortestInterval(engine).catch(() => undefined);
-      if (shortest !== undefined) {
-        await cycle().catch((e) => engine.log.error(`update cycle failed: ${(e as Error).message}`));
-      }
-      const tick = Math.min(options.maxTickMs ?? 60_000, Math.max(1_000, (shortest ?? Infinity) / 2));
-      await sleep(tick);
+      const shortest = await tick().catch(() => undefined);
+      await sleep(Math.min(options.maxTickMs ?? 60_000, Math.max(1_000, (shortest ?? Infinity) / 2)));
     }
     await chain;
   })();
@@ -119,9 +130,13 @@ export function startUpdater(engine: Engine, options: UpdaterOptions): Updater {
     async checkNow(names) {
       const all = names?.length ? names : (await listManifests(engine.paths)).map((m) => m.name);
       // Without names (leger update --now), the fleet repository is asked too, and failed sets are tried again.
-      return await cycle(all, !names?.length);
+      return await queue(async () => {
+        await refreshConfig();
+        return await runCycle(all, !names?.length);
+      });
     },
     last: () => last,
+    reload: () => queue(() => refreshConfig(true)),
     done,
   };
 }

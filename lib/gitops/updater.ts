@@ -14,11 +14,12 @@ import { ExitCode, LegerError } from "../errors.ts";
 import { apply } from "../ops/apply.ts";
 import { stage } from "../ops/stage.ts";
 import { parseSource } from "../source/spec.ts";
-import { listManifests, type Manifest } from "../state/manifest.ts";
+import type { Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { setUnits } from "../quadlet/units.ts";
 import { lastValue } from "../quadlet/parse.ts";
-import { type EffectivePolicy, policyOf } from "./policy.ts";
+import type { EffectivePolicy } from "./policy.ts";
+import { readSetPolicies, type SetPolicy } from "./sets.ts";
 import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
 import { newestTag } from "./tags.ts";
 
@@ -56,6 +57,8 @@ export interface CycleOptions {
   onEvent?: (event: UpdateEvent) => Promise<void> | void;
   /** The caller asked the remotes afresh already this cycle (the fleet sync did): keep what they said. */
   keepRemoteAnswers?: boolean;
+  /** The sets and policies already read this tick (read here when left out). */
+  sets?: SetPolicy[];
 }
 
 /** One set's outcome in a cycle. */
@@ -198,15 +201,12 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
   };
   if (!options.keepRemoteAnswers) engine.fetcher.forget(); // one ls-remote per repository in this cycle
   const out: CycleResult[] = [];
-  for (const manifest of await listManifests(engine.paths)) {
+  for (const { manifest, policy, error } of options.sets ?? await readSetPolicies(engine)) {
     const name = manifest.name;
-    let policy: EffectivePolicy;
     const record = await readUpdateRecord(engine.paths, name);
-    try {
-      policy = await policyOf(engine.paths, engine.config, name);
-    } catch (error) {
+    if (!policy) {
       record.lastResult = "failed";
-      record.lastError = (error as Error).message;
+      record.lastError = error ?? "cannot read the update policy";
       await writeUpdateRecord(engine.paths, record);
       out.push({ name, result: "failed" });
       continue;

@@ -103,10 +103,27 @@ async function rollback(
   return await waitHealthy(engine, previous.units, gateOptions(engine, before, timeoutMs));
 }
 
-async function applyOne(engine: Engine, name: string, options: ApplyOptions): Promise<ApplyResult> {
+/** The installed set and its staged version; exit 5 when the set is not installed or nothing is staged. */
+async function requireStaged(engine: Engine, name: string) {
   const manifest = await requireManifest(engine, name);
   const st = await readStaged(engine, name);
   if (!st) throw new NotFoundError(`Cannot apply ${name}: nothing is staged for it`, `Run leger stage ${name} first.`);
+  return { manifest, st };
+}
+
+/**
+ * What leger's own state says before the host is asked anything: false when
+ * `all` has nothing staged (nothing to do); exit 5 when NAME is not installed
+ * or has nothing staged. A host that is not ready must not hide either answer.
+ */
+export async function anythingToApply(engine: Engine, nameOrAll: string): Promise<boolean> {
+  if (nameOrAll === "all") return (await staged(engine)).length > 0;
+  await requireStaged(engine, nameOrAll);
+  return true;
+}
+
+async function applyOne(engine: Engine, name: string, options: ApplyOptions): Promise<ApplyResult> {
+  const { manifest, st } = await requireStaged(engine, name);
   const from = {
     ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
     ...(manifest.version ? { version: manifest.version } : {}),

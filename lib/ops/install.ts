@@ -134,6 +134,24 @@ function manifestFor(
  * put back: a new set is removed again, a replaced one gets its previous
  * version back.
  */
+function refuseInstalled(name: string, previous: Manifest | undefined, options: InstallOptions): void {
+  if (!previous || options.replace) return;
+  throw new LegerError(`Cannot install ${name}: a set with that name is installed (from ${previous.source.input})`, {
+    hint:
+      `Update it with leger update ${name}, install under another name with leger install --name OTHER, or pass --replace to replace it.`,
+  });
+}
+
+/**
+ * The refusals leger's own state decides (validation errors, the name is
+ * taken), made before the host is asked whether it is ready; installPrepared
+ * makes them again under the lock.
+ */
+export async function refuseBeforeHost(engine: Engine, prepared: PreparedSet, options: InstallOptions = {}) {
+  refuseOnErrors(prepared.check, `install ${prepared.name}`, options.acceptWarnings ?? false);
+  refuseInstalled(prepared.name, await readManifest(engine.paths, prepared.name), options);
+}
+
 export async function installPrepared(
   engine: Engine,
   prepared: PreparedSet,
@@ -152,15 +170,7 @@ export async function installPrepared(
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine, [prepared.name]);
     const previous = await readManifest(engine.paths, prepared.name);
-    if (previous && !options.replace) {
-      throw new LegerError(
-        `Cannot install ${prepared.name}: a set with that name is installed (from ${previous.source.input})`,
-        {
-          hint:
-            `Update it with leger update ${prepared.name}, install under another name with leger install --name OTHER, or pass --replace to replace it.`,
-        },
-      );
-    }
+    refuseInstalled(prepared.name, previous, options);
     const units = prepared.check.summary.units;
     // Secrets come first: a missing or denied one stops the install before anything is placed.
     const ensured = await ensureSetSecrets(

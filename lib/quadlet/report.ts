@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ruleDescription } from "./rules.ts";
 import { styleMark } from "../escape.ts";
 import type { Diagnostic, ValidationReport } from "./diagnostic.ts";
 
@@ -124,20 +125,20 @@ export function toSarif(report: ValidationReport, options: SarifOptions = {}): s
           name: "leger",
           informationUri: "https://github.com/leger-dev/leger",
           ...(options.version ? { version: options.version, semanticVersion: options.version } : {}),
-          rules: codes.map((code) => {
-            const first = report.diagnostics.find((d) => d.code === code)!;
-            return {
-              id: code,
-              name: code.replace(/[/-](.)/g, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase()),
-              shortDescription: { text: first.message },
-              helpUri: `${VALIDATION_DOCS}#codes`,
-              help: {
-                text: `${code}: see docs/VALIDATION.md (${VALIDATION_DOCS}#codes) for what it means and how to fix it.`,
-              },
-              defaultConfiguration: { level: level(first.severity) },
-              properties: { tags: [code.split("/")[0]!] },
-            };
-          }),
+          // A rule's text comes from the table of codes, not from whichever diagnostic came first; its level is
+          // per result (one code can be an error in one place and a warning in another).
+          rules: codes.map((code) => ({
+            id: code,
+            name: code.replace(/[/-](.)/g, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase()),
+            shortDescription: { text: ruleDescription(code) },
+            helpUri: `${VALIDATION_DOCS}#codes`,
+            help: {
+              text: `${code}: ${
+                ruleDescription(code)
+              }. See docs/VALIDATION.md (${VALIDATION_DOCS}#codes) for how to fix it.`,
+            },
+            properties: { tags: [code.split("/")[0]!] },
+          })),
         },
       },
       originalUriBaseIds: { "%SRCROOT%": { description: { text: "The root of the repository." } } },

@@ -8,7 +8,7 @@ import { createEngine, type Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
 import { type LogEvent, memoryLogger } from "../log.ts";
 import { createShell, type FakeCall } from "../shell.ts";
-import { type Manifest, writeManifest } from "../state/manifest.ts";
+import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
 import { SecretCache } from "./cache.ts";
 import { ensureSetSecrets } from "./ensure.ts";
 import { SetecClient } from "./setec_client.ts";
@@ -77,38 +77,8 @@ async function env(
 }
 
 /** Writes the manifest (and container file) of an installed set. */
-async function installed(
-  engine: Engine,
-  name: string,
-  secret: { name: string; podmanSecret: string },
-): Promise<void> {
-  const file = join(engine.paths.quadletDir, `${name}.container`);
-  await Deno.mkdir(engine.paths.quadletDir, { recursive: true });
-  await Deno.writeTextFile(
-    file,
-    `[Container]\nImage=docker.io/library/nginx\nSecret=${secret.podmanSecret},type=env,target=KEY\n`,
-  );
-  const now = new Date().toISOString();
-  const manifest: Manifest = {
-    schema: 1,
-    name,
-    scope: "user",
-    backend: "files",
-    source: { kind: "local", input: "/src", url: "/src", subpath: "" },
-    files: [{
-      name: `${name}.container`,
-      sha256: "0",
-      path: file,
-      kind: "quadlet",
-    }],
-    units: [`${name}.service`],
-    volumes: [],
-    secrets: [secret],
-    ports: [],
-    installedAt: now,
-    updatedAt: now,
-  };
-  await writeManifest(engine.paths, manifest);
+function installed(engine: Engine, name: string, secret: { name: string; podmanSecret: string }): Promise<void> {
+  return writeSecretSet(engine.paths, name, [secret], { source: "/src" });
 }
 
 async function rejection(p: Promise<unknown>): Promise<LegerError> {

@@ -13,6 +13,7 @@ import { withLock } from "../lock.ts";
 import { run, type Shell } from "../shell.ts";
 import { type CollectedFile, collectSet } from "./collect.ts";
 import { type SourceSpec, splitRefAndPath } from "./spec.ts";
+import { checkTreeLimits } from "./tree_limits.ts";
 
 /** A fetched set, ready to validate and install. */
 export interface FetchedSet {
@@ -208,6 +209,8 @@ export function createFetcher(options: FetcherOptions): Fetcher {
           "Check the folder part of the source.",
         );
       }
+      // Sizes and counts are checked on git's records before anything is written to disk.
+      await checkTreeLimits(git, repo, treeish, spec.input);
       const tmp = await Deno.makeTempDir({ prefix: "leger-src-" });
       try {
         const archive = await $`git -C ${repo} archive --format=tar ${treeish}`

@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { BACKENDS, httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
+import { BACKENDS, httpGet, leger as runLeger, sharedHost, tokenContainer, waitFor, type Who } from "./helpers.ts";
 import { type GuestSetec, guestSetec } from "./setec_guest.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -30,18 +30,6 @@ async function sha256(text: string): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const got = await probe();
-    if (got !== undefined && got !== false) return got;
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${await daemonJournal()}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** The stand-in's API over HTTPS, as an administrator calls it. */
 async function setec(method: string, body: Record<string, unknown>): Promise<unknown> {
   return await (await stand()).call(method, body);
@@ -55,26 +43,6 @@ async function daemonJournal(): Promise<string> {
 
 async function systemctl(...args: string[]): Promise<string> {
   return (await (await sharedHost()).exec(["systemctl", ...args])).stdout.trim();
-}
-
-function secretContainer(port: number): string {
-  const script = [
-    "mkdir -p /tmp/www",
-    'echo -n "$${APP_TOKEN}" | sha256sum | cut -d" " -f1 > /tmp/www/index.html',
-    "exec httpd -f -p 8080 -h /tmp/www",
-  ].join(" && ").replaceAll('"', '\\"');
-  return [
-    "[Container]",
-    "Image=localhost/leger-test:v1",
-    "RunInit=true",
-    `PublishPort=127.0.0.1:${port}:8080`,
-    "Secret=vault-token,type=env,target=APP_TOKEN",
-    `Exec=/bin/sh -c "${script}"`,
-    "",
-    "[Install]",
-    "WantedBy=default.target",
-    "",
-  ].join("\n");
 }
 
 Deno.test({
@@ -101,7 +69,7 @@ Deno.test({
     assert.ok(Number(m[1]) < 5, `exposure ${m[1]}:\n${security.stdout}`);
 
     await host.exec(["mkdir", "-p", "/root/sets/vault"], { check: true });
-    await host.writeFile("/root/sets/vault/vault.container", secretContainer(APP_PORT));
+    await host.writeFile("/root/sets/vault/vault.container", tokenContainer(APP_PORT, "vault-token"));
     await host.writeFile(
       "/root/sets/vault/.leger.yaml",
       "secrets:\n  - name: leger/vault/token\n    podman-secret: vault-token\n    env: APP_TOKEN\n",
@@ -113,6 +81,7 @@ Deno.test({
       "the container to serve v1",
       async () => (await httpGet(host, `http://127.0.0.1:${APP_PORT}/`, 1000))?.trim() === want1,
       30_000,
+      { describe: daemonJournal },
     );
 
     // A rotation in Setec: only the sandboxed daemon can bring it to podman and restart the container.
@@ -123,6 +92,7 @@ Deno.test({
       "the container to serve v2",
       async () => (await httpGet(host, `http://127.0.0.1:${APP_PORT}/`, 1000))?.trim() === want2,
       60_000,
+      { describe: daemonJournal },
     );
     assert.equal(await systemctl("show", "-P", "ActiveState", "leger-daemon"), "active");
   },
@@ -141,6 +111,7 @@ Deno.test({
       "the daemon to fail",
       async () => (await systemctl("show", "-P", "ActiveState", "leger-daemon")) === "failed",
       30_000,
+      { describe: daemonJournal },
     );
     assert.equal(await systemctl("show", "-P", "ExecMainStatus", "leger-daemon"), "78");
     await new Promise((r) => setTimeout(r, 7000)); // longer than RestartSec=5s

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { addCommits, createRepo, type FixtureRepo } from "../host/git_fixture.ts";
-import { httpGet, leger, legerJson, sharedHost, webContainer, WHO, type Who } from "./helpers.ts";
+import { httpGet, leger, legerJson, sharedHost, waitFor, webContainer, WHO, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const alice: Who = WHO.find((w) => w.user === "alice")!;
@@ -31,16 +31,6 @@ interface Status {
     staged?: { commit: string };
     rolledBack: Array<{ commit: string; reason: string; failed: Array<{ unit: string; journal: string }> }>;
   };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 const yaml = (version: string, updates: string) => `version: ${version}\nupdates:\n${updates}`;

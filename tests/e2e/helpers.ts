@@ -138,3 +138,66 @@ export function installedPath(who: Who, set: string, file: string): string {
 export function onlyOn(suite: Suite): { ignore: boolean } {
   return { ignore: E2E_SUITE !== suite };
 }
+
+/** Options of {@linkcode waitFor}. */
+export interface WaitOptions {
+  /** Time between two probes (ms, default 250). */
+  intervalMs?: number;
+  /** Added to the timeout error, e.g. the daemon's journal, so a failure explains itself. */
+  describe?: () => Promise<string> | string;
+}
+
+/**
+ * Probes until `probe` gives a value (anything but undefined, null or
+ * false) and returns it; after `timeoutMs` throws, naming `what` and adding
+ * what `describe` tells.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+  options: WaitOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const got = await probe();
+    if (got !== undefined && got !== null && got !== false) return got;
+    if (Date.now() > deadline) {
+      const more = options.describe ? `\n${await options.describe()}` : "";
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${more}`);
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+}
+
+/**
+ * A container that gets a Podman secret as APP_TOKEN and serves the
+ * token's SHA-256 on `port` (never the value); `logChecksum` also prints
+ * `token-sha256=...` to its journal, `volume` mounts at /data.
+ */
+export function tokenContainer(
+  port: number,
+  podmanSecret: string,
+  options: { volume?: string; logChecksum?: boolean; description?: string } = {},
+): string {
+  const script = [
+    "mkdir -p /tmp/www",
+    'echo -n "$${APP_TOKEN}" | sha256sum | cut -d" " -f1 > /tmp/www/index.html',
+    ...(options.logChecksum ? ["echo token-sha256=$$(cat /tmp/www/index.html)"] : []),
+    "exec httpd -f -p 8080 -h /tmp/www",
+  ].join(" && ").replaceAll('"', '\\"');
+  return [
+    ...(options.description ? ["[Unit]", `Description=${options.description}`, ""] : []),
+    "[Container]",
+    "Image=localhost/leger-test:v1",
+    "RunInit=true",
+    `PublishPort=127.0.0.1:${port}:8080`,
+    `Secret=${podmanSecret},type=env,target=APP_TOKEN`,
+    ...(options.volume ? [`Volume=${options.volume}:/data`] : []),
+    `Exec=/bin/sh -c "${script}"`,
+    "",
+    "[Install]",
+    "WantedBy=default.target",
+    "",
+  ].join("\n");
+}

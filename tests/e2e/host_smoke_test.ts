@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { bootHost, type Host, hostAvailable } from "../host/host.ts";
 import { createRepo } from "../host/git_fixture.ts";
-import { onlyOn } from "./helpers.ts";
+import { onlyOn, waitFor } from "./helpers.ts";
 
 async function requireHost(): Promise<void> {
   const available = await hostAvailable();
@@ -20,17 +20,6 @@ async function requireHost(): Promise<void> {
     throw new Error(
       `Cannot run the e2e host tests; missing: ${available.missing.join(", ")}`,
     );
-  }
-}
-
-/** Retries `fn` until it returns a truthy value or `ms` pass. */
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (true) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -51,16 +40,20 @@ function container(image: string, port: number): string {
 }
 
 async function fetchInGuest(host: Host, port: number): Promise<string> {
-  const served = await eventually(async () => {
-    const r = await host.exec([
-      "busybox",
-      "wget",
-      "-qO-",
-      `http://127.0.0.1:${port}/`,
-    ]);
-    return r.code === 0 ? r.stdout : undefined;
-  });
-  return served ?? "(nothing served)";
+  return await waitFor(
+    `port ${port} to serve`,
+    async () => {
+      const r = await host.exec([
+        "busybox",
+        "wget",
+        "-qO-",
+        `http://127.0.0.1:${port}/`,
+      ]);
+      return r.code === 0 && r.stdout ? r.stdout : undefined;
+    },
+    10_000,
+    { intervalMs: 200 },
+  ).catch(() => "(nothing served)");
 }
 
 Deno.test({ name: "the sid test host runs quadlets as alice and root and serves git", ...onlyOn("sid") }, async (t) => {

@@ -23,7 +23,7 @@ const STATE = "/home/alice/.local/share/leger";
 
 const FORGE = String.raw`
 import hashlib, json, os, sys
-# The copy was made with cp -a (python3-minimal on the test hosts has no shutil).
+# The copy was made with cp -a before this runs (the hosts have the full python3; nothing here needs shutil).
 dst, new_id, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 rec = json.load(open(os.path.join(dst, "backup.json")))
 rec["id"] = new_id

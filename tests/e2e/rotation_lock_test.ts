@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import type { ExecResult } from "../host/guest.ts";
-import { BACKENDS, httpGet, leger, sharedHost, type Who } from "./helpers.ts";
+import { BACKENDS, httpGet, leger, sharedHost, tokenContainer, waitFor, type Who } from "./helpers.ts";
 import { type GuestSetec, guestSetec } from "./setec_guest.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -60,41 +60,9 @@ async function sh(cmd: string, check = true): Promise<ExecResult> {
   return r;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  while (true) {
-    const got = await probe();
-    if (got !== undefined && got !== false) return got;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const isActive = async (unit: string) => (await sh(`systemctl --user is-active ${unit}`, false)).stdout.trim();
 const served = async (port = PORT) => (await httpGet(await sharedHost(), `http://127.0.0.1:${port}/`, 1000))?.trim();
 const daemonJournal = async () => (await sh("journalctl --user -u leger-daemon --no-pager -o cat", false)).stdout;
-
-/** A container that gets the token as APP_TOKEN, keeps data in /data and serves the token's SHA-256. */
-function vaultContainer(port: number, podmanSecret: string, volume?: string): string {
-  const script = [
-    "mkdir -p /tmp/www",
-    'echo -n "$${APP_TOKEN}" | sha256sum | cut -d" " -f1 > /tmp/www/index.html',
-    "exec httpd -f -p 8080 -h /tmp/www",
-  ].join(" && ").replaceAll('"', '\\"');
-  return [
-    "[Container]",
-    "Image=localhost/leger-test:v1",
-    "RunInit=true",
-    `PublishPort=127.0.0.1:${port}:8080`,
-    `Secret=${podmanSecret},type=env,target=APP_TOKEN`,
-    ...(volume ? [`Volume=${volume}:/data`] : []),
-    `Exec=/bin/sh -c "${script}"`,
-    "",
-    "[Install]",
-    "WantedBy=default.target",
-    "",
-  ].join("\n");
-}
 
 async function writeSet(name: string, files: Record<string, string>): Promise<string> {
   const host = await sharedHost();
@@ -135,7 +103,7 @@ Deno.test({
       { user: "alice" },
     );
     const dir = await writeSet("vault", {
-      "vault.container": vaultContainer(PORT, "vault-token", "vault-data.volume"),
+      "vault.container": tokenContainer(PORT, "vault-token", { volume: "vault-data.volume" }),
       "vault-data.volume": "[Volume]\n",
       ".leger.yaml": `secrets:\n  - name: ${TOKEN}\n    podman-secret: vault-token\n`,
     });
@@ -228,7 +196,7 @@ const SHARED = "leger/shared/token";
 
 function sharedSet(port: number, version: string): Record<string, string> {
   return {
-    [`app.container`]: vaultContainer(port, "shared-token").replace(
+    [`app.container`]: tokenContainer(port, "shared-token").replace(
       "[Container]\n",
       `[Container]\nEnvironment=SET_VERSION=${version}\n`,
     ),

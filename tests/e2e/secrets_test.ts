@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import type { ExecResult } from "../host/guest.ts";
-import { BACKENDS, httpGet, leger as runLeger, sharedHost, type Who } from "./helpers.ts";
+import { BACKENDS, httpGet, leger as runLeger, sharedHost, tokenContainer, waitFor, type Who } from "./helpers.ts";
 import { type GuestSetec, guestSetec } from "./setec_guest.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -79,16 +79,6 @@ async function startSetec(): Promise<void> {
   await (await stand()).start();
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const got = await probe();
-    if (got !== undefined && got !== false) return got;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** The checksum the app's container serves (of its APP_TOKEN), or undefined when it does not answer. */
 async function servedChecksum(port = APP_PORT): Promise<string | undefined> {
   return (await httpGet(await sharedHost(), `http://127.0.0.1:${port}/`, 1000))?.trim();
@@ -107,27 +97,7 @@ async function waitForChecksum(value: string, timeoutMs: number, port = APP_PORT
 
 /** A container that gets the Podman secret as APP_TOKEN, logs and serves its SHA-256, never the value. */
 function secretContainer(port: number, podmanSecret = "app-token"): string {
-  const script = [
-    "mkdir -p /tmp/www",
-    'echo -n "$${APP_TOKEN}" | sha256sum | cut -d" " -f1 > /tmp/www/index.html',
-    "echo token-sha256=$$(cat /tmp/www/index.html)",
-    "exec httpd -f -p 8080 -h /tmp/www",
-  ].join(" && ").replaceAll('"', '\\"');
-  return [
-    "[Unit]",
-    "Description=leger e2e secret consumer",
-    "",
-    "[Container]",
-    "Image=localhost/leger-test:v1",
-    "RunInit=true",
-    `PublishPort=127.0.0.1:${port}:8080`,
-    `Secret=${podmanSecret},type=env,target=APP_TOKEN`,
-    `Exec=/bin/sh -c "${script}"`,
-    "",
-    "[Install]",
-    "WantedBy=default.target",
-    "",
-  ].join("\n");
+  return tokenContainer(port, podmanSecret, { logChecksum: true, description: "leger e2e secret consumer" });
 }
 
 function legerYaml(setecName: string, podmanSecret = "app-token"): string {

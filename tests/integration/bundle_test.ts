@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
 import { startSetecStandIn } from "../fakes/setec_server.ts";
 import { BUILTIN_WORKFLOWS } from "../../lib/workflow.ts";
+import { runDeno } from "./cli_run.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -34,17 +35,13 @@ function bundle(): Promise<string> {
   return bundled;
 }
 
-async function leger(dir: string, env: Record<string, string>, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `--deny-read=${ROOT}`, "--no-config", "--no-lock", "--quiet", join(dir, "leger.js"), ...args],
-    cwd: dir,
-    env: { ...env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+/** Runs the bundle from its folder, forbidden to read the source tree. */
+function leger(dir: string, env: Record<string, string>, ...args: string[]) {
+  return runDeno(
+    ["run", "-A", `--deny-read=${ROOT}`, "--no-config", "--no-lock", "--quiet", join(dir, "leger.js"), ...args],
+    { ...env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    dir,
+  );
 }
 
 /**

@@ -17,22 +17,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `leger ARGS` against the bench's host (or none), with extra environment. */
-export async function runLeger(
-  b: Bench | undefined,
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<CliResult> {
-  const env: Record<string, string> = {
-    ...(b ? b.host.env() : { HOME: "/tmp", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" }),
-    DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno"),
-    NO_COLOR: "1",
-    ...extraEnv,
-  };
+/** Runs Deno with `args` in a clean environment (`env` only), no standard input, and collects what it printed. */
+export async function runDeno(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+    args,
     env,
     clearEnv: true,
+    ...(cwd ? { cwd } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -40,5 +31,35 @@ export async function runLeger(
   return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
 }
 
+/** Runs `leger ARGS` against the bench's host (or none), with extra environment. */
+export async function runLeger(
+  b: Bench | undefined,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult> {
+  return await runDeno(["run", "-A", "--quiet", MAIN, ...args], {
+    ...(b ? b.host.env() : { HOME: "/tmp", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" }),
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno"),
+    NO_COLOR: "1",
+    ...extraEnv,
+  });
+}
+
 /** The project's root folder. */
 export const PROJECT_ROOT = ROOT;
+
+/**
+ * The environment of a run whose user systemd cannot be reached: a
+ * `systemctl` first on PATH that answers as systemd 256+ does without a
+ * user bus.
+ */
+export async function systemdDownEnv(b: Bench): Promise<Record<string, string>> {
+  const down = join(b.host.root, "systemd-down");
+  await Deno.mkdir(down, { recursive: true });
+  await Deno.writeTextFile(
+    join(down, "systemctl"),
+    "#!/bin/sh\necho 'Failed to connect to user scope bus via local transport: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR not defined (consider using --machine=<user>@.host --user to connect to bus of other user)' >&2\nexit 1\n",
+  );
+  await Deno.chmod(join(down, "systemctl"), 0o755);
+  return { PATH: `${down}:${b.host.env().PATH}` };
+}

@@ -9,29 +9,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, WEB_SET } from "../fakes/fake_host_fixtures.ts";
+import { runLeger } from "./cli_run.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const MAIN = join(ROOT, "main.ts");
 const MARKER = "MARKER-3b9d-must-never-appear";
 
 async function leger(env: Record<string, string>, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    env: {
-      ...env,
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno"),
-      NO_COLOR: "1",
-    },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const r = {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  const r = await runLeger(undefined, args, env);
   assert.ok(
     !(r.stdout + r.stderr).includes(MARKER),
     `leger ${args.join(" ")} printed the marker:\n${r.stdout}${r.stderr}`,

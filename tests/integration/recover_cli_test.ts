@@ -6,25 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, CACHE_SET, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
+import { runLeger } from "./cli_run.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const MAIN = join(ROOT, "main.ts");
-
-async function leger(b: Bench, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, "--backend", "files", ...args],
-    env: {
-      ...b.host.env(),
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno"),
-      NO_COLOR: "1",
-    },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
-}
+/** `leger --backend files ARGS` on the bench's host. */
+const leger = (b: Bench, ...args: string[]) => runLeger(b, ["--backend", "files", ...args]);
 
 Deno.test("CLI: a failed recovery blocks only its set; recover retries; --abandon asks, shows, sets it aside", async () => {
   const b = await bench({ backend: "files" });

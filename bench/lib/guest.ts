@@ -1,0 +1,74 @@
+/**
+ * Measuring inside the real test host: wall time taken by one shell inside
+ * the guest (so the nsenter round trip of each call does not count), and
+ * the peak resident memory of a process.
+ *
+ * @module
+ */
+import type { Host, User } from "../../tests/host/host.ts";
+
+/** How the guest runs a Deno script of the project (as /usr/local/bin/leger runs main.ts). */
+export const GUEST_DENO = "env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --cached-only --quiet";
+
+/** Quotes one word for sh. */
+export function q(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Runs `script` with `sh -c` in the guest (output discarded unless
+ * `keepOutput`) and returns the milliseconds it took, measured inside.
+ * Throws with its stderr when it fails.
+ */
+export async function timeIn(host: Host, script: string, opts: { user?: User; keepOutput?: boolean } = {}): Promise<
+  number
+> {
+  const out = opts.keepOutput ? "" : ">/dev/null";
+  const wrapped = `t0=$(date +%s%N); ( ${script} ) ${out} 2>/tmp/bench-err-$(id -u); rc=$?; t1=$(date +%s%N)
+[ $rc = 0 ] || { cat /tmp/bench-err-$(id -u) >&2; exit $rc; }
+echo "BENCH_MS $(( (t1 - t0) / 1000 ))"`;
+  const r = await host.sh(wrapped, { user: opts.user ?? "alice", timeoutMs: 600_000 });
+  const m = /BENCH_MS (\d+)/.exec(r.stdout);
+  if (r.code !== 0 || !m) throw new Error(`in the test host: ${script}\nexit ${r.code}: ${r.stderr.slice(-2000)}`);
+  return Number(m[1]) / 1000;
+}
+
+/** Runs `script` `rounds` times (after `before` each time, not timed) and returns the times. */
+export async function rounds(
+  host: Host,
+  n: number,
+  script: string,
+  opts: { user?: User; before?: string } = {},
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (opts.before) await timeIn(host, opts.before, opts);
+    out.push(await timeIn(host, script, opts));
+  }
+  return out;
+}
+
+/**
+ * Runs `command` (a sh command line that execs one process: the leger
+ * wrapper execs deno) in the background in the guest, samples its VmHWM
+ * every 20 ms until it exits, and returns its run time and peak RSS.
+ */
+export async function peakIn(
+  host: Host,
+  command: string,
+  user: User = "alice",
+): Promise<{ ms: number; bytes: number }> {
+  const script = `t0=$(date +%s%N); ${command} >/dev/null 2>/tmp/bench-err-$(id -u) & pid=$!; hwm=0
+while kill -0 $pid 2>/dev/null; do
+  h=$(sed -n 's/^VmHWM:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/$pid/status 2>/dev/null)
+  [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
+  sleep 0.02
+done
+wait $pid; rc=$?; t1=$(date +%s%N)
+[ $rc = 0 ] || { cat /tmp/bench-err-$(id -u) >&2; exit $rc; }
+echo "BENCH $(( (t1 - t0) / 1000 )) $hwm"`;
+  const r = await host.sh(script, { user, timeoutMs: 600_000 });
+  const m = /BENCH (\d+) (\d+)/.exec(r.stdout);
+  if (r.code !== 0 || !m) throw new Error(`in the test host: ${command}\nexit ${r.code}: ${r.stderr.slice(-2000)}`);
+  return { ms: Number(m[1]) / 1000, bytes: Number(m[2]) * 1024 };
+}

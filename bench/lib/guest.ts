@@ -10,6 +10,42 @@ import type { Host, User } from "../../tests/host/host.ts";
 /** How the guest runs a Deno script of the project (as /usr/local/bin/leger runs main.ts). */
 export const GUEST_DENO = "env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --cached-only --quiet";
 
+/**
+ * Where the `leger` the rows run comes from: a folder put first on PATH
+ * (see {@linkcode useRunner}); empty: the test host's own wrapper
+ * (`deno run main.ts` with a read-only Deno cache).
+ */
+const runner = { bin: "" };
+
+/** Prefixes a script with the PATH that finds the chosen `leger`. */
+export function withLeger(script: string): string {
+  return runner.bin ? `PATH=${runner.bin}:$PATH; export PATH; ${script}` : script;
+}
+
+/**
+ * Chooses how `leger` runs in the guest. `source`: the test host's
+ * wrapper, `deno run /leger/main.ts` with the read-only prepared cache (so
+ * every run transpiles what it loads and has no V8 code cache). `bundle`:
+ * dist/leger.js (`deno task bundle`) with alice's own writable copy of that
+ * cache, warmed once, as an installed program keeps its code cache: the
+ * closest to the compiled binary this machine can run.
+ */
+export async function useRunner(host: Host, kind: "source" | "bundle"): Promise<void> {
+  if (kind === "source") {
+    runner.bin = "";
+    return;
+  }
+  const bin = "/home/alice/.local/bench-bin", cache = "/home/alice/.cache/bench-deno";
+  const wrapper = `#!/bin/sh
+exec env DENO_DIR=${cache} /usr/local/bin/deno run -A --cached-only --quiet /leger/dist/leger.js "$@"
+`;
+  await host.writeFile(`${bin}/leger`, wrapper, { user: "alice", mode: 0o755 });
+  const r = await host.sh(`rm -rf ${cache} && mkdir -p ${cache} && cp -r /opt/deno-dir/. ${cache}/`, { user: "alice" });
+  if (r.code !== 0) throw new Error(`cannot copy the Deno cache for alice: ${r.stderr}`);
+  runner.bin = bin;
+  await timeIn(host, "leger --version && leger --help");
+}
+
 /** Quotes one word for sh. */
 export function q(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
@@ -24,7 +60,9 @@ export async function timeIn(host: Host, script: string, opts: { user?: User; ke
   number
 > {
   const out = opts.keepOutput ? "" : ">/dev/null";
-  const wrapped = `t0=$(date +%s%N); ( ${script} ) ${out} 2>/tmp/bench-err-$(id -u); rc=$?; t1=$(date +%s%N)
+  const wrapped = `${
+    withLeger("")
+  }t0=$(date +%s%N); ( ${script} ) ${out} 2>/tmp/bench-err-$(id -u); rc=$?; t1=$(date +%s%N)
 [ $rc = 0 ] || { cat /tmp/bench-err-$(id -u) >&2; exit $rc; }
 echo "BENCH_MS $(( (t1 - t0) / 1000 ))"`;
   const r = await host.sh(wrapped, { user: opts.user ?? "alice", timeoutMs: 600_000 });
@@ -58,7 +96,7 @@ export async function peakIn(
   command: string,
   user: User = "alice",
 ): Promise<{ ms: number; bytes: number }> {
-  const script = `t0=$(date +%s%N); ${command} >/dev/null 2>/tmp/bench-err-$(id -u) & pid=$!; hwm=0
+  const script = `${withLeger("")}t0=$(date +%s%N); ${command} >/dev/null 2>/tmp/bench-err-$(id -u) & pid=$!; hwm=0
 while kill -0 $pid 2>/dev/null; do
   h=$(sed -n 's/^VmHWM:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/$pid/status 2>/dev/null)
   [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h

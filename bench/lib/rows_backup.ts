@@ -18,7 +18,7 @@ const RAW_ARCHIVE = "/tmp/bench-raw.tar.zst";
  * Installs the 2-unit set `bench` and fills its volume with `sizeMiB`:
  * half random (incompressible), half text, in 64 MiB files.
  */
-async function prepare(host: Host, sizeMiB: number): Promise<void> {
+export async function prepare(host: Host, sizeMiB: number): Promise<void> {
   await writeBenchSet(host);
   await timeIn(host, "leger install /home/alice/bench --name bench --yes");
   const files: string[] = [];

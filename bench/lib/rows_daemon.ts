@@ -3,9 +3,7 @@
  * transient user unit of alice, with updates enabled (the 20 installed sets
  * on `notify`, checked every 5 s, so several cycles have run), measured as
  * its resident set (VmRSS, and the anonymous part) after `settleMs`.
- * Variants: as the package's wrapper runs it (`deno run main.ts`), and the
- * bundled single file (`deno bundle` output, closest to the compiled
- * binary), each with and without V8 flags.
+ * Variants: see {@linkcode daemonVariants}.
  *
  * @module
  */
@@ -19,16 +17,29 @@ export interface DaemonVariant {
   command: string;
 }
 
-const BASE = "/usr/bin/env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --cached-only --quiet";
+const DENO = "/usr/local/bin/deno run -A --cached-only --quiet";
 
-/** The variants measured: the source tree and, when `deno task bundle` ran before, dist/leger.js. */
+/**
+ * The variants measured: the test host's way (source, read-only cache) and,
+ * when `deno task bundle` ran before, dist/leger.js with alice's warm,
+ * writable cache (see useRunner in guest.ts); each again with `v8Flags`.
+ */
 export function daemonVariants(opts: { bundle: boolean; v8Flags?: string }): DaemonVariant[] {
-  const flags = opts.v8Flags ? ` --v8-flags=${opts.v8Flags}` : "";
-  const out: DaemonVariant[] = [{ label: "deno run main.ts", command: `${BASE} /leger/main.ts daemon` }];
-  if (opts.bundle) out.push({ label: "bundle dist/leger.js", command: `${BASE} /leger/dist/leger.js daemon` });
-  if (flags) {
+  const out: DaemonVariant[] = [
+    { label: "source, read-only cache", command: `/usr/bin/env DENO_DIR=/opt/deno-dir ${DENO} /leger/main.ts daemon` },
+  ];
+  if (opts.bundle) {
+    out.push({
+      label: "bundle, warm code cache",
+      command: `/usr/bin/env DENO_DIR=/home/alice/.cache/bench-deno ${DENO} /leger/dist/leger.js daemon`,
+    });
+  }
+  if (opts.v8Flags) {
     for (const v of [...out]) {
-      out.push({ label: `${v.label}, ${opts.v8Flags}`, command: v.command.replace(" -A ", `${flags} -A `) });
+      out.push({
+        label: `${v.label}, ${opts.v8Flags}`,
+        command: v.command.replace(" -A ", ` --v8-flags=${opts.v8Flags} -A `),
+      });
     }
   }
   return out;
@@ -74,6 +85,8 @@ export async function benchDaemonIdle(host: Host, n: number, variants: DaemonVar
 > {
   const rows: Row[] = [];
   for (const v of variants) {
+    // A first start writes the code cache for these V8 flags (V8 refuses a cache made under other flags).
+    await measureOnce(host, v, 5000);
     const runs: Array<{ rss: number; anon: number }> = [];
     for (let i = 0; i < n; i++) runs.push(await measureOnce(host, v, settleMs));
     const rss = median(runs.map((x) => x.rss));

@@ -6,7 +6,7 @@
  */
 import type { Host } from "../../tests/host/host.ts";
 import { createRepo } from "../../tests/host/git_fixture.ts";
-import { rounds } from "./guest.ts";
+import { rounds, timeIn } from "./guest.ts";
 import { median, ratioMet, type Row } from "./table.ts";
 
 const URL_BASE = "http://127.0.0.1:8418/bench";
@@ -34,8 +34,7 @@ export async function installTwentySets(host: Host): Promise<void> {
       (_, i) => `leger install ${URL_BASE}/${repo}.git#main:s${i} --name ${repo}${i} --no-start --yes`,
     )
   );
-  const r = await host.sh(installs.join(" && "), { user: "alice", timeoutMs: 600_000 });
-  if (r.code !== 0) throw new Error(`installing the 20 sets failed: ${r.stderr.slice(-2000)}`);
+  await timeIn(host, installs.join(" && "));
 }
 
 /** `list` with the 20 sets against `podman quadlet list`. */

@@ -9,7 +9,7 @@
  */
 import type { Host } from "../../tests/host/host.ts";
 import type { SecretsBench } from "../daemon_500_secrets.ts";
-import { GUEST_DENO, rounds } from "./guest.ts";
+import { GUEST_DENO, rounds, withLeger } from "./guest.ts";
 import { median, type Row } from "./table.ts";
 
 const CORPUS = "/leger/tests/fixtures/corpus/podbox";
@@ -76,7 +76,7 @@ export async function benchValidate(host: Host, n: number): Promise<Row> {
     `QUADLET_UNIT_DIRS=${CORPUS}/${s} ${GENERATOR} -user -dryrun >/dev/null 2>&1`
   ).join("; ");
   const raw = median(await rounds(host, n, `${loop}; true`));
-  const out = await host.sh(`${cli} 2>/dev/null`, { user: "alice", timeoutMs: 120_000 });
+  const out = await host.sh(withLeger(`${cli} 2>/dev/null`), { user: "alice", timeoutMs: 120_000 });
   const sets = (JSON.parse(out.stdout) as { sets: Array<{ path: string; errors: number }> }).sets;
   const unlike = sets.filter((s) => verdicts.get(s.path) !== (s.errors === 0)).length;
   return {

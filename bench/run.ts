@@ -3,14 +3,14 @@
  * podman 5.8, rootless as alice), each next to the raw command measured in
  * the same run, as ONE table: what, leger, raw, ratio, goal, met.
  *
- *   deno task bench [--rounds 3] [--1gib | --size-mib N] [--runner bundle|source] [--suite sid]
+ *   deno task bench [--rounds 3] [--1gib | --size-mib N] [--runner warm|source|bundle] [--suite sid]
  *                   [--v8-flags F] [--only a,b] [--markdown FILE]
  *
  * Each row is the median of `--rounds` runs. The backup volume is 256 MiB
- * unless `--1gib`. Before the host boots, dist/leger.js is bundled: by
- * default the rows run it with a warm code cache (`--runner bundle`, the
- * closest to the compiled binary here; see useRunner in lib/guest.ts);
- * `--runner source` runs the test host's own `leger` (deno run main.ts). Rows: install, list,
+ * unless `--1gib`. By default leger runs from source with a warm Deno cache
+ * (`--runner warm`, the closest to the compiled binary here; see useRunner
+ * in lib/guest.ts). Before the host boots, dist/leger.js is bundled, so the
+ * daemon's idle memory is also measured as one bundled file. Rows: install, list,
  * version, stage, backup, daemon, secrets, diff, validate (for `--only`).
  *
  * @module
@@ -22,10 +22,12 @@ import { benchBackup } from "./lib/rows_backup.ts";
 import { benchDaemonIdle, daemonVariants, enableUpdates } from "./lib/rows_daemon.ts";
 import { benchDiff, benchSecretsPoll, benchValidate } from "./lib/rows_tools.ts";
 import { markdownTable, type Row } from "./lib/table.ts";
-import { useRunner } from "./lib/guest.ts";
+import { type Runner, useRunner } from "./lib/guest.ts";
 
 const args = Deno.args;
 const opt = (name: string) => {
+  const eq = args.find((a) => a.startsWith(`${name}=`));
+  if (eq) return eq.slice(name.length + 1);
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
@@ -33,13 +35,13 @@ const rounds = Number(opt("--rounds") ?? 3);
 const sizeMiB = args.includes("--1gib") ? 1024 : Number(opt("--size-mib") ?? 256);
 const suite = (opt("--suite") ?? "sid") as Suite;
 const only = opt("--only")?.split(",");
-const runnerKind = (opt("--runner") ?? "bundle") as "bundle" | "source";
+const runnerKind = (opt("--runner") ?? "warm") as Runner;
 const want = (row: string) => !only || only.includes(row);
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const root = new URL("..", import.meta.url).pathname;
 let bundle = false;
-if (want("daemon") || runnerKind === "bundle") {
+if (want("daemon")) {
   const b = await new Deno.Command(Deno.execPath(), {
     args: ["bundle", "--quiet", "--platform", "deno", "-o", "dist/leger.js", "main.ts"],
     cwd: root,
@@ -84,7 +86,11 @@ try {
   const head = [
     `${podman}, ${systemd}, Debian ${suite} test host (systemd-nspawn), rootless (alice)`,
     `machine: ${cores} cores, ${Deno.version.deno} (v8 ${Deno.version.v8}); median of ${rounds} rounds; leger run as ${
-      runnerKind === "bundle" ? "dist/leger.js with a warm code cache" : "deno run main.ts, read-only cache"
+      {
+        warm: "deno run main.ts with a warm cache (transpiled, V8 code cache)",
+        source: "deno run main.ts with the read-only cache (transpiled at each run)",
+        bundle: "dist/leger.js with a warm code cache",
+      }[runnerKind]
     }; ${new Date().toISOString().slice(0, 16)}Z`,
   ];
   const text = [...head, "", markdownTable(rows)].join("\n");

@@ -9,6 +9,7 @@
  */
 import type { Host } from "../../tests/host/host.ts";
 import { median, type Row } from "./table.ts";
+import { WARM_CACHE } from "./guest.ts";
 
 /** A way of starting the daemon in the guest. */
 export interface DaemonVariant {
@@ -20,18 +21,20 @@ export interface DaemonVariant {
 const DENO = "/usr/local/bin/deno run -A --cached-only --quiet";
 
 /**
- * The variants measured: the test host's way (source, read-only cache) and,
- * when `deno task bundle` ran before, dist/leger.js with alice's warm,
- * writable cache (see useRunner in guest.ts); each again with `v8Flags`.
+ * The variants measured: the test host's way (source, read-only cache), the
+ * source with alice's warm, writable cache (see useRunner in guest.ts)
+ * and, when the bundle was built, dist/leger.js with that cache; each
+ * again with `v8Flags`.
  */
 export function daemonVariants(opts: { bundle: boolean; v8Flags?: string }): DaemonVariant[] {
   const out: DaemonVariant[] = [
     { label: "source, read-only cache", command: `/usr/bin/env DENO_DIR=/opt/deno-dir ${DENO} /leger/main.ts daemon` },
+    { label: "source, warm cache", command: `/usr/bin/env DENO_DIR=${WARM_CACHE} ${DENO} /leger/main.ts daemon` },
   ];
   if (opts.bundle) {
     out.push({
-      label: "bundle, warm code cache",
-      command: `/usr/bin/env DENO_DIR=/home/alice/.cache/bench-deno ${DENO} /leger/dist/leger.js daemon`,
+      label: "bundle, warm cache",
+      command: `/usr/bin/env DENO_DIR=${WARM_CACHE} ${DENO} /leger/dist/leger.js daemon`,
     });
   }
   if (opts.v8Flags) {

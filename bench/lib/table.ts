@@ -53,7 +53,7 @@ export function markdownTable(rows: readonly Row[]): string {
   const head = ["what", "leger", "raw (same run)", "ratio", "goal", "met"];
   const body = rows.map((r) => {
     const q = ratio(r);
-    return [
+    const cells = [
       r.what,
       show(r.leger) + (r.note ? ` (${r.note})` : ""),
       r.raw ? `${show(r.raw.figure)} \`${r.raw.what}\`` : "-",
@@ -61,6 +61,7 @@ export function markdownTable(rows: readonly Row[]): string {
       r.goal,
       r.met === undefined ? "-" : r.met ? "yes" : "**no**",
     ];
+    return cells.map((c) => c.replaceAll("|", "\\|")); // a pipe in a cell would end it
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;

@@ -112,8 +112,18 @@ WantedBy=${scope === "user" ? "default.target" : "multi-user.target"}
 }
 
 /**
+ * V8 flags for a long-running leger: semi-spaces (each half of V8's young
+ * generation) of at most 1 MiB. Measured on the idle daemon: 5-11 MiB less
+ * resident memory, no slower (docs/ARCHITECTURE.md, docs/BENCHMARKS.md).
+ * The compiled binary has the same flags built in (`deno compile
+ * --v8-flags`, in deno.json's compile task and leger.spec).
+ */
+export const DAEMON_V8_FLAGS = "--max-semi-space-size=1";
+
+/**
  * The command that runs this leger: the compiled binary itself, or
- * `deno run -A main.ts` when run from source. From source, a `denoDir`
+ * `deno run -A --v8-flags=DAEMON_V8_FLAGS main.ts` when run from source.
+ * From source, a `denoDir`
  * (this process's DENO_DIR) is passed on with `env`: the unit does not
  * inherit the shell's environment, and without it deno would look for the
  * dependencies in another cache (and download them, or fail offline).
@@ -124,7 +134,7 @@ export function currentLegerCommand(
   denoDir?: string,
 ): string[] {
   if (!/(^|\/)deno$/.test(execPath)) return [execPath];
-  const run = [execPath, "run", "-A", new URL(mainModule).pathname];
+  const run = [execPath, "run", "-A", `--v8-flags=${DAEMON_V8_FLAGS}`, new URL(mainModule).pathname];
   return denoDir ? ["/usr/bin/env", `DENO_DIR=${denoDir}`, ...run] : run;
 }
 

@@ -166,6 +166,7 @@ Deno.test("currentLegerCommand is the binary, or deno run of main.ts from source
     "/usr/local/bin/deno",
     "run",
     "-A",
+    "--v8-flags=--max-semi-space-size=1",
     "/src/leger/main.ts",
   ]);
   assert.equal(

@@ -123,10 +123,10 @@ export const DAEMON_V8_FLAGS = "--max-semi-space-size=1";
 /**
  * The command that runs this leger: the compiled binary itself, or
  * `deno run -A --v8-flags=DAEMON_V8_FLAGS main.ts` when run from source.
- * From source, a `denoDir`
- * (this process's DENO_DIR) is passed on with `env`: the unit does not
- * inherit the shell's environment, and without it deno would look for the
- * dependencies in another cache (and download them, or fail offline).
+ * From source, a `denoDir` (this process's DENO_DIR) is passed on with
+ * `env`: the unit does not inherit the shell's environment, and without it
+ * deno would look for the dependencies in another cache (and download
+ * them, or fail offline).
  */
 export function currentLegerCommand(
   execPath = Deno.execPath(),

@@ -88,7 +88,7 @@ try {
     `machine: ${cores} cores, ${Deno.version.deno} (v8 ${Deno.version.v8}); median of ${rounds} rounds; leger run as ${
       {
         warm: "deno run main.ts with a warm cache (transpiled, V8 code cache)",
-        source: "deno run main.ts with the read-only cache (transpiled at each run)",
+        source: "deno run main.ts with a read-only cache (transpiled at each run)",
         bundle: "dist/leger.js with a warm code cache",
       }[runnerKind]
     }; ${new Date().toISOString().slice(0, 16)}Z`,

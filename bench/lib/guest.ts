@@ -10,11 +10,7 @@ import type { Host, User } from "../../tests/host/host.ts";
 /** How the guest runs a Deno script of the project (as /usr/local/bin/leger runs main.ts). */
 export const GUEST_DENO = "env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --cached-only --quiet";
 
-/**
- * Where the `leger` the rows run comes from: a folder put first on PATH
- * (see {@linkcode useRunner}); empty: the test host's own wrapper
- * (`deno run main.ts` with a read-only Deno cache).
- */
+/** A folder put first on PATH that holds the `leger` the rows run (see {@linkcode useRunner}). */
 const runner = { bin: "" };
 
 /** Prefixes a script with the PATH that finds the chosen `leger`. */
@@ -29,32 +25,32 @@ export type Runner = "warm" | "source" | "bundle";
 export const WARM_CACHE = "/home/alice/.cache/bench-deno";
 
 /**
- * Chooses how `leger` runs in the guest. `source`: the test host's wrapper,
- * `deno run /leger/main.ts` with the read-only prepared cache, so every run
- * transpiles what it loads and has no V8 code cache. `warm` (the default of
- * `deno task bench`): the same source with alice's writable copy of that
- * cache, warmed once, so modules come pre-transpiled with their code cache,
- * as in an installed program; the closest this machine has to the compiled
- * binary, which also loads per module (denort, the compiled binary's
- * runtime, cannot be fetched here). `bundle`: dist/leger.js with that cache
- * (one 2.3 MB script: slower to start than `warm`, measured).
+ * Chooses how `leger` runs in the guest. `warm` (the default of `deno task
+ * bench`): `deno run /leger/main.ts` with alice's writable copy of the
+ * prepared Deno cache, warmed once before anything is timed, so modules
+ * come pre-transpiled with their V8 code cache, as in an installed
+ * program; the closest this machine has to the compiled binary, which also
+ * loads per module with a code cache (its runtime, denort, cannot be
+ * fetched here). `source`: the same with the read-only prepared cache, so
+ * every run transpiles what it loads (what the test host's wrapper did
+ * before it got a writable cache). `bundle`: dist/leger.js with the warm
+ * cache (one 2.3 MB script: slower to start than `warm`, measured).
  */
 export async function useRunner(host: Host, kind: Runner): Promise<void> {
-  if (kind === "source") {
-    runner.bin = "";
-    return;
-  }
   const bin = "/home/alice/.local/bench-bin";
   const main = kind === "bundle" ? "/leger/dist/leger.js" : "/leger/main.ts";
   const wrapper = `#!/bin/sh
-exec env DENO_DIR=${WARM_CACHE} /usr/local/bin/deno run -A --cached-only --quiet ${main} "$@"
+exec env DENO_DIR=${
+    kind === "source" ? "/opt/deno-dir" : WARM_CACHE
+  } /usr/local/bin/deno run -A --cached-only --quiet ${main} "$@"
 `;
   await host.writeFile(`${bin}/leger`, wrapper, { user: "alice", mode: 0o755 });
+  runner.bin = bin;
+  if (kind === "source") return;
   const r = await host.sh(`rm -rf ${WARM_CACHE} && mkdir -p ${WARM_CACHE} && cp -r /opt/deno-dir/. ${WARM_CACHE}/`, {
     user: "alice",
   });
   if (r.code !== 0) throw new Error(`cannot copy the Deno cache for alice: ${r.stderr}`);
-  runner.bin = bin;
   // Every command group once, so each module is transpiled and cached before anything is timed.
   await timeIn(
     host,

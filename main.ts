@@ -10,6 +10,7 @@ import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
 import { printErr, printJson, priorityPrefix, stderrIsJournal } from "./lib/log.ts";
 import { forTerminal } from "./lib/escape.ts";
 import { currentEnv } from "./lib/paths.ts";
+import { ERROR_JSON_VERSION } from "./lib/contract/versions.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 /** leger's version. */
@@ -95,6 +96,7 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
     const chain = causeChain(error);
     if (wantsJson(argv)) {
       const body = {
+        version: ERROR_JSON_VERSION,
         error: {
           message: chain[0],
           ...(error instanceof LegerError && error.hint ? { hint: error.hint } : {}),

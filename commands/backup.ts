@@ -10,6 +10,8 @@ import { LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/ops/backup.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import { findBackup } from "../lib/ops/restore.ts";
+import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
 
 /** Bytes as people read them. */
@@ -59,7 +61,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       if (options.reason) flags.reason = options.reason;
       const result = await runCommandWorkflow(ctx, "backup", [target], flags, options.dryRun === true);
       const infos = (Array.isArray(result) ? result : []) as BackupInfo[];
-      output(ctx.opts, infos, () => infos.map(describe).join("\n"));
+      output(ctx.opts, versioned(BackupsJson, { backups: infos }), () => infos.map(describe).join("\n"));
     });
 
   cmd
@@ -75,7 +77,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       });
       output(
         ctx.opts,
-        r,
+        versioned(PruneJson, r),
         () =>
           (r.removed.length
             ? `${options.dryRun ? "would remove" : "removed"}:\n${r.removed.map((x) => `  ${x}`).join("\n")}`
@@ -93,7 +95,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const rows = await ctx.leger.backups(name);
       output(
         ctx.opts,
-        rows,
+        versioned(BackupsJson, { backups: rows }),
         () =>
           rows.length === 0
             ? `No backups${name ? ` of ${name}` : ""}. Take one with: leger backup ${name ?? "<name>"}`
@@ -145,7 +147,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       );
       output(
         ctx.opts,
-        r,
+        versioned(RestoreJson, r),
         () =>
           `${r.name}: restored from ${r.id}${
             r.preRestoreBackup ? ` (the state before is backup ${r.preRestoreBackup})` : ""

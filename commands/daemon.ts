@@ -8,6 +8,8 @@ import type { Command } from "commander";
 import { ExitCode, LegerError } from "../lib/errors.ts";
 import { consoleLogger } from "../lib/log.ts";
 import { currentLegerCommand, installDaemon } from "../lib/ops/daemon_install.ts";
+import { DaemonInstallJson } from "../lib/contract/host.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 import { showSecretStatus } from "./secrets.ts";
 
@@ -34,7 +36,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         now: options.now === true,
         command: currentLegerCommand(undefined, undefined, ctx.engine.env.DENO_DIR),
       });
-      output(ctx.opts, r, () =>
+      output(ctx.opts, versioned(DaemonInstallJson, r), () =>
         [
           `${r.unit} ${r.started ? "enabled and started" : "enabled"} (${r.scope} scope, ${
             r.source === "written" ? "unit written to" : r.source === "kept" ? "your unit" : "packaged unit"

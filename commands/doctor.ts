@@ -5,6 +5,8 @@
  */
 import type { Command } from "commander";
 import { ExitCode } from "../lib/errors.ts";
+import { DoctorJson } from "../lib/contract/host.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 
 /** Registers `doctor`. */
@@ -17,7 +19,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const checks = await ctx.leger.doctor();
       output(
         ctx.opts,
-        { ok: checks.every((c) => c.ok), checks },
+        versioned(DoctorJson, { ok: checks.every((c) => c.ok), checks }),
         () =>
           checks.map((c) =>
             `${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(18)} ${c.detail}${

@@ -7,6 +7,8 @@ import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import type { InstallResult } from "../lib/ops/install.ts";
 import type { AssignedInstall } from "../workflows/install.ts";
+import { versioned } from "../lib/contract/outputs.ts";
+import { InstallAssignedJson, InstallOneJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, oldForceOption, output, refuseOldForce, runCommandWorkflow } from "./common.ts";
 
 function describe(result: InstallResult): string {
@@ -56,15 +58,21 @@ export function register(program: Command, runtime: CliRuntime): void {
         flags,
         options.dryRun === true,
       ) as InstallResult | AssignedInstall;
-      output(ctx.opts, result, () => {
-        if (!("sets" in result)) return describe(result);
-        const head = `host ${result.host.name}: ${result.sets.length} set(s) from ${result.file}`;
-        return [
-          head,
-          ...result.sets.map((s) =>
-            s.result ? describe(s.result) : `${s.name}: already installed from this repository (leger update ${s.name})`
-          ),
-        ].join("\n");
-      });
+      output(
+        ctx.opts,
+        "sets" in result ? versioned(InstallAssignedJson, result) : versioned(InstallOneJson, result),
+        () => {
+          if (!("sets" in result)) return describe(result);
+          const head = `host ${result.host.name}: ${result.sets.length} set(s) from ${result.file}`;
+          return [
+            head,
+            ...result.sets.map((s) =>
+              s.result
+                ? describe(s.result)
+                : `${s.name}: already installed from this repository (leger update ${s.name})`
+            ),
+          ].join("\n");
+        },
+      );
     });
 }

@@ -6,6 +6,8 @@
 import type { Command } from "commander";
 import { UsageError } from "../lib/errors.ts";
 import type { PendingRecovery } from "../lib/ops/recover_user.ts";
+import { RecoverAbandonJson, RecoverDoneJson } from "../lib/contract/host.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 
 function describe(p: PendingRecovery): string {
@@ -36,7 +38,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         const recovered = await ctx.leger.recover(name);
         output(
           ctx.opts,
-          { recovered, pending: pending.length },
+          versioned(RecoverDoneJson, { recovered, pending: pending.length }),
           () =>
             pending.length === 0 && recovered.length === 0
               ? `nothing to recover${name ? ` for ${name}` : ""}`
@@ -59,7 +61,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         }
       }
       const r = options.dryRun ? preview : await ctx.leger.abandonRecovery(name);
-      output(ctx.opts, r, () =>
+      output(ctx.opts, versioned(RecoverAbandonJson, r), () =>
         [
           ...(ctx.opts.yes || r.dryRun ? r.abandoned.map(describe) : []),
           r.dryRun

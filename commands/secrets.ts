@@ -11,6 +11,8 @@ import type { DaemonStatus } from "../lib/daemon/daemon_status.ts";
 import { formatAge, type SyncReport } from "../lib/secrets/sync.ts";
 import { localSecretStatus, type SecretStatus, syncFromState } from "../lib/secrets/sync_state.ts";
 import { tryRestartUnits } from "../lib/secrets/try_restart.ts";
+import { SecretsStatusJson, SecretsSyncJson } from "../lib/contract/host.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, type CommandContext, contextFor, output, table } from "./common.ts";
 
 function interval(ms: number): string {
@@ -94,12 +96,16 @@ export async function showSecretStatus(ctx: CommandContext): Promise<void> {
   const paths = ctx.engine.paths;
   const daemon = await daemonStatus(paths);
   const secrets = daemon?.secrets ?? await localSecretStatus(paths);
-  const { secrets: _, ...daemonInfo } = daemon ?? { secrets: undefined };
-  output(ctx.opts, {
-    source: daemon ? "daemon" : "cache",
-    ...(daemon ? { daemon: daemonInfo } : {}),
-    secrets,
-  }, () => statusText(secrets, daemon, controlSocketPath(paths)));
+  const daemonInfo = daemon ? (({ secrets: _, ...rest }) => rest)(daemon) : undefined;
+  output(
+    ctx.opts,
+    versioned(SecretsStatusJson, {
+      source: daemon ? "daemon" : "cache",
+      ...(daemonInfo ? { daemon: daemonInfo } : {}),
+      secrets,
+    }),
+    () => statusText(secrets, daemon, controlSocketPath(paths)),
+  );
 }
 
 function versions(r: SyncReport["results"][number]): string {
@@ -182,7 +188,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       });
       output(
         ctx.opts,
-        { ...report, by: fromDaemon ? "daemon" : "local" },
+        versioned(SecretsSyncJson, { ...report, by: fromDaemon ? "daemon" : "local" }),
         () => syncText(report, fromDaemon !== undefined),
       );
       if (!report.ok) Deno.exitCode = 1;

@@ -12,6 +12,8 @@ import { requireHostReady } from "../lib/ops/host_ready.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
 import { formatUpdateStatus } from "../lib/gitops/status.ts";
 import type { UnitState } from "../lib/systemd.ts";
+import { versioned } from "../lib/contract/outputs.ts";
+import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 function short(commit?: string): string {
@@ -64,7 +66,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const rows = await ctx.leger.list();
       output(
         ctx.opts,
-        rows,
+        versioned(ListJson, { sets: rows }),
         () =>
           rows.length === 0
             ? `No sets installed (${ctx.opts.scope} scope). Install one with: leger install <source>`
@@ -95,7 +97,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       .action(async (setName, _o, cmd) => {
         const ctx = await contextFor(cmd, runtime);
         const d = await ctx.leger.inspect(setName);
-        output(ctx.opts, d, () => details(d));
+        output(ctx.opts, versioned(InspectJson, { set: d }), () => details(d));
       });
   }
 
@@ -119,7 +121,11 @@ export function register(program: Command, runtime: CliRuntime): void {
         return;
       }
       const text = await ctx.leger.logs(setName, lines);
-      output(ctx.opts, { name: setName, lines: text.split("\n") }, () => text || "(no journal lines)");
+      output(
+        ctx.opts,
+        versioned(LogsJson, { name: setName, lines: text ? text.split("\n") : [] }),
+        () => text || "(no journal lines)",
+      );
     });
 
   for (const action of ["start", "stop", "restart"] as const) {
@@ -130,7 +136,11 @@ export function register(program: Command, runtime: CliRuntime): void {
       .action(async (setName, _o, cmd) => {
         const ctx = await contextFor(cmd, runtime);
         const states = await ctx.leger[action](setName);
-        output(ctx.opts, { name: setName, units: states }, () => `${setName}:\n${unitLines(states)}`);
+        output(
+          ctx.opts,
+          versioned(UnitsJson, { name: setName, units: states }),
+          () => `${setName}:\n${unitLines(states)}`,
+        );
       });
   }
 
@@ -159,7 +169,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         purgeVolumes: options.purgeVolumes === true,
         dryRun: options.dryRun === true,
       });
-      output(ctx.opts, r, () =>
+      output(ctx.opts, versioned(RemoveJson, r), () =>
         [
           `${
             r.dryRun ? "would remove" : "removed"

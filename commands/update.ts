@@ -18,6 +18,8 @@ import {
   runCommandWorkflow,
   table,
 } from "./common.ts";
+import { versioned } from "../lib/contract/outputs.ts";
+import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateNowJson } from "../lib/contract/updates.ts";
 import type { CycleResult } from "../lib/gitops/updater.ts";
 
 const short = (x: { commit?: string; version?: string }) =>
@@ -52,7 +54,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       });
       output(
         ctx.opts,
-        results,
+        versioned(StageJson, { sets: results }),
         () =>
           results.map((r) =>
             `${r.name}: ${r.changed ? `staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})` : "no change"}`
@@ -68,7 +70,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const rows = await ctx.leger.staged();
       output(
         ctx.opts,
-        rows,
+        versioned(StagedJson, { sets: rows }),
         () =>
           rows.length
             ? table(
@@ -89,7 +91,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const ctx = await contextFor(cmd, runtime);
       const d = await ctx.leger.diff(name);
       const color = useColor(Deno.stdout, options.color === undefined ? {} : { explicit: options.color });
-      output(ctx.opts, d, () => formatDiff(d, { color }), color);
+      output(ctx.opts, versioned(DiffJson, d), () => formatDiff(d, { color }), color);
     });
 
   program
@@ -118,7 +120,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         acceptWarnings: options.acceptWarnings === true,
         dryRun: options.dryRun === true,
       });
-      output(ctx.opts, results, () => applied(results));
+      output(ctx.opts, versioned(ApplyJson, { sets: results }), () => applied(results));
     });
 
   program
@@ -130,7 +132,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const dropped = await ctx.leger.discard(target);
       output(
         ctx.opts,
-        { discarded: dropped },
+        versioned(DiscardJson, { discarded: dropped }),
         () => (dropped.length ? `discarded: ${dropped.join(", ")}` : "nothing was staged"),
       );
     });
@@ -163,7 +165,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         const results = await updateNow(ctx, names);
         output(
           ctx.opts,
-          results,
+          versioned(UpdateNowJson, { checked: results }),
           () =>
             table(["NAME", "RESULT", "COMMIT"], results.map((r) => [r.name, r.result, r.commit?.slice(0, 12) ?? "-"])),
         );
@@ -179,7 +181,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       };
       if (options.ref) flags.ref = options.ref;
       const results = await runCommandWorkflow(ctx, "update", names, flags, options.dryRun === true) as ApplyResult[];
-      output(ctx.opts, results, () => (results.length ? applied(results) : ""));
+      output(ctx.opts, versioned(ApplyJson, { sets: results }), () => (results.length ? applied(results) : ""));
     });
 }
 

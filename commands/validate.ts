@@ -28,6 +28,8 @@ import {
 import { parseSource } from "../lib/source/spec.ts";
 import { readManifest } from "../lib/state/manifest.ts";
 import { loadSetFiles } from "../lib/state/store.ts";
+import { ConflictsOfSetJson, ConflictUsesJson } from "../lib/contract/misc.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 function write(text: string): void {
@@ -145,7 +147,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         });
         output(
           ctx.opts,
-          uses,
+          versioned(ConflictUsesJson, { uses }),
           () =>
             uses.length
               ? table(["SET", "FILE", "LINE", "USES"], uses.map((u) => [u.set, u.file, String(u.line), u.what]))
@@ -172,7 +174,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const conflicts = report.diagnostics.filter((d) => d.code.startsWith("conflict/"));
       output(
         ctx.opts,
-        conflicts,
+        versioned(ConflictsOfSetJson, { name, conflicts }),
         () =>
           conflicts.length
             ? conflicts.map((d) => `${d.file}:${d.line}: ${d.severity} ${d.code}: ${d.message}`).join("\n")

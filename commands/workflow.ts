@@ -5,6 +5,8 @@
  */
 import type { Command } from "commander";
 import { ejectWorkflow, listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import { RunJson, WorkflowEjectJson, WorkflowListJson } from "../lib/contract/misc.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 /** Registers the workflow commands. */
@@ -26,8 +28,12 @@ export function register(program: Command, runtime: CliRuntime): void {
         dryRun: options.dryRun === true,
         yes: ctx.opts.yes,
       });
-      if (result !== undefined) {
-        output(ctx.opts, result, () => (typeof result === "string" ? result : JSON.stringify(result, null, 2)));
+      if (result !== undefined || ctx.opts.json) {
+        output(
+          ctx.opts,
+          versioned(RunJson, { workflow, result }),
+          () => (typeof result === "string" ? result : JSON.stringify(result, null, 2)),
+        );
       }
     });
 
@@ -37,7 +43,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (_o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const all = await listWorkflows(ctx.engine);
-      output(ctx.opts, all, () =>
+      output(ctx.opts, versioned(WorkflowListJson, { workflows: all }), () =>
         table(
           ["NAME", "KIND", "DESCRIPTION", "LOCATION"],
           all.map((
@@ -59,7 +65,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const path = await ejectWorkflow(ctx.engine, name, options.force === true);
       output(
         ctx.opts,
-        { name, path },
+        versioned(WorkflowEjectJson, { name, path }),
         () => `copied ${name} to ${path}; leger now runs your copy. Delete it to go back to the built-in.`,
       );
     });

@@ -7,6 +7,7 @@
  */
 import { useColor } from "./color.ts";
 import { forTerminal, jsonForTerminal, paint } from "./escape.ts";
+import { EVENT_JSON_VERSION } from "./contract/versions.ts";
 
 /** Message levels. */
 export type Level = "debug" | "info" | "step" | "warn" | "error";
@@ -126,7 +127,11 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const emit = (level: Level, message: string) => {
     if (level === "debug" && !options.verbose) return;
     if (options.json) {
-      Deno.stderr.writeSync(encoder.encode(jsonForTerminal({ level, message, time: new Date().toISOString() }) + "\n"));
+      Deno.stderr.writeSync(
+        encoder.encode(
+          jsonForTerminal({ version: EVENT_JSON_VERSION, level, message, time: new Date().toISOString() }) + "\n",
+        ),
+      );
       return;
     }
     if (options.quiet && (level === "info" || level === "step")) return;

@@ -1,0 +1,77 @@
+/**
+ * The contract of leger's `--json` output: each command's zod schema, from
+ * which docs/schemas/<command>.schema.json is generated, and
+ * {@linkcode versioned}, which commands print through so every output
+ * carries its schema's `version`. The version of an output is bumped when
+ * a change could break a reader (a field removed, renamed, retyped or
+ * meaning something else); a new optional field does not bump it.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { BackupsJson, PruneJson, RestoreJson } from "./backups.ts";
+import { DaemonInstallJson, DoctorJson, RecoverJson, SecretsStatusJson, SecretsSyncJson } from "./host.ts";
+import {
+  CheckConflictsJson,
+  ErrorJson,
+  EventJson,
+  RunJson,
+  ValidateJson,
+  WorkflowEjectJson,
+  WorkflowListJson,
+} from "./misc.ts";
+import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
+import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
+
+/** A schema whose output carries a literal `version`. */
+type Versioned = z.ZodObject<{ version: z.ZodLiteral<number> }>;
+
+/** Adds the schema's `version` to a command's result (the only way commands print JSON). */
+export function versioned<S extends Versioned>(schema: S, data: Omit<z.output<S>, "version">): z.output<S> {
+  return { version: schema.shape.version.value, ...data } as z.output<S>;
+}
+
+/**
+ * Every `--json` output by the command that prints it (`leger <command>`;
+ * words joined by "-" in file names), plus the error document and the
+ * progress events every command can print.
+ */
+export const JSON_OUTPUTS: Record<string, z.ZodType> = {
+  install: InstallJson,
+  list: ListJson,
+  inspect: InspectJson,
+  status: InspectJson,
+  logs: LogsJson,
+  start: UnitsJson,
+  stop: UnitsJson,
+  restart: UnitsJson,
+  remove: RemoveJson,
+  stage: StageJson,
+  staged: StagedJson,
+  diff: DiffJson,
+  apply: ApplyJson,
+  discard: DiscardJson,
+  update: UpdateJson,
+  validate: ValidateJson,
+  "check-conflicts": CheckConflictsJson,
+  doctor: DoctorJson,
+  run: RunJson,
+  "workflow list": WorkflowListJson,
+  "workflow eject": WorkflowEjectJson,
+  "secrets status": SecretsStatusJson,
+  "secrets sync": SecretsSyncJson,
+  "daemon status": SecretsStatusJson,
+  "daemon install": DaemonInstallJson,
+  backup: BackupsJson,
+  "backup prune": PruneJson,
+  backups: BackupsJson,
+  restore: RestoreJson,
+  recover: RecoverJson,
+  error: ErrorJson,
+  event: EventJson,
+};
+
+/** The schema file of an output: `docs/schemas/<name>.schema.json`. */
+export function schemaFile(output: string): string {
+  return `${output.replaceAll(" ", "-")}.schema.json`;
+}

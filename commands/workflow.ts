@@ -4,7 +4,8 @@
  * @module
  */
 import type { Command } from "commander";
-import { ejectWorkflow, listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
+import { ejectWorkflow } from "../lib/workflow_eject.ts";
 import { RunJson, WorkflowEjectJson, WorkflowListJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
@@ -62,11 +63,14 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--force", "overwrite your copy")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const path = await ejectWorkflow(ctx.engine, name, options.force === true);
-      output(
-        ctx.opts,
-        versioned(WorkflowEjectJson, { name, path }),
-        () => `copied ${name} to ${path}; leger now runs your copy. Delete it to go back to the built-in.`,
-      );
+      const r = await ejectWorkflow(ctx.engine, name, options.force === true);
+      output(ctx.opts, versioned(WorkflowEjectJson, { name, ...r }), () =>
+        [
+          `copied ${name} to ${r.path}; leger now runs your copy. Delete it to go back to the built-in.`,
+          `  types: ${r.types} (${
+            r.configState === "yours" ? "see the note" : `"leger" mapped in ${r.config}`
+          }): deno check ${r.path}`,
+          ...r.notes.map((n) => `  note: ${n}`),
+        ].join("\n"));
     });
 }

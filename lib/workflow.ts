@@ -10,7 +10,7 @@ import { toFileUrl } from "./url.ts";
 import type { Engine } from "./engine.ts";
 import { LegerError, NotFoundError, UsageError } from "./errors.ts";
 import { ask } from "./escape.ts";
-import { ensureDir, exists } from "./fs.ts";
+import { exists } from "./fs.ts";
 import type { Leger } from "./leger.ts";
 import type { Logger } from "./log.ts";
 import type { Scope } from "./paths.ts";
@@ -190,7 +190,8 @@ export async function listWorkflows(
   const user = new Set<string>();
   try {
     for await (const e of Deno.readDir(engine.paths.workflowDir)) {
-      if (e.isFile && e.name.endsWith(".ts")) user.add(e.name.slice(0, -3));
+      // Declarations (leger.d.ts, written by eject) are not workflows.
+      if (e.isFile && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) user.add(e.name.slice(0, -3));
     }
   } catch { /* no user folder */ }
   for (const [name, b] of Object.entries(BUILTIN_WORKFLOWS)) {
@@ -213,23 +214,4 @@ export async function listWorkflows(
     out.push({ name, kind: "user", location, description, overrides: name in BUILTIN_WORKFLOWS });
   }
   return out;
-}
-
-/** Copies a built-in workflow into the user's folder for editing. */
-export async function ejectWorkflow(engine: Engine, name: string, force = false): Promise<string> {
-  const b = BUILTIN_WORKFLOWS[name];
-  if (!b) {
-    throw new NotFoundError(
-      `Cannot eject "${name}": no such built-in workflow`,
-      `Built-in: ${Object.keys(BUILTIN_WORKFLOWS).join(", ")}.`,
-    );
-  }
-  const target = join(engine.paths.workflowDir, `${name}.ts`);
-  if ((await exists(target)) && !force) {
-    throw new LegerError(`Cannot eject ${name}: ${target} exists`, { hint: "Pass --force to overwrite it." });
-  }
-  const text = b.source;
-  await ensureDir(engine.paths.workflowDir);
-  await Deno.writeTextFile(target, text.replace(/from "\.\.\/mod\.ts"/g, 'from "leger"'));
-  return target;
 }

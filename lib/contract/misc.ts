@@ -82,6 +82,12 @@ export const WorkflowEjectJson = z.strictObject({
   version: versionField(1),
   name: z.string(),
   path: z.string().describe("the workflow file written"),
+  types: z.string().describe("the workflow API's declarations (leger.d.ts) written beside it"),
+  config: z.string().describe('the deno.json beside it that maps "leger" to the declarations'),
+  configState: z.enum(["written", "kept", "yours"]).describe(
+    "written now; kept (it maps leger already); yours (it does not: see notes)",
+  ),
+  notes: z.array(z.string()),
 });
 
 /** The document a failed command prints on stdout under --json (with a non-zero exit code). */

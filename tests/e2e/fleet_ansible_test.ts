@@ -218,7 +218,7 @@ Deno.test({
         assert.deepEqual(await fleet.served(), ["v1", "v1", "v1"]);
         for (let i = 0; i < 3; i++) {
           assert.deepEqual(await fleet.leger(i, ["staged"]), [], `${NAMES[i]} kept a staged version`);
-          const [row] = await fleet.leger<Array<{ version?: string }>>(i, ["list"]);
+          const [row] = (await fleet.leger<{ sets: Array<{ version?: string }> }>(i, ["list"])).sets;
           assert.equal(row?.version, "1");
         }
       });
@@ -253,7 +253,7 @@ Deno.test({
           assert.deepEqual(resultsOf(roll, "fleet-3", "Update web"), [], "fleet-3 must not be reached");
           assert.deepEqual(await fleet.served(), ["v2", "v2", "v2"]);
           const versions = await Promise.all([0, 1, 2].map(async (i) => {
-            const [row] = await fleet.leger<Array<{ version?: string; state: string }>>(i, ["list"]);
+            const [row] = (await fleet.leger<{ sets: Array<{ version?: string; state: string }> }>(i, ["list"])).sets;
             return `${row?.version} ${row?.state}`;
           }));
           assert.deepEqual(versions, ["2 active", "2 active", "2 active"]);
@@ -271,7 +271,7 @@ Deno.test({
           assert.equal(run.code, 0, run.raw.slice(-4000) + run.stderr);
           const sets = await Promise.all(
             [0, 1, 2].map(async (i) =>
-              (await fleet.leger<Array<{ name: string; state: string }>>(i, ["list"])).map((r) =>
+              (await fleet.leger<{ sets: Array<{ name: string; state: string }> }>(i, ["list"])).sets.map((r) =>
                 `${r.name} ${r.state}`
               )
             ),

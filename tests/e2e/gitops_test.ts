@@ -42,11 +42,11 @@ function web(port: number, opts: { image?: string; exec?: string } = {}): string
 
 async function row(name: string): Promise<ListRow | undefined> {
   const host = await sharedHost();
-  return (await legerJson<ListRow[]>(host, alice, ["list"])).find((r) => r.name === name);
+  return (await legerJson<{ sets: ListRow[] }>(host, alice, ["list"])).sets.find((r) => r.name === name);
 }
 
 async function status(name: string): Promise<Status> {
-  return await legerJson<Status>(await sharedHost(), alice, ["status", name]);
+  return (await legerJson<{ set: Status }>(await sharedHost(), alice, ["status", name])).set;
 }
 
 async function daemonJournal(): Promise<string> {

@@ -52,7 +52,7 @@ Deno.test({
     });
     assert.equal(files.stdout.trim(), "", "no quadlet file was written");
     const list = await leger(host, alice, ["--json", "list"]);
-    assert.ok(!(JSON.parse(list.stdout) as { name: string }[]).some((r) => r.name === "notready"));
+    assert.ok(!(JSON.parse(list.stdout).sets as { name: string }[]).some((r) => r.name === "notready"));
     const doctor = await run(["doctor"]);
     assert.equal(doctor.code, 6, doctor.stdout + doctor.stderr);
     assert.match(doctor.stdout, /FAIL\s+systemd \(user\)/);

@@ -105,7 +105,8 @@ Deno.test({
       user: "alice",
     });
     await host.exec(["podman", "exec", "systemd-hbweb", "sh", "-c", "echo v1 > /data/state.txt"], { user: "alice" });
-    const [made] = await legerJson<{ id: string; dir: string }[]>(host, who, ["backup", "hbweb"]);
+    const [made] =
+      (await legerJson<{ backups: { id: string; dir: string }[] }>(host, who, ["backup", "hbweb"])).backups;
     assert.ok(made);
     await host.exec(["podman", "exec", "systemd-hbweb", "sh", "-c", "echo now > /data/state.txt"], { user: "alice" });
     await host.writeFile("/tmp/forge.py", FORGE, { mode: 0o644 });

@@ -57,13 +57,14 @@ for (const who of WHO) {
       const r = await leger(host, who, ["install", tree, "--name", set]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`) ?? "", /v1/);
-      const rows = await legerJson<ListRow[]>(host, who, ["list"]);
+      const rows = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets;
       const row = rows.find((x) => x.name === set)!;
       assert.equal(row.state, "active");
       assert.equal(row.commit, repo.commits[0]);
       assert.deepEqual(row.units.map((u) => u.unit).sort(), ["web-data-volume.service", "web.service"]);
       // README is not installed; the quadlets are where podman reads them.
-      const inspect = await legerJson<{ manifest: { files: { name: string }[] } }>(host, who, ["inspect", set]);
+      const inspect =
+        (await legerJson<{ set: { manifest: { files: { name: string }[] } } }>(host, who, ["inspect", set])).set;
       assert.deepEqual(inspect.manifest.files.map((f) => f.name).sort(), [
         ".leger.yaml",
         "web-data.volume",
@@ -92,7 +93,7 @@ for (const who of WHO) {
       const r = await leger(host, who, ["install", `${url}#release/2.0:apps/api`, "--name", `api-${who.backend}`]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(await httpGet(host, `http://127.0.0.1:${portFor(who, 2)}/`) ?? "", /v1/);
-      const rows = await legerJson<ListRow[]>(host, who, ["list"]);
+      const rows = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets;
       assert.equal(rows.find((x) => x.name === `api-${who.backend}`)?.commit, repo.commits[1]);
       assert.equal((await leger(host, who, ["remove", `api-${who.backend}`])).code, 0);
     },
@@ -111,7 +112,7 @@ for (const who of WHO) {
       const stopped = await leger(host, who, ["stop", set]);
       assert.equal(stopped.code, 0, `stop: ${stopped.stdout}\n${stopped.stderr}`);
       assert.equal(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`, 1500), undefined);
-      const listed = await legerJson<ListRow[]>(host, who, ["list"]);
+      const listed = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets;
       assert.equal(listed.find((x) => x.name === set)?.state, "inactive");
       const started = await leger(host, who, ["start", set]);
       assert.equal(started.code, 0, `start: ${started.stdout}\n${started.stderr}`);
@@ -140,7 +141,7 @@ export default async function ({ $, leger, args, log }: WorkflowContext) {
 `,
         { user: who.user },
       );
-      const out = await legerJson<{ sets: string[]; running: boolean }>(host, who, [
+      const { result: out } = await legerJson<{ result: { sets: string[]; running: boolean } }>(host, who, [
         "run",
         `${home}/count.ts`,
         "systemd-web",
@@ -166,7 +167,7 @@ export default async function ({ $, leger, args, log }: WorkflowContext) {
       assert.match(r.stderr, /broken\.service/);
       assert.match(r.stderr, /journal:/);
       assert.match(r.stderr, /does-not-exist/);
-      const rows = await legerJson<ListRow[]>(host, who, ["list"]);
+      const rows = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets;
       assert.equal(rows.find((x) => x.name === `broken-${who.backend}`), undefined);
       const left = await host.sh(
         `ls -R ${
@@ -199,7 +200,10 @@ export default async function ({ $, leger, args, log }: WorkflowContext) {
       assert.equal(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`, 1500), undefined);
       const vols = await host.exec(["podman", "volume", "ls", "--format", "{{.Name}}"], { user: who.user });
       assert.match(vols.stdout, /systemd-web-data/);
-      assert.equal((await legerJson<ListRow[]>(host, who, ["list"])).find((x) => x.name === set), undefined);
+      assert.equal(
+        (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets.find((x) => x.name === set),
+        undefined,
+      );
       // Install again and purge: the volume goes too.
       assert.equal((await leger(host, who, ["install", `${url}#v1:apps/web`, "--name", set])).code, 0);
       const purge = await leger(host, who, ["--yes", "remove", set, "--purge-volumes"]);

@@ -83,7 +83,7 @@ Deno.test({
           user: who.user,
           check: true,
         });
-        const [made] = await legerJson<{ id: string }[]>(host, who, ["backup", "web"]);
+        const [made] = (await legerJson<{ backups: { id: string }[] }>(host, who, ["backup", "web"])).backups;
         backups.set(who.user, made!.id);
         const files = await quadletFolder(host, who);
         assert.ok(files.includes(".web.app") && files.includes("web.container"), files.join(", "));
@@ -95,7 +95,7 @@ Deno.test({
       assert.match((await host.exec(["podman", "--version"], { check: true })).stdout, /podman version 6\.1\./);
 
       for (const who of WHO) {
-        const rows = await legerJson<{ name: string; state: string }[]>(host, who, ["list"]);
+        const rows = (await legerJson<{ sets: { name: string; state: string }[] }>(host, who, ["list"])).sets;
         assert.deepEqual(rows.map((r) => `${r.name}:${r.state}`), ["other:active", "web:active"]);
         const doctor = await legerJson<{ checks: { name: string; detail: string }[] }>(host, who, ["doctor"]);
         const layout = doctor.checks.find((c) => c.name === "layout")!;

@@ -141,7 +141,7 @@ Deno.test({
     assert.ok(!seen.includes("active"), `vault.service was started during the backup: ${seen.join(",")}`);
     const r = await backup.result;
     assert.equal(r.code, 0, r.stderr);
-    const [made] = JSON.parse(r.stdout) as { id: string }[];
+    const [made] = JSON.parse(r.stdout).backups as { id: string }[];
     // The rotation lands once the backup is done, and the unit runs as the user left it.
     await waitFor("the rotation after the backup", async () => (await served()) === await sha256(value(2)), 30_000);
     assert.equal(await isActive("vault.service"), "active");
@@ -278,14 +278,14 @@ Deno.test({
 
     // Wait for the daemon to settle on the last rotation, then check every set.
     await new Promise((r) => setTimeout(r, 3000));
-    const rows = JSON.parse((await leger(host, ALICE, ["--json", "list"])).stdout) as ListRow[];
+    const rows = JSON.parse((await leger(host, ALICE, ["--json", "list"])).stdout).sets as ListRow[];
     const names = rows.map((r) => r.name).sort();
     const expect = ["p1", "p2", "vault", ...(anyOk("install p4") ? ["p4"] : [])];
     if (!anyOk("remove p3", "remove p3 again")) expect.push("p3");
     assert.deepEqual(names, expect.sort(), report);
     // The last rotation's try-restarts may still be under way: every set must settle at active.
     await waitFor("every set to be active", async () => {
-      const now = JSON.parse((await leger(host, ALICE, ["--json", "list"])).stdout) as ListRow[];
+      const now = JSON.parse((await leger(host, ALICE, ["--json", "list"])).stdout).sets as ListRow[];
       return now.every((r) => r.state === "active") || undefined;
     }, 60_000).catch(() => {
       throw new Error(

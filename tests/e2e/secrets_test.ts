@@ -130,7 +130,7 @@ async function containerId(name = "systemd-app"): Promise<string> {
 }
 
 async function installedSets(): Promise<string[]> {
-  return (await legerJson<{ name: string }[]>(["list"])).map((r) => r.name).sort();
+  return (await legerJson<{ sets: { name: string }[] }>(["list"])).sets.map((r) => r.name).sort();
 }
 
 interface SecretStatus {

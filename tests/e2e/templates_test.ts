@@ -90,7 +90,7 @@ for (const who of WHO) {
       const r = await leger(host, who, ["install", dir]);
       assert.equal(r.code, 0, `install: ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /template\/default-instance/, "a linked instance is not warned about");
-      const [row] = (await legerJson<ListRow[]>(host, who, ["list"])).filter((x) => x.name === set);
+      const [row] = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets.filter((x) => x.name === set);
       assert.ok(row, "the set is listed");
       assert.deepEqual(row.units.map((u) => `${u.unit}:${u.active}`), [
         "web@one.service:active",
@@ -125,7 +125,9 @@ for (const who of WHO) {
 
       // Backup and restore of an instance's %i volume.
       await inContainer(host, who, "systemd-web_two", "echo kept > /data/state.txt");
-      const [made] = await legerJson<{ id: string; volumes: { name: string }[] }[]>(host, who, ["backup", set]);
+      const [made] =
+        (await legerJson<{ backups: { id: string; volumes: { name: string }[] }[] }>(host, who, ["backup", set]))
+          .backups;
       assert.ok(made);
       assert.deepEqual(made.volumes.map((v) => v.name), ["tpl-data-one", "tpl-data-two"]);
       await inContainer(host, who, "systemd-web_two", "echo changed > /data/state.txt");
@@ -158,7 +160,10 @@ for (const who of WHO) {
       assert.doesNotMatch(r.stderr, /could not undo/);
       assert.equal(await quadletFolderHas(host, who, "web@*"), "");
       await assertQuadletListWorks(host, who);
-      assert.deepEqual((await legerJson<ListRow[]>(host, who, ["list"])).filter((x) => x.name === `${set}-bad`), []);
+      assert.deepEqual(
+        (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets.filter((x) => x.name === `${set}-bad`),
+        [],
+      );
     },
   });
 
@@ -185,7 +190,7 @@ for (const who of WHO) {
       await host.writeFile(`${bdir}/app.quadlets`, bundle("localhost/leger-test:v1"), { user: who.user });
       const r = await leger(host, who, ["install", bdir]);
       assert.equal(r.code, 0, `install: ${r.stderr}`);
-      const [row] = (await legerJson<ListRow[]>(host, who, ["list"])).filter((x) => x.name === bset);
+      const [row] = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets.filter((x) => x.name === bset);
       assert.ok(row);
       assert.deepEqual(row.units.map((u) => `${u.unit}:${u.active}`), [
         "bdata-volume.service:active",
@@ -206,7 +211,8 @@ for (const who of WHO) {
       assert.equal(applied.code, 0, `apply: ${applied.stderr}`);
       assert.equal(await inContainer(host, who, "systemd-bweb", "cat /VERSION"), "v2");
 
-      const [made] = await legerJson<{ volumes: { name: string }[] }[]>(host, who, ["backup", bset]);
+      const [made] =
+        (await legerJson<{ backups: { volumes: { name: string }[] }[] }>(host, who, ["backup", bset])).backups;
       assert.deepEqual(made!.volumes.map((v) => v.name), ["systemd-bdata"]);
 
       assert.equal((await leger(host, who, ["--yes", "remove", bset])).code, 0);

@@ -68,7 +68,8 @@ Deno.test({
     assert.match(await httpGet(host, "http://127.0.0.1:18601/") ?? "", /v1/);
 
     await addCommits(host, repo, [{ message: "v2", files: v2() }]);
-    const staged = await legerJson<{ name: string; changed: boolean }[]>(host, alice, ["stage", "web"]);
+    const staged =
+      (await legerJson<{ sets: { name: string; changed: boolean }[] }>(host, alice, ["stage", "web"])).sets;
     assert.deepEqual(staged.map((s) => [s.name, s.changed]), [["web", true]]);
     const d = await legerJson<{
       from: { commit: string; version: string };
@@ -99,8 +100,11 @@ Deno.test({
     assert.match(await httpGet(host, "http://127.0.0.1:18602/") ?? "", /v2/);
     const env = await host.exec(["podman", "exec", "systemd-web", "env"], { user: "alice" });
     assert.match(env.stdout, /GREETING=hello-v2/);
-    assert.equal((await legerJson<{ commit: string }[]>(host, alice, ["list"]))[0]!.commit, repo.commits[1]);
-    const backups = await legerJson<{ reason: string }[]>(host, alice, ["backups", "web"]);
+    assert.equal(
+      (await legerJson<{ sets: { commit: string }[] }>(host, alice, ["list"])).sets[0]!.commit,
+      repo.commits[1],
+    );
+    const backups = (await legerJson<{ backups: { reason: string }[] }>(host, alice, ["backups", "web"])).backups;
     assert.ok(backups.some((b) => b.reason === "before-apply"), "apply took a backup first");
 
     await addCommits(host, repo, [{ message: "v3 broken", files: v3() }]);
@@ -110,12 +114,13 @@ Deno.test({
     assert.match(bad.stderr, /web\.service did not come up; rolled back/);
     assert.match(bad.stderr, /about-to-fail/);
     assert.match(await httpGet(host, "http://127.0.0.1:18602/") ?? "", /v2/);
-    const after = await legerJson<{ commit: string; state: string; version: string }[]>(host, alice, ["list"]);
+    const after =
+      (await legerJson<{ sets: { commit: string; state: string; version: string }[] }>(host, alice, ["list"])).sets;
     assert.equal(after[0]!.commit, repo.commits[1]);
     assert.equal(after[0]!.version, "2.0.0");
     assert.equal(after[0]!.state, "active");
     // The broken version stays staged for the user to look at.
-    assert.equal((await legerJson<unknown[]>(host, alice, ["staged"])).length, 1);
+    assert.equal((await legerJson<{ sets: unknown[] }>(host, alice, ["staged"])).sets.length, 1);
     assert.equal((await leger(host, alice, ["discard", "web"])).code, 0);
   },
 });
@@ -137,10 +142,11 @@ Deno.test({
     const before = await tree("alice", "systemd-web");
     assert.match(before, /\.\/empty dir/);
     assert.match(before, /\.\/link link sub\/a\.txt/);
-    const [made] = await legerJson<{ id: string; volumes: { name: string; archive: string }[] }[]>(host, alice, [
-      "backup",
-      "web",
-    ]);
+    const [made] =
+      (await legerJson<{ backups: { id: string; volumes: { name: string; archive: string }[] }[] }>(host, alice, [
+        "backup",
+        "web",
+      ])).backups;
     assert.ok(made);
     assert.deepEqual(made.volumes.map((v) => v.name), ["systemd-web-data"]);
     assert.match(await httpGet(host, "http://127.0.0.1:18602/") ?? "", /v2/, "units run again after the backup");
@@ -201,7 +207,7 @@ Deno.test({
     const r = await leger(host, root, ["backup", "big"]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /space|disk|write/i);
-    assert.deepEqual(await legerJson<unknown[]>(host, root, ["backups", "big"]), []);
+    assert.deepEqual((await legerJson<{ backups: unknown[] }>(host, root, ["backups", "big"])).backups, []);
     const left = await host.sh("ls -A /mnt/small/big 2>/dev/null | wc -l");
     assert.equal(left.stdout.trim(), "0", "no partial backup folder is left behind");
     assert.match(await httpGet(host, "http://127.0.0.1:18701/") ?? "", /v1/, "the unit runs again");

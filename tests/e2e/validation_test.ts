@@ -71,7 +71,7 @@ async function quadletFiles(): Promise<string[]> {
 }
 
 async function installedSets(who: Who = ALICE): Promise<string[]> {
-  return (await legerJson<ListRow[]>(await sharedHost(), who, ["list"])).map((r) => r.name).sort();
+  return (await legerJson<{ sets: ListRow[] }>(await sharedHost(), who, ["list"])).sets.map((r) => r.name).sort();
 }
 
 /** The holder set: a web server on PORT; installed by the first test, used by the others. */
@@ -312,7 +312,7 @@ Deno.test({
       new RegExp(`holder\\s+holder\\.container\\s+\\d+\\s+PublishPort=127\\.0\\.0\\.1:${PORT}:8080`),
     );
 
-    const uses = await legerJson<{ set: string; file: string; what: string }[]>(host, ALICE, [
+    const { uses } = await legerJson<{ uses: { set: string; file: string; what: string }[] }>(host, ALICE, [
       "check-conflicts",
       "--port",
       String(PORT),

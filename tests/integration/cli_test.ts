@@ -66,13 +66,13 @@ Deno.test("install, list --json, the example workflow, and remove through the CL
       inst.stdout,
       new RegExp(`web: installed at ${ids[0]!.slice(0, 12)}; running web-data-volume.service, web.service`),
     );
-    const list = JSON.parse((await leger(b, "--json", "list")).stdout);
+    const list = JSON.parse((await leger(b, "--json", "list")).stdout).sets;
     assert.equal(list[0].name, "web");
     assert.equal(list[0].state, "active");
     assert.equal(list[0].commit, ids[0]);
     const report = await leger(b, "--json", "run", join(ROOT, "examples/report.ts"));
     assert.equal(report.code, 0, report.stderr);
-    assert.deepEqual(JSON.parse(report.stdout).sets, [{ name: "web", state: "active" }]);
+    assert.deepEqual(JSON.parse(report.stdout).result.sets, [{ name: "web", state: "active" }]);
     const failed = await leger(b, "run", join(ROOT, "examples/report.ts"), "--only-failed");
     assert.doesNotMatch(failed.stdout, /^web /m);
     const again = await leger(b, "install", `${url}#main:apps/web`);
@@ -81,7 +81,7 @@ Deno.test("install, list --json, the example workflow, and remove through the CL
     const rm = await leger(b, "--json", "remove", "web");
     assert.equal(rm.code, 0, rm.stderr);
     assert.deepEqual(JSON.parse(rm.stdout).keptVolumes, ["systemd-web-data"]);
-    assert.deepEqual(JSON.parse((await leger(b, "--json", "list")).stdout), []);
+    assert.deepEqual(JSON.parse((await leger(b, "--json", "list")).stdout), { version: 1, sets: [] });
   } finally {
     await b.cleanup();
   }
@@ -100,7 +100,7 @@ Deno.test("an ejected install workflow overrides the built-in, and --json errors
       text.replace("// 1. Fetch and check", 'log.warn("custom install workflow");\n  // 1. Fetch and check'),
     );
     const list = await leger(b, "--json", "workflow", "list");
-    const rows = JSON.parse(list.stdout) as { name: string; kind: string; overrides: boolean }[];
+    const rows = JSON.parse(list.stdout).workflows as { name: string; kind: string; overrides: boolean }[];
     assert.ok(rows.some((r) => r.name === "install" && r.kind === "user" && r.overrides));
     const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
     const inst = await leger(b, "--backend", "files", "install", `${url}#main:apps/web`);

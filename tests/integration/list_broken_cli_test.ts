@@ -25,7 +25,7 @@ Deno.test("leger list shows a set with a corrupt manifest as broken and lists th
     assert.match(text.stdout, /web is broken: Cannot read .*web\.json: not JSON/);
     assert.doesNotMatch(text.stdout + text.stderr, /--force/);
 
-    const json = JSON.parse((await runLeger(b, ["--json", "list"])).stdout) as {
+    const json = JSON.parse((await runLeger(b, ["--json", "list"])).stdout).sets as {
       name: string;
       state: string;
       problem?: string;
@@ -45,7 +45,7 @@ Deno.test("leger list shows a set with a corrupt manifest as broken and lists th
       ...hint.split("<its source>")[1]!.replace(/\.$/, "").trim().split(" "),
     ]);
     assert.equal(again.code, 0, again.stderr);
-    const after = JSON.parse((await runLeger(b, ["--json", "list"])).stdout) as { name: string; state: string }[];
+    const after = JSON.parse((await runLeger(b, ["--json", "list"])).stdout).sets as { name: string; state: string }[];
     assert.deepEqual(after.map((r) => [r.name, r.state]), [["cache", "active"], ["web", "active"]]);
   } finally {
     await b.cleanup();

@@ -65,7 +65,7 @@ Deno.test("leger stage, staged --json, diff --json and apply --yes: a staged upd
 
     const staged = await leger(b, "staged", "--json");
     assert.equal(staged.code, 0, staged.stderr);
-    const rows = JSON.parse(staged.stdout);
+    const rows = JSON.parse(staged.stdout).sets;
     assert.deepEqual(rows.map((r: { name: string; from: unknown; to: unknown }) => [r.name, r.from, r.to]), [
       ["web", { commit: ids[0], version: "1.0.0" }, { commit: ids[1], version: "2.0.0" }],
     ]);

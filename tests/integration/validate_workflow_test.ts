@@ -43,9 +43,9 @@ export default async function ({ leger, args }: WorkflowContext) {
   };
   const bad = await run("validate", join(ROOT, "tests/fixtures/broken/bool-bad"));
   assert.equal(bad.code, 0, bad.stderr);
-  assert.deepEqual(JSON.parse(bad.stdout), { name: "bool-bad", ok: true, codes: ["value/bool"] });
+  assert.deepEqual(JSON.parse(bad.stdout).result, { name: "bool-bad", ok: true, codes: ["value/bool"] });
   const strict = await run("validate", join(ROOT, "tests/fixtures/broken/bool-bad"), "strict");
-  assert.equal(JSON.parse(strict.stdout).ok, false);
+  assert.equal(JSON.parse(strict.stdout).result.ok, false);
   const prepared = await run("prepare", join(ROOT, "tests/fixtures/broken/bool-bad"));
   assert.notEqual(prepared.code, 0);
   assert.match(prepared.stdout + prepared.stderr, /podman/i);

@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Runs the leger installed on the managed host and reads its --json output.
 # Nothing here parses leger's text: results come from stdout as JSON, errors
-# as {"error": {"message", "hint", "exitCode", "details"}} with the exit code.
+# as {"version": 1, "error": {"message", "hint", "exitCode", "details"}} with
+# the exit code. Every document carries the "version" of its schema
+# (docs/schemas/ of leger); a version newer than the one this collection
+# reads is refused rather than misread.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -17,6 +20,9 @@ EXIT_LOCKED = 4
 EXIT_NOT_FOUND = 5
 EXIT_NOT_READY = 6
 EXIT_ROLLED_BACK = 7
+
+# The --json schema versions this collection reads (leger bumps one only on an incompatible change).
+KNOWN_VERSION = 1
 
 COMMON_ARGS = dict(
     scope=dict(type="str", choices=["user", "system"]),
@@ -90,6 +96,18 @@ class Leger:
                 data = json.loads(text)
             except ValueError:
                 raise LegerFailure(argv, rc if rc else 1, {"message": "leger printed no JSON: %s" % text[-500:]}, stderr)
+        version = data.get("version") if isinstance(data, dict) else None
+        if text and (not isinstance(version, int) or version > KNOWN_VERSION):
+            raise LegerFailure(
+                argv,
+                rc if rc else 1,
+                {
+                    "message": "leger printed --json output of version %r; this collection reads version %d"
+                    % (version, KNOWN_VERSION),
+                    "hint": "Use the leger.leger collection that comes with this leger.",
+                },
+                stderr,
+            )
         if rc in ok:
             return rc, data
         error = data.get("error") if isinstance(data, dict) else None
@@ -105,13 +123,18 @@ class Leger:
     def inspect(self, name):
         """The installed set's details, or None when no set has that name."""
         rc, data = self.run(["inspect", name], ok=(EXIT_OK, EXIT_NOT_FOUND))
-        return data if rc == EXIT_OK else None
+        return data["set"] if rc == EXIT_OK else None
 
     def list(self):
-        return self.run(["list"])[1] or []
+        return self.run(["list"])[1]["sets"]
 
     def staged(self):
-        return self.run(["staged"])[1] or []
+        return self.run(["staged"])[1]["sets"]
+
+
+def body(data):
+    """A result without its schema version (the task's own fields)."""
+    return dict((k, v) for k, v in (data or {}).items() if k != "version")
 
 
 def version_text(point):

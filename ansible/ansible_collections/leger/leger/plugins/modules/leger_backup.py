@@ -117,7 +117,7 @@ commands:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.leger.leger.plugins.module_utils.leger import COMMON_ARGS, Leger, LegerFailure
+from ansible_collections.leger.leger.plugins.module_utils.leger import COMMON_ARGS, Leger, LegerFailure, body
 
 
 def main():
@@ -141,7 +141,7 @@ def main():
     try:
         if p["command"] == "list":
             _, backups = leger.run(["backups"] + ([p["name"]] if p["name"] else []))
-            result["backups"] = backups or []
+            result["backups"] = backups["backups"]
         elif p["command"] == "create":
             result["changed"] = True
             if not module.check_mode:
@@ -151,7 +151,7 @@ def main():
                 if p["reason"]:
                     args += ["--reason", p["reason"]]
                 _, made = leger.run(args)
-                result["backups"] = made or []
+                result["backups"] = made["backups"]
         else:
             result["changed"] = True
             if not module.check_mode:
@@ -159,7 +159,7 @@ def main():
                 if p["health_timeout"]:
                     args += ["--health-timeout", p["health_timeout"]]
                 _, restored = leger.run(args)
-                result["restore"] = restored
+                result["restore"] = body(restored)
     except LegerFailure as failure:
         prefix = ("leger rolled back the restore of %s: " % p["name"]) if failure.rolled_back else ""
         module.fail_json(msg=prefix + failure.message, commands=leger.commands, **failure.result())

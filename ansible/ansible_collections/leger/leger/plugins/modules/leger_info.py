@@ -113,7 +113,7 @@ def main():
         )
         if module.params["check_updates"]:
             already = set(r["name"] for r in staged)
-            _, results = leger.run(["stage", "all"])
+            results = leger.run(["stage", "all"])[1]["sets"]
             facts["updates"] = [
                 dict(name=r["name"], to=r.get("to"), **{"from": r.get("from")}) for r in results or [] if r.get("changed")
             ]

@@ -225,6 +225,7 @@ from ansible_collections.leger.leger.plugins.module_utils.leger import (
     EXIT_OK,
     Leger,
     LegerFailure,
+    body,
     diff_text,
     version_text,
 )
@@ -337,7 +338,7 @@ class SetTask:
             return self.exit(details)
         args = ["remove", name] + (["--purge-volumes"] if self.p["purge_volumes"] else [])
         _, removed = self.leger.run(args)
-        self.result["removed"] = removed
+        self.result["removed"] = body(removed)
         return self.exit(None)
 
     def install(self, name, replace=False):
@@ -359,13 +360,13 @@ class SetTask:
         if self.module.check_mode:
             args.append("--dry-run")
         _, installed = self.leger.run(args)
-        manifest = (installed or {}).get("manifest", {})
+        manifest = installed.get("manifest", {})
         to = {}
         if manifest.get("source", {}).get("commit"):
             to["commit"] = manifest["source"]["commit"]
         if manifest.get("version"):
             to["version"] = manifest["version"]
-        self.result.update(changed=True, outcome="installed", to=to, install=installed)
+        self.result.update(changed=True, outcome="installed", to=to, install=body(installed))
         if self.module._diff:
             units = ", ".join(manifest.get("units", []))
             self.result["diff"] = dict(
@@ -383,14 +384,14 @@ class SetTask:
         if self.p["force"]:
             args.append("--accept-warnings")
         _, staged = self.leger.run(args)
-        row = next((r for r in staged or [] if r.get("name") == name), None)
+        row = next((r for r in staged["sets"] if r.get("name") == name), None)
         if not row or not row.get("changed"):
             # nothing new: leger keeps nothing staged (discard answers 5), or drop what it kept
             self.leger.run(["discard", name], ok=(EXIT_OK, EXIT_NOT_FOUND))
             return self.exit(details)
         self.result["to"] = row.get("to", {})
         _, diff = self.leger.run(["diff", name])
-        self.result["leger_diff"] = diff
+        self.result["leger_diff"] = body(diff)
         self.result.update(changed=True, outcome="updated")
         if self.module._diff:
             self.result["diff"] = dict(prepared=diff_text(diff))
@@ -405,7 +406,7 @@ class SetTask:
         if self.p["force"]:
             args += ["--accept-warnings", "--overwrite-edits"]
         _, applied = self.leger.run(args)
-        self.result["apply"] = applied
+        self.result["apply"] = applied["sets"]
         return self.exit(self.leger.inspect(name))
 
 

@@ -246,10 +246,11 @@ export const HELP: Record<string, HelpProse> = {
   },
   "workflow eject": {
     description:
-      "Copy a built-in workflow into your workflow folder to change it. leger runs your copy from then on; delete it to go back to the built-in.",
+      'Copy a built-in workflow into your workflow folder to change it. leger runs your copy from then on; delete it to go back to the built-in. Beside it go the workflow API\'s types (leger.d.ts) and a deno.json that maps "leger" to them, so deno check and editors know the API; a deno.json of your own is left alone.',
     examples: [
       ["leger workflow eject install", "copy install.ts to ~/.config/leger/workflows/"],
       ["leger workflow eject update --force", "overwrite your earlier copy"],
+      ["deno check ~/.config/leger/workflows/install.ts", "type-check your copy (offline)"],
     ],
   },
   secrets: {

@@ -884,6 +884,41 @@ export interface StagedRow {
   stagedAt: string;
 }
 
+/** systemctl/journalctl bound to a scope. */
+export interface Systemd {
+  readonly $: Shell;
+  readonly scope: Scope;
+  /**
+   * Runs systemctl; returns the result without throwing, except when
+   * systemd cannot be reached at all (no systemctl, no bus): that is a host
+   * that is not ready (exit code 6), whatever command asked.
+   */
+  systemctl(args: Array<string>): Promise<RunResult>;
+  /** \`systemctl daemon-reload\`: runs the quadlet generator again. */
+  daemonReload(): Promise<void>;
+  /** Starts units (in the order given). */
+  start(units: Array<string>): Promise<void>;
+  /** Stops units. */
+  stop(units: Array<string>): Promise<void>;
+  /** Restarts units. */
+  restart(units: Array<string>): Promise<void>;
+  /** Starts one unit; returns the failure text instead of throwing. */
+  tryStart(unit: string): Promise<undefined | string>;
+  /** Clears the failed state so a unit can be started again. */
+  resetFailed(units: Array<string>): Promise<void>;
+  /** States of units (one systemctl call). */
+  states(units: Array<string>): Promise<Array<UnitState>>;
+  /** The last \`lines\` journal lines of units. */
+  journal(units: Array<string>, lines?: number): Promise<string>;
+  /** The argv for following logs (used with inherited output). */
+  journalArgs(units: Array<string>, lines: number, follow: boolean): Array<string>;
+  /** Whether systemd answers for this scope. */
+  reachable(): Promise<{
+    ok: boolean;
+    detail: string;
+  }>;
+}
+
 /** A unit that did not come up, with what systemd and the journal say. */
 export interface UnitFailure {
   unit: string;
@@ -1031,42 +1066,7 @@ export interface WorkflowContext {
   /** Runs podman with arguments verbatim; never throws on exit codes. */
   podman: (...args: Array<string>) => Promise<RunResult>;
   /** systemctl/journalctl for this scope. */
-  systemd: {
-    readonly $: Shell;
-    readonly scope: Scope;
-    flag(): Array<string>;
-    raw(args: Array<string>): Promise<RunResult>;
-    /**
-     * Runs systemctl; returns the result without throwing, except when
-     * systemd cannot be reached at all (no systemctl, no bus): that is a host
-     * that is not ready (exit code 6), whatever command asked.
-     */
-    systemctl(args: Array<string>): Promise<RunResult>;
-    must(args: Array<string>, what: string): Promise<RunResult>;
-    /** \`systemctl daemon-reload\`: runs the quadlet generator again. */
-    daemonReload(): Promise<void>;
-    /** Starts units (in the order given). */
-    start(units: Array<string>): Promise<void>;
-    /** Stops units. */
-    stop(units: Array<string>): Promise<void>;
-    /** Restarts units. */
-    restart(units: Array<string>): Promise<void>;
-    /** Starts one unit; returns the failure text instead of throwing. */
-    tryStart(unit: string): Promise<undefined | string>;
-    /** Clears the failed state so a unit can be started again. */
-    resetFailed(units: Array<string>): Promise<void>;
-    /** States of units (one systemctl call). */
-    states(units: Array<string>): Promise<Array<UnitState>>;
-    /** The last \`lines\` journal lines of units. */
-    journal(units: Array<string>, lines?: number): Promise<string>;
-    /** The argv for following logs (used with inherited output). */
-    journalArgs(units: Array<string>, lines: number, follow: boolean): Array<string>;
-    /** Whether systemd answers for this scope. */
-    reachable(): Promise<{
-      ok: boolean;
-      detail: string;
-    }>;
-  };
+  systemd: Systemd;
   /** Progress and result output (JSON events under --json). */
   log: Logger;
   /** Positional arguments after the workflow name. */

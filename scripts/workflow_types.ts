@@ -133,7 +133,7 @@ export function generate(): string {
     if (!sym || sym.getName() === "__type" || sym.getName() === "__object") return undefined;
     const decl = sym.declarations?.[0];
     if (!decl || !ours(decl)) return undefined;
-    if (ts.isInterfaceDeclaration(decl)) return sym;
+    if (ts.isInterfaceDeclaration(decl) || ts.isClassDeclaration(decl)) return sym;
     if (ts.isTypeAliasDeclaration(decl) && t.aliasSymbol === sym) return sym;
     return undefined;
   };
@@ -161,9 +161,13 @@ export function generate(): string {
     const out: string[] = [];
     for (const p of checker.getPropertiesOfType(t)) {
       const decl = p.valueDeclaration ?? p.declarations?.[0];
+      // A class's private and protected members are not part of what a workflow may call.
+      if (decl && ts.getCombinedModifierFlags(decl) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue;
+      if (p.getName().startsWith("#") || p.getName() === "prototype") continue;
       const optional = (p.flags & ts.SymbolFlags.Optional) !== 0;
       const doc = docOf(p, inner);
       if (decl && (ts.isMethodSignature(decl) || ts.isMethodDeclaration(decl))) {
+        if (ts.isMethodDeclaration(decl) && decl.name.getText().startsWith("#")) continue;
         for (const sig of checker.getTypeOfSymbol(p).getCallSignatures()) {
           out.push(`${doc}${inner}${p.getName()}${optional ? "?" : ""}${printSig(sig, inner, false)};`);
         }
@@ -248,7 +252,7 @@ export function generate(): string {
 
   for (const exp of checker.getExportsOfModule(mod)) {
     const sym = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
-    if (sym.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) want(sym);
+    if (sym.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Class)) want(sym);
   }
   while (queue.length) {
     const sym = queue.shift()!;
@@ -259,7 +263,7 @@ export function generate(): string {
     const decl = sym.declarations![0]!;
     if ((decl as ts.InterfaceDeclaration).typeParameters?.length) throw new Error(`generic type ${name}`);
     const t = checker.getDeclaredTypeOfSymbol(sym);
-    const body = ts.isInterfaceDeclaration(decl)
+    const body = ts.isInterfaceDeclaration(decl) || ts.isClassDeclaration(decl)
       ? `export interface ${name} ${members(t, "")}`
       : `export type ${name} = ${namedOf(t) === sym ? printBare(t, "") : print(t, "")};`;
     emitted.set(name, docOf(sym, "") + body + "\n");

@@ -135,7 +135,7 @@ Deno.test("leger update --yes stages, shows the diff and applies; a crashing ver
       "10s",
     );
     assert.equal(crash.code, 7, crash.stderr);
-    const body = JSON.parse(crash.stdout.slice(crash.stdout.lastIndexOf('{\n  "error"')));
+    const body = JSON.parse(crash.stdout.slice(crash.stdout.lastIndexOf('{\n  "version": 1,\n  "error"')));
     assert.match(body.error.message, /^Cannot apply web: web\.service did not come up; rolled back/);
     assert.equal(body.error.exitCode, 7);
     assert.equal((await readManifest(b.engine.paths, "web"))!.source.commit, ids[2]);

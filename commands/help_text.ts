@@ -250,8 +250,8 @@ export const HELP: Record<string, HelpProse> = {
     examples: [
       ["leger workflow eject install", "copy install.ts to ~/.config/leger/workflows/"],
       ["leger workflow eject update --force", "overwrite your earlier copy"],
-      ["deno check ~/.config/leger/workflows/install.ts", "type-check your copy (offline)"],
     ],
+    notes: ["Type-check your copy, offline: deno check ~/.config/leger/workflows/install.ts"],
   },
   secrets: {
     description:

@@ -22,6 +22,7 @@ import {
   serviceNameOf,
 } from "./fake_host_ini.ts";
 import { type HostState, newId, type UnitRecord, versionAtLeast } from "./fake_host_state.ts";
+import { enableUnits } from "./fake_host_enable.ts";
 
 /** What a fake command answers (structurally lib/shell.ts's FakeResult). */
 export interface Answer {
@@ -611,6 +612,7 @@ interface SystemctlArgs {
   properties: string[];
   verb: string;
   units: string[];
+  now?: boolean;
   bad?: string;
 }
 
@@ -627,6 +629,7 @@ function parseSystemctl(args: string[]): SystemctlArgs {
     else if (a === "--system") out.user = false;
     else if (a === "-q" || a === "--quiet") out.quiet = true;
     else if (a === "--value") out.value = true;
+    else if (a === "--now") out.now = true;
     else if (a === "--no-pager" || a === "--no-block" || a === "--no-legend" || a === "--all" || a === "-a") continue;
     else if (a.startsWith("--property=")) out.properties.push(...a.slice(11).split(","));
     else if (a === "-p" || a === "--property") out.properties.push(...(args[++i] ?? "").split(","));
@@ -754,6 +757,13 @@ function verb(ctx: Ctx, a: SystemctlArgs): Answer {
       const ok = a.verb === "is-active" ? states.some((s) => s === "active") : states.some((s) => s === "failed");
       return { code: ok ? 0 : (a.verb === "is-active" ? 3 : 1), stdout: a.quiet ? "" : states.join("\n") + "\n" };
     }
+    case "enable":
+      return enableUnits(
+        ctx.state.quadletDir,
+        ctx.state.scope,
+        a.units,
+        a.now ? (unit) => verb(ctx, { ...a, verb: "start", units: [unit] }) : undefined,
+      );
     case "is-system-running": {
       advance(ctx);
       const degraded = Object.values(ctx.state.units).some((u) => u.active === "failed");

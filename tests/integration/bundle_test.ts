@@ -13,6 +13,7 @@ import { bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
 import { startSetecStandIn } from "../fakes/setec_server.ts";
 import { BUILTIN_WORKFLOWS } from "../../lib/workflow.ts";
 import { runDeno } from "./cli_run.ts";
+import { WORKFLOW_TYPES } from "../../lib/workflow_types.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -124,6 +125,9 @@ Deno.test({
       const ejected = await Deno.readTextFile(join(env.LEGER_CONFIG_DIR!, "workflows/update.ts"));
       assert.match(ejected, /from "leger"/);
       assert.match(ejected, /export default async function/);
+      // ...and the workflow API's declarations beside it, also carried inside (the source tree is unreadable here).
+      const types = await Deno.readTextFile(join(env.LEGER_CONFIG_DIR!, "workflows/leger.d.ts"));
+      assert.equal(types, WORKFLOW_TYPES);
 
       const flow = join(dir, "count.ts");
       await Deno.writeTextFile(

@@ -114,6 +114,13 @@ export function register(program: Command, runtime: CliRuntime): void {
         throw new UsageError(`Cannot show ${options.lines} lines`, "Give -n a whole number.");
       }
       if (options.follow) {
+        if (ctx.opts.json) {
+          // Journal lines as they come are not one JSON document: refused rather than printed as text.
+          throw new UsageError(
+            "Cannot follow logs as JSON",
+            `Drop --follow for a JSON document (leger logs ${setName} --json -n ${lines}), or drop --json.`,
+          );
+        }
         const d = await ctx.leger.inspect(setName);
         const argv = ctx.engine.systemd.journalArgs(d.manifest.units, lines, true);
         // Journal lines are text from outside: printed line by line through the escaping printer.

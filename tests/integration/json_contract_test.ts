@@ -76,6 +76,9 @@ Deno.test("every command's --json output follows its published schema and carrie
     assert.equal((inspect.set as { version: string }).version, "1.0.0", "the set's own version stays under set");
     await check(b, "status", ["status", "web"]);
     await check(b, "logs", ["logs", "web"]);
+    // Following the journal cannot be one JSON document: refused (exit 2) with a JSON error, never raw text.
+    const follow = await check(b, "error", ["logs", "web", "--follow"], [2]);
+    assert.match((follow.error as { message: string }).message, /Cannot follow logs as JSON/);
     for (const action of ["stop", "start", "restart"]) await check(b, action, [action, "web"]);
 
     await check(b, "stage", ["stage", "web", "--ref", "v2"]);

@@ -24,6 +24,8 @@ function check(schemaDoc: unknown, doc: unknown): string[] {
 
 Deno.test("docs/schemas is what the zod schemas give (run scripts/schemas.ts after changing one)", async () => {
   for (const [file, doc] of Object.entries(published)) assert.deepEqual(await schema(file), doc, file);
+  const onDisk = [...Deno.readDirSync(join(ROOT, "docs/schemas"))].map((e) => e.name).sort();
+  assert.deepEqual(onDisk, Object.keys(published).sort(), "docs/schemas holds exactly the generated files");
 });
 
 Deno.test("validate --json of valid and broken sets follows docs/schemas/validate.schema.json", async () => {

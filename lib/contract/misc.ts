@@ -85,7 +85,7 @@ export const WorkflowEjectJson = z.strictObject({
   types: z.string().describe("the workflow API's declarations (leger.d.ts) written beside it"),
   config: z.string().describe('the deno.json beside it that maps "leger" to the declarations'),
   configState: z.enum(["written", "kept", "yours"]).describe(
-    "written now; kept (it maps leger already); yours (it does not: see notes)",
+    "written now; kept (it already maps the name); yours (it does not: see notes)",
   ),
   notes: z.array(z.string()),
 });

@@ -6,6 +6,8 @@
  */
 import type { Command } from "commander";
 import type { PolicyChange, PolicyEdit, PolicyRow } from "../lib/gitops/policy_config.ts";
+import { PolicyChangeJson, PolicyListJson, PolicyOneJson } from "../lib/contract/host.ts";
+import { versioned } from "../lib/contract/outputs.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 const seconds = (ms: number) =>
@@ -47,7 +49,9 @@ export function register(program: Command, runtime: CliRuntime): void {
       const rows = await showPolicies(ctx.engine, name);
       output(
         ctx.opts,
-        name === undefined ? rows : rows[0],
+        name === undefined
+          ? versioned(PolicyListJson, { policies: rows })
+          : versioned(PolicyOneJson, { policy: rows[0] }),
         () =>
           rows.length
             ? table(
@@ -99,7 +103,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       if (!change.installed && !dryRun && change.changed) {
         ctx.log.warn(`${name} is not installed here; the policy applies once it is`);
       }
-      output(ctx.opts, change, () => changeText(change, dryRun));
+      output(ctx.opts, versioned(PolicyChangeJson, change), () => changeText(change, dryRun));
     });
 
   policy
@@ -112,6 +116,6 @@ export function register(program: Command, runtime: CliRuntime): void {
       const { editPolicy } = await import("../lib/gitops/policy_config.ts");
       const dryRun = options.dryRun === true;
       const change = await editPolicy(ctx.engine, name, "reset", { dryRun });
-      output(ctx.opts, change, () => changeText(change, dryRun));
+      output(ctx.opts, versioned(PolicyChangeJson, change), () => changeText(change, dryRun));
     });
 }

@@ -5,6 +5,8 @@
  * @module
  */
 import { z } from "zod";
+import { FleetSet } from "../fleet/record.ts";
+import { UpdatePolicy } from "../leger_yaml.ts";
 import { versionField } from "./parts.ts";
 
 /** `leger doctor --json`. */
@@ -63,6 +65,15 @@ export const SecretsStatusJson = z.strictObject({
       lastCycleAt: z.string().optional(),
       lastError: z.string().optional(),
       sets: z.array(z.strictObject({ name: z.string(), result: z.string(), commit: z.string().optional() })),
+      fleet: z.strictObject({
+        result: z.enum(["not-due", "done", "failed"]),
+        source: z.string(),
+        commit: z.string().optional(),
+        assigned: z.array(FleetSet),
+        unassigned: z.array(z.string()),
+        removed: z.array(z.string()),
+        error: z.string().optional(),
+      }).optional().describe("the last look at the fleet repository (fleet: in config.yaml)"),
     }).optional(),
   }).optional(),
   secrets: z.array(SecretStatusJson),
@@ -141,3 +152,31 @@ export const RecoverAbandonJson = z.strictObject({
 
 /** `leger recover --json`, with or without --abandon. */
 export const RecoverJson = z.union([RecoverDoneJson, RecoverAbandonJson]);
+
+/** One set's update policy as `leger policy show` gives it. */
+export const PolicyRowJson = z.strictObject({
+  name: z.string(),
+  installed: z.boolean(),
+  override: UpdatePolicy.describe("what config.yaml sets for this set (updates.sets.NAME)"),
+  policy: z.enum(["off", "notify", "apply"]),
+  follow: z.string(),
+  intervalMs: z.number(),
+  window: z.string().optional(),
+  from: z.array(z.string()),
+});
+
+/** `leger policy show --json` (every set; one set under `policy` when named). */
+export const PolicyListJson = z.strictObject({ version: versionField(1), policies: z.array(PolicyRowJson) });
+/** `leger policy show NAME --json`. */
+export const PolicyOneJson = z.strictObject({ version: versionField(1), policy: PolicyRowJson.optional() });
+/** `leger policy show --json`, of every set or of one. */
+export const PolicyShowJson = z.union([PolicyListJson, PolicyOneJson]);
+
+/** `leger policy set|reset --json`. */
+export const PolicyChangeJson = z.strictObject({
+  version: versionField(1),
+  ...PolicyRowJson.shape,
+  changed: z.boolean(),
+  before: UpdatePolicy,
+  file: z.string().describe("the config.yaml edited"),
+});

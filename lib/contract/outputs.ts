@@ -10,7 +10,15 @@
  */
 import type { z } from "zod";
 import { BackupsJson, PruneJson, RestoreJson } from "./backups.ts";
-import { DaemonInstallJson, DoctorJson, RecoverJson, SecretsStatusJson, SecretsSyncJson } from "./host.ts";
+import {
+  DaemonInstallJson,
+  DoctorJson,
+  PolicyChangeJson,
+  PolicyShowJson,
+  RecoverJson,
+  SecretsStatusJson,
+  SecretsSyncJson,
+} from "./host.ts";
 import {
   CheckConflictsJson,
   ErrorJson,
@@ -67,6 +75,9 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   backups: BackupsJson,
   restore: RestoreJson,
   recover: RecoverJson,
+  "policy show": PolicyShowJson,
+  "policy set": PolicyChangeJson,
+  "policy reset": PolicyChangeJson,
   error: ErrorJson,
   event: EventJson,
 };

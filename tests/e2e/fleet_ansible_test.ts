@@ -300,7 +300,9 @@ Deno.test({
         for (let i = 0; i < 3; i++) {
           const r = one(run, NAMES[i]!, "is installed");
           assert.equal(r.changed, true, `${NAMES[i]}: ${JSON.stringify(r)}`);
-          const shown = await fleet.leger<{ policy: string; override: unknown }>(i, ["policy", "show", "web"]);
+          const shown =
+            (await fleet.leger<{ policy: { policy: string; override: unknown } }>(i, ["policy", "show", "web"]))
+              .policy;
           assert.equal(shown.policy, "notify");
           assert.deepEqual(shown.override, { policy: "notify" });
         }

@@ -123,6 +123,10 @@ Deno.test("every command's --json output follows its published schema and carrie
     await check(b, "backup prune", ["backup", "prune", "--dry-run"]);
     await check(b, "restore", ["--yes", "restore", "web", "--health-timeout", "60s"]);
     await check(b, "recover", ["recover"]);
+    await check(b, "policy set", ["policy", "set", "web", "--policy", "notify"]);
+    await check(b, "policy show", ["policy", "show"]);
+    await check(b, "policy show", ["policy", "show", "web"]);
+    await check(b, "policy reset", ["policy", "reset", "web"]);
 
     await check(b, "remove", ["--yes", "remove", "web"]);
     const error = await check(b, "error", ["inspect", "web"], [5]);

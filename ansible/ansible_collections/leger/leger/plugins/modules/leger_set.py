@@ -315,7 +315,7 @@ class SetTask:
         if self.module.check_mode:
             args.append("--dry-run")
         _, change = self.leger.run(args)
-        self.result["policy"] = change
+        self.result["policy"] = body(change)
         if change and change.get("changed"):
             self.result["changed"] = True
             if self.module._diff:

@@ -185,7 +185,9 @@ export async function waitHealthy(
       upSince ??= Date.now();
       if (Date.now() - upSince >= (states.some(needsSettle) ? settle : 0)) return { ok: true, states, failed: [] };
     } else upSince = undefined;
-    if (Date.now() - start > timeout) {
+    // The deadline is for coming up: a set that is up when it passes still gets its settle window (at most
+    // health-settle more), so a slow start is judged on whether it stays up, never failed with no unit to name.
+    if (Date.now() - start > timeout && upSince === undefined) {
       const failed = await failures(engine, states);
       if (failed.length === 0) {
         failed.push(...await healthFailures(engine, health.filter((h) => h.status !== "healthy")));

@@ -46,6 +46,22 @@ Deno.test("the health gate holds a unit without a readiness signal for the settl
   }
 });
 
+Deno.test("a set that comes up just before the deadline gets its settle window instead of a failure naming no unit", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const text = `[Container]\nImage=${NGINX}\n`;
+    await Deno.writeTextFile(join(b.engine.paths.quadletDir, "slow.container"), text);
+    await b.engine.systemd.daemonReload();
+    const r = await startUnits(b.engine, ["slow.service"], {
+      ...gateOptions(b.engine, [file("slow.container", text)], 200),
+      settleMs: 1_000,
+    });
+    assert.equal(r.ok, true, `up at the deadline and stayed up through the settle window: ${JSON.stringify(r.failed)}`);
+  } finally {
+    await b.cleanup();
+  }
+});
+
 Deno.test("Notify=healthy is read through drop-ins; other Notify values are no readiness signal", () => {
   assert.deepEqual(
     readyWhenActiveOf([

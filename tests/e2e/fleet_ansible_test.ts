@@ -217,7 +217,11 @@ Deno.test({
         }
         assert.deepEqual(await fleet.served(), ["v1", "v1", "v1"]);
         for (let i = 0; i < 3; i++) {
-          assert.deepEqual(await fleet.leger(i, ["staged"]), [], `${NAMES[i]} kept a staged version`);
+          assert.deepEqual(
+            (await fleet.leger<{ sets: unknown[] }>(i, ["staged"])).sets,
+            [],
+            `${NAMES[i]} kept a staged version`,
+          );
           const [row] = (await fleet.leger<{ sets: Array<{ version?: string }> }>(i, ["list"])).sets;
           assert.equal(row?.version, "1");
         }
@@ -258,8 +262,8 @@ Deno.test({
           }));
           assert.deepEqual(versions, ["2 active", "2 active", "2 active"]);
           // Only the first host ever saw v3.
-          assert.deepEqual(await fleet.leger(1, ["staged"]), []);
-          assert.deepEqual(await fleet.leger(2, ["staged"]), []);
+          assert.deepEqual((await fleet.leger<{ sets: unknown[] }>(1, ["staged"])).sets, []);
+          assert.deepEqual((await fleet.leger<{ sets: unknown[] }>(2, ["staged"])).sets, []);
         },
       );
 
@@ -325,7 +329,7 @@ Deno.test({
         const deadline = Date.now() + 150_000;
         let sets: string[] = [];
         while (Date.now() < deadline) {
-          sets = (await fleet.leger<Array<{ name: string; state: string }>>(1, ["list"])).map((r) =>
+          sets = (await fleet.leger<{ sets: Array<{ name: string; state: string }> }>(1, ["list"])).sets.map((r) =>
             `${r.name} ${r.state}`
           );
           if (sets.includes("api active")) break;
@@ -344,7 +348,7 @@ Deno.test({
         assert.deepEqual(status.daemon?.updates?.fleet?.assigned.map((a) => a.name), ["web", "api"]);
         assert.equal((await httpGet(host, "http://127.0.0.1:18701/", 5000))?.trim(), "v1");
         // the other hosts do not follow the repository: fleet-3 is as it was
-        const other = (await fleet.leger<Array<{ name: string }>>(2, ["list"])).map((r) => r.name);
+        const other = (await fleet.leger<{ sets: Array<{ name: string }> }>(2, ["list"])).sets.map((r) => r.name);
         assert.deepEqual(other, ["proxy", "web"]);
       });
     } finally {

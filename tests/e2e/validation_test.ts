@@ -328,7 +328,10 @@ Deno.test({
     assert.match(free.stdout, /no installed set uses it/);
 
     // Per scope: root's installed sets do not include alice's.
-    assert.deepEqual(await legerJson(host, ROOT, ["check-conflicts", "--port", String(PORT)]), []);
+    assert.deepEqual(
+      (await legerJson<{ uses: unknown[] }>(host, ROOT, ["check-conflicts", "--port", String(PORT)])).uses,
+      [],
+    );
   },
 });
 

@@ -951,9 +951,13 @@ export interface UnitState {
 
 /** What happened to a set in one cycle, as events and hooks see it. */
 export interface UpdateEvent {
-  kind: "applied" | "rolled-back" | "staged" | "deferred" | "failed";
-  /** What changed: the set's source (a commit) or the images of its \`AutoUpdate=\` containers. */
-  what?: "source" | "images";
+  /** \`installed\`, \`unassigned\` and \`removed\` come from the fleet repository (\`what: "assignment"\`). */
+  kind: "applied" | "rolled-back" | "removed" | "staged" | "deferred" | "failed" | "installed" | "unassigned";
+  /**
+   * What changed: the set's source (a commit), the images of its \`AutoUpdate=\` containers, or which sets
+   * the fleet repository's leger-hosts.yaml assigns to this host.
+   */
+  what?: "source" | "images" | "assignment";
   /** The set. */
   set: string;
   policy: "off" | "notify" | "apply";

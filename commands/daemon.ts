@@ -17,7 +17,7 @@ import { showSecretStatus } from "./secrets.ts";
 export function register(program: Command, runtime: CliRuntime): void {
   const daemon = program
     .command("daemon")
-    .summary("keep Podman secrets in sync with Setec (runs in the foreground)")
+    .summary("sync secrets from Setec and keep sets at their source, unattended (foreground)")
     .action(async (_o, cmd) => {
       await explainConfigErrors(async () => {
         const ctx = await contextFor(cmd, runtime);

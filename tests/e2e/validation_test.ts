@@ -291,7 +291,14 @@ Deno.test({
     const json = JSON.parse(
       (await leger(host, ALICE, ["--json", "validate", "--podman-version", "5.4", dir])).stdout,
     ) as JsonReport;
-    assert.deepEqual(json.diagnostics.map((d) => [d.code, d.key, d.source]), [["key/too-new", "Memory", "leger"]]);
+    assert.deepEqual(
+      json.diagnostics.map((d) => [d.code, d.key, d.source]).sort(),
+      [
+        // On trixie the host's own 5.4 generator refuses it too, and its verdict is folded in.
+        ...(E2E_SUITE === "trixie" ? [["generator/error", "Memory", "generator"]] : []),
+        ["key/too-new", "Memory", "leger"],
+      ],
+    );
 
     const bad = await leger(host, ALICE, ["validate", "--podman-version", "five", dir]);
     assert.equal(bad.code, 2, bad.stderr);

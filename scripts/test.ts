@@ -23,6 +23,7 @@ import { hostAvailable } from "../tests/host/host.ts";
 import { type Suite, SUITE_PODMAN, SUITES } from "../tests/host/rootfs.ts";
 import { readCoverage } from "./coverage.ts";
 import { e2eFiles, planE2e } from "./e2e_plan.ts";
+import { failureDigest } from "./test_report.ts";
 
 const args = new Set(Deno.args);
 const filterAt = Deno.args.indexOf("--filter");
@@ -36,6 +37,8 @@ interface Tally {
   skipped: number;
 }
 const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
+/** What failed, run by run: repeated just above the last line, where a short log tail still shows it. */
+const failures: { label: string; lines: string[] }[] = [];
 
 const valueOf = (flag: string) => Deno.args.flatMap((a, i) => (a === flag ? [Deno.args[i + 1] ?? ""] : []));
 const suites: Suite[] = valueOf("--suite").length ? valueOf("--suite") as Suite[] : [...SUITES];
@@ -99,6 +102,9 @@ async function denoTest(
     console.log(`${label}: deno test ended with exit code ${status.code} before its summary`);
     tally.failed += 1;
   }
+  if ((m && Number(m[3]) > 0) || !status.success) {
+    failures.push({ label, lines: failureDigest(all, m ? undefined : status.code) });
+  }
   console.log(
     `=== ${label}: ${m ? m[0] : `exit ${status.code}`} in ${((Date.now() - started) / 1000).toFixed(0)} s ===`,
   );
@@ -145,6 +151,7 @@ if (!args.has("--e2e")) {
     // Named, not the folder: deno test also collects a file called test.ts, and this one runs the tiers.
     "scripts/coverage_test.ts",
     "scripts/e2e_plan_test.ts",
+    "scripts/test_report_test.ts",
   ]);
   if (!filter) await coverage();
 }
@@ -180,5 +187,9 @@ if (!args.has("--unit")) {
   }
 }
 
+if (failures.length) {
+  console.log("\n=== what failed (repeated from above) ===");
+  for (const f of failures) console.log(`${f.label}\n${f.lines.join("\n")}`);
+}
 console.log(`\n${tally.passed} passed, ${tally.failed} failed${tally.skipped ? `, ${tally.skipped} skipped` : ""}`);
 Deno.exit(tally.failed > 0 ? 1 : 0);

@@ -74,16 +74,24 @@ Deno.test("policy set creates config.yaml when there is none, and waits for the 
   try {
     let released = false;
     let release = () => {};
-    const held = withLock(engine.paths.lockFile, () => new Promise<void>((r) => (release = r)));
+    let acquired = () => {};
+    const holding = new Promise<void>((r) => (acquired = r));
+    const held = withLock(engine.paths.lockFile, () => {
+      acquired();
+      return new Promise<void>((r) => (release = r));
+    });
     // another leger run (a second engine) holds the lock: the edit waits for it
+    await holding;
     const other = await b.another();
-    const pending = editPolicy(other, "web", { policy: "notify" }).then((c) => (assert.ok(released), c));
+    const pending = editPolicy(other, "web", { policy: "notify" }).then((c) => ({ c, releasedFirst: released }));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await Deno.readTextFile(file).catch(() => "absent"), "absent");
     released = true;
     release();
     await held;
-    assert.equal((await pending).changed, true);
+    const done = await pending;
+    assert.ok(done.releasedFirst, "the edit finished while another run held the lock");
+    assert.equal(done.c.changed, true);
     assert.equal(await Deno.readTextFile(file), "updates:\n  sets:\n    web:\n      policy: notify\n");
     assert.equal((await editPolicy(other, "web", "reset")).changed, true);
     assert.equal(await Deno.readTextFile(file), "");

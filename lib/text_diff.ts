@@ -5,7 +5,8 @@
  */
 import { diffArrays } from "diff";
 
-type Op = { kind: " " | "-" | "+"; line: string; a: number; b: number };
+/** A run of lines: kept (" "), removed ("-") or added ("+"), starting at line `a` of before and `b` of after (0-based). */
+type Block = { kind: " " | "-" | "+"; a: number; b: number; lines: string[] };
 
 /** Marks a last line without a newline, so "x" and "x\n" differ as diff shows it. */
 const NO_NEWLINE = "\u0000no-newline";
@@ -32,61 +33,90 @@ function show(kind: string, line: string): string {
 const MAX_EDIT_LENGTH = 5_000;
 
 /**
- * The edit script between two line lists: Myers' algorithm from the npm
- * package `diff` (O((N+M)·D), so a small change to a 20,000-line file takes
- * milliseconds; the table it replaces was quadratic in time and memory).
+ * The edit script between two line lists as runs of kept, removed and
+ * added lines: Myers' algorithm from the npm package `diff`
+ * (O((N+M)·D), so a small change to a 20,000-line file takes
+ * milliseconds), after trimming the common head and tail. Runs, not one
+ * record per line, so the unchanged bulk of a big file costs nothing
+ * further. (Mapping lines to numbers first makes the comparison faster
+ * but costs more than it saves for one diff: measured with bench's
+ * diff_child.ts.)
  */
-function editScript(a: string[], b: string[]): Op[] {
+function editScript(a: string[], b: string[]): Block[] {
   const n = a.length, m = b.length;
-  // Trim common head and tail: most updates touch a few lines.
   let head = 0;
   while (head < n && head < m && a[head] === b[head]) head++;
   let tail = 0;
   while (tail < n - head && tail < m - head && a[n - 1 - tail] === b[m - 1 - tail]) tail++;
   const A = a.slice(head, n - tail), B = b.slice(head, m - tail);
-  const ops: Op[] = [];
-  for (let k = 0; k < head; k++) ops.push({ kind: " ", line: a[k]!, a: k, b: k });
+  const blocks: Block[] = [];
+  const push = (kind: Block["kind"], at: number, bt: number, lines: string[]) => {
+    if (lines.length) blocks.push({ kind, a: at, b: bt, lines });
+  };
+  push(" ", 0, 0, a.slice(0, head));
   let i = head, j = head;
-  const changes = A.length && B.length ? diffArrays(A, B, { maxEditLength: MAX_EDIT_LENGTH }) : undefined;
-  const blocks = changes ?? [
-    { value: A, removed: true, added: false },
-    { value: B, removed: false, added: true },
-  ];
-  for (const block of blocks) {
-    for (const line of block.value) {
-      if (block.removed) ops.push({ kind: "-", line, a: i++, b: j });
-      else if (block.added) ops.push({ kind: "+", line, a: i, b: j++ });
-      else ops.push({ kind: " ", line, a: i++, b: j++ });
+  if (A.length && B.length) {
+    const changes = diffArrays(A, B, { maxEditLength: MAX_EDIT_LENGTH });
+    if (changes) {
+      for (const c of changes) {
+        const count = c.value.length;
+        if (c.removed) push("-", i, j, A.slice(i - head, (i += count) - head));
+        else if (c.added) push("+", i, j, B.slice(j - head, (j += count) - head));
+        else push(" ", i, j, A.slice(i - head, (i += count, j += count, i) - head));
+      }
     }
   }
-  for (let k = 0; k < tail; k++) ops.push({ kind: " ", line: a[n - tail + k]!, a: n - tail + k, b: m - tail + k });
-  return ops;
+  if (i === head && j === head) {
+    push("-", i, j, A);
+    push("+", i + A.length, j, B);
+  }
+  push(" ", n - tail, m - tail, a.slice(n - tail));
+  return blocks;
 }
 
 /**
  * A unified diff of `before` and `after` with `context` lines around each
- * change; "" when they are equal.
+ * change; "" when they are equal. Changes closer than twice the context
+ * share a hunk, as in `diff -u`.
  */
 export function unifiedDiff(before: string, after: string, fromName: string, toName: string, context = 3): string {
   if (before === after) return "";
-  const ops = editScript(lines(before), lines(after));
-  const changed = ops.map((o, i) => (o.kind !== " " ? i : -1)).filter((i) => i >= 0);
-  const hunks: Array<[number, number]> = [];
-  for (const i of changed) {
-    const start = Math.max(0, i - context), end = Math.min(ops.length - 1, i + context);
-    const last = hunks[hunks.length - 1];
-    if (last && start <= last[1] + 1) last[1] = end;
-    else hunks.push([start, end]);
-  }
+  const blocks = editScript(lines(before), lines(after));
   const out = [`--- ${fromName}`, `+++ ${toName}`];
-  for (const [s, e] of hunks) {
-    const slice = ops.slice(s, e + 1);
-    const aCount = slice.filter((o) => o.kind !== "+").length;
-    const bCount = slice.filter((o) => o.kind !== "-").length;
-    const aStart = aCount ? slice.find((o) => o.kind !== "+")!.a + 1 : slice[0]!.a;
-    const bStart = bCount ? slice.find((o) => o.kind !== "-")!.b + 1 : slice[0]!.b;
-    out.push(`@@ -${aStart},${aCount} +${bStart},${bCount} @@`);
-    for (const o of slice) out.push(show(o.kind, o.line));
+  let k = 0;
+  while (k < blocks.length) {
+    if (blocks[k]!.kind === " ") {
+      k++;
+      continue;
+    }
+    const body: string[] = [];
+    let aCount = 0, bCount = 0;
+    const kept = (lines: string[]) => {
+      for (const line of lines) body.push(show(" ", line));
+      aCount += lines.length;
+      bCount += lines.length;
+    };
+    const pre = k > 0 ? blocks[k - 1]! : undefined;
+    const lead = pre ? pre.lines.slice(Math.max(0, pre.lines.length - context)) : [];
+    const aFirst = pre ? pre.a + pre.lines.length - lead.length : blocks[k]!.a;
+    const bFirst = pre ? pre.b + pre.lines.length - lead.length : blocks[k]!.b;
+    kept(lead);
+    for (; k < blocks.length; k++) {
+      const block = blocks[k]!;
+      if (block.kind === " ") {
+        if (k + 1 < blocks.length && block.lines.length <= 2 * context) {
+          kept(block.lines);
+          continue;
+        }
+        kept(block.lines.slice(0, context));
+        k++;
+        break;
+      }
+      for (const line of block.lines) body.push(show(block.kind, line));
+      if (block.kind === "-") aCount += block.lines.length;
+      else bCount += block.lines.length;
+    }
+    out.push(`@@ -${aCount ? aFirst + 1 : aFirst},${aCount} +${bCount ? bFirst + 1 : bFirst},${bCount} @@`, ...body);
   }
   return out.join("\n") + "\n";
 }

@@ -214,14 +214,35 @@ export function hasInlineComment(value: string): boolean {
   return false;
 }
 
+/**
+ * Entries by section and key, built once per unit: the checks ask for
+ * every known key of a section (about a hundred) of every unit, and a scan
+ * per question made validating a repository quadratic. A parsed unit is
+ * never changed once built (merging drop-ins makes a new one), so the
+ * index stays true.
+ */
+const ENTRY_INDEX = new WeakMap<ParsedUnit, Map<string, UnitEntry[]>>();
+
+function entryIndex(unit: ParsedUnit): Map<string, UnitEntry[]> {
+  let index = ENTRY_INDEX.get(unit);
+  if (!index) {
+    index = new Map();
+    for (const s of unit.sections) {
+      for (const e of s.entries) {
+        const k = `${s.name}\u0000${e.key}`;
+        const list = index.get(k);
+        if (list) list.push(e);
+        else index.set(k, [e]);
+      }
+    }
+    ENTRY_INDEX.set(unit, index);
+  }
+  return index;
+}
+
 /** All entries of `key` in every `[section]` of the unit, in order. */
 export function entriesOf(unit: ParsedUnit, section: string, key: string): UnitEntry[] {
-  const out: UnitEntry[] = [];
-  for (const s of unit.sections) {
-    if (s.name !== section) continue;
-    for (const e of s.entries) if (e.key === key) out.push(e);
-  }
-  return out;
+  return [...(entryIndex(unit).get(`${section}\u0000${key}`) ?? [])];
 }
 
 /** All entries of a section (all headers of that name merged), in order. */

@@ -139,6 +139,39 @@ async function coverage(): Promise<void> {
   }
 }
 
+/**
+ * Builds (or finds cached) the Deno cache and the root file systems of
+ * `needed`, one after another (sid first: sid-podman6 is built from a copy
+ * of it). Runs beside the unit tier; its lines are kept and printed when
+ * the end-to-end tier starts. False when a host cannot be built.
+ */
+async function prepareHosts(needed: Suite[], lines: string[]): Promise<boolean> {
+  const started = Date.now();
+  const log = (line: string) => lines.push(`[prepare] ${line}`);
+  try {
+    await prepareDenoDir(root, log);
+    for (const suite of SUITES.filter((s) => needed.includes(s))) await ensureRootfs({ suite, log });
+  } catch (e) {
+    lines.push(`the test hosts could not be built: ${e instanceof Error ? e.message : e}`);
+    return false;
+  }
+  lines.push(
+    `the test hosts (${needed.join(", ")}) were ready ${((Date.now() - started) / 1000).toFixed(0)} s after the start`,
+  );
+  return true;
+}
+
+// The end-to-end hosts are built (about five minutes on a fresh machine, mostly waiting on the mirror) while the unit
+// tier runs, and before any end-to-end test: built inside the first tests, debootstrap ran inside their timing.
+const e2e = args.has("--unit") ? undefined : await (async () => {
+  const ready = await hostAvailable();
+  if (!ready.ok) return { missing: ready.missing };
+  const plan = planE2e(await e2eFiles(`${root}tests/e2e`), suites);
+  const prepareLog: string[] = [];
+  const prepared = prepareHosts([...new Set(plan.jobs.map((j) => j.suite))], prepareLog);
+  return { missing: undefined, plan, prepared, prepareLog };
+})();
+
 if (!args.has("--e2e")) {
   await Deno.remove(covDir, { recursive: true }).catch(() => {});
   await denoTest("unit and integration tests", [
@@ -156,30 +189,10 @@ if (!args.has("--e2e")) {
   if (!filter) await coverage();
 }
 
-/** Builds (or finds cached) the Deno cache and the root file systems of `needed`; false when one cannot be built. */
-async function prepareHosts(needed: Suite[]): Promise<boolean> {
-  const started = Date.now();
-  console.log(`\n=== preparing the test hosts: ${needed.join(", ")} ===`);
-  const log = (line: string) => console.log(`[prepare] ${line}`);
-  try {
-    await prepareDenoDir(root, log);
-    // sid first: sid-podman6 is built from a copy of it.
-    for (const suite of SUITES.filter((s) => needed.includes(s))) await ensureRootfs({ suite, log });
-  } catch (e) {
-    console.log(`the test hosts could not be built: ${e instanceof Error ? e.message : e}`);
-    console.log("every end-to-end test is counted as failed: none could run");
-    tally.failed += 1;
-    return false;
-  }
-  console.log(`=== the test hosts are ready in ${((Date.now() - started) / 1000).toFixed(0)} s ===`);
-  return true;
-}
-
-if (!args.has("--unit")) {
-  const ready = await hostAvailable();
-  if (!ready.ok) {
+if (e2e) {
+  if (e2e.missing) {
     const line = "!".repeat(72);
-    console.log(`\n${line}\nEND-TO-END TIER NOT RUN: this machine lacks ${ready.missing.join(", ")}.`);
+    console.log(`\n${line}\nEND-TO-END TIER NOT RUN: this machine lacks ${e2e.missing.join(", ")}.`);
     console.log(
       "It needs root on Linux with debootstrap and systemd-nspawn (apt-get install debootstrap systemd-container).",
     );
@@ -187,12 +200,16 @@ if (!args.has("--unit")) {
     if (Deno.env.get("CI")) tally.failed += 1;
     else tally.skipped += 1;
   } else {
-    const { jobs, leftOut } = planE2e(await e2eFiles(`${root}tests/e2e`), suites);
+    const { jobs, leftOut } = e2e.plan;
     for (const line of leftOut) console.log(`end-to-end: ${line}`);
-    // Build what the hosts boot from before any test runs: on a fresh machine the first test of each suite
-    // would otherwise spend minutes in debootstrap, beside other tests, inside its own timing.
-    const prepared = await prepareHosts([...new Set(jobs.map((j) => j.suite))]);
-    if (!prepared) jobs.length = 0;
+    console.log("\n=== preparing the test hosts ===");
+    const prepared = await e2e.prepared;
+    console.log(e2e.prepareLog.join("\n"));
+    if (!prepared) {
+      console.log("every end-to-end test is counted as failed: none could run");
+      tally.failed += 1;
+      jobs.length = 0;
+    }
     const workers = Math.min(e2eJobs, jobs.length);
     const started = Date.now();
     const worker = async () => {
@@ -214,5 +231,8 @@ if (failures.length) {
   console.log("\n=== what failed (repeated from above) ===");
   for (const f of failures) console.log(`${f.label}\n${f.lines.join("\n")}`);
 }
-console.log(`\n${tally.passed} passed, ${tally.failed} failed${tally.skipped ? `, ${tally.skipped} skipped` : ""}`);
+if (tally.skipped) {
+  console.log(`\n${tally.skipped} skipped (tests for another host than the one they ran on, or a tier not run)`);
+}
+console.log(`\n${tally.passed} passed, ${tally.failed} failed`);
 Deno.exit(tally.failed > 0 ? 1 : 0);

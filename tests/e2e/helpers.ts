@@ -201,3 +201,14 @@ export function tokenContainer(
     "",
   ].join("\n");
 }
+
+/** `systemctl status` and the last journal lines of a unit in a combination's scope, for a failed assertion's message. */
+export async function unitJournal(host: Host, who: Who, unit: string): Promise<string> {
+  const user = who.scope === "user" ? "--user" : "--system";
+  const r = await host.sh(
+    `systemctl ${user} status ${unit} --no-pager -l 2>&1 | head -30; journalctl ${user} -u ${unit} -n 60 --no-pager -o short-precise 2>&1` +
+      (who.scope === "user" ? "" : `; journalctl -n 40 --no-pager -o short-precise _PID=1 2>&1 | grep -i ${unit}`),
+    { user: who.user },
+  );
+  return `--- ${unit} on the host ---\n${r.stdout}${r.stderr}`;
+}

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { createRepo } from "../host/git_fixture.ts";
-import { httpGet, leger, legerJson, portFor, sharedHost, webContainer, WHO, type Who } from "./helpers.ts";
+import { httpGet, leger, legerJson, portFor, sharedHost, unitJournal, webContainer, WHO, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -115,7 +115,11 @@ for (const who of WHO) {
       const listed = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets;
       assert.equal(listed.find((x) => x.name === set)?.state, "inactive");
       const started = await leger(host, who, ["start", set]);
-      assert.equal(started.code, 0, `start: ${started.stdout}\n${started.stderr}`);
+      assert.equal(
+        started.code,
+        0,
+        `start: ${started.stdout}\n${started.stderr}\n${await unitJournal(host, who, "web.service")}`,
+      );
       assert.match(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`) ?? "", /v1/);
       const restarted = await leger(host, who, ["restart", set]);
       assert.equal(restarted.code, 0, `restart: ${restarted.stdout}\n${restarted.stderr}`);

@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { E2E_SUITE, leger, legerJson, sharedHost, WHO, type Who } from "./helpers.ts";
+import { E2E_SUITE, leger, legerJson, sharedHost, unitJournal, WHO, type Who } from "./helpers.ts";
 import type { Host } from "../host/guest.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -58,7 +58,11 @@ async function writeTemplateSet(host: Host, who: Who, dir: string, image: string
 
 async function inContainer(host: Host, who: Who, container: string, script: string): Promise<string> {
   const r = await host.exec(["podman", "exec", container, "sh", "-c", script], { user: who.user });
-  assert.equal(r.code, 0, `${container}: ${r.stderr}`);
+  if (r.code !== 0) {
+    // systemd-web_one runs as web@one.service: say what systemd saw of it.
+    const unit = container.replace(/^systemd-web_(.*)$/, "web@$1.service");
+    assert.fail(`${container}: ${r.stderr}\n${await unitJournal(host, who, unit)}`);
+  }
   return r.stdout.trim();
 }
 

@@ -42,6 +42,9 @@ export function notReachable(scope: Scope, r: RunResult): LegerError {
 }
 
 /** systemctl/journalctl bound to a scope. */
+/** systemctl verbs that start units, and may meet a stale cgroup right after a stop. */
+const STARTING_VERBS = new Set(["start", "restart", "try-restart"]);
+
 export class Systemd {
   constructor(readonly $: Shell, readonly scope: Scope) {}
 
@@ -61,7 +64,31 @@ export class Systemd {
   async systemctl(args: string[]): Promise<RunResult> {
     const r = await this.raw(args);
     if (r.code !== 0 && unreachable(r)) throw notReachable(this.scope, r);
+    if (r.code !== 0 && STARTING_VERBS.has(args[0]!)) return await this.againAfterStaleCgroup(args, r);
     return r;
+  }
+
+  /**
+   * A start that systemd could not even spawn (result `resources`) right
+   * after the unit stopped is tried once more. Seen on the test hosts
+   * (systemd 262, podman 5.4-6.1): podman's clean-up of a container removes
+   * the unit's delegated cgroup after systemd has stopped the unit, systemd
+   * still holds the old cgroup, and the next start fails with "Failed to
+   * spawn executor: No such file or directory". The failed start makes
+   * systemd drop that cgroup, so a second start works. Any other failure,
+   * or a second `resources` failure, is returned as it is.
+   */
+  private async againAfterStaleCgroup(args: string[], failed: RunResult): Promise<RunResult> {
+    const units = args.slice(1).filter((a) => !a.startsWith("-"));
+    const stale = (await this.states(units)).filter((u) => u.active === "failed" && u.result === "resources");
+    if (stale.length === 0) return failed;
+    const names = stale.map((u) => u.unit);
+    await this.raw(["reset-failed", ...names]);
+    const again = await this.raw([args[0]!, ...names]);
+    if (again.code !== 0) return failed;
+    // The first call's other units: a failure of theirs is not this one, and is reported as it was.
+    const rest = units.filter((u) => !names.includes(u));
+    return (await this.states(rest)).some((u) => u.active === "failed") ? failed : again;
   }
 
   private async must(args: string[], what: string): Promise<RunResult> {

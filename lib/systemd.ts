@@ -71,11 +71,10 @@ export class Systemd {
   /**
    * A start that systemd could not even spawn (result `resources`) right
    * after the unit stopped is tried once more. Seen on the test hosts
-   * (systemd 262, podman 5.4-6.1): podman's clean-up of a container removes
-   * the unit's delegated cgroup after systemd has stopped the unit, systemd
-   * still holds the old cgroup, and the next start fails with "Failed to
-   * spawn executor: No such file or directory". The failed start makes
-   * systemd drop that cgroup, so a second start works. Any other failure,
+   * (systemd 262, podman 5.4-6.1): the next start fails at once with
+   * "Failed to spawn executor: No such file or directory", likely because
+   * podman's clean-up removed the unit's delegated cgroup while systemd
+   * still held it; a second start works. Any other failure,
    * or a second `resources` failure, is returned as it is.
    */
   private async againAfterStaleCgroup(args: string[], failed: RunResult): Promise<RunResult> {

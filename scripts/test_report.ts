@@ -4,9 +4,15 @@
  * @module
  */
 
+/** Lines kept of each error: its first ones, then those that name a failure, up to a whole. */
+const HEAD_LINES = 8, TELLING_LINES = 6, MAX_LINES = 48;
+const TELLING = /\b(error|failed|Failed|FAILED)\b/;
+
 /**
- * The names under Deno's FAILURES heading, then the first lines of each
- * error under ERRORS: enough to tell which test broke and where.
+ * The names under Deno's FAILURES heading, then, for each error under
+ * ERRORS, its first lines and the later ones that name a failure (a
+ * unit's journal quoted in an assertion says why in its middle): enough
+ * to tell which test broke and why.
  */
 export function failureDigest(output: string, exitCode?: number): string[] {
   const lines = output.split("\n");
@@ -17,12 +23,23 @@ export function failureDigest(output: string, exitCode?: number): string[] {
     if (/^(ok|FAILED) \|/.test(lines[i]!)) break;
     if (lines[i]!.trim()) names.push(`  failed: ${lines[i]!.trim()}`);
   }
-  const errors: string[] = [];
+  const blocks: string[][] = [];
   const errorsAt = heading("ERRORS");
   for (let i = errorsAt + 1; errorsAt >= 0 && i < (failuresAt >= 0 ? failuresAt : lines.length); i++) {
-    if (lines[i]!.trim()) errors.push(`    ${lines[i]!.trimEnd()}`);
+    const line = lines[i]!.trimEnd();
+    if (!line.trim()) continue;
+    if (/ => \.?\/?\S+:\d+:\d+$/.test(line) || blocks.length === 0) blocks.push([]);
+    blocks.at(-1)!.push(`    ${line}`);
   }
-  const cut = errors.length > 24 ? [...errors.slice(0, 24), `    [${errors.length - 24} more lines above]`] : errors;
+  const errors: string[] = [];
+  for (const block of blocks) {
+    const telling = block.slice(HEAD_LINES).filter((l) => TELLING.test(l)).slice(-TELLING_LINES);
+    const left = block.length - HEAD_LINES - telling.length;
+    errors.push(...block.slice(0, HEAD_LINES), ...telling, ...(left > 0 ? [`    [${left} more lines above]`] : []));
+  }
+  const cut = errors.length > MAX_LINES
+    ? [...errors.slice(0, MAX_LINES), `    [${errors.length - MAX_LINES} more lines above]`]
+    : errors;
   if (!names.length && !cut.length) return [`  no failure list: deno test ended with exit code ${exitCode ?? "?"}`];
   return [...names, ...cut];
 }

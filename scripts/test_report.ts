@@ -4,14 +4,14 @@
  * @module
  */
 
-/** Lines kept of each error: its first ones, then those that name a failure, up to a whole. */
+/** Lines kept of each error: its first ones, then the last ones that name a failure; and at most this many in all. */
 const HEAD_LINES = 8, TELLING_LINES = 6, MAX_LINES = 48;
 const TELLING = /\b(error|failed|Failed|FAILED)\b/;
 
 /**
  * The names under Deno's FAILURES heading, then, for each error under
- * ERRORS, its first lines and the later ones that name a failure (a
- * unit's journal quoted in an assertion says why in its middle): enough
+ * ERRORS, its first lines and the last of the later lines that name a
+ * failure (a unit's journal quoted in an assertion ends with why): enough
  * to tell which test broke and why.
  */
 export function failureDigest(output: string, exitCode?: number): string[] {

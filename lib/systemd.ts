@@ -41,10 +41,10 @@ export function notReachable(scope: Scope, r: RunResult): LegerError {
   });
 }
 
-/** systemctl/journalctl bound to a scope. */
 /** systemctl verbs that start units, and may meet a stale cgroup right after a stop. */
 const STARTING_VERBS = new Set(["start", "restart", "try-restart"]);
 
+/** systemctl/journalctl bound to a scope. */
 export class Systemd {
   constructor(readonly $: Shell, readonly scope: Scope) {}
 

@@ -884,6 +884,7 @@ export interface StagedRow {
   stagedAt: string;
 }
 
+/** systemctl/journalctl bound to a scope. */
 export interface Systemd {
   readonly $: Shell;
   readonly scope: Scope;

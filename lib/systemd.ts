@@ -74,7 +74,8 @@ export class Systemd {
    * (systemd 262, podman 5.4-6.1): the next start fails at once with
    * "Failed to spawn executor: No such file or directory", likely because
    * podman's clean-up removed the unit's delegated cgroup while systemd
-   * still held it; a second start works. Any other failure,
+   * still held it; a second start is expected to work (shown on fakes
+   * only: it could not be made to happen on purpose). Any other failure,
    * or a second `resources` failure, is returned as it is.
    */
   private async againAfterStaleCgroup(args: string[], failed: RunResult): Promise<RunResult> {

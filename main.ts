@@ -83,6 +83,19 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
     console.log(VERSION);
     return 0;
   }
+  if (argv.includes("daemon") && !runtime.shell) {
+    // The long-lived daemon never loads commander (or any npm library): docs/ARCHITECTURE.md, decision 45.
+    const { parseDaemonArgv, runDaemonProcess } = await import("./lib/daemon_process.ts");
+    const daemon = parseDaemonArgv(argv);
+    if (daemon) {
+      try {
+        await runDaemonProcess({ ...daemon, env: runtime.env });
+        return 0;
+      } catch (error) {
+        return reportError(argv, error);
+      }
+    }
+  }
   const [program, { CommanderError }] = await Promise.all([buildProgram(runtime, argv), import("commander")]);
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -92,32 +105,37 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
       // commander has printed the message or the help already
       return error.exitCode === 0 ? 0 : ExitCode.usage;
     }
-    const code = error instanceof LegerError ? error.exitCode : ExitCode.failure;
-    const chain = causeChain(error);
-    if (wantsJson(argv)) {
-      const body = {
-        version: ERROR_JSON_VERSION,
-        error: {
-          message: chain[0],
-          ...(error instanceof LegerError && error.hint ? { hint: error.hint } : {}),
-          exitCode: code,
-          ...(chain.length > 1 ? { causes: chain.slice(1) } : {}),
-          ...(error instanceof LegerError && error.details ? { details: error.details } : {}),
-        },
-      };
-      printJson(body);
-    } else {
-      // Messages carry text from outside (names, podman's and systemd's words): the printer escapes it.
-      const p = priorityPrefix("error", stderrIsJournal());
-      printErr(`${p}error: ${chain[0]}`);
-      for (const c of chain.slice(1)) printErr(`${p}  caused by: ${c}`);
-      if (error instanceof LegerError && error.hint) printErr(`${p}  hint: ${error.hint}`);
-      if (!(error instanceof LegerError) && error instanceof Error && Deno.env.get("LEGER_DEBUG")) {
-        printErr(error.stack ?? "");
-      }
-    }
-    return code;
+    return reportError(argv, error);
   }
+}
+
+/** Prints an error as the user asked (JSON or text); returns its exit code. */
+function reportError(argv: string[], error: unknown): number {
+  const code = error instanceof LegerError ? error.exitCode : ExitCode.failure;
+  const chain = causeChain(error);
+  if (wantsJson(argv)) {
+    const body = {
+      version: ERROR_JSON_VERSION,
+      error: {
+        message: chain[0],
+        ...(error instanceof LegerError && error.hint ? { hint: error.hint } : {}),
+        exitCode: code,
+        ...(chain.length > 1 ? { causes: chain.slice(1) } : {}),
+        ...(error instanceof LegerError && error.details ? { details: error.details } : {}),
+      },
+    };
+    printJson(body);
+  } else {
+    // Messages carry text from outside (names, podman's and systemd's words): the printer escapes it.
+    const p = priorityPrefix("error", stderrIsJournal());
+    printErr(`${p}error: ${chain[0]}`);
+    for (const c of chain.slice(1)) printErr(`${p}  caused by: ${c}`);
+    if (error instanceof LegerError && error.hint) printErr(`${p}  hint: ${error.hint}`);
+    if (!(error instanceof LegerError) && error instanceof Error && Deno.env.get("LEGER_DEBUG")) {
+      printErr(error.stack ?? "");
+    }
+  }
+  return code;
 }
 
 if (import.meta.main) {

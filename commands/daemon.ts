@@ -1,16 +1,16 @@
 /**
- * `leger daemon` (the foreground process the systemd unit runs), `leger
- * daemon install` and `leger daemon status`.
+ * `leger daemon` (the foreground process the systemd unit runs; `main.ts`
+ * starts it without commander when it can), `leger daemon install`,
+ * `leger daemon status`, and the hidden `leger daemon cycle` its children run.
  *
  * @module
  */
 import type { Command } from "commander";
-import { ExitCode, LegerError } from "../lib/errors.ts";
-import { consoleLogger } from "../lib/log.ts";
+import { UsageError } from "../lib/errors.ts";
 import { currentLegerCommand, installDaemon } from "../lib/ops/daemon_install.ts";
 import { DaemonInstallJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/outputs.ts";
-import { type CliRuntime, contextFor, output } from "./common.ts";
+import { type CliRuntime, contextFor, globals, output } from "./common.ts";
 import { showSecretStatus } from "./secrets.ts";
 
 /** Registers `leger daemon`. */
@@ -19,11 +19,35 @@ export function register(program: Command, runtime: CliRuntime): void {
     .command("daemon")
     .summary("sync secrets from Setec and keep sets at their source, unattended (foreground)")
     .action(async (_o, cmd) => {
-      await explainConfigErrors(async () => {
-        const ctx = await contextFor(cmd, runtime);
-        const { runDaemonProcess } = await import("../lib/daemon_process.ts");
-        await runDaemonProcess(ctx.engine, ctx.leger);
+      const opts = globals(cmd);
+      const { runDaemonProcess } = await import("../lib/daemon_process.ts");
+      await runDaemonProcess({
+        scope: opts.scope,
+        globals: [
+          "--backend",
+          opts.backend ?? "auto",
+          ...(opts.verbose ? ["--verbose"] : []),
+          ...(opts.quiet ? ["--quiet"] : []),
+        ],
+        verbose: opts.verbose === true,
+        quiet: opts.quiet === true,
+        env: runtime.env,
       });
+    });
+
+  daemon
+    .command("cycle", { hidden: true })
+    .summary("one cycle of the daemon, as its child (reads JSON on stdin, answers one JSON line)")
+    .option("--secrets", "a secrets sync")
+    .option("--updates", "an update check")
+    .action(async (options, cmd) => {
+      if (options.secrets === options.updates) throw new UsageError("say --secrets or --updates");
+      const { runDaemonCycle } = await import("../lib/daemon_cycle.ts");
+      Deno.exitCode = await runDaemonCycle(
+        options.secrets ? "secrets" : "updates",
+        () => contextFor(cmd, runtime),
+        (line) => console.log(line),
+      );
     });
 
   daemon
@@ -51,24 +75,4 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (_o, cmd) => {
       await showSecretStatus(await contextFor(cmd, runtime));
     });
-}
-
-/**
- * A configuration error ends the daemon with exit code 78, which the units
- * list in RestartPreventExitStatus=: say so, so that the journal explains
- * why systemd leaves it stopped.
- */
-async function explainConfigErrors(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof LegerError && error.exitCode === ExitCode.config) {
-      consoleLogger({}).error(
-        `the leger daemon stops: ${error.message}. This is a configuration error, so systemd will not restart it; fix the configuration, then run: systemctl${
-          Deno.uid?.() === 0 ? "" : " --user"
-        } restart leger-daemon`,
-      );
-    }
-    throw error;
-  }
 }

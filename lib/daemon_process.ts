@@ -1,96 +1,94 @@
 /**
- * The `leger daemon` process: the unattended updater (lib/gitops/) and the
- * secrets daemon (lib/daemon/) in one process, sharing the scope lock and
- * the control socket, stopped by SIGTERM/SIGINT; SIGHUP re-reads config.yaml in
- * both at once (otherwise each reads an edit at its next cycle).
+ * The `leger daemon` process: the supervisor (lib/daemon/supervisor.ts)
+ * with its cycles run as `leger daemon cycle` children, stopped by
+ * SIGTERM/SIGINT; SIGHUP runs a secrets cycle and an update check at once.
  *
- * On a host that syncs no secrets (no Setec server configured, no set
- * declares a secret) only the updater runs, and the control socket answers
- * `status` and `update` as the full daemon does. The updater's cycle code
- * loads only when a set has an update policy.
+ * `main.ts` reaches this without loading commander, and nothing here
+ * imports an npm library (dax, zod, yaml): the idle daemon is a bare Deno
+ * process with a timer and a socket. A test keeps it so.
  *
  * @module
  */
-import type { Engine } from "./engine.ts";
-import { LegerError } from "./errors.ts";
-import type { Leger } from "./leger.ts";
-import { serveControl } from "./daemon/control_server.ts";
-import { daemonIsRunning } from "./daemon/control_client.ts";
-import type { DaemonStatus } from "./daemon/daemon_status.ts";
-import { startUpdater, type Updater } from "./gitops/service.ts";
-import { runHook } from "./gitops/hooks.ts";
+import { ExitCode, LegerError } from "./errors.ts";
+import { consoleLogger } from "./log.ts";
+import { currentEnv, type Scope, scopePaths } from "./paths.ts";
+import { runSupervisor } from "./daemon/supervisor.ts";
+import { selfCommand, spawnRunner } from "./daemon/spawn_runner.ts";
+
+/** Options of {@linkcode runDaemonProcess}. */
+export interface DaemonProcessOptions {
+  scope: Scope;
+  /** Global options the cycles get too (`--backend files`, `-v`). */
+  globals?: string[];
+  /** The command that runs leger (this program by default). */
+  command?: string[];
+  verbose?: boolean;
+  quiet?: boolean;
+  env?: Record<string, string>;
+}
 
 /** Runs the daemon until SIGTERM/SIGINT. */
-export async function runDaemonProcess(engine: Engine, leger: Leger): Promise<void> {
+export async function runDaemonProcess(options: DaemonProcessOptions): Promise<void> {
+  const env = options.env ?? currentEnv();
+  const log = consoleLogger({ verbose: options.verbose ?? false, quiet: options.quiet ?? false });
+  if (options.scope === "system" && Deno.uid?.() !== 0 && !env.LEGER_STATE_DIR) {
+    throw new LegerError("Cannot use --scope system: it needs root", {
+      exitCode: ExitCode.environment,
+      hint: "Run leger with sudo, or leave out --scope system for your own (rootless) containers.",
+    });
+  }
+  const paths = scopePaths(options.scope, env);
+  const command = [...(options.command ?? selfCommand()), "--scope", options.scope, ...(options.globals ?? [])];
   const stop = new AbortController();
-  const updater = startUpdater(engine, {
-    signal: stop.signal,
-    onEvent: async (event) => void await runHook(engine, leger, event),
-  });
+  const daemon = await runSupervisor({ paths, runner: spawnRunner(command), log, signal: stop.signal });
   const onStop = () => stop.abort();
-  // SIGHUP re-reads config.yaml in both loops at once; an edit is otherwise read by each at its next cycle.
-  let onHup = () => void updater.reload();
-  const signals = [["SIGTERM", onStop], ["SIGINT", onStop], ["SIGHUP", () => onHup()]] as const;
+  const onHup = () => void daemon.reload();
+  const signals = [["SIGTERM", onStop], ["SIGINT", onStop], ["SIGHUP", onHup]] as const;
   for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
   try {
-    const { discoverSecrets } = await import("./secrets/sync_state.ts");
-    if (!engine.config.daemon["setec-server"] && (await discoverSecrets(engine.paths)).length === 0) {
-      return await runUpdatesOnly(engine, updater, stop.signal);
+    await daemon.done;
+  } catch (error) {
+    if (error instanceof LegerError && error.exitCode === ExitCode.config) {
+      log.error(
+        `the leger daemon stops: ${error.message}. This is a configuration error, so systemd will not restart it; fix the configuration, then run: systemctl${
+          options.scope === "system" ? "" : " --user"
+        } restart leger-daemon`,
+      );
     }
-    const { runDaemon } = await import("./daemon/daemon.ts");
-    const running = await runDaemon({
-      paths: engine.paths,
-      config: engine.config,
-      $: engine.$,
-      log: { info: (l) => engine.log.info(l), warn: (l) => engine.log.warn(l) },
-      systemd: engine.systemd, // rotations: try-restart, only while holding the scope lock
-      signal: stop.signal,
-      updates: updater,
-    });
-    onHup = () => void Promise.all([updater.reload(), running.reload()]);
-    await Promise.all([running.done, updater.done]);
+    throw error;
   } finally {
-    stop.abort();
     for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   }
 }
 
-/** Serves the control socket for an updater-only daemon until `signal` aborts. */
-async function runUpdatesOnly(engine: Engine, updater: Updater, signal: AbortSignal): Promise<void> {
-  const started = new Date();
-  const status = (): Promise<DaemonStatus> => {
-    const last = updater.last();
-    return Promise.resolve({
-      pid: Deno.pid,
-      startedAt: started.toISOString(),
-      uptimeMs: Date.now() - started.getTime(),
-      server: "",
-      pollIntervalMs: 0,
-      consecutiveFailures: 0,
-      secrets: [],
-      updates: {
-        ...(last.at ? { lastCycleAt: last.at } : {}),
-        ...(last.error ? { lastError: last.error } : {}),
-        sets: last.results.filter((r) => r.result !== "off"),
-        ...(last.fleet ? { fleet: last.fleet } : {}),
-      },
-    });
-  };
-  const control = await serveControl(engine.paths, {
-    status,
-    sync: () => {
-      throw new LegerError("Cannot sync secrets: this daemon runs without a Setec server", {
-        hint: "Set daemon.setec-server in config.yaml and restart the daemon.",
-      });
-    },
-    update: (names) => updater.checkNow(names),
-  }, daemonIsRunning);
-  engine.log.info(`leger daemon started (pid ${Deno.pid}): unattended updates only, no Setec server configured`);
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-  await control.close();
-  await updater.done;
-  engine.log.info("leger daemon stopped");
+/**
+ * Reads `leger [GLOBAL OPTIONS] daemon [GLOBAL OPTIONS]` without commander:
+ * the options the daemon takes, or undefined when argv is anything else
+ * (a subcommand, --help, an unknown option), which commander then handles.
+ */
+export function parseDaemonArgv(argv: readonly string[]): DaemonProcessOptions | undefined {
+  const at = argv.indexOf("daemon");
+  if (at < 0) return undefined;
+  const out: DaemonProcessOptions = { scope: "user", globals: [] };
+  const args = argv.filter((_, i) => i !== at);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const [flag, inline] = a.startsWith("--") && a.includes("=")
+      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+      : [a, undefined];
+    if (flag === "--scope" || flag === "--backend") {
+      const value = inline ?? args[++i];
+      const allowed = flag === "--scope" ? ["user", "system"] : ["auto", "native", "files"];
+      if (value === undefined || !allowed.includes(value)) return undefined;
+      if (flag === "--scope") out.scope = value as Scope;
+      else out.globals!.push("--backend", value);
+    } else if (flag === "-v" || flag === "--verbose") {
+      out.verbose = true;
+      out.globals!.push("--verbose");
+    } else if (flag === "-q" || flag === "--quiet") {
+      out.quiet = true;
+      out.globals!.push("--quiet");
+    } else return undefined;
+  }
+  return out;
 }

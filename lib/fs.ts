@@ -114,8 +114,11 @@ export async function sha256(data: string | Uint8Array): Promise<string> {
 /** Lowercase hex sha256 of a file, read as a stream (any size). */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
-  const file = await Deno.open(path, { read: true });
-  for await (const chunk of file.readable) hash.update(chunk); // the stream closes the file
+  // One buffer, read into again and again: a stream's fresh chunk per read left a 256 MiB archive's worth of
+  // garbage that raised a restore's peak RSS (docs/BENCHMARKS.md).
+  const buffer = new Uint8Array(1 << 20);
+  using file = await Deno.open(path, { read: true });
+  for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) hash.update(buffer.subarray(0, n));
   return hash.digest("hex");
 }
 

@@ -9,13 +9,15 @@
  * WritableStream, so leger can read a process at the pace it writes; but
  * feeding a process's stdin from a stream is not held back by the child
  * (measured: a 1 GiB import piled up in memory). So leger never feeds a
- * real process's stdin with bulk data: it writes a FIFO (the kernel makes
- * it wait) or lets two processes share one.
+ * real process's stdin with bulk data: two processes share a FIFO (the
+ * kernel makes the writer wait), and only an in-process fake (tests) has
+ * leger write the FIFO for it.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { sha256File } from "../fs.ts";
 import type { Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
 import { isFakeCommand, type Shell } from "../shell.ts";
@@ -115,7 +117,7 @@ async function withFifo<T>($: Shell, fn: (fifo: string) => Promise<T>): Promise<
 }
 
 /** `sh -c` that runs argv with stdin (`<`) or stdout (`>`) redirected to a file. */
-function redirected(argv: string[], way: "<" | ">", file: string): string[] {
+function redirected(argv: string[], way: "<" | ">" | ">>", file: string): string[] {
   return ["sh", "-c", `f=$1; shift; exec "$@" ${way} "$f"`, "sh", file, ...argv];
 }
 
@@ -169,14 +171,72 @@ async function openWriteEnd(fifo: string, reader: Promise<Settled>): Promise<Den
 
 /**
  * Streams `producer`'s stdout (e.g. `podman volume export NAME`) through
- * the compressor into `path` (created 0600), hashing the bytes as they are
- * written. The producer's output reaches the compressor through a FIFO
- * that leger writes; both hops out of a process await each write, so a
- * slow compressor or disk holds the producer back. Throws a LegerError
- * naming `what` when any stage fails (a non-zero exit, a write error such
- * as a full disk); the caller removes the partial file.
+ * the compressor into `path` (created 0600) and hashes what was written.
+ * No byte passes through leger on its way to the file: the producer writes
+ * a FIFO the compressor reads (the kernel holds a fast producer back) and
+ * the compressor writes the file; leger then hashes the file from the page
+ * cache into one reused buffer (0.3 s for 256 MiB on the build machine).
+ * An in-process fake producer (tests) has leger carry its bytes instead. Throws a
+ * LegerError naming `what` when any stage fails (a non-zero exit, a write
+ * error such as a full disk); the caller removes the partial file.
  */
 export async function streamToFile(
+  $: Shell,
+  producer: string[],
+  compression: Compression,
+  path: string,
+  what: string,
+): Promise<Written> {
+  if (isFakeCommand($, producer[0]!)) return await throughLeger($, producer, compression, path, what);
+  (await Deno.open(path, { write: true, create: true, truncate: true, mode: 0o600 })).close();
+  const zip = compressorArgv(compression);
+  const [source, sink] = zip
+    ? await withFifo($, (fifo) => {
+      const compress = ["sh", "-c", 'f=$1; o=$2; shift 2; exec "$@" < "$f" >> "$o"', "sh", fifo, path, ...zip];
+      const reader = $`${compress}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn();
+      const writer = $`${redirected(producer, ">", fifo)}`.stdin("null").stdout("null").stderr("piped").noThrow()
+        .spawn();
+      return both(writer, reader);
+    })
+    : [
+      await settle(
+        $`${redirected(producer, ">>", path)}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn(),
+      ),
+      {
+        code: 0,
+        stderr: "",
+      },
+    ];
+  const full = [sink, source].find((r) => r.code !== 0 && DISK_FULL.test(r.stderr));
+  if (full) {
+    const said = DISK_FULL.exec(full.stderr)![0];
+    throw new LegerError(`Cannot ${what}: writing ${path} failed: ${said}`, {
+      hint: "Free space where backups are kept, or set backup-dir in the config to a bigger disk.",
+    });
+  }
+  check(source, sink, producer, zip, what);
+  const sha256 = await sha256File(path);
+  return { sha256, sizeBytes: (await Deno.stat(path)).size };
+}
+
+/** What a full or read-only disk makes a writer say. */
+const DISK_FULL = /No space left on device|Disk quota exceeded|Read-only file system/;
+
+/** Throws the error of the stage that failed first: the compressor, or the producer. */
+function check(source: Settled, sink: Settled, producer: string[], zip: string[] | undefined, what: string): void {
+  if (sink.code !== 0 && (sink.first || source.code === 0)) {
+    throw new LegerError(`Cannot ${what}: ${zip![0]} failed: ${lastLines(sink.stderr) || `exit ${sink.code}`}`);
+  }
+  if (source.code !== 0) {
+    throw new LegerError(
+      `Cannot ${what}: ${producer.slice(0, 3).join(" ")} failed: ${lastLines(source.stderr) || `exit ${source.code}`}`,
+      { details: { argv: producer, exitCode: source.code } },
+    );
+  }
+}
+
+/** {@linkcode streamToFile} for an in-process fake producer: leger carries its bytes and hashes them on the way. */
+async function throughLeger(
   $: Shell,
   producer: string[],
   compression: Compression,
@@ -220,21 +280,7 @@ export async function streamToFile(
       hint: "Free space where backups are kept, or set backup-dir in the config to a bigger disk.",
     });
   }
-  if (sinkResult.code !== 0 && (sinkResult.first || sourceResult.code === 0)) {
-    throw new LegerError(
-      `Cannot ${what}: ${zip![0]} failed: ${lastLines(sinkResult.stderr) || `exit ${sinkResult.code}`}`,
-    );
-  }
-  if (sourceResult.code !== 0) {
-    throw new LegerError(
-      `Cannot ${what}: ${producer.slice(0, 3).join(" ")} failed: ${
-        lastLines(sourceResult.stderr) || `exit ${sourceResult.code}`
-      }`,
-      {
-        details: { argv: producer, exitCode: sourceResult.code },
-      },
-    );
-  }
+  check(sourceResult, sinkResult, producer, zip, what);
   return { sha256: hash.digest("hex"), sizeBytes: size };
 }
 

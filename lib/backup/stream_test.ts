@@ -61,6 +61,11 @@ Deno.test("a producer that fails midway fails the stream with its message", asyn
       streamToFile($, ["sh", "-c", "exit 3"], "zstd", join(dir, "y"), "back up volume v"),
       /failed: exit 3/,
     );
+    // A producer that cannot start: an error naming it, never a hang on the FIFO.
+    await assert.rejects(
+      streamToFile($, ["no-such-exporter", "v"], "zstd", join(dir, "z"), "back up volume v"),
+      /Cannot back up volume v: no-such-exporter v failed: .*not found/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

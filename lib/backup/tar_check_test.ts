@@ -78,3 +78,56 @@ Deno.test("a damaged header or an archive cut short is refused", async () => {
   assert.match((await checkTarStream(stream(new Uint8Array(0)), {}))[0]!, /truncated/);
   assert.deepEqual(await checkTarStream(stream(good), {}), []);
 });
+
+Deno.test("a stream cut into chunks of any size gives the members a whole file gives (headers across reads)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "data", "sub"), { recursive: true });
+    for (let i = 0; i < 40; i++) {
+      await Deno.writeTextFile(join(dir, "data", "sub", `f${i}-${"n".repeat(i * 3)}`), "z".repeat(i * 97));
+    }
+    const path = await realTar(dir, "posix", "none");
+    const bytes = await Deno.readFile(path);
+    const names = async (s: ReadableStream<Uint8Array>) => {
+      const out: string[] = [];
+      for await (const m of tarMembers(s)) out.push(`${m.name} ${m.type} ${m.size}`);
+      return out;
+    };
+    const whole = await names(stream(bytes));
+    assert.ok(whole.length > 40);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (const largest of [3, 700, 70_000]) {
+      const chunked = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let at = 0; at < bytes.length;) {
+            const n = 1 + Math.floor(random() * largest);
+            c.enqueue(bytes.slice(at, at + n));
+            at += n;
+          }
+          c.close();
+        },
+      });
+      assert.deepEqual(await names(chunked), whole, `chunks up to ${largest} bytes`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a damaged or missing compressed archive is a problem that names the decompressor, never a hang", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const $ = createShell();
+    await Deno.mkdir(join(dir, "data"));
+    await Deno.writeTextFile(join(dir, "data", "a"), "a".repeat(100_000));
+    const good = await realTar(dir, "gnu", "zstd");
+    const bytes = await Deno.readFile(good);
+    const cut = join(dir, "cut.tar.zst");
+    await Deno.writeFile(cut, bytes.slice(0, Math.floor(bytes.length / 2)));
+    assert.match((await checkArchive($, cut, "zstd", {})).join("\n"), /truncated|zstd could not read it/);
+    assert.match((await checkArchive($, join(dir, "none.tar.gz"), "gzip", {}))[0]!, /gzip could not read it/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,7 +7,6 @@
  */
 import { join } from "node:path";
 import { ExitCode, LegerError } from "../errors.ts";
-import { ensureDir } from "../fs.ts";
 import type { ScopePaths } from "../paths.ts";
 import type { SyncReport } from "../secrets/sync.ts";
 import type { DaemonStatus } from "./daemon_status.ts";
@@ -115,7 +114,9 @@ export async function serveControl(
   handlers: ControlHandlers,
   isAlive: (paths: ScopePaths) => Promise<boolean>,
 ): Promise<ControlServer> {
-  await ensureDir(paths.runtimeDir, 0o700);
+  // Not fs.ts's ensureDir: the idle daemon serves this socket, and fs.ts loads node:crypto (3 MiB resident).
+  await Deno.mkdir(paths.runtimeDir, { recursive: true });
+  await Deno.chmod(paths.runtimeDir, 0o700);
   const path = controlSocketPath(paths);
   if (await isAlive(paths)) {
     throw new LegerError(

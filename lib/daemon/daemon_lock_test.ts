@@ -13,7 +13,7 @@ import { withLock } from "../lock.ts";
 import { install } from "../ops/install.ts";
 import { control } from "../ops/query.ts";
 import { daemonSync } from "./control_client.ts";
-import { runDaemon } from "./daemon.ts";
+import { runDaemon } from "../../tests/helpers/in_process_daemon.ts";
 
 const KEY = "leger/web/key";
 const SET = {

@@ -6,7 +6,7 @@ import { createShell } from "../shell.ts";
 import { type Config, defaultConfig } from "../config.ts";
 import { type ScopePaths, scopePaths } from "../paths.ts";
 import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
-import { type Daemon, runDaemon } from "./daemon.ts";
+import { type Daemon, runDaemon } from "../../tests/helpers/in_process_daemon.ts";
 import { daemonIsRunning, daemonStatus, daemonSync } from "./control_client.ts";
 import { LegerError } from "../errors.ts";
 
@@ -223,13 +223,25 @@ Deno.test("daemon: with Setec down, a restarted daemon serves the cached values"
     assert.ok(Date.now() - t0 < 1000);
   }));
 
-Deno.test("daemon: reload re-reads the config; a second daemon is refused", () =>
+async function writeConfig(e: Env, poll: string, server = true): Promise<void> {
+  await Deno.mkdir(dirname(e.paths.configFile), { recursive: true });
+  await Deno.writeTextFile(
+    e.paths.configFile,
+    server
+      ? `daemon:\n  setec-server: ${e.setec.url}\n  setec-ca-file: ${e.setec.caFile}\n  poll-interval: ${poll}\n`
+      : `daemon:\n  poll-interval: ${poll}\n`,
+  );
+}
+
+Deno.test("daemon: SIGHUP's reload runs a cycle at once, which reads the edited config; a second daemon is refused", () =>
   env(async (e) => {
-    const d = await runDaemonWithReload(e);
-    assert.equal((await d.status()).pollIntervalMs, 200);
+    e.config.daemon["poll-interval"] = "1h";
+    const d = await e.start();
+    await waitFor("the first poll", async () => (await d.status()).pollIntervalMs === 3_600_000);
+    await writeConfig(e, "5s");
     await d.reload();
-    assert.equal((await d.status()).pollIntervalMs, 5000);
-    assert.ok(e.lines.some((l) => l.startsWith("reloaded config")));
+    await waitFor("the edited poll interval", async () => (await d.status()).pollIntervalMs === 5000);
+    assert.ok(e.lines.includes(`config.yaml changed: polling ${e.setec.url} every 5s`), e.lines.join("\n"));
     const second = await e.start().catch((err) => err);
     assert.ok(second instanceof LegerError);
     assert.match(second.message, /another leger daemon listens/);
@@ -238,50 +250,45 @@ Deno.test("daemon: reload re-reads the config; a second daemon is refused", () =
     assert.equal(await daemonIsRunning(e.paths), false);
   }));
 
-Deno.test("daemon: an edited config.yaml is read at the next poll, without SIGHUP (as the updater reads it)", () =>
+Deno.test("daemon: an edited config.yaml is read at the next poll, without SIGHUP, and said once", () =>
   env(async (e) => {
     const d = await e.start();
-    assert.equal((await d.status()).pollIntervalMs, 200);
-    await Deno.mkdir(dirname(e.paths.configFile), { recursive: true });
-    await Deno.writeTextFile(
-      e.paths.configFile,
-      `daemon:\n  setec-server: ${e.setec.url}\n  setec-ca-file: ${e.setec.caFile}\n  poll-interval: 5s\n`,
-    );
-    await waitFor("the edited poll interval", async () => (await d.status()).pollIntervalMs === 5000);
-    assert.ok(e.lines.some((l) => l.startsWith("reloaded config (config.yaml changed)")), e.lines.join("\n"));
-    // Unchanged since: not read again at every poll.
-    const reloads = () => e.lines.filter((l) => l.startsWith("reloaded config")).length;
-    const n = reloads();
-    await d.sync();
-    assert.equal(reloads(), n);
+    await waitFor("the first poll", async () => (await d.status()).pollIntervalMs === 200);
+    await writeConfig(e, "300ms");
+    await waitFor("the edited poll interval", async () => (await d.status()).pollIntervalMs === 300);
+    await new Promise((r) => setTimeout(r, 700)); // two more polls
+    assert.equal(e.lines.filter((l) => l.startsWith("config.yaml changed")).length, 1, e.lines.join("\n"));
     await d.stop();
   }));
 
-function runDaemonWithReload(e: Env): Promise<Daemon> {
-  const $ = createShell({ fakes: { podman: e.podman.podman } });
-  return runDaemon({
-    paths: e.paths,
-    config: e.config,
-    $,
-    log: {
-      info: (l) => e.lines.push(l),
-      warn: (l) => e.lines.push(`WARN ${l}`),
-    },
-    restartUnits: () => Promise.resolve(),
-    loadConfig: () => {
-      const next = structuredClone(e.config);
-      next.daemon["poll-interval"] = "5s";
-      return Promise.resolve(next);
-    },
-  });
-}
-
-Deno.test("daemon: refuses to start without a Setec server, saying where to set it", () =>
+Deno.test("daemon: a set that declares a secret with no Setec server configured stops it with exit 78, saying where to set it", () =>
   env(async (e) => {
     delete e.config.daemon["setec-server"];
-    const error = await e.start().catch((err) => err);
+    await installSet(e.paths, "app", [{ setec: "leger/app/key", podman: "app-key" }]);
+    const d = await e.start();
+    const error = await d.done.then(() => undefined, (err) => err);
     assert.ok(error instanceof LegerError);
+    assert.equal(error.exitCode, 78);
     assert.match(error.hint ?? "", /daemon\.setec-server/);
+    assert.equal(await daemonIsRunning(e.paths), false);
+  }));
+
+Deno.test("daemon: without a Setec server and secrets it follows updates only, and says so when asked to sync", () =>
+  env(async (e) => {
+    delete e.config.daemon["setec-server"];
+    const d = await e.start();
+    await waitFor("the start line", () => e.lines.some((l) => /unattended updates only/.test(l)));
+    const status = await daemonStatus(e.paths);
+    assert.deepEqual([status!.server, status!.pollIntervalMs, status!.secrets], ["", 0, []]);
+    const error = await daemonSync(e.paths).catch((err) => err);
+    assert.match(String(error?.message), /runs without a Setec server/);
+    // A set that declares a secret, and a server, later: the sleeping secrets schedule wakes on the change.
+    e.setec.put("leger/app/key", APP_VALUE);
+    await writeConfig(e, "200ms");
+    await installSet(e.paths, "app", [{ setec: "leger/app/key", podman: "app-key" }]);
+    await d.reload();
+    await waitFor("the secret synced", () => e.podman.text("app-key") === APP_VALUE);
+    await d.stop();
   }));
 
 Deno.test("control socket answers bad requests clearly", () =>

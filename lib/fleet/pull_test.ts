@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { bench, CACHE_SET, NGINX, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { git, makeRepo } from "../../tests/helpers/git_repo.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
-import { startUpdater } from "../gitops/service.ts";
+import { runUpdatesCycle } from "../gitops/updates_cycle.ts";
 import { listManifests } from "../state/manifest.ts";
 import { syncFleet } from "./pull.ts";
 import { readFleetRecord } from "./record.ts";
@@ -177,26 +177,20 @@ Deno.test("a broken or missing leger-hosts.yaml is reported as a failure, and no
   }
 });
 
-Deno.test("the daemon's updater runs the fleet sync when fleet: is configured (leger update --now asks at once)", async () => {
+Deno.test("the daemon's update cycle runs the fleet sync when fleet: is configured (leger update --now asks at once)", async () => {
   const f = await fleetHost("all: [apps/cache]\n");
-  const stop = new AbortController();
   try {
-    const updater = startUpdater(f.engine, {
-      signal: stop.signal,
-      onEvent: (e) => void f.events.push(e),
-      maxTickMs: 60_000,
-    });
-    await updater.checkNow([]);
+    const reply = await runUpdatesCycle(f.engine, { now: [] }, (e) => void f.events.push(e));
     assert.deepEqual(await f.installed(), [`cache ${f.url}#main:apps/cache`]);
-    // the loop's first tick and checkNow share one chain: one of them installs it, once
     assert.deepEqual(f.events.filter((e) => e.kind === "installed").map((e) => e.set), ["cache"]);
-    assert.equal(updater.last().fleet?.assigned[0]?.name, "cache");
-    const asked = Date.now();
-    stop.abort();
-    await updater.done;
-    assert.ok(Date.now() - asked < 5_000, "a stop waits for no tick");
+    assert.equal(reply.fleet?.assigned[0]?.name, "cache");
+    assert.equal(reply.followed, true);
+    // The fleet repository is looked at again within a minute, as the daemon's tick always did.
+    assert.ok(reply.nextDueMs !== undefined && reply.nextDueMs <= 60_000, String(reply.nextDueMs));
+    // A tick right after: the fleet is not due, nothing is installed twice.
+    await runUpdatesCycle(f.engine, {}, (e) => void f.events.push(e));
+    assert.deepEqual(f.events.filter((e) => e.kind === "installed").map((e) => e.set), ["cache"]);
   } finally {
-    stop.abort();
     await f.b.cleanup();
   }
 });

@@ -49,7 +49,7 @@ export interface UpdateEvent {
 export interface CycleOptions {
   /** The clock (tests). */
   now?: () => Date;
-  /** Random source in [0, 1) for the ±10% jitter of each set's interval. */
+  /** A random source in [0, 1) for the ±10% jitter (tests); by default {@linkcode dueAt}'s. */
   random?: () => number;
   /** Check these sets now, whatever their interval says (`leger update --now`). */
   force?: string[];
@@ -68,8 +68,22 @@ export interface CycleResult {
   commit?: string;
 }
 
-function due(record: UpdateRecord, policy: EffectivePolicy, now: Date, random: () => number): boolean {
+/**
+ * When a set is next due (ms since the epoch; 0 when never checked): its
+ * interval after the last check, ±10%. The jitter comes from the set's name
+ * and the time of its last check, so hosts that started together drift
+ * apart, and the daemon knows in advance when to look again.
+ */
+export function dueAt(record: UpdateRecord, policy: EffectivePolicy): number {
+  if (!record.lastCheck) return 0;
+  let h = 0x811c9dc5; // FNV-1a over name and time
+  for (const c of `${record.name}@${record.lastCheck}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return Date.parse(record.lastCheck) + policy.intervalMs * (0.9 + ((h >>> 0) / 2 ** 32) * 0.2);
+}
+
+function due(record: UpdateRecord, policy: EffectivePolicy, now: Date, random?: () => number): boolean {
   if (!record.lastCheck) return true;
+  if (!random) return now.getTime() >= dueAt(record, policy);
   const jitter = 1 + (random() * 0.2 - 0.1);
   return now.getTime() - Date.parse(record.lastCheck) >= policy.intervalMs * jitter;
 }
@@ -191,7 +205,7 @@ async function checkOne(
  */
 export async function updateCycle(engine: Engine, options: CycleOptions = {}): Promise<CycleResult[]> {
   const now = (options.now ?? (() => new Date()))();
-  const random = options.random ?? Math.random;
+  const random = options.random;
   const force = new Set(options.force ?? []);
   const emit = async (e: UpdateEvent) => {
     if (e.kind === "rolled-back" || e.kind === "failed") engine.log.error(e.message);

@@ -91,7 +91,7 @@ After=network-online.target tailscaled.service
 [Service]
 Type=exec
 ExecStart=${exec}
-# SIGHUP re-reads ${config} and syncs at once.
+# SIGHUP runs a secrets sync and an update check at once (each reads ${config}).
 ExecReload=/bin/kill -HUP $MAINPID
 ${RESTART_LINES}
 TimeoutStopSec=10s

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
 import { defaultConfig } from "../config.ts";
-import { runDaemon } from "../daemon/daemon.ts";
+import { runDaemon } from "../../tests/helpers/in_process_daemon.ts";
 import { createEngine, type Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
 import { type LogEvent, memoryLogger } from "../log.ts";

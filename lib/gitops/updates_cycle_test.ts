@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { install } from "../ops/install.ts";
 import { writeUpdateRecord } from "./record.ts";
-import { startUpdater } from "./service.ts";
+import { runUpdatesCycle } from "./updates_cycle.ts";
+import { dueAt } from "./updater.ts";
 
 /** Counts the reads of the manifests folder and of `.leger.yaml` files while `body` runs. */
 async function countingReads(manifestsDir: string, body: () => Promise<void>) {
@@ -27,7 +27,7 @@ async function countingReads(manifestsDir: string, body: () => Promise<void>) {
   return counts;
 }
 
-Deno.test("an updater tick reads the manifests and each .leger.yaml once, for both the interval and the cycle", async () => {
+Deno.test("an update tick reads the manifests and each .leger.yaml once, and says when the set is next due", async () => {
   const b = await bench({ backend: "files" });
   try {
     const repo = await repoWith(b.host, [{
@@ -39,32 +39,36 @@ Deno.test("an updater tick reads the manifests and each .leger.yaml once, for bo
     }]);
     await install(b.engine, `${repo.url}#main:apps/web`, { healthTimeoutMs: 5_000 });
     // Checked a moment ago: the tick finds the set, works out its interval, and the cycle finds it not due.
-    await writeUpdateRecord(b.engine.paths, { name: "web", lastCheck: new Date().toISOString(), bad: [] });
-    const stop = new AbortController();
+    const lastCheck = new Date().toISOString();
+    await writeUpdateRecord(b.engine.paths, { name: "web", lastCheck, bad: [] });
+    let reply: Awaited<ReturnType<typeof runUpdatesCycle>> | undefined;
     const counts = await countingReads(b.engine.paths.manifestsDir, async () => {
-      const updater = startUpdater(b.engine, { signal: stop.signal, maxTickMs: 60_000 });
-      while (!updater.last().at) await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(updater.last().results, [{ name: "web", result: "not-due" }]);
-      stop.abort();
-      await updater.done;
+      reply = await runUpdatesCycle(b.engine, {});
     });
     assert.deepEqual(counts, { manifestLists: 1, legerYaml: 1 });
+    assert.deepEqual(reply!.results, [{ name: "web", result: "not-due" }]);
+    // The daemon sleeps until the set is due: its interval after the last check, within ±10%.
+    const due = reply!.nextDueMs!;
+    assert.ok(due > 0.85 * 3_600_000 && due <= 1.1 * 3_600_000, String(due));
+    const at = dueAt({ name: "web", lastCheck, bad: [] }, { intervalMs: 3_600_000 } as never);
+    assert.ok(Math.abs(Date.now() + due - at) < 5_000);
+    // The same set checked at another time is due at another point of the ±10% (hosts drift apart).
+    const other = dueAt({ name: "web", lastCheck: new Date(Date.parse(lastCheck) + 1).toISOString(), bad: [] }, {
+      intervalMs: 3_600_000,
+    } as never);
+    assert.notEqual(other - 1, at);
   } finally {
     await b.cleanup();
   }
 });
 
-Deno.test("SIGHUP's reload re-reads config.yaml in the updater at once; an unchanged file is not re-read each tick", async () => {
+Deno.test("an update tick with no set followed loads no update code and answers that nothing is followed", async () => {
   const b = await bench({ backend: "files" });
   try {
-    const stop = new AbortController();
-    const updater = startUpdater(b.engine, { signal: stop.signal, maxTickMs: 60_000 });
-    await Deno.mkdir(dirname(b.engine.paths.configFile), { recursive: true });
-    await Deno.writeTextFile(b.engine.paths.configFile, "updates:\n  interval: 2h\n");
-    await updater.reload();
-    assert.equal(b.engine.config.updates.interval, "2h");
-    stop.abort();
-    await updater.done;
+    assert.deepEqual(await runUpdatesCycle(b.engine, {}), { followed: false, results: [] });
+    // leger update --now with nothing followed still answers per set (none here).
+    const now = await runUpdatesCycle(b.engine, { now: [] });
+    assert.deepEqual([now.followed, now.results], [true, []]);
   } finally {
     await b.cleanup();
   }

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { ask } from "../lib/escape.ts";
 import { parseDuration } from "../lib/duration.ts";
-import { LegerError, UsageError } from "../lib/errors.ts";
+import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/ops/backup.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import { findBackup } from "../lib/ops/restore.ts";
@@ -39,7 +39,10 @@ function describe(b: BackupInfo): string {
   const skipped = b.binds.filter((x) => !x.archived).map((x) => x.hostPath);
   return `${b.name}: backup ${b.id} (${humanSize(b.sizeBytes)}, ${b.volumes.length} volume(s))` +
     (skipped.length ? `\n  bind mounts not backed up: ${skipped.join(", ")}` : "") +
-    `\n  in ${b.dir}`;
+    `\n  in ${b.dir}` +
+    (b.notRestarted ?? []).map((f) =>
+      `\n  but ${f.unit} did not start again: ${f.error}\n  fix: leger status ${b.name}; leger start ${b.name}`
+    ).join("");
 }
 
 /** Registers the backup commands. */
@@ -62,6 +65,8 @@ export function register(program: Command, runtime: CliRuntime): void {
       const result = await runCommandWorkflow(ctx, "backup", [target], flags, options.dryRun === true);
       const infos = (Array.isArray(result) ? result : []) as BackupInfo[];
       output(ctx.opts, versioned(BackupsJson, { backups: infos }), () => infos.map(describe).join("\n"));
+      // The backups are kept, but a service the backup stopped is down: a script must notice.
+      if (infos.some((b) => b.notRestarted?.length)) Deno.exitCode = ExitCode.failure;
     });
 
   cmd

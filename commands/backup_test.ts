@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { main } from "../main.ts";
-import { createShell } from "../lib/shell.ts";
 import { listBackups } from "../lib/ops/backup.ts";
-import { installSet, tarBench } from "../lib/ops/backup_fixtures_test.ts";
+import { installSet, tarBench, webSet } from "../lib/ops/backup_fixtures_test.ts";
+import { createShell, run } from "../lib/shell.ts";
 import { humanAge, humanSize } from "./backup.ts";
 
 Deno.test("humanSize and humanAge read as people write them", () => {
@@ -36,6 +36,25 @@ Deno.test("leger backup / backups / backup prune / restore from the command line
     );
     assert.equal(await main(["restore", "web", made[0]!.id, "--yes", "--health-timeout", "5s", ...quiet], runtime), 0);
     assert.equal(await main(["restore", "web", "nope", "--yes", ...quiet], runtime), 5);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("leger backup exits 1 when a unit it stopped does not start again, and keeps the backup", async () => {
+  const b = await tarBench();
+  try {
+    b.host.addSecret("web-token", "t0ken");
+    const container = webSet()["web.container"]!.replace("[Container]\n", "[Container]\nSecret=web-token\n");
+    await installSet(b, "web", webSet({ "web.container": container }));
+    const runtime = { env: b.host.env(), shell: () => createShell({ fakes: b.host.fakes() }) };
+    assert.equal((await run(createShell({ fakes: b.host.fakes() }), ["podman", "secret", "rm", "web-token"])).code, 0);
+    try {
+      assert.equal(await main(["backup", "web", "--quiet", "--backend", "files"], runtime), 1);
+    } finally {
+      Deno.exitCode = 0;
+    }
+    assert.equal((await listBackups(b.engine, "web")).length, 1);
   } finally {
     await b.cleanup();
   }

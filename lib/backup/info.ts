@@ -118,6 +118,11 @@ export interface BackupInfo {
   stopped?: string[];
   /** True when taken with --live (units kept running). */
   live?: boolean;
+  /**
+   * Units the backup stopped that did not start again, with systemd's words
+   * (this run's answer only: never in backup.json). `leger backup` then exits 1.
+   */
+  notRestarted?: Array<{ unit: string; error: string }>;
 }
 
 /** Suffix of a backup being written. */

@@ -39,6 +39,9 @@ export const BackupInfoJson = z.strictObject({
   note: z.string().optional(),
   stopped: z.array(z.string()).optional(),
   live: z.boolean().optional(),
+  notRestarted: z.array(z.strictObject({ unit: z.string(), error: z.string() })).optional().describe(
+    "leger backup only: units it stopped that did not start again (the command exits 1)",
+  ),
 });
 
 /** `leger backup --json` (the backups taken) and `leger backups --json` (newest first). */

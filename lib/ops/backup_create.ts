@@ -77,14 +77,19 @@ async function treeSize(dir: string): Promise<number> {
   return total;
 }
 
-/** Starts again the units a backup stopped; says which would not start. */
-async function restart(engine: Engine, units: string[]): Promise<void> {
-  if (units.length === 0) return;
+/** Starts again the units a backup stopped; says which would not start, and returns them. */
+async function restart(engine: Engine, units: string[]): Promise<Array<{ unit: string; error: string }>> {
+  const failed: Array<{ unit: string; error: string }> = [];
+  if (units.length === 0) return failed;
   engine.log.step(`Starting ${units.join(", ")} again`);
   for (const unit of units) {
-    const err = await engine.systemd.tryStart(unit);
-    if (err !== undefined) engine.log.error(`${unit} did not start again after the backup: ${err}`);
+    const error = await engine.systemd.tryStart(unit);
+    if (error !== undefined) {
+      engine.log.error(`${unit} did not start again after the backup: ${error}`);
+      failed.push({ unit, error });
+    }
   }
+  return failed;
 }
 
 /**
@@ -263,6 +268,7 @@ export async function backup(engine: Engine, name: string, options: BackupOption
     const entry = await beginEntry(engine.paths, "backup", name, { partial, stopped: [] });
     const stopped: string[] = [];
     let info: BackupInfo;
+    let notRestarted: Array<{ unit: string; error: string }> = [];
     try {
       info = await writeBackup(engine, manifest, options, partial, id, entry, stopped);
       await Deno.rename(partial, finalDir);
@@ -275,9 +281,10 @@ export async function backup(engine: Engine, name: string, options: BackupOption
       await removeIfExists(partial).catch((e) =>
         engine.log.error(`could not remove ${partial}: ${(e as Error).message}`)
       );
-      await restart(engine, stopped);
+      notRestarted = await restart(engine, stopped);
       await endEntry(engine.paths, entry);
     }
+    if (notRestarted.length) info.notRestarted = notRestarted;
     const mib = (info.sizeBytes / 1048576).toFixed(1);
     engine.log.info(`backed up ${name} as ${id}: ${info.volumes.length} volume(s), ${mib} MiB`);
     if (options.prune !== false) await applyRetention(engine, { name, protect: [id] });

@@ -7,7 +7,7 @@ import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { resolveWorkflow, runWorkflow } from "../workflow.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { backup, type BackupInfo, listBackups, verifyBackup } from "./backup.ts";
-import { backupFolders, fillTree, installSet, mountpoint, tarBench } from "./backup_fixtures_test.ts";
+import { backupFolders, fillTree, installSet, mountpoint, tarBench, webSet } from "./backup_fixtures_test.ts";
 import { recoverPending } from "./recover.ts";
 import { run } from "../shell.ts";
 
@@ -40,6 +40,26 @@ Deno.test("backup stops the units that use a volume, archives it with its checks
     const listed = await listBackups(b.engine, "web");
     assert.deepEqual(listed.map((x) => x.id), [info.id]);
     assert.deepEqual(listed[0], info);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("a unit that does not start again after the backup is named with systemd's words, and the backup is kept", async () => {
+  const b = await tarBench();
+  try {
+    b.host.addSecret("web-token", "t0ken");
+    const container = webSet()["web.container"]!.replace("[Container]\n", "[Container]\nSecret=web-token\n");
+    await installSet(b, "web", webSet({ "web.container": container }));
+    assert.equal(b.host.unit("web.service").active, "active");
+    // Someone removed the secret while it ran: the unit stops for the copy and cannot start again.
+    assert.equal((await run(b.engine.$, ["podman", "secret", "rm", "web-token"])).code, 0);
+    const info = await backup(b.engine, "web");
+    assert.deepEqual(info.notRestarted?.map((f) => f.unit), ["web.service"]);
+    assert.match(info.notRestarted![0]!.error, /web\.service/);
+    assert.deepEqual((await verifyBackup(info)).problems, [], "the backup itself is whole");
+    assert.deepEqual((await listBackups(b.engine, "web")).map((x) => [x.id, x.notRestarted]), [[info.id, undefined]]);
+    assert.notEqual(b.host.unit("web.service").active, "active");
   } finally {
     await b.cleanup();
   }

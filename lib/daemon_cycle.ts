@@ -1,8 +1,8 @@
 /**
  * `leger daemon cycle --secrets|--updates`: one cycle of the daemon, run as
  * a short-lived child of it (lib/daemon/spawn_runner.ts). It reads the
- * request as JSON from stdin, prints `{"reply": ...}` or `{"error": ...}` as
- * one line on stdout, and its journal lines go to stderr. A secrets cycle
+ * request as JSON from stdin, prints `{"reply": ...}` or `{"error": ...}` on
+ * one line of stdout after a mark (a user's hook may print too), and its journal lines go to stderr. A secrets cycle
  * whose restarts wait for the scope lock answers first and exits once they
  * are done. Not meant to be typed: `leger daemon` runs it.
  *
@@ -11,12 +11,12 @@
 import type { Engine } from "./engine.ts";
 import { ExitCode, LegerError } from "./errors.ts";
 import type { Leger } from "./leger.ts";
-import type { SecretsRequest, UpdatesRequest } from "./daemon/cycle_protocol.ts";
+import { ANSWER_MARK, type SecretsRequest, type UpdatesRequest } from "./daemon/cycle_protocol.ts";
 
 /** The request on stdin is a small JSON object; anything longer is refused. */
 const MAX_REQUEST_BYTES = 64 * 1024;
 
-/** Runs one cycle; returns the exit code. `write` prints one line on stdout. */
+/** Runs one cycle; returns the exit code. `write` prints one line on stdout (the answer, marked). */
 export async function runDaemonCycle(
   kind: "secrets" | "updates",
   context: () => Promise<{ engine: Engine; leger: Leger }>,
@@ -36,7 +36,7 @@ export async function runDaemonCycle(
         log: { info: (l) => engine.log.info(l), warn: (l) => engine.log.warn(l) },
         systemd: engine.systemd, // rotations: try-restart, only while holding the scope lock
       }, request as SecretsRequest);
-      write(JSON.stringify({ reply: cycle.reply }));
+      write(ANSWER_MARK + JSON.stringify({ reply: cycle.reply }));
       finish = cycle.finish;
     } else {
       const [{ runUpdatesCycle }, { runHook }] = await Promise.all([
@@ -48,14 +48,16 @@ export async function runDaemonCycle(
         request as UpdatesRequest,
         async (event) => void await runHook(engine, leger, event),
       );
-      write(JSON.stringify({ reply }));
+      write(ANSWER_MARK + JSON.stringify({ reply }));
     }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     const exitCode = e instanceof LegerError ? e.exitCode : ExitCode.failure;
-    write(JSON.stringify({
-      error: { message: e.message, exitCode, ...(e instanceof LegerError && e.hint ? { hint: e.hint } : {}) },
-    }));
+    write(
+      ANSWER_MARK + JSON.stringify({
+        error: { message: e.message, exitCode, ...(e instanceof LegerError && e.hint ? { hint: e.hint } : {}) },
+      }),
+    );
     return exitCode;
   }
   await finish();

@@ -10,6 +10,9 @@
 import type { DeclaredSecret, SyncReport } from "../secrets/sync.ts";
 import type { FleetResult } from "../fleet/pull.ts";
 
+/** How a child's answer line starts: anything else it prints (a user's hook may) is not the answer. */
+export const ANSWER_MARK = "leger-cycle-answer ";
+
 /** A secrets cycle: a poll, or a sync asked for on the control socket. */
 export interface SecretsRequest {
   /** Only this Setec secret (asked syncs). */

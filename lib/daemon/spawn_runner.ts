@@ -1,15 +1,16 @@
 /**
  * Runs each daemon cycle in a short-lived child, `leger daemon cycle
  * --secrets|--updates`: the request goes to its stdin as JSON, its answer
- * comes back as the first line of its stdout, and its journal lines go
- * straight to the daemon's stderr (the journal). A child may live on after
+ * comes back as the line of its stdout that starts with
+ * {@linkcode ANSWER_MARK}, and its journal lines go straight to the
+ * daemon's stderr (the journal), as does anything else it prints. A child may live on after
  * answering, to run restarts that wait for the scope lock; the runner ends
  * those when the daemon stops.
  *
  * @module
  */
 import { ExitCode, LegerError } from "../errors.ts";
-import type { CycleRunner, SecretsReply, UpdatesReply } from "./cycle_protocol.ts";
+import { ANSWER_MARK, type CycleRunner, type SecretsReply, type UpdatesReply } from "./cycle_protocol.ts";
 
 /** The longest answer a child may give (a report of many secrets is a few hundred KiB). */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -61,7 +62,7 @@ export function spawnRunner(command: string[]): CycleRunner {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(JSON.stringify(request) + "\n")).catch(() => {});
     await writer.close().catch(() => {});
-    const line = await firstLine(child.stdout);
+    const line = await answerLine(child.stdout);
     if (line === undefined) {
       const { code } = await child.status;
       throw new LegerError(`The ${kind} cycle (leger daemon cycle) ended without an answer, exit code ${code}`, {
@@ -110,29 +111,52 @@ export function spawnRunner(command: string[]): CycleRunner {
   };
 }
 
-/** Reads up to the first newline; the rest of the stream is drained in the background. */
-async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string | undefined> {
+/**
+ * Reads lines up to the answer (what follows {@linkcode ANSWER_MARK} on its line) and returns its JSON.
+ * Other lines (a user's hook may print) go to stderr, the journal, as the child's words; so does
+ * whatever follows the answer.
+ */
+async function answerLine(stream: ReadableStream<Uint8Array>): Promise<string | undefined> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const other = (bytes: Uint8Array) => void Deno.stderr.write(bytes).catch(() => {});
+  const drain = async () => {
+    for (let r = await reader.read().catch(() => ({ done: true as const, value: undefined })); !r.done;) {
+      other(r.value);
+      r = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+    }
+  };
   while (true) {
     const { value, done } = await reader.read();
     if (done) break;
-    const nl = value.indexOf(10);
-    chunks.push(nl < 0 ? value : value.subarray(0, nl));
-    size += value.length;
-    if (nl >= 0) {
-      void (async () => {
-        while (!(await reader.read().catch(() => ({ done: true }))).done) { /* drain */ }
-      })();
-      return decode(chunks);
+    let rest = value;
+    for (let nl = rest.indexOf(10); nl >= 0; nl = rest.indexOf(10)) {
+      chunks.push(rest.subarray(0, nl));
+      const line = decode(chunks.splice(0));
+      size = 0;
+      rest = rest.subarray(nl + 1);
+      const at = line.indexOf(ANSWER_MARK); // after what a hook printed without a newline, if it did
+      if (at >= 0) {
+        if (at > 0) other(new TextEncoder().encode(line.slice(0, at) + "\n"));
+        if (rest.length) other(rest);
+        void drain();
+        return line.slice(at + ANSWER_MARK.length);
+      }
+      other(new TextEncoder().encode(line + "\n"));
     }
+    chunks.push(rest);
+    size += rest.length;
     if (size > MAX_ANSWER_BYTES) {
       await reader.cancel();
       throw new LegerError("A daemon cycle's answer was larger than 16 MiB");
     }
   }
-  return chunks.length ? decode(chunks) || undefined : undefined;
+  const tail = decode(chunks);
+  const at = tail.indexOf(ANSWER_MARK);
+  if (at >= 0) return tail.slice(at + ANSWER_MARK.length);
+  if (tail) other(new TextEncoder().encode(tail + "\n"));
+  return undefined;
 }
 
 function decode(chunks: Uint8Array[]): string {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { LegerError } from "../errors.ts";
 import { runDaemonCycle } from "../daemon_cycle.ts";
 import { selfCommand, spawnRunner } from "./spawn_runner.ts";
+import { ANSWER_MARK } from "./cycle_protocol.ts";
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "main.ts");
 
@@ -60,17 +61,33 @@ Deno.test("a cycle child that finds config.yaml broken fails with exit code 78 a
   }));
 
 Deno.test("an answer that is not JSON, or none, is an error that says so", async () => {
-  const garbage = await spawnRunner(["sh", "-c", "cat >/dev/null; echo '<html>'", "sh"]).secrets({}).catch((e) => e);
+  const garbage = await spawnRunner(["sh", "-c", `cat >/dev/null; echo '${ANSWER_MARK}<html>'`, "sh"]).secrets({})
+    .catch((e) => e);
   assert.match(String(garbage?.message), /answered something other than JSON/);
+  const unmarked = await spawnRunner(["sh", "-c", "cat >/dev/null; echo '{\"reply\":{}}'", "sh"]).secrets({})
+    .catch((e) => e);
+  assert.match(String(unmarked?.message), /ended without an answer, exit code 0/);
   const none = await spawnRunner(["sh", "-c", "cat >/dev/null; exit 3", "sh"]).updates({}).catch((e) => e);
   assert.match(String(none?.message), /ended without an answer, exit code 3/);
-  const shape = await spawnRunner(["sh", "-c", 'cat >/dev/null; echo \'{"reply":{"enabled":"yes"}}\'', "sh"])
+  const shape = await spawnRunner([
+    "sh",
+    "-c",
+    `cat >/dev/null; echo '${ANSWER_MARK}{"reply":{"enabled":"yes"}}'`,
+    "sh",
+  ])
     .secrets({}).catch((e) => e);
   assert.match(String(shape?.message), /unknown shape/);
 });
 
+Deno.test("what a child prints besides its answer (a hook's console.log) is not taken for the answer", async () => {
+  const script = `cat >/dev/null; echo 'hook says {"reply": 1}'; printf 'no newline then '; ` +
+    `echo '${ANSWER_MARK}{"reply":{"followed":true,"results":[{"name":"web","result":"applied"}]}}'; echo after`;
+  const reply = await spawnRunner(["sh", "-c", script, "sh"]).updates({});
+  assert.deepEqual(reply.results, [{ name: "web", result: "applied" }]);
+});
+
 Deno.test("a child that lives on after answering (restarts waiting for the lock) is ended by close()", async () => {
-  const reply = '{"reply":{"followed":false,"results":[]}}';
+  const reply = `${ANSWER_MARK}{"reply":{"followed":false,"results":[]}}`;
   const runner = spawnRunner(["sh", "-c", `cat >/dev/null; echo '${reply}'; exec sleep 30`, "sh"]);
   assert.deepEqual(await runner.updates({}), { followed: false, results: [] });
   const t0 = Date.now();
@@ -87,7 +104,8 @@ Deno.test("the child reads only a small JSON object as its request", async () =>
       (l) => lines.push(l),
       ReadableStream.from([new TextEncoder().encode(body)]),
     );
-    return { code, error: JSON.parse(lines[0]!).error?.message as string };
+    assert.ok(lines[0]!.startsWith(ANSWER_MARK));
+    return { code, error: JSON.parse(lines[0]!.slice(ANSWER_MARK.length)).error?.message as string };
   };
   assert.deepEqual(await answer("[1]"), { code: 2, error: "the cycle's request is not a JSON object" });
   assert.deepEqual(await answer('{"only": 5}'), {

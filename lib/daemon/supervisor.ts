@@ -239,6 +239,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<Daemon> {
         firstAnswered();
         if (fatal(error, first)) throw error;
         if (stopper.signal.aborted) break;
+        if (first) log.info(`leger daemon started (pid ${Deno.pid}); its first secrets cycle failed`);
         failed = true;
         lastCycleError = error instanceof Error ? error.message : String(error);
         log.warn(`sync failed: ${lastCycleError}`);

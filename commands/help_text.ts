@@ -309,7 +309,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   backup: {
     description:
-      "Back up the set's files, its manifest and the data of every podman volume it uses. The units that use a volume are stopped for a consistent copy and started again afterwards, even when the backup fails (--live keeps them running); when one does not start again, the backup is kept, systemd's words are shown, and leger exits 1. Bind mounts of host paths are listed but not archived unless --include-binds. Old backups are pruned by backup-retention in the config.",
+      "Back up the set's files, its manifest and the data of every podman volume it uses. The units that use a volume are stopped for a consistent copy and started again afterwards, even when the backup fails (--live keeps them running); when one does not start again, the backup is kept, systemd's words are shown, and the exit code is 1. Bind mounts of host paths are listed but not archived unless --include-binds. Old backups are pruned by backup-retention in the config.",
     examples: [
       ["leger backup web", "back up web with its volume data"],
       ["leger backup all --live --reason nightly", "every set, without stopping anything"],

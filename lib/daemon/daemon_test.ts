@@ -123,6 +123,9 @@ Deno.test("daemon: rotation updates the podman secret and restarts exactly its u
       e.lines.join("\n"),
     );
 
+    // The status is the last finished cycle's: wait for the rotating one's answer.
+    await waitFor("the rotation in the status", async () =>
+      (await daemonStatus(e.paths))?.secrets.find((s) => s.name === "leger/app/key")?.version === 2);
     // The control socket works and is private.
     assert.equal((await Deno.stat(daemon.socketPath)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(e.paths.runtimeDir)).mode! & 0o777, 0o700);
@@ -131,7 +134,9 @@ Deno.test("daemon: rotation updates the podman secret and restarts exactly its u
     assert.equal(status.pid, Deno.pid);
     assert.equal(status.server, e.setec.url);
     assert.ok(status.nextPollAt);
-    const app = status.secrets.find((s) => s.name === "leger/app/key")!;
+    const app = status.secrets.find((s) =>
+      s.name === "leger/app/key"
+    )!;
     assert.deepEqual([app.podmanSecret, app.version, app.stale, app.users], [
       "app-key",
       2,
@@ -179,6 +184,8 @@ Deno.test("daemon: sets installed while it runs are picked up on the next cycle"
       podman: "new-token",
     }]);
     await waitFor("new set synced", () => e.podman.secrets.has("new-token"));
+    // The status is the last finished cycle's: the one that created the secret may still be answering.
+    await waitFor("the cycle's answer", async () => (await daemon.status()).secrets.length === 2);
     const status = await daemon.status();
     assert.deepEqual(status.secrets.map((s) => s.name), [
       "leger/app/key",

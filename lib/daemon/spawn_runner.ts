@@ -101,12 +101,18 @@ export function spawnRunner(command: string[]): CycleRunner {
       return reply;
     },
     async close() {
+      // A child that has answered is usually a moment from its own end: let it finish (a killed Deno process
+      // may leave a half-written file behind, e.g. its coverage). Only one still waiting after that is ended.
+      const all = Promise.allSettled([...living].map((l) => l.done));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([all, new Promise((r) => timer = setTimeout(r, 2_000))]);
+      clearTimeout(timer);
       for (const { child } of living) {
         try {
           child.kill("SIGTERM");
         } catch { /* it ended meanwhile */ }
       }
-      await Promise.allSettled([...living].map((l) => l.done));
+      await all;
     },
   };
 }

@@ -234,11 +234,12 @@ Deno.test({
 
     let rotating = true;
     let rotations = 0;
+    let lastVersion = 0;
     const rotationErrors: string[] = [];
     const rotator = (async () => {
       while (rotating) {
         try {
-          await s.rotate(SHARED, `shared-${rotations + 1}-${run}`);
+          lastVersion = await s.rotate(SHARED, `shared-${rotations + 1}-${run}`);
           rotations++;
         } catch (error) {
           rotationErrors.push(String(error));
@@ -276,8 +277,12 @@ Deno.test({
     const anyOk = (...what: string[]) => results.some((r) => what.includes(r.what) && r.code === 0);
     assert.ok(anyOk("install p2", "install p2 again"), report);
 
-    // Wait for the daemon to settle on the last rotation, then check every set.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Wait for the daemon to settle on the last rotation (its status is the last finished cycle's, restarts
+    // included), then check every set.
+    await waitFor("the daemon to hold the last rotation", async () => {
+      const status = JSON.parse((await leger(host, ALICE, ["--json", "secrets", "status"])).stdout);
+      return status.secrets?.find((x: { name: string }) => x.name === SHARED)?.version === lastVersion || undefined;
+    }, 60_000);
     const rows = JSON.parse((await leger(host, ALICE, ["--json", "list"])).stdout).sets as ListRow[];
     const names = rows.map((r) => r.name).sort();
     const expect = ["p1", "p2", "vault", ...(anyOk("install p4") ? ["p4"] : [])];

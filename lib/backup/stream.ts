@@ -16,11 +16,20 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import { sha256File } from "../fs.ts";
 import type { Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
 import { isFakeCommand, type Shell } from "../shell.ts";
+import {
+  type Child,
+  closeQuietly,
+  lastLines,
+  openFifoEnd,
+  redirected,
+  settle,
+  type Settled,
+  withFifo,
+} from "./fifo.ts";
 import type { Compression } from "./info.ts";
 
 /** File name suffix of an archive. */
@@ -57,23 +66,6 @@ export interface Written {
   sizeBytes: number;
 }
 
-function lastLines(text: string): string {
-  return text.trim().split("\n").filter(Boolean).slice(-3).join(" / ");
-}
-
-type Child = ReturnType<ReturnType<Shell>["spawn"]>;
-/** How a process ended; `first` marks the one that failed first (the other was killed). */
-type Settled = { code: number; stderr: string; first?: boolean };
-
-async function settle(child: Child): Promise<Settled> {
-  try {
-    const r = await child;
-    return { code: r.code, stderr: r.stderr };
-  } catch (error) {
-    return { code: -1, stderr: (error as Error).message };
-  }
-}
-
 function kill(child: Child): void {
   try {
     child.kill();
@@ -103,24 +95,6 @@ function both(
   return Promise.all([settle(writer).then(stop), readerDone.then(stop)]);
 }
 
-/** Runs `fn` with a FIFO in a private temporary folder. */
-async function withFifo<T>($: Shell, fn: (fifo: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "leger-fifo-" });
-  try {
-    const fifo = join(dir, "stream");
-    const r = await $`mkfifo -m 600 ${fifo}`.stdout("piped").stderr("piped").noThrow();
-    if (r.code !== 0) throw new LegerError(`Cannot make a pipe in ${dir}: ${lastLines(r.stderr)}`);
-    return await fn(fifo);
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
-}
-
-/** `sh -c` that runs argv with stdin (`<`) or stdout (`>`) redirected to a file. */
-function redirected(argv: string[], way: "<" | ">" | ">>", file: string): string[] {
-  return ["sh", "-c", `f=$1; shift; exec "$@" ${way} "$f"`, "sh", file, ...argv];
-}
-
 /** A WritableStream into a file that remembers its first write error. */
 function fileSink(
   file: Deno.FsFile,
@@ -146,27 +120,6 @@ function fileSink(
     },
   });
   return { sink, error: () => error };
-}
-
-function closeQuietly(file: Deno.FsFile | undefined): void {
-  try {
-    file?.close();
-  } catch { /* closed by its stream */ }
-}
-
-/**
- * Opens the write end of a FIFO once `reader` has opened the other end;
- * undefined when the reader ended first (its open is then released by
- * opening the read end here).
- */
-async function openWriteEnd(fifo: string, reader: Promise<Settled>): Promise<Deno.FsFile | undefined> {
-  const opening = Deno.open(fifo, { write: true });
-  const first = await Promise.race([opening, reader.then(() => undefined)]);
-  if (first) return first;
-  const release = await Deno.open(fifo, { read: true });
-  closeQuietly(await opening);
-  closeQuietly(release);
-  return undefined;
 }
 
 /**
@@ -259,7 +212,7 @@ async function throughLeger(
         const reader = $`${redirected(zip, "<", fifo)}`.stdin("null").stdout(out.sink).stderr("piped").noThrow()
           .spawn();
         const readerDone = settle(reader);
-        pipeFile = await openWriteEnd(fifo, readerDone);
+        pipeFile = await openFifoEnd(fifo, "write", readerDone);
         if (!pipeFile) return [{ code: 0, stderr: "" }, await readerDone] as [Settled, Settled];
         const toPipe = fileSink(pipeFile).sink;
         const source = $`${producer}`.stdin("null").stdout(toPipe).stderr("piped").noThrow().spawn();

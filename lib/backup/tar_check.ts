@@ -13,9 +13,10 @@
  *
  * @module
  */
-import { join, posix } from "node:path";
+import { posix } from "node:path";
 import type { Shell } from "../shell.ts";
 import { compressorArgv } from "./stream.ts";
+import { lastLines, openFifoEnd, redirected, settle, withFifo } from "./fifo.ts";
 import type { Compression } from "./info.ts";
 
 /** What a member may be. */
@@ -318,16 +319,12 @@ export async function checkArchive(
     return await checkMembers(membersOf((into) => file.read(into)), rules);
   }
   // The decompressor writes a FIFO that leger reads into one buffer (a piped stdout gives a new chunk per read).
-  const dir = await Deno.makeTempDir({ prefix: "leger-fifo-" });
-  try {
-    const fifo = join(dir, "stream");
-    const made = await $`mkfifo -m 600 ${fifo}`.stdout("piped").stderr("piped").noThrow();
-    if (made.code !== 0) return [`cannot make a pipe in ${dir}: ${made.stderr.trim()}`];
-    const child = $`${["sh", "-c", 'f=$1; shift; exec "$@" > "$f"', "sh", fifo, ...unzip, path]}`.stdin("null")
-      .stdout("null").stderr("piped").noThrow().spawn();
-    const ended = child.then((r) => r, (e) => ({ code: -1, stderr: String(e) }));
-    const opening = Deno.open(fifo, { read: true });
-    const file = await Promise.race([opening, ended.then(() => undefined)]);
+  return await withFifo($, async (fifo) => {
+    const ended = settle(
+      $`${redirected([...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
+        .noThrow().spawn(),
+    );
+    const file = await openFifoEnd(fifo, "read", ended);
     let problems: string[] = [];
     if (file) {
       try {
@@ -335,18 +332,10 @@ export async function checkArchive(
       } finally {
         file.close();
       }
-    } else {
-      // It ended before opening its end: release our open, which waits for a writer.
-      (await Deno.open(fifo, { write: true })).close();
-      (await opening).close();
     }
     const r = await ended;
     // The decompressor's own words first: a missing or damaged file also looks like a tar cut short.
-    if (r.code !== 0) {
-      problems.unshift(`${unzip[0]} could not read it: ${r.stderr.trim().split("\n").pop() || `exit ${r.code}`}`);
-    }
+    if (r.code !== 0) problems.unshift(`${unzip[0]} could not read it: ${lastLines(r.stderr) || `exit ${r.code}`}`);
     return problems;
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+  });
 }

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { createEngine, type Engine } from "../engine.ts";
 import { memoryLogger } from "../log.ts";
-import { createShell, type FakeCall, type FakeCommand, type FakeResult } from "../shell.ts";
+import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../shell.ts";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { NGINX, REDIS, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { install } from "./install.ts";
@@ -120,6 +120,19 @@ export function webSet(extra: Record<string, string> = {}): Record<string, strin
 export async function installSet(b: TarBench, folder: string, files: Record<string, string> = webSet()): Promise<void> {
   const { url } = await repoWith(b.host, [{ folder, files }]);
   await install(b.engine, `${url}#main:apps/${folder}`, { name: folder, healthTimeoutMs: 5_000 });
+}
+
+/**
+ * Installs `web` with a Podman secret it needs, then removes the secret
+ * while web runs (someone did, by hand): stopped for a backup, web cannot
+ * start again.
+ */
+export async function installSetThatCannotRestart(b: TarBench): Promise<void> {
+  b.host.addSecret("web-token", "t0ken");
+  const container = webSet()["web.container"]!.replace("[Container]\n", "[Container]\nSecret=web-token\n");
+  await installSet(b, "web", webSet({ "web.container": container }));
+  if (b.host.unit("web.service").active !== "active") throw new Error("web did not start");
+  if ((await run(b.engine.$, ["podman", "secret", "rm", "web-token"])).code !== 0) throw new Error("secret rm failed");
 }
 
 /** Fills a folder with files of several modes, a nested and an empty folder, and a symlink. */

@@ -7,7 +7,14 @@ import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { resolveWorkflow, runWorkflow } from "../workflow.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { backup, type BackupInfo, listBackups, verifyBackup } from "./backup.ts";
-import { backupFolders, fillTree, installSet, mountpoint, tarBench, webSet } from "./backup_fixtures_test.ts";
+import {
+  backupFolders,
+  fillTree,
+  installSet,
+  installSetThatCannotRestart,
+  mountpoint,
+  tarBench,
+} from "./backup_fixtures_test.ts";
 import { recoverPending } from "./recover.ts";
 import { run } from "../shell.ts";
 
@@ -48,12 +55,7 @@ Deno.test("backup stops the units that use a volume, archives it with its checks
 Deno.test("a unit that does not start again after the backup is named with systemd's words, and the backup is kept", async () => {
   const b = await tarBench();
   try {
-    b.host.addSecret("web-token", "t0ken");
-    const container = webSet()["web.container"]!.replace("[Container]\n", "[Container]\nSecret=web-token\n");
-    await installSet(b, "web", webSet({ "web.container": container }));
-    assert.equal(b.host.unit("web.service").active, "active");
-    // Someone removed the secret while it ran: the unit stops for the copy and cannot start again.
-    assert.equal((await run(b.engine.$, ["podman", "secret", "rm", "web-token"])).code, 0);
+    await installSetThatCannotRestart(b);
     const info = await backup(b.engine, "web");
     assert.deepEqual(info.notRestarted?.map((f) => f.unit), ["web.service"]);
     assert.match(info.notRestarted![0]!.error, /web\.service/);

@@ -59,6 +59,8 @@ export interface CycleOptions {
   keepRemoteAnswers?: boolean;
   /** The sets and policies already read this tick (read here when left out). */
   sets?: SetPolicy[];
+  /** Told when each followed set is next due (ms since the epoch, {@linkcode dueAt}), from the record as left. */
+  onDue?: (at: number) => void;
 }
 
 /** One set's outcome in a cycle. */
@@ -231,6 +233,7 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
     }
     if (!force.has(name) && !due(record, policy, now, random)) {
       out.push({ name, result: "not-due" });
+      options.onDue?.(dueAt(record, policy));
       continue;
     }
     try {
@@ -257,6 +260,7 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
       out.push({ name, result: "failed" });
     }
     await writeUpdateRecord(engine.paths, record);
+    options.onDue?.(dueAt(record, policy));
   }
   return out;
 }

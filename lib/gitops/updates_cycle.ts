@@ -16,7 +16,6 @@ import type { Engine } from "../engine.ts";
 import { listManifests } from "../state/manifest.ts";
 import type { UpdatesReply, UpdatesRequest } from "../daemon/cycle_protocol.ts";
 import { readSetPolicies, type SetPolicy, shortestInterval } from "./sets.ts";
-import { readUpdateRecord } from "./record.ts";
 import type { UpdateEvent } from "./updater.ts";
 
 /** The longest the daemon waits for the fleet repository: as often as the original one-minute tick looked. */
@@ -33,7 +32,7 @@ export async function runUpdatesCycle(
   const followsSets = sets ? shortestInterval(sets) !== undefined : false;
   const fleetConfigured = engine.config.fleet !== undefined;
   if (!now && !followsSets && !fleetConfigured) return { followed: false, results: [] };
-  const { updateCycle, dueAt } = await import("./updater.ts");
+  const { updateCycle } = await import("./updater.ts");
   const events = onEvent ? { onEvent } : {};
   let fleet: UpdatesReply["fleet"];
   let fleetMs: number | undefined;
@@ -53,20 +52,15 @@ export async function runUpdatesCycle(
       : now.length
       ? now
       : (await listManifests(engine.paths)).map((m) => m.name);
+    let next = fleetMs === undefined ? Infinity : Math.min(MAX_FLEET_WAIT_MS, Math.max(1_000, fleetMs / 2));
     const results = await updateCycle(engine, {
       ...(force ? { force } : {}),
       ...(sets ? { sets } : {}),
       ...events,
       keepRemoteAnswers: fleetConfigured, // the fleet sync asked the remotes afresh this cycle
+      onDue: (when) => void (next = Math.min(next, Math.max(1_000, when - Date.now()))),
     });
     at = new Date().toISOString();
-    const after = sets ?? await readSetPolicies(engine);
-    let next = fleetMs === undefined ? Infinity : Math.min(MAX_FLEET_WAIT_MS, Math.max(1_000, fleetMs / 2));
-    for (const { manifest, policy } of after) {
-      if (!policy || policy.policy === "off" || manifest.source.kind !== "git") continue;
-      const when = dueAt(await readUpdateRecord(engine.paths, manifest.name), policy);
-      next = Math.min(next, Math.max(1_000, when - Date.now()));
-    }
     return {
       followed: true,
       at,

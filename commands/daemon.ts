@@ -19,25 +19,14 @@ export function register(program: Command, runtime: CliRuntime): void {
     .command("daemon")
     .summary("sync secrets from Setec and keep sets at their source, unattended (foreground)")
     .action(async (_o, cmd) => {
-      const opts = globals(cmd);
+      const { scope, backend, verbose, quiet } = globals(cmd);
       const { runDaemonProcess } = await import("../lib/daemon_process.ts");
-      await runDaemonProcess({
-        scope: opts.scope,
-        globals: [
-          "--backend",
-          opts.backend ?? "auto",
-          ...(opts.verbose ? ["--verbose"] : []),
-          ...(opts.quiet ? ["--quiet"] : []),
-        ],
-        verbose: opts.verbose === true,
-        quiet: opts.quiet === true,
-        env: runtime.env,
-      });
+      await runDaemonProcess({ scope, backend, verbose, quiet, env: runtime.env });
     });
 
   daemon
     .command("cycle", { hidden: true })
-    .summary("one cycle of the daemon, as its child (reads JSON on stdin, answers one JSON line)")
+    .summary("one cycle of the daemon, as its child (reads JSON on stdin, answers one marked JSON line)")
     .option("--secrets", "a secrets sync")
     .option("--updates", "an update check")
     .action(async (options, cmd) => {

@@ -11,34 +11,34 @@
  */
 import { ExitCode, LegerError } from "./errors.ts";
 import { consoleLogger } from "./log.ts";
-import { currentEnv, type Scope, scopePaths } from "./paths.ts";
+import { currentEnv, type Scope, usableScopePaths } from "./paths.ts";
 import { runSupervisor } from "./daemon/supervisor.ts";
 import { selfCommand, spawnRunner } from "./daemon/spawn_runner.ts";
 
-/** Options of {@linkcode runDaemonProcess}. */
+/** Options of {@linkcode runDaemonProcess}: the global options of `leger daemon`, which its cycles get too. */
 export interface DaemonProcessOptions {
   scope: Scope;
-  /** Global options the cycles get too (`--backend files`, `-v`). */
-  globals?: string[];
-  /** The command that runs leger (this program by default). */
-  command?: string[];
+  backend?: "auto" | "native" | "files";
   verbose?: boolean;
   quiet?: boolean;
+  /** The command that runs leger (this program by default). */
+  command?: string[];
   env?: Record<string, string>;
 }
 
 /** Runs the daemon until SIGTERM/SIGINT. */
 export async function runDaemonProcess(options: DaemonProcessOptions): Promise<void> {
-  const env = options.env ?? currentEnv();
   const log = consoleLogger({ verbose: options.verbose ?? false, quiet: options.quiet ?? false });
-  if (options.scope === "system" && Deno.uid?.() !== 0 && !env.LEGER_STATE_DIR) {
-    throw new LegerError("Cannot use --scope system: it needs root", {
-      exitCode: ExitCode.environment,
-      hint: "Run leger with sudo, or leave out --scope system for your own (rootless) containers.",
-    });
-  }
-  const paths = scopePaths(options.scope, env);
-  const command = [...(options.command ?? selfCommand()), "--scope", options.scope, ...(options.globals ?? [])];
+  const paths = usableScopePaths(options.scope, options.env ?? currentEnv());
+  const command = [
+    ...(options.command ?? selfCommand()),
+    "--scope",
+    options.scope,
+    "--backend",
+    options.backend ?? "auto",
+    ...(options.verbose ? ["--verbose"] : []),
+    ...(options.quiet ? ["--quiet"] : []),
+  ];
   const stop = new AbortController();
   const daemon = await runSupervisor({ paths, runner: spawnRunner(command), log, signal: stop.signal });
   const onStop = () => stop.abort();
@@ -69,7 +69,7 @@ export async function runDaemonProcess(options: DaemonProcessOptions): Promise<v
 export function parseDaemonArgv(argv: readonly string[]): DaemonProcessOptions | undefined {
   const at = argv.indexOf("daemon");
   if (at < 0) return undefined;
-  const out: DaemonProcessOptions = { scope: "user", globals: [] };
+  const out: DaemonProcessOptions = { scope: "user" };
   const args = argv.filter((_, i) => i !== at);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -78,17 +78,13 @@ export function parseDaemonArgv(argv: readonly string[]): DaemonProcessOptions |
       : [a, undefined];
     if (flag === "--scope" || flag === "--backend") {
       const value = inline ?? args[++i];
-      const allowed = flag === "--scope" ? ["user", "system"] : ["auto", "native", "files"];
-      if (value === undefined || !allowed.includes(value)) return undefined;
-      if (flag === "--scope") out.scope = value as Scope;
-      else out.globals!.push("--backend", value);
-    } else if (flag === "-v" || flag === "--verbose") {
-      out.verbose = true;
-      out.globals!.push("--verbose");
-    } else if (flag === "-q" || flag === "--quiet") {
-      out.quiet = true;
-      out.globals!.push("--quiet");
-    } else return undefined;
+      if (flag === "--scope" && (value === "user" || value === "system")) out.scope = value;
+      else if (flag === "--backend" && (value === "auto" || value === "native" || value === "files")) {
+        out.backend = value;
+      } else return undefined;
+    } else if (flag === "-v" || flag === "--verbose") out.verbose = true;
+    else if (flag === "-q" || flag === "--quiet") out.quiet = true;
+    else return undefined;
   }
   return out;
 }

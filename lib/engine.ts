@@ -8,7 +8,7 @@
 import { type Config, loadConfig } from "./config.ts";
 import { ExitCode, LegerError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { currentEnv, type Scope, type ScopePaths, scopePaths } from "./paths.ts";
+import { currentEnv, type Scope, type ScopePaths, usableScopePaths } from "./paths.ts";
 import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./podman.ts";
 import { probeCacheFile } from "./podman_probe_cache.ts";
 import type { Shell } from "./shell.ts";
@@ -53,13 +53,7 @@ export interface EngineOptions {
 /** Builds an engine: reads the config, checks the scope is usable. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const env = options.env ?? currentEnv();
-  if (options.scope === "system" && Deno.uid?.() !== 0 && !env.LEGER_STATE_DIR) {
-    throw new LegerError("Cannot use --scope system: it needs root", {
-      exitCode: ExitCode.environment,
-      hint: "Run leger with sudo, or leave out --scope system for your own (rootless) containers.",
-    });
-  }
-  const paths = scopePaths(options.scope, env);
+  const paths = usableScopePaths(options.scope, env);
   const config = options.config ?? await loadConfig(paths, env);
   const choice = options.backend && options.backend !== "auto" ? options.backend : config.backend;
   let caps: PodmanCapabilities | undefined;

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "./errors.ts";
+import { ExitCode, LegerError } from "./errors.ts";
 
 /** user: rootless, the default; system: root, /etc and /var. */
 export type Scope = "user" | "system";
@@ -104,4 +104,18 @@ export function scopePaths(
     runtimeDir: runtime,
     secretCacheDir: join(state, "secrets"),
   };
+}
+
+/**
+ * The paths of a scope this process may use: system scope needs root
+ * (unless LEGER_STATE_DIR points elsewhere, as in tests).
+ */
+export function usableScopePaths(scope: Scope, env: Record<string, string> = currentEnv()): ScopePaths {
+  if (scope === "system" && Deno.uid?.() !== 0 && !env.LEGER_STATE_DIR) {
+    throw new LegerError("Cannot use --scope system: it needs root", {
+      exitCode: ExitCode.environment,
+      hint: "Run leger with sudo, or leave out --scope system for your own (rootless) containers.",
+    });
+  }
+  return scopePaths(scope, env);
 }

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { DeclaredSecret, SyncReport } from "../secrets/sync.ts";
+import type { SyncReport } from "../secrets/sync.ts";
+import type { SecretStatus } from "../secrets/sync_state.ts";
 import type { FleetResult } from "../fleet/pull.ts";
 
 /** How a child's answer line starts: anything else it prints (a user's hook may) is not the answer. */
@@ -39,10 +40,11 @@ export interface SecretsReply {
   deferred?: boolean;
   /** The sync's report (absent when deferred or not enabled). */
   report?: SyncReport;
-  /** The secrets the installed sets declare. */
-  declared: DeclaredSecret[];
-  /** What the cache holds for them: version and fetch time, never the value. */
-  cached: Array<{ name: string; version: number; fetchedAt: string }>;
+  /**
+   * Each secret the installed sets declare, with what the cache holds for it (version, fetch time, never the
+   * value), read after the sync, or without one when deferred; the daemon adds what its cycles saw.
+   */
+  secrets: SecretStatus[];
   /** Units whose restart waits for the scope lock (asked syncs while another run holds it). */
   waiting?: string[];
 }

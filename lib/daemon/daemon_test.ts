@@ -9,6 +9,8 @@ import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
 import { type Daemon, runDaemon } from "../../tests/helpers/in_process_daemon.ts";
 import { daemonIsRunning, daemonStatus, daemonSync } from "./control_client.ts";
 import { LegerError } from "../errors.ts";
+import { runSecretsCycle } from "./secrets_cycle.ts";
+import { tryScopeLock } from "./scope_lock.ts";
 
 const APP_VALUE = "app-Secret-Value-4af1";
 const DB_VALUE = "db-Secret-Value-77c0";
@@ -325,4 +327,28 @@ Deno.test("control socket answers bad requests clearly", () =>
     assert.equal((await dry.json()).dryRun, true);
     client.close();
     await d.stop();
+  }));
+
+Deno.test("a poll deferred by the scope lock still answers what the cache holds (the status keeps its versions)", () =>
+  env(async (e) => {
+    e.setec.put("leger/app/key", APP_VALUE);
+    await installSet(e.paths, "app", [{ setec: "leger/app/key", podman: "app-key" }]);
+    const first = await e.start();
+    await waitFor("initial sync", () => e.podman.secrets.has("app-key"));
+    await first.stop();
+    const held = await tryScopeLock(e.paths.lockFile);
+    try {
+      const $ = createShell({ fakes: { podman: e.podman.podman } });
+      const { reply } = await runSecretsCycle(
+        { paths: e.paths, config: e.config, $, log: { info() {}, warn() {} } },
+        {},
+      );
+      assert.equal(reply.deferred, true);
+      assert.equal(reply.report, undefined, "nothing synced without the lock");
+      assert.deepEqual(reply.secrets.map((s) => [s.name, s.version, typeof s.fetchedAt]), [
+        ["leger/app/key", 1, "string"],
+      ]);
+    } finally {
+      await held!.release();
+    }
   }));

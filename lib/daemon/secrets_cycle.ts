@@ -20,7 +20,7 @@ import type { Systemd } from "../systemd.ts";
 import { SecretCache } from "../secrets/cache.ts";
 import type { SetecClientOptions } from "../secrets/setec_client.ts";
 import type { SyncLogger } from "../secrets/sync.ts";
-import { createSetecClient, discoverSecrets, syncFromState } from "../secrets/sync_state.ts";
+import { createSetecClient, discoverSecrets, localSecretStatus, syncFromState } from "../secrets/sync_state.ts";
 import { tryRestartUnits } from "../secrets/try_restart.ts";
 import type { SecretsReply, SecretsRequest } from "./cycle_protocol.ts";
 import { type HeldLock, tryScopeLock } from "./scope_lock.ts";
@@ -61,11 +61,11 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
   const pollIntervalMs = parseDuration(config.daemon["poll-interval"], "daemon.poll-interval");
   const server = config.daemon["setec-server"] ?? "";
   const declared = await discoverSecrets(paths);
-  const base = { server, pollIntervalMs, declared };
+  const base = { server, pollIntervalMs };
   const done = { finish: () => Promise.resolve() };
-  if (!server && declared.length === 0) {
-    return { reply: { enabled: false, ...base, cached: [] }, ...done };
-  }
+  if (!server && declared.length === 0) return { reply: { enabled: false, ...base, secrets: [] }, ...done };
+  const cache = await SecretCache.open(paths.secretCacheDir);
+  const secrets = () => localSecretStatus(paths, new Date(), { declared, cache });
   const restart = deps.restartUnits ??
     ((units: string[]) => {
       if (!deps.systemd) throw new Error("a secrets cycle needs systemd or restartUnits");
@@ -75,7 +75,9 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
   let lock: HeldLock | undefined;
   if (!request.dryRun) {
     lock = await tryScopeLock(paths.lockFile);
-    if (!lock && !request.asked) return { reply: { enabled: true, ...base, deferred: true, cached: [] }, ...done };
+    if (!lock && !request.asked) {
+      return { reply: { enabled: true, ...base, deferred: true, secrets: await secrets() }, ...done };
+    }
   }
   const client = createSetecClient(config, {
     ...deps.client,
@@ -83,7 +85,6 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   try {
-    const cache = await SecretCache.open(paths.secretCacheDir);
     const report = await syncFromState({
       paths,
       config,
@@ -99,11 +100,6 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
       ...(request.only !== undefined ? { only: request.only } : {}),
       dryRun: request.dryRun ?? false,
     });
-    const cached: SecretsReply["cached"] = [];
-    for (const d of declared) {
-      const hit = await cache.read(d.name);
-      if (hit) cached.push({ name: d.name, version: hit.version, fetchedAt: hit.fetchedAt.toISOString() });
-    }
     const restartNow = async (units: string[]) => {
       try {
         await restart(units);
@@ -115,11 +111,11 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
     const units = [...pending].sort();
     if (lock || !units.length) {
       if (units.length) await restartNow(units);
-      return { reply: { enabled: true, ...base, report, cached }, ...done };
+      return { reply: { enabled: true, ...base, report, secrets: await secrets() }, ...done };
     }
     log.info(`restart of ${units.join(", ")} waits for the scope lock (another leger run holds it)`);
     return {
-      reply: { enabled: true, ...base, report, cached, waiting: units },
+      reply: { enabled: true, ...base, report, secrets: await secrets(), waiting: units },
       finish: async () => {
         const held = await waitForLock(paths.lockFile, deps.lockRetryMs ?? 500, deps.signal);
         if (!held) return;

@@ -88,7 +88,7 @@ export function spawnRunner(command: string[]): CycleRunner {
   return {
     async secrets(request) {
       const reply = await run("secrets", request) as SecretsReply;
-      if (typeof reply?.enabled !== "boolean" || !Array.isArray(reply.declared) || !Array.isArray(reply.cached)) {
+      if (typeof reply?.enabled !== "boolean" || !Array.isArray(reply.secrets)) {
         throw new LegerError("The secrets cycle answered an unknown shape");
       }
       return reply;

@@ -40,7 +40,7 @@ Deno.test("a cycle child of leger answers for an empty scope: no secrets to sync
   scope(async (command) => {
     const runner = spawnRunner(command);
     const secrets = await runner.secrets({});
-    assert.deepEqual([secrets.enabled, secrets.server, secrets.declared, secrets.pollIntervalMs], [
+    assert.deepEqual([secrets.enabled, secrets.server, secrets.secrets, secrets.pollIntervalMs], [
       false,
       "",
       [],

@@ -132,16 +132,14 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<Daemon> {
     await Promise.race([first, new Promise((r) => timer = setTimeout(r, 10_000))]);
     clearTimeout(timer);
     const now = Date.now();
-    const list: SecretStatus[] = (secrets?.enabled ? secrets.declared : []).map((d) => {
-      const s = states.get(d.podmanSecret);
-      const hit = secrets!.cached.find((c) => c.name === d.name);
-      const version = s?.version ?? hit?.version;
+    // What the last cycle read (declared, cached), with what the daemon's cycles saw on top.
+    const list: SecretStatus[] = (secrets?.enabled ? secrets.secrets : []).map((x) => {
+      const s = states.get(x.podmanSecret);
+      const version = s?.version ?? x.version;
       return {
-        name: d.name,
-        podmanSecret: d.podmanSecret,
-        users: d.users,
+        ...x,
         stale: s?.stale ?? false,
-        ...(hit ? { fetchedAt: hit.fetchedAt, ageMs: now - Date.parse(hit.fetchedAt) } : {}),
+        ...(x.fetchedAt ? { ageMs: now - Date.parse(x.fetchedAt) } : {}),
         ...(version !== undefined ? { version } : {}),
         ...(s?.checkedAt ? { checkedAt: s.checkedAt } : {}),
         ...(s?.lastAction ? { lastAction: s.lastAction } : {}),

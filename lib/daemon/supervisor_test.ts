@@ -12,7 +12,7 @@ import type { CycleRunner, SecretsReply, UpdatesReply, UpdatesRequest } from "./
 import { daemonUpdate } from "./control_client.ts";
 import { runSupervisor } from "./supervisor.ts";
 
-const OFF: SecretsReply = { enabled: false, server: "", pollIntervalMs: 3_600_000, declared: [], cached: [] };
+const OFF: SecretsReply = { enabled: false, server: "", pollIntervalMs: 3_600_000, secrets: [] };
 
 interface Script {
   updates: (request: UpdatesRequest, n: number) => UpdatesReply | Error;

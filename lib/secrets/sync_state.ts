@@ -155,16 +155,18 @@ async function syncWith(opts: SyncFromStateOptions, client: SetecClient): Promis
 }
 
 /**
- * What `leger secrets status` shows when no daemon runs: every declared
- * secret with the version cached for it (no Setec call, no values).
+ * What `leger secrets status` shows when no daemon runs, and what each
+ * daemon cycle answers (`known`: what the cycle has read already): every
+ * declared secret with the version cached for it (no Setec call, no values).
  */
 export async function localSecretStatus(
   paths: ScopePaths,
   now = new Date(),
+  known: { declared?: DeclaredSecret[]; cache?: SecretCache } = {},
 ): Promise<SecretStatus[]> {
-  const declared = await discoverSecrets(paths);
-  let cache: SecretCache | undefined;
-  if (declared.length) cache = await SecretCache.open(paths.secretCacheDir);
+  const declared = known.declared ?? await discoverSecrets(paths);
+  let cache = known.cache;
+  if (declared.length) cache ??= await SecretCache.open(paths.secretCacheDir);
   const out: SecretStatus[] = [];
   for (const d of declared) {
     const hit = await cache?.read(d.name);

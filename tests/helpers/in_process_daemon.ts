@@ -6,31 +6,18 @@
  */
 import { type Config, loadConfig } from "../../lib/config.ts";
 import type { Engine } from "../../lib/engine.ts";
-import type { ScopePaths } from "../../lib/paths.ts";
-import type { Shell } from "../../lib/shell.ts";
-import type { Systemd } from "../../lib/systemd.ts";
-import type { SetecClientOptions } from "../../lib/secrets/setec_client.ts";
-import type { SyncLogger } from "../../lib/secrets/sync.ts";
 import type { CycleRunner } from "../../lib/daemon/cycle_protocol.ts";
-import { runSecretsCycle } from "../../lib/daemon/secrets_cycle.ts";
+import { runSecretsCycle, type SecretsCycleDeps } from "../../lib/daemon/secrets_cycle.ts";
 import { runUpdatesCycle } from "../../lib/gitops/updates_cycle.ts";
 import type { UpdateEvent } from "../../lib/gitops/updater.ts";
 import { type Daemon, runSupervisor } from "../../lib/daemon/supervisor.ts";
 
 export type { Daemon } from "../../lib/daemon/supervisor.ts";
 
-/** Options of {@linkcode runDaemon}. */
-export interface InProcessDaemonOptions {
-  paths: ScopePaths;
+/** Options of {@linkcode runDaemon}: what a secrets cycle works with, and the supervisor's options. */
+export interface InProcessDaemonOptions extends Omit<SecretsCycleDeps, "signal"> {
   /** The config while there is no config.yaml; once there is one, each cycle reads it (as a child does). */
   config: Config;
-  $: Shell;
-  log: SyncLogger;
-  systemd?: Systemd;
-  restartUnits?: (units: string[]) => Promise<void>;
-  fetch?: typeof fetch;
-  client?: Omit<SetecClientOptions, "server" | "fetch" | "signal">;
-  lockRetryMs?: number;
   watchMs?: number;
   signal?: AbortSignal;
   random?: () => number;
@@ -54,15 +41,10 @@ export function inProcessRunner(opts: InProcessDaemonOptions): CycleRunner {
   const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value));
   return {
     async secrets(request) {
+      const { watchMs: _w, signal: _s, random: _r, engine: _e, onEvent: _o, ...deps } = opts;
       const cycle = await runSecretsCycle({
-        paths: opts.paths,
+        ...deps,
         config: await config(),
-        $: opts.$,
-        log: opts.log,
-        ...(opts.systemd ? { systemd: opts.systemd } : {}),
-        ...(opts.restartUnits ? { restartUnits: opts.restartUnits } : {}),
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
-        ...(opts.client ? { client: opts.client } : {}),
         lockRetryMs: Math.min(opts.lockRetryMs ?? 500, 500),
         signal: closing.signal,
       }, roundTrip(request));

@@ -85,6 +85,19 @@ Deno.test({
       user: "alice",
     });
     assert.equal(marker.code, 0, marker.stderr);
+    // A user's hook, run by the daemon's cycle child: it writes a file, and prints (which must not be taken for the
+    // child's answer to the daemon, and reaches the journal).
+    await host.writeFile(
+      "/home/alice/.config/leger/workflows/on-update.ts",
+      `import type { WorkflowContext } from "leger";
+export default async function ({ event }: WorkflowContext) {
+  if (!event) return;
+  console.log("hook says: " + event.kind + " " + event.set);
+  await Deno.writeTextFile("/home/alice/hook-events.txt", event.kind + " " + event.set + "\\n", { append: true });
+}
+`,
+      { user: "alice" },
+    );
     const r = await leger(host, alice, ["daemon", "install", "--now"]);
     assert.equal(r.code, 0, r.stderr);
     await waitFor("the daemon to start", async () => /unattended updates only/.test(await daemonJournal()));
@@ -108,11 +121,31 @@ Deno.test({
     }])) as [string];
     await waitFor("gweb at v2", async () => (await row("gweb"))?.commit === v2, APPLIED_WITHIN);
     assert.match(await httpGet(host, "http://127.0.0.1:18701/") ?? "", /v2/);
+    // The hook ran in the cycle child; what it printed went to the journal, and the cycle still answered.
+    await waitFor(
+      "the on-update hook",
+      async () => /applied gweb/.test(await host.readFile("/home/alice/hook-events.txt").catch(() => "")),
+    );
+    assert.match(await daemonJournal(), /hook says: applied gweb/);
+    const daemon = await legerJson<{ daemon: { updates: { sets: Array<{ name: string; result: string }> } } }>(
+      host,
+      alice,
+      ["daemon", "status"],
+    );
+    assert.ok(daemon.daemon.updates.sets.some((s) => s.name === "gweb"), JSON.stringify(daemon));
     const note = await waitFor("gnote staged", async () => {
       const s = await status("gnote");
       return s.updates.staged?.commit === v2 ? s : undefined;
     }, APPLIED_WITHIN);
     assert.equal(note.updates.lastResult, "staged");
+    // leger update --now asks the running daemon, which runs a cycle child for the set at once.
+    const now = await legerJson<{ checked: Array<{ name: string; result: string }> }>(host, alice, [
+      "update",
+      "--now",
+      "gnote",
+    ]);
+    // (The cycle it runs also checks the other sets that are due, and says so.)
+    assert.equal(now.checked.find((c) => c.name === "gnote")?.result, "staged", JSON.stringify(now.checked));
     assert.notEqual((await row("gnote"))?.commit, v2, "notify does not apply");
     assert.match(await httpGet(host, "http://127.0.0.1:18702/") ?? "", /v1/);
     const win = await waitFor("gwin deferred", async () => {

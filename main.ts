@@ -83,6 +83,19 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
     console.log(VERSION);
     return 0;
   }
+  if ((argv.includes("list") || argv.includes("ls")) && !runtime.shell) {
+    // `leger list` never loads commander or an npm library either: decision 46.
+    const { parseListArgv, runList } = await import("./commands/list.ts");
+    const list = parseListArgv(argv);
+    if (list) {
+      try {
+        await runList({ ...list, env: runtime.env });
+        return 0;
+      } catch (error) {
+        return reportError(argv, error);
+      }
+    }
+  }
   if (argv.includes("daemon") && !runtime.shell) {
     // The long-lived daemon never loads commander (or any npm library): docs/ARCHITECTURE.md, decision 45.
     const { parseDaemonArgv, runDaemonProcess } = await import("./lib/daemon_process.ts");

@@ -9,9 +9,8 @@ import { parseDuration } from "../lib/duration.ts";
 import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/ops/backup.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
-import { findBackup } from "../lib/ops/restore.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
 
 /** Bytes as people read them. */
@@ -132,7 +131,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         : undefined;
       const ctx = await contextFor(c, runtime);
       // What was named must exist, and the host must be ready, before asking anything.
-      await findBackup(ctx.engine, name, id);
+      await (await import("../lib/ops/restore.ts")).findBackup(ctx.engine, name, id);
       await requireHostReady(ctx.engine);
       if (!ctx.opts.yes) {
         if (!Deno.stdin.isTerminal()) {

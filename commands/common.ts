@@ -12,6 +12,8 @@ import type { Scope } from "../lib/paths.ts";
 import type { Shell } from "../lib/shell.ts";
 import { UsageError } from "../lib/errors.ts";
 
+export { table } from "./table.ts";
+
 /** Options every command takes. */
 export interface GlobalOptions {
   scope: Scope;
@@ -97,14 +99,6 @@ export function output(opts: GlobalOptions, data: unknown, human: () => string, 
     const text = human();
     if (text) printOut(text, color);
   }
-}
-
-/** Lays out rows as aligned columns. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { UsageError } from "../lib/errors.ts";
 import { currentLegerCommand, installDaemon } from "../lib/ops/daemon_install.ts";
 import { DaemonInstallJson } from "../lib/contract/host.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, globals, output } from "./common.ts";
 import { showSecretStatus } from "./secrets.ts";
 

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { ExitCode } from "../lib/errors.ts";
 import { DoctorJson } from "../lib/contract/host.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 
 /** Registers `doctor`. */

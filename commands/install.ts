@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import type { InstallResult } from "../lib/ops/install.ts";
 import type { AssignedInstall } from "../workflows/install.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { InstallAssignedJson, InstallOneJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, oldForceOption, output, refuseOldForce, runCommandWorkflow } from "./common.ts";
 

@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import type { PolicyChange, PolicyEdit, PolicyRow } from "../lib/gitops/policy_config.ts";
 import { PolicyChangeJson, PolicyListJson, PolicyOneJson } from "../lib/contract/host.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 const seconds = (ms: number) =>

@@ -12,7 +12,7 @@ import { formatAge, type SyncReport } from "../lib/secrets/sync.ts";
 import { localSecretStatus, type SecretStatus, syncFromState } from "../lib/secrets/sync_state.ts";
 import { tryRestartUnits } from "../lib/secrets/try_restart.ts";
 import { SecretsStatusJson, SecretsSyncJson } from "../lib/contract/host.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, type CommandContext, contextFor, output, table } from "./common.ts";
 
 function interval(ms: number): string {

@@ -12,13 +12,10 @@ import { requireHostReady } from "../lib/ops/host_ready.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
 import { formatUpdateStatus } from "../lib/gitops/status.ts";
 import type { UnitState } from "../lib/systemd.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
-
-function short(commit?: string): string {
-  return commit ? commit.slice(0, 12) : "-";
-}
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { listText } from "./list.ts";
 
 function unitLines(states: UnitState[]): string {
   return states.map((s) =>
@@ -64,24 +61,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (_o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const rows = await ctx.leger.list();
-      output(
-        ctx.opts,
-        versioned(ListJson, { sets: rows }),
-        () =>
-          rows.length === 0
-            ? `No sets installed (${ctx.opts.scope} scope). Install one with: leger install <source>`
-            : [
-              table(
-                ["NAME", "STATE", "UNITS", "VERSION", "COMMIT", "SOURCE"],
-                rows.map((r) => [r.name, r.state, String(r.units.length), r.version ?? "-", short(r.commit), r.source]),
-              ),
-              ...rows.filter((r) => r.problem).flatMap((r) => [
-                "",
-                `${r.name} is broken: ${r.problem}`,
-                ...(r.hint ? [`  fix: ${r.hint}`] : []),
-              ]),
-            ].join("\n"),
-      );
+      output(ctx.opts, versioned(ListJson, { sets: rows }), () => listText(rows, ctx.opts.scope));
     });
 
   for (

@@ -18,7 +18,7 @@ import {
   runCommandWorkflow,
   table,
 } from "./common.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateNowJson } from "../lib/contract/updates.ts";
 import type { CycleResult } from "../lib/gitops/updater.ts";
 

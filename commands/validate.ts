@@ -29,7 +29,7 @@ import { parseSource } from "../lib/source/spec.ts";
 import { readManifest } from "../lib/state/manifest.ts";
 import { loadSetFiles } from "../lib/state/store.ts";
 import { ConflictsOfSetJson, ConflictUsesJson } from "../lib/contract/misc.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 function write(text: string): void {

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
 import { ejectWorkflow } from "../lib/workflow_eject.ts";
 import { RunJson, WorkflowEjectJson, WorkflowListJson } from "../lib/contract/misc.ts";
-import { versioned } from "../lib/contract/outputs.ts";
+import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 /** Registers the workflow commands. */

@@ -37,8 +37,7 @@
 import { z } from "zod";
 import { ExitCode, LegerError } from "./errors.ts";
 import { readTextIfExists } from "./fs.ts";
-import { UpdatePolicy } from "./leger_yaml.ts";
-import { loadYamlWith } from "./yaml_file.ts";
+import { UpdatePolicy } from "./set_meta.ts";
 import type { ScopePaths } from "./paths.ts";
 
 const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 30s, 10m, 1h or 7d");
@@ -96,7 +95,10 @@ export async function loadConfig(
   const text = await readTextIfExists(paths.configFile);
   let config: Config;
   try {
-    config = loadYamlWith(text ?? "{}", paths.configFile, ConfigFile) as Config;
+    // The YAML reader loads only when there is a file to read (about 30-70 ms of start-up otherwise).
+    config = text === undefined
+      ? ConfigFile.parse({}) as Config
+      : (await import("./yaml_file.ts")).loadYamlWith(text, paths.configFile, ConfigFile) as Config;
   } catch (error) {
     if (!(error instanceof LegerError)) throw error;
     throw new LegerError(error.message, {

@@ -10,6 +10,7 @@
  * @module
  */
 import { ExitCode, LegerError } from "./errors.ts";
+import { parseGlobalArgv } from "./global_argv.ts";
 import { consoleLogger } from "./log.ts";
 import { currentEnv, type Scope, usableScopePaths } from "./paths.ts";
 import { runSupervisor } from "./daemon/supervisor.ts";
@@ -64,27 +65,16 @@ export async function runDaemonProcess(options: DaemonProcessOptions): Promise<v
 /**
  * Reads `leger [GLOBAL OPTIONS] daemon [GLOBAL OPTIONS]` without commander:
  * the options the daemon takes, or undefined when argv is anything else
- * (a subcommand, --help, an unknown option), which commander then handles.
+ * (a subcommand, --help, --json, an unknown option), which commander then
+ * handles.
  */
 export function parseDaemonArgv(argv: readonly string[]): DaemonProcessOptions | undefined {
-  const at = argv.indexOf("daemon");
-  if (at < 0) return undefined;
-  const out: DaemonProcessOptions = { scope: "user" };
-  const args = argv.filter((_, i) => i !== at);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const [flag, inline] = a.startsWith("--") && a.includes("=")
-      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
-      : [a, undefined];
-    if (flag === "--scope" || flag === "--backend") {
-      const value = inline ?? args[++i];
-      if (flag === "--scope" && (value === "user" || value === "system")) out.scope = value;
-      else if (flag === "--backend" && (value === "auto" || value === "native" || value === "files")) {
-        out.backend = value;
-      } else return undefined;
-    } else if (flag === "-v" || flag === "--verbose") out.verbose = true;
-    else if (flag === "-q" || flag === "--quiet") out.quiet = true;
-    else return undefined;
-  }
-  return out;
+  const g = parseGlobalArgv(argv, ["daemon"]);
+  if (!g || g.json || g.yes) return undefined;
+  return {
+    scope: g.scope,
+    ...(g.backend ? { backend: g.backend } : {}),
+    ...(g.verbose ? { verbose: true } : {}),
+    ...(g.quiet ? { quiet: true } : {}),
+  };
 }

@@ -177,7 +177,8 @@ export function createLeger(engine: Engine): Leger {
     backup: async (name, options) => {
       if (name !== "all") await inspectFirst(name);
       await ready();
-      return await (await backups()).backup(engine, name, { ...options, locked: false });
+      // Its own module, not ops/backup.ts: a backup loads neither restore nor install (nor the YAML reader).
+      return await (await import("./ops/backup_create.ts")).backup(engine, name, { ...options, locked: false });
     },
     backups: async (name) => (await backups()).listBackups(engine, name),
     restore: async (name, id, options) => {

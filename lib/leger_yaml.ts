@@ -24,6 +24,9 @@
  */
 import { z } from "zod";
 import { parseYamlWith, type YamlResult } from "./yaml_file.ts";
+import { LEGER_YAML, UpdatePolicy } from "./set_meta.ts";
+
+export { LEGER_YAML, UpdatePolicy };
 
 const safeName = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -38,16 +41,6 @@ export const LegerYamlSecret = z.strictObject({
   env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not an environment variable name").optional(),
   restart: z.boolean().optional(),
 });
-
-/** What the daemon does about new versions of a set (`updates:`). */
-export const UpdatePolicy = z.strictObject({
-  policy: z.enum(["off", "notify", "apply"]).optional(),
-  follow: z.string().regex(/^(branch|tag:.+)$/, 'either "branch" or "tag:PATTERN", e.g. tag:v1.*').optional(),
-  interval: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 15m or 1h").optional(),
-  window: z.string().min(1).optional(),
-});
-/** A parsed `updates:` block. */
-export type UpdatePolicy = z.infer<typeof UpdatePolicy>;
 
 /** The schema of `.leger.yaml`. */
 export const LegerYaml = z.strictObject({
@@ -64,9 +57,6 @@ export const LegerYaml = z.strictObject({
 });
 /** Parsed `.leger.yaml`. */
 export type LegerYaml = z.infer<typeof LegerYaml>;
-
-/** The file name leger looks for in a set. */
-export const LEGER_YAML = ".leger.yaml";
 
 /** Parses `.leger.yaml` text, with positions on every problem. */
 export function parseLegerYaml(text: string, file = LEGER_YAML): YamlResult<LegerYaml> {

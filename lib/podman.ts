@@ -8,7 +8,14 @@
 import { z } from "zod";
 import { ExitCode, LegerError } from "./errors.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
-import { podmanKey, type QuadletFlags, readProbeCache, writeProbeCache } from "./podman_probe_cache.ts";
+import {
+  podmanBinary,
+  podmanKey,
+  type QuadletFlags,
+  readKnownBinary,
+  readProbeCache,
+  writeProbeCache,
+} from "./podman_probe_cache.ts";
 
 /** A parsed podman version. */
 export interface PodmanVersion {
@@ -75,6 +82,11 @@ export interface DetectOptions {
 
 /** Finds podman's version and what it can do; throws when podman is missing. */
 export async function detectPodman($: Shell, options: DetectOptions = {}): Promise<PodmanCapabilities> {
+  // An ELF podman seen before (same path, size, mtime, inode) needs no process: lib/podman_probe_cache.ts.
+  const binary = options.cacheFile ? podmanBinary(options.path) : undefined;
+  const known = binary && options.cacheFile ? readKnownBinary(options.cacheFile, binary) : undefined;
+  const knownVersion = known ? parsePodmanVersion(known.versionLine) : undefined;
+  if (known && knownVersion) return capabilities(knownVersion, known.flags, atLeast(knownVersion, 5, 6));
   let r: RunResult;
   try {
     r = await run($, ["podman", "--version"]);
@@ -100,8 +112,18 @@ export async function detectPodman($: Shell, options: DetectOptions = {}): Promi
   }
   const quadletCommand = atLeast(version, 5, 6);
   const flags: QuadletFlags = quadletCommand
-    ? await cachedQuadletFlags($, r.stdout, options)
+    ? await cachedQuadletFlags($, r.stdout, options, binary)
     : { replace: true, application: false, recursiveRm: false };
+  if (!quadletCommand && binary && options.cacheFile) {
+    await writeProbeCache(options.cacheFile, podmanKey(r.stdout, options.path), flags, {
+      binary,
+      versionLine: r.stdout.trim(),
+    });
+  }
+  return capabilities(version, flags, quadletCommand);
+}
+
+function capabilities(version: PodmanVersion, flags: QuadletFlags, quadletCommand: boolean): PodmanCapabilities {
   return {
     version,
     quadletCommand,
@@ -116,12 +138,22 @@ export async function detectPodman($: Shell, options: DetectOptions = {}): Promi
 }
 
 /** The probe's answer from the cache when it is there for this podman build, else probed (and cached). */
-async function cachedQuadletFlags($: Shell, versionLine: string, options: DetectOptions): Promise<QuadletFlags> {
+async function cachedQuadletFlags(
+  $: Shell,
+  versionLine: string,
+  options: DetectOptions,
+  binary: string | undefined,
+): Promise<QuadletFlags> {
   const key = options.cacheFile ? podmanKey(versionLine, options.path) : "";
   const cached = options.cacheFile ? readProbeCache(options.cacheFile, key) : undefined;
-  if (cached) return cached;
+  const known = binary ? { binary, versionLine: versionLine.trim() } : undefined;
+  if (cached) {
+    // Recorded for the binary too, so the next command skips `podman --version`.
+    if (known && options.cacheFile) await writeProbeCache(options.cacheFile, key, cached, known);
+    return cached;
+  }
   const { flags, complete } = await quadletFlags($);
-  if (options.cacheFile && complete) await writeProbeCache(options.cacheFile, key, flags);
+  if (options.cacheFile && complete) await writeProbeCache(options.cacheFile, key, flags, known);
   return flags;
 }
 
@@ -205,16 +237,17 @@ export async function volumeNames($: Shell): Promise<string[]> {
   return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
 }
 
-/** Removes podman volumes (missing ones are ignored). */
+/**
+ * Removes podman volumes in one call; returns those podman says it removed.
+ * `volume rm --force` passes over a name that does not exist (seen on podman
+ * 5.4.2 and 5.8.6: exit 0) and prints each volume it removed; only names
+ * asked for are taken from that output.
+ */
 export async function removeVolumes($: Shell, names: string[]): Promise<string[]> {
-  const removed: string[] = [];
-  const have = new Set(await volumeNames($));
-  for (const name of names) {
-    if (!have.has(name)) continue;
-    await podman($, ["volume", "rm", "--force", name], `remove volume ${name}`);
-    removed.push(name);
-  }
-  return removed;
+  if (names.length === 0) return [];
+  const r = await podman($, ["volume", "rm", "--force", ...names], `remove volumes ${names.join(" ")}`);
+  const said = new Set(r.stdout.split("\n").map((line) => line.trim()));
+  return names.filter((name) => said.has(name));
 }
 
 /** The generator binary, where the host has one. */

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench } from "../tests/fakes/fake_host_fixtures.ts";
 import { probeCacheFile } from "./podman_probe_cache.ts";
+import { detectPodman } from "./podman.ts";
+import { createShell } from "./shell.ts";
 
 /** How many times podman was asked for `quadlet install/rm --help`. */
 function probes(calls: { tool: string; args: string[] }[]): number {
@@ -55,5 +57,80 @@ Deno.test("a cache file of the wrong shape, or writable by others, is not truste
     assert.equal((await (await b.another()).podman()).quadletApplication, false, "a link is not followed");
   } finally {
     await b.cleanup();
+  }
+});
+
+/** A shell whose podman answers as 5.8.6 and counts each call by its arguments. */
+function countingPodman(version = "5.8.6") {
+  const calls: string[] = [];
+  const $ = createShell({
+    fakes: {
+      podman: ({ args }) => {
+        calls.push(args.join(" "));
+        if (args[0] === "--version") return { stdout: `podman version ${version}\n` };
+        if (args[1] === "install") return { stdout: "Flags:\n      --replace   replace\n" };
+        return { stdout: "Flags:\n      --force   force\n" };
+      },
+    },
+  });
+  return { $, calls };
+}
+
+Deno.test("an ELF podman seen before is not run again: its version comes from the cache until the file changes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bin = join(dir, "bin");
+    await Deno.mkdir(bin);
+    const podmanFile = join(bin, "podman");
+    await Deno.writeFile(podmanFile, new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), { mode: 0o755 });
+    const cacheFile = join(dir, "podman-probe.json");
+    const { $, calls } = countingPodman();
+    const first = await detectPodman($, { cacheFile, path: bin });
+    assert.deepEqual(calls, ["--version", "quadlet install --help", "quadlet rm --help"]);
+    const second = await detectPodman($, { cacheFile, path: bin });
+    assert.deepEqual(second, first);
+    assert.equal(calls.length, 3, "the second detection ran podman");
+    assert.equal(second.version.text, "5.8.6");
+    assert.equal(second.quadletReplace, true);
+
+    // An upgrade writes a new file: a new mtime (and inode). podman is asked again.
+    await Deno.utime(podmanFile, new Date(), new Date(Date.now() + 5_000));
+    const { $: upgraded, calls: after } = countingPodman("6.1.1");
+    assert.equal((await detectPodman(upgraded, { cacheFile, path: bin })).version.text, "6.1.1");
+    assert.equal(after[0], "--version");
+    assert.equal(JSON.parse(await Deno.readTextFile(cacheFile)).versionLine, "podman version 6.1.1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a podman that is a script (a wrapper, a fake) is asked its version every time", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "podman"), '#!/bin/sh\nexec /usr/bin/podman "$@"\n', { mode: 0o755 });
+    const cacheFile = join(dir, "podman-probe.json");
+    const { $, calls } = countingPodman();
+    await detectPodman($, { cacheFile, path: dir });
+    await detectPodman($, { cacheFile, path: dir });
+    assert.deepEqual(calls.filter((c) => c === "--version").length, 2);
+    assert.equal(calls.filter((c) => c.endsWith("--help")).length, 2, "the flags are still cached");
+    assert.equal(JSON.parse(await Deno.readTextFile(cacheFile)).binary, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("podman older than 5.6 seen as an ELF binary is cached by its version too", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(join(dir, "podman"), new Uint8Array([0x7f, 0x45, 0x4c, 0x46]), { mode: 0o755 });
+    const cacheFile = join(dir, "podman-probe.json");
+    const { $, calls } = countingPodman("5.4.2");
+    const first = await detectPodman($, { cacheFile, path: dir });
+    assert.equal(first.quadletCommand, false);
+    assert.deepEqual(await detectPodman($, { cacheFile, path: dir }), first);
+    assert.deepEqual(calls, ["--version"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { ConfigFile } from "./config.ts";
 import { JSON_OUTPUTS, schemaFile } from "./contract/outputs.ts";
 import { LegerYaml } from "./leger_yaml.ts";
+import { Manifest } from "./state/manifest.ts";
 
 const BASE = "https://github.com/leger-dev/leger/raw/main/docs/schemas/";
 
@@ -40,4 +41,13 @@ export function publishedSchemas(): Record<string, Record<string, unknown>> {
     out[file] = schemaOf(schema, file, outputTitle(name), "output");
   }
   return out;
+}
+
+/**
+ * Schemas leger reads its own records with where zod is not loaded, by
+ * path from the project root: the manifest's, for `leger list`
+ * (lib/state/manifest_quick.ts).
+ */
+export function internalSchemas(): Record<string, Record<string, unknown>> {
+  return { "lib/state/manifest.schema.json": z.toJSONSchema(Manifest, { io: "input" }) as Record<string, unknown> };
 }

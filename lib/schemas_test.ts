@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Validator } from "@cfworker/json-schema";
 import { parse } from "yaml";
-import { publishedSchemas } from "./schemas.ts";
+import { internalSchemas, publishedSchemas } from "./schemas.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const published = publishedSchemas();
@@ -26,6 +26,14 @@ Deno.test("docs/schemas is what the zod schemas give (run scripts/schemas.ts aft
   for (const [file, doc] of Object.entries(published)) assert.deepEqual(await schema(file), doc, file);
   const onDisk = [...Deno.readDirSync(join(ROOT, "docs/schemas"))].map((e) => e.name).sort();
   assert.deepEqual(onDisk, Object.keys(published).sort(), "docs/schemas holds exactly the generated files");
+});
+
+Deno.test("the internal schemas (lib/state/manifest.schema.json) are what the zod schemas give", async () => {
+  const internal = Object.entries(internalSchemas());
+  assert.ok(internal.length > 0);
+  for (const [file, doc] of internal) {
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(join(ROOT, file))), doc, `${file}: run scripts/schemas.ts`);
+  }
 });
 
 Deno.test("validate --json of valid and broken sets follows docs/schemas/validate.schema.json", async () => {

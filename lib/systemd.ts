@@ -3,43 +3,12 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "./errors.ts";
+import { LegerError } from "./errors.ts";
 import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
+import { notReachable, parseStates, showArgs, type UnitState, unreachable } from "./systemd_state.ts";
 
-/** The state of one unit as systemd reports it. */
-export interface UnitState {
-  /** Unit name. */
-  unit: string;
-  /** ActiveState: active, inactive, failed, activating, ... */
-  active: string;
-  /** SubState: running, dead, exited, auto-restart, ... */
-  sub: string;
-  /** LoadState: loaded, not-found, ... */
-  load: string;
-  /** Result of the last run: success, exit-code, ... */
-  result: string;
-  /** How often systemd restarted it. */
-  restarts: number;
-}
-
-/** Whether systemctl's answer says systemd itself cannot be reached (rather than a unit failing). */
-export function unreachable(r: RunResult): boolean {
-  return r.code === 127 || /command not found/.test(r.stderr) ||
-    /Failed to connect to (?:[\w ]*scope )?bus|System has not been booted with systemd|Failed to get D-Bus connection/i
-      .test(r.stderr);
-}
-
-/** The error for a systemd that cannot be reached (exit code 6). */
-export function notReachable(scope: Scope, r: RunResult): LegerError {
-  const said = (r.stderr || r.stdout).trim().split("\n").pop() || `exit ${r.code}`;
-  return new LegerError(`Cannot reach systemd${scope === "user" ? " (user)" : ""}: ${said}`, {
-    exitCode: ExitCode.environment,
-    hint: scope === "user"
-      ? "Run leger doctor; log in through a session with a user systemd, or run: loginctl enable-linger $USER."
-      : "Run leger doctor; leger needs systemd as the init system.",
-  });
-}
+export { notReachable, type UnitState, unreachable };
 
 /** systemctl verbs that start units, and may meet a stale cgroup right after a stop. */
 const STARTING_VERBS = new Set(["start", "restart", "try-restart"]);
@@ -137,29 +106,8 @@ export class Systemd {
   /** States of units (one systemctl call). */
   async states(units: string[]): Promise<UnitState[]> {
     if (units.length === 0) return [];
-    const r = await this.systemctl([
-      "show",
-      "--property=Id,ActiveState,SubState,LoadState,Result,NRestarts",
-      "--",
-      ...units,
-    ]);
-    const blocks = r.stdout.split("\n\n");
-    return units.map((unit, i) => {
-      const props = Object.fromEntries(
-        (blocks[i] ?? "").split("\n").filter((l) => l.includes("=")).map((l) => [
-          l.slice(0, l.indexOf("=")),
-          l.slice(l.indexOf("=") + 1),
-        ]),
-      );
-      return {
-        unit,
-        active: props.ActiveState || "unknown",
-        sub: props.SubState || "unknown",
-        load: props.LoadState || "unknown",
-        result: props.Result || "",
-        restarts: Number(props.NRestarts || 0),
-      };
-    });
+    const r = await this.systemctl(showArgs(units));
+    return parseStates(units, r.stdout);
   }
 
   /** The last `lines` journal lines of units. */

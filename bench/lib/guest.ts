@@ -102,21 +102,30 @@ export async function rounds(
  * Runs `command` (a sh command line that execs one process: the leger
  * wrapper execs deno) in the background in the guest, samples its VmHWM
  * every 20 ms until it exits, and returns its run time and peak RSS.
+ *
+ * The sampler forks nothing: bash reads /proc with builtins and waits with
+ * `read -t` on a FIFO nobody writes. The first sampler ran `sed` and `sleep`
+ * at each tick, 100 processes a second on a 2-core machine, and slowed a
+ * CPU-bound backup of 1 GiB by a third (8.5 s, against 5.9 s timed alone),
+ * while the raw pipeline it was compared with ran without one.
  */
 export async function peakIn(
   host: Host,
   command: string,
   user: User = "alice",
 ): Promise<{ ms: number; bytes: number }> {
-  const script = `${withLeger("")}t0=$(date +%s%N); ${command} >/dev/null 2>/tmp/bench-err-$(id -u) & pid=$!; hwm=0
+  const sampler = `tick=$(mktemp -u /tmp/bench-tick-XXXXXX); mkfifo "$tick"; exec 3<>"$tick"; rm -f "$tick"
+t0=$(date +%s%N); ${command} >/dev/null 2>/tmp/bench-err-$(id -u) & pid=$!; hwm=0
 while kill -0 $pid 2>/dev/null; do
-  h=$(sed -n 's/^VmHWM:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/$pid/status 2>/dev/null)
-  [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
-  sleep 0.02
+  while read -r key value _; do
+    if [ "$key" = "VmHWM:" ]; then [ "$value" -gt "$hwm" ] && hwm=$value; break; fi
+  done 2>/dev/null < /proc/$pid/status
+  read -r -t 0.02 -u 3 _
 done
 wait $pid; rc=$?; t1=$(date +%s%N)
 [ $rc = 0 ] || { cat /tmp/bench-err-$(id -u) >&2; exit $rc; }
 echo "BENCH $(( (t1 - t0) / 1000 )) $hwm"`;
+  const script = `${withLeger("")}exec bash -c ${q(sampler)}`;
   const r = await host.sh(script, { user, timeoutMs: 600_000 });
   const m = /BENCH (\d+) (\d+)/.exec(r.stdout);
   if (r.code !== 0 || !m) throw new Error(`in the test host: ${command}\nexit ${r.code}: ${r.stderr.slice(-2000)}`);

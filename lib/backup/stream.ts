@@ -16,7 +16,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { sha256File } from "../fs.ts";
+import { sha256Growing } from "../fs.ts";
 import type { Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
 import { isFakeCommand, type Shell } from "../shell.ts";
@@ -127,8 +127,9 @@ function fileSink(
  * the compressor into `path` (created 0600) and hashes what was written.
  * No byte passes through leger on its way to the file: the producer writes
  * a FIFO the compressor reads (the kernel holds a fast producer back) and
- * the compressor writes the file; leger then hashes the file from the page
- * cache into one reused buffer (0.3 s for 256 MiB on the build machine).
+ * the compressor writes the file; leger hashes the file from the page
+ * cache into one reused buffer as it grows (`sha256Growing`), so the hash
+ * is ready when the compressor ends.
  * An in-process fake producer (tests) has leger carry its bytes instead. Throws a
  * LegerError naming `what` when any stage fails (a non-zero exit, a write
  * error such as a full disk); the caller removes the partial file.
@@ -143,23 +144,21 @@ export async function streamToFile(
   if (isFakeCommand($, producer[0]!)) return await throughLeger($, producer, compression, path, what);
   (await Deno.open(path, { write: true, create: true, truncate: true, mode: 0o600 })).close();
   const zip = compressorArgv(compression);
-  const [source, sink] = zip
-    ? await withFifo($, (fifo) => {
+  const pipeline = zip
+    ? withFifo($, (fifo) => {
       const compress = ["sh", "-c", 'f=$1; o=$2; shift 2; exec "$@" < "$f" >> "$o"', "sh", fifo, path, ...zip];
       const reader = $`${compress}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn();
       const writer = $`${redirected(producer, ">", fifo)}`.stdin("null").stdout("null").stderr("piped").noThrow()
         .spawn();
       return both(writer, reader);
     })
-    : [
-      await settle(
-        $`${redirected(producer, ">>", path)}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn(),
-      ),
-      {
-        code: 0,
-        stderr: "",
-      },
-    ];
+    : settle(
+      $`${redirected(producer, ">>", path)}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn(),
+    ).then((r): [Settled, Settled] => [r, { code: 0, stderr: "" }]);
+  // The archive is hashed as the compressor writes it; the hash counts only if every stage succeeded.
+  const hashing = sha256Growing(path, pipeline);
+  hashing.catch(() => {}); // awaited below, unless a stage failed: then the error is the stage's
+  const [source, sink] = await pipeline;
   const full = [sink, source].find((r) => r.code !== 0 && DISK_FULL.test(r.stderr));
   if (full) {
     const said = DISK_FULL.exec(full.stderr)![0];
@@ -168,7 +167,7 @@ export async function streamToFile(
     });
   }
   check(source, sink, producer, zip, what);
-  const sha256 = await sha256File(path);
+  const sha256 = await hashing;
   return { sha256, sizeBytes: (await Deno.stat(path)).size };
 }
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { FleetSet } from "../fleet/record.ts";
-import { UpdatePolicy } from "../leger_yaml.ts";
+import { UpdatePolicy } from "../set_meta.ts";
 import { versionField } from "./parts.ts";
 
 /** `leger doctor --json`. */

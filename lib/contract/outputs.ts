@@ -1,8 +1,8 @@
 /**
  * The contract of leger's `--json` output: each command's zod schema, from
  * which docs/schemas/<command>.schema.json is generated, and
- * {@linkcode versioned}, which commands print through so every output
- * carries its schema's `version`. The version of an output is bumped when
+ * `versioned` (lib/contract/versioned.ts), which commands print through so
+ * every output carries its schema's `version`. The version of an output is bumped when
  * a change could break a reader (a field removed, renamed, retyped or
  * meaning something else); a new optional field does not bump it.
  *
@@ -31,13 +31,7 @@ import {
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
 
-/** A schema whose output carries a literal `version`. */
-type Versioned = z.ZodObject<{ version: z.ZodLiteral<number> }>;
-
-/** Adds the schema's `version` to a command's result (the only way commands print JSON). */
-export function versioned<S extends Versioned>(schema: S, data: Omit<z.output<S>, "version">): z.output<S> {
-  return { version: schema.shape.version.value, ...data } as z.output<S>;
-}
+export { versioned } from "./versioned.ts";
 
 /**
  * Every `--json` output by the command that prints it (`leger <command>`;

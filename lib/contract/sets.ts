@@ -8,6 +8,7 @@ import { z } from "zod";
 import { BadCommit, UpdateRecord } from "../gitops/record.ts";
 import { Manifest } from "../state/manifest.ts";
 import { DriftJson, UnitStateJson, versionField } from "./parts.ts";
+import { LIST_JSON_VERSION } from "./versions.ts";
 
 /** One installed set as `leger list` shows it. */
 export const SetRowJson = z.strictObject({
@@ -26,7 +27,7 @@ export const SetRowJson = z.strictObject({
 });
 
 /** `leger list --json`. */
-export const ListJson = z.strictObject({ version: versionField(1), sets: z.array(SetRowJson) });
+export const ListJson = z.strictObject({ version: versionField(LIST_JSON_VERSION), sets: z.array(SetRowJson) });
 
 /** A set's unattended updates as `leger status` shows them. */
 export const UpdateStatusJson = z.strictObject({

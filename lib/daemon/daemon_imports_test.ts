@@ -8,36 +8,9 @@
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { reach, valueImports } from "../../tests/helpers/imports.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** The modules a file imports for their values (static imports; `import type` is erased). */
-function valueImports(text: string, dynamic: boolean): string[] {
-  const out: string[] = [];
-  const statics = /^(?:import|export)\s+(type\s)?(?:[^'";]*?\sfrom\s+)?["']([^"']+)["']/gm;
-  for (const m of text.matchAll(statics)) if (!m[1]) out.push(m[2]!);
-  if (dynamic) { for (const m of text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) out.push(m[1]!); }
-  return out;
-}
-
-async function reach(entries: Array<{ file: string; dynamic: boolean }>): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const queue = [...entries];
-  while (queue.length) {
-    const { file, dynamic } = queue.shift()!;
-    for (const spec of valueImports(await Deno.readTextFile(file), dynamic)) {
-      if (!spec.startsWith(".")) {
-        seen.add(spec);
-        continue;
-      }
-      const next = join(dirname(file), spec);
-      if (seen.has(next)) continue;
-      seen.add(next);
-      if (next.endsWith(".ts")) queue.push({ file: next, dynamic: true });
-    }
-  }
-  return seen;
-}
 
 Deno.test("leger daemon loads no npm library and no node builtin but node:path", async () => {
   const loaded = await reach([

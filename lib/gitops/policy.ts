@@ -9,7 +9,7 @@
 import type { Config } from "../config.ts";
 import { parseDuration } from "../duration.ts";
 import { LegerError } from "../errors.ts";
-import { LEGER_YAML, parseLegerYaml, type UpdatePolicy } from "../leger_yaml.ts";
+import { LEGER_YAML, type UpdatePolicy } from "../set_meta.ts";
 import type { ScopePaths } from "../paths.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { type CalendarWindow, parseWindow } from "./calendar.ts";
@@ -71,6 +71,8 @@ export async function policyOf(paths: ScopePaths, config: Config, name: string):
   const yaml = files.find((f) => f.name === LEGER_YAML);
   let fromSet: UpdatePolicy | undefined;
   if (yaml) {
+    // The YAML reader loads only for a set that has a .leger.yaml.
+    const { parseLegerYaml } = await import("../leger_yaml.ts");
     const parsed = parseLegerYaml(new TextDecoder().decode(yaml.bytes));
     if (parsed.ok) fromSet = parsed.value.updates;
   }

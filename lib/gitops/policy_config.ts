@@ -15,7 +15,7 @@ import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, UsageError } from "../errors.ts";
 import { atomicWrite, exists, readTextIfExists } from "../fs.ts";
 import { withLock } from "../lock.ts";
-import type { UpdatePolicy } from "../leger_yaml.ts";
+import type { UpdatePolicy } from "../set_meta.ts";
 import { listManifests, manifestPath } from "../state/manifest.ts";
 import { loadYamlWith } from "../yaml_file.ts";
 import { type EffectivePolicy, policyOf, resolvePolicy } from "./policy.ts";

@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { checkSetName } from "./set_lookup.ts";
 import { basename } from "node:path";
 import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError, UsageError } from "../errors.ts";
+import { ExitCode, LegerError } from "../errors.ts";
 import type { LegerYaml } from "../leger_yaml.ts";
 import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
@@ -46,18 +47,7 @@ export interface PrepareOptions {
   ref?: string;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-
-/** Refuses names that cannot be a set name. */
-export function checkSetName(name: string): string {
-  if (!NAME.test(name) || name === "all") {
-    throw new UsageError(
-      `Cannot use "${name}" as a set name`,
-      'Use up to 63 letters, digits, "_", "." and "-", starting with a letter or digit ("all" is reserved).',
-    );
-  }
-  return name;
-}
+export { checkSetName };
 
 function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): string {
   if (legerYaml?.name) return legerYaml.name;

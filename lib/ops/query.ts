@@ -8,105 +8,19 @@ import { hasTemplate, nativeTemplateLimit } from "../backend/for_set.ts";
 import type { Engine } from "../engine.ts";
 import { sha256 } from "../fs.ts";
 import type { Manifest } from "../state/manifest.ts";
-import { manifestPath, parseManifest } from "../state/manifest.ts";
 import type { UnitState } from "../systemd.ts";
+import { listSets, row, type SetRow } from "./list.ts";
 import { type UpdateStatus, updateStatusOf } from "../gitops/status.ts";
 import { requireManifest } from "./set_lookup.ts";
 
-/** One row of `leger list`. */
-export interface SetRow {
-  name: string;
-  scope: string;
-  /**
-   * active (all units up), failed (any failed), inactive, partial, none (no
-   * units), or broken (leger's record of the set cannot be read: see problem).
-   */
-  state: string;
-  units: UnitState[];
-  source: string;
-  ref?: string;
-  commit?: string;
-  version?: string;
-  backend: string;
-  updatedAt: string;
-  /** For a broken set: what is wrong with leger's record of it. */
-  problem?: string;
-  /** For a broken set: how to fix it. */
-  hint?: string;
-}
-
-/** Sums unit states into one word. */
-export function overallState(states: UnitState[]): string {
-  if (states.length === 0) return "none";
-  if (states.some((s) => s.active === "failed" || s.sub === "auto-restart")) return "failed";
-  if (states.every((s) => s.active === "active")) return "active";
-  if (states.every((s) => s.active === "inactive")) return "inactive";
-  return "partial";
-}
-
-function row(m: Manifest, states: UnitState[]): SetRow {
-  return {
-    name: m.name,
-    scope: m.scope,
-    state: overallState(states),
-    units: states,
-    source: m.source.input,
-    ...(m.source.ref !== undefined ? { ref: m.source.ref } : {}),
-    ...(m.source.commit ? { commit: m.source.commit } : {}),
-    ...(m.version ? { version: m.version } : {}),
-    backend: m.backend,
-    updatedAt: m.updatedAt,
-  };
-}
-
-/** How to get past a manifest that cannot be read (every command named here exists). */
-export function brokenManifestHint(name: string, file: string): string {
-  return `Move ${file} aside (mv ${file} ${file}.broken), then install the set again: ` +
-    `leger install <its source> --name ${name}.`;
-}
-
-function brokenRow(engine: Engine, name: string, file: string, error: unknown): SetRow {
-  const problem = error instanceof Error ? error.message : String(error);
-  return {
-    name,
-    scope: engine.scope,
-    state: "broken",
-    units: [],
-    source: "-",
-    backend: "-",
-    updatedAt: "",
-    problem,
-    hint: brokenManifestHint(name, file),
-  };
-}
+export { brokenManifestHint, overallState, type SetRow } from "./list.ts";
 
 /**
- * Every installed set with the state of its units. A set whose manifest
- * cannot be read is listed as broken, with what is wrong and how to fix
- * it; the others are listed as usual.
+ * Every installed set with the state of its units (lib/ops/list.ts, which
+ * `leger list` also runs without the engine).
  */
-export async function list(engine: Engine): Promise<SetRow[]> {
-  const manifests: Manifest[] = [];
-  const broken: SetRow[] = [];
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(engine.paths.manifestsDir)) {
-      if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name.slice(0, -".json".length));
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  for (const name of names) {
-    const file = manifestPath(engine.paths, name);
-    try {
-      manifests.push(parseManifest(await Deno.readTextFile(file), file));
-    } catch (error) {
-      broken.push(brokenRow(engine, name, file, error));
-    }
-  }
-  const all = await engine.systemd.states(manifests.flatMap((m) => m.units));
-  return [...manifests.map((m) => row(m, all.filter((s) => m.units.includes(s.unit)))), ...broken]
-    .sort((a, b) => a.name.localeCompare(b.name));
+export function list(engine: Engine): Promise<SetRow[]> {
+  return listSets({ scope: engine.scope, paths: engine.paths, states: (units) => engine.systemd.states(units) });
 }
 
 /** A file whose installed content differs from what leger installed. */

@@ -30,6 +30,27 @@ export function registerRecovery(op: JournalEntry["op"], handler: RecoveryHandle
   handlers.set(op, handler);
 }
 
+/**
+ * The module that registers each kind's handler (install's is here). A
+ * command loads only its own operation's module, so the handler of another
+ * kind found in the journal (an interrupted restore met by a backup) is
+ * loaded when it is needed; a test keeps this table and the registrations
+ * in step.
+ */
+export const RECOVERY_MODULES: Record<Exclude<JournalEntry["op"], "install">, () => Promise<unknown>> = {
+  remove: () => import("./remove.ts"),
+  apply: () => import("./apply.ts"),
+  restore: () => import("./restore.ts"),
+  backup: () => import("./backup_create.ts"),
+};
+
+/** The handler for an operation kind, its module loaded first if need be. */
+export async function recoveryHandler(op: JournalEntry["op"]): Promise<RecoveryHandler | undefined> {
+  if (op === "install") return recoverInstall;
+  if (!handlers.has(op) && op in RECOVERY_MODULES) await RECOVERY_MODULES[op]();
+  return handlers.get(op);
+}
+
 /** A recovery that failed: the entry, why, and what it left on the host. */
 export interface FailedRecovery {
   entry: JournalEntry;
@@ -80,7 +101,7 @@ export async function recoverEntries(engine: Engine, options: RecoverOptions = {
       );
       continue;
     }
-    const handler = handlers.get(entry.op) ?? (entry.op === "install" ? recoverInstall : undefined);
+    const handler = await recoveryHandler(entry.op);
     engine.log.warn(
       `found an interrupted ${entry.op} of ${entry.name} (started ${entry.startedAt}, stopped at step "${entry.step}")`,
     );

@@ -59,6 +59,26 @@ Deno.test("remove with purgeVolumes deletes the set's volumes, named ones includ
   }
 });
 
+Deno.test("remove with purgeVolumes says which volumes it removed: one podman never made is not among them", async () => {
+  const b = await bench();
+  try {
+    const { url } = await repoWith(b.host, [{ folder: "cache", files: CACHE_SET }]);
+    await install(b.engine, `${url}#main:apps/cache`, FAST);
+    await remove(b.engine, "cache");
+    await install(b.engine, `${url}#main:apps/cache`, { ...FAST, noStart: true });
+    assert.equal(b.host.volumes()["cache-data"]?.name, "cache-data", "kept by the first remove");
+    b.host.run("podman", { args: ["volume", "rm", "cache-data"], stdin: new Uint8Array(), env: {}, cwd: "/" });
+    assert.equal(b.host.volumes()["cache-data"], undefined);
+    const before = b.host.callLines("podman").length;
+    const r = await remove(b.engine, "cache", { purgeVolumes: true });
+    assert.deepEqual([r.removedVolumes, r.keptVolumes], [[], ["cache-data"]]);
+    const calls = b.host.callLines("podman").slice(before).filter((l) => l.startsWith("volume"));
+    assert.deepEqual(calls, ["volume rm --force cache-data"], "one call, no listing first");
+  } finally {
+    await b.cleanup();
+  }
+});
+
 Deno.test("a dry run of remove lists what would go and changes nothing", async () => {
   const b = await bench();
   try {

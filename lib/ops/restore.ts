@@ -41,7 +41,7 @@ import { type BackupInfo, backupsRoot, readBackup, scanBackups } from "../backup
 import { streamFromFile } from "../backup/stream.ts";
 import { backup } from "./backup_create.ts";
 import { describeFailures, type HealthResult, startUnits } from "./health.ts";
-import { checkSetName } from "./install.ts";
+import { checkSetName } from "./set_lookup.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
 

@@ -12,7 +12,7 @@ import { relative, resolve } from "node:path";
 import { LegerError } from "../errors.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
 import { quadletKind, type SetFile, summarizeSet } from "../quadlet/model.ts";
-import { LEGER_YAML } from "../leger_yaml.ts";
+import { LEGER_YAML } from "../set_meta.ts";
 import { isRefusal, isSafeName, readSetFile, type SetRefusal, walkSet } from "./load_set.ts";
 
 /** A file taken from a set folder. */

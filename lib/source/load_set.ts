@@ -24,7 +24,7 @@ import { dirname, join, resolve } from "node:path";
 import { splitBundle } from "../quadlet/bundle.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
 import { quadletKind } from "../quadlet/model.ts";
-import { LEGER_YAML } from "../leger_yaml.ts";
+import { LEGER_YAML } from "../set_meta.ts";
 
 /** Limits of one set. */
 export interface SetLimits {

@@ -19,6 +19,19 @@ interface ListRow {
   units: { unit: string; active: string }[];
 }
 
+/**
+ * `leger list`'s text as main.ts prints it before commander (busctl asked
+ * for the states: decision 46) is the text of commander's `list` (short
+ * options run together go to commander, which asks `systemctl show`).
+ */
+async function sameListBothWays(host: Awaited<ReturnType<typeof sharedHost>>, who: Who, row: RegExp) {
+  const quick = await leger(host, who, ["list"]);
+  const full = await leger(host, who, ["-yq", "list"]);
+  assert.equal(quick.code, 0, quick.stderr);
+  assert.match(quick.stdout, row);
+  assert.equal(quick.stdout, full.stdout);
+}
+
 async function repoFor(who: Who) {
   const host = await sharedHost();
   // Forges put repositories under an owner: /OWNER/REPO.
@@ -114,6 +127,7 @@ for (const who of WHO) {
       assert.equal(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`, 1500), undefined);
       const listed = (await legerJson<{ sets: ListRow[] }>(host, who, ["list"])).sets;
       assert.equal(listed.find((x) => x.name === set)?.state, "inactive");
+      await sameListBothWays(host, who, new RegExp(`^${set}\\s+inactive\\s+2\\s`, "m"));
       const started = await leger(host, who, ["start", set]);
       assert.equal(
         started.code,
@@ -121,6 +135,7 @@ for (const who of WHO) {
         `start: ${started.stdout}\n${started.stderr}\n${await unitJournal(host, who, "web.service")}`,
       );
       assert.match(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`) ?? "", /v1/);
+      await sameListBothWays(host, who, new RegExp(`^${set}\\s+active\\s+2\\s`, "m"));
       const restarted = await leger(host, who, ["restart", set]);
       assert.equal(restarted.code, 0, `restart: ${restarted.stdout}\n${restarted.stderr}`);
       assert.match(await httpGet(host, `http://127.0.0.1:${portFor(who, 1)}/`) ?? "", /v1/);

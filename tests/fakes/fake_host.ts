@@ -24,6 +24,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { normalizeImage } from "./fake_host_ini.ts";
+import { busctl } from "./fake_host_busctl.ts";
 import { podman } from "./fake_host_podman.ts";
 import {
   type CallRecord,
@@ -152,6 +153,8 @@ export class FakeHost {
           return systemctl(ctx, call.args);
         case "journalctl":
           return journalctl(ctx, call.args);
+        case "busctl":
+          return busctl(ctx, call.args);
         default:
           return { code: 127, stderr: `${tool}: command not found\n` };
       }

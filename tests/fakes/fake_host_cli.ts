@@ -1,5 +1,5 @@
 /**
- * The fake host as programs: `tests/fakes/bin/{podman,systemctl,journalctl}`
+ * The fake host as programs: `tests/fakes/bin/{podman,systemctl,journalctl,busctl}`
  * run `deno run -A fake_host_cli.ts TOOL ARGS...`, which answers from the
  * state folder named by LEGER_FAKE_HOST. Standard input is read only by
  * the commands that take it (`secret create NAME -`, `volume import NAME -`).
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   const [tool, ...args] = Deno.args;
   const dir = Deno.env.get("LEGER_FAKE_HOST");
   if (!tool) {
-    console.error("usage: fake_host_cli.ts podman|systemctl|journalctl ARGS...");
+    console.error("usage: fake_host_cli.ts podman|systemctl|journalctl|busctl ARGS...");
     return 2;
   }
   if (!dir) {

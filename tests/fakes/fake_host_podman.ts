@@ -93,6 +93,8 @@ function volume(ctx: Ctx, args: string[], stdin: Uint8Array): Answer {
       if (names.length === 0) return err("choose either one or more volumes or all");
       const out: string[] = [];
       for (const n of names) {
+        // With --force a volume that does not exist is passed over (seen on podman 5.4.2 and 5.8.6: exit 0).
+        if (!state.volumes[n] && force) continue;
         if (!state.volumes[n]) {
           return {
             stdout: out.map((o) => o + "\n").join(""),

@@ -578,7 +578,8 @@ const UNIT_PROPS = [
   "ActiveEnterTimestamp",
 ];
 
-function props(ctx: Ctx, name: string): Record<string, string> {
+/** The properties `systemctl show` prints for a unit (and busctl reads from the same unit). */
+export function props(ctx: Ctx, name: string): Record<string, string> {
   const u = lookup(ctx, name);
   if (u) advanceUnit(ctx, u);
   const isLoaded = loaded(u);

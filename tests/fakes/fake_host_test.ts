@@ -177,6 +177,13 @@ Deno.test("volumes export and import tar (import merges); secrets are never prin
     assert.equal(call(host, "podman", "volume ls --format {{.Name}}").stdout, "copy\ndata\n");
     assert.equal(JSON.parse(call(host, "podman", "volume inspect data").stdout)[0].Mountpoint, mp);
     assert.match(call(host, "podman", "volume rm nope").stderr, /no volume with name "nope" found: no such volume/);
+    // --force passes over a missing volume and says which it removed, as podman 5.4-5.8 do.
+    call(host, "podman", "volume create gone");
+    assert.deepEqual(
+      [call(host, "podman", "volume rm --force nope gone").code, call(host, "podman", "volume rm --force x").stdout],
+      [0, ""],
+    );
+    assert.equal(host.volumes().gone, undefined);
 
     const value = new TextEncoder().encode("hunter2-secret");
     assert.equal(call(host, "podman", "secret create api-key -", value).code, 0);
@@ -237,6 +244,45 @@ Deno.test("the bin/ scripts answer from the same state folder, and racing calls 
     assert.deepEqual(host.secretNames(), ["k"]);
     const r = await run("journalctl", "--user", "--no-pager", "-n", "1", "-u", "web.service");
     assert.match(r.stdout, /Started web\.service\./);
+  } finally {
+    await host.cleanup();
+  }
+});
+
+Deno.test("the fake busctl's ListUnitsByNames says what systemctl show says, in busctl's JSON", async () => {
+  const host = await FakeHost.create({ images: [NGINX] });
+  try {
+    await Deno.writeTextFile(join(host.quadletDir, "web.container"), `[Container]\nImage=${NGINX}\n`);
+    call(host, "systemctl", "--user daemon-reload");
+    call(host, "systemctl", "--user start web.service");
+    const asked = ["web.service", "gone.service"];
+    const list = (user: string) =>
+      call(
+        host,
+        "busctl",
+        `${user} --json=short call org.freedesktop.systemd1 /org/freedesktop/systemd1 ` +
+          `org.freedesktop.systemd1.Manager ListUnitsByNames as 2 ${asked.join(" ")}`,
+      );
+    const answer = JSON.parse(list("--user").stdout);
+    assert.equal(answer.type, "a(ssssssouso)");
+    assert.deepEqual(answer.data[0].map((e: unknown[]) => e.slice(2, 5)), [
+      ["loaded", "active", "running"],
+      ["not-found", "inactive", "dead"],
+    ]);
+    assert.equal(answer.data[0][0][6], "/org/freedesktop/systemd1/unit/web_2eservice");
+    const show = call(host, "systemctl", "--user show --property=LoadState,ActiveState,SubState -- web.service");
+    assert.match(show.stdout, /LoadState=loaded\nActiveState=active\nSubState=running/);
+    // The system manager of a rootless host does not know alice's units.
+    assert.deepEqual(JSON.parse(list("--system").stdout).data[0][0].slice(2, 5), ["not-found", "inactive", "dead"]);
+    assert.equal(
+      call(
+        host,
+        "busctl",
+        "--user --json=short call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ListUnitsByNames as 3 web.service",
+      ).code,
+      1,
+    );
+    assert.match(call(host, "busctl", "--user status").stderr, /only "call" is modelled/);
   } finally {
     await host.cleanup();
   }

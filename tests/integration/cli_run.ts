@@ -50,16 +50,18 @@ export const PROJECT_ROOT = ROOT;
 
 /**
  * The environment of a run whose user systemd cannot be reached: a
- * `systemctl` first on PATH that answers as systemd 256+ does without a
- * user bus.
+ * `systemctl` and a `busctl` first on PATH that answer as systemd 256+
+ * does without a user bus (both reach systemd over the same bus).
  */
 export async function systemdDownEnv(b: Bench): Promise<Record<string, string>> {
   const down = join(b.host.root, "systemd-down");
   await Deno.mkdir(down, { recursive: true });
-  await Deno.writeTextFile(
-    join(down, "systemctl"),
-    "#!/bin/sh\necho 'Failed to connect to user scope bus via local transport: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR not defined (consider using --machine=<user>@.host --user to connect to bus of other user)' >&2\nexit 1\n",
-  );
-  await Deno.chmod(join(down, "systemctl"), 0o755);
+  for (const tool of ["systemctl", "busctl"]) {
+    await Deno.writeTextFile(
+      join(down, tool),
+      "#!/bin/sh\necho 'Failed to connect to user scope bus via local transport: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR not defined (consider using --machine=<user>@.host --user to connect to bus of other user)' >&2\nexit 1\n",
+    );
+    await Deno.chmod(join(down, tool), 0o755);
+  }
   return { PATH: `${down}:${b.host.env().PATH}` };
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, CACHE_SET, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
 import { install } from "../../lib/ops/install.ts";
-import { runLeger } from "./cli_run.ts";
+import { runLeger, systemdDownEnv } from "./cli_run.ts";
 
 Deno.test("leger list shows a set with a corrupt manifest as broken and lists the others; its fix works", async () => {
   const b = await bench({ backend: "files" });
@@ -47,6 +47,57 @@ Deno.test("leger list shows a set with a corrupt manifest as broken and lists th
     assert.equal(again.code, 0, again.stderr);
     const after = JSON.parse((await runLeger(b, ["--json", "list"])).stdout).sets as { name: string; state: string }[];
     assert.deepEqual(after.map((r) => [r.name, r.state]), [["cache", "active"], ["web", "active"]]);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("leger list before commander (decision 46) prints what commander's list prints, broken records too", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
+    const cacheRepo = await repoWith(b.host, [{ folder: "cache", files: CACHE_SET }]);
+    await install(b.engine, `${url}#main:apps/web`, { healthTimeoutMs: 5_000 });
+    await install(b.engine, `${cacheRepo.url}#main:apps/cache`, { healthTimeoutMs: 5_000 });
+    // Valid JSON, broken deep inside: only zod's full check (the fallback) says where.
+    const file = join(b.engine.paths.manifestsDir, "web.json");
+    const manifest = JSON.parse(await Deno.readTextFile(file));
+    manifest.files[0].kind = "bogus";
+    await Deno.writeTextFile(file, JSON.stringify(manifest));
+
+    for (const json of [[], ["--json"]]) {
+      const asked = b.host.callLines("busctl").length;
+      const quick = await runLeger(b, ["list", ...json]);
+      // The text asks busctl once (load/active/sub); --json asks systemctl show for every field.
+      assert.equal(b.host.callLines("busctl").length - asked, json.length ? 0 : 1);
+      // Short options run together are left to commander: the same command through commander's path.
+      const full = await runLeger(b, ["-yq", "list", ...json]);
+      assert.equal(quick.code, 0, quick.stderr);
+      assert.equal(full.code, 0, full.stderr);
+      assert.equal(quick.stdout, full.stdout);
+      assert.equal(quick.stderr, full.stderr);
+    }
+    const rows = JSON.parse((await runLeger(b, ["ls", "--json"])).stdout).sets as { name: string; problem?: string }[];
+    assert.deepEqual(rows.map((r) => r.name), ["cache", "web"]);
+    assert.match(rows[1]!.problem!, /web\.json: files\.0\.kind: /);
+    assert.equal(rows[0]!.problem, undefined);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("leger list says systemd cannot be reached as commander's list does (exit 6, the same words)", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
+    await install(b.engine, `${url}#main:apps/web`, { healthTimeoutMs: 5_000 });
+    const env = await systemdDownEnv(b);
+    const quick = await runLeger(b, ["list"], env);
+    const full = await runLeger(b, ["-yq", "list"], env);
+    assert.equal(quick.code, 6, quick.stderr);
+    assert.equal(full.code, 6, full.stderr);
+    assert.match(quick.stderr, /Cannot reach systemd \(user\)/);
+    assert.equal(quick.stderr, full.stderr);
   } finally {
     await b.cleanup();
   }

@@ -65,7 +65,11 @@ export function globals(cmd: { optsWithGlobals(): unknown }): GlobalOptions {
 }
 
 /** Builds the context a command needs. */
-export async function contextFor(cmd: { optsWithGlobals(): unknown }, runtime: CliRuntime): Promise<CommandContext> {
+export async function contextFor(
+  cmd: { optsWithGlobals(): unknown },
+  runtime: CliRuntime,
+  options: { readConfig?: boolean } = {},
+): Promise<CommandContext> {
   const raw = globals(cmd);
   const opts: GlobalOptions = {
     ...raw,
@@ -82,7 +86,16 @@ export async function contextFor(cmd: { optsWithGlobals(): unknown }, runtime: C
     import("../lib/shell.ts"),
   ]);
   const $ = runtime.shell ? runtime.shell() : createShell();
-  const engine = await createEngine({ scope: opts.scope, $, log, env: runtime.env, backend: opts.backend });
+  // A command that uses nothing from config.yaml (list) does not read it, so a broken file does not stop it.
+  const config = options.readConfig === false ? (await import("../lib/config.ts")).defaultConfig() : undefined;
+  const engine = await createEngine({
+    scope: opts.scope,
+    $,
+    log,
+    env: runtime.env,
+    backend: opts.backend,
+    ...(config ? { config } : {}),
+  });
   return { opts, engine, leger: createLeger(engine), log };
 }
 

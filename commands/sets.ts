@@ -59,7 +59,8 @@ export function register(program: Command, runtime: CliRuntime): void {
     .alias("ls")
     .summary("list installed sets and the state of their units")
     .action(async (_o, cmd) => {
-      const ctx = await contextFor(cmd, runtime);
+      // As commands/list.ts, which main.ts runs for a plain `leger list`: config.yaml is not read.
+      const ctx = await contextFor(cmd, runtime, { readConfig: false });
       const rows = await ctx.leger.list();
       output(ctx.opts, versioned(ListJson, { sets: rows }), () => listText(rows, ctx.opts.scope));
     });

@@ -103,8 +103,13 @@ export class Host implements AsyncDisposable {
     return this.#child.pid;
   }
 
-  /** Waits for PID 1, systemd, /dev/net/tun and alice's user manager. */
-  async waitReady(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Waits for PID 1, systemd, /dev/net/tun and alice's user manager. A boot
+   * takes a few seconds alone; the fleet test boots three hosts at once
+   * beside other end-to-end files, and one of them once missed a 60 s
+   * deadline on the 2-core build machine, so the deadline is 120 s.
+   */
+  async waitReady(timeoutMs = 120_000): Promise<void> {
     const started = Date.now();
     const deadline = started + timeoutMs;
     const fail = async (what: string) => {

@@ -102,3 +102,24 @@ Deno.test("leger list says systemd cannot be reached as commander's list does (e
     await b.cleanup();
   }
 });
+
+Deno.test("a broken config.yaml does not stop leger list (it reads nothing from it), either way; other commands say so", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
+    await install(b.engine, `${url}#main:apps/web`, { healthTimeoutMs: 5_000 });
+    await Deno.mkdir(join(b.engine.paths.configFile, ".."), { recursive: true });
+    await Deno.writeTextFile(b.engine.paths.configFile, "backend: [not, a, backend\n");
+    const quick = await runLeger(b, ["list"]);
+    const full = await runLeger(b, ["-yq", "list"]);
+    assert.equal(quick.code, 0, quick.stderr);
+    assert.equal(full.code, 0, full.stderr);
+    assert.match(quick.stdout, /^web\s+active\s/m);
+    assert.equal(quick.stdout, full.stdout);
+    const status = await runLeger(b, ["status", "web"]);
+    assert.equal(status.code, 78, status.stderr);
+    assert.match(status.stderr, /config\.yaml/);
+  } finally {
+    await b.cleanup();
+  }
+});

@@ -41,6 +41,24 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
   [["completion", "manpage"], () => import("./commands/completion.ts")],
 ];
 
+/**
+ * Commands main.ts runs before commander loads, with no npm library: the
+ * long-lived daemon (docs/ARCHITECTURE.md decision 45) and `list` (decision
+ * 46). Each module's `runEarly` runs a line it can take whole and returns
+ * true, or returns false and commander handles the line (--help, a
+ * subcommand, an option it does not know). Not with a test's fake shell:
+ * these paths run real processes.
+ */
+const EARLY: ReadonlyArray<
+  readonly [
+    readonly string[],
+    () => Promise<{ runEarly(argv: string[], env: Record<string, string>): Promise<boolean> }>,
+  ]
+> = [
+  [["list", "ls"], () => import("./commands/list.ts")],
+  [["daemon"], () => import("./lib/daemon_process.ts")],
+];
+
 /** Commands that describe the whole tree, so every group is loaded for them. */
 const WHOLE_TREE = ["completion", "manpage"];
 
@@ -83,27 +101,11 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
     console.log(VERSION);
     return 0;
   }
-  if ((argv.includes("list") || argv.includes("ls")) && !runtime.shell) {
-    // `leger list` never loads commander or an npm library either: decision 46.
-    const { parseListArgv, runList } = await import("./commands/list.ts");
-    const list = parseListArgv(argv);
-    if (list) {
+  if (!runtime.shell) {
+    for (const [words, load] of EARLY) {
+      if (!words.some((w) => argv.includes(w))) continue;
       try {
-        await runList({ ...list, env: runtime.env });
-        return 0;
-      } catch (error) {
-        return reportError(argv, error);
-      }
-    }
-  }
-  if (argv.includes("daemon") && !runtime.shell) {
-    // The long-lived daemon never loads commander (or any npm library): docs/ARCHITECTURE.md, decision 45.
-    const { parseDaemonArgv, runDaemonProcess } = await import("./lib/daemon_process.ts");
-    const daemon = parseDaemonArgv(argv);
-    if (daemon) {
-      try {
-        await runDaemonProcess({ ...daemon, env: runtime.env });
-        return 0;
+        if (await (await load()).runEarly(argv, runtime.env)) return 0;
       } catch (error) {
         return reportError(argv, error);
       }

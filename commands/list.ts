@@ -92,7 +92,7 @@ async function states(scope: Scope, units: string[], every: boolean): Promise<Un
 }
 
 /** Runs `leger list` and prints it. */
-export async function runList(options: { scope: Scope; json: boolean; env: Record<string, string> }): Promise<void> {
+async function runList(options: { scope: Scope; json: boolean; env: Record<string, string> }): Promise<void> {
   const paths = usableScopePaths(options.scope, options.env);
   const rows = await listSets({
     scope: options.scope,
@@ -101,4 +101,12 @@ export async function runList(options: { scope: Scope; json: boolean; env: Recor
   });
   if (options.json) printJson(listJson(rows));
   else printOut(listText(rows, options.scope), stdoutColor());
+}
+
+/** main.ts's early path: runs a plain `leger list` line and returns true, or false for commander. */
+export async function runEarly(argv: string[], env: Record<string, string>): Promise<boolean> {
+  const list = parseListArgv(argv);
+  if (!list) return false;
+  await runList({ ...list, env });
+  return true;
 }

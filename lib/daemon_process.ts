@@ -68,7 +68,7 @@ export async function runDaemonProcess(options: DaemonProcessOptions): Promise<v
  * (a subcommand, --help, --json, an unknown option), which commander then
  * handles.
  */
-export function parseDaemonArgv(argv: readonly string[]): DaemonProcessOptions | undefined {
+function parseDaemonArgv(argv: readonly string[]): DaemonProcessOptions | undefined {
   const g = parseGlobalArgv(argv, ["daemon"]);
   if (!g || g.json || g.yes) return undefined;
   return {
@@ -77,4 +77,12 @@ export function parseDaemonArgv(argv: readonly string[]): DaemonProcessOptions |
     ...(g.verbose ? { verbose: true } : {}),
     ...(g.quiet ? { quiet: true } : {}),
   };
+}
+
+/** main.ts's early path: runs a `leger daemon` line until the daemon stops and returns true, or false for commander. */
+export async function runEarly(argv: string[], env: Record<string, string>): Promise<boolean> {
+  const daemon = parseDaemonArgv(argv);
+  if (!daemon) return false;
+  await runDaemonProcess({ ...daemon, env });
+  return true;
 }

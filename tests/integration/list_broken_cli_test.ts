@@ -4,17 +4,36 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bench, CACHE_SET, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
+import { type Bench, bench, CACHE_SET, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
 import { install } from "../../lib/ops/install.ts";
 import { runLeger, systemdDownEnv } from "./cli_run.ts";
 
-Deno.test("leger list shows a set with a corrupt manifest as broken and lists the others; its fix works", async () => {
+/** A bench with `web` (and `cache` when asked) installed from their repositories, for `fn`. */
+async function withSets(sets: Array<"web" | "cache">, fn: (b: Bench, webUrl: string) => Promise<void>): Promise<void> {
   const b = await bench({ backend: "files" });
   try {
     const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
-    const cacheRepo = await repoWith(b.host, [{ folder: "cache", files: CACHE_SET }]);
     await install(b.engine, `${url}#main:apps/web`, { healthTimeoutMs: 5_000 });
-    await install(b.engine, `${cacheRepo.url}#main:apps/cache`, { healthTimeoutMs: 5_000 });
+    if (sets.includes("cache")) {
+      const cacheRepo = await repoWith(b.host, [{ folder: "cache", files: CACHE_SET }]);
+      await install(b.engine, `${cacheRepo.url}#main:apps/cache`, { healthTimeoutMs: 5_000 });
+    }
+    await fn(b, url);
+  } finally {
+    await b.cleanup();
+  }
+}
+
+/**
+ * `leger ARGS list` as main.ts runs it before commander, and the same line
+ * through commander (short options run together are left to commander).
+ */
+async function bothWays(b: Bench, args: string[], env: Record<string, string> = {}) {
+  return [await runLeger(b, ["list", ...args], env), await runLeger(b, ["-yq", "list", ...args], env)] as const;
+}
+
+Deno.test("leger list shows a set with a corrupt manifest as broken and lists the others; its fix works", () =>
+  withSets(["web", "cache"], async (b, url) => {
     const file = join(b.engine.paths.manifestsDir, "web.json");
     await Deno.writeTextFile(file, '{"name": "web", "units": [');
 
@@ -47,18 +66,10 @@ Deno.test("leger list shows a set with a corrupt manifest as broken and lists th
     assert.equal(again.code, 0, again.stderr);
     const after = JSON.parse((await runLeger(b, ["--json", "list"])).stdout).sets as { name: string; state: string }[];
     assert.deepEqual(after.map((r) => [r.name, r.state]), [["cache", "active"], ["web", "active"]]);
-  } finally {
-    await b.cleanup();
-  }
-});
+  }));
 
-Deno.test("leger list before commander (decision 46) prints what commander's list prints, broken records too", async () => {
-  const b = await bench({ backend: "files" });
-  try {
-    const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
-    const cacheRepo = await repoWith(b.host, [{ folder: "cache", files: CACHE_SET }]);
-    await install(b.engine, `${url}#main:apps/web`, { healthTimeoutMs: 5_000 });
-    await install(b.engine, `${cacheRepo.url}#main:apps/cache`, { healthTimeoutMs: 5_000 });
+Deno.test("leger list before commander (decision 46) prints what commander's list prints, broken records too", () =>
+  withSets(["web", "cache"], async (b) => {
     // Valid JSON, broken deep inside: only zod's full check (the fallback) says where.
     const file = join(b.engine.paths.manifestsDir, "web.json");
     const manifest = JSON.parse(await Deno.readTextFile(file));
@@ -67,11 +78,9 @@ Deno.test("leger list before commander (decision 46) prints what commander's lis
 
     for (const json of [[], ["--json"]]) {
       const asked = b.host.callLines("busctl").length;
-      const quick = await runLeger(b, ["list", ...json]);
-      // The text asks busctl once (load/active/sub); --json asks systemctl show for every field.
+      const [quick, full] = await bothWays(b, json);
+      // The text asks busctl once (load/active/sub) and commander's path none; --json asks systemctl show.
       assert.equal(b.host.callLines("busctl").length - asked, json.length ? 0 : 1);
-      // Short options run together are left to commander: the same command through commander's path.
-      const full = await runLeger(b, ["-yq", "list", ...json]);
       assert.equal(quick.code, 0, quick.stderr);
       assert.equal(full.code, 0, full.stderr);
       assert.equal(quick.stdout, full.stdout);
@@ -81,37 +90,22 @@ Deno.test("leger list before commander (decision 46) prints what commander's lis
     assert.deepEqual(rows.map((r) => r.name), ["cache", "web"]);
     assert.match(rows[1]!.problem!, /web\.json: files\.0\.kind: /);
     assert.equal(rows[0]!.problem, undefined);
-  } finally {
-    await b.cleanup();
-  }
-});
+  }));
 
-Deno.test("leger list says systemd cannot be reached as commander's list does (exit 6, the same words)", async () => {
-  const b = await bench({ backend: "files" });
-  try {
-    const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
-    await install(b.engine, `${url}#main:apps/web`, { healthTimeoutMs: 5_000 });
-    const env = await systemdDownEnv(b);
-    const quick = await runLeger(b, ["list"], env);
-    const full = await runLeger(b, ["-yq", "list"], env);
+Deno.test("leger list says systemd cannot be reached as commander's list does (exit 6, the same words)", () =>
+  withSets(["web"], async (b) => {
+    const [quick, full] = await bothWays(b, [], await systemdDownEnv(b));
     assert.equal(quick.code, 6, quick.stderr);
     assert.equal(full.code, 6, full.stderr);
     assert.match(quick.stderr, /Cannot reach systemd \(user\)/);
     assert.equal(quick.stderr, full.stderr);
-  } finally {
-    await b.cleanup();
-  }
-});
+  }));
 
-Deno.test("a broken config.yaml does not stop leger list (it reads nothing from it), either way; other commands say so", async () => {
-  const b = await bench({ backend: "files" });
-  try {
-    const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
-    await install(b.engine, `${url}#main:apps/web`, { healthTimeoutMs: 5_000 });
+Deno.test("a broken config.yaml does not stop leger list (it reads nothing from it), either way; other commands say so", () =>
+  withSets(["web"], async (b) => {
     await Deno.mkdir(join(b.engine.paths.configFile, ".."), { recursive: true });
     await Deno.writeTextFile(b.engine.paths.configFile, "backend: [not, a, backend\n");
-    const quick = await runLeger(b, ["list"]);
-    const full = await runLeger(b, ["-yq", "list"]);
+    const [quick, full] = await bothWays(b, []);
     assert.equal(quick.code, 0, quick.stderr);
     assert.equal(full.code, 0, full.stderr);
     assert.match(quick.stdout, /^web\s+active\s/m);
@@ -119,7 +113,4 @@ Deno.test("a broken config.yaml does not stop leger list (it reads nothing from 
     const status = await runLeger(b, ["status", "web"]);
     assert.equal(status.code, 78, status.stderr);
     assert.match(status.stderr, /config\.yaml/);
-  } finally {
-    await b.cleanup();
-  }
-});
+  }));

@@ -14,6 +14,7 @@ import { parseGlobalArgv } from "../lib/global_argv.ts";
 import { printJson, printOut, stdoutColor } from "../lib/log.ts";
 import { listSets, type SetRow } from "../lib/ops/list.ts";
 import { type Scope, usableScopePaths } from "../lib/paths.ts";
+import { findProgram } from "../lib/program_path.ts";
 import {
   type CommandResult,
   listByNamesArgs,
@@ -57,20 +58,18 @@ export function parseListArgv(argv: readonly string[]): { scope: Scope; json: bo
   return g ? { scope: g.scope, json: g.json } : undefined;
 }
 
-async function command(name: string, args: string[]): Promise<CommandResult> {
-  try {
-    const out = await new Deno.Command(name, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder();
-    return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { code: 127, stdout: "", stderr: `${name}: command not found` };
-    throw error;
-  }
+async function command(name: string, args: string[], pathEnv: string | undefined): Promise<CommandResult> {
+  // Found as every program leger starts is (lib/program_path.ts), so a PATH entry the user may not search is skipped.
+  const program = findProgram(name, pathEnv);
+  if (!program) return { code: 127, stdout: "", stderr: `${name}: command not found` };
+  const out = await new Deno.Command(program, {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
 
 /**
@@ -79,14 +78,19 @@ async function command(name: string, args: string[]): Promise<CommandResult> {
  * a tenth of the time; --json prints every field, so it asks `systemctl
  * show`, as does a busctl answer that is anything but right.
  */
-async function states(scope: Scope, units: string[], every: boolean): Promise<UnitState[]> {
+async function states(
+  scope: Scope,
+  units: string[],
+  every: boolean,
+  pathEnv: string | undefined,
+): Promise<UnitState[]> {
   if (units.length === 0) return [];
   if (!every) {
-    const quick = await command("busctl", listByNamesArgs(scope, units));
+    const quick = await command("busctl", listByNamesArgs(scope, units), pathEnv);
     const found = quick.code === 0 ? parseListByNames(units, quick.stdout) : undefined;
     if (found) return found;
   }
-  const r = await command("systemctl", [...(scope === "user" ? ["--user"] : []), ...showArgs(units)]);
+  const r = await command("systemctl", [...(scope === "user" ? ["--user"] : []), ...showArgs(units)], pathEnv);
   if (r.code !== 0 && unreachable(r)) throw notReachable(scope, r);
   return parseStates(units, r.stdout);
 }
@@ -97,7 +101,7 @@ async function runList(options: { scope: Scope; json: boolean; env: Record<strin
   const rows = await listSets({
     scope: options.scope,
     paths,
-    states: (units) => states(options.scope, units, options.json),
+    states: (units) => states(options.scope, units, options.json, options.env.PATH),
   });
   if (options.json) printJson(listJson(rows));
   else printOut(listText(rows, options.scope), stdoutColor());

@@ -321,7 +321,7 @@ export async function checkArchive(
   // The decompressor writes a FIFO that leger reads into one buffer (a piped stdout gives a new chunk per read).
   return await withFifo($, async (fifo) => {
     const ended = settle(
-      $`${redirected([...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
+      $`${redirected($, [...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
         .noThrow().spawn(),
     );
     const file = await openFifoEnd(fifo, "read", ended);

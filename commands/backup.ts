@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { BackupFlags } from "../workflows/backup.ts";
 import type { Command } from "commander";
 import { ask } from "../lib/escape.ts";
 import { parseDuration } from "../lib/duration.ts";
@@ -56,7 +57,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--dry-run", "say which sets would be backed up")
     .action(async (target, options, c) => {
       const ctx = await contextFor(c, runtime);
-      const flags: Record<string, string | boolean> = {
+      const flags: BackupFlags = {
         live: options.live === true,
         "include-binds": options.includeBinds === true,
       };

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { UpdateFlags } from "../workflows/update.ts";
 import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import { useColor } from "../lib/color.ts";
@@ -171,7 +172,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         );
         return;
       }
-      const flags: Record<string, string | boolean> = {
+      const flags: UpdateFlags = {
         "no-backup": options.backup === false,
         "overwrite-edits": options.overwriteEdits === true,
         "accept-warnings": options.acceptWarnings === true,

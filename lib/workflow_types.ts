@@ -136,6 +136,12 @@ export interface Assignment {
   }>;
 }
 
+/** What \`leger.assignment\` takes. */
+export interface AssignmentOptions {
+  /** Branch, tag or commit instead of the source's. */
+  ref?: string;
+}
+
 /** A finished backup: its record plus the folder it lies in. */
 export interface BackupInfo {
   /** Sortable timestamp, e.g. \`2026-05-01T10-00-00-000Z\`. */
@@ -321,6 +327,12 @@ export interface DiffSummary {
   units: UnitImpact;
 }
 
+/** What \`leger.diffText\` and \`leger.formatDiff\` take. */
+export interface DiffTextOptions {
+  /** Show leger's style marks as colour. */
+  color?: boolean;
+}
+
 /** One check. */
 export interface DoctorCheck {
   name: string;
@@ -337,6 +349,13 @@ export interface Drift {
   /** changed (edited by hand) or missing. */
   change: "changed" | "missing";
 }
+
+/**
+ * \`O\`, refused by the compiler when it has a key \`T\` lacks: each such key
+ * must then be \`never\`. Unlike a plain \`T\` parameter this holds for an
+ * object built before the call, not only for a literal written in it.
+ */
+export type Exact<O, T> = O & { [K in Exclude<keyof O, keyof T>]: never };
 
 /** A fetched set, ready to validate and install. */
 export interface FetchedSet {
@@ -463,28 +482,30 @@ export interface Leftover {
   detail: string;
 }
 
-/** The operations a workflow can call. */
+/**
+ * The operations a workflow can call. Options are exact: a key an
+ * operation does not take is a compile error, and an error at run time
+ * (exit code 2) for a workflow that is not type-checked.
+ */
 export interface Leger {
   /**
    * Fetches a source and validates it, as \`leger validate --no-host\` does;
    * needs no podman (set \`host: true\` to also ask this host).
    */
-  validate(source: string, options?: ValidateSourceOptions): Promise<ValidateSourceResult>;
+  validate<O extends ValidateSourceOptions>(source: string, options?: Exact<O, ValidateSourceOptions>): Promise<ValidateSourceResult>;
   /** Fetches and checks a source without changing the host (needs podman: it checks against this host). */
-  prepare(source: string, options?: PrepareOptions): Promise<PreparedSet>;
+  prepare<O extends PrepareOptions>(source: string, options?: Exact<O, PrepareOptions>): Promise<PreparedSet>;
   /**
    * The sets a repository's \`leger-hosts.yaml\` assigns to this host, or
    * undefined when the source's folder has no such file (a single set).
    */
-  assignment(source: string, options?: {
-    ref?: string;
-  }): Promise<undefined | Assignment>;
+  assignment<O extends AssignmentOptions>(source: string, options?: Exact<O, AssignmentOptions>): Promise<undefined | Assignment>;
   /** Installs a prepared set (refuses on check errors). */
-  installPrepared(prepared: PreparedSet, options?: InstallOptions): Promise<InstallResult>;
+  installPrepared<O extends InstallOptions>(prepared: PreparedSet, options?: Exact<O, InstallOptions>): Promise<InstallResult>;
   /** prepare + installPrepared. */
-  install(source: string, options?: PrepareOptions & InstallOptions): Promise<InstallResult>;
+  install<O extends PrepareOptions & InstallOptions>(source: string, options?: Exact<O, PrepareOptions & InstallOptions>): Promise<InstallResult>;
   /** Removes an installed set. */
-  remove(name: string, options?: RemoveOptions): Promise<RemoveResult>;
+  remove<O extends RemoveOptions>(name: string, options?: Exact<O, RemoveOptions>): Promise<RemoveResult>;
   /** Every installed set with its units' states. */
   list(): Promise<Array<SetRow>>;
   /** One set in detail (manifest, states, hand edits). */
@@ -503,23 +524,17 @@ export interface Leger {
    * Fetches and checks new versions; keeps them aside (nothing applied).
    * With \`dryRun\`, nothing is kept: each changed result carries its \`diff\`.
    */
-  stage(nameOrAll: string, options?: StageOptions & {
-    dryRun?: boolean;
-  }): Promise<Array<PreviewResult>>;
+  stage<O extends LegerStageOptions>(nameOrAll: string, options?: Exact<O, LegerStageOptions>): Promise<Array<PreviewResult>>;
   /** What is staged. */
   staged(): Promise<Array<StagedRow>>;
   /** Installed vs staged, as data. */
   diff(name: string): Promise<DiffResult>;
   /** Installed vs staged, as the text \`leger diff\` prints. */
-  diffText(name: string, options?: {
-    color?: boolean;
-  }): Promise<string>;
+  diffText<O extends DiffTextOptions>(name: string, options?: Exact<O, DiffTextOptions>): Promise<string>;
   /** A diff (from \`diff\` or a dry-run \`stage\`) as the text \`leger diff\` prints. */
-  formatDiff(diff: DiffResult, options?: {
-    color?: boolean;
-  }): Promise<string>;
+  formatDiff<O extends DiffTextOptions>(diff: DiffResult, options?: Exact<O, DiffTextOptions>): Promise<string>;
   /** Applies staged versions (backup first, rollback when unhealthy). */
-  apply(nameOrAll: string, options?: ApplyOptions): Promise<Array<ApplyResult>>;
+  apply<O extends ApplyOptions>(nameOrAll: string, options?: Exact<O, ApplyOptions>): Promise<Array<ApplyResult>>;
   /** Drops staged versions. */
   discard(nameOrAll: string): Promise<Array<string>>;
   /** Finishes operations a killed run left behind (of one set, or all); throws when one cannot be finished. */
@@ -527,16 +542,43 @@ export interface Leger {
   /** Operations left behind that are not recovered yet, with what each left on the host. */
   pendingRecoveries(name?: string): Promise<Array<PendingRecovery>>;
   /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
-  abandonRecovery(name: string, options?: AbandonOptions): Promise<AbandonResult>;
+  abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless \`live\`). */
-  backup(name: string, options?: Omit<BackupOptions, "locked">): Promise<BackupInfo>;
+  backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<Array<BackupInfo>>;
   /** Restores a set from a backup (the newest when \`id\` is left out). */
-  restore(name: string, id?: string, options?: Omit<RestoreOptions, "locked">): Promise<RestoreResult>;
+  restore<O extends LegerRestoreOptions>(name: string, id?: string, options?: Exact<O, LegerRestoreOptions>): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
-  prune(options?: PruneOptions): Promise<PruneResult>;
+  prune<O extends PruneOptions>(options?: Exact<O, PruneOptions>): Promise<PruneResult>;
 }
+
+/** What \`leger.backup\` takes: the operation's options but the lock, which the facade owns. */
+export type LegerBackupOptions = {
+  /** Why (default manual). */
+  reason?: "manual" | "before-apply" | "before-restore";
+  /** Keep the units running (the copy may then be inconsistent). */
+  live?: boolean;
+  /** Archive bind-mounted host paths too (else they are only listed). */
+  includeBinds?: boolean;
+  /** Free text kept with the backup. */
+  note?: string;
+  /** Apply the retention rules afterwards (default true). */
+  prune?: boolean;
+};
+
+/** What \`leger.restore\` takes. */
+export type LegerRestoreOptions = {
+  /** Health gate timeout in ms (default: config health-timeout). */
+  healthTimeoutMs?: number;
+  /** Do not back up the current state first. */
+  skipPreBackup?: boolean;
+};
+
+/** What \`leger.stage\` takes. */
+export type LegerStageOptions = StageOptions & {
+  dryRun?: boolean;
+};
 
 /** What leger writes progress and results through. */
 export interface Logger {

@@ -45,7 +45,7 @@ const SETEC = [
 ];
 
 const EXIT_CODES =
-  "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found, 6 host not ready (see leger doctor), 7 rolled back, 78 configuration error.";
+  "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found, 6 host not ready (see leger doctor), 7 rolled back, 78 configuration error, 141 stdout closed by its reader (leger diff web | head; nothing is printed).";
 
 /** Every command's prose. A command missing here fails the help test. */
 export const HELP: Record<string, HelpProse> = {

@@ -10,7 +10,7 @@ import { useColor } from "../lib/color.ts";
 import { jsonTextForTerminal } from "../lib/escape.ts";
 import { exists } from "../lib/fs.ts";
 import { hostProbe } from "../lib/host_probe.ts";
-import { stdoutColor } from "../lib/log.ts";
+import { stdoutColor, writeStdout } from "../lib/log.ts";
 import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
 import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
@@ -33,7 +33,7 @@ import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
 
 function write(text: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
+  writeStdout(new TextEncoder().encode(text + "\n"));
 }
 
 async function isDir(path: string): Promise<boolean> {

@@ -27,6 +27,7 @@ function files(version: string, image = "localhost/leger-test:v1"): Record<strin
     "app/web.container": webContainer({ image, port: 18801, volume: "pathy-data.volume" }),
     "app/pathy-data.volume": "[Volume]\n",
     "app/.leger.yaml": `version: ${version}\nupdates:\n  policy: apply\n  interval: 2s\n`,
+    "other/solo.container": webContainer({ port: 18802 }),
   };
 }
 
@@ -96,7 +97,7 @@ Deno.test({
     assert.match(await httpGet(host, "http://127.0.0.1:18801/") ?? "", /v2/);
     // list (run before commander, starting busctl itself) and a fetch from git (git, tar) meet the same PATH.
     assert.match((await legerAsAlice(["list"])).stdout, /pathy\s+active/);
-    await legerAsAlice(["validate", URL, "--no-host"]);
+    await legerAsAlice(["validate", URL.replace(/:app$/, ":other"), "--no-host"]);
   },
 });
 

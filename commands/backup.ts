@@ -12,6 +12,7 @@ import type { BackupInfo } from "../lib/ops/backup.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
 import { versioned } from "../lib/contract/versioned.ts";
+import { boundedList } from "../lib/bounded_list.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
 
 /** Bytes as people read them. */
@@ -38,7 +39,7 @@ export function humanAge(iso: string, now = Date.now()): string {
 function describe(b: BackupInfo): string {
   const skipped = b.binds.filter((x) => !x.archived).map((x) => x.hostPath);
   return `${b.name}: backup ${b.id} (${humanSize(b.sizeBytes)}, ${b.volumes.length} volume(s))` +
-    (skipped.length ? `\n  bind mounts not backed up: ${skipped.join(", ")}` : "") +
+    (skipped.length ? `\n  bind mounts not backed up: ${boundedList(skipped)}` : "") +
     `\n  in ${b.dir}` +
     (b.notRestarted ?? []).map((f) =>
       `\n  but ${f.unit} did not start again: ${f.error}\n  fix: leger status ${b.name}; leger start ${b.name}`

@@ -22,6 +22,7 @@ import {
 import { versioned } from "../lib/contract/versioned.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateNowJson } from "../lib/contract/updates.ts";
 import type { CycleResult } from "../lib/gitops/updater.ts";
+import { boundedList } from "../lib/bounded_list.ts";
 
 const short = (x: { commit?: string; version?: string }) =>
   [x.version ? `v${x.version}` : "", x.commit?.slice(0, 12) ?? ""].filter(Boolean).join(" ") || "-";
@@ -30,9 +31,9 @@ function applied(results: ApplyResult[]): string {
   return results.map((r) =>
     `${r.name}: ${r.outcome} ${short(r.from)} -> ${short(r.to)}${r.backupId ? ` (backup ${r.backupId})` : ""}` +
     (r.outcome === "planned"
-      ? `\n  would restart: ${r.impact.restart.join(", ") || "-"}; start: ${r.impact.start.join(", ") || "-"}; stop: ${
-        r.impact.stop.join(", ") || "-"
-      }`
+      ? `\n  would restart: ${boundedList(r.impact.restart) || "-"}; start: ${
+        boundedList(r.impact.start) || "-"
+      }; stop: ${boundedList(r.impact.stop) || "-"}`
       : "")
   ).join("\n") || "nothing staged";
 }
@@ -134,7 +135,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       output(
         ctx.opts,
         versioned(DiscardJson, { discarded: dropped }),
-        () => (dropped.length ? `discarded: ${dropped.join(", ")}` : "nothing was staged"),
+        () => (dropped.length ? `discarded: ${boundedList(dropped)}` : "nothing was staged"),
       );
     });
 

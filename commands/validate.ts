@@ -31,6 +31,7 @@ import { loadSetFiles } from "../lib/state/store.ts";
 import { ConflictsOfSetJson, ConflictUsesJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { boundedList } from "../lib/bounded_list.ts";
 
 function write(text: string): void {
   writeStdout(new TextEncoder().encode(text + "\n"));
@@ -162,7 +163,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         throw new NotFoundError(
           `Cannot check ${name}: it is not installed (${ctx.engine.scope} scope)`,
           names.length
-            ? `Installed: ${names.join(", ")}.`
+            ? `Installed: ${boundedList(names)}.`
             : "Nothing is installed in this scope; see leger list, or --scope.",
         );
       }

@@ -29,4 +29,3 @@ Deno.test("run executes real programs with arguments verbatim", async () => {
   const r = await run($, ["sh", "-c", 'printf "%s|" "$@"', "x", "a b", "$HOME"]);
   assert.deepEqual(r.stdout, "a b|$HOME|");
 });
-

@@ -16,6 +16,7 @@ import {
   parseHostsFile,
   setFolder,
 } from "./assign.ts";
+import { boundedList } from "../bounded_list.ts";
 
 /** The sets a repository assigns to this host. */
 export interface Assignment {
@@ -65,7 +66,7 @@ export async function assignment(
   const sourceOf = (path: string) => assignedSource(spec, top, path);
   engine.log.info(
     `${label}${top.commit ? ` at ${top.commit.slice(0, 12)}` : ""}: host ${host.name}` +
-      `${host.labels.length ? ` (labels ${host.labels.join(", ")})` : ""} runs ${sets.map((s) => s.path).join(", ")}`,
+      `${host.labels.length ? ` (labels ${host.labels.join(", ")})` : ""} runs ${boundedList(sets.map((s) => s.path))}`,
   );
   return {
     file: label,

@@ -27,6 +27,7 @@ import { assertRecovered, recoverPending, registerRecovery } from "./recover.ts"
 import { backendForSet, expectedRecords, installedNames, placeSet } from "./place.ts";
 import { requireManifest } from "./remove.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
+import { boundedList } from "../bounded_list.ts";
 
 /** Options of {@linkcode apply}. */
 export interface ApplyOptions {
@@ -147,7 +148,7 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
   if (edits.length && !options.overwriteEdits) {
     throw new LegerError(
       `Cannot apply ${name}: installed files were changed by hand: ${
-        edits.map((e) => `${e.name} (${e.change})`).join(", ")
+        boundedList(edits.map((e) => `${e.name} (${e.change})`))
       }`,
       {
         hint:

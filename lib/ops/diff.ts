@@ -19,6 +19,7 @@ import { type Drift, drift } from "./query.ts";
 import { requireManifest } from "./remove.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { readStaged } from "./stage.ts";
+import { boundedList, NAMED_IN_SUMMARY } from "../bounded_list.ts";
 
 /** One file's change. */
 export interface FileDiff {
@@ -212,11 +213,15 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
     out.push(...f.diff.trimEnd().split("\n").map((l) => (options.color ? colorLine(l) : l)));
   }
   const s = d.summary;
-  const list = (label: string, items: string[]) => (items.length ? [`  ${label}: ${items.join(", ")}`] : []);
+  // A handful per kind, then a count: --json and DiffResult keep every item.
+  const list = (label: string, items: string[]) => (items.length ? [`  ${label}: ${boundedList(items)}`] : []);
   out.push(
     "",
     "Summary:",
-    ...s.images.map((i) => `  image ${i.file}: ${i.from ?? "(none)"} -> ${i.to ?? "(none)"}`),
+    ...s.images.slice(0, NAMED_IN_SUMMARY).map((i) =>
+      `  image ${i.file}: ${i.from ?? "(none)"} -> ${i.to ?? "(none)"}`
+    ),
+    ...(s.images.length > NAMED_IN_SUMMARY ? [`  … and ${s.images.length - NAMED_IN_SUMMARY} more image changes`] : []),
     ...list("ports added", s.portsAdded),
     ...list("ports removed", s.portsRemoved),
     ...list("environment added", s.envAdded),
@@ -238,7 +243,8 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
       "",
       "Installed files changed by hand (apply refuses without --overwrite-edits; they would be overwritten):",
     );
-    out.push(...d.drift.map((x) => `  ${x.name}: ${x.change}`));
+    out.push(...d.drift.slice(0, NAMED_IN_SUMMARY).map((x) => `  ${x.name}: ${x.change}`));
+    if (d.drift.length > NAMED_IN_SUMMARY) out.push(`  … and ${d.drift.length - NAMED_IN_SUMMARY} more`);
   }
   return out.join("\n");
 }

@@ -44,6 +44,7 @@ import { describeFailures, type HealthResult, startUnits } from "./health.ts";
 import { checkSetName } from "./set_lookup.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
+import { boundedList } from "../bounded_list.ts";
 
 /** Options of {@linkcode restore}. */
 export interface RestoreOptions {
@@ -82,7 +83,7 @@ export async function findBackup(engine: Engine, name: string, id?: string): Pro
   throw new NotFoundError(
     `Cannot find ${id ? `the backup ${id}` : "a backup"} of ${name} in ${join(root, name)}`,
     ids.length
-      ? `Backups of ${name}: ${ids.join(", ")}.`
+      ? `Backups of ${name}: ${boundedList(ids)}.`
       : `To restore on a new host, copy the backup folder to ${join(root, name)}/ first.`,
   );
 }

@@ -16,6 +16,7 @@ import { parseDuration } from "../duration.ts";
 import { removeIfExists } from "../fs.ts";
 import { withLock } from "../lock.ts";
 import { type BackupInfo, backupsRoot, PARTIAL, scanBackups, verifyBackup } from "../backup/info.ts";
+import { boundedList } from "../bounded_list.ts";
 
 /** Options of {@linkcode pruneBackups}. */
 export interface PruneOptions {
@@ -103,7 +104,9 @@ export async function applyRetention(
     } else engine.log.warn(`${join(u.dir)}: ${u.problem}; left alone`);
   }
   if (removed.length) {
-    engine.log.info(`${options.dryRun ? "would prune" : "pruned"} ${removed.length} backup(s): ${removed.join(", ")}`);
+    engine.log.info(
+      `${options.dryRun ? "would prune" : "pruned"} ${removed.length} backup(s): ${boundedList(removed)}`,
+    );
   }
   return { removed, kept };
 }

@@ -11,6 +11,7 @@ import { LegerError, NotFoundError } from "../errors.ts";
 import type { Shell } from "../shell.ts";
 import type { SecretCache } from "./cache.ts";
 import { listPodmanSecrets, setPodmanSecret } from "./podman_secrets.ts";
+import { boundedList } from "../bounded_list.ts";
 import { fetchSecret, listForSync, type Listing } from "./freshness.ts";
 import {
   SetecAccessDeniedError,
@@ -344,7 +345,7 @@ function logResult(
   r: SecretSyncResult,
   dryRun: boolean,
 ): void {
-  const restarts = r.restarted.length ? `, ${dryRun ? "would restart" : "restarted"} ${r.restarted.join(", ")}` : "";
+  const restarts = r.restarted.length ? `, ${dryRun ? "would restart" : "restarted"} ${boundedList(r.restarted)}` : "";
   const from = r.fromVersion === undefined ? "" : `v${r.fromVersion} -> `;
   const to = `v${r.toVersion}`;
   switch (r.action) {

@@ -131,8 +131,12 @@ export const HELP: Record<string, HelpProse> = {
   },
   diff: {
     description:
-      "Show what applying the staged version of a set would change: a unified diff of every file, and which units would restart, start or stop.",
-    examples: [["leger diff web", "review the staged update of web"], ["leger diff web | less -R", "page a long diff"]],
+      "Show what applying the staged version of a set would change: a unified diff of every file, and a summary of images, ports, environment, secrets and volumes changed and which units would restart, start or stop. The summary names at most six items per kind and counts the rest (… and 19,994 more); --json lists every one. A file whose every line changed is diffed with a cost bound, as GNU diff does, so the diff stays fast and correct though not always the shortest.",
+    examples: [
+      ["leger diff web", "review the staged update of web"],
+      ["leger diff web | less -R", "page a long diff"],
+      ["leger diff web --json", "every changed key, port and unit, for a script"],
+    ],
   },
   apply: {
     description:
@@ -334,7 +338,7 @@ export const HELP: Record<string, HelpProse> = {
       "Verify every checksum of the backup (a damaged one is refused before anything changes), back up the current state, stop the units, put the files back, recreate each volume with the backup's exact content, start the units and check their health. If they do not come up, the state before the restore is put back (exit code 7). Without an id, the newest backup. Works for a set that is not installed: copy its backup folder into the backup folder of the new host first.",
     examples: [
       ["leger restore web", "the newest backup of web"],
-      ["leger restore web 20260601T120000Z-manual", "a given backup (ids from leger backups web)"],
+      ["leger restore web 2026-06-01T12-00-00-000Z", "a given backup (ids from leger backups web)"],
     ],
   },
   recover: {

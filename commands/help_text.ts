@@ -41,6 +41,7 @@ const SETEC = [
   `  "grants": [{ "src": ["tag:server"], "dst": ["tag:setec"],`,
   `              "app": { "${SETEC_CAPABILITY}": [{ "action": ["get"], "secret": ["leger/*"] }] } }]`,
   "The leger daemon (leger daemon install --now) polls Setec and restarts the running units of a rotated secret (try-restart: stopped units stay stopped), waiting while another leger run holds the scope lock; without it, leger secrets sync does one sync here.",
+  "When Setec cannot be reached, cuts the TLS handshake short (a restart) or answers 500 unable to identify caller (tailscaled restarting), it is asked again a few times and then the value cached by leger is used, with a warning; a certificate it refuses, a 403 and a 404 are errors. A poll asks only whether the version changed; every daemon.verify-interval (1h by default) each value is fetched in full and compared, so a secret deleted and put again with the same version numbers is noticed within that time.",
   "Values never appear in output, logs or argv.",
 ];
 

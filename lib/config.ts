@@ -28,6 +28,7 @@
  *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER; its MagicDNS name
  *   setec-ca-file: /etc/leger/setec-ca.pem          # or $SETEC_CA_FILE; only for a private CA
  *   poll-interval: 1h
+ *   verify-interval: 1h          # each cached secret fetched in full and compared (a re-created secret)
  *   secret-prefix: leger/
  *   restart-on-rotate: true
  * ```
@@ -76,10 +77,16 @@ export const ConfigFile = z.strictObject({
     "setec-server": z.string().url().optional(),
     "setec-ca-file": z.string().optional(),
     "poll-interval": duration.default("1h"),
+    /**
+     * How often each cached secret is fetched in full and compared by digest: a secret deleted and put again within
+     * one poll gets its old version numbers back, answers 304 to the poll, and is noticed within this time.
+     */
+    "verify-interval": duration.default("1h"),
     "secret-prefix": z.string().default("leger/"),
     "restart-on-rotate": z.boolean().default(true),
   }).default({
     "poll-interval": "1h",
+    "verify-interval": "1h",
     "secret-prefix": "leger/",
     "restart-on-rotate": true,
   }),

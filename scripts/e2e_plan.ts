@@ -30,6 +30,7 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
   "older_podman_test.ts": { suites: ["trixie"], why: "about podman 5.4 only" },
   "path_test.ts": { suites: ["sid"], why: "how leger finds programs on PATH, not a podman version" },
   "podman_upgrade_test.ts": { suites: ["sid"], why: "boots its own 5.8 host and upgrades it to 6.1" },
+  "setec_outage_test.ts": { suites: ["sid"], why: "how leger meets Setec's outages, not a podman version" },
   "rotation_lock_test.ts": { suites: ["sid"], why: "the scope lock between the daemon and the CLI" },
 };
 

@@ -154,7 +154,8 @@ export async function fetchSecret(
     value: got.value,
     version: got.version,
     changed,
-    recreated: newLife && changed && cached !== undefined,
+    // Another value under the same version number: only a new life of the name gives that.
+    recreated: changed && cached !== undefined && (newLife || cached.version === got.version),
     olderActivated,
     keep,
     keepChanged,

@@ -113,6 +113,7 @@ Deno.test("a re-create that leaves no trace is caught by the hourly full fetch; 
     const hourLater = await w.sync(at(60));
     assert.equal(hourLater.results[0]!.action, "rotated");
     assert.equal(w.podman.text("app-key"), "new-one");
+    assert.ok(w.lines.some((l) => /deleted and created again in Setec \(now v1\)/.test(l)), w.lines.join("\n"));
     const again = await w.sync(at(121));
     assert.equal(again.results[0]!.action, "unchanged", "same digest: no rotation, no restart");
     assert.deepEqual(w.restarts, [["app.service"]]);

@@ -102,6 +102,7 @@ const ARGUMENTS: Record<string, (value: string, path: string) => void> = {
   target: (v) => v.startsWith(".") || v.startsWith("/") ? undefined : void parseSource(v),
   workflow: (v) => assert.ok(v.endsWith(".ts") || v in BUILTIN_WORKFLOWS, `a .ts file or a workflow name: ${v}`),
   args: () => {},
+  path: (v) => assert.match(v, /^(\.{0,2}\/|~\/)/, `a path: ${v}`),
   shell: () => {}, // commander checks the choices
 };
 const OPTIONS: Record<string, (value: string) => void> = {

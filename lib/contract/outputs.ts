@@ -27,6 +27,7 @@ import {
   ValidateJson,
   WorkflowEjectJson,
   WorkflowListJson,
+  WorkflowTypesJson,
 } from "./misc.ts";
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
@@ -60,6 +61,7 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   run: RunJson,
   "workflow list": WorkflowListJson,
   "workflow eject": WorkflowEjectJson,
+  "workflow types": WorkflowTypesJson,
   "secrets status": SecretsStatusJson,
   "secrets sync": SecretsSyncJson,
   "daemon status": SecretsStatusJson,

@@ -110,6 +110,7 @@ Deno.test("every command's --json output follows its published schema and carrie
     assert.ok(run.result, "the workflow's result is under result");
     await check(b, "workflow list", ["workflow", "list"]);
     await check(b, "workflow eject", ["workflow", "eject", "backup"]);
+    await check(b, "workflow types", ["workflow", "types"]);
 
     await check(b, "secrets status", ["secrets", "status"]);
     await check(b, "daemon status", ["daemon", "status"]);

@@ -85,7 +85,7 @@ Deno.test({
     assert.equal(await s.put(SECRET, VALUES.a), 1);
     await host.writeFile(
       `${HOME}/.config/leger/config.yaml`,
-      `forges:\n  127.0.0.1:8418: gitea\n${s.configLines(POLL_S)}  verify-interval: ${VERIFY_S}s\n`,
+      `forges:\n  127.0.0.1:8418: gitea\n${s.configLines(POLL_S)}`,
       { user: "alice" },
     );
     const r = await installSet("out1", 18811);
@@ -132,6 +132,12 @@ Deno.test({
   ...opts,
   fn: async () => {
     const s = await stand();
+    const host = await sharedHost();
+    await host.writeFile(
+      `${HOME}/.config/leger/config.yaml`,
+      `forges:\n  127.0.0.1:8418: gitea\n${s.configLines(POLL_S)}  verify-interval: ${VERIFY_S}s\n`,
+      { user: "alice" },
+    );
     await s.start(); // a fresh server: the name is created again, at version 1, with another value
     assert.equal(await s.put(SECRET, VALUES.b), 1);
     const r = await leger(["daemon", "install", "--now"]);

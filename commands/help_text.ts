@@ -75,7 +75,7 @@ export const HELP: Record<string, HelpProse> = {
     ],
     notes: [
       ...SOURCES,
-      "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config). To have the leger daemon follow it unattended, name it in config.yaml (fleet: { source: URL, ref: main }); see leger daemon --help.",
+      "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config); --replace and --accept-warnings apply to each of them (--replace installs again the ones already there). To have the leger daemon follow it unattended, name it in config.yaml (fleet: { source: URL, ref: main }); see leger daemon --help.",
       'This command runs the "install" workflow; change what it does with: leger workflow eject install',
     ],
   },

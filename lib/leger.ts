@@ -29,6 +29,7 @@ import type { DiffResult } from "./ops/diff.ts";
 import type { StagedRow, StageOptions } from "./ops/stage.ts";
 import type { PreviewResult } from "./ops/preview.ts";
 import type { Assignment } from "./fleet/plan.ts";
+import type { ImportComposeOptions, ImportComposeResult } from "./compose/import.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {
@@ -95,6 +96,12 @@ export interface Leger {
   restore(name: string, id?: string, options?: Omit<RestoreOptions, "locked">): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
   prune(options?: PruneOptions): Promise<PruneResult>;
+  /**
+   * Writes a quadlet set folder from a Compose file (or the folder holding
+   * one); changes nothing on the host. Written for this host's podman
+   * unless `podmanVersion` says otherwise.
+   */
+  importCompose(path: string, options?: ImportComposeOptions): Promise<ImportComposeResult>;
 }
 
 /**
@@ -187,5 +194,13 @@ export function createLeger(engine: Engine): Leger {
       return await (await backups()).restore(engine, name, id, { ...options, locked: false });
     },
     prune: async (options) => (await backups()).pruneBackups(engine, options),
+    importCompose: async (path, options) => {
+      const host = options?.podmanVersion ? undefined : await engine.podman().then((p) => p.version, () => undefined);
+      return (await import("./compose/import.ts")).importCompose(path, {
+        env: engine.env,
+        ...(host ? { podmanVersion: `${host.major}.${host.minor}` } : {}),
+        ...options,
+      });
+    },
   };
 }

@@ -24,7 +24,7 @@ import { LATEST_PODMAN } from "../quadlet/keys.ts";
 
 /** Options of an import. */
 export interface ImportComposeOptions {
-  /** Where the set goes (default: a folder named after the set in the current folder). */
+  /** Where the set goes (default: NAME-set in the current folder). */
   out?: string;
   /** The set's name (default: the Compose project's). */
   name?: string;
@@ -180,7 +180,7 @@ export async function importCompose(path: string, options: ImportComposeOptions 
       hint: "Give --name with letters, digits, _ . and -.",
     });
   }
-  const out = options.out ?? name;
+  const out = options.out ?? `${name}-set`;
   if (!options.dryRun) await checkOut(out, options.replace === true);
   const ctx: Ctx = {
     log,

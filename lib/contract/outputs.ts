@@ -29,6 +29,7 @@ import {
   WorkflowListJson,
 } from "./misc.ts";
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
+import { ImportComposeJson } from "./compose.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
 
 export { versioned } from "./versioned.ts";
@@ -72,6 +73,7 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   "policy show": PolicyShowJson,
   "policy set": PolicyChangeJson,
   "policy reset": PolicyChangeJson,
+  "import compose": ImportComposeJson,
   error: ErrorJson,
   event: EventJson,
 };

@@ -273,9 +273,14 @@ export async function importCompose(path: string, options: ImportComposeOptions 
   };
 }
 
+/** The podman secrets the steps of a report create or require. */
+export function secretsOf(todo: readonly string[]): Set<string> {
+  return new Set(todo.flatMap((t) => /podman secret (?:create|exists) (\S+)/.exec(t)?.[1] ?? []));
+}
+
 /** Validates the output as `leger validate` would; what it finds is the importer's to report. */
 async function checkOutput(ctx: Ctx, files: OutFile[], target: string, strict: boolean): Promise<void> {
-  const pending = new Set(ctx.todo.filter((t) => t.includes("podman secret create")).map((t) => t.split(" ").at(-2)!));
+  const pending = secretsOf(ctx.todo);
   const report = await validateSet(files.map((f) => ({ name: f.name, text: f.text })), {
     setName: ctx.set,
     rootless: true,

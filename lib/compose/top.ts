@@ -152,7 +152,9 @@ export function mapSecrets(ctx: Ctx, node: Node | undefined): void {
     const file = str(v.entries.get("file"));
     const envName = str(v.entries.get("environment"));
     if (bool(v.entries.get("external"))) {
-      ctx.secrets.set(key, { podman: str(v.entries.get("name")) ?? key, line: v.line });
+      const podman = str(v.entries.get("name")) ?? key;
+      ctx.secrets.set(key, { podman, line: v.line });
+      ctx.todo.push(`podman secret exists ${podman}`);
       continue;
     }
     const podman = str(v.entries.get("name")) ?? `${ctx.project}_${key}`;

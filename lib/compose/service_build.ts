@@ -7,6 +7,7 @@
  */
 import { isAbsolute } from "node:path";
 import { projectPath } from "./context.ts";
+import { KIND_SINCE } from "../quadlet/keys.ts";
 import type { Svc } from "./service.ts";
 import { type Node, str } from "./tree.ts";
 import { arg, esc, UnitFile } from "./unit_file.ts";
@@ -42,6 +43,14 @@ export function mapBuild(s: Svc, v: Node, key: string): void {
   }
   const dir = projectPath(ctx, context, v.line, `${key}.context`);
   if (!dir) return;
+  if (!ctx.log.has(KIND_SINCE.build!)) {
+    return ctx.log.error(
+      v.line,
+      key,
+      `.build units need podman ${KIND_SINCE.build}; the target is ${ctx.log.target}`,
+      "build the image with podman build and name it in image:",
+    );
+  }
   const base = s.unit.name.replace(/\.container$/, "");
   const unit = new UnitFile(`${base}.build`, "Build", ctx.log);
   ctx.units.push(unit);

@@ -75,6 +75,16 @@ export interface Ctx {
   setecPrefix?: string;
 }
 
+/** What a service's mapper gets: the shared state, the service and its unit. */
+export interface Svc {
+  ctx: Ctx;
+  name: string;
+  node: MapNode;
+  unit: UnitFile;
+  /** `services.NAME` */
+  at: string;
+}
+
 /** The unit base name of a service, volume or network: prefixed with the set's name (unit names are per host). */
 export function unitBase(ctx: Ctx, name: string): string {
   const clean = name.replace(/[^A-Za-z0-9_.-]/g, "-");

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Ctx, unitBase } from "./context.ts";
+import { type Ctx, type Svc, unitBase } from "./context.ts";
 import { mapBuild } from "./service_build.ts";
 import { mapHealthcheck, mapLimits, mapLogging, mapRestart, mapStop, mapUlimits } from "./service_life.ts";
 import { mapDns, mapExpose, mapExtraHosts, mapNetworks, mapPorts } from "./service_net.ts";
@@ -16,16 +16,6 @@ import { arg, esc, UnitFile } from "./unit_file.ts";
 import { UNSUPPORTED } from "./unsupported.ts";
 import { bool, pairs, shellWords, strings } from "./values.ts";
 import { suggest } from "../quadlet/keys.ts";
-
-/** What a mapper gets: the shared state, the service and its unit. */
-export interface Svc {
-  ctx: Ctx;
-  name: string;
-  node: MapNode;
-  unit: UnitFile;
-  /** `services.NAME` */
-  at: string;
-}
 
 type Mapper = (s: Svc, value: Node, key: string) => void | Promise<void>;
 

@@ -6,9 +6,8 @@
  * @module
  */
 import { isAbsolute } from "node:path";
-import { projectPath } from "./context.ts";
+import { projectPath, type Svc } from "./context.ts";
 import { KIND_SINCE } from "../quadlet/keys.ts";
-import type { Svc } from "./service.ts";
 import { type Node, str } from "./tree.ts";
 import { arg, esc, UnitFile } from "./unit_file.ts";
 import { bool, byteSize, pairs } from "./values.ts";

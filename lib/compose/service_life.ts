@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Svc } from "./service.ts";
+import type { Svc } from "./context.ts";
 import { entriesOf, type Node, str } from "./tree.ts";
 import { arg, esc } from "./unit_file.ts";
 import { bool, byteSize, durationMs, goDuration } from "./values.ts";

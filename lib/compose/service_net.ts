@@ -6,8 +6,8 @@
  *
  * @module
  */
+import type { Svc } from "./context.ts";
 import { declareNetwork } from "./top.ts";
-import type { Svc } from "./service.ts";
 import { type Node, str } from "./tree.ts";
 import { arg, esc } from "./unit_file.ts";
 import { pairs, strings } from "./values.ts";

@@ -7,9 +7,8 @@
  *
  * @module
  */
-import { type Ctx, projectPath } from "./context.ts";
+import { type Ctx, projectPath, type Svc } from "./context.ts";
 import { parseDotenv } from "./interpolate.ts";
-import type { Svc } from "./service.ts";
 import { type MapNode, type Node, str } from "./tree.ts";
 import { arg, esc } from "./unit_file.ts";
 import { bool, byteSize, pairs } from "./values.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Svc } from "./service.ts";
+import type { Svc } from "./context.ts";
 import { type Node, str } from "./tree.ts";
 import { arg } from "./unit_file.ts";
 import { bool, strings } from "./values.ts";

@@ -59,6 +59,9 @@ export function mapBuild(s: Svc, v: Node, key: string): void {
     : `localhost/${base}:latest`;
   unit.key("ImageTag", esc(tag), { key, line: v.line });
   unit.key("SetWorkingDirectory", esc(dir), { key: `${key}.context`, line: v.line });
+  // The generator leaves a .build unit inactive once built (seen on 5.8): the container's start would build again,
+  // and leger's health gate would count the unit as not started.
+  unit.systemd("Service", "RemainAfterExit", "yes", { key, line: v.line });
   for (const [k, val] of spec) {
     const at = `${key}.${k}`;
     const from = { key: at, line: val.line };

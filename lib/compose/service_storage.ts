@@ -66,10 +66,11 @@ export async function mapEnvironment(s: Svc): Promise<void> {
     env.set(p.key, { value, line: p.line });
     direct.add(p.key);
   }
+  // Values go to an env file of the set (0600): not into argv, where the generator would put Environment=, nor into
+  // the world-readable unit. podman's env files hold one line per variable: a value with a line break stays a key.
   const fileLines: string[] = [];
   for (const [k, { value, line }] of env) {
-    // podman's env files hold one line per variable: values with line breaks go on Environment=.
-    if (!direct.has(k) && !value.includes("\n")) fileLines.push(`${k}=${value}`);
+    if (!value.includes("\n")) fileLines.push(`${k}=${value}`);
     else {unit.key("Environment", arg(`${k}=${value}`), {
         key: `${at}.${direct.has(k) ? "environment" : "env_file"}`,
         line,
@@ -78,7 +79,11 @@ export async function mapEnvironment(s: Svc): Promise<void> {
   if (fileLines.length) {
     const name = unit.name.replace(/\.container$/, ".env");
     ctx.files.set(name, { text: fileLines.join("\n") + "\n", mode: 0o600 });
-    unit.key("EnvironmentFile", arg(name), { key: `${at}.env_file`, line: envFile!.line });
+    const from = node.entries.get("environment") ?? envFile!;
+    unit.key("EnvironmentFile", arg(name), {
+      key: `${at}.${node.entries.has("environment") ? "environment" : "env_file"}`,
+      line: from.line,
+    });
   }
 }
 

@@ -106,7 +106,8 @@ Deno.test("podman's generator accepts every set the import writes", opts, async 
   assert.match(webdb, /--sdnotify=healthy/);
   assert.match(webdb, /wget -qO \/tmp\/www\/db\.txt http:\/\/db:5432\/status \|\| exit 1/);
   const interp = (await host.sh("cat /tmp/gen-interpolation.out", { user: "alice" })).stdout;
-  assert.match(interp, /LITERAL=costs \$\$5 and 100%%/, "systemd gets $$ and %% and turns them into $ and %");
+  assert.match(interp, /echo \$\$HOSTNAME/, "systemd gets $$, which it turns into the $ the container's shell expands");
+  assert.match(interp, /--env-file [^\n]*interpolation-web\.env/, "values travel in the env file, not on the command line");
 });
 
 Deno.test(

@@ -149,7 +149,7 @@ Deno.test(
 
     // an image built by the .build unit from the project's Containerfile.
     const cache = await importAndInstall(host, "cache", { CACHE_PORT: "18483" });
-    assert.deepEqual(cache.services.map((s) => s.unit), ["cache-cache.container"], "the debug profile is left out");
+    assert.deepEqual(cache.services.map((s) => s.unit), ["cache.container"], "the debug profile is left out");
     assert.equal((await get(host, "http://127.0.0.1:18483/")).trim(), "built-by-podman");
 
     const list = JSON.parse((await legerAs(host, ["--json", "list"])).stdout) as {

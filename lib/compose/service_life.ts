@@ -25,16 +25,16 @@ export function mapHealthcheck(s: Svc, v: Node, key: string): void {
   if (!disabled && test) {
     if (test.kind === "scalar") {
       const cmd = str(test);
-      if (!cmd) return ctx.log.error(test.line, from.key, "expects a command");
-      unit.key("HealthCmd", esc(cmd), from);
+      if (!cmd) ctx.log.error(test.line, from.key, "expects a command");
+      else unit.key("HealthCmd", esc(cmd), from);
     } else if (test.kind === "seq") {
       const words = test.items.map((i) => str(i) ?? "");
       const [kind, ...rest] = words;
       if (kind === "NONE") disabled = true;
       else if (kind === "CMD-SHELL" && rest.length === 1) unit.key("HealthCmd", esc(rest[0]!), from);
       else if (kind === "CMD" && rest.length > 0) unit.key("HealthCmd", esc(JSON.stringify(words)), from);
-      else return ctx.log.error(test.line, from.key, 'a test list starts with "CMD", "CMD-SHELL" or "NONE"');
-    } else return ctx.log.error(test.line, from.key, "expects a string or a list");
+      else ctx.log.error(test.line, from.key, 'a test list starts with "CMD", "CMD-SHELL" or "NONE"');
+    } else ctx.log.error(test.line, from.key, "expects a string or a list");
   }
   if (disabled) {
     unit.key("HealthCmd", "none", { key, line: v.line });

@@ -39,7 +39,10 @@ export function shortPort(spec: string): { value: string } | { error: string } {
   }
   const parts = rest.split(":");
   if (parts.length > 3 || (ip && parts.length !== 2)) return { error: "expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT" };
-  if (parts.length === 3) ip = parts.shift()!;
+  if (parts.length === 3) {
+    ip = parts.shift()!;
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return { error: `${ip} is not a host IP address` };
+  }
   const container = parts.pop()!;
   const host = parts.pop();
   if (!portOk(container)) return { error: `${container} is not a port or port range` };

@@ -55,8 +55,15 @@ async function importAndInstall(
   before?: (report: { todo: string[] }) => Promise<void>,
 ): Promise<{ todo: string[]; services: { unit: string }[] }> {
   const out = `/home/alice/compose-sets/${name}`;
-  await host.exec(["mkdir", "-p", "/home/alice/compose-sets"], { user: "alice" });
-  const imp = await legerAs(host, ["--json", "import", "compose", `${GUEST_CORPUS}/e2e-${name}`, "--out", out], env);
+  // The project is copied where a user keeps one: podman 6.1's build mounts an overlay on its context, which fails
+  // on the read-only project folder the test host binds in ("mounting an overlay over build context directory").
+  const project = `/home/alice/projects/${name}`;
+  const cp = await host.sh(
+    `mkdir -p /home/alice/compose-sets /home/alice/projects && cp -r ${GUEST_CORPUS}/e2e-${name} ${project}`,
+    { user: "alice" },
+  );
+  assert.equal(cp.code, 0, cp.stderr);
+  const imp = await legerAs(host, ["--json", "import", "compose", project, "--out", out], env);
   assert.equal(imp.code, 0, `import ${name}: ${imp.stdout}\n${imp.stderr}`);
   const report = JSON.parse(imp.stdout);
   assert.equal(report.written, true);
@@ -107,7 +114,11 @@ Deno.test("podman's generator accepts every set the import writes", opts, async 
   assert.match(webdb, /wget -qO \/tmp\/www\/db\.txt http:\/\/db:5432\/status \|\| exit 1/);
   const interp = (await host.sh("cat /tmp/gen-interpolation.out", { user: "alice" })).stdout;
   assert.match(interp, /echo \$\$HOSTNAME/, "systemd gets $$, which it turns into the $ the container's shell expands");
-  assert.match(interp, /--env-file [^\n]*interpolation-web\.env/, "values travel in the env file, not on the command line");
+  assert.match(
+    interp,
+    /--env-file [^\n]*interpolation-web\.env/,
+    "values travel in the env file, not on the command line",
+  );
 });
 
 Deno.test(

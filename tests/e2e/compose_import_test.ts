@@ -47,6 +47,26 @@ async function get(host: Host, url: string): Promise<string> {
   }
 }
 
+let projects: Promise<string> | undefined;
+
+/**
+ * A folder for alice's copies of the projects, on a file system podman's build can overlay: podman 6.1 mounts an
+ * overlay over the build context, which fails ("mounting an overlay over build context directory ... invalid
+ * argument") when the context is itself on the test host's overlay root or its read-only bind of the project. A
+ * real host keeps projects on a plain file system; a tmpfs stands in for it here.
+ */
+function projectsDir(host: Host): Promise<string> {
+  projects ??= (async () => {
+    const dir = "/srv/compose-projects";
+    const r = await host.sh(
+      `mkdir -p ${dir} && (mountpoint -q ${dir} || mount -t tmpfs -o mode=0755 tmpfs ${dir}) && chown alice: ${dir}`,
+    );
+    assert.equal(r.code, 0, `a tmpfs for the projects: ${r.stderr}`);
+    return dir;
+  })();
+  return projects;
+}
+
 /** Imports an e2e project in the guest and installs it; returns the import's report. */
 async function importAndInstall(
   host: Host,
@@ -55,13 +75,10 @@ async function importAndInstall(
   before?: (report: { todo: string[] }) => Promise<void>,
 ): Promise<{ todo: string[]; services: { unit: string }[] }> {
   const out = `/home/alice/compose-sets/${name}`;
-  // The project is copied where a user keeps one: podman 6.1's build mounts an overlay on its context, which fails
-  // on the read-only project folder the test host binds in ("mounting an overlay over build context directory").
-  const project = `/home/alice/projects/${name}`;
-  const cp = await host.sh(
-    `mkdir -p /home/alice/compose-sets /home/alice/projects && cp -r ${GUEST_CORPUS}/e2e-${name} ${project}`,
-    { user: "alice" },
-  );
+  const project = `${await projectsDir(host)}/${name}`;
+  const cp = await host.sh(`mkdir -p /home/alice/compose-sets && cp -r ${GUEST_CORPUS}/e2e-${name} ${project}`, {
+    user: "alice",
+  });
   assert.equal(cp.code, 0, cp.stderr);
   const imp = await legerAs(host, ["--json", "import", "compose", project, "--out", out], env);
   assert.equal(imp.code, 0, `import ${name}: ${imp.stdout}\n${imp.stderr}`);

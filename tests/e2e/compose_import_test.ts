@@ -51,17 +51,18 @@ let projects: Promise<string> | undefined;
 
 /**
  * A folder for alice's copies of the projects, on a file system podman's build can overlay: podman 6.1 mounts an
- * overlay over the build context, which fails ("mounting an overlay over build context directory ... invalid
- * argument") when the context is itself on the test host's overlay root or its read-only bind of the project. A
- * real host keeps projects on a plain file system; a tmpfs stands in for it here.
+ * overlay over the build context with its upper layer in /var/tmp, which fails ("mounting an overlay over build
+ * context directory ... invalid argument") on the test host's overlay root (and on its read-only bind of the
+ * project). A real host has plain file systems there; tmpfs stands in for them here.
  */
 function projectsDir(host: Host): Promise<string> {
   projects ??= (async () => {
     const dir = "/srv/compose-projects";
     const r = await host.sh(
-      `mkdir -p ${dir} && (mountpoint -q ${dir} || mount -t tmpfs -o mode=0755 tmpfs ${dir}) && chown alice: ${dir}`,
+      `mkdir -p ${dir} && (mountpoint -q ${dir} || mount -t tmpfs -o mode=0755 tmpfs ${dir}) && chown alice: ${dir}` +
+        " && (mountpoint -q /var/tmp || mount -t tmpfs -o mode=1777 tmpfs /var/tmp)",
     );
-    assert.equal(r.code, 0, `a tmpfs for the projects: ${r.stderr}`);
+    assert.equal(r.code, 0, `tmpfs for the projects and /var/tmp: ${r.stderr}`);
     return dir;
   })();
   return projects;

@@ -15,7 +15,7 @@ import { validateSet } from "../quadlet/validate.ts";
 import type { Ctx } from "./context.ts";
 import { mapDepends } from "./depends.ts";
 import { interpolate, type Lookup, parseDotenv, TemplateError } from "./interpolate.ts";
-import { mapService } from "./service.ts";
+import { mapService } from "./service/map.ts";
 import { mapConfigs, mapNetworks, mapSecrets, mapVolumes } from "./top.ts";
 import { type MapNode, parseTree, readComposeText, str } from "./tree.ts";
 import { type Finding, ImportLog, type Mapped } from "./unit_file.ts";

@@ -46,16 +46,16 @@ Deno.test("variables: the importer's environment wins over .env, --env-file repl
     "other.env": "TAG=from-flag\n",
   });
   try {
+    let n = 0;
     const env = async (options: Parameters<typeof importCompose>[1]) => {
-      const r = await importCompose(dir, { dryRun: true, ...options });
-      return r.mapped.flatMap((m) => m.to).find((t) => t.includes("TAG="));
+      const out = join(root, `out${n++}`);
+      await importCompose(dir, { out, ...options });
+      return await Deno.readTextFile(join(out, "proj-web.env"));
     };
-    assert.equal(await env({ env: {} }), "proj-web.container: Environment=TAG=from-dotenv");
-    assert.equal(await env({ env: { TAG: "from-shell" } }), "proj-web.container: Environment=TAG=from-shell");
-    assert.equal(
-      await env({ env: {}, envFile: join(dir, "other.env") }),
-      "proj-web.container: Environment=TAG=from-flag",
-    );
+    assert.equal(await env({ env: {} }), "TAG=from-dotenv\n");
+    assert.equal(await env({ env: { TAG: "from-shell" } }), "TAG=from-shell\n");
+    assert.equal(await env({ env: {}, envFile: join(dir, "other.env") }), "TAG=from-flag\n");
+    assert.equal((await Deno.stat(join(root, "out0", "proj-web.env"))).mode! & 0o777, 0o600, "values stay private");
     await assert.rejects(importCompose(dir, { envFile: join(dir, "nope.env"), dryRun: true }), /no such file/);
   } finally {
     await Deno.remove(root, { recursive: true });

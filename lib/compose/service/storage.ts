@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { type Ctx, projectPath, type Svc } from "./context.ts";
-import { parseDotenv } from "./interpolate.ts";
-import { type MapNode, type Node, str } from "./tree.ts";
-import { arg, esc } from "./unit_file.ts";
-import { bool, byteSize, pairs } from "./values.ts";
+import { type Ctx, projectPath, type Svc } from "../context.ts";
+import { parseDotenv } from "../interpolate.ts";
+import { type MapNode, type Node, str } from "../tree.ts";
+import { arg, esc } from "../unit_file.ts";
+import { bool, byteSize, pairs } from "../values.ts";
 
 /** `env_file` then `environment` (which wins), resolved now: quadlets do no interpolation. */
 export async function mapEnvironment(s: Svc): Promise<void> {

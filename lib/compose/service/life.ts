@@ -8,10 +8,10 @@
  *
  * @module
  */
-import type { Svc } from "./context.ts";
-import { entriesOf, type Node, str } from "./tree.ts";
-import { arg, esc } from "./unit_file.ts";
-import { bool, byteSize, durationMs, goDuration } from "./values.ts";
+import type { Svc } from "../context.ts";
+import { entriesOf, type Node, str } from "../tree.ts";
+import { arg, esc } from "../unit_file.ts";
+import { bool, byteSize, durationMs, goDuration } from "../values.ts";
 
 /** `healthcheck:`. */
 export function mapHealthcheck(s: Svc, v: Node, key: string): void {

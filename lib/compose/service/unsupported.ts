@@ -7,10 +7,10 @@
  *
  * @module
  */
-import type { Svc } from "./context.ts";
-import { type Node, str } from "./tree.ts";
-import { arg } from "./unit_file.ts";
-import { bool, strings } from "./values.ts";
+import type { Svc } from "../context.ts";
+import { type Node, str } from "../tree.ts";
+import { arg } from "../unit_file.ts";
+import { bool, strings } from "../values.ts";
 
 type Handler = (s: Svc, v: Node, key: string) => void;
 

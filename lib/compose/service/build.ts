@@ -6,11 +6,11 @@
  * @module
  */
 import { isAbsolute } from "node:path";
-import { projectPath, type Svc } from "./context.ts";
-import { KIND_SINCE } from "../quadlet/keys.ts";
-import { type Node, str } from "./tree.ts";
-import { arg, esc, UnitFile } from "./unit_file.ts";
-import { bool, byteSize, pairs } from "./values.ts";
+import { projectPath, type Svc } from "../context.ts";
+import { KIND_SINCE } from "../../quadlet/keys.ts";
+import { type Node, str } from "../tree.ts";
+import { arg, esc, UnitFile } from "../unit_file.ts";
+import { bool, byteSize, pairs } from "../values.ts";
 
 const LEFT_OUT = new Set([
   "ssh",

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { Svc } from "./context.ts";
-import { declareNetwork } from "./top.ts";
-import { type Node, str } from "./tree.ts";
-import { arg, esc } from "./unit_file.ts";
-import { pairs, strings } from "./values.ts";
+import type { Svc } from "../context.ts";
+import { declareNetwork } from "../top.ts";
+import { type Node, str } from "../tree.ts";
+import { arg, esc } from "../unit_file.ts";
+import { pairs, strings } from "../values.ts";
 
 const PORT = /^\d{1,5}(-\d{1,5})?$/;
 

@@ -6,16 +6,16 @@
  *
  * @module
  */
-import { type Ctx, type Svc, unitBase } from "./context.ts";
-import { mapBuild } from "./service_build.ts";
-import { mapHealthcheck, mapLimits, mapLogging, mapRestart, mapStop, mapUlimits } from "./service_life.ts";
-import { mapDns, mapExpose, mapExtraHosts, mapNetworks, mapPorts } from "./service_net.ts";
-import { mapConfigsUse, mapEnvironment, mapSecretsUse, mapTmpfs, mapVolumesUse } from "./service_storage.ts";
-import { type MapNode, type Node, str } from "./tree.ts";
-import { arg, esc, UnitFile } from "./unit_file.ts";
+import { type Ctx, type Svc, unitBase } from "../context.ts";
+import { mapBuild } from "./build.ts";
+import { mapHealthcheck, mapLimits, mapLogging, mapRestart, mapStop, mapUlimits } from "./life.ts";
+import { mapDns, mapExpose, mapExtraHosts, mapNetworks, mapPorts } from "./net.ts";
+import { mapConfigsUse, mapEnvironment, mapSecretsUse, mapTmpfs, mapVolumesUse } from "./storage.ts";
+import { type MapNode, type Node, str } from "../tree.ts";
+import { arg, esc, UnitFile } from "../unit_file.ts";
 import { UNSUPPORTED } from "./unsupported.ts";
-import { bool, pairs, shellWords, strings } from "./values.ts";
-import { suggest } from "../quadlet/keys.ts";
+import { bool, pairs, shellWords, strings } from "../values.ts";
+import { suggest } from "../../quadlet/keys.ts";
 
 type Mapper = (s: Svc, value: Node, key: string) => void | Promise<void>;
 
@@ -68,7 +68,7 @@ export function qualifyImage(image: string): string {
 
 const MAPPERS: Record<string, Mapper> = {
   image: (s, v, key) => {
-    if (s.node.entries.has("build")) return; // the .build's ImageTag= (service_build.ts)
+    if (s.node.entries.has("build")) return; // the .build's ImageTag= (build.ts)
     const image = str(v);
     if (!image) return s.ctx.log.error(v.line, key, "expects an image name");
     const full = qualifyImage(image);
@@ -88,7 +88,7 @@ const MAPPERS: Record<string, Mapper> = {
     const value = words.length === 1 ? words[0]! : words.length === 0 ? "" : JSON.stringify(words);
     s.unit.key("Entrypoint", esc(value), { key, line: v.line }, arg(`--entrypoint=${value}`));
   },
-  environment: () => {}, // with env_file, after the table (service_storage.ts)
+  environment: () => {}, // with env_file, after the table (storage.ts)
   env_file: () => {},
   labels: keyvals("Label"),
   annotations: keyvals("Annotation"),
@@ -136,7 +136,7 @@ const MAPPERS: Record<string, Mapper> = {
   links: () => {}, // aliases on the linked service (depends.ts)
   ports: mapPorts,
   expose: mapExpose,
-  networks: () => {}, // with network_mode, after the table (service_net.ts)
+  networks: () => {}, // with network_mode, after the table (net.ts)
   network_mode: () => {},
   dns: mapDns,
   dns_search: mapDns,

@@ -38,6 +38,7 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
   [["daemon"], () => import("./commands/daemon.ts")],
   [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
   [["recover"], () => import("./commands/recover.ts")],
+  [["import"], () => import("./commands/import.ts")],
   [["completion", "manpage"], () => import("./commands/completion.ts")],
 ];
 

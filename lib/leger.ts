@@ -27,10 +27,12 @@ import {
   type DiffTextOptions,
   type Exact,
   type LegerBackupOptions,
+  type LegerImportComposeOptions,
   type LegerRestoreOptions,
   type LegerStageOptions,
   refuseUnknownOptions,
 } from "./leger_options.ts";
+import type { ImportComposeResult } from "./compose/import.ts";
 
 /**
  * The operations a workflow can call. Options are exact: a key an
@@ -120,6 +122,15 @@ export interface Leger {
   ): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
   prune<O extends PruneOptions>(options?: Exact<O, PruneOptions>): Promise<PruneResult>;
+  /**
+   * Writes a quadlet set folder from a Compose file (or the folder holding
+   * one); changes nothing on the host. Written for this host's podman
+   * unless `podmanVersion` says otherwise.
+   */
+  importCompose<O extends LegerImportComposeOptions>(
+    path: string,
+    options?: Exact<O, LegerImportComposeOptions>,
+  ): Promise<ImportComposeResult>;
 }
 
 /**
@@ -237,6 +248,15 @@ export function createLeger(engine: Engine): Leger {
     prune: async (options) => {
       refuseUnknownOptions("prune", options);
       return (await backups()).pruneBackups(engine, options);
+    },
+    importCompose: async (path, options) => {
+      refuseUnknownOptions("importCompose", options);
+      const host = options?.podmanVersion ? undefined : await engine.podman().then((p) => p.version, () => undefined);
+      return (await import("./compose/import.ts")).importCompose(path, {
+        env: engine.env,
+        ...(host ? { podmanVersion: `${host.major}.${host.minor}` } : {}),
+        ...options,
+      });
     },
   };
 }

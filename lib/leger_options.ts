@@ -23,6 +23,7 @@ import type { AbandonOptions } from "./ops/recover_user.ts";
 import type { BackupOptions, PruneOptions, RestoreOptions } from "./ops/backup.ts";
 import type { ApplyOptions } from "./ops/apply.ts";
 import type { StageOptions } from "./ops/stage.ts";
+import type { ImportComposeOptions } from "./compose/import.ts";
 
 /**
  * `O`, refused by the compiler when it has a key `T` lacks: each such key
@@ -37,6 +38,8 @@ export type LegerBackupOptions = Omit<BackupOptions, "locked">;
 export type LegerRestoreOptions = Omit<RestoreOptions, "locked">;
 /** What `leger.stage` takes. */
 export type LegerStageOptions = StageOptions & { dryRun?: boolean };
+/** What `leger.importCompose` takes: the importer's environment is the engine's. */
+export type LegerImportComposeOptions = Omit<ImportComposeOptions, "env">;
 /** What `leger.assignment` takes. */
 export interface AssignmentOptions {
   /** Branch, tag or commit instead of the source's. */
@@ -87,6 +90,17 @@ export const OPTION_KEYS = {
   >,
   restore: { healthTimeoutMs: true, skipPreBackup: true } satisfies KeysOf<LegerRestoreOptions>,
   prune: { name: true, dryRun: true } satisfies KeysOf<PruneOptions>,
+  importCompose: {
+    out: true,
+    name: true,
+    envFile: true,
+    profiles: true,
+    strict: true,
+    podmanVersion: true,
+    setecPrefix: true,
+    replace: true,
+    dryRun: true,
+  } satisfies KeysOf<LegerImportComposeOptions>,
 } as const;
 
 /**

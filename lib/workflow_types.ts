@@ -381,6 +381,21 @@ export interface FileDiff {
   diff: string;
 }
 
+/** One thing the import says about a Compose key. */
+export interface Finding {
+  /** error: nothing is written; warning: written without it (refused with --strict); info: how it was mapped. */
+  severity: "error" | "warning" | "info";
+  /** The Compose file (or env file) as the user named it. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** Dotted Compose key, e.g. \`services.web.deploy.replicas\`. */
+  key: string;
+  message: string;
+  /** What to do, e.g. the \`PodmanArgs=\` line that would do it. */
+  fix?: string;
+}
+
 /** Result of {@linkcode startUnits} and {@linkcode waitHealthy}. */
 export interface HealthResult {
   ok: boolean;
@@ -394,6 +409,34 @@ export interface HostIdentity {
   name: string;
   /** The host's labels (\`labels:\` in the config). */
   labels: Array<string>;
+}
+
+/** What an import did. */
+export interface ImportComposeResult {
+  ok: boolean;
+  written: boolean;
+  file: string;
+  project: string;
+  name: string;
+  out: string;
+  podman: {
+    target: string;
+    needs: string;
+  };
+  services: Array<{
+    name: string;
+    unit: string;
+  }>;
+  leftOut: Array<{
+    name: string;
+    profiles: Array<string>;
+  }>;
+  files: Array<string>;
+  todo: Array<string>;
+  errors: number;
+  warnings: number;
+  findings: Array<Finding>;
+  mapped: Array<Mapped>;
 }
 
 /** Options of {@linkcode installPrepared}. */
@@ -551,6 +594,12 @@ export interface Leger {
   restore<O extends LegerRestoreOptions>(name: string, id?: string, options?: Exact<O, LegerRestoreOptions>): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
   prune<O extends PruneOptions>(options?: Exact<O, PruneOptions>): Promise<PruneResult>;
+  /**
+   * Writes a quadlet set folder from a Compose file (or the folder holding
+   * one); changes nothing on the host. Written for this host's podman
+   * unless \`podmanVersion\` says otherwise.
+   */
+  importCompose<O extends LegerImportComposeOptions>(path: string, options?: Exact<O, LegerImportComposeOptions>): Promise<ImportComposeResult>;
 }
 
 /** What \`leger.backup\` takes: the operation's options but the lock, which the facade owns. */
@@ -565,6 +614,28 @@ export type LegerBackupOptions = {
   note?: string;
   /** Apply the retention rules afterwards (default true). */
   prune?: boolean;
+};
+
+/** What \`leger.importCompose\` takes: the importer's environment is the engine's. */
+export type LegerImportComposeOptions = {
+  /** The set's name (default: the Compose project's). */
+  name?: string;
+  /** Podman version the set is written for (default: the newest leger knows). */
+  podmanVersion?: string;
+  /** Refuse on warnings too. */
+  strict?: boolean;
+  /** Replace an existing \`--out\` folder. */
+  replace?: boolean;
+  /** Report only; write nothing. */
+  dryRun?: boolean;
+  /** Where the set goes (default: NAME-set in the current folder). */
+  out?: string;
+  /** Variables for interpolation instead of the \`.env\` beside the file. */
+  envFile?: string;
+  /** Profiles to enable (also \`COMPOSE_PROFILES\`). */
+  profiles?: Array<string>;
+  /** Declare file secrets in \`.leger.yaml\` as Setec secrets under this prefix. */
+  setecPrefix?: string;
 };
 
 /** What \`leger.restore\` takes. */
@@ -653,6 +724,13 @@ export type Manifest = {
   /** \`version:\` of \`.leger.yaml\`, if given. */
   version?: string;
 };
+
+/** A Compose key and the quadlet lines it became. */
+export interface Mapped {
+  key: string;
+  line: number;
+  to: Array<string>;
+}
 
 /** A pending recovery, as \`leger doctor\` and \`leger recover\` show it. */
 export interface PendingRecovery {

@@ -30,6 +30,7 @@ import {
   WorkflowTypesJson,
 } from "./misc.ts";
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
+import { ImportComposeJson } from "./compose.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
 
 export { versioned } from "./versioned.ts";
@@ -74,6 +75,7 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   "policy show": PolicyShowJson,
   "policy set": PolicyChangeJson,
   "policy reset": PolicyChangeJson,
+  "import compose": ImportComposeJson,
   error: ErrorJson,
   event: EventJson,
 };

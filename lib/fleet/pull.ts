@@ -28,6 +28,7 @@ import { listManifests, type Manifest } from "../state/manifest.ts";
 import { type AssignedSet, assignedSets, HOSTS_FILE, type HostsFile, parseHostsFile, setFolder } from "./assign.ts";
 import { assignedSource, hostIdentity } from "./plan.ts";
 import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "./record.ts";
+import { redactUrls } from "../redact.ts";
 
 /** Options of {@linkcode syncFleet}. */
 export interface FleetSyncOptions {
@@ -52,7 +53,8 @@ export interface FleetResult {
 }
 
 /** The record's key: which repository and ref the config names. */
-const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${fleet.source}#${fleet.ref ?? ""}`;
+// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/redact.ts).
+const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${redactUrls(fleet.source)}#${fleet.ref ?? ""}`;
 
 /** How often the fleet repository is asked (ms). */
 export function fleetIntervalMs(config: Config): number {

@@ -13,6 +13,7 @@ import { ExitCode, LegerError } from "../errors.ts";
 import type { LegerYaml } from "../leger_yaml.ts";
 import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
+import { credentialsDir, saveCredential } from "../source/credentials.ts";
 import type { FetchedSet } from "../source/fetch.ts";
 import { quadletKind, summarizeSet } from "../quadlet/model.ts";
 import { parseSource } from "../source/spec.ts";
@@ -59,7 +60,7 @@ function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): str
 export async function prepare(engine: Engine, source: string, options: PrepareOptions = {}): Promise<PreparedSet> {
   const spec = parseSource(source, engine.forges);
   await engine.backend(); // a host that cannot take the set fails before anything is fetched
-  engine.log.step(`Fetching ${source}`);
+  engine.log.step(`Fetching ${spec.input}`);
   engine.fetcher.forget();
   const fetched = await engine.fetcher.fetch(spec, options.ref);
   if (fetched.source.commit) {
@@ -229,6 +230,9 @@ export async function installPrepared(
       const manifest = manifestFor(engine, prepared, backend.kind, records, previous);
       await saveSetFiles(engine.paths, prepared.name, prepared.fetched.files);
       await writeManifest(engine.paths, manifest);
+      const { credential, source } = prepared.fetched;
+      // The daemon fetches this URL again later: its credential goes to leger's store (0600), not the manifest.
+      if (credential) await saveCredential(credentialsDir(engine.paths.stateDir), source.url, credential);
       await endEntry(engine.paths, entry);
       engine.log.info(`installed ${prepared.name}: ${units.length} unit(s)${started.length ? ", all active" : ""}`);
       return { name: prepared.name, manifest, started, dryRun: false };

@@ -9,6 +9,7 @@ import type { Engine } from "../engine.ts";
 import { withLock } from "../lock.ts";
 import { removeVolumes } from "../podman.ts";
 import { run } from "../shell.ts";
+import { credentialsDir, removeCredential } from "../source/credentials.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";
@@ -72,6 +73,9 @@ async function finishRemoval(
   await deleteSetFiles(engine.paths, manifest.name);
   await deleteManifest(engine.paths, manifest.name);
   await deleteUpdateRecord(engine.paths, manifest.name);
+  if (manifest.source.kind === "git" && !others.some((m) => m.source.url === manifest.source.url)) {
+    await removeCredential(credentialsDir(engine.paths.stateDir), manifest.source.url);
+  }
   return {
     name: manifest.name,
     stopped: manifest.units,

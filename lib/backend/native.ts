@@ -40,7 +40,7 @@ export async function repairMismatches(
         found ? "with other bytes than the set's" : "missing"
       }; leger wrote the set's file there itself`,
     );
-    await atomicWrite(record.path, bytes.get(record.name) ?? new Uint8Array(), { mode: 0o644 });
+    await atomicWrite(record.path, bytes.get(record.name) ?? new Uint8Array(), { mode: 0o644, dirMode: 0o755 });
   }
   const still = await verifyOnDisk(records);
   if (still.length) {
@@ -133,7 +133,7 @@ export function nativeBackend(
       }
       const records: FileRecord[] = [];
       for (const f of files) {
-        if (f.name.includes("/")) await atomicWrite(pathOf(name, f.name), f.bytes, { mode: 0o644 });
+        if (f.name.includes("/")) await atomicWrite(pathOf(name, f.name), f.bytes, { mode: 0o644, dirMode: 0o755 });
         records.push(await recordAt(f, pathOf(name, f.name)));
       }
       // Drop-ins and other files an older version had and this one dropped.

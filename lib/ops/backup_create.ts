@@ -12,7 +12,7 @@ import { basename, dirname, join } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
-import { atomicWrite, atomicWriteJson, ensureDir, exists, removeIfExists, sha256, syncDir } from "../fs.ts";
+import { atomicWrite, atomicWriteJson, ensurePrivateDir, exists, removeIfExists, sha256, syncDir } from "../fs.ts";
 import { withLock } from "../lock.ts";
 import { volumeNames } from "../podman.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
@@ -137,7 +137,7 @@ async function writeBackup(
   const files = await loadSetFiles(engine.paths, name);
   const plan = planBackup(manifest, files);
   const compression = await chooseCompression(engine);
-  await ensureDir(join(partial, "files"), 0o700);
+  await ensurePrivateDir(join(partial, "files"));
   const fileRecords: BackupInfo["files"] = [];
   for (const f of files) {
     await atomicWrite(join(partial, "files", f.name), f.bytes, { mode: 0o600 });
@@ -166,7 +166,7 @@ async function writeBackup(
   }
 
   const volumes: BackupInfo["volumes"] = [];
-  if (toCopy.length) await ensureDir(join(partial, "volumes"), 0o700);
+  if (toCopy.length) await ensurePrivateDir(join(partial, "volumes"));
   for (const v of toCopy) {
     const archive = `volumes/${v.name}${archiveSuffix(compression)}`;
     engine.log.step(`Backing up volume ${v.name}`);
@@ -203,7 +203,7 @@ async function writeBackup(
       continue;
     }
     const archive = `binds/${i}${archiveSuffix(compression)}`;
-    await ensureDir(join(partial, "binds"), 0o700);
+    await ensurePrivateDir(join(partial, "binds"));
     engine.log.step(`Backing up bind mount ${hostPath}`);
     if (!(await exists(hostPath))) {
       engine.log.warn(`${name}: bind mount ${hostPath} does not exist; skipped`);
@@ -259,7 +259,7 @@ export async function backup(engine: Engine, name: string, options: BackupOption
     if (!options.locked) await recoverPending(engine, [name]);
     const manifest = await requireManifest(engine, name);
     const setDir = join(backupsRoot(engine), name);
-    await ensureDir(setDir, 0o700);
+    await ensurePrivateDir(setDir);
     await dropPartials(setDir);
     const id = await freshId(setDir);
     const partial = join(setDir, id + PARTIAL);

@@ -26,6 +26,7 @@ export function refProblem(ref: string): string | undefined {
   if (ref === "" || COMMIT_ID.test(ref)) return undefined;
   if (ref.startsWith("-")) return "it starts with '-' (git would read it as an option)";
   if (ref === "@") return 'it is "@"';
+  // deno-lint-ignore no-control-regex
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref)) {
     return "it holds a space, a control character or one of ~ ^ : ? * [ \\";
   }

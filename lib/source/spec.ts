@@ -91,6 +91,7 @@ export function parseSource(
   if (spec.kind === "git" && split.username !== undefined) {
     spec.credential = { username: split.username, password: split.password ?? "" };
   }
+  // deno-lint-ignore no-control-regex
   if (spec.kind === "git" && (spec.url.startsWith("-") || /[\x00-\x1f\x7f]/.test(spec.url))) {
     throw new UsageError(
       `Cannot use source ${spec.input}: a repository URL may not start with '-' or hold control characters`,

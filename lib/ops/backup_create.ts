@@ -24,6 +24,9 @@ import { archiveSuffix, chooseCompression, streamToFile } from "../backup/stream
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { requireManifest } from "./remove.ts";
 import { applyRetention } from "./retention.ts";
+import { unitArgs } from "../systemd.ts";
+import { systemPathProblem } from "../backup/system_paths.ts";
+import { operand } from "../argv.ts";
 
 /** Options of {@linkcode backup}. */
 export interface BackupOptions {
@@ -112,7 +115,7 @@ async function stopActive(
   await markStep(engine.paths, entry, "stopping", { stopped: active });
   engine.log.step(`Stopping ${active.join(", ")} for a consistent copy`);
   for (const unit of [...active].reverse()) {
-    const r = await engine.systemd.systemctl(["stop", unit]);
+    const r = await engine.systemd.systemctl(unitArgs("stop", [unit]));
     if (r.code !== 0) {
       throw new LegerError(
         `Cannot back up ${name}: ${unit} did not stop: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`,
@@ -172,7 +175,7 @@ async function writeBackup(
     engine.log.step(`Backing up volume ${v.name}`);
     const w = await streamToFile(
       engine.$,
-      ["podman", "volume", "export", v.name],
+      ["podman", "volume", "export", "--", operand(v.name, "volume name")],
       compression,
       join(partial, archive),
       `back up volume ${v.name} of ${name}`,
@@ -202,6 +205,15 @@ async function writeBackup(
       binds.push({ hostPath: hostPath ?? source, archived: false });
       continue;
     }
+    const system = systemPathProblem(hostPath, {
+      paths: engine.paths,
+      ...(engine.env.HOME ? { home: engine.env.HOME } : {}),
+    });
+    if (system) {
+      engine.log.warn(`${name}: bind mount ${hostPath} is not backed up: ${system} (restore would never write there)`);
+      binds.push({ hostPath, archived: false });
+      continue;
+    }
     const archive = `binds/${i}${archiveSuffix(compression)}`;
     await ensurePrivateDir(join(partial, "binds"));
     engine.log.step(`Backing up bind mount ${hostPath}`);
@@ -210,8 +222,8 @@ async function writeBackup(
       binds.push({ hostPath, archived: false });
       continue;
     }
-    // Archived relative to its parent, so a file and a folder restore the same way.
-    const tar = ["tar", "-C", dirname(hostPath), "-cf", "-", basename(hostPath)];
+    // Archived relative to its parent, so a file and a folder restore the same way; the name after `--`.
+    const tar = ["tar", "-C", dirname(hostPath), "-cf", "-", "--", basename(hostPath)];
     const w = await streamToFile(
       engine.$,
       tar,

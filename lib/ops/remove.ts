@@ -38,6 +38,7 @@ export interface RemoveResult {
 
 export { requireManifest } from "./set_lookup.ts";
 import { requireManifest } from "./set_lookup.ts";
+import { operand } from "../argv.ts";
 
 async function finishRemoval(
   engine: Engine,
@@ -67,7 +68,7 @@ async function finishRemoval(
   const removedSecrets: string[] = [];
   for (const s of manifest.secrets) {
     if (inUse.has(s.podmanSecret)) continue;
-    const r = await run(engine.$, ["podman", "secret", "rm", s.podmanSecret]);
+    const r = await run(engine.$, ["podman", "secret", "rm", "--", operand(s.podmanSecret, "podman secret name")]);
     if (r.code === 0) removedSecrets.push(s.podmanSecret);
   }
   await deleteSetFiles(engine.paths, manifest.name);

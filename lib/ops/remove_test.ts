@@ -53,7 +53,7 @@ Deno.test("remove with purgeVolumes deletes the set's volumes, named ones includ
     const r = await remove(b.engine, "cache", { purgeVolumes: true });
     assert.deepEqual(r.removedVolumes, ["cache-data"]);
     assert.deepEqual(Object.keys(b.host.volumes()), ["unrelated"]);
-    assert.ok(b.host.callLines("podman").includes("volume rm --force cache-data"));
+    assert.ok(b.host.callLines("podman").includes("volume rm --force -- cache-data"));
   } finally {
     await b.cleanup();
   }
@@ -73,7 +73,7 @@ Deno.test("remove with purgeVolumes says which volumes it removed: one podman ne
     const r = await remove(b.engine, "cache", { purgeVolumes: true });
     assert.deepEqual([r.removedVolumes, r.keptVolumes], [[], ["cache-data"]]);
     const calls = b.host.callLines("podman").slice(before).filter((l) => l.startsWith("volume"));
-    assert.deepEqual(calls, ["volume rm --force cache-data"], "one call, no listing first");
+    assert.deepEqual(calls, ["volume rm --force -- cache-data"], "one call, no listing first");
   } finally {
     await b.cleanup();
   }

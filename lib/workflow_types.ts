@@ -318,6 +318,10 @@ export interface DiffSummary {
   secretsRemoved: Array<string>;
   volumesAdded: Array<string>;
   volumesRemoved: Array<string>;
+  /** Host access and privileges the new version grants that the installed one did not (lib/quadlet/risk/). */
+  risksAdded: Array<string>;
+  /** Those it no longer grants. */
+  risksRemoved: Array<string>;
   units: UnitImpact;
 }
 
@@ -352,6 +356,8 @@ export interface FetchedSet {
   };
   /** The set's files. */
   files: Array<CollectedFile>;
+  /** The credential an https source's URL held (kept by an install for later fetches). */
+  credential?: GitCredential;
 }
 
 /** One file's change. */
@@ -360,6 +366,12 @@ export interface FileDiff {
   status: "added" | "removed" | "changed";
   /** Unified diff text. */
   diff: string;
+}
+
+/** A user name and password (or token) for an https repository. */
+export interface GitCredential {
+  username: string;
+  password: string;
 }
 
 /** Result of {@linkcode startUnits} and {@linkcode waitHealthy}. */
@@ -796,6 +808,8 @@ export interface SetDetails {
   updates: UpdateStatus;
   /** Why the set uses another backend than the scope's, when it does. */
   backendNote?: string;
+  /** What the set lets its containers do to the host (risk findings of its installed files). */
+  risks: Array<string>;
   name: string;
   scope: string;
   /**

@@ -40,7 +40,7 @@ export function paxRecords(body: Uint8Array): Record<string, string> {
       key = strict.decode(record.subarray(0, eq));
       value = strict.decode(record.subarray(eq + 1));
     } catch {
-      throw new Error("the archive holds a PAX record that is not UTF-8 (refused: tar and leger might read it apart)");
+      throw new Error("the archive holds a PAX record that is not UTF-8 (refused: it might be read two ways)");
     }
     if (!PAX_KEYS.has(key) && !PAX_PREFIXES.some((p) => key.startsWith(p))) {
       throw new Error(`the archive holds the PAX record ${JSON.stringify(key)}, which leger does not restore`);

@@ -86,7 +86,7 @@ export function systemPathProblem(hostPath: string, ctx: SystemPathContext): str
   const own = [ctx.paths.configDir, ctx.paths.stateDir, ctx.paths.cacheDir, ctx.paths.runtimeDir, ctx.paths.quadletDir];
   const trees = [...SYSTEM_TREES, ...own, ...(ctx.home ? HOME_TREES.map((t) => join(ctx.home!, t)) : [])];
   const tree = trees.find((t) => atOrBelow(path, normalize(t)));
-  if (tree) return `${path} is ${path === tree ? "" : "inside "}${tree}, a system or leger folder`;
+  if (tree) return `${path} is ${path === tree ? "" : "inside "}${tree}, a system folder or one of leger's own`;
   const wide = [...WIDE_FOLDERS, ...(ctx.home ? HOME_WIDE.map((w) => normalize(join(ctx.home!, w))) : [])];
   if (wide.includes(path)) return `${path} is a whole system or home folder, not one service's data`;
   return undefined;

@@ -73,6 +73,17 @@ export async function checkSet(engine: Engine, name: string, files: SetFile[]): 
   };
 }
 
+/**
+ * Says what a set asks of the host (its `risk/` findings), one warning each:
+ * a person installing or staging it reads them; they never refuse.
+ */
+export function logRisks(engine: Engine, name: string, findings: readonly Finding[]): void {
+  const risks = findings.filter((f) => f.code.startsWith("risk/"));
+  if (risks.length === 0) return;
+  engine.log.warn(`${name} asks for host access (${risks.length} risk finding${risks.length === 1 ? "" : "s"}):`);
+  for (const r of risks) engine.log.warn(`  ${r.file}:${r.line}: ${r.message} (${r.code})`);
+}
+
 /** Formats findings as the validator's text report. */
 export function formatFindings(findings: Finding[]): string {
   const errors = findings.filter((f) => f.severity === "error").length;

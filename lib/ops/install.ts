@@ -20,7 +20,7 @@ import { parseSource } from "../source/spec.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
-import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "./check.ts";
+import { type CheckResult, checkSet, legerYamlOf, logRisks, refuseOnErrors } from "./check.ts";
 import { describeFailures, gateOptions, startUnits } from "./health.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { removePodmanSecret } from "../secrets/podman_secrets.ts";
@@ -29,6 +29,7 @@ import { backendForSet, installedNames, placeSet } from "./place.ts";
 import { filesBackend } from "../backend/files.ts";
 import { nativeTemplateLimit } from "../backend/for_set.ts";
 import { recoverPending } from "./recover.ts";
+import { plainTransportWarning } from "../source/transport.ts";
 
 /** A set fetched and checked, not yet installed. */
 export interface PreparedSet {
@@ -61,6 +62,8 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
   const spec = parseSource(source, engine.forges);
   await engine.backend(); // a host that cannot take the set fails before anything is fetched
   engine.log.step(`Fetching ${spec.input}`);
+  const plain = plainTransportWarning(spec);
+  if (plain) engine.log.warn(plain);
   engine.fetcher.forget();
   const fetched = await engine.fetcher.fetch(spec, options.ref);
   if (fetched.source.commit) {
@@ -69,6 +72,7 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
   const name = checkSetName(options.name ?? suggestName(fetched, legerYamlOf(fetched.files)));
   engine.log.step(`Checking ${name} (${fetched.files.length} files)`);
   const check = await checkSet(engine, name, fetched.files);
+  logRisks(engine, name, check.findings);
   return { name, fetched, check };
 }
 

@@ -32,7 +32,8 @@
  *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER; its MagicDNS name
  *   setec-ca-file: /etc/leger/setec-ca.pem          # or $SETEC_CA_FILE; only for a private CA
  *   poll-interval: 1h
- *   secret-prefix: leger/
+ *   secret-prefix: leger/       # a set declares Setec secrets under leger/<set>/ only...
+ *   shared-secrets: [leger/shared/]   # ...and these (names, or prefixes ending in /) that sets may share
  *   restart-on-rotate: true
  * ```
  *
@@ -83,10 +84,13 @@ export const ConfigFile = z.strictObject({
     "setec-ca-file": z.string().optional(),
     "poll-interval": duration.default("1h"),
     "secret-prefix": z.string().default("leger/"),
+    /** Setec names (or prefixes ending in /) any set may declare; else a set reaches only <prefix><set>/. */
+    "shared-secrets": z.array(z.string().min(1)).default([]),
     "restart-on-rotate": z.boolean().default(true),
   }).default({
     "poll-interval": "1h",
     "secret-prefix": "leger/",
+    "shared-secrets": [],
     "restart-on-rotate": true,
   }),
 });

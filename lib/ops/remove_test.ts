@@ -116,13 +116,16 @@ Deno.test("removing a set that is not installed says which ones are", async () =
 Deno.test("remove deletes the podman secrets the set declared unless another set declares them too", async () => {
   const b = await bench({ backend: "files" });
   try {
-    const yaml = (secrets: string[]) =>
-      `secrets:\n${secrets.map((s) => `  - name: leger/${s}\n    podman-secret: ${s}\n`).join("")}`;
+    // Each set's own Setec secrets lie under leger/<set>/; the one both use is shared on purpose (config.yaml).
+    b.engine.config.daemon["shared-secrets"] = ["leger/shared/"];
+    const setec = (n: string, s: string) => (s.startsWith("shared") ? `leger/shared/${s}` : `leger/${n}/${s}`);
+    const yaml = (n: string, secrets: string[]) =>
+      `secrets:\n${secrets.map((s) => `  - name: ${setec(n, s)}\n    podman-secret: ${s}\n`).join("")}`;
     const app = (n: string, secrets: string[]) => ({
       [`${n}.container`]: `[Container]\nImage=${NGINX}\n${
         secrets.map((s) => `Secret=${s},type=env,target=${s.toUpperCase().replaceAll("-", "_")}`).join("\n")
       }\n`,
-      ".leger.yaml": yaml(secrets),
+      ".leger.yaml": yaml(n, secrets),
     });
     const { url } = await repoWith(b.host, [
       { folder: "one", files: app("one", ["shared-key", "one-key"]) },

@@ -89,6 +89,8 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "risk/privileged": "PodmanArgs=--privileged: every capability and device, no confinement",
   "risk/unconfined": "SELinux labels, seccomp or AppArmor turned off, or Unmask=ALL",
   "secret/env-mismatch": ".leger.yaml env: differs from the Secret=...,target=",
+  "secret/other-set": "Secret= names a Podman secret another installed set declares and this set does not",
+  "secret/outside-prefix": "A declared Setec secret outside the set's own prefix and daemon.shared-secrets",
   "secret/undeclared": "Secret= names a secret .leger.yaml does not declare",
   "secret/unmanaged": "The set has no .leger.yaml; the secret must exist before the unit starts",
   "secret/unused": "A declared secret no unit uses",

@@ -19,7 +19,7 @@ description:
     back (files and volume data) and this task fails with leger's rollback message and C(rolled_back=true).
     With C(serial) and a C(max_fail_percentage) of 0, a play therefore stops at the first host that rolled back.
   - In check mode the module asks leger for the write-nothing preview (C(leger stage NAME --dry-run), the same as
-    C(leger update --dry-run)): it fetches and checks the new version and diffs it against the installed one, and
+    C(leger update --dry-run)); it fetches and checks the new version and diffs it against the installed one, and
     stages, discards and writes nothing, so a version the leger daemon staged for review stays as it was; with
     C(--diff) the diff (unified diff per file and leger's summary, new risks first) is shown per host.
   - A second run with the same arguments reports C(changed=false).

@@ -27,6 +27,10 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
   },
   "host_checks_test.ts": { suites: ["sid"], why: "leger's checks of the host and its escaping" },
   "hostile_backup_test.ts": { suites: ["sid"], why: "restore's checks on forged backups, before podman is asked" },
+  "hostile_ref_test.ts": {
+    suites: ["sid"],
+    why: "git refs, credentials and Ansible's check mode, not a podman version",
+  },
   "older_podman_test.ts": { suites: ["trixie"], why: "about podman 5.4 only" },
   "podman_upgrade_test.ts": { suites: ["sid"], why: "boots its own 5.8 host and upgrades it to 6.1" },
   "rotation_lock_test.ts": { suites: ["sid"], why: "the scope lock between the daemon and the CLI" },

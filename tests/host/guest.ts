@@ -240,7 +240,7 @@ export class Host implements AsyncDisposable {
    * the transient unit `leger-git-http-<port>` and waits until it answers.
    */
   async startGitServer(
-    opts: { root?: string; port?: number; allowPush?: boolean } = {},
+    opts: { root?: string; port?: number; allowPush?: boolean; auth?: string } = {},
   ): Promise<{ url: string }> {
     const root = opts.root ?? "/srv/git";
     const port = opts.port ?? 8418;
@@ -261,6 +261,7 @@ export class Host implements AsyncDisposable {
       `--root=${root}`,
       `--port=${port}`,
       ...(opts.allowPush ? ["--allow-push"] : []),
+      ...(opts.auth ? [`--auth=${opts.auth}`] : []),
     ], { check: true });
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 20_000;

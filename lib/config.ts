@@ -43,6 +43,7 @@ import { z } from "zod";
 import { ExitCode, LegerError } from "./errors.ts";
 import { readTextIfExists } from "./fs.ts";
 import { HostUpdatePolicy } from "./set_meta.ts";
+import { isSafeRef } from "./source/ref.ts";
 import type { ScopePaths } from "./paths.ts";
 
 const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 30s, 10m, 1h or 7d");
@@ -73,7 +74,8 @@ export const ConfigFile = z.strictObject({
   /** The repository whose leger-hosts.yaml the daemon follows (lib/fleet/pull.ts). */
   fleet: z.strictObject({
     source: z.string().min(1),
-    ref: z.string().min(1).optional(),
+    ref: z.string().min(1).refine(isSafeRef, "a branch, tag or commit id as git spells them, not starting with '-'")
+      .optional(),
     interval: duration.optional(),
     remove: z.boolean().default(false),
     /** Follow an http:// or git:// repository (not loopback) although anyone on the path can change it. */

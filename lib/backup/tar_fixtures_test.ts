@@ -21,19 +21,15 @@ function octal(n: number, len: number): string {
 
 /** PAX records (`LEN KEY=VALUE\n`, LEN counting bytes) as the body of an `x` or `g` header. */
 export function paxBody(records: Array<[string, string]>): Uint8Array {
-  const parts = records.map(([k, v]) => {
-    const rest = new TextEncoder().encode(` ${k}=${v}\n`);
-    let len = rest.length + 1;
-    while (String(len).length + rest.length !== len) len++;
-    return new TextEncoder().encode(`${len}${new TextDecoder().decode(rest)}`);
-  });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  return new TextEncoder().encode(
+    records.map(([k, v]) => {
+      const rest = ` ${k}=${v}\n`;
+      let len = bytes(rest) + 1;
+      while (String(len).length + bytes(rest) !== len) len++;
+      return `${len}${rest}`;
+    }).join(""),
+  );
 }
 
 /** A ustar archive of the members; `noEnd` leaves out the end marker. */

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../host/host.ts";
 import { addCommits, createRepo } from "../host/git_fixture.ts";
-import { leger, sharedHost, waitFor, webContainer, type Who } from "./helpers.ts";
+import { ansibleEnv, leger, sharedHost, waitFor, webContainer, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const ROOT: Who = { user: "root", scope: "system", backend: "native" };
@@ -126,16 +126,7 @@ async function play(steps: Array<[string, Record<string, unknown>]>) {
     const out = await new Deno.Command("ansible-playbook", {
       args: ["-i", join(work, "inventory.ini"), join(work, "play.yml")],
       clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: Deno.env.get("HOME") ?? "/root",
-        LANG: "C.UTF-8",
-        ANSIBLE_COLLECTIONS_PATH: join(PROJECT_ROOT, "ansible"),
-        ANSIBLE_STDOUT_CALLBACK: "json",
-        ANSIBLE_NOCOLOR: "1",
-        ANSIBLE_LOCAL_TEMP: join(work, "tmp"),
-        ANSIBLE_RETRY_FILES_ENABLED: "0",
-      },
+      env: ansibleEnv(PROJECT_ROOT, join(work, "tmp")),
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -250,6 +250,8 @@ export class Host implements AsyncDisposable {
     await this.exec([
       "systemd-run",
       `--unit=${unit}`,
+      // Not the command line: systemd logs a transient unit's description, and --auth holds a password.
+      `--description=leger test git server on port ${port}`,
       "--setenv=DENO_DIR=/var/cache/leger-git-http-deno",
       "--setenv=DENO_NO_UPDATE_CHECK=1",
       "/usr/local/bin/deno",

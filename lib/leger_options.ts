@@ -24,6 +24,8 @@ import type { BackupOptions, PruneOptions, RestoreOptions } from "./ops/backup.t
 import type { ApplyOptions } from "./ops/apply.ts";
 import type { StageOptions } from "./ops/stage.ts";
 import type { ImportComposeOptions } from "./compose/import.ts";
+import type { AdoptOptions } from "./ops/adopt/adopt.ts";
+import type { ExportOptions } from "./ops/adopt/export.ts";
 
 /**
  * `O`, refused by the compiler when it has a key `T` lacks: each such key
@@ -84,6 +86,8 @@ export const OPTION_KEYS = {
     dryRun: true,
     confirm: true,
   } satisfies KeysOf<ApplyOptions>,
+  adopt: { dryRun: true } satisfies KeysOf<AdoptOptions>,
+  exportSet: { force: true } satisfies KeysOf<ExportOptions>,
   abandonRecovery: { dryRun: true } satisfies KeysOf<AbandonOptions>,
   backup: { reason: true, live: true, includeBinds: true, note: true, prune: true } satisfies KeysOf<
     LegerBackupOptions

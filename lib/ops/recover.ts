@@ -42,6 +42,7 @@ export const RECOVERY_MODULES: Record<Exclude<JournalEntry["op"], "install">, ()
   apply: () => import("./apply.ts"),
   restore: () => import("./restore.ts"),
   backup: () => import("./backup_create.ts"),
+  adopt: () => import("./adopt/adopt.ts"),
 };
 
 /** The handler for an operation kind, its module loaded first if need be. */

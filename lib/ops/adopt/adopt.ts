@@ -1,0 +1,213 @@
+/**
+ * `leger adopt`: quadlets a host already runs become a set without
+ * stopping anything. The files stay byte for byte where they are (the
+ * backends read a set's paths from its manifest, whichever layout they are
+ * in); leger writes its copy of them and a manifest with source "adopted",
+ * and from then on every operation treats the set as any other. No daemon
+ * reload, no unit started, stopped or restarted: systemd sees no change.
+ * The next install, update or restore of the set moves its files into
+ * leger's layout, as it would for a set installed by an older podman.
+ *
+ * @module
+ */
+import type { Engine } from "../../engine.ts";
+import { ExitCode, LegerError, NotFoundError, UsageError } from "../../errors.ts";
+import { withLock } from "../../lock.ts";
+import { sha256 } from "../../fs.ts";
+import type { CollectedFile } from "../../source/collect.ts";
+import { beginEntry, endEntry, type JournalEntry, markStep } from "../../state/journal.ts";
+import { type FileRecord, listManifests, type Manifest, readManifest, writeManifest } from "../../state/manifest.ts";
+import { deleteSetFiles, saveSetFiles } from "../../state/store.ts";
+import { buildManifest } from "../manifest_build.ts";
+import { recoverPending, registerRecovery } from "../recover.ts";
+import { checkSetName } from "../set_lookup.ts";
+import { findUnowned, type UnownedGroup } from "./discover.ts";
+import { unitNameOf } from "../../quadlet/model.ts";
+
+/** Options of {@linkcode adopt}. */
+export interface AdoptOptions {
+  /** Show the groups that would become sets; change nothing. */
+  dryRun?: boolean;
+}
+
+/** One set made (or, with dryRun, that would be made) by {@linkcode adopt}. */
+export interface AdoptedSet {
+  name: string;
+  grouping: UnownedGroup["grouping"];
+  dir: string;
+  files: FileRecord[];
+  units: string[];
+}
+
+/** What {@linkcode adopt} did. */
+export interface AdoptResult {
+  dryRun: boolean;
+  sets: AdoptedSet[];
+}
+
+/** The unowned groups of this host (the scope's quadlet folder). */
+export async function unownedGroups(engine: Engine, manifests?: Manifest[]): Promise<UnownedGroup[]> {
+  return await findUnowned({
+    quadletDir: engine.paths.quadletDir,
+    caps: await engine.podman(),
+    manifests: manifests ?? await listManifests(engine.paths),
+  });
+}
+
+/** The set that already owns what `selector` names, if any. */
+function ownerOf(selector: string, manifests: Manifest[]): { set: Manifest; what: string } | undefined {
+  for (const m of manifests) {
+    if (m.name === selector) return { set: m, what: `a set named ${selector}` };
+    const file = m.files.find((f) => f.name === selector || f.path === selector);
+    if (file) return { set: m, what: file.name };
+    if (m.units.includes(selector)) return { set: m, what: selector };
+  }
+  return undefined;
+}
+
+/** True when `selector` names the group: its name, one of its files (name or path), or one of its units. */
+function names(group: UnownedGroup, selector: string): boolean {
+  return group.name === selector || group.units.includes(selector) ||
+    group.files.some((f) => f.name === selector || f.path === selector) ||
+    group.files.some((f) => f.kind === "quadlet" && unitNameOf(f.name) === selector);
+}
+
+/** The groups the selectors name; refuses what a set owns and what names nothing. */
+function select(selectors: string[], groups: UnownedGroup[], manifests: Manifest[], scope: string): UnownedGroup[] {
+  if (selectors.length === 0) {
+    throw new UsageError(
+      "Cannot adopt: name what to adopt",
+      "leger list --all shows the quadlets no set owns, grouped; adopt a group by its name or one of its unit files.",
+    );
+  }
+  const out: UnownedGroup[] = [];
+  for (const s of selectors) {
+    const group = groups.find((g) => names(g, s));
+    const owner = ownerOf(s, manifests);
+    if (owner && (!group || group.name === owner.set.name)) {
+      const how = owner.set.source.kind === "adopted" ? "adopted" : `installed from ${owner.set.source.input}`;
+      throw new LegerError(
+        `Cannot adopt ${s}: ${owner.what === s ? s : owner.what} already belongs to the set ${owner.set.name} (${how})`,
+        {
+          exitCode: ExitCode.usage,
+          hint: owner.set.source.kind === "adopted"
+            ? `It is adopted already: leger status ${owner.set.name} shows it.`
+            : `leger status ${owner.set.name} shows the set; leger list --all shows what no set owns.`,
+        },
+      );
+    }
+    if (!group) {
+      throw new NotFoundError(
+        `Cannot adopt ${s}: no quadlet that no set owns is named so (${scope} scope)`,
+        groups.length
+          ? `Unowned: ${groups.map((g) => g.name).join(", ")} (leger list --all shows them with their files).`
+          : "Every quadlet of this scope belongs to a set already (see leger list; --scope system for root's).",
+      );
+    }
+    if (!out.includes(group)) out.push(group);
+  }
+  for (const g of out) {
+    checkSetName(g.name);
+    const clash = manifests.find((m) => m.name === g.name);
+    if (clash) {
+      throw new LegerError(`Cannot adopt ${g.name}: a set named ${g.name} is installed already`, {
+        exitCode: ExitCode.usage,
+        hint: `Remove or rename one of them first: leger status ${g.name} shows the installed set.`,
+      });
+    }
+  }
+  return out;
+}
+
+function refuseUnwritable(engine: Engine): void {
+  if (engine.scope === "system" && Deno.uid() !== 0) {
+    throw new LegerError("Cannot adopt system-scope quadlets: only root can write leger's system state", {
+      exitCode: ExitCode.environment,
+      hint: "Run it as root: sudo leger --scope system adopt ...",
+    });
+  }
+}
+
+/** Reads every file of the groups; a file gone since they were found stops everything before anything is written. */
+async function readGroups(groups: UnownedGroup[]): Promise<Map<string, CollectedFile[]>> {
+  const out = new Map<string, CollectedFile[]>();
+  for (const g of groups) {
+    const files: CollectedFile[] = [];
+    for (const f of g.files) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await Deno.readFile(f.path);
+      } catch (error) {
+        throw new LegerError(
+          `Cannot adopt ${g.name}: ${f.path} could not be read (${(error as Error).message}); nothing was adopted`,
+          { hint: "It changed while leger was reading: check leger list --all and adopt again." },
+        );
+      }
+      files.push({ name: f.name, bytes, text: new TextDecoder().decode(bytes) });
+    }
+    out.set(g.name, files);
+  }
+  return out;
+}
+
+async function recordsOf(group: UnownedGroup, files: CollectedFile[]): Promise<FileRecord[]> {
+  return await Promise.all(group.files.map(async (f, i) => ({
+    name: f.name,
+    sha256: await sha256(files[i]!.bytes),
+    path: f.path,
+    kind: f.kind,
+  })));
+}
+
+/** Writes leger's record of one group (caller holds the lock). */
+export async function adoptGroup(engine: Engine, group: UnownedGroup, files: CollectedFile[]): Promise<AdoptedSet> {
+  const records = await recordsOf(group, files);
+  const entry = await beginEntry(engine.paths, "adopt", group.name, { dir: group.dir });
+  const manifest = buildManifest(engine, {
+    name: group.name,
+    source: { kind: "adopted", input: "adopted", url: group.dir, subpath: "" },
+    files,
+    records,
+    backend: (await engine.backend()).kind,
+  });
+  await saveSetFiles(engine.paths, group.name, files);
+  await markStep(engine.paths, entry, "copied");
+  await writeManifest(engine.paths, manifest);
+  await endEntry(engine.paths, entry);
+  engine.log.info(
+    `adopted ${group.name}: ${files.length} file(s), ${manifest.units.length} unit(s), nothing restarted`,
+  );
+  return { name: group.name, grouping: group.grouping, dir: group.dir, files: records, units: manifest.units };
+}
+
+/** Makes sets of the unowned quadlets the selectors name (group names, unit files or units). */
+export async function adopt(engine: Engine, selectors: string[], options: AdoptOptions = {}): Promise<AdoptResult> {
+  const first = select(selectors, await unownedGroups(engine), await listManifests(engine.paths), engine.scope);
+  if (options.dryRun) {
+    const sets = await Promise.all(first.map(async (g) => ({
+      name: g.name,
+      grouping: g.grouping,
+      dir: g.dir,
+      files: await recordsOf(g, (await readGroups([g])).get(g.name)!),
+      units: g.units,
+    })));
+    return { dryRun: true, sets };
+  }
+  refuseUnwritable(engine);
+  return await withLock(engine.paths.lockFile, async () => {
+    await recoverPending(engine, first.map((g) => g.name));
+    // Again under the lock: another run may have installed or adopted in between.
+    const manifests = await listManifests(engine.paths);
+    const groups = select(selectors, await unownedGroups(engine, manifests), manifests, engine.scope);
+    const read = await readGroups(groups);
+    const sets: AdoptedSet[] = [];
+    for (const g of groups) sets.push(await adoptGroup(engine, g, read.get(g.name)!));
+    return { dryRun: false, sets };
+  });
+}
+
+registerRecovery("adopt", async (engine: Engine, entry: JournalEntry) => {
+  if (await readManifest(engine.paths, entry.name)) return `the adoption of ${entry.name} had completed`;
+  await deleteSetFiles(engine.paths, entry.name);
+  return `the interrupted adoption of ${entry.name} was undone (its files on the host were never touched)`;
+});

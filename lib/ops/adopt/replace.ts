@@ -1,0 +1,80 @@
+/**
+ * `leger install SOURCE --replace` onto an adopted set: the set gets a
+ * source through the staged path, as an update would: the fetched version
+ * is staged against what runs, then applied (backup, only changed units
+ * restarted, health gate, rollback), never removed and installed again.
+ *
+ * @module
+ */
+import type { Engine } from "../../engine.ts";
+import { ExitCode, LegerError } from "../../errors.ts";
+import { withLock } from "../../lock.ts";
+import { readManifest } from "../../state/manifest.ts";
+import { apply } from "../apply.ts";
+import { refuseOnErrors } from "../check.ts";
+import type { InstallOptions, InstallResult, PreparedSet } from "../install.ts";
+import { recoverPending } from "../recover.ts";
+import { discard, keepStaged } from "../stage.ts";
+
+/** True when `name` is an adopted set (so `install --replace` goes through stage and apply). */
+export async function isAdopted(engine: Engine, name: string): Promise<boolean> {
+  return (await readManifest(engine.paths, name))?.source.kind === "adopted";
+}
+
+/** Stages a prepared set over the adopted set of its name and applies it. */
+export async function replaceAdopted(
+  engine: Engine,
+  prepared: PreparedSet,
+  options: InstallOptions = {},
+): Promise<InstallResult> {
+  const { name } = prepared;
+  refuseOnErrors(prepared.check, `install ${name}`, options.acceptWarnings ?? false);
+  const previous = await withLock(engine.paths.lockFile, async () => {
+    await recoverPending(engine, [name]);
+    const m = await readManifest(engine.paths, name);
+    if (m?.source.kind !== "adopted") {
+      throw new LegerError(`Cannot replace ${name}: it is no longer an adopted set`, {
+        hint: "Another leger run changed it: see leger status " + name + ", then try again.",
+      });
+    }
+    if (options.dryRun) return m;
+    const src = prepared.fetched.source;
+    await keepStaged(
+      engine,
+      m,
+      {
+        kind: src.kind,
+        input: src.input,
+        url: src.url,
+        ...(src.ref !== undefined ? { ref: src.ref } : {}),
+        ...(src.commit ? { commit: src.commit } : {}),
+        subpath: src.subpath,
+        ...(src.forge ? { forge: src.forge } : {}),
+      },
+      prepared.fetched.files,
+      prepared.check,
+    );
+    engine.log.info(`${name}: staged ${src.input} over the adopted files; applying (backup, health gate, rollback)`);
+    return m;
+  });
+  if (options.dryRun) {
+    engine.log.info(`would stage ${prepared.fetched.source.input} over the adopted ${name} and apply it`);
+    return { name, manifest: previous, started: [], dryRun: true };
+  }
+  const [result] = await apply(engine, name, {
+    ...(options.acceptWarnings ? { acceptWarnings: true } : {}),
+    ...(options.healthTimeoutMs !== undefined ? { healthTimeoutMs: options.healthTimeoutMs } : {}),
+  }).catch(async (error) => {
+    // Refused before anything changed (the host moved under it): the staged copy must not linger.
+    await discard(engine, name).catch(() => {});
+    throw error;
+  });
+  if (result?.outcome === "rolled-back") {
+    throw new LegerError(
+      `Cannot replace ${name}: the new version did not come up healthy; the adopted version runs again`,
+      { exitCode: ExitCode.rolledBack, hint: `leger logs ${name} shows why; fix the source and install again.` },
+    );
+  }
+  const manifest = (await readManifest(engine.paths, name))!;
+  return { name, manifest, started: options.noStart ? [] : manifest.units, dryRun: false };
+}

@@ -114,6 +114,7 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
     checks.push({ name, ok, detail: dir, ...(ok ? {} : { fix: `Make ${dir} writable for this user.` }) });
   }
   checks.push(await pendingCheck(engine));
+  checks.push(await (await import("./adopt/unowned.ts")).unownedCheck(engine));
   return checks;
 }
 

@@ -32,3 +32,21 @@ export async function unowned(engine: Engine): Promise<UnownedRow[]> {
     return { name: g.name, grouping: g.grouping, dir: g.dir, state: overallState(mine), units: mine, files: g.files };
   });
 }
+
+/** `leger doctor`'s line on quadlets no set owns (never a failure: they run as they did). */
+export async function unownedCheck(engine: Engine): Promise<{ name: string; ok: boolean; detail: string }> {
+  const name = "quadlets outside the sets";
+  try {
+    const groups = await unownedGroups(engine);
+    if (groups.length === 0) return { name, ok: true, detail: "none" };
+    return {
+      name,
+      ok: true,
+      detail: `${groups.length} group(s) not owned by a set: ${
+        groups.map((g) => g.name).join(", ")
+      } (leger list --all shows them; leger adopt NAME brings one under leger, restarting nothing)`,
+    };
+  } catch (error) {
+    return { name, ok: true, detail: `not checked: ${(error as Error).message}` };
+  }
+}

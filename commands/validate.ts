@@ -11,7 +11,7 @@ import { jsonTextForTerminal } from "../lib/escape.ts";
 import { exists } from "../lib/fs.ts";
 import { hostProbe } from "../lib/host_probe.ts";
 import { stdoutColor, writeStdout } from "../lib/log.ts";
-import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
+import { legerYamlOf, otherSets, ownPorts, podmanMinor } from "../lib/ops/check.ts";
 import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
 import { repoRelative } from "../lib/quadlet/repo_root.ts";
@@ -83,6 +83,9 @@ export function register(program: Command, runtime: CliRuntime): void {
         strict: options.strict === true,
         ...(options.host === false ? {} : { host: hostProbe(ctx.engine) }),
       };
+      // A new version of an installed set: the ports that set publishes are its own, not "in use".
+      const own = async (setName: string) =>
+        options.host === false ? {} : { host: hostProbe(ctx.engine, await ownPorts(ctx.engine, setName)) };
       const repo = (await isDir(target)) ? await repositorySets(resolve(target)) : undefined;
       if (repo) {
         const path = resolve(target);
@@ -106,16 +109,31 @@ export function register(program: Command, runtime: CliRuntime): void {
         root = info.isDirectory ? path : resolve(path, "..");
         const files = info.isDirectory ? await readSetFolder(path) : [];
         const setName = legerYamlOf(files)?.name ?? basename(info.isDirectory ? path : root);
-        report = await validatePath(path, { ...base, setName, others: await otherSets(ctx.engine, setName) });
+        report = await validatePath(path, {
+          ...base,
+          ...await own(setName),
+          setName,
+          others: await otherSets(ctx.engine, setName),
+        });
       } else if (await readManifest(ctx.engine.paths, target)) {
         const files = await loadSetFiles(ctx.engine.paths, target);
-        report = await validateSet(files, { ...base, setName: target, others: await otherSets(ctx.engine, target) });
+        report = await validateSet(files, {
+          ...base,
+          ...await own(target),
+          setName: target,
+          others: await otherSets(ctx.engine, target),
+        });
       } else if (/^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(target)) {
         const fetched = await ctx.engine.fetcher.fetch(parseSource(target, ctx.engine.forges));
         sourcePath = fetched.source.subpath;
         const setName = legerYamlOf(fetched.files)?.name ??
           (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
-        report = await validateSet(fetched.files, { ...base, setName, others: await otherSets(ctx.engine, setName) });
+        report = await validateSet(fetched.files, {
+          ...base,
+          ...await own(setName),
+          setName,
+          others: await otherSets(ctx.engine, setName),
+        });
       } else {
         throw new NotFoundError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
       }

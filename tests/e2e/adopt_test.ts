@@ -58,20 +58,15 @@ function systemctl(who: Who): string[] {
 
 async function invocations(who: Who): Promise<string[]> {
   const host = await sharedHost();
-  const r = await host.exec([
-    ...systemctl(who),
-    "show",
-    "-p",
-    "InvocationID",
-    "--value",
-    ...UNITS.slice(0, 1),
-    "hjob@one.service",
-  ], {
-    user: who.user,
-    check: true,
-  });
-  const ids = r.stdout.trim().split("\n");
-  assert.ok(ids.every((i) => /^[0-9a-f]{32}$/.test(i)), `running units have an InvocationID: ${r.stdout}`);
+  const ids: string[] = [];
+  for (const unit of UNITS) {
+    const r = await host.exec([...systemctl(who), "show", "-p", "InvocationID", "--value", unit], {
+      user: who.user,
+      check: true,
+    });
+    assert.match(r.stdout.trim(), /^[0-9a-f]{32}$/, `${unit} runs (it has an InvocationID)`);
+    ids.push(`${unit} ${r.stdout.trim()}`);
+  }
   return ids;
 }
 

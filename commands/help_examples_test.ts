@@ -105,6 +105,8 @@ const ARGUMENTS: Record<string, (value: string, path: string) => void> = {
   workflow: (v) => assert.ok(v.endsWith(".ts") || v in BUILTIN_WORKFLOWS, `a .ts file or a workflow name: ${v}`),
   args: () => {},
   path: EXAMPLE_PATH,
+  dir: EXAMPLE_PATH,
+  what: (v) => assert.match(v, /^[\w.-]+(@[\w.-]*)?(\.[a-z]+)?$/, `a group, unit file or unit: ${v}`),
   shell: () => {}, // commander checks the choices
 };
 const OPTIONS: Record<string, (value: string) => void> = {

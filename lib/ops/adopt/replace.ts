@@ -12,7 +12,7 @@ import { withLock } from "../../lock.ts";
 import { readManifest } from "../../state/manifest.ts";
 import { apply } from "../apply.ts";
 import { refuseOnErrors } from "../check.ts";
-import type { InstallOptions, InstallResult, PreparedSet } from "../install.ts";
+import { type InstallOptions, type InstallResult, type PreparedSet, sourceRecordOf } from "../install.ts";
 import { recoverPending } from "../recover.ts";
 import { discard, keepStaged } from "../stage.ts";
 
@@ -38,23 +38,10 @@ export async function replaceAdopted(
       });
     }
     if (options.dryRun) return m;
-    const src = prepared.fetched.source;
-    await keepStaged(
-      engine,
-      m,
-      {
-        kind: src.kind,
-        input: src.input,
-        url: src.url,
-        ...(src.ref !== undefined ? { ref: src.ref } : {}),
-        ...(src.commit ? { commit: src.commit } : {}),
-        subpath: src.subpath,
-        ...(src.forge ? { forge: src.forge } : {}),
-      },
-      prepared.fetched.files,
-      prepared.check,
+    await keepStaged(engine, m, sourceRecordOf(prepared), prepared.fetched.files, prepared.check);
+    engine.log.info(
+      `${name}: staged ${prepared.fetched.source.input} over the adopted files; applying (backup, health gate, rollback)`,
     );
-    engine.log.info(`${name}: staged ${src.input} over the adopted files; applying (backup, health gate, rollback)`);
     return m;
   });
   if (options.dryRun) {

@@ -101,7 +101,7 @@ export const HELP: Record<string, HelpProse> = {
     ],
     notes: [
       "leger list --all shows the groups and their names first.",
-      "Refused, with nothing changed: a file or unit a set owns already (adopting twice among them), a group named like an installed set, a file that cannot be read (gone while adopting), and system scope without root.",
+      "Refused, with nothing changed: a file or unit a set owns already (adopting twice among them), a group named like an installed set, a file that cannot be read (gone while adopting); and system scope without root, as every command in that scope.",
       "An adopted set has no source, so leger stage and update pass it by. To give it one: leger export NAME DIR, commit DIR to Git, then leger install SOURCE --name NAME --replace, which stages the new version against what runs and applies it as an update (backup first, only changed units restarted, health gate, rollback).",
     ],
   },

@@ -170,6 +170,12 @@ for (const who of WHO) {
       const doctor = await leger(host, who, ["doctor"]);
       assert.doesNotMatch(doctor.stdout, /not owned by a set/);
 
+      if (who.user === "alice") {
+        // System scope without root: refused before anything is read or written.
+        const sys = await host.exec(["leger", "--scope", "system", "adopt", "hweb"], { user: "alice" });
+        assert.equal(sys.code, 6, sys.stderr);
+        assert.match(sys.stderr, /Cannot use --scope system: it needs root/);
+      }
       const twice = await leger(host, who, ["adopt", "hweb"]);
       assert.equal(twice.code, 2, twice.stderr);
       assert.match(twice.stderr, /already belongs to the set hweb \(adopted\)/);

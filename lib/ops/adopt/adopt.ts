@@ -119,15 +119,6 @@ function select(selectors: string[], groups: UnownedGroup[], manifests: Manifest
   return out;
 }
 
-function refuseUnwritable(engine: Engine): void {
-  if (engine.scope === "system" && Deno.uid() !== 0) {
-    throw new LegerError("Cannot adopt system-scope quadlets: only root can write leger's system state", {
-      exitCode: ExitCode.environment,
-      hint: "Run it as root: sudo leger --scope system adopt ...",
-    });
-  }
-}
-
 /** Reads every file of the groups; a file gone since they were found stops everything before anything is written. */
 async function readGroups(groups: UnownedGroup[]): Promise<Map<string, CollectedFile[]>> {
   const out = new Map<string, CollectedFile[]>();
@@ -193,7 +184,6 @@ export async function adopt(engine: Engine, selectors: string[], options: AdoptO
     })));
     return { dryRun: true, sets };
   }
-  refuseUnwritable(engine);
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine, first.map((g) => g.name));
     // Again under the lock: another run may have installed or adopted in between.

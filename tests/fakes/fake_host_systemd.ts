@@ -448,7 +448,13 @@ function runUnit(ctx: Ctx, u: UnitRecord): Outcome {
       Object.assign(u, { active: "active", sub: "running", mainPid: pid(ctx), since: ctx.now });
       return { ok: true };
   }
-  // oneshot with RemainAfterExit=yes
+  // A oneshot: quadlet sets RemainAfterExit=yes for every kind but .build (podman's ConvertBuild), so a build
+  // that succeeded is inactive/dead with result success, as on the real host, unless the file asks to remain.
+  const remain = last(u.def, "Service", "RemainAfterExit");
+  if (remain === undefined ? u.kind === "build" : !/^(1|yes|y|true|t|on)$/i.test(remain.trim())) {
+    Object.assign(u, { active: "inactive", sub: "dead", mainPid: 0, result: "success" });
+    return { ok: true };
+  }
   Object.assign(u, { active: "active", sub: "exited", mainPid: 0, since: ctx.now });
   return { ok: true };
 }

@@ -30,7 +30,7 @@ import {
   TEST_IMAGE_CMD,
   TEST_IMAGES,
 } from "./rootfs.ts";
-import { holdBootFolder, Host } from "./guest.ts";
+import { Host } from "./guest.ts";
 
 export {
   CACHE_ROOT,
@@ -93,7 +93,7 @@ export async function hostAvailable(): Promise<
     missing.push(`Linux (this is ${Deno.build.os})`);
   } else {
     if (Deno.uid() !== 0) missing.push(`root (running as uid ${Deno.uid()})`);
-    for (const tool of ["debootstrap", "systemd-nspawn", "nsenter", "mount", "setpriv"]) {
+    for (const tool of ["debootstrap", "systemd-nspawn", "nsenter", "mount"]) {
       if (!(await onPath(tool))) missing.push(`${tool} on PATH`);
     }
     const fs = await Deno.readTextFile("/proc/filesystems").catch(() => "");
@@ -126,10 +126,9 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   const id = dir.slice(dir.lastIndexOf("-") + 1).toLowerCase()
     .replace(/[^a-z0-9]/g, "");
   const merged = `${dir}/merged`;
-  // Claim the folder at once, so a parallel sweep leaves it alone; and a signal before the guest runs removes it.
+  // Claim the folder at once, so a parallel sweep leaves it alone.
   const record: BootRecord = { ownerPid: Deno.pid, nspawnPid: 0, merged };
   await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
-  const release = holdBootFolder(dir);
   try {
     for (const sub of ["upper", "work", "merged", "storage-root"]) {
       await Deno.mkdir(`${dir}/${sub}`);
@@ -150,7 +149,6 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     if (denoDir) await writableDenoDirs(merged, denoDir);
   } catch (e) {
     await unmountAndRemove(dir);
-    release();
     throw e;
   }
 
@@ -184,11 +182,8 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     "--system-call-filter=@keyring bpf",
     ...binds.map((b) => `--bind${b.readOnly ? "-ro" : ""}=${b.host}:${b.guest}`),
   ];
-  // setpriv --pdeathsig: the kernel sends nspawn SIGTERM (a clean halt) when this process ends in any way, SIGKILL
-  // included, so no guest outlives the process that booted it. A run killed with `pkill -f` once left a sid-podman6
-  // guest running until it was killed by hand; the next boot's sweep only comes with the next run.
   const child = new Deno.Command("sh", {
-    args: ["-c", 'exec setpriv --pdeathsig TERM "$@" >"$LEGER_LOG" 2>&1', "sh", ...nspawn],
+    args: ["-c", 'exec "$@" >"$LEGER_LOG" 2>&1', "sh", ...nspawn],
     env: {
       SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1",
       LEGER_LOG: `${dir}/nspawn.log`,
@@ -197,12 +192,10 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     stdout: "null",
     stderr: "null",
   }).spawn();
-  // Registered before anything is awaited: a signal from here on stops the guest, not only its folder.
+  record.nspawnPid = child.pid;
+  await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
   const host = new Host({ id, suite, dir, merged, child, log });
-  release();
   try {
-    record.nspawnPid = child.pid;
-    await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
     await host.waitReady();
     log(`booted leger-${id} in ${Date.now() - started} ms`);
     if (!opts.skipImages) await importTestImages(host);

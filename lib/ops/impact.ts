@@ -1,8 +1,9 @@
 /**
  * What a change of files means for units: which ones start, stop or
  * restart. A unit restarts when its file, one of its drop-ins, a file it
- * reads (EnvironmentFile=, Yaml=) or a quadlet it refers to (a .volume,
- * .network, .pod, .image or .build) changed.
+ * reads (EnvironmentFile=, Yaml=, ConfigMap=, a build's File=; any file of
+ * the set for a build whose context is the set's folder) or a quadlet it
+ * refers to (a .volume, .network, .pod, .image or .build) changed.
  *
  * @module
  */
@@ -36,6 +37,12 @@ export interface UnitImpact {
   restart: string[];
 }
 
+/**
+ * Keys whose value names a file the unit reads, relative to its folder: env files, a kube's YAML and config
+ * maps, a build's Containerfile (`[Build] File=`).
+ */
+const READS_FILE = new Set(["EnvironmentFile", "Yaml", "ConfigMap", "File"]);
+
 function refsOf(file: SetFile): string[] {
   const unit = parseUnit(file.text, file.name);
   const out: string[] = [];
@@ -43,13 +50,27 @@ function refsOf(file: SetFile): string[] {
     for (const e of s.entries) {
       for (const word of e.value.split(/[\s:,=]+/)) {
         if (quadletKind(word) && !word.includes("/")) out.push(word);
-        else if (!word.startsWith("/") && word !== "" && ["EnvironmentFile", "Yaml", "ConfigMap"].includes(e.key)) {
+        else if (!word.startsWith("/") && word !== "" && READS_FILE.has(e.key)) {
           out.push(word.replace(/^\.\//, ""));
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * A build whose context is the set's folder (`SetWorkingDirectory=unit`, or `file` with a Containerfile there):
+ * every file of the set may be copied into the image, so a change to any of them is a change to the build.
+ */
+function buildsFromSetFolder(file: SetFile): boolean {
+  if (quadletKind(file.name) !== "build") return false;
+  const unit = parseUnit(file.text, file.name);
+  const value = (key: string) =>
+    unit.sections.filter((s) => s.name === "Build").flatMap((s) => s.entries)
+      .filter((e) => e.key === key).pop()?.value.trim();
+  const dir = value("SetWorkingDirectory");
+  return dir === "unit" || (dir === "file" && !(value("File") ?? "").includes("/"));
 }
 
 /**
@@ -90,7 +111,8 @@ export function unitImpact(beforeFiles: readonly SetFile[], afterFiles: readonly
     if (
       changes.changed.includes(f.name) ||
       dropins.some((d) => touched.has(d)) ||
-      refsOf(f).some((r) => touched.has(r) && !quadletKind(r))
+      refsOf(f).some((r) => touched.has(r) && !quadletKind(r)) ||
+      (buildsFromSetFolder(f) && [...touched].some((t) => !quadletKind(t) && !t.includes(".d/")))
     ) dirty.add(f.name);
   }
   // Dependants of dirty or new quadlets restart too (to a fixed point).

@@ -138,3 +138,29 @@ Deno.test("fileChanges sorts added, removed and changed names", () => {
     { added: ["a0", "d"], removed: ["a"], changed: ["c"] },
   );
 });
+
+Deno.test("a changed Containerfile rebuilds: the .build that names it restarts, then the containers on its image", () => {
+  const base = {
+    "app.build": "[Build]\nImageTag=localhost/app\nFile=Containerfile\n",
+    "app.container": "[Container]\nImage=app.build\n",
+    "Containerfile": "FROM alpine\n",
+    "other.container": `[Container]\nImage=${IMAGE}\n`,
+  };
+  assert.deepEqual(changed({ Containerfile: "FROM alpine\nRUN true\n" }, base).restart, [
+    "app-build.service",
+    "app.service",
+  ]);
+});
+
+Deno.test("a build whose context is the set's folder rebuilds when any file of the set changes", () => {
+  const base = {
+    "app.build": "[Build]\nImageTag=localhost/app\nFile=Containerfile\nSetWorkingDirectory=unit\n",
+    "app.container": "[Container]\nImage=app.build\n",
+    "Containerfile": "FROM alpine\nCOPY site/ /www/\n",
+    "site/index.html": "one\n",
+  };
+  assert.deepEqual(changed({ "site/index.html": "two\n" }, base).restart, ["app-build.service", "app.service"]);
+  // Without the folder as context, a file the build does not name changes nothing.
+  const elsewhere = { ...base, "app.build": "[Build]\nImageTag=localhost/app\nFile=Containerfile\n" };
+  assert.deepEqual(changed({ "site/index.html": "two\n" }, elsewhere).restart, []);
+});

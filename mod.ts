@@ -24,23 +24,21 @@ export type { WorkflowContext, WorkflowModule } from "./lib/workflow.ts";
 export type { Leger } from "./lib/leger.ts";
 export type { Logger } from "./lib/log.ts";
 export type { RunResult, Shell } from "./lib/shell.ts";
-export type { Systemd, UnitState } from "./lib/systemd.ts";
+export type { Systemd } from "./lib/systemd.ts";
+export type { UnitState } from "./lib/systemd_state.ts";
 export type { Scope } from "./lib/paths.ts";
 export type { Manifest } from "./lib/state/manifest.ts";
 export type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./lib/ops/install.ts";
 export type { RemoveOptions, RemoveResult } from "./lib/ops/remove.ts";
 export type { ValidateSourceOptions, ValidateSourceResult } from "./lib/ops/validate_source.ts";
 export type { Diagnostic } from "./lib/quadlet/diagnostic.ts";
-export type { SetDetails, SetRow } from "./lib/ops/query.ts";
+export type { SetDetails } from "./lib/ops/query.ts";
+export type { SetRow } from "./lib/ops/list.ts";
 export type { DoctorCheck } from "./lib/ops/doctor.ts";
-export type {
-  BackupInfo,
-  BackupOptions,
-  PruneOptions,
-  PruneResult,
-  RestoreOptions,
-  RestoreResult,
-} from "./lib/ops/backup.ts";
+export type { BackupInfo } from "./lib/backup/info.ts";
+export type { BackupOptions } from "./lib/ops/backup_create.ts";
+export type { PruneOptions, PruneResult } from "./lib/ops/retention.ts";
+export type { RestoreOptions, RestoreResult } from "./lib/ops/restore.ts";
 export type { ApplyOptions, ApplyResult } from "./lib/ops/apply.ts";
 export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
 export type { StagedRow, StageOptions, StageResult } from "./lib/ops/stage.ts";

@@ -7,11 +7,12 @@ import type { Command } from "commander";
 import { ask } from "../lib/escape.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
-import type { BackupInfo } from "../lib/ops/backup.ts";
+import type { BackupInfo } from "../lib/backup/info.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
+import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
+import { table } from "./table.ts";
 
 /** Bytes as people read them. */
 export function humanSize(bytes: number): string {

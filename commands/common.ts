@@ -12,8 +12,6 @@ import type { Scope } from "../lib/paths.ts";
 import type { Shell } from "../lib/shell.ts";
 import { UsageError } from "../lib/errors.ts";
 
-export { table } from "./table.ts";
-
 /** Options every command takes. */
 export interface GlobalOptions {
   scope: Scope;

@@ -8,7 +8,8 @@ import type { Command } from "commander";
 import type { PolicyChange, PolicyEdit, PolicyRow } from "../lib/gitops/policy_config.ts";
 import { PolicyChangeJson, PolicyListJson, PolicyOneJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 const seconds = (ms: number) =>
   ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;

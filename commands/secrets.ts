@@ -13,7 +13,8 @@ import { localSecretStatus, type SecretStatus, syncFromState } from "../lib/secr
 import { tryRestartUnits } from "../lib/secrets/try_restart.ts";
 import { SecretsStatusJson, SecretsSyncJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, type CommandContext, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, type CommandContext, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 function interval(ms: number): string {
   for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {

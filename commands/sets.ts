@@ -11,7 +11,7 @@ import { escapingSink } from "../lib/log.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
 import { formatUpdateStatus } from "../lib/gitops/status.ts";
-import type { UnitState } from "../lib/systemd.ts";
+import type { UnitState } from "../lib/systemd_state.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";

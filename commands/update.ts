@@ -16,8 +16,8 @@ import {
   output,
   refuseOldForce,
   runCommandWorkflow,
-  table,
 } from "./common.ts";
+import { table } from "./table.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateNowJson } from "../lib/contract/updates.ts";
 import type { CycleResult } from "../lib/gitops/updater.ts";

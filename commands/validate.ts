@@ -16,7 +16,8 @@ import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
 import { repoRelative } from "../lib/quadlet/repo_root.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { readSetFolder, validatePath, validateSet, type ValidationReport } from "../lib/quadlet/validate.ts";
+import { readSetFolder, validatePath, validateSet } from "../lib/quadlet/validate.ts";
+import type { ValidationReport } from "../lib/quadlet/diagnostic.ts";
 import {
   findSetFolders,
   flatten,
@@ -30,7 +31,8 @@ import { readManifest } from "../lib/state/manifest.ts";
 import { loadSetFiles } from "../lib/state/store.ts";
 import { ConflictsOfSetJson, ConflictUsesJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 function write(text: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));

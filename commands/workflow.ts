@@ -8,7 +8,8 @@ import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts"
 import { ejectWorkflow } from "../lib/workflow_eject.ts";
 import { RunJson, WorkflowEjectJson, WorkflowListJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 /** Registers the workflow commands. */
 export function register(program: Command, runtime: CliRuntime): void {

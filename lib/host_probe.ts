@@ -7,7 +7,7 @@
  */
 import type { Engine } from "./engine.ts";
 import { GENERATOR_PATHS } from "./podman.ts";
-import type { HostProbe } from "./quadlet/validate.ts";
+import type { HostProbe } from "./quadlet/diagnostic.ts";
 import { run } from "./shell.ts";
 
 /** Host ports with a listening socket, read from /proc/net (tcp: LISTEN; udp: bound). */

@@ -11,19 +11,16 @@
 import type { Engine } from "./engine.ts";
 import type { DoctorCheck } from "./ops/doctor.ts";
 import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install.ts";
-import type { SetDetails, SetRow } from "./ops/query.ts";
+import type { SetRow } from "./ops/list.ts";
+import type { SetDetails } from "./ops/query.ts";
 import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
 import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/validate_source.ts";
 import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover_user.ts";
-import type {
-  BackupInfo,
-  BackupOptions,
-  PruneOptions,
-  PruneResult,
-  RestoreOptions,
-  RestoreResult,
-} from "./ops/backup.ts";
-import type { UnitState } from "./systemd.ts";
+import type { BackupInfo } from "./backup/info.ts";
+import type { BackupOptions } from "./ops/backup_create.ts";
+import type { PruneOptions, PruneResult } from "./ops/retention.ts";
+import type { RestoreOptions, RestoreResult } from "./ops/restore.ts";
+import type { UnitState } from "./systemd_state.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
 import type { DiffResult } from "./ops/diff.ts";
 import type { StagedRow, StageOptions } from "./ops/stage.ts";
@@ -107,7 +104,6 @@ export function createLeger(engine: Engine): Leger {
   const query = () => import("./ops/query.ts");
   const staging = () => import("./ops/stage.ts");
   const diffOps = () => import("./ops/diff.ts");
-  const backups = () => import("./ops/backup.ts");
   const recovery = () => import("./ops/recover_user.ts");
   // "not found" and "nothing to do" come before "host not ready": what leger's own state answers is answered first.
   const inspectFirst = async (name: string) => (await import("./ops/set_lookup.ts")).requireManifest(engine, name);
@@ -177,15 +173,15 @@ export function createLeger(engine: Engine): Leger {
     backup: async (name, options) => {
       if (name !== "all") await inspectFirst(name);
       await ready();
-      // Its own module, not ops/backup.ts: a backup loads neither restore nor install (nor the YAML reader).
+      // backup_create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
       return await (await import("./ops/backup_create.ts")).backup(engine, name, { ...options, locked: false });
     },
-    backups: async (name) => (await backups()).listBackups(engine, name),
+    backups: async (name) => (await import("./backup/info.ts")).listBackups(engine, name),
     restore: async (name, id, options) => {
       await (await import("./ops/restore.ts")).findBackup(engine, name, id);
       await ready();
-      return await (await backups()).restore(engine, name, id, { ...options, locked: false });
+      return await (await import("./ops/restore.ts")).restore(engine, name, id, { ...options, locked: false });
     },
-    prune: async (options) => (await backups()).pruneBackups(engine, options),
+    prune: async (options) => (await import("./ops/retention.ts")).pruneBackups(engine, options),
   };
 }

@@ -26,8 +26,6 @@ import { z } from "zod";
 import { parseYamlWith, type YamlResult } from "./yaml_file.ts";
 import { LEGER_YAML, UpdatePolicy } from "./set_meta.ts";
 
-export { LEGER_YAML, UpdatePolicy };
-
 const safeName = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 const podmanVersion = z.union([z.string(), z.number()]).transform(String).pipe(

@@ -8,8 +8,6 @@ import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
 import { notReachable, parseStates, showArgs, type UnitState, unreachable } from "./systemd_state.ts";
 
-export { notReachable, type UnitState, unreachable };
-
 /** systemctl verbs that start units, and may meet a stale cgroup right after a stop. */
 const STARTING_VERBS = new Set(["start", "restart", "try-restart"]);
 

@@ -22,7 +22,7 @@ import { LegerError } from "../errors.ts";
 import { exists, removeIfExists } from "../fs.ts";
 import type { Logger } from "../log.ts";
 import { podman, type PodmanCapabilities } from "../podman.ts";
-import { quadletKind } from "../quadlet/model.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
 import { run, type Shell } from "../shell.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";

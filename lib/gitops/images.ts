@@ -113,7 +113,7 @@ export async function updateImages(
     if (Object.values(images).every((id) => (record.badImages ?? []).includes(id))) {
       return { outcome: "known-bad", units, images };
     }
-    const { backup } = await import("../ops/backup.ts");
+    const { backup } = await import("../ops/backup_create.ts");
     const saved = await backup(engine, name, { reason: "before-apply", locked: true, note: "before an image update" });
     engine.log.step(`Restarting ${units.join(", ")} on the new image${units.length > 1 ? "s" : ""}`);
     for (const unit of units) await engine.systemd.systemctl(["restart", unit]);
@@ -127,7 +127,7 @@ export async function updateImages(
     // The whole set goes back: old images under their names, then files and volumes from the backup.
     engine.log.error(`${name} did not come up on the new image:\n${describeFailures(health.failed)}`);
     for (const [image, id] of old) await run(engine.$, ["podman", "tag", id, image]);
-    const { restore } = await import("../ops/backup.ts");
+    const { restore } = await import("../ops/restore.ts");
     await restore(engine, name, saved.id, { locked: true, skipPreBackup: true, healthTimeoutMs: timeoutMs });
     record.badImages = [...new Set([...(record.badImages ?? []), ...Object.values(images)])];
     return {

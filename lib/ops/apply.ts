@@ -15,7 +15,8 @@ import type { CollectedFile } from "../source/collect.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
 import { type FileRecord, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { loadSetFiles, saveSetFiles } from "../state/store.ts";
-import { backup, restore } from "./backup.ts";
+import { backup } from "./backup_create.ts";
+import { restore } from "./restore.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { checkSet, refuseOnErrors } from "./check.ts";
 import { describeFailures, gateOptions, type HealthResult, type UnitFailure, waitHealthy } from "./health.ts";
@@ -25,7 +26,7 @@ import { drift } from "./query.ts";
 import { eachSet } from "./each_set.ts";
 import { assertRecovered, recoverPending, registerRecovery } from "./recover.ts";
 import { backendForSet, expectedRecords, installedNames, placeSet } from "./place.ts";
-import { requireManifest } from "./remove.ts";
+import { requireManifest } from "./set_lookup.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
 
 /** Options of {@linkcode apply}. */

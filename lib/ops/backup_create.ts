@@ -22,7 +22,7 @@ import { type BackupInfo, backupsRoot, newBackupId, PARTIAL, toRecord } from "..
 import { planBackup, resolveHostPath } from "../backup/plan.ts";
 import { archiveSuffix, chooseCompression, streamToFile } from "../backup/stream.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
-import { requireManifest } from "./remove.ts";
+import { requireManifest } from "./set_lookup.ts";
 import { applyRetention } from "./retention.ts";
 
 /** Options of {@linkcode backup}. */

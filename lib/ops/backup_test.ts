@@ -6,7 +6,8 @@ import { createLeger } from "../leger.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { resolveWorkflow, runWorkflow } from "../workflow.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { backup, type BackupInfo, listBackups, verifyBackup } from "./backup.ts";
+import { backup } from "./backup_create.ts";
+import { type BackupInfo, listBackups, verifyBackup } from "../backup/info.ts";
 import {
   backupFolders,
   fillTree,

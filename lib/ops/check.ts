@@ -7,10 +7,13 @@
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../errors.ts";
 import { hostProbe } from "../host_probe.ts";
-import { LEGER_YAML, type LegerYaml, parseLegerYaml } from "../leger_yaml.ts";
-import { hostPortOf, type SetFile, type SetSummary, summarizeSet } from "../quadlet/model.ts";
+import { type LegerYaml, parseLegerYaml } from "../leger_yaml.ts";
+import { LEGER_YAML } from "../set_meta.ts";
+import { hostPortOf, type SetSummary, summarizeSet } from "../quadlet/model.ts";
+import type { SetFile } from "../quadlet/kinds.ts";
 import { formatText } from "../quadlet/report.ts";
-import { type Diagnostic, type OtherSet, validateSet } from "../quadlet/validate.ts";
+import { validateSet } from "../quadlet/validate.ts";
+import type { Diagnostic, OtherSet } from "../quadlet/diagnostic.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 

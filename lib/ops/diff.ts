@@ -8,7 +8,8 @@ import type { Engine } from "../engine.ts";
 import { NotFoundError } from "../errors.ts";
 import { paint } from "../escape.ts";
 import { parseLegerYaml } from "../leger_yaml.ts";
-import { quadletKind, SECTION_OF, type SetFile, summarizeSet } from "../quadlet/model.ts";
+import { summarizeSet } from "../quadlet/model.ts";
+import { quadletKind, SECTION_OF, type SetFile } from "../quadlet/kinds.ts";
 import { planDropins } from "../quadlet/dropins.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
 import { listValues, mergeUnits, parseUnit } from "../quadlet/parse.ts";
@@ -16,7 +17,7 @@ import { loadSetFiles } from "../state/store.ts";
 import { unifiedDiff } from "../text_diff.ts";
 import { fileChanges, type UnitImpact, unitImpact } from "./impact.ts";
 import { type Drift, drift } from "./query.ts";
-import { requireManifest } from "./remove.ts";
+import { requireManifest } from "./set_lookup.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { readStaged } from "./stage.ts";
 

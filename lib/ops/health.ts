@@ -7,11 +7,11 @@
  */
 import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
-import type { SetFile } from "../quadlet/model.ts";
+import type { SetFile } from "../quadlet/kinds.ts";
 import { lastValue } from "../quadlet/parse.ts";
 import { expandInstance, setUnits } from "../quadlet/units.ts";
 import { run } from "../shell.ts";
-import type { UnitState } from "../systemd.ts";
+import type { UnitState } from "../systemd_state.ts";
 
 /** A container with a healthcheck (`HealthCmd=`) and the unit that runs it. */
 export interface HealthCheck {

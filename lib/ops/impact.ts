@@ -7,7 +7,8 @@
  * @module
  */
 import { dropinDirsFor, planDropins } from "../quadlet/dropins.ts";
-import { quadletKind, type SetFile, summarizeSet } from "../quadlet/model.ts";
+import { summarizeSet } from "../quadlet/model.ts";
+import { quadletKind, type SetFile } from "../quadlet/kinds.ts";
 import { parseUnit } from "../quadlet/parse.ts";
 import { type SetUnit, setUnits, unitFilesOf } from "../quadlet/units.ts";
 

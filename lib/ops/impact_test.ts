@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { SetFile } from "../quadlet/model.ts";
+import type { SetFile } from "../quadlet/kinds.ts";
 import { dropinDirsOf, fileChanges, unitImpact } from "./impact.ts";
 
 const IMAGE = "docker.io/library/nginx:1.27";

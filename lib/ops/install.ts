@@ -14,7 +14,8 @@ import type { LegerYaml } from "../leger_yaml.ts";
 import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FetchedSet } from "../source/fetch.ts";
-import { quadletKind, summarizeSet } from "../quadlet/model.ts";
+import { summarizeSet } from "../quadlet/model.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
 import { parseSource } from "../source/spec.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
@@ -46,8 +47,6 @@ export interface PrepareOptions {
   /** Fetch this ref instead of the source's. */
   ref?: string;
 }
-
-export { checkSetName };
 
 function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): string {
   if (legerYaml?.name) return legerYaml.name;

@@ -12,7 +12,7 @@ import { filesBackend } from "../backend/files.ts";
 import { backendFor, filesToInstall } from "../backend/for_set.ts";
 import type { Engine } from "../engine.ts";
 import { sha256 } from "../fs.ts";
-import { quadletKind } from "../quadlet/model.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord, Manifest } from "../state/manifest.ts";
 

@@ -9,7 +9,7 @@
 import type { Engine } from "../engine.ts";
 import { diffAgainst, type DiffResult } from "./diff.ts";
 import { eachSet } from "./each_set.ts";
-import { requireManifest } from "./remove.ts";
+import { requireManifest } from "./set_lookup.ts";
 import { fetchVersion, namesFor, type StageResult } from "./stage.ts";
 
 /** A new version that is not staged: the stage result and, when it changed, its diff. */

@@ -8,12 +8,10 @@ import { hasTemplate, nativeTemplateLimit } from "../backend/for_set.ts";
 import type { Engine } from "../engine.ts";
 import { sha256 } from "../fs.ts";
 import type { Manifest } from "../state/manifest.ts";
-import type { UnitState } from "../systemd.ts";
+import type { UnitState } from "../systemd_state.ts";
 import { listSets, row, type SetRow } from "./list.ts";
 import { type UpdateStatus, updateStatusOf } from "../gitops/status.ts";
 import { requireManifest } from "./set_lookup.ts";
-
-export { brokenManifestHint, overallState, type SetRow } from "./list.ts";
 
 /**
  * Every installed set with the state of its units (lib/ops/list.ts, which

@@ -35,7 +35,6 @@ export interface RemoveResult {
   dryRun: boolean;
 }
 
-export { requireManifest } from "./set_lookup.ts";
 import { requireManifest } from "./set_lookup.ts";
 
 async function finishRemoval(

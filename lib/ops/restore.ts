@@ -31,7 +31,7 @@ import { ensureDir } from "../fs.ts";
 import { withLock } from "../lock.ts";
 import { podman, volumeNames } from "../podman.ts";
 import { parseUnit } from "../quadlet/parse.ts";
-import { unitNameOf } from "../quadlet/model.ts";
+import { unitNameOf } from "../quadlet/kinds.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
 import { placeSet } from "./place.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";

@@ -8,7 +8,8 @@ import { sha256, sha256File } from "../fs.ts";
 import type { LegerError } from "../errors.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { backup, restore } from "./backup.ts";
+import { backup } from "./backup_create.ts";
+import { restore } from "./restore.ts";
 import {
   backupFolders,
   copyTree,

@@ -4,7 +4,9 @@ import { ExitCode, type LegerError } from "../errors.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { backup, listBackups, restore } from "./backup.ts";
+import { backup } from "./backup_create.ts";
+import { listBackups } from "../backup/info.ts";
+import { restore } from "./restore.ts";
 import {
   backupFolders,
   copyTree,

@@ -17,7 +17,7 @@ import { loadSetFiles, readFilesFrom, writeFilesTo } from "../state/store.ts";
 import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
 import { eachSet } from "./each_set.ts";
 import { assertRecovered, recoverPending } from "./recover.ts";
-import { requireManifest } from "./remove.ts";
+import { requireManifest } from "./set_lookup.ts";
 
 /** What is kept beside a staged set's files. */
 export const StagedRecord = z.object({

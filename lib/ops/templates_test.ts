@@ -5,7 +5,7 @@ import type { LegerError } from "../errors.ts";
 import { run } from "../shell.ts";
 import { readManifest } from "../state/manifest.ts";
 import { apply } from "./apply.ts";
-import { backup } from "./backup.ts";
+import { backup } from "./backup_create.ts";
 import { diff } from "./diff.ts";
 import { doctor } from "./doctor.ts";
 import { install } from "./install.ts";

@@ -10,7 +10,7 @@
  */
 import { isBundle } from "./bundle.ts";
 import type { ValidateOptions, ValidationReport } from "./diagnostic.ts";
-import { quadletKind, type SetFile } from "./model.ts";
+import { quadletKind, type SetFile } from "./kinds.ts";
 import { type LoadedUnit, loadSet } from "./set.ts";
 import { formatText, toJsonObject } from "./report.ts";
 import { makeReport, readSetTree, validateSet } from "./validate.ts";

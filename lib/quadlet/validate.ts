@@ -21,13 +21,11 @@ import { type Diagnostic, DiagnosticSink, type ValidateOptions, type ValidationR
 import { isDropinDir } from "./dropins.ts";
 import { foldGenerator } from "./generator.ts";
 import { parseLegerYaml } from "../leger_yaml.ts";
-import { quadletKind, type SetFile } from "./model.ts";
+import { quadletKind, type SetFile } from "./kinds.ts";
 import type { ParseProblem } from "./parse.ts";
 import { loadSet } from "./set.ts";
 import { parseTargets, type PodmanTarget, resolveTarget } from "./target.ts";
 import { isRefusal, readSetFile, type SetRefusal, walkSet } from "../source/load_set.ts";
-
-export type { Diagnostic, HostProbe, OtherSet, ValidateOptions, ValidationReport } from "./diagnostic.ts";
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
 // Code-point order, the same on every machine and locale.

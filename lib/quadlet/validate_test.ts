@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { compareVersions, keySpec, suggest } from "./keys.ts";
-import { hostPortOf, summarizeSet, unitNameOf, volumeNameOf } from "./model.ts";
+import { hostPortOf, summarizeSet } from "./model.ts";
+import { unitNameOf, volumeNameOf } from "./kinds.ts";
 import { parseUnit } from "./parse.ts";
 import { expandPath, specifiersIn } from "./specifiers.ts";
 import { validatePath, validateSet } from "./validate.ts";

@@ -29,9 +29,6 @@ import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { type SetecError, SetecProtocolError, SetecTooLargeError, SetecUnavailableError } from "./setec_errors.ts";
 import { type Answer, type Call, checkServerUrl, postOnce, type Transport } from "./setec_transport.ts";
 
-export * from "./setec_errors.ts";
-export { decodeBase64, encodeBase64 } from "./base64.ts";
-
 /** A secret's value at one version. */
 export interface SecretValue {
   /** The bytes of the secret. */

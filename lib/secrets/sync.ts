@@ -12,13 +12,8 @@ import type { Shell } from "../shell.ts";
 import type { SecretCache } from "./cache.ts";
 import { listPodmanSecrets, setPodmanSecret } from "./podman_secrets.ts";
 import { fetchSecret, listForSync, type Listing } from "./freshness.ts";
-import {
-  SetecAccessDeniedError,
-  type SetecClient,
-  SetecError,
-  SetecNotFoundError,
-  SetecUnavailableError,
-} from "./setec_client.ts";
+import type { SetecClient } from "./setec_client.ts";
+import { SetecAccessDeniedError, SetecError, SetecNotFoundError, SetecUnavailableError } from "./setec_errors.ts";
 
 /** A secret some installed set declares. */
 export interface DeclaredSecret {

@@ -11,7 +11,8 @@
 import { relative, resolve } from "node:path";
 import { LegerError } from "../errors.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
-import { quadletKind, type SetFile, summarizeSet } from "../quadlet/model.ts";
+import { summarizeSet } from "../quadlet/model.ts";
+import { quadletKind, type SetFile } from "../quadlet/kinds.ts";
 import { LEGER_YAML } from "../set_meta.ts";
 import { isRefusal, isSafeName, readSetFile, type SetRefusal, walkSet } from "./load_set.ts";
 

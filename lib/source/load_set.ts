@@ -23,7 +23,7 @@
 import { dirname, join, resolve } from "node:path";
 import { splitBundle } from "../quadlet/bundle.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
-import { quadletKind } from "../quadlet/model.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
 import { LEGER_YAML } from "../set_meta.ts";
 
 /** Limits of one set. */

@@ -7,7 +7,13 @@
  */
 import { useColor } from "./color.ts";
 import { forTerminal, jsonForTerminal, paint } from "./escape.ts";
-import { EVENT_JSON_VERSION } from "./contract/versions.ts";
+
+/**
+ * Version of a `--json` progress event on stderr (lib/contract/misc.ts
+ * `EventJson` describes it): the logger writes these events, so the version
+ * is kept here, below the contract.
+ */
+export const EVENT_JSON_VERSION = 1;
 
 /** Message levels. */
 export type Level = "debug" | "info" | "step" | "warn" | "error";

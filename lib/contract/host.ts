@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { FleetSet } from "../fleet/record.ts";
+import { FleetSet } from "../state/fleet_record.ts";
 import { UpdatePolicy } from "../set_meta.ts";
 import { versionField } from "./parts.ts";
 

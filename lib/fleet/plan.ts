@@ -15,7 +15,7 @@ import {
   nothingAssigned,
   parseHostsFile,
   setFolder,
-} from "./assign.ts";
+} from "../source/hosts_file.ts";
 
 /** The sets a repository assigns to this host. */
 export interface Assignment {

@@ -25,9 +25,16 @@ import type { UpdateEvent } from "../gitops/updater.ts";
 import { policyOf } from "../gitops/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
-import { type AssignedSet, assignedSets, HOSTS_FILE, type HostsFile, parseHostsFile, setFolder } from "./assign.ts";
+import {
+  type AssignedSet,
+  assignedSets,
+  HOSTS_FILE,
+  type HostsFile,
+  parseHostsFile,
+  setFolder,
+} from "../source/hosts_file.ts";
 import { assignedSource, hostIdentity } from "./plan.ts";
-import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "./record.ts";
+import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "../state/fleet_record.ts";
 
 /** Options of {@linkcode syncFleet}. */
 export interface FleetSyncOptions {

@@ -6,7 +6,7 @@ import type { UpdateEvent } from "../gitops/updater.ts";
 import { runUpdatesCycle } from "../gitops/updates_cycle.ts";
 import { listManifests } from "../state/manifest.ts";
 import { syncFleet } from "./pull.ts";
-import { readFleetRecord } from "./record.ts";
+import { readFleetRecord } from "../state/fleet_record.ts";
 
 const under = (folder: string, files: Record<string, string>) =>
   Object.fromEntries(Object.entries(files).map(([k, v]) => [`${folder}/${k}`, v]));

@@ -25,7 +25,7 @@ import { run } from "../shell.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { describeFailures, gateOptions, waitHealthy } from "../ops/health.ts";
 import { parseDuration } from "../duration.ts";
-import type { UpdateRecord } from "./record.ts";
+import type { UpdateRecord } from "../state/update_record.ts";
 
 const AutoUpdateRow = z.object({
   Unit: z.string(),

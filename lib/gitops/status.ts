@@ -8,7 +8,7 @@
  */
 import type { Engine } from "../engine.ts";
 import { policyOf } from "./policy.ts";
-import { type BadCommit, readUpdateRecord, type UpdateRecord } from "./record.ts";
+import { type BadCommit, readUpdateRecord, type UpdateRecord } from "../state/update_record.ts";
 
 /** What `leger status` shows about a set's updates. */
 export interface UpdateStatus {

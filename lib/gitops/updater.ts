@@ -20,7 +20,7 @@ import { setUnits } from "../quadlet/units.ts";
 import { lastValue } from "../quadlet/parse.ts";
 import type { EffectivePolicy } from "./policy.ts";
 import { readSetPolicies, type SetPolicy } from "./sets.ts";
-import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
+import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "../state/update_record.ts";
 import { newestTag } from "./tags.ts";
 
 /** What happened to a set in one cycle, as events and hooks see it. */

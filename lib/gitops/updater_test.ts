@@ -5,7 +5,7 @@ import { git } from "../../tests/helpers/git_repo.ts";
 import { install } from "../ops/install.ts";
 import { readStaged } from "../ops/stage.ts";
 import { readManifest } from "../state/manifest.ts";
-import { readUpdateRecord } from "./record.ts";
+import { readUpdateRecord } from "../state/update_record.ts";
 import { updateCycle, type UpdateEvent } from "./updater.ts";
 
 const web = (exec: string) => `[Container]\nImage=${NGINX}\nExec=${exec}\n`;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { install } from "../ops/install.ts";
-import { writeUpdateRecord } from "./record.ts";
+import { writeUpdateRecord } from "../state/update_record.ts";
 import { runUpdatesCycle } from "./updates_cycle.ts";
 import { dueAt } from "./updater.ts";
 

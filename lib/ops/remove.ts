@@ -12,7 +12,7 @@ import { run } from "../shell.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";
-import { deleteUpdateRecord } from "../gitops/record.ts";
+import { deleteUpdateRecord } from "../state/update_record.ts";
 import { backendOfManifest } from "./place.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 

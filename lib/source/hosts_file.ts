@@ -27,7 +27,7 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
 import { parseYamlWith, type YamlProblem } from "../yaml_file.ts";
-import { cleanSubpath } from "../source/spec.ts";
+import { cleanSubpath } from "./spec.ts";
 
 /** The file's name, at the top of the folder a source names. */
 export const HOSTS_FILE = "leger-hosts.yaml";

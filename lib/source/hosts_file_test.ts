@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LegerError } from "../errors.ts";
-import { assignedSets, hostMatches, nothingAssigned, parseHostsFile, setFolder } from "./assign.ts";
+import { assignedSets, hostMatches, nothingAssigned, parseHostsFile, setFolder } from "./hosts_file.ts";
 
 const FILE = `
 all: [apps/monitoring]

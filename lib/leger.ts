@@ -25,7 +25,7 @@ import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
 import type { DiffResult } from "./ops/diff.ts";
 import type { StagedRow, StageOptions } from "./ops/stage.ts";
 import type { PreviewResult } from "./ops/preview.ts";
-import type { Assignment } from "./fleet/plan.ts";
+import type { Assignment } from "./ops/assignment.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {
@@ -117,7 +117,7 @@ export function createLeger(engine: Engine): Leger {
   };
   return {
     prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
-    assignment: async (source, options) => (await import("./fleet/plan.ts")).assignment(engine, source, options),
+    assignment: async (source, options) => (await import("./ops/assignment.ts")).assignment(engine, source, options),
     installPrepared: async (prepared, options) => {
       const ops = await installOps();
       await ops.refuseBeforeHost(engine, prepared, options);

@@ -28,12 +28,13 @@ import { listManifests, type Manifest } from "../state/manifest.ts";
 import {
   type AssignedSet,
   assignedSets,
+  assignedSource,
+  hostIdentity,
   HOSTS_FILE,
   type HostsFile,
   parseHostsFile,
   setFolder,
 } from "../source/hosts_file.ts";
-import { assignedSource, hostIdentity } from "./plan.ts";
 import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "../state/fleet_record.ts";
 
 /** Options of {@linkcode syncFleet}. */
@@ -132,7 +133,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
   try {
     const spec = parseSource(fleet.source, engine.forges);
     const file = await readAssignments(engine, spec, fleet, record);
-    const host = hostIdentity(engine);
+    const host = hostIdentity(engine.config);
     const label = `${HOSTS_FILE} of ${fleet.source}`;
     const sets = assignedSets(file, host, label);
     const at = record.commit ? ` at ${record.commit.slice(0, 12)}` : "";

@@ -23,11 +23,11 @@
  *
  * @module
  */
-import { posix } from "node:path";
+import { join, posix } from "node:path";
 import { z } from "zod";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
 import { parseYamlWith, type YamlProblem } from "../yaml_file.ts";
-import { cleanSubpath } from "./spec.ts";
+import { cleanSubpath, type SourceSpec } from "./spec.ts";
 
 /** The file's name, at the top of the folder a source names. */
 export const HOSTS_FILE = "leger-hosts.yaml";
@@ -164,4 +164,18 @@ export function nothingAssigned(file: HostsFile, host: HostIdentity, label: stri
 /** Joins a set folder to the folder the source named. */
 export function setFolder(base: string, path: string): string {
   return posix.join(base || ".", path).replace(/^\.\/?/, "").replace(/\/$/, "");
+}
+
+/**
+ * The source a set of the file is installed from: the repository, the ref
+ * the file was read at and the set's folder (`URL#REF:FOLDER`), the same
+ * string a single install records, so an installed set is recognised.
+ */
+export function assignedSource(spec: SourceSpec, top: { ref?: string; subpath: string }, path: string): string {
+  return spec.kind === "local" ? join(spec.path, path) : `${spec.url}#${top.ref ?? ""}:${setFolder(top.subpath, path)}`;
+}
+
+/** This host's name and labels: `host-name:` (else the system's host name) and `labels:` of the config. */
+export function hostIdentity(config: { "host-name"?: string | undefined; labels: readonly string[] }): HostIdentity {
+  return { name: config["host-name"] ?? Deno.hostname(), labels: [...config.labels] };
 }

@@ -4,17 +4,17 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { Engine } from "../engine.ts";
-import { parseSource, type SourceSpec } from "../source/spec.ts";
+import { parseSource } from "../source/spec.ts";
 import {
   type AssignedSet,
   assignedSets,
+  assignedSource,
   type HostIdentity,
+  hostIdentity,
   HOSTS_FILE,
   nothingAssigned,
   parseHostsFile,
-  setFolder,
 } from "../source/hosts_file.ts";
 
 /** The sets a repository assigns to this host. */
@@ -27,20 +27,6 @@ export interface Assignment {
   commit?: string;
   /** The sets meant for this host, each with the source that names it. */
   sets: Array<AssignedSet & { source: string }>;
-}
-
-/**
- * The source a set of the file is installed from: the repository, the ref
- * the file was read at and the set's folder (`URL#REF:FOLDER`), the same
- * string a single install records, so an installed set is recognised.
- */
-export function assignedSource(spec: SourceSpec, top: { ref?: string; subpath: string }, path: string): string {
-  return spec.kind === "local" ? join(spec.path, path) : `${spec.url}#${top.ref ?? ""}:${setFolder(top.subpath, path)}`;
-}
-
-/** This host's name and labels: `host-name:` (else the system's host name) and `labels:` of the config. */
-export function hostIdentity(engine: Engine): HostIdentity {
-  return { name: engine.config["host-name"] ?? Deno.hostname(), labels: [...engine.config.labels] };
 }
 
 /**
@@ -59,7 +45,7 @@ export async function assignment(
   if (top.text === undefined) return undefined;
   const label = `${HOSTS_FILE} of ${source}`;
   const file = parseHostsFile(top.text, label);
-  const host = hostIdentity(engine);
+  const host = hostIdentity(engine.config);
   const sets = assignedSets(file, host, label);
   if (sets.length === 0) throw nothingAssigned(file, host, label);
   const sourceOf = (path: string) => assignedSource(spec, top, path);

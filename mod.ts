@@ -44,7 +44,7 @@ export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
 export type { StagedRow, StageOptions, StageResult } from "./lib/ops/stage.ts";
 export type { PreviewResult } from "./lib/ops/preview.ts";
 export type { UpdateEvent } from "./lib/gitops/updater.ts";
-export type { UpdateStatus } from "./lib/gitops/status.ts";
+export type { UpdateStatus } from "./lib/policy/status.ts";
 export type { Assignment } from "./lib/ops/assignment.ts";
 export type { AssignedSet, HostIdentity } from "./lib/source/hosts_file.ts";
 

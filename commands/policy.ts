@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import type { PolicyChange, PolicyEdit, PolicyRow } from "../lib/gitops/policy_config.ts";
+import type { PolicyChange, PolicyEdit, PolicyRow } from "../lib/policy/override.ts";
 import { PolicyChangeJson, PolicyListJson, PolicyOneJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
@@ -46,7 +46,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("[name]", "one set (default: every installed set and every set config.yaml names)")
     .action(async (name, _o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const { showPolicies } = await import("../lib/gitops/policy_config.ts");
+      const { showPolicies } = await import("../lib/policy/override.ts");
       const rows = await showPolicies(ctx.engine, name);
       output(
         ctx.opts,
@@ -91,7 +91,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         if (typeof v === "string") edit[key] = v;
         else if (v === false) edit[key] = null;
       }
-      const { editPolicy } = await import("../lib/gitops/policy_config.ts");
+      const { editPolicy } = await import("../lib/policy/override.ts");
       if (Object.keys(edit).length === 0) {
         const { UsageError } = await import("../lib/errors.ts");
         throw new UsageError(
@@ -114,7 +114,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--dry-run", "say what would change; write nothing")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const { editPolicy } = await import("../lib/gitops/policy_config.ts");
+      const { editPolicy } = await import("../lib/policy/override.ts");
       const dryRun = options.dryRun === true;
       const change = await editPolicy(ctx.engine, name, "reset", { dryRun });
       output(ctx.opts, versioned(PolicyChangeJson, change), () => changeText(change, dryRun));

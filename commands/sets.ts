@@ -10,7 +10,7 @@ import { UsageError } from "../lib/errors.ts";
 import { escapingSink } from "../lib/log.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
-import { formatUpdateStatus } from "../lib/gitops/status.ts";
+import { formatUpdateStatus } from "../lib/policy/status.ts";
 import type { UnitState } from "../lib/systemd_state.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";

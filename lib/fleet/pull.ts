@@ -22,7 +22,7 @@ import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
-import { policyOf } from "../gitops/policy.ts";
+import { policyOf } from "../policy/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
 import {

@@ -18,7 +18,7 @@ import type { Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { setUnits } from "../quadlet/units.ts";
 import { lastValue } from "../quadlet/parse.ts";
-import type { EffectivePolicy } from "./policy.ts";
+import type { EffectivePolicy } from "../policy/policy.ts";
 import { readSetPolicies, type SetPolicy } from "./sets.ts";
 import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "../state/update_record.ts";
 import { newestTag } from "./tags.ts";

@@ -10,7 +10,7 @@ import { sha256 } from "../fs.ts";
 import type { Manifest } from "../state/manifest.ts";
 import type { UnitState } from "../systemd_state.ts";
 import { listSets, row, type SetRow } from "./list.ts";
-import { type UpdateStatus, updateStatusOf } from "../gitops/status.ts";
+import { type UpdateStatus, updateStatusOf } from "../policy/status.ts";
 import { requireManifest } from "./set_lookup.ts";
 
 /**

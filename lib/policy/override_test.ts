@@ -4,7 +4,7 @@ import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts"
 import { install } from "../ops/install.ts";
 import type { LegerError } from "../errors.ts";
 import { withLock } from "../lock.ts";
-import { editPolicy, showPolicies } from "./policy_config.ts";
+import { editPolicy, showPolicies } from "./override.ts";
 
 const CONFIG = "# owner's comment\nhealth-timeout: 40s # inline\nupdates:\n  interval: 2h\n";
 

@@ -24,7 +24,7 @@ import { type UnitImpact, unitImpact } from "./impact.ts";
 import { buildManifest } from "./manifest_build.ts";
 import { drift } from "./query.ts";
 import { eachSet } from "./each_set.ts";
-import { assertRecovered, recoverPending, registerRecovery } from "./recover.ts";
+import { assertRecovered, recoverPending } from "./recover.ts";
 import { backendForSet, expectedRecords, installedNames, placeSet } from "./place.ts";
 import { requireManifest } from "./set_lookup.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
@@ -259,7 +259,11 @@ async function manifestIs(manifest: Manifest, files: CollectedFile[]): Promise<b
   return (await filesDigest(manifest.files)) === digest;
 }
 
-registerRecovery("apply", async (engine: Engine, entry: JournalEntry) => {
+/**
+ * Recovers an apply cut short: completed when the new manifest was written
+ * (the commit point), else rolled back to the installed version.
+ */
+export async function recoverApply(engine: Engine, entry: JournalEntry): Promise<string> {
   const manifest = await readManifest(engine.paths, entry.name);
   if (!manifest) return `the apply of ${entry.name} found no installed set; nothing to do`;
   const st = await readStaged(engine, entry.name);
@@ -290,4 +294,4 @@ registerRecovery("apply", async (engine: Engine, entry: JournalEntry) => {
   return `the interrupted apply of ${entry.name} was rolled back to ${
     manifest.source.commit?.slice(0, 12) ?? "the installed version"
   }${health.ok ? "" : " (units are not all healthy: see leger status)"}`;
-});
+}

@@ -21,7 +21,7 @@ import { loadSetFiles } from "../state/store.ts";
 import { type BackupInfo, backupsRoot, newBackupId, PARTIAL, toRecord } from "../backup/info.ts";
 import { planBackup, resolveHostPath } from "../backup/plan.ts";
 import { archiveSuffix, chooseCompression, streamToFile } from "../backup/stream.ts";
-import { recoverPending, registerRecovery } from "./recover.ts";
+import { recoverPending } from "./recover.ts";
 import { requireManifest } from "./set_lookup.ts";
 import { applyRetention } from "./retention.ts";
 
@@ -293,8 +293,8 @@ export async function backup(engine: Engine, name: string, options: BackupOption
   return options.locked ? await work() : await withLock(engine.paths.lockFile, work);
 }
 
-// A backup cut short: its partial folder goes and the units it stopped run again.
-registerRecovery("backup", async (engine, entry) => {
+/** Recovers a backup cut short: its partial folder goes and the units it stopped run again. */
+export async function recoverBackup(engine: Engine, entry: JournalEntry): Promise<string> {
   const partial = typeof entry.data.partial === "string" ? entry.data.partial : undefined;
   if (partial?.endsWith(PARTIAL)) await removeIfExists(partial);
   const stopped = Array.isArray(entry.data.stopped) ? (entry.data.stopped as string[]) : [];
@@ -302,4 +302,4 @@ registerRecovery("backup", async (engine, entry) => {
   return `the unfinished backup of ${entry.name} was removed${
     stopped.length ? ` and ${stopped.join(", ")} started again` : ""
   }`;
-});
+}

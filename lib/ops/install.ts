@@ -17,7 +17,7 @@ import type { FetchedSet } from "../source/fetch.ts";
 import { summarizeSet } from "../quadlet/model.ts";
 import { quadletKind } from "../quadlet/kinds.ts";
 import { parseSource } from "../source/spec.ts";
-import { beginEntry, endEntry, markStep } from "../state/journal.ts";
+import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "./check.ts";
@@ -293,4 +293,20 @@ export async function install(
 ): Promise<InstallResult> {
   const prepared = await prepare(engine, source, options);
   return await installPrepared(engine, prepared, options);
+}
+
+/** Recovers an install cut short: undone (the previous version put back), unless it had completed. */
+export async function recoverInstall(engine: Engine, entry: JournalEntry): Promise<string> {
+  const manifest = await readManifest(engine.paths, entry.name);
+  if (manifest && manifest.updatedAt >= entry.startedAt) {
+    return `the install of ${entry.name} had completed`;
+  }
+  const planned = Array.isArray(entry.data.planned) ? entry.data.planned as string[] : [];
+  await undoInstall(engine, entry.name, planned, entry.data.hadPrevious ? manifest : undefined, {
+    ...(entry.data.backend === "files" || entry.data.backend === "native" ? { backend: entry.data.backend } : {}),
+    ...(Array.isArray(entry.data.units) ? { units: (entry.data.units as unknown[]).map(String) } : {}),
+  });
+  return manifest && entry.data.hadPrevious
+    ? `the install of ${entry.name} was undone; the previous version is back`
+    : `the partial install of ${entry.name} was removed`;
 }

@@ -23,32 +23,25 @@ import { describeLeftovers, type Leftover, leftoversOf } from "./recover_leftove
 /** A handler that finishes or undoes one kind of operation; throws when it cannot. */
 export type RecoveryHandler = (engine: Engine, entry: JournalEntry) => Promise<string>;
 
-const handlers = new Map<JournalEntry["op"], RecoveryHandler>();
-
-/** Registers how to recover an operation kind (called by the op's module). */
-export function registerRecovery(op: JournalEntry["op"], handler: RecoveryHandler): void {
-  handlers.set(op, handler);
-}
-
 /**
- * The module that registers each kind's handler (install's is here). A
- * command loads only its own operation's module, so the handler of another
- * kind found in the journal (an interrupted restore met by a backup) is
- * loaded when it is needed; a test keeps this table and the registrations
- * in step.
+ * Each kind's handler lives in its operation's module and is loaded when the
+ * journal holds that kind: a command loads only its own operation, yet
+ * finishes whatever it meets in the journal (a backup, which does not load
+ * restore, once met an interrupted restore it could not recover). The table
+ * is complete by its type: a new kind of journal entry does not compile
+ * without a handler.
  */
-export const RECOVERY_MODULES: Record<Exclude<JournalEntry["op"], "install">, () => Promise<unknown>> = {
-  remove: () => import("./remove.ts"),
-  apply: () => import("./apply.ts"),
-  restore: () => import("./restore.ts"),
-  backup: () => import("./backup_create.ts"),
+const HANDLERS: Record<JournalEntry["op"], () => Promise<RecoveryHandler>> = {
+  install: async () => (await import("./install.ts")).recoverInstall,
+  remove: async () => (await import("./remove.ts")).recoverRemove,
+  apply: async () => (await import("./apply.ts")).recoverApply,
+  restore: async () => (await import("./restore.ts")).recoverRestore,
+  backup: async () => (await import("./backup_create.ts")).recoverBackup,
 };
 
-/** The handler for an operation kind, its module loaded first if need be. */
+/** The handler for an operation kind, its module loaded first. */
 export async function recoveryHandler(op: JournalEntry["op"]): Promise<RecoveryHandler | undefined> {
-  if (op === "install") return recoverInstall;
-  if (!handlers.has(op) && op in RECOVERY_MODULES) await RECOVERY_MODULES[op]();
-  return handlers.get(op);
+  return Object.hasOwn(HANDLERS, op) ? await HANDLERS[op]() : undefined;
 }
 
 /** A recovery that failed: the entry, why, and what it left on the host. */
@@ -162,21 +155,4 @@ export async function recoverPending(engine: Engine, sets: string[] = []): Promi
 export async function assertRecovered(engine: Engine, name: string): Promise<void> {
   const entry = (await pendingEntries(engine.paths)).find((e) => e.name === name);
   if (entry) throw blockedError(entry, await leftoversOf(engine, entry));
-}
-
-async function recoverInstall(engine: Engine, entry: JournalEntry): Promise<string> {
-  const manifest = await readManifest(engine.paths, entry.name);
-  if (manifest && manifest.updatedAt >= entry.startedAt) {
-    return `the install of ${entry.name} had completed`;
-  }
-  // Loaded here: install.ts imports this module (it recovers before installing).
-  const { undoInstall } = await import("./install.ts");
-  const planned = Array.isArray(entry.data.planned) ? entry.data.planned as string[] : [];
-  await undoInstall(engine, entry.name, planned, entry.data.hadPrevious ? manifest : undefined, {
-    ...(entry.data.backend === "files" || entry.data.backend === "native" ? { backend: entry.data.backend } : {}),
-    ...(Array.isArray(entry.data.units) ? { units: (entry.data.units as unknown[]).map(String) } : {}),
-  });
-  return manifest && entry.data.hadPrevious
-    ? `the install of ${entry.name} was undone; the previous version is back`
-    : `the partial install of ${entry.name} was removed`;
 }

@@ -1,10 +1,9 @@
 /**
  * Every kind of interrupted operation can be recovered by any command,
- * whatever that command loaded: a process that imports only recover.ts
- * (a fresh one, so no other module registered its handler first) finds a
- * handler for each kind the journal can hold. The recovery of an
- * interrupted restore met by `leger backup`, which no longer loads restore,
- * failed before the handlers were loaded on demand.
+ * whatever that command loaded: a fresh process that imports only
+ * recover.ts finds a handler for each kind the journal can hold. The
+ * recovery of an interrupted restore met by `leger backup`, which does not
+ * load restore, failed before the handlers were loaded on demand.
  */
 import assert from "node:assert/strict";
 import { JournalEntry } from "../state/journal.ts";
@@ -13,7 +12,7 @@ Deno.test("a process that loaded only recover.ts finds the handler of every jour
   const kinds = JournalEntry.shape.op.options;
   const recover = JSON.stringify(new URL("./recover.ts", import.meta.url).href);
   for (const op of kinds) {
-    // One process per kind: a module loaded for one kind may register another's handler on the way.
+    // One process per kind: nothing loaded for one kind helps another.
     const script = `const { recoveryHandler } = await import(${recover});
       console.log(typeof (await recoveryHandler(${JSON.stringify(op)})));`;
     const r = await new Deno.Command(Deno.execPath(), {

@@ -14,7 +14,7 @@ import { deleteManifest, listManifests, type Manifest, parseManifest } from "../
 import { deleteSetFiles } from "../state/store.ts";
 import { deleteUpdateRecord } from "../state/update_record.ts";
 import { backendOfManifest } from "./place.ts";
-import { recoverPending, registerRecovery } from "./recover.ts";
+import { recoverPending } from "./recover.ts";
 
 /** Options of {@linkcode remove}. */
 export interface RemoveOptions {
@@ -109,9 +109,9 @@ export async function remove(engine: Engine, name: string, options: RemoveOption
   });
 }
 
-// A removal cut short is completed: the user asked for the set to go.
-registerRecovery("remove", async (engine, entry) => {
+/** Recovers a removal cut short by completing it: the user asked for the set to go. */
+export async function recoverRemove(engine: Engine, entry: JournalEntry): Promise<string> {
   const manifest = parseManifest(JSON.stringify(entry.data.manifest), "journal entry");
   await finishRemoval(engine, manifest, { purgeVolumes: entry.data.purgeVolumes === true }, entry);
   return `the removal of ${entry.name} was completed`;
-});
+}

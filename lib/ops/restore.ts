@@ -34,7 +34,7 @@ import { parseUnit } from "../quadlet/parse.ts";
 import { unitNameOf } from "../quadlet/kinds.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
 import { placeSet } from "./place.ts";
-import { beginEntry, endEntry, markStep } from "../state/journal.ts";
+import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
 import { type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { saveSetFiles } from "../state/store.ts";
 import { type BackupInfo, backupsRoot, readBackup, scanBackups } from "../backup/info.ts";
@@ -42,7 +42,7 @@ import { streamFromFile } from "../backup/stream.ts";
 import { backup } from "./backup_create.ts";
 import { describeFailures, type HealthResult, startUnits } from "./health.ts";
 import { checkSetName } from "./set_lookup.ts";
-import { recoverPending, registerRecovery } from "./recover.ts";
+import { recoverPending } from "./recover.ts";
 import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
 
 /** Options of {@linkcode restore}. */
@@ -266,7 +266,11 @@ export async function restore(
   return options.locked ? await work() : await withLock(engine.paths.lockFile, work);
 }
 
-registerRecovery("restore", async (engine, entry) => {
+/**
+ * Recovers a restore cut short by rolling it forward from its backup (or,
+ * when that is gone, putting back the before-restore backup).
+ */
+export async function recoverRestore(engine: Engine, entry: JournalEntry): Promise<string> {
   const dir = typeof entry.data.dir === "string" ? entry.data.dir : "";
   const preDir = typeof entry.data.preDir === "string" ? entry.data.preDir : undefined;
   const usable = async (d: string | undefined) => {
@@ -291,4 +295,4 @@ registerRecovery("restore", async (engine, entry) => {
   return forward
     ? `the restore of ${entry.name} from ${target.info.id} was finished`
     : `${entry.name} was put back as before the interrupted restore (${target.info.id})`;
-});
+}

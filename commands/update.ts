@@ -195,7 +195,8 @@ async function updateNow(ctx: CommandContext, names: string[]): Promise<CycleRes
   const { listManifests } = await import("../lib/state/manifest.ts");
   const all = names.length ? names : (await listManifests(ctx.engine.paths)).map((m) => m.name);
   const { runHook } = await import("../lib/gitops/hooks.ts");
-  const results = await updateCycle(ctx.engine, {
+  const { unattendedOps } = await import("../lib/leger.ts");
+  const results = await updateCycle(ctx.engine, unattendedOps(ctx.engine), {
     force: all,
     onEvent: async (event) => void await runHook(ctx.engine, ctx.leger, event),
   });

@@ -40,11 +40,12 @@ export async function runDaemonCycle(
       finish = cycle.finish;
     } else {
       const [{ runUpdatesCycle }, { runHook }] = await Promise.all([
-        import("./gitops/updates_cycle.ts"),
+        import("./daemon/updates_cycle.ts"),
         import("./gitops/hooks.ts"),
       ]);
       const reply = await runUpdatesCycle(
         engine,
+        leger,
         request as UpdatesRequest,
         async (event) => void await runHook(engine, leger, event),
       );

@@ -23,8 +23,11 @@ import type { RestoreOptions, RestoreResult } from "./ops/restore.ts";
 import type { UnitState } from "./systemd_state.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
 import type { DiffResult } from "./ops/diff.ts";
-import type { StagedRow, StageOptions } from "./ops/stage.ts";
+import type { StagedRow, StageOptions, StageResult } from "./ops/stage.ts";
+import type { ImageUpdateResult, PendingImage } from "./ops/images.ts";
+import type { Manifest } from "./state/manifest.ts";
 import type { PreviewResult } from "./ops/preview.ts";
+import type { Guard } from "./ops/guard.ts";
 import type { Assignment } from "./ops/assignment.ts";
 
 /** The operations a workflow can call. */
@@ -85,11 +88,11 @@ export interface Leger {
   /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
   abandonRecovery(name: string, options?: AbandonOptions): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`). */
-  backup(name: string, options?: Omit<BackupOptions, "locked">): Promise<BackupInfo>;
+  backup(name: string, options?: BackupOptions): Promise<BackupInfo>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<BackupInfo[]>;
   /** Restores a set from a backup (the newest when `id` is left out). */
-  restore(name: string, id?: string, options?: Omit<RestoreOptions, "locked">): Promise<RestoreResult>;
+  restore(name: string, id?: string, options?: RestoreOptions): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
   prune(options?: PruneOptions): Promise<PruneResult>;
 }
@@ -105,10 +108,19 @@ export function createLeger(engine: Engine): Leger {
   const staging = () => import("./ops/stage.ts");
   const diffOps = () => import("./ops/diff.ts");
   const recovery = () => import("./ops/recover_user.ts");
+  /** Sets named (or none, for "all"): a failed recovery of one of them refuses the operation. */
+  const sets = (nameOrAll: string) => (nameOrAll === "all" ? [] : [nameOrAll]);
+  // Every operation that changes the host or leger's state runs through the one wrapper: lock, recovery, journal.
+  const guarded = async <T>(names: string[], op: (guard: Guard) => Promise<T>) =>
+    (await import("./ops/guarded.ts")).guarded(engine, names, op);
   // "not found" and "nothing to do" come before "host not ready": what leger's own state answers is answered first.
   const inspectFirst = async (name: string) => (await import("./ops/set_lookup.ts")).requireManifest(engine, name);
   const ready = async (dryRun?: boolean) => {
     if (!dryRun) await (await import("./ops/host_ready.ts")).requireHostReady(engine);
+  };
+  const guardedStage = async (nameOrAll: string, options?: StageOptions) => {
+    const ops = await staging();
+    return await guarded(sets(nameOrAll), (g) => ops.stage(engine, g, nameOrAll, options));
   };
   const control = async (name: string, action: "start" | "stop" | "restart") => {
     await inspectFirst(name);
@@ -122,19 +134,20 @@ export function createLeger(engine: Engine): Leger {
       const ops = await installOps();
       await ops.refuseBeforeHost(engine, prepared, options);
       await ready(options?.dryRun);
-      return await ops.installPrepared(engine, prepared, options);
+      return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
     },
     install: async (source, options) => {
       const ops = await installOps();
       const prepared = await ops.prepare(engine, source, options);
       await ops.refuseBeforeHost(engine, prepared, options);
       await ready(options?.dryRun);
-      return await ops.installPrepared(engine, prepared, options);
+      return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
     },
     remove: async (name, options) => {
       await inspectFirst(name);
       await ready(options?.dryRun);
-      return await (await import("./ops/remove.ts")).remove(engine, name, options);
+      const ops = await import("./ops/remove.ts");
+      return await guarded([name], (g) => ops.remove(engine, g, name, options));
     },
     list: async () => (await query()).list(engine),
     inspect: async (name) => (await query()).inspect(engine, name),
@@ -152,7 +165,7 @@ export function createLeger(engine: Engine): Leger {
           nameOrAll,
           options.ref !== undefined ? { ref: options.ref } : {},
         )
-        : (await staging()).stage(engine, nameOrAll, options),
+        : await guardedStage(nameOrAll, options),
     staged: async () => (await staging()).staged(engine),
     diff: async (name) => (await diffOps()).diff(engine, name),
     diffText: async (name, options) => {
@@ -164,9 +177,13 @@ export function createLeger(engine: Engine): Leger {
       const ops = await import("./ops/apply.ts");
       if (!(await ops.anythingToApply(engine, nameOrAll))) return [];
       await ready(options?.dryRun);
-      return await ops.apply(engine, nameOrAll, options);
+      return await guarded(sets(nameOrAll), (g) => ops.apply(engine, g, nameOrAll, options));
     },
-    discard: async (nameOrAll) => (await staging()).discard(engine, nameOrAll),
+    discard: async (nameOrAll) => {
+      const ops = await staging();
+      // A killed apply may still be using the staged copy: the wrapper finishes it first.
+      return await guarded(sets(nameOrAll), () => ops.discard(engine, nameOrAll));
+    },
     recover: async (name) => (await recovery()).recover(engine, name).then((r) => r.recovered),
     pendingRecoveries: async (name) => (await recovery()).pendingRecoveries(engine, name),
     abandonRecovery: async (name, options) => (await recovery()).abandon(engine, name, options),
@@ -174,14 +191,62 @@ export function createLeger(engine: Engine): Leger {
       if (name !== "all") await inspectFirst(name);
       await ready();
       // backup_create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
-      return await (await import("./ops/backup_create.ts")).backup(engine, name, { ...options, locked: false });
+      const ops = await import("./ops/backup_create.ts");
+      return await guarded([name], (g) => ops.backup(engine, g, name, options));
     },
     backups: async (name) => (await import("./backup/info.ts")).listBackups(engine, name),
     restore: async (name, id, options) => {
-      await (await import("./ops/restore.ts")).findBackup(engine, name, id);
+      const ops = await import("./ops/restore.ts");
+      await ops.findBackup(engine, name, id);
       await ready();
-      return await (await import("./ops/restore.ts")).restore(engine, name, id, { ...options, locked: false });
+      return await guarded([name], (g) => ops.restore(engine, g, name, id, options));
     },
-    prune: async (options) => (await import("./ops/retention.ts")).pruneBackups(engine, options),
+    prune: async (options) => {
+      const [{ locked }, { applyRetention }] = await Promise.all([
+        import("./ops/guarded.ts"),
+        import("./ops/retention.ts"),
+      ]);
+      return await locked(engine, () => applyRetention(engine, options ?? {}));
+    },
+  };
+}
+
+/**
+ * What the unattended updater (lib/gitops/) runs through the door: stage
+ * and apply as `leger stage NAME` and `leger apply NAME` run them (the same
+ * wrapper: scope lock, recovery, journal), without the readiness check a
+ * command makes of the host first, and a set's image updates. Not part of
+ * the workflow API.
+ */
+export interface UnattendedOps {
+  /** Stages a set (at `ref`, when given). */
+  stage(name: string, options?: StageOptions): Promise<StageResult[]>;
+  /** Applies a set's staged version: backup, health gate, rollback. */
+  apply(name: string): Promise<ApplyResult[]>;
+  /** The set's units with a newer image, as `podman auto-update --dry-run` sees them. */
+  pendingImages(units: readonly string[]): Promise<PendingImage[]>;
+  /** Runs the new images, gated and rolled back like an apply (the images in `knownBad` are not tried). */
+  updateImages(manifest: Manifest, pending: PendingImage[], knownBad: readonly string[]): Promise<ImageUpdateResult>;
+}
+
+/** Binds the updater's operations to an engine. */
+export function unattendedOps(engine: Engine): UnattendedOps {
+  const guarded = async <T>(name: string, op: (guard: Guard) => Promise<T>) =>
+    (await import("./ops/guarded.ts")).guarded(engine, [name], op);
+  return {
+    stage: async (name, options) => {
+      const ops = await import("./ops/stage.ts");
+      return await guarded(name, (g) => ops.stage(engine, g, name, options));
+    },
+    apply: async (name) => {
+      const ops = await import("./ops/apply.ts");
+      return await guarded(name, (g) => ops.apply(engine, g, name));
+    },
+    pendingImages: async (units) => (await import("./ops/images.ts")).pendingImages(engine, units),
+    updateImages: async (manifest, pending, knownBad) => {
+      // Under the lock alone: an image update recovers nothing first, as before the wrapper.
+      const [{ locked }, ops] = await Promise.all([import("./ops/guarded.ts"), import("./ops/images.ts")]);
+      return await locked(engine, (g) => ops.updateImages(engine, g, manifest, pending, knownBad));
+    },
   };
 }

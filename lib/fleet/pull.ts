@@ -24,6 +24,7 @@ import { ExitCode, LegerError } from "../errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
 import { policyOf } from "../policy/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
+import type { Leger } from "../leger.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
 import {
   type AssignedSet,
@@ -113,8 +114,15 @@ async function readAssignments(
   return file;
 }
 
+/** The operations a fleet sync runs: as `leger install` and `leger remove` do. */
+export type FleetOps = Pick<Leger, "prepare" | "installPrepared" | "remove">;
+
 /** One sync: reads the assignment when due and brings this host's sets to it. Never throws. */
-export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}): Promise<FleetResult> {
+export async function syncFleet(
+  engine: Engine,
+  leger: FleetOps,
+  options: FleetSyncOptions = {},
+): Promise<FleetResult> {
   const fleet = engine.config.fleet;
   if (!fleet) return { result: "not-due", source: "", assigned: [], unassigned: [], removed: [] };
   const now = (options.now ?? (() => new Date()))();
@@ -154,7 +162,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
         assigned.push({ ...row, outcome: "known-failed" });
         continue;
       }
-      const outcome = await installOne(engine, set, source, at, manifests, emit);
+      const outcome = await installOne(engine, leger, set, source, at, manifests, emit);
       if (outcome.outcome === "waiting") retrySoon = true;
       if (outcome.outcome === "failed") {
         record.failed = record.failed.filter((f) => f.path !== set.path);
@@ -174,8 +182,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
     for (const m of gone) {
       if (fleet.remove && sets.length > 0) {
         try {
-          const { createLeger } = await import("../leger.ts");
-          await createLeger(engine).remove(m.name);
+          await leger.remove(m.name);
           removed.push(m.name);
           await emit(event(m.name, "removed", `${m.name}: removed; ${label}${at} no longer assigns it here`));
         } catch (error) {
@@ -238,14 +245,13 @@ function event(set: string, kind: UpdateEvent["kind"], message: string): UpdateE
 /** Installs one assigned set through the operations the CLI uses; never throws. */
 async function installOne(
   engine: Engine,
+  leger: FleetOps,
   set: AssignedSet,
   source: string,
   at: string,
   manifests: Manifest[],
   emit: (e: UpdateEvent) => Promise<void>,
 ): Promise<{ outcome: "installed" | "failed" | "waiting"; name?: string; reason?: string }> {
-  const { createLeger } = await import("../leger.ts");
-  const leger = createLeger(engine);
   let name = set.name ?? set.path;
   try {
     const prepared = await leger.prepare(source, set.name ? { name: set.name } : {});

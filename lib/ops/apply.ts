@@ -10,9 +10,8 @@ import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
 import { sha256 } from "../fs.ts";
-import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
-import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
+import { type JournalEntry, markStep } from "../state/journal.ts";
 import { type FileRecord, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { backup } from "./backup_create.ts";
@@ -24,7 +23,7 @@ import { type UnitImpact, unitImpact } from "./impact.ts";
 import { buildManifest } from "./manifest_build.ts";
 import { drift } from "./query.ts";
 import { eachSet } from "./each_set.ts";
-import { assertRecovered, recoverPending } from "./recover.ts";
+import type { Guard } from "./guard.ts";
 import { backendForSet, expectedRecords, installedNames, placeSet } from "./place.ts";
 import { requireManifest } from "./set_lookup.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
@@ -73,6 +72,7 @@ async function restartEach(engine: Engine, units: string[], verb: "restart" | "s
  */
 async function rollback(
   engine: Engine,
+  guard: Guard,
   name: string,
   previous: Manifest,
   before: CollectedFile[],
@@ -93,7 +93,7 @@ async function rollback(
   await engine.systemd.resetFailed(previous.units);
   if (backupId && previous.volumes.length) {
     // Volume data may have been changed by the new version: the backup's copy goes back too.
-    const r = await restore(engine, name, backupId, { locked: true, skipPreBackup: true, healthTimeoutMs: timeoutMs });
+    const r = await restore(engine, guard, name, backupId, { skipPreBackup: true, healthTimeoutMs: timeoutMs });
     // restore records the backup's manifest as new; the previous one (what a staged copy was staged against) is the truth.
     await saveSetFiles(engine.paths, name, before);
     await writeManifest(engine.paths, previous);
@@ -123,7 +123,7 @@ export async function anythingToApply(engine: Engine, nameOrAll: string): Promis
   return true;
 }
 
-async function applyOne(engine: Engine, name: string, options: ApplyOptions): Promise<ApplyResult> {
+async function applyOne(engine: Engine, guard: Guard, name: string, options: ApplyOptions): Promise<ApplyResult> {
   const { manifest, st } = await requireStaged(engine, name);
   const from = {
     ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
@@ -165,89 +165,90 @@ async function applyOne(engine: Engine, name: string, options: ApplyOptions): Pr
   const declared =
     buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }).secrets;
   await ensureSetSecrets(engine, name, declared, { verb: "apply" });
-  const entry = await beginEntry(engine.paths, "apply", name, { timeoutMs, noBackup: options.noBackup === true });
-  let backupId: string | undefined;
-  let records: FileRecord[] | undefined;
-  let touched = false;
-  try {
-    if (!options.noBackup) {
-      engine.log.step(`Backing up ${name} before the update`);
-      backupId = (await backup(engine, name, { reason: "before-apply", locked: true })).id;
-      await markStep(engine.paths, entry, "backed-up", { backupId });
-    }
-    engine.log.step(
-      `Applying ${name}: ${from.commit?.slice(0, 12) ?? "installed"} -> ${to.commit?.slice(0, 12) ?? "staged"}`,
-    );
-    touched = true;
-    await engine.systemd.stop(impact.stop);
-    const placed = await placeSet(engine, name, st.files, manifest);
-    records = placed.records;
-    await markStep(engine.paths, entry, "files", { records });
-    await engine.systemd.daemonReload();
-    const after = buildManifest(engine, {
-      name,
-      source: st.record.source,
-      files: st.files,
-      records,
-      backend: placed.backend,
-      previous: manifest,
-    });
-    await engine.systemd.resetFailed(after.units);
-    if (impact.restart.length) engine.log.step(`Restarting ${impact.restart.join(", ")}`);
-    let failed = await restartEach(engine, impact.restart, "restart");
-    failed = failed.concat(await restartEach(engine, after.units, "start"));
-    const health = failed.length
-      ? { ok: false, states: [], failed }
-      : await waitHealthy(engine, after.units, gateOptions(engine, st.files, timeoutMs));
-    if (!health.ok) {
-      engine.log.error(`${name} did not come up:\n${describeFailures(health.failed)}`);
-      engine.log.step(`Rolling ${name} back to ${from.commit?.slice(0, 12) ?? "the previous version"}`);
-      const back = await rollback(engine, name, manifest, before, st.files, records, backupId, timeoutMs);
-      await endEntry(engine.paths, entry);
-      throw new LegerError(
-        `Cannot apply ${name}: ${
-          health.failed.map((f) => f.unit).join(", ")
-        } did not come up; rolled back to the previous version${back.ok ? "" : " (which is not healthy either)"}\n${
-          describeFailures(health.failed)
-        }`,
-        {
-          exitCode: ExitCode.rolledBack,
-          hint: `The staged version is kept: fix it in the source and stage again, or leger discard ${name}.`,
-          details: { failed: health.failed, rolledBackHealthy: back.ok, backupId },
-        },
+  const data = { timeoutMs, noBackup: options.noBackup === true };
+  return await guard.journal("apply", name, data, async (entry) => {
+    let backupId: string | undefined;
+    let records: FileRecord[] | undefined;
+    let touched = false;
+    try {
+      if (!options.noBackup) {
+        engine.log.step(`Backing up ${name} before the update`);
+        backupId = (await backup(engine, guard, name, { reason: "before-apply" })).id;
+        await markStep(engine.paths, entry, "backed-up", { backupId });
+      }
+      engine.log.step(
+        `Applying ${name}: ${from.commit?.slice(0, 12) ?? "installed"} -> ${to.commit?.slice(0, 12) ?? "staged"}`,
       );
+      touched = true;
+      await engine.systemd.stop(impact.stop);
+      const placed = await placeSet(engine, name, st.files, manifest);
+      records = placed.records;
+      await markStep(engine.paths, entry, "files", { records });
+      await engine.systemd.daemonReload();
+      const after = buildManifest(engine, {
+        name,
+        source: st.record.source,
+        files: st.files,
+        records,
+        backend: placed.backend,
+        previous: manifest,
+      });
+      await engine.systemd.resetFailed(after.units);
+      if (impact.restart.length) engine.log.step(`Restarting ${impact.restart.join(", ")}`);
+      let failed = await restartEach(engine, impact.restart, "restart");
+      failed = failed.concat(await restartEach(engine, after.units, "start"));
+      const health = failed.length
+        ? { ok: false, states: [], failed }
+        : await waitHealthy(engine, after.units, gateOptions(engine, st.files, timeoutMs));
+      if (!health.ok) {
+        engine.log.error(`${name} did not come up:\n${describeFailures(health.failed)}`);
+        engine.log.step(`Rolling ${name} back to ${from.commit?.slice(0, 12) ?? "the previous version"}`);
+        const back = await rollback(engine, guard, name, manifest, before, st.files, records, backupId, timeoutMs);
+        throw new LegerError(
+          `Cannot apply ${name}: ${
+            health.failed.map((f) => f.unit).join(", ")
+          } did not come up; rolled back to the previous version${back.ok ? "" : " (which is not healthy either)"}\n${
+            describeFailures(health.failed)
+          }`,
+          {
+            exitCode: ExitCode.rolledBack,
+            hint: `The staged version is kept: fix it in the source and stage again, or leger discard ${name}.`,
+            details: { failed: health.failed, rolledBackHealthy: back.ok, backupId },
+          },
+        );
+      }
+      // The manifest is the commit point: recovery finds it naming the staged files and completes the rest.
+      await writeManifest(engine.paths, after);
+      await saveSetFiles(engine.paths, name, st.files);
+      await markStep(engine.paths, entry, "committed");
+      await clearStaged(engine, name);
+      engine.log.info(`${name}: applied; ${after.units.length} unit(s) healthy`);
+      return { name, outcome: "applied", from, to, impact, ...(backupId ? { backupId } : {}) };
+    } catch (error) {
+      if (error instanceof LegerError && error.exitCode === ExitCode.rolledBack) throw error;
+      // Anything else that broke midway: put the previous version back.
+      if (touched && entry.step !== "committed") {
+        engine.log.warn(`apply of ${name} failed (${(error as Error).message}); putting the previous version back`);
+        await rollback(engine, guard, name, manifest, before, st.files, records, backupId, timeoutMs).catch((e) =>
+          engine.log.error(`rollback incomplete: ${(e as Error).message}`)
+        );
+      }
+      throw error;
     }
-    // The manifest is the commit point: recovery finds it naming the staged files and completes the rest.
-    await writeManifest(engine.paths, after);
-    await saveSetFiles(engine.paths, name, st.files);
-    await markStep(engine.paths, entry, "committed");
-    await clearStaged(engine, name);
-    await endEntry(engine.paths, entry);
-    engine.log.info(`${name}: applied; ${after.units.length} unit(s) healthy`);
-    return { name, outcome: "applied", from, to, impact, ...(backupId ? { backupId } : {}) };
-  } catch (error) {
-    if (error instanceof LegerError && error.exitCode === ExitCode.rolledBack) throw error;
-    // Anything else that broke midway: put the previous version back.
-    if (touched && entry.step !== "committed") {
-      engine.log.warn(`apply of ${name} failed (${(error as Error).message}); putting the previous version back`);
-      await rollback(engine, name, manifest, before, st.files, records, backupId, timeoutMs).catch((e) =>
-        engine.log.error(`rollback incomplete: ${(e as Error).message}`)
-      );
-    }
-    await endEntry(engine.paths, entry);
-    throw error;
-  }
+  });
 }
 
-/** Applies staged sets (one, or every staged one for "all"). */
-export async function apply(engine: Engine, nameOrAll: string, options: ApplyOptions = {}): Promise<ApplyResult[]> {
-  return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine, nameOrAll === "all" ? [] : [nameOrAll]);
-    const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
-    return await eachSet(engine, "apply", names, nameOrAll === "all", async (n) => {
-      await assertRecovered(engine, n);
-      return await applyOne(engine, n, options);
-    });
+/** Applies staged sets (one, or every staged one for "all"); the caller holds the scope lock. */
+export async function apply(
+  engine: Engine,
+  guard: Guard,
+  nameOrAll: string,
+  options: ApplyOptions = {},
+): Promise<ApplyResult[]> {
+  const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
+  return await eachSet(engine, "apply", names, nameOrAll === "all", async (n) => {
+    await guard.recovered(n);
+    return await applyOne(engine, guard, n, options);
   });
 }
 
@@ -263,7 +264,7 @@ async function manifestIs(manifest: Manifest, files: CollectedFile[]): Promise<b
  * Recovers an apply cut short: completed when the new manifest was written
  * (the commit point), else rolled back to the installed version.
  */
-export async function recoverApply(engine: Engine, entry: JournalEntry): Promise<string> {
+export async function recoverApply(engine: Engine, entry: JournalEntry, guard: Guard): Promise<string> {
   const manifest = await readManifest(engine.paths, entry.name);
   if (!manifest) return `the apply of ${entry.name} found no installed set; nothing to do`;
   const st = await readStaged(engine, entry.name);
@@ -283,6 +284,7 @@ export async function recoverApply(engine: Engine, entry: JournalEntry): Promise
   const timeoutMs = typeof entry.data.timeoutMs === "number" ? entry.data.timeoutMs : 30_000;
   const health = await rollback(
     engine,
+    guard,
     entry.name,
     manifest,
     before,

@@ -7,12 +7,10 @@ import { withLock } from "../lock.ts";
 import type { JournalEntry } from "../state/journal.ts";
 import { readManifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
-import { apply } from "./apply.ts";
-import { backup } from "./backup_create.ts";
 import { listBackups } from "../backup/info.ts";
-import { install } from "./install.ts";
 import { recoverPending } from "./recover.ts";
-import { discard, readStaged, stage } from "./stage.ts";
+import { readStaged } from "./stage.ts";
+import { apply, backup, discard, install, stage } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 

@@ -13,15 +13,14 @@ import denoJson from "../../deno.json" with { type: "json" };
 import type { Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
 import { atomicWrite, atomicWriteJson, ensureDir, exists, removeIfExists, sha256, syncDir } from "../fs.ts";
-import { withLock } from "../lock.ts";
 import { volumeNames } from "../podman.ts";
-import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
+import { type JournalEntry, markStep } from "../state/journal.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { type BackupInfo, backupsRoot, newBackupId, PARTIAL, toRecord } from "../backup/info.ts";
 import { planBackup, resolveHostPath } from "../backup/plan.ts";
 import { archiveSuffix, chooseCompression, streamToFile } from "../backup/stream.ts";
-import { recoverPending } from "./recover.ts";
+import type { Guard } from "./guard.ts";
 import { requireManifest } from "./set_lookup.ts";
 import { applyRetention } from "./retention.ts";
 
@@ -35,8 +34,6 @@ export interface BackupOptions {
   includeBinds?: boolean;
   /** Free text kept with the backup. */
   note?: string;
-  /** The caller holds the scope lock already (apply, restore). */
-  locked?: boolean;
   /** Apply the retention rules afterwards (default true). */
   prune?: boolean;
 }
@@ -245,35 +242,38 @@ async function writeBackup(
 }
 
 /**
- * Backs up an installed set under the scope's lock (unless `locked`).
- * Applies the retention rules afterwards.
+ * Backs up an installed set (the caller holds the scope lock: see
+ * guard.ts). Applies the retention rules afterwards.
  *
  * @example
  * ```ts
- * const info = await backup(engine, "web", { reason: "manual" });
+ * const info = await createLeger(engine).backup("web", { reason: "manual" });
  * console.log(info.id, info.volumes.map((v) => v.sha256));
  * ```
  */
-export async function backup(engine: Engine, name: string, options: BackupOptions = {}): Promise<BackupInfo> {
-  const work = async () => {
-    if (!options.locked) await recoverPending(engine, [name]);
-    const manifest = await requireManifest(engine, name);
-    const setDir = join(backupsRoot(engine), name);
-    await ensureDir(setDir, 0o700);
-    await dropPartials(setDir);
-    const id = await freshId(setDir);
-    const partial = join(setDir, id + PARTIAL);
-    const finalDir = join(setDir, id);
-    engine.log.step(`Backing up ${name} (${id})`);
-    const entry = await beginEntry(engine.paths, "backup", name, { partial, stopped: [] });
-    const stopped: string[] = [];
-    let info: BackupInfo;
-    let notRestarted: Array<{ unit: string; error: string }> = [];
+export async function backup(
+  engine: Engine,
+  guard: Guard,
+  name: string,
+  options: BackupOptions = {},
+): Promise<BackupInfo> {
+  const manifest = await requireManifest(engine, name);
+  const setDir = join(backupsRoot(engine), name);
+  await ensureDir(setDir, 0o700);
+  await dropPartials(setDir);
+  const id = await freshId(setDir);
+  const partial = join(setDir, id + PARTIAL);
+  const finalDir = join(setDir, id);
+  engine.log.step(`Backing up ${name} (${id})`);
+  const stopped: string[] = [];
+  let notRestarted: Array<{ unit: string; error: string }> = [];
+  const info = await guard.journal("backup", name, { partial, stopped: [] }, async (entry) => {
     try {
-      info = await writeBackup(engine, manifest, options, partial, id, entry, stopped);
+      const written = await writeBackup(engine, manifest, options, partial, id, entry, stopped);
       await Deno.rename(partial, finalDir);
       await syncDir(setDir);
-      info.dir = finalDir;
+      written.dir = finalDir;
+      return written;
     } catch (error) {
       engine.log.error(`the backup of ${name} failed; nothing was kept`);
       throw error;
@@ -282,15 +282,13 @@ export async function backup(engine: Engine, name: string, options: BackupOption
         engine.log.error(`could not remove ${partial}: ${(e as Error).message}`)
       );
       notRestarted = await restart(engine, stopped);
-      await endEntry(engine.paths, entry);
     }
-    if (notRestarted.length) info.notRestarted = notRestarted;
-    const mib = (info.sizeBytes / 1048576).toFixed(1);
-    engine.log.info(`backed up ${name} as ${id}: ${info.volumes.length} volume(s), ${mib} MiB`);
-    if (options.prune !== false) await applyRetention(engine, { name, protect: [id] });
-    return info;
-  };
-  return options.locked ? await work() : await withLock(engine.paths.lockFile, work);
+  });
+  if (notRestarted.length) info.notRestarted = notRestarted;
+  const mib = (info.sizeBytes / 1048576).toFixed(1);
+  engine.log.info(`backed up ${name} as ${id}: ${info.volumes.length} volume(s), ${mib} MiB`);
+  if (options.prune !== false) await applyRetention(engine, { name, protect: [id] });
+  return info;
 }
 
 /** Recovers a backup cut short: its partial folder goes and the units it stopped run again. */

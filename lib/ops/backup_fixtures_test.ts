@@ -13,7 +13,7 @@ import { memoryLogger } from "../log.ts";
 import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../shell.ts";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { NGINX, REDIS, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { install } from "./install.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 /** Switches for failures, read at each call. */
 export interface Faults {

@@ -6,7 +6,6 @@ import { createLeger } from "../leger.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { resolveWorkflow, runWorkflow } from "../workflow.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { backup } from "./backup_create.ts";
 import { type BackupInfo, listBackups, verifyBackup } from "../backup/info.ts";
 import {
   backupFolders,
@@ -18,6 +17,7 @@ import {
 } from "./backup_fixtures_test.ts";
 import { recoverPending } from "./recover.ts";
 import { run } from "../shell.ts";
+import { backup } from "../../tests/helpers/ops.ts";
 
 Deno.test("backup stops the units that use a volume, archives it with its checksum, and starts them again", async () => {
   const b = await tarBench();

@@ -6,8 +6,7 @@ import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts"
 import type { LegerError } from "../errors.ts";
 import { readManifest } from "../state/manifest.ts";
 import { diff, type DiffResult, formatDiff, summarize } from "./diff.ts";
-import { install } from "./install.ts";
-import { stage } from "./stage.ts";
+import { install, stage } from "../../tests/helpers/ops.ts";
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "../../tests/golden/diff");
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";

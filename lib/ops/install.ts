@@ -11,13 +11,12 @@ import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../errors.ts";
 import type { LegerYaml } from "../leger_yaml.ts";
-import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FetchedSet } from "../source/fetch.ts";
 import { summarizeSet } from "../quadlet/model.ts";
 import { quadletKind } from "../quadlet/kinds.ts";
 import { parseSource } from "../source/spec.ts";
-import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
+import { type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
 import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "./check.ts";
@@ -28,7 +27,7 @@ import { buildManifest } from "./manifest_build.ts";
 import { backendForSet, installedNames, placeSet } from "./place.ts";
 import { filesBackend } from "../backend/files.ts";
 import { nativeTemplateLimit } from "../backend/for_set.ts";
-import { recoverPending } from "./recover.ts";
+import type { Guard } from "./guard.ts";
 
 /** A set fetched and checked, not yet installed. */
 export interface PreparedSet {
@@ -118,11 +117,6 @@ function manifestFor(
   });
 }
 
-/**
- * Installs a prepared set under the scope's lock. On failure the host is
- * put back: a new set is removed again, a replaced one gets its previous
- * version back.
- */
 function refuseInstalled(name: string, previous: Manifest | undefined, options: InstallOptions): void {
   if (!previous || options.replace) return;
   throw new LegerError(`Cannot install ${name}: a set with that name is installed (from ${previous.source.input})`, {
@@ -141,8 +135,14 @@ export async function refuseBeforeHost(engine: Engine, prepared: PreparedSet, op
   refuseInstalled(prepared.name, await readManifest(engine.paths, prepared.name), options);
 }
 
+/**
+ * Installs a prepared set (the caller holds the scope lock: see guard.ts).
+ * On failure the host is put back: a new set is removed again, a replaced
+ * one gets its previous version back.
+ */
 export async function installPrepared(
   engine: Engine,
+  guard: Guard,
   prepared: PreparedSet,
   options: InstallOptions = {},
 ): Promise<InstallResult> {
@@ -156,42 +156,36 @@ export async function installPrepared(
       })`,
     );
   }
-  return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine, [prepared.name]);
-    const previous = await readManifest(engine.paths, prepared.name);
-    refuseInstalled(prepared.name, previous, options);
-    const units = prepared.check.summary.units;
-    // Secrets come first: a missing or denied one stops the install before anything is placed.
-    const ensured = await ensureSetSecrets(
-      engine,
-      prepared.name,
-      (prepared.check.legerYaml?.secrets ?? []).map((x) => ({
-        name: x.name,
-        podmanSecret: x["podman-secret"],
-        env: x.env,
-        restart: x.restart,
-      })),
-      { dryRun: options.dryRun ?? false },
+  const previous = await readManifest(engine.paths, prepared.name);
+  refuseInstalled(prepared.name, previous, options);
+  const units = prepared.check.summary.units;
+  // Secrets come first: a missing or denied one stops the install before anything is placed.
+  const ensured = await ensureSetSecrets(
+    engine,
+    prepared.name,
+    (prepared.check.legerYaml?.secrets ?? []).map((x) => ({
+      name: x.name,
+      podmanSecret: x["podman-secret"],
+      env: x.env,
+      restart: x.restart,
+    })),
+    { dryRun: options.dryRun ?? false },
+  );
+  if (options.dryRun) {
+    engine.log.info(
+      `would install ${prepared.fetched.files.length} file(s) with the ${backend.kind} backend and start ${
+        units.join(", ") || "nothing"
+      }`,
     );
-    if (options.dryRun) {
-      engine.log.info(
-        `would install ${prepared.fetched.files.length} file(s) with the ${backend.kind} backend and start ${
-          units.join(", ") || "nothing"
-        }`,
-      );
-      return {
-        name: prepared.name,
-        manifest: manifestFor(engine, prepared, backend.kind, [], previous),
-        started: [],
-        dryRun: true,
-      };
-    }
-    const entry = await beginEntry(engine.paths, "install", prepared.name, {
-      planned,
-      backend: backend.kind,
-      units,
-      hadPrevious: previous !== undefined,
-    });
+    return {
+      name: prepared.name,
+      manifest: manifestFor(engine, prepared, backend.kind, [], previous),
+      started: [],
+      dryRun: true,
+    };
+  }
+  const data = { planned, backend: backend.kind, units, hadPrevious: previous !== undefined };
+  return await guard.journal("install", prepared.name, data, async (entry) => {
     try {
       engine.log.step(`Installing ${prepared.name} (${backend.kind} backend)`);
       if (previous) await engine.systemd.stop(previous.units).catch(() => {});
@@ -228,7 +222,6 @@ export async function installPrepared(
       const manifest = manifestFor(engine, prepared, backend.kind, records, previous);
       await saveSetFiles(engine.paths, prepared.name, prepared.fetched.files);
       await writeManifest(engine.paths, manifest);
-      await endEntry(engine.paths, entry);
       engine.log.info(`installed ${prepared.name}: ${units.length} unit(s)${started.length ? ", all active" : ""}`);
       return { name: prepared.name, manifest, started, dryRun: false };
     } catch (error) {
@@ -236,8 +229,9 @@ export async function installPrepared(
       await undoInstall(engine, prepared.name, planned, previous, { backend: backend.kind, units }).catch((e) =>
         engine.log.error(`could not undo completely: ${(e as Error).message}`)
       );
-      for (const secret of previous ? [] : ensured.created) await removePodmanSecret(engine.$, secret).catch(() => {});
-      await endEntry(engine.paths, entry);
+      for (const secret of previous ? [] : ensured.created) {
+        await removePodmanSecret(engine.$, secret).catch(() => {});
+      }
       throw error;
     }
   });
@@ -283,16 +277,6 @@ export async function undoInstall(
     await deleteManifest(engine.paths, name);
     await deleteSetFiles(engine.paths, name);
   }
-}
-
-/** Fetch, check and install in one call. */
-export async function install(
-  engine: Engine,
-  source: string,
-  options: PrepareOptions & InstallOptions = {},
-): Promise<InstallResult> {
-  const prepared = await prepare(engine, source, options);
-  return await installPrepared(engine, prepared, options);
 }
 
 /** Recovers an install cut short: undone (the previous version put back), unless it had completed. */

@@ -6,8 +6,8 @@ import { sha256 } from "../fs.ts";
 import type { LegerError } from "../errors.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
-import { install } from "./install.ts";
 import { control, list, logs } from "./query.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 

@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { bench, logged, NGINX, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import type { LegerError } from "../errors.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
-import { install } from "./install.ts";
-import { remove } from "./remove.ts";
+import { install, remove } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 const P6 = { podmanVersion: "6.1.1" };

@@ -7,14 +7,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { readManifest } from "../state/manifest.ts";
-import { apply } from "./apply.ts";
-import { backup } from "./backup_create.ts";
-import { restore } from "./restore.ts";
 import { doctor } from "./doctor.ts";
-import { install } from "./install.ts";
 import { control, list } from "./query.ts";
-import { remove } from "./remove.ts";
-import { stage } from "./stage.ts";
+import { apply, backup, install, remove, restore, stage } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 const V1 = {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { bench, CACHE_SET, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { install } from "./install.ts";
 import { overallState } from "./list.ts";
 import { control, inspect, list, logs } from "./query.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 

@@ -18,10 +18,11 @@ import { LegerError } from "../errors.ts";
 import { endEntry, type JournalEntry, markRecoveryFailed, pendingEntries } from "../state/journal.ts";
 import { readManifest } from "../state/manifest.ts";
 import { recoverStore } from "../state/store.ts";
+import { type Guard, guardOf } from "./guard.ts";
 import { describeLeftovers, type Leftover, leftoversOf } from "./recover_leftovers.ts";
 
 /** A handler that finishes or undoes one kind of operation; throws when it cannot. */
-export type RecoveryHandler = (engine: Engine, entry: JournalEntry) => Promise<string>;
+export type RecoveryHandler = (engine: Engine, entry: JournalEntry, guard: Guard) => Promise<string>;
 
 /**
  * Each kind's handler lives in its operation's module and is loaded when the
@@ -100,7 +101,7 @@ export async function recoverEntries(engine: Engine, options: RecoverOptions = {
     );
     try {
       if (!handler) throw new Error(`this leger cannot recover a ${entry.op}`);
-      const what = await handler(engine, entry);
+      const what = await handler(engine, entry, lockedGuard(engine));
       await endEntry(engine.paths, entry);
       engine.log.warn(`recovered: ${what}`);
       report.recovered.push(what);
@@ -155,4 +156,9 @@ export async function recoverPending(engine: Engine, sets: string[] = []): Promi
 export async function assertRecovered(engine: Engine, name: string): Promise<void> {
   const entry = (await pendingEntries(engine.paths)).find((e) => e.name === name);
   if (entry) throw blockedError(entry, await leftoversOf(engine, entry));
+}
+
+/** The guard of a run that holds the scope lock (lib/ops/guard.ts). */
+export function lockedGuard(engine: Engine): Guard {
+  return guardOf(engine.paths, (name) => assertRecovered(engine, name));
 }

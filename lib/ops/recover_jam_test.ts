@@ -8,12 +8,9 @@ import { createShell } from "../shell.ts";
 import { atomicWriteJson } from "../fs.ts";
 import { type JournalEntry, pendingEntries } from "../state/journal.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
-import { install } from "./install.ts";
-import { remove } from "./remove.ts";
-import { backup } from "./backup_create.ts";
-import { stage } from "./stage.ts";
 import { abandon, pendingRecoveries, recover } from "./recover_user.ts";
 import { doctor } from "./doctor.ts";
+import { backup, install, remove, stage } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 

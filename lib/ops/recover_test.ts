@@ -6,9 +6,8 @@ import type { Engine } from "../engine.ts";
 import { withLock } from "../lock.ts";
 import type { JournalEntry } from "../state/journal.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
-import { install } from "./install.ts";
 import { recoverPending } from "./recover.ts";
-import { remove } from "./remove.ts";
+import { install, remove } from "../../tests/helpers/ops.ts";
 
 /** What `leger recover` does. */
 const recover = (engine: Engine) => withLock(engine.paths.lockFile, () => recoverPending(engine));

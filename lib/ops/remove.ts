@@ -6,15 +6,14 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { withLock } from "../lock.ts";
 import { removeVolumes } from "../podman.ts";
 import { run } from "../shell.ts";
-import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
+import { type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";
 import { deleteUpdateRecord } from "../state/update_record.ts";
 import { backendOfManifest } from "./place.ts";
-import { recoverPending } from "./recover.ts";
+import type { Guard } from "./guard.ts";
 
 /** Options of {@linkcode remove}. */
 export interface RemoveOptions {
@@ -82,31 +81,34 @@ async function finishRemoval(
   };
 }
 
-/** Removes an installed set. */
-export async function remove(engine: Engine, name: string, options: RemoveOptions = {}): Promise<RemoveResult> {
-  return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine, [name]);
-    const manifest = await requireManifest(engine, name);
-    if (options.dryRun) {
-      return {
-        name,
-        stopped: manifest.units,
-        removedFiles: manifest.files.filter((f) => f.path).map((f) => f.path),
-        removedVolumes: options.purgeVolumes ? manifest.volumes.map((v) => v.name) : [],
-        keptVolumes: options.purgeVolumes ? [] : manifest.volumes.map((v) => v.name),
-        removedSecrets: [],
-        dryRun: true,
-      };
-    }
-    engine.log.step(`Removing ${name}`);
-    const entry = await beginEntry(engine.paths, "remove", name, {
-      manifest,
-      purgeVolumes: options.purgeVolumes ?? false,
-    });
-    const result = await finishRemoval(engine, manifest, options, entry);
-    await endEntry(engine.paths, entry);
-    return result;
-  });
+/** Removes an installed set (the caller holds the scope lock: see guard.ts). */
+export async function remove(
+  engine: Engine,
+  guard: Guard,
+  name: string,
+  options: RemoveOptions = {},
+): Promise<RemoveResult> {
+  const manifest = await requireManifest(engine, name);
+  if (options.dryRun) {
+    return {
+      name,
+      stopped: manifest.units,
+      removedFiles: manifest.files.filter((f) => f.path).map((f) => f.path),
+      removedVolumes: options.purgeVolumes ? manifest.volumes.map((v) => v.name) : [],
+      keptVolumes: options.purgeVolumes ? [] : manifest.volumes.map((v) => v.name),
+      removedSecrets: [],
+      dryRun: true,
+    };
+  }
+  engine.log.step(`Removing ${name}`);
+  // A removal cut short stays in the journal: the next run completes it.
+  return await guard.journal(
+    "remove",
+    name,
+    { manifest, purgeVolumes: options.purgeVolumes ?? false },
+    (entry) => finishRemoval(engine, manifest, options, entry),
+    { keepOnFailure: true },
+  );
 }
 
 /** Recovers a removal cut short by completing it: the user asked for the set to go. */

@@ -4,8 +4,7 @@ import { bench, CACHE_SET, NGINX, repoWith, WEB_SET } from "../../tests/fakes/fa
 import type { LegerError } from "../errors.ts";
 import { listManifests } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
-import { install } from "./install.ts";
-import { remove } from "./remove.ts";
+import { install, remove } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 

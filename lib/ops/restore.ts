@@ -28,13 +28,12 @@ import type { Engine } from "../engine.ts";
 import { parseDuration } from "../duration.ts";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
 import { ensureDir } from "../fs.ts";
-import { withLock } from "../lock.ts";
 import { podman, volumeNames } from "../podman.ts";
 import { parseUnit } from "../quadlet/parse.ts";
 import { unitNameOf } from "../quadlet/kinds.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
 import { placeSet } from "./place.ts";
-import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
+import { type JournalEntry, markStep } from "../state/journal.ts";
 import { type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { saveSetFiles } from "../state/store.ts";
 import { type BackupInfo, backupsRoot, readBackup, scanBackups } from "../backup/info.ts";
@@ -42,13 +41,11 @@ import { streamFromFile } from "../backup/stream.ts";
 import { backup } from "./backup_create.ts";
 import { describeFailures, type HealthResult, startUnits } from "./health.ts";
 import { checkSetName } from "./set_lookup.ts";
-import { recoverPending } from "./recover.ts";
+import type { Guard } from "./guard.ts";
 import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
 
 /** Options of {@linkcode restore}. */
 export interface RestoreOptions {
-  /** The caller holds the scope lock already. */
-  locked?: boolean;
   /** Health gate timeout in ms (default: config health-timeout). */
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */
@@ -185,85 +182,76 @@ async function rollBack(engine: Engine, pre: BackupInfo, stopUnits: string[], ti
 }
 
 /**
- * Restores a set from a backup (the newest when `id` is left out) under
- * the scope's lock (unless `locked`).
+ * Restores a set from a backup (the newest when `id` is left out); the
+ * caller holds the scope lock (see guard.ts).
  *
  * @example
  * ```ts
- * const r = await restore(engine, "web", "2026-05-01T10-00-00-000Z");
+ * const r = await createLeger(engine).restore("web", "2026-05-01T10-00-00-000Z");
  * if (!r.health.ok) console.log(r.health.failed);
  * ```
  */
 export async function restore(
   engine: Engine,
+  guard: Guard,
   name: string,
   id?: string,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
   checkSetName(name);
-  const work = async (): Promise<RestoreResult> => {
-    if (!options.locked) await recoverPending(engine, [name]);
-    const info = await findBackup(engine, name, id);
-    engine.log.step(`Verifying backup ${info.id} of ${name}`);
-    const trusted = await trustBackup(engine, info);
-    const timeoutMs = healthTimeout(engine, options);
-    const current = await readManifest(engine.paths, name);
-    const pre = current && !options.skipPreBackup
-      ? await backup(engine, name, { reason: "before-restore", locked: true, prune: false })
-      : undefined;
-    const entry = await beginEntry(engine.paths, "restore", name, {
-      id: info.id,
-      dir: info.dir,
-      ...(pre ? { preDir: pre.dir } : {}),
-    });
-    const stopUnits = current?.units ?? [];
+  const info = await findBackup(engine, name, id);
+  engine.log.step(`Verifying backup ${info.id} of ${name}`);
+  const trusted = await trustBackup(engine, info);
+  const timeoutMs = healthTimeout(engine, options);
+  const current = await readManifest(engine.paths, name);
+  const pre = current && !options.skipPreBackup
+    ? await backup(engine, guard, name, { reason: "before-restore", prune: false })
+    : undefined;
+  const stopUnits = current?.units ?? [];
+  const data = { id: info.id, dir: info.dir, ...(pre ? { preDir: pre.dir } : {}) };
+  return await guard.journal("restore", name, data, async (entry) => {
+    engine.log.step(`Restoring ${name} from ${info.id}`);
+    let manifest: Manifest;
     try {
-      engine.log.step(`Restoring ${name} from ${info.id}`);
-      let manifest: Manifest;
-      try {
-        manifest = await putBack(engine, trusted, stopUnits);
-      } catch (error) {
-        const back = pre ? await rollBack(engine, pre, stopUnits, timeoutMs) : false;
-        throw new LegerError(`Cannot restore ${name} from ${info.id}: ${(error as Error).message}`, {
-          cause: error,
-          ...(back ? { exitCode: ExitCode.rolledBack } : {}),
-          hint: back
-            ? `${name} is back as it was before the restore (backup ${pre!.id}).`
-            : pre
-            ? `The data of ${name} may be incomplete and putting back the state before failed too: fix the cause, then run leger restore ${name} ${pre.id} (the state before) or leger restore ${name} ${info.id}.`
-            : `Fix the cause and run leger restore ${name} ${info.id} again.`,
-        });
-      }
-      await markStep(engine.paths, entry, "restored");
-      const health = await startAndCheck(engine, manifest.units, timeoutMs);
-      if (!health.ok) {
-        const failed = health.failed.map((f) => f.unit).join(", ");
-        if (!pre) {
-          // Nothing to go back to (not installed before, or the caller rolls back itself): report, keep the data.
-          engine.log.error(
-            `restored ${name} from ${info.id}, but ${failed} did not come up\n${describeFailures(health.failed)}`,
-          );
-          return { name, id: info.id, health };
-        }
-        await rollBack(engine, pre, manifest.units, timeoutMs);
-        throw new LegerError(
-          `Cannot restore ${name} from ${info.id}: ${failed} did not come up\n${describeFailures(health.failed)}`,
-          {
-            exitCode: ExitCode.rolledBack,
-            hint: `${name} was put back as it was before the restore (backup ${pre.id}).`,
-            details: { failed: health.failed, preRestoreBackup: pre.id },
-          },
-        );
-      }
-      engine.log.info(
-        `restored ${name} from ${info.id}: ${info.volumes.length} volume(s), ${manifest.units.length} unit(s) up`,
-      );
-      return { name, id: info.id, ...(pre ? { preRestoreBackup: pre.id } : {}), health };
-    } finally {
-      await endEntry(engine.paths, entry);
+      manifest = await putBack(engine, trusted, stopUnits);
+    } catch (error) {
+      const back = pre ? await rollBack(engine, pre, stopUnits, timeoutMs) : false;
+      throw new LegerError(`Cannot restore ${name} from ${info.id}: ${(error as Error).message}`, {
+        cause: error,
+        ...(back ? { exitCode: ExitCode.rolledBack } : {}),
+        hint: back
+          ? `${name} is back as it was before the restore (backup ${pre!.id}).`
+          : pre
+          ? `The data of ${name} may be incomplete and putting back the state before failed too: fix the cause, then run leger restore ${name} ${pre.id} (the state before) or leger restore ${name} ${info.id}.`
+          : `Fix the cause and run leger restore ${name} ${info.id} again.`,
+      });
     }
-  };
-  return options.locked ? await work() : await withLock(engine.paths.lockFile, work);
+    await markStep(engine.paths, entry, "restored");
+    const health = await startAndCheck(engine, manifest.units, timeoutMs);
+    if (!health.ok) {
+      const failed = health.failed.map((f) => f.unit).join(", ");
+      if (!pre) {
+        // Nothing to go back to (not installed before, or the caller rolls back itself): report, keep the data.
+        engine.log.error(
+          `restored ${name} from ${info.id}, but ${failed} did not come up\n${describeFailures(health.failed)}`,
+        );
+        return { name, id: info.id, health };
+      }
+      await rollBack(engine, pre, manifest.units, timeoutMs);
+      throw new LegerError(
+        `Cannot restore ${name} from ${info.id}: ${failed} did not come up\n${describeFailures(health.failed)}`,
+        {
+          exitCode: ExitCode.rolledBack,
+          hint: `${name} was put back as it was before the restore (backup ${pre.id}).`,
+          details: { failed: health.failed, preRestoreBackup: pre.id },
+        },
+      );
+    }
+    engine.log.info(
+      `restored ${name} from ${info.id}: ${info.volumes.length} volume(s), ${manifest.units.length} unit(s) up`,
+    );
+    return { name, id: info.id, ...(pre ? { preRestoreBackup: pre.id } : {}), health };
+  });
 }
 
 /**

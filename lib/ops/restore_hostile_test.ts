@@ -8,8 +8,6 @@ import { sha256, sha256File } from "../fs.ts";
 import type { LegerError } from "../errors.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { backup } from "./backup_create.ts";
-import { restore } from "./restore.ts";
 import {
   backupFolders,
   copyTree,
@@ -21,6 +19,7 @@ import {
   treeDigest,
 } from "./backup_fixtures_test.ts";
 import { makeTar } from "../backup/tar_fixtures_test.ts";
+import { backup, restore } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 // deno-lint-ignore no-explicit-any

@@ -4,9 +4,7 @@ import { ExitCode, type LegerError } from "../errors.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { backup } from "./backup_create.ts";
 import { listBackups } from "../backup/info.ts";
-import { restore } from "./restore.ts";
 import {
   backupFolders,
   copyTree,
@@ -17,7 +15,7 @@ import {
   treeDigest,
 } from "./backup_fixtures_test.ts";
 import { recoverPending } from "./recover.ts";
-import { remove } from "./remove.ts";
+import { backup, remove, restore } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 

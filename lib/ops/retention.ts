@@ -14,7 +14,6 @@ import { join } from "node:path";
 import type { Engine } from "../engine.ts";
 import { parseDuration } from "../duration.ts";
 import { removeIfExists } from "../fs.ts";
-import { withLock } from "../lock.ts";
 import { type BackupInfo, backupsRoot, PARTIAL, scanBackups, verifyBackup } from "../backup/info.ts";
 
 /** Options of {@linkcode pruneBackups}. */
@@ -106,9 +105,4 @@ export async function applyRetention(
     engine.log.info(`${options.dryRun ? "would prune" : "pruned"} ${removed.length} backup(s): ${removed.join(", ")}`);
   }
   return { removed, kept };
-}
-
-/** Applies the retention rules under the scope's lock. */
-export async function pruneBackups(engine: Engine, options: PruneOptions = {}): Promise<PruneResult> {
-  return await withLock(engine.paths.lockFile, () => applyRetention(engine, options));
 }

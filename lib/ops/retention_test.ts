@@ -6,11 +6,10 @@ import { memoryLogger } from "../log.ts";
 import { createShell } from "../shell.ts";
 import { type BackupInfo, type BackupRecord, newBackupId, toRecord } from "../backup/info.ts";
 import { defaultConfig } from "../config.ts";
-import { backup } from "./backup_create.ts";
 import { listBackups } from "../backup/info.ts";
-import { pruneBackups } from "./retention.ts";
 import { installSet, tarBench } from "./backup_fixtures_test.ts";
 import { retentionRules, selectPrunable } from "./retention.ts";
+import { backup, pruneBackups, restore } from "../../tests/helpers/ops.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-06-30T12:00:00.000Z");
@@ -160,7 +159,6 @@ Deno.test("the backup being restored is not pruned by the before-restore backup"
     b.engine.config["backup-retention"] = { count: 1 };
     await installSet(b, "web");
     const saved = await backup(b.engine, "web");
-    const { restore } = await import("./restore.ts");
     const r = await restore(b.engine, "web", saved.id, { healthTimeoutMs: 5_000 });
     const ids = (await listBackups(b.engine, "web")).map((x) => x.id);
     assert.ok(ids.includes(saved.id) && ids.includes(r.preRestoreBackup!));

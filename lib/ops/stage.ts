@@ -9,14 +9,13 @@ import { z } from "zod";
 import type { Engine } from "../engine.ts";
 import { NotFoundError } from "../errors.ts";
 import { atomicWriteJson, readTextIfExists, removeIfExists, sha256 } from "../fs.ts";
-import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { parseSource } from "../source/spec.ts";
 import { listManifests, type Manifest, SourceRecord } from "../state/manifest.ts";
 import { loadSetFiles, readFilesFrom, writeFilesTo } from "../state/store.ts";
 import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
 import { eachSet } from "./each_set.ts";
-import { assertRecovered, recoverPending } from "./recover.ts";
+import type { Guard } from "./guard.ts";
 import { requireManifest } from "./set_lookup.ts";
 
 /** What is kept beside a staged set's files. */
@@ -192,32 +191,30 @@ export interface StageOptions {
   acceptWarnings?: boolean;
 }
 
-/** Stages one set or all; each repository and ref is fetched once per run. */
+/** Stages one set or all; each repository and ref is fetched once per run (the caller holds the scope lock). */
 export async function stage(
   engine: Engine,
+  guard: Guard,
   nameOrAll: string,
   options: StageOptions = {},
 ): Promise<StageResult[]> {
-  return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine, nameOrAll === "all" ? [] : [nameOrAll]);
-    const names = await namesFor(engine, nameOrAll);
-    engine.fetcher.forget(); // fetch afresh, but each repository and ref only once in this run
-    return await eachSet(
-      engine,
-      "stage",
-      names,
-      nameOrAll === "all",
-      async (name) => {
-        await assertRecovered(engine, name);
-        return await stageOne(
-          engine,
-          await requireManifest(engine, name),
-          options.ref,
-          options.acceptWarnings ?? false,
-        );
-      },
-    );
-  });
+  const names = await namesFor(engine, nameOrAll);
+  engine.fetcher.forget(); // fetch afresh, but each repository and ref only once in this run
+  return await eachSet(
+    engine,
+    "stage",
+    names,
+    nameOrAll === "all",
+    async (name) => {
+      await guard.recovered(name);
+      return await stageOne(
+        engine,
+        await requireManifest(engine, name),
+        options.ref,
+        options.acceptWarnings ?? false,
+      );
+    },
+  );
 }
 
 /** One row of `leger staged`. */
@@ -247,28 +244,24 @@ export async function staged(engine: Engine): Promise<StagedRow[]> {
   return out;
 }
 
-/** Drops staged copies; returns the names that had one. */
+/** Drops staged copies; returns the names that had one (the caller holds the scope lock). */
 export async function discard(engine: Engine, nameOrAll: string): Promise<string[]> {
-  return await withLock(engine.paths.lockFile, async () => {
-    // A killed apply may still be using the staged copy: finish it first.
-    await recoverPending(engine, nameOrAll === "all" ? [] : [nameOrAll]);
-    const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
-    const dropped: string[] = [];
-    for (const name of names) {
-      if (!(await readStaged(engine, name))) {
-        if (nameOrAll !== "all") {
-          throw new NotFoundError(
-            `Cannot discard ${name}: nothing is staged for it`,
-            "leger staged lists what is staged.",
-          );
-        }
-        continue;
+  const names = nameOrAll === "all" ? (await staged(engine)).map((s) => s.name) : [nameOrAll];
+  const dropped: string[] = [];
+  for (const name of names) {
+    if (!(await readStaged(engine, name))) {
+      if (nameOrAll !== "all") {
+        throw new NotFoundError(
+          `Cannot discard ${name}: nothing is staged for it`,
+          "leger staged lists what is staged.",
+        );
       }
-      await removeIfExists(stageDir(engine, name));
-      dropped.push(name);
+      continue;
     }
-    return dropped;
-  });
+    await removeIfExists(stageDir(engine, name));
+    dropped.push(name);
+  }
+  return dropped;
 }
 
 /** Removes a set's staged copy (after apply). */

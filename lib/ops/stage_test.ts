@@ -4,8 +4,8 @@ import { bench, NGINX, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fix
 import { git } from "../../tests/helpers/git_repo.ts";
 import { ExitCode, type LegerError } from "../errors.ts";
 import { readManifest } from "../state/manifest.ts";
-import { install } from "./install.ts";
-import { discard, readStaged, stage, staged } from "./stage.ts";
+import { readStaged, staged } from "./stage.ts";
+import { discard, install, stage } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 const WEB_V2 = {

@@ -4,15 +4,10 @@ import { bench, logged, NGINX, repoWith } from "../../tests/fakes/fake_host_fixt
 import type { LegerError } from "../errors.ts";
 import { run } from "../shell.ts";
 import { readManifest } from "../state/manifest.ts";
-import { apply } from "./apply.ts";
-import { backup } from "./backup_create.ts";
 import { diff } from "./diff.ts";
 import { doctor } from "./doctor.ts";
-import { install } from "./install.ts";
 import { control, inspect, list, logs } from "./query.ts";
-import { remove } from "./remove.ts";
-import { restore } from "./restore.ts";
-import { stage } from "./stage.ts";
+import { apply, backup, install, remove, restore, stage } from "../../tests/helpers/ops.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 

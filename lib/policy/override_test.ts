@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
-import { install } from "../ops/install.ts";
 import type { LegerError } from "../errors.ts";
 import { withLock } from "../lock.ts";
 import { editPolicy, showPolicies } from "./override.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 const CONFIG = "# owner's comment\nhealth-timeout: 40s # inline\nupdates:\n  interval: 2h\n";
 

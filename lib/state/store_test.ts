@@ -5,8 +5,7 @@ import { bench, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.t
 import type { LegerError } from "../errors.ts";
 import { scopePaths } from "../paths.ts";
 import type { CollectedFile } from "../source/collect.ts";
-import { install } from "../ops/install.ts";
-import { backup } from "../ops/backup_create.ts";
+import { backup, install } from "../../tests/helpers/ops.ts";
 import { recoverPending } from "../ops/recover.ts";
 import { loadSetFiles, recoverStore, saveSetFiles, setDir, versionsDir, writeFilesTo } from "./store.ts";
 

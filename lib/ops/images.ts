@@ -8,7 +8,7 @@
  * health check on every unit of the set, and when a unit comes up
  * unhealthy the whole set goes back: the old images re-tagged, then files
  * and volume data from the backup. A new image that failed is remembered
- * and not tried again.
+ * and not tried again (the updater keeps those in its record).
  *
  * `podman auto-update` itself is not run: it updates every unit of the
  * user (or of the system) at once, other sets' too, and rolls back only
@@ -19,13 +19,12 @@
 import { z } from "zod";
 import type { Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
-import { withLock } from "../lock.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { run } from "../shell.ts";
 import { loadSetFiles } from "../state/store.ts";
-import { describeFailures, gateOptions, waitHealthy } from "../ops/health.ts";
+import { describeFailures, gateOptions, waitHealthy } from "./health.ts";
 import { parseDuration } from "../duration.ts";
-import type { UpdateRecord } from "../state/update_record.ts";
+import type { Guard } from "./guard.ts";
 
 const AutoUpdateRow = z.object({
   Unit: z.string(),
@@ -89,53 +88,52 @@ export interface ImageUpdateResult {
 
 /**
  * Updates the pending images of a set, gated by the health check; rolls
- * the whole set back when it does not come up. Holds the scope lock.
+ * the whole set back when it does not come up (the caller holds the scope
+ * lock). Images in `knownBad` (rolled back from before) are not tried again.
  */
 export async function updateImages(
   engine: Engine,
+  guard: Guard,
   manifest: Manifest,
   pending: PendingImage[],
-  record: UpdateRecord,
+  knownBad: readonly string[],
 ): Promise<ImageUpdateResult> {
-  return await withLock(engine.paths.lockFile, async () => {
-    const name = manifest.name;
-    const old = new Map<string, string>(); // image name -> id the containers run now
-    for (const p of pending) old.set(p.image, await imageId(engine, "container", p.container));
-    for (const p of pending) {
-      if (p.policy === "registry") {
-        const pull = await run(engine.$, ["podman", "pull", "--quiet", p.image]);
-        if (pull.code !== 0) throw new LegerError(`Cannot pull ${p.image}: ${pull.stderr.trim().split("\n").pop()}`);
-      }
+  const name = manifest.name;
+  const old = new Map<string, string>(); // image name -> id the containers run now
+  for (const p of pending) old.set(p.image, await imageId(engine, "container", p.container));
+  for (const p of pending) {
+    if (p.policy === "registry") {
+      const pull = await run(engine.$, ["podman", "pull", "--quiet", p.image]);
+      if (pull.code !== 0) throw new LegerError(`Cannot pull ${p.image}: ${pull.stderr.trim().split("\n").pop()}`);
     }
-    const images: Record<string, string> = {};
-    for (const image of old.keys()) images[image] = await imageId(engine, "image", image);
-    const units = [...new Set(pending.map((p) => p.unit))];
-    if (Object.values(images).every((id) => (record.badImages ?? []).includes(id))) {
-      return { outcome: "known-bad", units, images };
-    }
-    const { backup } = await import("../ops/backup_create.ts");
-    const saved = await backup(engine, name, { reason: "before-apply", locked: true, note: "before an image update" });
-    engine.log.step(`Restarting ${units.join(", ")} on the new image${units.length > 1 ? "s" : ""}`);
-    for (const unit of units) await engine.systemd.systemctl(["restart", unit]);
-    const timeoutMs = parseDuration(engine.config["health-timeout"], "health-timeout");
-    const health = await waitHealthy(
-      engine,
-      manifest.units,
-      gateOptions(engine, await loadSetFiles(engine.paths, name), timeoutMs),
-    );
-    if (health.ok) return { outcome: "applied", units, images };
-    // The whole set goes back: old images under their names, then files and volumes from the backup.
-    engine.log.error(`${name} did not come up on the new image:\n${describeFailures(health.failed)}`);
-    for (const [image, id] of old) await run(engine.$, ["podman", "tag", id, image]);
-    const { restore } = await import("../ops/restore.ts");
-    await restore(engine, name, saved.id, { locked: true, skipPreBackup: true, healthTimeoutMs: timeoutMs });
-    record.badImages = [...new Set([...(record.badImages ?? []), ...Object.values(images)])];
-    return {
-      outcome: "rolled-back",
-      units,
-      images,
-      error: `${health.failed.map((f) => f.unit).join(", ")} did not come up on the new image`,
-      failed: health.failed,
-    };
-  });
+  }
+  const images: Record<string, string> = {};
+  for (const image of old.keys()) images[image] = await imageId(engine, "image", image);
+  const units = [...new Set(pending.map((p) => p.unit))];
+  if (Object.values(images).every((id) => knownBad.includes(id))) {
+    return { outcome: "known-bad", units, images };
+  }
+  const { backup } = await import("./backup_create.ts");
+  const saved = await backup(engine, guard, name, { reason: "before-apply", note: "before an image update" });
+  engine.log.step(`Restarting ${units.join(", ")} on the new image${units.length > 1 ? "s" : ""}`);
+  for (const unit of units) await engine.systemd.systemctl(["restart", unit]);
+  const timeoutMs = parseDuration(engine.config["health-timeout"], "health-timeout");
+  const health = await waitHealthy(
+    engine,
+    manifest.units,
+    gateOptions(engine, await loadSetFiles(engine.paths, name), timeoutMs),
+  );
+  if (health.ok) return { outcome: "applied", units, images };
+  // The whole set goes back: old images under their names, then files and volumes from the backup.
+  engine.log.error(`${name} did not come up on the new image:\n${describeFailures(health.failed)}`);
+  for (const [image, id] of old) await run(engine.$, ["podman", "tag", id, image]);
+  const { restore } = await import("./restore.ts");
+  await restore(engine, guard, name, saved.id, { skipPreBackup: true, healthTimeoutMs: timeoutMs });
+  return {
+    outcome: "rolled-back",
+    units,
+    images,
+    error: `${health.failed.map((f) => f.unit).join(", ")} did not come up on the new image`,
+    failed: health.failed,
+  };
 }

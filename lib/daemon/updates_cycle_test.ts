@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
-import { install } from "../ops/install.ts";
+import { createLeger } from "../leger.ts";
 import { writeUpdateRecord } from "../state/update_record.ts";
 import { runUpdatesCycle } from "./updates_cycle.ts";
-import { dueAt } from "./updater.ts";
+import { dueAt } from "../gitops/updater.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 /** Counts the reads of the manifests folder and of `.leger.yaml` files while `body` runs. */
 async function countingReads(manifestsDir: string, body: () => Promise<void>) {
@@ -43,7 +44,7 @@ Deno.test("an update tick reads the manifests and each .leger.yaml once, and say
     await writeUpdateRecord(b.engine.paths, { name: "web", lastCheck, bad: [] });
     let reply: Awaited<ReturnType<typeof runUpdatesCycle>> | undefined;
     const counts = await countingReads(b.engine.paths.manifestsDir, async () => {
-      reply = await runUpdatesCycle(b.engine, {});
+      reply = await runUpdatesCycle(b.engine, createLeger(b.engine), {});
     });
     assert.deepEqual(counts, { manifestLists: 1, legerYaml: 1 });
     assert.deepEqual(reply!.results, [{ name: "web", result: "not-due" }]);
@@ -65,9 +66,9 @@ Deno.test("an update tick reads the manifests and each .leger.yaml once, and say
 Deno.test("an update tick with no set followed loads no update code and answers that nothing is followed", async () => {
   const b = await bench({ backend: "files" });
   try {
-    assert.deepEqual(await runUpdatesCycle(b.engine, {}), { followed: false, results: [] });
+    assert.deepEqual(await runUpdatesCycle(b.engine, createLeger(b.engine), {}), { followed: false, results: [] });
     // leger update --now with nothing followed still answers per set (none here).
-    const now = await runUpdatesCycle(b.engine, { now: [] });
+    const now = await runUpdatesCycle(b.engine, createLeger(b.engine), { now: [] });
     assert.deepEqual([now.followed, now.results], [true, []]);
   } finally {
     await b.cleanup();

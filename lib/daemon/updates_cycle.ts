@@ -14,9 +14,10 @@
  */
 import type { Engine } from "../engine.ts";
 import { listManifests } from "../state/manifest.ts";
-import type { UpdatesReply, UpdatesRequest } from "../daemon/cycle_protocol.ts";
-import { readSetPolicies, type SetPolicy, shortestInterval } from "./sets.ts";
-import type { UpdateEvent } from "./updater.ts";
+import type { UpdatesReply, UpdatesRequest } from "./cycle_protocol.ts";
+import { type Leger, unattendedOps } from "../leger.ts";
+import { readSetPolicies, type SetPolicy, shortestInterval } from "../gitops/sets.ts";
+import type { UpdateEvent } from "../gitops/updater.ts";
 
 /** The longest the daemon waits for the fleet repository: as often as the original one-minute tick looked. */
 const MAX_FLEET_WAIT_MS = 60_000;
@@ -24,6 +25,7 @@ const MAX_FLEET_WAIT_MS = 60_000;
 /** Runs one update cycle; `onEvent` hears each event (hooks). Never throws: a failure is the reply's `error`. */
 export async function runUpdatesCycle(
   engine: Engine,
+  leger: Leger,
   request: UpdatesRequest,
   onEvent?: (event: UpdateEvent) => Promise<void> | void,
 ): Promise<UpdatesReply> {
@@ -32,7 +34,7 @@ export async function runUpdatesCycle(
   const followsSets = sets ? shortestInterval(sets) !== undefined : false;
   const fleetConfigured = engine.config.fleet !== undefined;
   if (!now && !followsSets && !fleetConfigured) return { followed: false, results: [] };
-  const { updateCycle } = await import("./updater.ts");
+  const { updateCycle } = await import("../gitops/updater.ts");
   const events = onEvent ? { onEvent } : {};
   let fleet: UpdatesReply["fleet"];
   let fleetMs: number | undefined;
@@ -43,7 +45,7 @@ export async function runUpdatesCycle(
       const { syncFleet, fleetIntervalMs } = await import("../fleet/pull.ts");
       fleetMs = fleetIntervalMs(engine.config);
       // Without names (leger update --now), the fleet repository is asked too, and failed sets are tried again.
-      fleet = await syncFleet(engine, { force: now !== undefined && now.length === 0, ...events });
+      fleet = await syncFleet(engine, leger, { force: now !== undefined && now.length === 0, ...events });
       // A sync that ran may have installed or removed sets: then the cycle reads them again.
       if (fleet.result === "done") sets = undefined;
     }
@@ -53,7 +55,7 @@ export async function runUpdatesCycle(
       ? now
       : (await listManifests(engine.paths)).map((m) => m.name);
     let next = fleetMs === undefined ? Infinity : Math.min(MAX_FLEET_WAIT_MS, Math.max(1_000, fleetMs / 2));
-    const results = await updateCycle(engine, {
+    const results = await updateCycle(engine, unattendedOps(engine), {
       ...(force ? { force } : {}),
       ...(sets ? { sets } : {}),
       ...events,

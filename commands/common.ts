@@ -8,7 +8,7 @@ import { type Command, Option } from "commander";
 import type { Engine } from "../lib/engine.ts";
 import type { Leger } from "../lib/leger.ts";
 import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/log.ts";
-import type { Scope } from "../lib/paths.ts";
+import type { Scope, ScopePaths } from "../lib/paths.ts";
 import type { Shell } from "../lib/shell.ts";
 import { UsageError } from "../lib/errors.ts";
 
@@ -66,7 +66,7 @@ export function globals(cmd: { optsWithGlobals(): unknown }): GlobalOptions {
 export async function contextFor(
   cmd: { optsWithGlobals(): unknown },
   runtime: CliRuntime,
-  options: { readConfig?: boolean } = {},
+  options: { readConfig?: boolean; askDaemon?: boolean } = {},
 ): Promise<CommandContext> {
   const raw = globals(cmd);
   const opts: GlobalOptions = {
@@ -93,6 +93,13 @@ export async function contextFor(
     env: runtime.env,
     backend: opts.backend,
     ...(config ? { config } : {}),
+    // A command may ask the running daemon (to sync secrets); a daemon's own cycle child may not (askDaemon: false).
+    ...(options.askDaemon === false ? {} : {
+      daemon: (paths: ScopePaths) => ({
+        syncSecrets: async (name: string | undefined, dryRun: boolean) =>
+          (await import("../lib/daemon/control_client.ts")).daemonSync(paths, name, dryRun),
+      }),
+    }),
   });
   return { opts, engine, leger: createLeger(engine), log };
 }

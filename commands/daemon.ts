@@ -34,7 +34,8 @@ export function register(program: Command, runtime: CliRuntime): void {
       const { runDaemonCycle } = await import("../lib/daemon_cycle.ts");
       Deno.exitCode = await runDaemonCycle(
         options.secrets ? "secrets" : "updates",
-        () => contextFor(cmd, runtime),
+        // The daemon's child: it never asks its parent over the socket (the parent is waiting for it).
+        () => contextFor(cmd, runtime, { askDaemon: false }),
         (line) => console.log(line),
       );
     });

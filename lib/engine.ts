@@ -20,6 +20,17 @@ import { nativeAppBackend } from "./backend/native_app.ts";
 import { createFetcher, type Fetcher } from "./source/fetch.ts";
 import type { ForgeKind } from "./source/spec.ts";
 
+/**
+ * A running daemon, as this run may reach it (its control socket:
+ * lib/daemon/control_client.ts). The CLI's commands are given one; a
+ * daemon's own cycle child is not: it must never ask its parent, which is
+ * waiting for it.
+ */
+export interface DaemonLink {
+  /** Asks the daemon to sync secrets now (one Setec name, or all); its report, or undefined when none answers. */
+  syncSecrets(name: string | undefined, dryRun: boolean): Promise<unknown | undefined>;
+}
+
 /** What every operation runs with. */
 export interface Engine {
   scope: Scope;
@@ -36,6 +47,8 @@ export interface Engine {
   podman(): Promise<PodmanCapabilities>;
   /** The backend for this run (asked once). */
   backend(): Promise<Backend>;
+  /** The running daemon, when this run may ask it (see {@linkcode DaemonLink}). */
+  daemon?: DaemonLink;
 }
 
 /** Options of {@linkcode createEngine}. */
@@ -48,6 +61,8 @@ export interface EngineOptions {
   backend?: "auto" | "native" | "files";
   /** Use this config instead of reading the file. */
   config?: Config;
+  /** How this run reaches a running daemon, if it may (none by default). */
+  daemon?: (paths: ScopePaths) => DaemonLink;
 }
 
 /** Builds an engine: reads the config, checks the scope is usable. */
@@ -68,6 +83,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     systemd: new Systemd(options.$, options.scope),
     fetcher: createFetcher({ $: options.$, cacheDir: paths.cacheDir }),
     forges: config.forges,
+    ...(options.daemon ? { daemon: options.daemon(paths) } : {}),
     async podman() {
       if (!caps) {
         const found = await detectPodman(options.$, {

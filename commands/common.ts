@@ -130,10 +130,21 @@ export async function runCommandWorkflow(
   flags: Record<string, string | boolean>,
   dryRun: boolean,
 ): Promise<unknown> {
-  const { resolveWorkflow, runWorkflow } = await import("../lib/workflow.ts");
-  const ref = await resolveWorkflow(ctx.engine, name);
+  const [{ resolveWorkflow, runWorkflow }, { BUILTIN_WORKFLOWS: builtins }] = await Promise.all([
+    import("../lib/workflow.ts"),
+    import("./builtin_workflows.ts"),
+  ]);
+  const ref = await resolveWorkflow(ctx.engine, name, builtins);
   if (ref.kind === "user") ctx.log.info(`using your ${name} workflow ${ref.location}`);
-  return await runWorkflow(ref, { engine: ctx.engine, leger: ctx.leger, args, flags, dryRun, yes: ctx.opts.yes });
+  return await runWorkflow(ref, {
+    engine: ctx.engine,
+    leger: ctx.leger,
+    builtins,
+    args,
+    flags,
+    dryRun,
+    yes: ctx.opts.yes,
+  });
 }
 
 /**

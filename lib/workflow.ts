@@ -1,7 +1,8 @@
 /**
  * Workflows: TypeScript files whose default export leger calls with a
- * {@linkcode WorkflowContext}. The built-in ones (workflows/) are found by
- * name; a file of the same name in the user's workflow folder wins.
+ * {@linkcode WorkflowContext}. The built-in ones (workflows/, handed in
+ * by the commands as {@linkcode Builtins}) are found by name; a file of the
+ * same name in the user's workflow folder wins.
  *
  * @module
  */
@@ -17,9 +18,6 @@ import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
 import type { Systemd } from "./systemd.ts";
 import type { UpdateEvent } from "./gitops/updater.ts";
-import installSource from "../workflows/install.ts" with { type: "text" };
-import backupSource from "../workflows/backup.ts" with { type: "text" };
-import updateSource from "../workflows/update.ts" with { type: "text" };
 
 /** What a workflow's default export receives. */
 export interface WorkflowContext {
@@ -58,15 +56,12 @@ export interface WorkflowModule {
 }
 
 /**
- * Built-in workflows, loaded lazily (literal imports, so `deno compile` and
- * `deno bundle` carry them), with their source text for `leger workflow
- * eject` (text imports: nothing is read from the source tree at run time).
+ * Built-in workflows by name: how to load each, and its source text (for
+ * `leger workflow eject`). The commands layer holds the table
+ * (commands/builtin_workflows.ts) and hands it in, so this module never
+ * imports the workflows, which import the public API (mod.ts) built on it.
  */
-export const BUILTIN_WORKFLOWS: Record<string, { load: () => Promise<WorkflowModule>; source: string }> = {
-  install: { load: () => import("../workflows/install.ts") as Promise<WorkflowModule>, source: installSource },
-  backup: { load: () => import("../workflows/backup.ts") as Promise<WorkflowModule>, source: backupSource },
-  update: { load: () => import("../workflows/update.ts") as Promise<WorkflowModule>, source: updateSource },
-};
+export type Builtins = Readonly<Record<string, { load: () => Promise<WorkflowModule>; source: string }>>;
 
 /** Where a workflow comes from. */
 export interface WorkflowRef {
@@ -76,8 +71,8 @@ export interface WorkflowRef {
   location: string;
 }
 
-/** Finds a workflow by name (user folder first) or by file path. */
-export async function resolveWorkflow(engine: Engine, nameOrFile: string): Promise<WorkflowRef> {
+/** Finds a workflow by name (user folder first, then `builtins`) or by file path. */
+export async function resolveWorkflow(engine: Engine, nameOrFile: string, builtins: Builtins): Promise<WorkflowRef> {
   if (nameOrFile.endsWith(".ts") || nameOrFile.includes("/")) {
     const path = isAbsolute(nameOrFile) ? nameOrFile : resolve(Deno.cwd(), nameOrFile);
     if (!(await exists(path))) throw new NotFoundError(`Cannot find the workflow file ${path}`);
@@ -85,20 +80,21 @@ export async function resolveWorkflow(engine: Engine, nameOrFile: string): Promi
   }
   const user = join(engine.paths.workflowDir, `${nameOrFile}.ts`);
   if (await exists(user)) return { name: nameOrFile, kind: "user", location: user };
-  const builtin = BUILTIN_WORKFLOWS[nameOrFile];
-  if (builtin) return { name: nameOrFile, kind: "builtin", location: `(built in) ${nameOrFile}` };
+  if (Object.hasOwn(builtins, nameOrFile)) {
+    return { name: nameOrFile, kind: "builtin", location: `(built in) ${nameOrFile}` };
+  }
   throw new NotFoundError(
     `Cannot find a workflow named "${nameOrFile}"`,
-    `Built-in: ${Object.keys(BUILTIN_WORKFLOWS).join(", ")}; yours live in ${engine.paths.workflowDir}.`,
+    `Built-in: ${Object.keys(builtins).join(", ")}; yours live in ${engine.paths.workflowDir}.`,
   );
 }
 
-/** Loads a workflow module and checks it has a default function. */
-export async function loadWorkflow(ref: WorkflowRef): Promise<WorkflowModule> {
+/** Loads a workflow module (a built-in from `builtins`) and checks it has a default function. */
+export async function loadWorkflow(ref: WorkflowRef, builtins: Builtins): Promise<WorkflowModule> {
   let mod: WorkflowModule;
   try {
     mod = ref.kind === "builtin"
-      ? await BUILTIN_WORKFLOWS[ref.name]!.load()
+      ? await builtins[ref.name]!.load()
       : await import(toFileUrl(ref.location)) as WorkflowModule;
   } catch (error) {
     throw new LegerError(`Cannot load the workflow ${ref.location}: ${(error as Error).message}`, {
@@ -138,6 +134,8 @@ export function parseWorkflowArgs(argv: string[]): { args: string[]; flags: Reco
 export interface RunWorkflowOptions {
   engine: Engine;
   leger: Leger;
+  /** The built-in workflows a `builtin` ref names. */
+  builtins: Builtins;
   /** Raw arguments (parsed into args and flags)... */
   argv?: string[];
   /** ...or already parsed ones. */
@@ -153,7 +151,7 @@ export interface RunWorkflowOptions {
 
 /** Runs a workflow; returns what its default export returned. */
 export async function runWorkflow(ref: WorkflowRef, options: RunWorkflowOptions): Promise<unknown> {
-  const mod = await loadWorkflow(ref);
+  const mod = await loadWorkflow(ref, options.builtins);
   const { engine } = options;
   const parsed = parseWorkflowArgs(options.argv ?? []);
   const args = options.args ?? parsed.args;
@@ -185,6 +183,7 @@ export async function runWorkflow(ref: WorkflowRef, options: RunWorkflowOptions)
 /** Workflows there are: built-in and the user's. */
 export async function listWorkflows(
   engine: Engine,
+  builtins: Builtins,
 ): Promise<Array<WorkflowRef & { description: string; overrides: boolean }>> {
   const out: Array<WorkflowRef & { description: string; overrides: boolean }> = [];
   const user = new Set<string>();
@@ -194,7 +193,7 @@ export async function listWorkflows(
       if (e.isFile && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) user.add(e.name.slice(0, -3));
     }
   } catch { /* no user folder */ }
-  for (const [name, b] of Object.entries(BUILTIN_WORKFLOWS)) {
+  for (const [name, b] of Object.entries(builtins)) {
     const mod = await b.load();
     out.push({
       name,
@@ -211,7 +210,7 @@ export async function listWorkflows(
       const text = await Deno.readTextFile(location);
       description = /export const description\s*=\s*["'`](.*)["'`]/.exec(text)?.[1] ?? "";
     } catch { /* unreadable: listed without description */ }
-    out.push({ name, kind: "user", location, description, overrides: name in BUILTIN_WORKFLOWS });
+    out.push({ name, kind: "user", location, description, overrides: Object.hasOwn(builtins, name) });
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Engine } from "./engine.ts";
 import { LegerError, NotFoundError } from "./errors.ts";
 import { atomicWrite, ensureDir, exists, readTextIfExists } from "./fs.ts";
-import { BUILTIN_WORKFLOWS } from "./workflow.ts";
+import type { Builtins } from "./workflow.ts";
 import { WORKFLOW_TYPES } from "./workflow_types.ts";
 
 /** The declarations' file name beside ejected workflows. */
@@ -37,13 +37,18 @@ export function workflowDenoJson(): string {
   return JSON.stringify({ imports: { leger: `./${TYPES_FILE}` } }, null, 2) + "\n";
 }
 
-/** Copies a built-in workflow into the user's folder for editing, with its types. */
-export async function ejectWorkflow(engine: Engine, name: string, force = false): Promise<EjectResult> {
-  const b = BUILTIN_WORKFLOWS[name];
+/** Copies a built-in workflow (of `builtins`) into the user's folder for editing, with its types. */
+export async function ejectWorkflow(
+  engine: Engine,
+  builtins: Builtins,
+  name: string,
+  force = false,
+): Promise<EjectResult> {
+  const b = Object.hasOwn(builtins, name) ? builtins[name] : undefined;
   if (!b) {
     throw new NotFoundError(
       `Cannot eject "${name}": no such built-in workflow`,
-      `Built-in: ${Object.keys(BUILTIN_WORKFLOWS).join(", ")}.`,
+      `Built-in: ${Object.keys(builtins).join(", ")}.`,
     );
   }
   const dir = engine.paths.workflowDir;

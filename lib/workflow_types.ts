@@ -206,8 +206,6 @@ export interface BackupOptions {
   includeBinds?: boolean;
   /** Free text kept with the backup. */
   note?: string;
-  /** The caller holds the scope lock already (apply, restore). */
-  locked?: boolean;
   /** Apply the retention rules afterwards (default true). */
   prune?: boolean;
 }
@@ -529,11 +527,11 @@ export interface Leger {
   /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
   abandonRecovery(name: string, options?: AbandonOptions): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless \`live\`). */
-  backup(name: string, options?: Omit<BackupOptions, "locked">): Promise<BackupInfo>;
+  backup(name: string, options?: BackupOptions): Promise<BackupInfo>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<Array<BackupInfo>>;
   /** Restores a set from a backup (the newest when \`id\` is left out). */
-  restore(name: string, id?: string, options?: Omit<RestoreOptions, "locked">): Promise<RestoreResult>;
+  restore(name: string, id?: string, options?: RestoreOptions): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
   prune(options?: PruneOptions): Promise<PruneResult>;
 }
@@ -666,7 +664,7 @@ export interface PreviewResult {
   findings: Array<Diagnostic>;
 }
 
-/** Options of {@linkcode pruneBackups}. */
+/** Options of pruning backups (\`leger prune\`, {@linkcode applyRetention}). */
 export interface PruneOptions {
   /** Only this set's backups (all sets when left out). */
   name?: string;
@@ -701,8 +699,6 @@ export interface RemoveResult {
 
 /** Options of {@linkcode restore}. */
 export interface RestoreOptions {
-  /** The caller holds the scope lock already. */
-  locked?: boolean;
   /** Health gate timeout in ms (default: config health-timeout). */
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */

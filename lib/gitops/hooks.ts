@@ -28,9 +28,11 @@ export async function runHook(engine: Engine, leger: Leger, event: UpdateEvent):
   if (!(await exists(file))) return false;
   const { resolveWorkflow, runWorkflow } = await import("../workflow.ts");
   try {
-    await runWorkflow(await resolveWorkflow(engine, file), {
+    // A hook is always the user's file: no built-in workflow is named here.
+    await runWorkflow(await resolveWorkflow(engine, file, {}), {
       engine,
       leger,
+      builtins: {},
       args: [event.set],
       flags: {},
       yes: true,

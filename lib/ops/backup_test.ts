@@ -5,6 +5,7 @@ import { sha256File } from "../fs.ts";
 import { createLeger } from "../leger.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { resolveWorkflow, runWorkflow } from "../workflow.ts";
+import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { type BackupInfo, listBackups, verifyBackup } from "../backup/info.ts";
 import {
@@ -183,10 +184,12 @@ Deno.test("the backup workflow backs up all installed sets; backups lists them n
     await installSet(b, "web");
     await installSet(b, "other", CACHE_SET);
     const leger = createLeger(b.engine);
-    const ref = await resolveWorkflow(b.engine, "backup");
+    const ref = await resolveWorkflow(b.engine, "backup", BUILTIN_WORKFLOWS);
     assert.equal(ref.kind, "builtin");
     const run = (args: string[], flags: Record<string, string | boolean> = {}, dryRun = false) =>
-      runWorkflow(ref, { engine: b.engine, leger, args, flags, dryRun }) as Promise<BackupInfo[]>;
+      runWorkflow(ref, { engine: b.engine, leger, builtins: BUILTIN_WORKFLOWS, args, flags, dryRun }) as Promise<
+        BackupInfo[]
+      >;
     assert.deepEqual(await run(["all"], {}, true), []);
     const first = await run(["all"], { reason: "nightly" });
     assert.deepEqual(first.map((x) => x.name), ["other", "web"]);

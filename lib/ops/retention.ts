@@ -16,7 +16,7 @@ import { parseDuration } from "../duration.ts";
 import { removeIfExists } from "../fs.ts";
 import { type BackupInfo, backupsRoot, PARTIAL, scanBackups, verifyBackup } from "../backup/info.ts";
 
-/** Options of {@linkcode pruneBackups}. */
+/** Options of pruning backups (`leger prune`, {@linkcode applyRetention}). */
 export interface PruneOptions {
   /** Only this set's backups (all sets when left out). */
   name?: string;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { WORKFLOW_TYPES } from "../../lib/workflow_types.ts";
-import { BUILTIN_WORKFLOWS } from "../../lib/workflow.ts";
+import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
 import { generate, moduleText } from "../../scripts/workflow_types.ts";
 import { bench } from "../fakes/fake_host_fixtures.ts";
 import { PROJECT_ROOT, runLeger } from "./cli_run.ts";

@@ -14,7 +14,7 @@ import { stdoutColor } from "../lib/log.ts";
 import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
 import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
-import { repoRelative } from "../lib/quadlet/repo_root.ts";
+import { repoRelative } from "../lib/source/repo_root.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { readSetFolder, validatePath, validateSet } from "../lib/quadlet/validate.ts";
 import type { ValidationReport } from "../lib/quadlet/diagnostic.ts";

@@ -16,16 +16,11 @@ import { findUsers } from "../lib/quadlet/conflicts.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
 import { repoRelative } from "../lib/source/repo_root.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { readSetFolder, validatePath, validateSet } from "../lib/quadlet/validate.ts";
+import { validateSet } from "../lib/quadlet/validate.ts";
+import { readSetFolder } from "../lib/source/collect.ts";
+import { findSetFolders, holdsUnits, validatePath, validateRepositoryAt } from "../lib/source/validate_path.ts";
 import type { ValidationReport } from "../lib/quadlet/diagnostic.ts";
-import {
-  findSetFolders,
-  flatten,
-  formatRepositoryText,
-  holdsUnits,
-  toRepositoryJson,
-  validateRepository,
-} from "../lib/quadlet/repository.ts";
+import { flatten, formatRepositoryText, toRepositoryJson } from "../lib/quadlet/repository.ts";
 import { parseSource } from "../lib/source/spec.ts";
 import { readManifest } from "../lib/state/manifest.ts";
 import { loadSetFiles } from "../lib/state/store.ts";
@@ -87,7 +82,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const repo = (await isDir(target)) ? await repositorySets(resolve(target)) : undefined;
       if (repo) {
         const path = resolve(target);
-        const result = await validateRepository(path, repo, { ...base, others: await otherSets(ctx.engine, "") });
+        const result = await validateRepositoryAt(path, repo, { ...base, others: await otherSets(ctx.engine, "") });
         if (options.sarif) {
           const sarifRoot = repoRelative(path);
           write(
@@ -105,7 +100,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         const path = resolve(target);
         const info = await Deno.stat(path);
         root = info.isDirectory ? path : resolve(path, "..");
-        const files = info.isDirectory ? await readSetFolder(path) : [];
+        const files = info.isDirectory ? (await readSetFolder(path, "validate")).files : [];
         const setName = legerYamlOf(files)?.name ?? basename(info.isDirectory ? path : root);
         report = await validatePath(path, { ...base, setName, others: await otherSets(ctx.engine, setName) });
       } else if (await readManifest(ctx.engine.paths, target)) {

@@ -35,6 +35,15 @@ function visible(ch: string): string {
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
+/** Control characters in a name (C0, DEL, C1): a name holding any is shown quoted ({@linkcode printable}). */
+// deno-lint-ignore no-control-regex
+export const NAME_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Shows a name safely in a message: quoted, its controls escaped, when it holds any or bytes that were not UTF-8. */
+export function printable(name: string): string {
+  return NAME_CONTROLS.test(name) || name.includes("\ufffd") ? JSON.stringify(name) : name;
+}
+
 /** Shows control characters as `\xNN` / `\uNNNN`; tab and newline stay (they are layout). */
 export function escapeControls(text: string): string {
   return text.replace(UNSAFE, visible);

@@ -25,6 +25,7 @@ import { splitBundle } from "../quadlet/bundle.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
 import { quadletKind } from "../quadlet/kinds.ts";
 import { LEGER_YAML } from "../set_meta.ts";
+import { NAME_CONTROLS as CONTROL, printable } from "../escape.ts";
 
 /** Limits of one set. */
 export interface SetLimits {
@@ -95,14 +96,7 @@ export interface WalkOptions {
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".github"]);
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** Shows a name safely in a message (control characters escaped). */
-export function printable(name: string): string {
-  return CONTROL.test(name) || name.includes("\ufffd") ? JSON.stringify(name) : name;
-}
 
 /** True for the files leger treats as text of the set (units, drop-ins, bundles, .leger.yaml). */
 export function isSetText(name: string): boolean {

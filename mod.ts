@@ -43,6 +43,7 @@ export type { ApplyOptions, ApplyResult } from "./lib/ops/apply.ts";
 export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
 export type { StagedRow, StageOptions, StageResult } from "./lib/ops/stage.ts";
 export type { PreviewResult } from "./lib/ops/preview.ts";
+export type { AbandonOptions, AbandonResult, PendingRecovery } from "./lib/ops/recover_user.ts";
 export type { UpdateEvent } from "./lib/gitops/updater.ts";
 export type { UpdateStatus } from "./lib/policy/status.ts";
 export type { Assignment } from "./lib/ops/assignment.ts";

@@ -8,7 +8,6 @@ import { ask } from "../lib/escape.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
 import type { BackupInfo } from "../lib/backup/info.ts";
-import { requireHostReady } from "../lib/ops/host_ready.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
@@ -132,8 +131,8 @@ export function register(program: Command, runtime: CliRuntime): void {
         : undefined;
       const ctx = await contextFor(c, runtime);
       // What was named must exist, and the host must be ready, before asking anything.
-      await (await import("../lib/ops/restore.ts")).findBackup(ctx.engine, name, id);
-      await requireHostReady(ctx.engine);
+      await ctx.ops.findBackup(name, id);
+      await ctx.ops.requireHostReady();
       if (!ctx.opts.yes) {
         if (!Deno.stdin.isTerminal()) {
           throw new UsageError(

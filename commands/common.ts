@@ -6,7 +6,7 @@
  */
 import { type Command, Option } from "commander";
 import type { Engine } from "../lib/engine.ts";
-import type { Leger } from "../lib/leger.ts";
+import type { CommandOps, Leger } from "../lib/leger.ts";
 import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/log.ts";
 import type { Scope, ScopePaths } from "../lib/paths.ts";
 import type { Shell } from "../lib/shell.ts";
@@ -53,7 +53,10 @@ export function addGlobalOptions(program: Command): Command {
 export interface CommandContext {
   opts: GlobalOptions;
   engine: Engine;
+  /** The operations (the workflow API's). */
   leger: Leger;
+  /** The commands' own operations, through the same door. */
+  ops: CommandOps;
   log: Logger;
 }
 
@@ -78,7 +81,7 @@ export async function contextFor(
   };
   const log = consoleLogger({ json: opts.json, verbose: opts.verbose, quiet: opts.quiet });
   // The engine's modules load here, not at start-up: help and --version never need them.
-  const [{ createEngine }, { createLeger }, { createShell }] = await Promise.all([
+  const [{ createEngine }, { createLeger, commandOps }, { createShell }] = await Promise.all([
     import("../lib/engine.ts"),
     import("../lib/leger.ts"),
     import("../lib/shell.ts"),
@@ -101,7 +104,7 @@ export async function contextFor(
       }),
     }),
   });
-  return { opts, engine, leger: createLeger(engine), log };
+  return { opts, engine, leger: createLeger(engine), ops: commandOps(engine), log };
 }
 
 /**

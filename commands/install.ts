@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
-import type { InstallResult } from "../lib/ops/install.ts";
+import type { InstallResult } from "../mod.ts";
 import type { AssignedInstall } from "../workflows/install.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InstallAssignedJson, InstallOneJson } from "../lib/contract/sets.ts";

@@ -12,7 +12,8 @@
 import { LIST_JSON_VERSION } from "../lib/contract/versions.ts";
 import { parseGlobalArgv } from "../lib/global_argv.ts";
 import { printJson, printOut, stdoutColor } from "../lib/log.ts";
-import { listSets, type SetRow } from "../lib/ops/list.ts";
+import { listSets } from "../lib/leger.ts";
+import type { SetRow } from "../mod.ts";
 import { type Scope, usableScopePaths } from "../lib/paths.ts";
 import {
   type CommandResult,

@@ -6,8 +6,7 @@
 import type { Command } from "commander";
 import { parseDuration } from "../lib/duration.ts";
 import { useColor } from "../lib/color.ts";
-import { formatDiff } from "../lib/ops/diff.ts";
-import type { ApplyResult } from "../lib/ops/apply.ts";
+import type { ApplyResult } from "../mod.ts";
 import {
   type CliRuntime,
   type CommandContext,
@@ -91,7 +90,8 @@ export function register(program: Command, runtime: CliRuntime): void {
       const ctx = await contextFor(cmd, runtime);
       const d = await ctx.leger.diff(name);
       const color = useColor(Deno.stdout, options.color === undefined ? {} : { explicit: options.color });
-      output(ctx.opts, versioned(DiffJson, d), () => formatDiff(d, { color }), color);
+      const text = ctx.opts.json ? "" : await ctx.leger.formatDiff(d, { color });
+      output(ctx.opts, versioned(DiffJson, d), () => text, color);
     });
 
   program

@@ -11,7 +11,10 @@
 import type { Engine } from "./engine.ts";
 import type { DoctorCheck } from "./ops/doctor.ts";
 import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install.ts";
-import type { SetRow } from "./ops/list.ts";
+import type { ListSource, SetRow } from "./ops/list.ts";
+import type { ValidateTarget, ValidateTargetOptions } from "./ops/validate_target.ts";
+import type { Diagnostic } from "./quadlet/diagnostic.ts";
+import type { Use } from "./quadlet/conflicts.ts";
 import type { SetDetails } from "./ops/query.ts";
 import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
 import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/validate_source.ts";
@@ -249,4 +252,44 @@ export function unattendedOps(engine: Engine): UnattendedOps {
       return await locked(engine, (g) => ops.updateImages(engine, g, manifest, pending, knownBad));
     },
   };
+}
+
+/**
+ * What the commands reach through the door beyond the workflow API: the
+ * host check a command makes before it asks a question that could not be
+ * acted on, the backup a restore would use, `leger validate` and
+ * `leger check-conflicts`.
+ */
+export interface CommandOps {
+  /** Exit code 6 unless podman (with quadlet) and systemd are usable. */
+  requireHostReady(): Promise<void>;
+  /** A set's backup by id, or the newest (exit code 5 when there is none). */
+  findBackup(name: string, id?: string): Promise<BackupInfo>;
+  /** What the validator says of a folder, unit file, bundle, installed set, source URL or repository. */
+  validateTarget(target: string, options: ValidateTargetOptions): Promise<ValidateTarget>;
+  /** Which installed sets (or only `name`) publish a host port or use a volume. */
+  findUses(name: string | undefined, query: { port?: number; volume?: string }): Promise<Use[]>;
+  /** What an installed set clashes with among the other installed sets. */
+  conflictsOf(name: string): Promise<Diagnostic[]>;
+}
+
+/** Binds the commands' own operations to an engine. */
+export function commandOps(engine: Engine): CommandOps {
+  const target = () => import("./ops/validate_target.ts");
+  return {
+    requireHostReady: async () => (await import("./ops/host_ready.ts")).requireHostReady(engine),
+    findBackup: async (name, id) => (await import("./ops/restore.ts")).findBackup(engine, name, id),
+    validateTarget: async (t, options) => (await target()).validateTarget(engine, t, options),
+    findUses: async (name, query) => (await target()).findUses(engine, name, query),
+    conflictsOf: async (name) => (await target()).conflictsOf(engine, name),
+  };
+}
+
+/**
+ * Every installed set with its units' states, read without an engine:
+ * `leger list` as main.ts runs it before commander loads (commands/list.ts,
+ * decision 46), through the same function as {@linkcode Leger.list}.
+ */
+export async function listSets(source: ListSource): Promise<SetRow[]> {
+  return await (await import("./ops/list.ts")).listSets(source);
 }

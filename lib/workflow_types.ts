@@ -237,7 +237,7 @@ export interface CheckResult {
       timeout?: string;
     };
     updates?: {
-      policy?: "off" | "notify" | "apply";
+      policy?: "apply" | "off" | "notify";
       follow?: string;
       interval?: string;
       window?: string;
@@ -454,7 +454,7 @@ export interface InstallResult {
 
 /** One thing left behind. */
 export interface Leftover {
-  kind: "unknown" | "record" | "file" | "unit" | "backup" | "volume";
+  kind: "unknown" | "record" | "file" | "backup" | "unit" | "volume";
   /** Path, unit or volume name. */
   what: string;
   /** Its state, in a few words. */
@@ -614,7 +614,7 @@ export type Manifest = {
 export interface PendingRecovery {
   /** Journal entry id. */
   id: string;
-  op: "apply" | "install" | "remove" | "restore" | "backup";
+  op: "install" | "remove" | "apply" | "restore" | "backup";
   name: string;
   step: string;
   startedAt: string;
@@ -964,7 +964,7 @@ export interface UpdateEvent {
   what?: "source" | "images" | "assignment";
   /** The set. */
   set: string;
-  policy: "off" | "notify" | "apply";
+  policy: "apply" | "off" | "notify";
   from: {
     commit?: string;
     version?: string;
@@ -989,7 +989,7 @@ export interface UpdateEvent {
 
 /** What \`leger status\` shows about a set's updates. */
 export interface UpdateStatus {
-  policy: "off" | "notify" | "apply";
+  policy: "apply" | "off" | "notify";
   follow: string;
   intervalMs: number;
   window?: string;

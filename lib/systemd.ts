@@ -6,7 +6,7 @@
 import { LegerError } from "./errors.ts";
 import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
-import { notReachable, parseStates, showArgs, type UnitState, unreachable } from "./systemd_state.ts";
+import { notReachable, type UnitState, unitStates, unreachable } from "./systemd_state.ts";
 
 /** systemctl verbs that start units, and may meet a stale cgroup right after a stop. */
 const STARTING_VERBS = new Set(["start", "restart", "try-restart"]);
@@ -102,10 +102,8 @@ export class Systemd {
   }
 
   /** States of units (one systemctl call). */
-  async states(units: string[]): Promise<UnitState[]> {
-    if (units.length === 0) return [];
-    const r = await this.systemctl(showArgs(units));
-    return parseStates(units, r.stdout);
+  states(units: string[]): Promise<UnitState[]> {
+    return unitStates(this.scope, units, (argv) => run(this.$, argv));
   }
 
   /** The last `lines` journal lines of units. */

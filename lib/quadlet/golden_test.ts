@@ -11,7 +11,7 @@
  * error, and what leger says about it is pinned in expected.txt.
  */
 import assert from "node:assert/strict";
-import { fakeHost, type FakeHostSpec } from "./fake_host.ts";
+import { fakeHost, type FakeHostSpec } from "../../tests/fakes/host_probe.ts";
 import { formatText } from "./report.ts";
 import { validateSet } from "./validate.ts";
 import { readSetFolder } from "../source/collect.ts";

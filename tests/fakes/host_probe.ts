@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HostProbe } from "./diagnostic.ts";
+import type { HostProbe } from "../../lib/quadlet/diagnostic.ts";
 
 /** What the fake host knows. */
 export interface FakeHostSpec {

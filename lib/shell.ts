@@ -21,6 +21,8 @@ export interface FakeCall {
   env: Record<string, string>;
   /** The command's working directory. */
   cwd: string;
+  /** Aborted when leger kills the command, as a program gets a signal. */
+  signal?: AbortSignal;
 }
 
 /** What a fake command answers. */
@@ -85,13 +87,17 @@ async function readAll(reader: CommandContext["stdin"]): Promise<Uint8Array> {
 
 function toHandler(fake: FakeCommand) {
   return async (ctx: CommandContext): Promise<ExecuteResult> => {
-    const stdin = await readAll(ctx.stdin);
-    const result = await fake({
-      args: [...ctx.args],
-      stdin,
-      env: { ...ctx.env },
-      cwd: ctx.cwd,
-    });
+    const killed = new AbortController();
+    const onKill = () => killed.abort();
+    ctx.signal.addListener(onKill);
+    if (ctx.signal.aborted) killed.abort();
+    let result: FakeResult;
+    try {
+      const stdin = await readAll(ctx.stdin);
+      result = await fake({ args: [...ctx.args], stdin, env: { ...ctx.env }, cwd: ctx.cwd, signal: killed.signal });
+    } finally {
+      ctx.signal.removeListener(onKill);
+    }
     if (result.stdout !== undefined) {
       if (typeof result.stdout === "string") {
         await ctx.stdout.writeText(result.stdout);
@@ -120,20 +126,7 @@ export function createShell(options: ShellOptions = {}): Shell {
   for (const [name, fake] of Object.entries(options.fakes ?? {})) {
     builder = builder.registerCommand(name, toHandler(fake));
   }
-  const $: Shell = build$({ commandBuilder: builder });
-  faked.set($, new Set(Object.keys(options.fakes ?? {})));
-  return $;
-}
-
-const faked = new WeakMap<object, Set<string>>();
-
-/**
- * True when `name` is answered in-process by a fake of this shell (tests).
- * A fake reads its stdin whole and runs on leger's own thread, so it
- * cannot be joined to a real process through a FIFO.
- */
-export function isFakeCommand($: Shell, name: string): boolean {
-  return faked.get($)?.has(name) ?? false;
+  return build$({ commandBuilder: builder });
 }
 
 /** Result of {@linkcode run}. */

@@ -12,6 +12,7 @@ import { createEngine, type Engine } from "../engine.ts";
 import { memoryLogger } from "../log.ts";
 import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../shell.ts";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
+import { withShell } from "../../tests/fakes/fake_shell.ts";
 import { NGINX, REDIS, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { install } from "../../tests/helpers/ops.ts";
 
@@ -89,7 +90,7 @@ function withTar(host: FakeHost, faults: Faults, calls: string[]): Record<string
     }
     return base.systemctl(call);
   };
-  return { podman, systemctl, journalctl: base.journalctl };
+  return withShell({ podman, systemctl, journalctl: base.journalctl });
 }
 
 /** Makes a fake host with tar-backed volumes and an engine on it (files backend unless told). */

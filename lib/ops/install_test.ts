@@ -423,7 +423,7 @@ Deno.test("a secret the set uses must exist or be declared; a secret removed lat
     assert.deepEqual(b.host.containers()["systemd-app"]?.secrets, ["app-token"]);
     assert.ok(!JSON.stringify(b.host.calls).includes("s3cr3t-value"), "the value never shows in a call");
 
-    b.host.fakes().podman({ args: ["secret", "rm", "app-token"], stdin: new Uint8Array(), env: {}, cwd: "/" });
+    b.host.run("podman", { args: ["secret", "rm", "app-token"], stdin: new Uint8Array(), env: {}, cwd: "/" });
     const states = await control(b.engine, "app", "restart").catch((e: Error) => e);
     assert.ok(states instanceof Error);
     assert.match(states.message, /Job for app\.service failed because the control process exited with error code/);

@@ -39,18 +39,18 @@ for (const backend of ["native", "files"] as const) {
       const stage = join(b.host.root, "stage", "web");
       await Deno.mkdir(stage, { recursive: true });
       for (const f of planned.slice(1)) await Deno.writeTextFile(join(stage, f), WEB_SET[f as keyof typeof WEB_SET]);
-      const $ = b.host.fakes();
       if (backend === "native") {
         assert.equal(
-          $.podman({ args: ["quadlet", "install", stage], stdin: new Uint8Array(), env: {}, cwd: "/" }).code ?? 0,
+          b.host.run("podman", { args: ["quadlet", "install", stage], stdin: new Uint8Array(), env: {}, cwd: "/" })
+            .code ?? 0,
           0,
         );
       } else {
         await Deno.mkdir(join(b.host.quadletDir, "web"));
         for (const f of planned.slice(1)) await Deno.copyFile(join(stage, f), join(b.host.quadletDir, "web", f));
-        $.systemctl({ args: ["--user", "daemon-reload"], stdin: new Uint8Array(), env: {}, cwd: "/" });
+        b.host.run("systemctl", { args: ["--user", "daemon-reload"], stdin: new Uint8Array(), env: {}, cwd: "/" });
       }
-      $.systemctl({ args: ["--user", "start", "web.service"], stdin: new Uint8Array(), env: {}, cwd: "/" });
+      b.host.run("systemctl", { args: ["--user", "start", "web.service"], stdin: new Uint8Array(), env: {}, cwd: "/" });
       assert.equal(b.host.unit("web.service").active, "active");
       await leaveEntry(b.engine.paths.journalDir, {
         op: "install",

@@ -20,13 +20,13 @@
  *
  * @module
  */
-export type { WorkflowContext, WorkflowModule } from "./lib/workflow.ts";
+export type { WorkflowContext, WorkflowModule } from "./lib/workflow/run.ts";
 export type { Leger } from "./lib/leger.ts";
-export type { Logger } from "./lib/log.ts";
-export type { RunResult, Shell } from "./lib/shell.ts";
-export type { Systemd } from "./lib/systemd.ts";
-export type { UnitState } from "./lib/systemd_state.ts";
-export type { Scope } from "./lib/paths.ts";
+export type { Logger } from "./lib/core/log.ts";
+export type { RunResult, Shell } from "./lib/host/shell.ts";
+export type { Systemd } from "./lib/host/systemd.ts";
+export type { UnitState } from "./lib/host/systemd_state.ts";
+export type { Scope } from "./lib/core/paths.ts";
 export type { Manifest } from "./lib/state/manifest.ts";
 export type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./lib/ops/install.ts";
 export type { RemoveOptions, RemoveResult } from "./lib/ops/remove.ts";
@@ -49,7 +49,7 @@ export type { UpdateStatus } from "./lib/policy/status.ts";
 export type { Assignment } from "./lib/ops/assignment.ts";
 export type { AssignedSet, HostIdentity } from "./lib/source/hosts_file.ts";
 
-import type { WorkflowContext } from "./lib/workflow.ts";
+import type { WorkflowContext } from "./lib/workflow/run.ts";
 
 /**
  * Gives a workflow function its type without importing anything at run

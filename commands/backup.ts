@@ -4,9 +4,9 @@
  * @module
  */
 import type { Command } from "commander";
-import { ask } from "../lib/escape.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
+import { ask } from "../lib/core/escape.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import { ExitCode, LegerError, UsageError } from "../lib/core/errors.ts";
 import type { BackupInfo } from "../lib/backup/info.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
 import { versioned } from "../lib/contract/versioned.ts";

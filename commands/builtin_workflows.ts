@@ -3,12 +3,12 @@
  * (literal imports, so `deno compile` and `deno bundle` carry them), with
  * their source text for `leger workflow eject` (text imports: nothing is
  * read from the source tree at run time). The table lives up here with the
- * commands that run them and is handed to lib/workflow.ts, so the engine
+ * commands that run them and is handed to lib/workflow/run.ts, so the engine
  * never imports the workflows that import its public API (mod.ts).
  *
  * @module
  */
-import type { Builtins, WorkflowModule } from "../lib/workflow.ts";
+import type { Builtins, WorkflowModule } from "../lib/workflow/run.ts";
 import installSource from "../workflows/install.ts" with { type: "text" };
 import backupSource from "../workflows/backup.ts" with { type: "text" };
 import updateSource from "../workflows/update.ts" with { type: "text" };

@@ -7,10 +7,10 @@
 import { type Command, Option } from "commander";
 import type { Engine } from "../lib/engine.ts";
 import type { CommandOps, Leger } from "../lib/leger.ts";
-import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/log.ts";
-import type { Scope, ScopePaths } from "../lib/paths.ts";
-import type { Shell } from "../lib/shell.ts";
-import { UsageError } from "../lib/errors.ts";
+import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/core/log.ts";
+import type { Scope, ScopePaths } from "../lib/core/paths.ts";
+import type { Shell } from "../lib/host/shell.ts";
+import { UsageError } from "../lib/core/errors.ts";
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -84,7 +84,7 @@ export async function contextFor(
   const [{ createEngine }, { createLeger, commandOps }, { createShell }] = await Promise.all([
     import("../lib/engine.ts"),
     import("../lib/leger.ts"),
-    import("../lib/shell.ts"),
+    import("../lib/host/shell.ts"),
   ]);
   const $ = runtime.shell ? runtime.shell() : createShell();
   // A command that uses nothing from config.yaml (list) does not read it, so a broken file does not stop it.
@@ -109,7 +109,7 @@ export async function contextFor(
 
 /**
  * Prints a result: JSON under --json, else the human text. Both go through
- * the escaping printers of lib/log.ts, so text from outside (names, unit
+ * the escaping printers of lib/core/log.ts, so text from outside (names, unit
  * files, podman and journal output) never reaches the terminal raw.
  * `color` shows leger's style marks as color (default: stdout is a terminal).
  */
@@ -134,7 +134,7 @@ export async function runCommandWorkflow(
   dryRun: boolean,
 ): Promise<unknown> {
   const [{ resolveWorkflow, runWorkflow }, { BUILTIN_WORKFLOWS: builtins }] = await Promise.all([
-    import("../lib/workflow.ts"),
+    import("../lib/workflow/run.ts"),
     import("./builtin_workflows.ts"),
   ]);
   const ref = await resolveWorkflow(ctx.engine, name, builtins);

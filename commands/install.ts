@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { parseDuration } from "../lib/duration.ts";
+import { parseDuration } from "../lib/core/duration.ts";
 import type { InstallResult } from "../mod.ts";
 import type { AssignedInstall } from "../workflows/install.ts";
 import { versioned } from "../lib/contract/versioned.ts";

@@ -5,19 +5,19 @@
  * their JSON Schema (zod only for one that does not conform), and
  * busctl or systemctl runs directly rather than through dax, read by the
  * same functions as the engine's (lib/ops/list.ts `listSets`,
- * lib/systemd_state.ts `unitStates`). `leger list --help`
+ * lib/host/systemd_state.ts `unitStates`). `leger list --help`
  * and any option this does not know go to commander (commands/sets.ts),
  * which prints the same rows through the same functions.
  *
  * @module
  */
 import { LIST_JSON_VERSION } from "../lib/contract/versions.ts";
-import { parseGlobalArgv } from "../lib/global_argv.ts";
-import { printJson, printOut, stdoutColor } from "../lib/log.ts";
+import { parseGlobalArgv } from "../lib/core/global_argv.ts";
+import { printJson, printOut, stdoutColor } from "../lib/core/log.ts";
 import { listSets } from "../lib/leger.ts";
 import type { SetRow } from "../mod.ts";
-import { type Scope, usableScopePaths } from "../lib/paths.ts";
-import { runPlain, unitStates } from "../lib/systemd_state.ts";
+import { type Scope, usableScopePaths } from "../lib/core/paths.ts";
+import { runPlain, unitStates } from "../lib/host/systemd_state.ts";
 import { table } from "./table.ts";
 
 function short(commit?: string): string {

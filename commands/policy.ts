@@ -93,7 +93,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       }
       const { editPolicy } = await import("../lib/policy/override.ts");
       if (Object.keys(edit).length === 0) {
-        const { UsageError } = await import("../lib/errors.ts");
+        const { UsageError } = await import("../lib/core/errors.ts");
         throw new UsageError(
           "Nothing to set: give --policy, --follow, --interval or --window (or a --no- form to drop one)",
           "leger policy reset NAME drops the whole override.",

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { UsageError } from "../lib/errors.ts";
+import { UsageError } from "../lib/core/errors.ts";
 import type { PendingRecovery } from "../mod.ts";
 import { RecoverAbandonJson, RecoverDoneJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";

@@ -5,12 +5,12 @@
  * @module
  */
 import type { Command } from "commander";
-import { ask } from "../lib/escape.ts";
-import { UsageError } from "../lib/errors.ts";
-import { escapingSink } from "../lib/log.ts";
+import { ask } from "../lib/core/escape.ts";
+import { UsageError } from "../lib/core/errors.ts";
+import { escapingSink } from "../lib/core/log.ts";
 import type { SetDetails } from "../mod.ts";
 import { formatUpdateStatus } from "../lib/policy/status.ts";
-import type { UnitState } from "../lib/systemd_state.ts";
+import type { UnitState } from "../lib/host/systemd_state.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";

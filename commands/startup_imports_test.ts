@@ -19,12 +19,12 @@ async function staticGraph(files: string[]): Promise<string[]> {
   return [...loaded].map((s) => (s.startsWith("/") ? relative(ROOT, s) : s));
 }
 
-const ENGINE = ["main.ts", "commands/common.ts", "lib/engine.ts", "lib/leger.ts", "lib/shell.ts"];
+const ENGINE = ["main.ts", "commands/common.ts", "lib/engine.ts", "lib/leger.ts", "lib/host/shell.ts"];
 
 Deno.test("leger remove loads no YAML library (and not the validator)", async () => {
   const graph = await staticGraph([...ENGINE, "commands/sets.ts", "lib/ops/guarded.ts", "lib/ops/remove.ts"]);
   assert.ok(!graph.includes("yaml"), "yaml is loaded");
-  assert.ok(!graph.includes("lib/yaml_file.ts") && !graph.includes("lib/quadlet/validate.ts"));
+  assert.ok(!graph.includes("lib/core/yaml_file.ts") && !graph.includes("lib/quadlet/validate.ts"));
   assert.ok(graph.includes("lib/config.ts") && graph.includes("lib/state/journal.ts"), "the walk saw the modules");
 });
 
@@ -33,13 +33,13 @@ Deno.test("leger backup loads no YAML library, and not restore or install", asyn
     ...ENGINE,
     "commands/backup.ts",
     "commands/builtin_workflows.ts",
-    "lib/workflow.ts",
+    "lib/workflow/run.ts",
     "workflows/backup.ts",
     "lib/ops/guarded.ts",
     "lib/ops/backup_create.ts",
   ]);
   assert.ok(!graph.includes("yaml"), "yaml is loaded");
-  for (const m of ["lib/ops/restore.ts", "lib/ops/install.ts", "lib/leger_yaml.ts"]) {
+  for (const m of ["lib/ops/restore.ts", "lib/ops/install.ts", "lib/meta/leger_yaml.ts"]) {
     assert.ok(!graph.includes(m), `${m} is loaded`);
   }
   assert.ok(graph.includes("lib/backup/stream.ts"));

@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from "commander";
-import { parseDuration } from "../lib/duration.ts";
-import { useColor } from "../lib/color.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import { useColor } from "../lib/core/color.ts";
 import type { ApplyResult } from "../mod.ts";
 import {
   type CliRuntime,
@@ -194,7 +194,7 @@ async function updateNow(ctx: CommandContext, names: string[]): Promise<CycleRes
   const { updateCycle } = await import("../lib/gitops/updater.ts");
   const { listManifests } = await import("../lib/state/manifest.ts");
   const all = names.length ? names : (await listManifests(ctx.engine.paths)).map((m) => m.name);
-  const { runHook } = await import("../lib/gitops/hooks.ts");
+  const { runHook } = await import("../lib/workflow/hooks.ts");
   const { unattendedOps } = await import("../lib/leger.ts");
   const results = await updateCycle(ctx.engine, unattendedOps(ctx.engine), {
     force: all,

@@ -6,10 +6,10 @@
  * @module
  */
 import type { Command } from "commander";
-import { ExitCode, UsageError } from "../lib/errors.ts";
-import { useColor } from "../lib/color.ts";
-import { jsonTextForTerminal } from "../lib/escape.ts";
-import { stdoutColor } from "../lib/log.ts";
+import { ExitCode, UsageError } from "../lib/core/errors.ts";
+import { useColor } from "../lib/core/color.ts";
+import { jsonTextForTerminal } from "../lib/core/escape.ts";
+import { stdoutColor } from "../lib/core/log.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
 import { flatten, formatRepositoryText, toRepositoryJson } from "../lib/quadlet/repository.ts";
 import denoJson from "../deno.json" with { type: "json" };

@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from "commander";
-import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
-import { ejectWorkflow } from "../lib/workflow_eject.ts";
+import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow/run.ts";
+import { ejectWorkflow } from "../lib/workflow/eject.ts";
 import { BUILTIN_WORKFLOWS } from "./builtin_workflows.ts";
 import { RunJson, WorkflowEjectJson, WorkflowListJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/versioned.ts";

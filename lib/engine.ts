@@ -6,13 +6,13 @@
  * @module
  */
 import { type Config, loadConfig } from "./config.ts";
-import { ExitCode, LegerError } from "./errors.ts";
-import type { Logger } from "./log.ts";
-import { currentEnv, type Scope, type ScopePaths, usableScopePaths } from "./paths.ts";
-import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./podman.ts";
-import { probeCacheFile } from "./podman_probe_cache.ts";
-import type { Shell } from "./shell.ts";
-import { Systemd } from "./systemd.ts";
+import { ExitCode, LegerError } from "./core/errors.ts";
+import type { Logger } from "./core/log.ts";
+import { currentEnv, type Scope, type ScopePaths, usableScopePaths } from "./core/paths.ts";
+import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./host/podman.ts";
+import { probeCacheFile } from "./host/podman_probe_cache.ts";
+import type { Shell } from "./host/shell.ts";
+import { Systemd } from "./host/systemd.ts";
 import type { Backend } from "./backend/backend.ts";
 import { filesBackend } from "./backend/files.ts";
 import { nativeBackend } from "./backend/native.ts";

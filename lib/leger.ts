@@ -23,7 +23,7 @@ import type { BackupInfo } from "./backup/info.ts";
 import type { BackupOptions } from "./ops/backup_create.ts";
 import type { PruneOptions, PruneResult } from "./ops/retention.ts";
 import type { RestoreOptions, RestoreResult } from "./ops/restore.ts";
-import type { UnitState } from "./systemd_state.ts";
+import type { UnitState } from "./host/systemd_state.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
 import type { DiffResult } from "./ops/diff.ts";
 import type { StagedRow, StageOptions, StageResult } from "./ops/stage.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { unifiedDiff } from "../../lib/text_diff.ts";
+import { unifiedDiff } from "../../lib/core/text_diff.ts";
 
 const dir = Deno.args[0]!;
 const lines = Number(Deno.args[1] ?? 20_000);

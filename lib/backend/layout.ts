@@ -13,7 +13,7 @@
  * @module
  */
 import { dirname, join, relative } from "node:path";
-import { removeIfExists, sha256, sha256File } from "../fs.ts";
+import { removeIfExists, sha256, sha256File } from "../core/fs.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { quadletKind } from "../quadlet/kinds.ts";

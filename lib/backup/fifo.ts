@@ -8,8 +8,8 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
-import type { Shell } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
 
 /** A process spawned through the shell. */
 export type Child = ReturnType<ReturnType<Shell>["spawn"]>;

@@ -14,10 +14,10 @@
  *
  * @module
  */
-import { sha256Growing } from "../fs.ts";
+import { sha256Growing } from "../core/fs.ts";
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
-import type { Shell } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
 import { type Child, lastLines, redirected, settle, type Settled, withFifo } from "./fifo.ts";
 import type { Compression } from "./info.ts";
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { FleetSet } from "../state/fleet_record.ts";
-import { UpdatePolicy } from "../set_meta.ts";
+import { UpdatePolicy } from "../meta/set_meta.ts";
 import { versionField } from "./parts.ts";
 
 /** `leger doctor --json`. */

@@ -3,7 +3,7 @@
  * document of main.ts, and `leger list`, which runs before commander and
  * zod load): kept here, free of zod, so that start-up does not load the
  * schemas. The progress events' version lives with the logger that writes
- * them (lib/log.ts).
+ * them (lib/core/log.ts).
  *
  * @module
  */

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
 import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { withLock } from "../lock.ts";
+import { withLock } from "../core/lock.ts";
 import { control } from "../ops/query.ts";
 import { daemonSync } from "./control_client.ts";
 import { runDaemon } from "../../tests/helpers/in_process_daemon.ts";

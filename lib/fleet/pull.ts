@@ -18,9 +18,9 @@
  */
 import { posix } from "node:path";
 import type { Config } from "../config.ts";
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
 import { policyOf } from "../policy/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";

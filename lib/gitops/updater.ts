@@ -10,7 +10,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import type { UnattendedOps } from "../leger.ts";
 import { parseSource } from "../source/spec.ts";
 import type { Manifest } from "../state/manifest.ts";

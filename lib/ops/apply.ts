@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
-import { sha256 } from "../fs.ts";
+import { ExitCode, LegerError, NotFoundError } from "../core/errors.ts";
+import { sha256 } from "../core/fs.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { type JournalEntry, markStep } from "../state/journal.ts";
 import { type FileRecord, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";

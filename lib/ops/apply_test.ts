@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
-import { ExitCode, type LegerError } from "../errors.ts";
-import { atomicWriteJson } from "../fs.ts";
-import { withLock } from "../lock.ts";
+import { ExitCode, type LegerError } from "../core/errors.ts";
+import { atomicWriteJson } from "../core/fs.ts";
+import { withLock } from "../core/lock.ts";
 import type { JournalEntry } from "../state/journal.ts";
 import { readManifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { bench, CACHE_SET, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { makeRepo } from "../../tests/helpers/git_repo.ts";
 import { createLeger } from "../leger.ts";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import install from "../../workflows/install.ts";
-import type { WorkflowContext } from "../workflow.ts";
+import type { WorkflowContext } from "../workflow/run.ts";
 
 const HOSTS = `all: [apps/cache]
 hosts:

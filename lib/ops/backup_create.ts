@@ -11,9 +11,9 @@
 import { basename, dirname, join } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
-import { atomicWrite, atomicWriteJson, ensureDir, exists, removeIfExists, sha256, syncDir } from "../fs.ts";
-import { volumeNames } from "../podman.ts";
+import { LegerError } from "../core/errors.ts";
+import { atomicWrite, atomicWriteJson, ensureDir, exists, removeIfExists, sha256, syncDir } from "../core/fs.ts";
+import { volumeNames } from "../host/podman.ts";
 import { type JournalEntry, markStep } from "../state/journal.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";

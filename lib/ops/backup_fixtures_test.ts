@@ -9,8 +9,8 @@
  */
 import { join } from "node:path";
 import { createEngine, type Engine } from "../engine.ts";
-import { memoryLogger } from "../log.ts";
-import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../shell.ts";
+import { memoryLogger } from "../core/log.ts";
+import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../host/shell.ts";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { withShell } from "../../tests/fakes/fake_shell.ts";
 import { NGINX, REDIS, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { LegerError } from "../errors.ts";
-import { sha256File } from "../fs.ts";
+import type { LegerError } from "../core/errors.ts";
+import { sha256File } from "../core/fs.ts";
 import { createLeger } from "../leger.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
-import { resolveWorkflow, runWorkflow } from "../workflow.ts";
+import { resolveWorkflow, runWorkflow } from "../workflow/run.ts";
 import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { type BackupInfo, listBackups, verifyBackup } from "../backup/info.ts";
@@ -17,7 +17,7 @@ import {
   tarBench,
 } from "./backup_fixtures_test.ts";
 import { recoverPending } from "./recover.ts";
-import { run } from "../shell.ts";
+import { run } from "../host/shell.ts";
 import { backup } from "../../tests/helpers/ops.ts";
 
 Deno.test("backup stops the units that use a volume, archives it with its checksum, and starts them again", async () => {

@@ -5,10 +5,10 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
-import { hostProbe } from "../host_probe.ts";
-import { type LegerYaml, parseLegerYaml } from "../leger_yaml.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { hostProbe } from "./host_probe.ts";
+import { type LegerYaml, parseLegerYaml } from "../meta/leger_yaml.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
 import { hostPortOf, type SetSummary, summarizeSet } from "../quadlet/model.ts";
 import type { SetFile } from "../quadlet/kinds.ts";
 import { formatText } from "../quadlet/report.ts";

@@ -5,16 +5,16 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { NotFoundError } from "../errors.ts";
-import { paint } from "../escape.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { paint } from "../core/escape.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
 import { summarizeSet } from "../quadlet/model.ts";
 import { quadletKind, SECTION_OF, type SetFile } from "../quadlet/kinds.ts";
 import { planDropins } from "../quadlet/dropins.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
 import { listValues, mergeUnits, parseUnit } from "../quadlet/parse.ts";
 import { loadSetFiles } from "../state/store.ts";
-import { unifiedDiff } from "../text_diff.ts";
+import { unifiedDiff } from "../core/text_diff.ts";
 import { fileChanges, type UnitImpact, unitImpact } from "./impact.ts";
 import { type Drift, drift } from "./query.ts";
 import { requireManifest } from "./set_lookup.ts";

@@ -1,9 +1,9 @@
-import { forTerminal } from "../escape.ts";
+import { forTerminal } from "../core/escape.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import { readManifest } from "../state/manifest.ts";
 import { diff, type DiffResult, formatDiff, summarize } from "./diff.ts";
 import { install, stage } from "../../tests/helpers/ops.ts";

@@ -10,8 +10,8 @@ import { nativeTemplateLimit } from "../backend/for_set.ts";
 import { layoutOf } from "../backend/layout.ts";
 import { supportFor, supportSummary } from "../backend/support.ts";
 import type { Engine } from "../engine.ts";
-import { GENERATOR_PATHS } from "../podman.ts";
-import { run } from "../shell.ts";
+import { GENERATOR_PATHS } from "../host/podman.ts";
+import { run } from "../host/shell.ts";
 import { listManifests } from "../state/manifest.ts";
 import { pendingRecoveries } from "./recover_user.ts";
 

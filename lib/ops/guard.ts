@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ScopePaths } from "../paths.ts";
+import type { ScopePaths } from "../core/paths.ts";
 import { beginEntry, endEntry, type JournalEntry } from "../state/journal.ts";
 
 /** Options of {@linkcode Guard.journal}. */

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { withLock } from "../lock.ts";
+import { withLock } from "../core/lock.ts";
 import type { Guard } from "./guard.ts";
 import { lockedGuard, recoverPending } from "./recover.ts";
 

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
 import type { SetFile } from "../quadlet/kinds.ts";
 import { lastValue } from "../quadlet/parse.ts";
 import { expandInstance, setUnits } from "../quadlet/units.ts";
-import { run } from "../shell.ts";
-import type { UnitState } from "../systemd_state.ts";
+import { run } from "../host/shell.ts";
+import type { UnitState } from "../host/systemd_state.ts";
 
 /** A container with a healthcheck (`HealthCmd=`) and the unit that runs it. */
 export interface HealthCheck {

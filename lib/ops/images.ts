@@ -18,12 +18,12 @@
  */
 import { z } from "zod";
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import type { Manifest } from "../state/manifest.ts";
-import { run } from "../shell.ts";
+import { run } from "../host/shell.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { describeFailures, gateOptions, waitHealthy } from "./health.ts";
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Guard } from "./guard.ts";
 
 const AutoUpdateRow = z.object({

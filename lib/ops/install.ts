@@ -7,10 +7,10 @@
  */
 import { checkSetName } from "./set_lookup.ts";
 import { basename } from "node:path";
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
-import type { LegerYaml } from "../leger_yaml.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { LegerYaml } from "../meta/leger_yaml.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FetchedSet } from "../source/fetch.ts";
 import { summarizeSet } from "../quadlet/model.ts";

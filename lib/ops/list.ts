@@ -8,10 +8,10 @@
  * @module
  */
 import { join } from "node:path";
-import type { Scope, ScopePaths } from "../paths.ts";
+import type { Scope, ScopePaths } from "../core/paths.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { parseManifestQuick } from "../state/manifest_quick.ts";
-import type { UnitState } from "../systemd_state.ts";
+import type { UnitState } from "../host/systemd_state.ts";
 
 /** One row of `leger list`. */
 export interface SetRow {

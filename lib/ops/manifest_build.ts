@@ -4,8 +4,8 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
 import { summarizeSet } from "../quadlet/model.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord, Manifest, SourceRecord } from "../state/manifest.ts";

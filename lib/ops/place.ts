@@ -11,7 +11,7 @@ import { isMetaFile } from "../backend/backend.ts";
 import { filesBackend } from "../backend/files.ts";
 import { backendFor, filesToInstall } from "../backend/for_set.ts";
 import type { Engine } from "../engine.ts";
-import { sha256 } from "../fs.ts";
+import { sha256 } from "../core/fs.ts";
 import { quadletKind } from "../quadlet/kinds.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord, Manifest } from "../state/manifest.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, logged, NGINX, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { install, remove } from "../../tests/helpers/ops.ts";
 

@@ -6,9 +6,9 @@
  */
 import { hasTemplate, nativeTemplateLimit } from "../backend/for_set.ts";
 import type { Engine } from "../engine.ts";
-import { sha256 } from "../fs.ts";
+import { sha256 } from "../core/fs.ts";
 import type { Manifest } from "../state/manifest.ts";
-import type { UnitState } from "../systemd_state.ts";
+import type { UnitState } from "../host/systemd_state.ts";
 import { listSets, row, type SetRow } from "./list.ts";
 import { type UpdateStatus, updateStatusOf } from "../policy/status.ts";
 import { requireManifest } from "./set_lookup.ts";

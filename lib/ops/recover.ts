@@ -14,7 +14,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { endEntry, type JournalEntry, markRecoveryFailed, pendingEntries } from "../state/journal.ts";
 import { readManifest } from "../state/manifest.ts";
 import { recoverStore } from "../state/store.ts";

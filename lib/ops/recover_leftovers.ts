@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../engine.ts";
-import { volumeNames } from "../podman.ts";
+import { volumeNames } from "../host/podman.ts";
 import type { JournalEntry } from "../state/journal.ts";
 import { type Manifest, Manifest as ManifestSchema, manifestPath, readManifest } from "../state/manifest.ts";
 import { setDir } from "../state/store.ts";

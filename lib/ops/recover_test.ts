@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, CACHE_SET, logged, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import { atomicWriteJson } from "../fs.ts";
+import { atomicWriteJson } from "../core/fs.ts";
 import type { Engine } from "../engine.ts";
-import { withLock } from "../lock.ts";
+import { withLock } from "../core/lock.ts";
 import type { JournalEntry } from "../state/journal.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { recoverPending } from "./recover.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { LegerError, NotFoundError } from "../errors.ts";
-import { withLock } from "../lock.ts";
+import { LegerError, NotFoundError } from "../core/errors.ts";
+import { withLock } from "../core/lock.ts";
 import { abandonEntry, type JournalEntry, pendingEntries } from "../state/journal.ts";
 import { type Leftover, leftoversOf } from "./recover_leftovers.ts";
 import { blockedError, recoverEntries } from "./recover.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { removeVolumes } from "../podman.ts";
-import { run } from "../shell.ts";
+import { removeVolumes } from "../host/podman.ts";
+import { run } from "../host/shell.ts";
 import { type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";

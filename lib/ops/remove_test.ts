@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { bench, CACHE_SET, NGINX, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import { listManifests } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { install, remove } from "../../tests/helpers/ops.ts";

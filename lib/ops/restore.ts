@@ -25,10 +25,10 @@
  */
 import { dirname, join } from "node:path";
 import type { Engine } from "../engine.ts";
-import { parseDuration } from "../duration.ts";
-import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
-import { ensureDir } from "../fs.ts";
-import { podman, volumeNames } from "../podman.ts";
+import { parseDuration } from "../core/duration.ts";
+import { ExitCode, LegerError, NotFoundError } from "../core/errors.ts";
+import { ensureDir } from "../core/fs.ts";
+import { podman, volumeNames } from "../host/podman.ts";
 import { parseUnit } from "../quadlet/parse.ts";
 import { unitNameOf } from "../quadlet/kinds.ts";
 import { unitFilesOf } from "../quadlet/units.ts";

@@ -4,8 +4,8 @@
 // message and change nothing on the host.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sha256, sha256File } from "../fs.ts";
-import type { LegerError } from "../errors.ts";
+import { sha256, sha256File } from "../core/fs.ts";
+import type { LegerError } from "../core/errors.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ExitCode, type LegerError } from "../errors.ts";
+import { ExitCode, type LegerError } from "../core/errors.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { CACHE_SET } from "../../tests/fakes/fake_host_fixtures.ts";

@@ -35,7 +35,7 @@
  */
 import { basename, isAbsolute, join, normalize } from "node:path";
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { summarizeSet } from "../quadlet/model.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { listManifests, type Manifest, parseManifest } from "../state/manifest.ts";

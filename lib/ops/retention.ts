@@ -12,8 +12,8 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../engine.ts";
-import { parseDuration } from "../duration.ts";
-import { removeIfExists } from "../fs.ts";
+import { parseDuration } from "../core/duration.ts";
+import { removeIfExists } from "../core/fs.ts";
 import { type BackupInfo, backupsRoot, PARTIAL, scanBackups, verifyBackup } from "../backup/info.ts";
 
 /** Options of pruning backups (`leger prune`, {@linkcode applyRetention}). */

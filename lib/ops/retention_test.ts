@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createEngine, type Engine } from "../engine.ts";
-import { sha256 } from "../fs.ts";
-import { memoryLogger } from "../log.ts";
-import { createShell } from "../shell.ts";
+import { sha256 } from "../core/fs.ts";
+import { memoryLogger } from "../core/log.ts";
+import { createShell } from "../host/shell.ts";
 import { type BackupInfo, type BackupRecord, newBackupId, toRecord } from "../backup/info.ts";
 import { defaultConfig } from "../config.ts";
 import { listBackups } from "../backup/info.ts";

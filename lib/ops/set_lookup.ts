@@ -6,7 +6,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { NotFoundError, UsageError } from "../errors.ts";
+import { NotFoundError, UsageError } from "../core/errors.ts";
 import { listManifests, type Manifest, readManifest } from "../state/manifest.ts";
 
 /** The manifest of an installed set; a NotFoundError (exit 5) naming the installed sets when there is none. */

@@ -7,8 +7,8 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { Engine } from "../engine.ts";
-import { NotFoundError } from "../errors.ts";
-import { atomicWriteJson, readTextIfExists, removeIfExists, sha256 } from "../fs.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { atomicWriteJson, readTextIfExists, removeIfExists, sha256 } from "../core/fs.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { parseSource } from "../source/spec.ts";
 import { listManifests, type Manifest, SourceRecord } from "../state/manifest.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { git } from "../../tests/helpers/git_repo.ts";
-import { ExitCode, type LegerError } from "../errors.ts";
+import { ExitCode, type LegerError } from "../core/errors.ts";
 import { readManifest } from "../state/manifest.ts";
 import { readStaged, staged } from "./stage.ts";
 import { discard, install, stage } from "../../tests/helpers/ops.ts";

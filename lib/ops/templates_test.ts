@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, logged, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
-import { run } from "../shell.ts";
+import type { LegerError } from "../core/errors.ts";
+import { run } from "../host/shell.ts";
 import { readManifest } from "../state/manifest.ts";
 import { diff } from "./diff.ts";
 import { doctor } from "./doctor.ts";

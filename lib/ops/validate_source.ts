@@ -8,7 +8,7 @@
  */
 import { basename } from "node:path";
 import type { Engine } from "../engine.ts";
-import { hostProbe } from "../host_probe.ts";
+import { hostProbe } from "./host_probe.ts";
 import type { Diagnostic } from "../quadlet/diagnostic.ts";
 import { validateSet } from "../quadlet/validate.ts";
 import { parseSource } from "../source/spec.ts";

@@ -8,9 +8,9 @@
  */
 import { basename, resolve } from "node:path";
 import type { Engine } from "../engine.ts";
-import { NotFoundError } from "../errors.ts";
-import { exists } from "../fs.ts";
-import { hostProbe } from "../host_probe.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { exists } from "../core/fs.ts";
+import { hostProbe } from "./host_probe.ts";
 import { findUsers, type Use } from "../quadlet/conflicts.ts";
 import type { Diagnostic, ValidationReport } from "../quadlet/diagnostic.ts";
 import type { RepositoryReport } from "../quadlet/repository.ts";

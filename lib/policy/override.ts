@@ -12,12 +12,12 @@
 import { isMap, parseDocument } from "yaml";
 import { type Config, ConfigFile } from "../config.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError, UsageError } from "../errors.ts";
-import { atomicWrite, exists, readTextIfExists } from "../fs.ts";
-import { withLock } from "../lock.ts";
-import type { UpdatePolicy } from "../set_meta.ts";
+import { ExitCode, LegerError, UsageError } from "../core/errors.ts";
+import { atomicWrite, exists, readTextIfExists } from "../core/fs.ts";
+import { withLock } from "../core/lock.ts";
+import type { UpdatePolicy } from "../meta/set_meta.ts";
 import { listManifests, manifestPath } from "../state/manifest.ts";
-import { loadYamlWith } from "../yaml_file.ts";
+import { loadYamlWith } from "../core/yaml_file.ts";
 import { type EffectivePolicy, policyOf, resolvePolicy } from "./policy.ts";
 
 /** The parts of a policy a host can override. */

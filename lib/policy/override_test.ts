@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
-import { withLock } from "../lock.ts";
+import type { LegerError } from "../core/errors.ts";
+import { withLock } from "../core/lock.ts";
 import { editPolicy, showPolicies } from "./override.ts";
 import { install } from "../../tests/helpers/ops.ts";
 

@@ -7,10 +7,10 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { parseDuration } from "../duration.ts";
-import { LegerError } from "../errors.ts";
-import { LEGER_YAML, type UpdatePolicy } from "../set_meta.ts";
-import type { ScopePaths } from "../paths.ts";
+import { parseDuration } from "../core/duration.ts";
+import { LegerError } from "../core/errors.ts";
+import { LEGER_YAML, type UpdatePolicy } from "../meta/set_meta.ts";
+import type { ScopePaths } from "../core/paths.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { type CalendarWindow, parseWindow } from "./calendar.ts";
 
@@ -72,7 +72,7 @@ export async function policyOf(paths: ScopePaths, config: Config, name: string):
   let fromSet: UpdatePolicy | undefined;
   if (yaml) {
     // The YAML reader loads only for a set that has a .leger.yaml.
-    const { parseLegerYaml } = await import("../leger_yaml.ts");
+    const { parseLegerYaml } = await import("../meta/leger_yaml.ts");
     const parsed = parseLegerYaml(new TextDecoder().decode(yaml.bytes));
     if (parsed.ok) fromSet = parsed.value.updates;
   }

@@ -6,8 +6,8 @@
  * @module
  */
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
-import { parseLegerYaml } from "../leger_yaml.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
 import type { DiagnosticSink, HostProbe } from "./diagnostic.ts";
 import { listEntries, type UnitEntry } from "./parse.ts";
 import type { LoadedSet } from "./set.ts";

@@ -13,8 +13,8 @@ import type { SetFile } from "./kinds.ts";
 import { type LoadedUnit, loadSet } from "./set.ts";
 import { formatText, toJsonObject } from "./report.ts";
 import { makeReport, validateSet } from "./validate.ts";
-import { printable } from "../escape.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
+import { printable } from "../core/escape.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
 
 /** One set of a repository and its report. */
 export interface RepositorySet {

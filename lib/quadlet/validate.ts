@@ -20,7 +20,7 @@ import { checkConflicts } from "./conflicts.ts";
 import { type Diagnostic, DiagnosticSink, type ValidateOptions, type ValidationReport } from "./diagnostic.ts";
 import { isDropinDir } from "./dropins.ts";
 import { foldGenerator } from "./generator.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
 import { quadletKind, type SetFile } from "./kinds.ts";
 import type { ParseProblem } from "./parse.ts";
 import { loadSet } from "./set.ts";

@@ -22,7 +22,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import { listManifests } from "../state/manifest.ts";
 import { declaredSecrets } from "./declared.ts";
 import { listPodmanSecrets } from "./podman_secrets.ts";

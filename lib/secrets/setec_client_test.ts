@@ -10,7 +10,7 @@ import {
   SetecVersionClaimedError,
 } from "./setec_errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { LegerError, NotFoundError } from "../errors.ts";
-import type { Shell } from "../shell.ts";
+import { LegerError, NotFoundError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
 import type { SecretCache } from "./cache.ts";
 import { listPodmanSecrets, setPodmanSecret } from "./podman_secrets.ts";
 import { fetchSecret, listForSync, type Listing } from "./freshness.ts";

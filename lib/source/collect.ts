@@ -9,11 +9,11 @@
  * @module
  */
 import { relative, resolve } from "node:path";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
 import { summarizeSet } from "../quadlet/model.ts";
 import { quadletKind, type SetFile } from "../quadlet/kinds.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
 import { isBundle } from "../quadlet/bundle.ts";
 import { isRefusal, isSafeName, readSetFile, type SetRefusal, walkSet } from "./load_set.ts";
 

@@ -25,8 +25,8 @@
  */
 import { join, posix } from "node:path";
 import { z } from "zod";
-import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
-import { parseYamlWith, type YamlProblem } from "../yaml_file.ts";
+import { ExitCode, LegerError, NotFoundError } from "../core/errors.ts";
+import { parseYamlWith, type YamlProblem } from "../core/yaml_file.ts";
 import { cleanSubpath, type SourceSpec } from "./spec.ts";
 
 /** The file's name, at the top of the folder a source names. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import { assignedSets, hostMatches, nothingAssigned, parseHostsFile, setFolder } from "./hosts_file.ts";
 
 const FILE = `

@@ -24,8 +24,8 @@ import { dirname, join, resolve } from "node:path";
 import { splitBundle } from "../quadlet/bundle.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
 import { quadletKind } from "../quadlet/kinds.ts";
-import { LEGER_YAML } from "../set_meta.ts";
-import { NAME_CONTROLS as CONTROL, printable } from "../escape.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
+import { NAME_CONTROLS as CONTROL, printable } from "../core/escape.ts";
 
 /** Limits of one set. */
 export interface SetLimits {

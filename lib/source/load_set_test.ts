@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { collectSet } from "./collect.ts";
 import { readSetFile, SET_LIMITS, walkSet } from "./load_set.ts";
 import { validatePath } from "./validate_path.ts";

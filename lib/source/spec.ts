@@ -7,7 +7,7 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 /** A forge whose web URLs leger understands. */
 export type ForgeKind = "github" | "gitlab" | "gitea";

@@ -10,8 +10,8 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { atomicWriteJson, readTextIfExists } from "../fs.ts";
-import type { ScopePaths } from "../paths.ts";
+import { atomicWriteJson, readTextIfExists } from "../core/fs.ts";
+import type { ScopePaths } from "../core/paths.ts";
 import { HostsFile } from "../source/hosts_file.ts";
 
 /** One set the file assigns to this host, and what the last sync did with it. */

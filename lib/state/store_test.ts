@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
-import { scopePaths } from "../paths.ts";
+import type { LegerError } from "../core/errors.ts";
+import { scopePaths } from "../core/paths.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { backup, install } from "../../tests/helpers/ops.ts";
 import { recoverPending } from "../ops/recover.ts";

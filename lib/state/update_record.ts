@@ -8,8 +8,8 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { atomicWriteJson, readTextIfExists, removeIfExists } from "../fs.ts";
-import type { ScopePaths } from "../paths.ts";
+import { atomicWriteJson, readTextIfExists, removeIfExists } from "../core/fs.ts";
+import type { ScopePaths } from "../core/paths.ts";
 
 /** A commit that came up unhealthy and was rolled back. */
 export const BadCommit = z.object({

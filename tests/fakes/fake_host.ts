@@ -23,7 +23,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FakeCommand } from "../../lib/shell.ts";
+import type { FakeCommand } from "../../lib/host/shell.ts";
 import { withShell } from "./fake_shell.ts";
 import { normalizeImage } from "./fake_host_ini.ts";
 import { busctl } from "./fake_host_busctl.ts";
@@ -48,7 +48,7 @@ import {
   systemctl,
 } from "./fake_host_systemd.ts";
 
-/** What a fake command receives (the shape of lib/shell.ts's FakeCall). */
+/** What a fake command receives (the shape of lib/host/shell.ts's FakeCall). */
 export interface HostCall {
   args: string[];
   stdin: Uint8Array;
@@ -56,7 +56,7 @@ export interface HostCall {
   cwd: string;
 }
 
-/** A fake command (the shape of lib/shell.ts's FakeCommand). */
+/** A fake command (the shape of lib/host/shell.ts's FakeCommand). */
 export type HostCommand = (call: HostCall) => Answer;
 
 /**

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { FakeCall, FakeCommand, FakeResult } from "../../lib/shell.ts";
+import type { FakeCall, FakeCommand, FakeResult } from "../../lib/host/shell.ts";
 
 const REDIRECT = /^f=\$1; shift; exec "\$@" (>>|>|<) "\$f"$/;
 

@@ -9,11 +9,11 @@
  * @module
  */
 import { join } from "node:path";
-import type { Engine } from "./engine.ts";
-import { LegerError, NotFoundError } from "./errors.ts";
-import { atomicWrite, ensureDir, exists, readTextIfExists } from "./fs.ts";
-import type { Builtins } from "./workflow.ts";
-import { WORKFLOW_TYPES } from "./workflow_types.ts";
+import type { Engine } from "../engine.ts";
+import { LegerError, NotFoundError } from "../core/errors.ts";
+import { atomicWrite, ensureDir, exists, readTextIfExists } from "../core/fs.ts";
+import type { Builtins } from "./run.ts";
+import { WORKFLOW_TYPES } from "./declarations.ts";
 
 /** The declarations' file name beside ejected workflows. */
 export const TYPES_FILE = "leger.d.ts";

@@ -9,12 +9,12 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "./errors.ts";
-import { parseGlobalArgv } from "./global_argv.ts";
-import { consoleLogger } from "./log.ts";
-import { currentEnv, type Scope, usableScopePaths } from "./paths.ts";
-import { runSupervisor } from "./daemon/supervisor.ts";
-import { selfCommand, spawnRunner } from "./daemon/spawn_runner.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { parseGlobalArgv } from "../core/global_argv.ts";
+import { consoleLogger } from "../core/log.ts";
+import { currentEnv, type Scope, usableScopePaths } from "../core/paths.ts";
+import { runSupervisor } from "./supervisor.ts";
+import { selfCommand, spawnRunner } from "./spawn_runner.ts";
 
 /** Options of {@linkcode runDaemonProcess}: the global options of `leger daemon`, which its cycles get too. */
 export interface DaemonProcessOptions {

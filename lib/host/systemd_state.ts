@@ -2,13 +2,13 @@
  * What systemd says of units, read without the shell layer: the states
  * `systemctl show` (or busctl) prints, and the error for a systemd that
  * cannot be reached. {@linkcode unitStates} is the one reader of unit
- * states: lib/systemd.ts runs it through dax, `leger list`'s early path
+ * states: lib/host/systemd.ts runs it through dax, `leger list`'s early path
  * (commands/list.ts) with {@linkcode runPlain}, which loads no npm library.
  *
  * @module
  */
-import { ExitCode, LegerError } from "./errors.ts";
-import type { Scope } from "./paths.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { Scope } from "../core/paths.ts";
 
 /** The state of one unit as systemd reports it. */
 export interface UnitState {
@@ -135,7 +135,7 @@ export function parseListByNames(units: readonly string[], stdout: string): Unit
   return out;
 }
 
-/** Runs a program with its arguments: the shell layer (lib/systemd.ts), or {@linkcode runPlain}. */
+/** Runs a program with its arguments: the shell layer (lib/host/systemd.ts), or {@linkcode runPlain}. */
 export type RunCommand = (argv: string[]) => Promise<CommandResult>;
 
 /** Runs a program directly (Deno.Command, no shell layer): for `leger list` before any npm library loads. */

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bench } from "../tests/fakes/fake_host_fixtures.ts";
-import { ejectWorkflow, TYPES_FILE, workflowDenoJson } from "./workflow_eject.ts";
-import { BUILTIN_WORKFLOWS } from "../commands/builtin_workflows.ts";
-import { WORKFLOW_TYPES } from "./workflow_types.ts";
+import { bench } from "../../tests/fakes/fake_host_fixtures.ts";
+import { ejectWorkflow, TYPES_FILE, workflowDenoJson } from "./eject.ts";
+import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
+import { WORKFLOW_TYPES } from "./declarations.ts";
 
 Deno.test("eject writes the copy, leger.d.ts and a deno.json mapping leger; a user's deno.json is left alone", async () => {
   const b = await bench();

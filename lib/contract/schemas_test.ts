@@ -10,7 +10,7 @@ import { Validator } from "@cfworker/json-schema";
 import { parse } from "yaml";
 import { internalSchemas, publishedSchemas } from "./schemas.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 const published = publishedSchemas();
 
 async function schema(file: string) {

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { conforms } from "./json_shape.ts";
-import { Manifest } from "./state/manifest.ts";
-import schema from "./state/manifest.schema.json" with { type: "json" };
+import { Manifest } from "../state/manifest.ts";
+import schema from "../state/manifest.schema.json" with { type: "json" };
 
 const GOOD = {
   schema: 1,

@@ -121,7 +121,7 @@ export function escapingSink(to: "stdout" | "stderr"): WritableStream<Uint8Array
   });
 }
 
-/** Whether stdout takes color (a terminal; not under NO_COLOR or TERM=dumb): see lib/color.ts. */
+/** Whether stdout takes color (a terminal; not under NO_COLOR or TERM=dumb): see lib/core/color.ts. */
 export function stdoutColor(): boolean {
   return useColor(Deno.stdout);
 }

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { Engine } from "./engine.ts";
-import { GENERATOR_PATHS } from "./podman.ts";
-import type { HostProbe } from "./quadlet/diagnostic.ts";
-import { run } from "./shell.ts";
+import type { Engine } from "../engine.ts";
+import { GENERATOR_PATHS } from "../host/podman.ts";
+import type { HostProbe } from "../quadlet/diagnostic.ts";
+import { run } from "../host/shell.ts";
 
 /** Host ports with a listening socket, read from /proc/net (tcp: LISTEN; udp: bound). */
 export async function listeningPorts(proto: "tcp" | "udp"): Promise<Set<number>> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bench } from "../tests/fakes/fake_host_fixtures.ts";
+import { bench } from "../../tests/fakes/fake_host_fixtures.ts";
 import { probeCacheFile } from "./podman_probe_cache.ts";
 import { detectPodman } from "./podman.ts";
 import { createShell } from "./shell.ts";

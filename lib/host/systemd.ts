@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { LegerError } from "./errors.ts";
-import type { Scope } from "./paths.ts";
+import { LegerError } from "../core/errors.ts";
+import type { Scope } from "../core/paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
 import { notReachable, type UnitState, unitStates, unreachable } from "./systemd_state.ts";
 

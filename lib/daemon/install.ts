@@ -8,10 +8,10 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
-import { atomicWrite, ensureDir, exists, readTextIfExists } from "../fs.ts";
-import type { Scope } from "../paths.ts";
-import { run } from "../shell.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { atomicWrite, ensureDir, exists, readTextIfExists } from "../core/fs.ts";
+import type { Scope } from "../core/paths.ts";
+import { run } from "../host/shell.ts";
 
 /** The daemon's unit name (both scopes). */
 export const DAEMON_UNIT = "leger-daemon.service";
@@ -51,7 +51,7 @@ export interface DaemonInstallResult {
   notes: string[];
 }
 
-import { hardeningFor, RESTART_LINES } from "./daemon_units.ts";
+import { hardeningFor, RESTART_LINES } from "./units.ts";
 
 /** Quotes one argument for a systemd ExecStart= line. */
 function quoteArg(arg: string): string {

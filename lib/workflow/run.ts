@@ -7,17 +7,17 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { toFileUrl } from "./url.ts";
-import type { Engine } from "./engine.ts";
-import { LegerError, NotFoundError, UsageError } from "./errors.ts";
-import { ask } from "./escape.ts";
-import { exists } from "./fs.ts";
-import type { Leger } from "./leger.ts";
-import type { Logger } from "./log.ts";
-import type { Scope } from "./paths.ts";
-import { run, type RunResult, type Shell } from "./shell.ts";
-import type { Systemd } from "./systemd.ts";
-import type { UpdateEvent } from "./gitops/updater.ts";
+import { toFileUrl } from "../core/url.ts";
+import type { Engine } from "../engine.ts";
+import { LegerError, NotFoundError, UsageError } from "../core/errors.ts";
+import { ask } from "../core/escape.ts";
+import { exists } from "../core/fs.ts";
+import type { Leger } from "../leger.ts";
+import type { Logger } from "../core/log.ts";
+import type { Scope } from "../core/paths.ts";
+import { run, type RunResult, type Shell } from "../host/shell.ts";
+import type { Systemd } from "../host/systemd.ts";
+import type { UpdateEvent } from "../gitops/updater.ts";
 
 /** What a workflow's default export receives. */
 export interface WorkflowContext {

@@ -26,7 +26,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { atomicWriteJson } from "./fs.ts";
+import { atomicWriteJson } from "../core/fs.ts";
 import { usablePath } from "./shell.ts";
 
 /** What the probe found, as booleans. */

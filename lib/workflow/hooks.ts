@@ -10,9 +10,9 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../engine.ts";
-import { exists } from "../fs.ts";
+import { exists } from "../core/fs.ts";
 import type { Leger } from "../leger.ts";
-import type { UpdateEvent } from "./updater.ts";
+import type { UpdateEvent } from "../gitops/updater.ts";
 
 /** The hook file each event kind runs. */
 export function hookFileFor(kind: UpdateEvent["kind"]): string {
@@ -26,7 +26,7 @@ export function hookFileFor(kind: UpdateEvent["kind"]): string {
 export async function runHook(engine: Engine, leger: Leger, event: UpdateEvent): Promise<boolean> {
   const file = join(engine.paths.workflowDir, hookFileFor(event.kind));
   if (!(await exists(file))) return false;
-  const { resolveWorkflow, runWorkflow } = await import("../workflow.ts");
+  const { resolveWorkflow, runWorkflow } = await import("./run.ts");
   try {
     // A hook is always the user's file: no built-in workflow is named here.
     await runWorkflow(await resolveWorkflow(engine, file, {}), {

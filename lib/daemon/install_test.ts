@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig } from "../config.ts";
 import { createEngine, type Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
-import { memoryLogger } from "../log.ts";
-import type { Scope } from "../paths.ts";
-import { createShell, type FakeResult } from "../shell.ts";
-import { currentLegerCommand, DAEMON_UNIT, daemonUnitText, installDaemon } from "./daemon_install.ts";
+import { LegerError } from "../core/errors.ts";
+import { memoryLogger } from "../core/log.ts";
+import type { Scope } from "../core/paths.ts";
+import { createShell, type FakeResult } from "../host/shell.ts";
+import { currentLegerCommand, DAEMON_UNIT, daemonUnitText, installDaemon } from "./install.ts";
 
 interface Env {
   engine: Engine;
@@ -150,7 +150,7 @@ Deno.test("daemon install reports a systemctl failure with a hint, and warns whe
     e.answers["enable"] = { code: 1, stderr: "Failed to connect to bus: No medium found\n" };
     const error = await installDaemon(e.engine, options(e)).catch((x) => x);
     assert.ok(error instanceof LegerError);
-    // Any systemctl call that cannot reach systemd is "host not ready" (lib/systemd.ts), named the same way.
+    // Any systemctl call that cannot reach systemd is "host not ready" (lib/host/systemd.ts), named the same way.
     assert.match(error.message, /^Cannot reach systemd \(user\): Failed to connect to bus: No medium found/);
     assert.equal(error.exitCode, 6);
     assert.match(error.hint!, /enable-linger/);

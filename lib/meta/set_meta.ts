@@ -1,7 +1,7 @@
 /**
  * What modules that do not read YAML need to know of `.leger.yaml`: its
  * file name, and the `updates:` block it shares with config.yaml and the
- * host's policy override. Free of the YAML reader (lib/leger_yaml.ts), so
+ * host's policy override. Free of the YAML reader (lib/meta/leger_yaml.ts), so
  * that commands which read no YAML file (no config.yaml, no set's
  * `.leger.yaml`) do not load the YAML library.
  *

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { priorityPrefix } from "./log.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** Runs a logger in a child whose stderr is a file, with JOURNAL_STREAM set (or not) to that file's dev:inode. */
 async function logToFile(journalStream: "match" | "other" | "unset"): Promise<string> {
@@ -9,7 +9,7 @@ async function logToFile(journalStream: "match" | "other" | "unset"): Promise<st
   const script = `${dir}/log.ts`;
   await Deno.writeTextFile(
     script,
-    `import { consoleLogger } from "${ROOT}lib/log.ts";
+    `import { consoleLogger } from "${ROOT}lib/core/log.ts";
 const log = consoleLogger({});
 log.info("synced 2 secrets");
 log.warn("setec did not answer\\nretrying in 30s");

@@ -8,10 +8,10 @@
  * @module
  */
 import { z } from "zod";
-import { ConfigFile } from "./config.ts";
-import { JSON_OUTPUTS, schemaFile } from "./contract/outputs.ts";
-import { LegerYaml } from "./leger_yaml.ts";
-import { Manifest } from "./state/manifest.ts";
+import { ConfigFile } from "../config.ts";
+import { JSON_OUTPUTS, schemaFile } from "./outputs.ts";
+import { LegerYaml } from "../meta/leger_yaml.ts";
+import { Manifest } from "../state/manifest.ts";
 
 const BASE = "https://github.com/leger-dev/leger/raw/main/docs/schemas/";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { ExitCode, LegerError } from "./errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
 import {
   podmanBinary,
@@ -73,7 +73,7 @@ export function atLeast(v: PodmanVersion, major: number, minor: number): boolean
 export interface DetectOptions {
   /**
    * Where the flag probe's answer is kept per podman build
-   * (`lib/podman_probe_cache.ts`); left out, podman is probed every time.
+   * (`lib/host/podman_probe_cache.ts`); left out, podman is probed every time.
    */
   cacheFile?: string;
   /** The PATH podman is found on (for the cache key). */
@@ -82,7 +82,7 @@ export interface DetectOptions {
 
 /** Finds podman's version and what it can do; throws when podman is missing. */
 export async function detectPodman($: Shell, options: DetectOptions = {}): Promise<PodmanCapabilities> {
-  // An ELF podman seen before (same path, size, mtime, inode) needs no process: lib/podman_probe_cache.ts.
+  // An ELF podman seen before (same path, size, mtime, inode) needs no process: lib/host/podman_probe_cache.ts.
   const binary = options.cacheFile ? podmanBinary(options.path) : undefined;
   const known = binary && options.cacheFile ? readKnownBinary(options.cacheFile, binary) : undefined;
   const knownVersion = known ? parsePodmanVersion(known.versionLine) : undefined;

@@ -8,10 +8,10 @@
  *
  * @module
  */
-import type { Engine } from "./engine.ts";
-import { ExitCode, LegerError } from "./errors.ts";
-import type { Leger } from "./leger.ts";
-import { ANSWER_MARK, type SecretsRequest, type UpdatesRequest } from "./daemon/cycle_protocol.ts";
+import type { Engine } from "../engine.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { Leger } from "../leger.ts";
+import { ANSWER_MARK, type SecretsRequest, type UpdatesRequest } from "./cycle_protocol.ts";
 
 /** The request on stdin is a small JSON object; anything longer is refused. */
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -28,7 +28,7 @@ export async function runDaemonCycle(
     const request = await readRequest(stdin);
     const { engine, leger } = await context();
     if (kind === "secrets") {
-      const { runSecretsCycle } = await import("./daemon/secrets_cycle.ts");
+      const { runSecretsCycle } = await import("./secrets_cycle.ts");
       const cycle = await runSecretsCycle({
         paths: engine.paths,
         config: engine.config,
@@ -40,8 +40,8 @@ export async function runDaemonCycle(
       finish = cycle.finish;
     } else {
       const [{ runUpdatesCycle }, { runHook }] = await Promise.all([
-        import("./daemon/updates_cycle.ts"),
-        import("./gitops/hooks.ts"),
+        import("./updates_cycle.ts"),
+        import("../workflow/hooks.ts"),
       ]);
       const reply = await runUpdatesCycle(
         engine,

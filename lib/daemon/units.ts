@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Scope } from "../paths.ts";
+import type { Scope } from "../core/paths.ts";
 
 /**
  * Exit code of a configuration error (ExitCode.config, sysexits'

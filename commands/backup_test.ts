@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { main } from "../main.ts";
 import { listBackups } from "../lib/backup/info.ts";
-import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup_fixtures_test.ts";
+import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup/backup_fixtures_test.ts";
 import { createShell } from "../lib/host/shell.ts";
 import { humanAge, humanSize } from "./backup.ts";
 

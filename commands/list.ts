@@ -4,7 +4,7 @@
  * Nothing here loads an npm library: the manifests are checked against
  * their JSON Schema (zod only for one that does not conform), and
  * busctl or systemctl runs directly rather than through dax, read by the
- * same functions as the engine's (lib/ops/list.ts `listSets`,
+ * same functions as the engine's (lib/ops/query/list.ts `listSets`,
  * lib/host/systemd_state.ts `unitStates`). `leger list --help`
  * and any option this does not know go to commander (commands/sets.ts),
  * which prints the same rows through the same functions.

@@ -7,7 +7,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { reach } from "../tests/helpers/imports.ts";
 import { listJson, listText, parseListArgv } from "./list.ts";
-import type { SetRow } from "../lib/ops/list.ts";
+import type { SetRow } from "../lib/ops/query/list.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -22,7 +22,7 @@ async function staticGraph(files: string[]): Promise<string[]> {
 const ENGINE = ["main.ts", "commands/common.ts", "lib/engine.ts", "lib/leger.ts", "lib/host/shell.ts"];
 
 Deno.test("leger remove loads no YAML library (and not the validator)", async () => {
-  const graph = await staticGraph([...ENGINE, "commands/sets.ts", "lib/ops/guarded.ts", "lib/ops/remove.ts"]);
+  const graph = await staticGraph([...ENGINE, "commands/sets.ts", "lib/ops/guarded.ts", "lib/ops/install/remove.ts"]);
   assert.ok(!graph.includes("yaml"), "yaml is loaded");
   assert.ok(!graph.includes("lib/core/yaml_file.ts") && !graph.includes("lib/quadlet/validate.ts"));
   assert.ok(graph.includes("lib/config.ts") && graph.includes("lib/state/journal.ts"), "the walk saw the modules");
@@ -36,10 +36,10 @@ Deno.test("leger backup loads no YAML library, and not restore or install", asyn
     "lib/workflow/run.ts",
     "workflows/backup.ts",
     "lib/ops/guarded.ts",
-    "lib/ops/backup_create.ts",
+    "lib/ops/backup/create.ts",
   ]);
   assert.ok(!graph.includes("yaml"), "yaml is loaded");
-  for (const m of ["lib/ops/restore.ts", "lib/ops/install.ts", "lib/meta/leger_yaml.ts"]) {
+  for (const m of ["lib/ops/backup/restore.ts", "lib/ops/install/install.ts", "lib/meta/leger_yaml.ts"]) {
     assert.ok(!graph.includes(m), `${m} is loaded`);
   }
   assert.ok(graph.includes("lib/backup/stream.ts"));

@@ -1,6 +1,6 @@
 /**
  * `leger validate` and `leger check-conflicts`: flags, one call through the
- * operations' door (lib/ops/validate_target.ts does the work), and the
+ * operations' door (lib/ops/check/validate_target.ts does the work), and the
  * report as text, JSON or SARIF.
  *
  * @module

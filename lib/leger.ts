@@ -9,29 +9,29 @@
  * @module
  */
 import type { Engine } from "./engine.ts";
-import type { DoctorCheck } from "./ops/doctor.ts";
-import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install.ts";
-import type { ListSource, SetRow } from "./ops/list.ts";
-import type { ValidateTarget, ValidateTargetOptions } from "./ops/validate_target.ts";
+import type { DoctorCheck } from "./ops/query/doctor.ts";
+import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install/install.ts";
+import type { ListSource, SetRow } from "./ops/query/list.ts";
+import type { ValidateTarget, ValidateTargetOptions } from "./ops/check/validate_target.ts";
 import type { Diagnostic } from "./quadlet/diagnostic.ts";
 import type { Use } from "./quadlet/conflicts.ts";
-import type { SetDetails } from "./ops/query.ts";
-import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
-import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/validate_source.ts";
-import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover_user.ts";
+import type { SetDetails } from "./ops/query/query.ts";
+import type { RemoveOptions, RemoveResult } from "./ops/install/remove.ts";
+import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/check/validate_source.ts";
+import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover/pending.ts";
 import type { BackupInfo } from "./backup/info.ts";
-import type { BackupOptions } from "./ops/backup_create.ts";
-import type { PruneOptions, PruneResult } from "./ops/retention.ts";
-import type { RestoreOptions, RestoreResult } from "./ops/restore.ts";
+import type { BackupOptions } from "./ops/backup/create.ts";
+import type { PruneOptions, PruneResult } from "./ops/backup/retention.ts";
+import type { RestoreOptions, RestoreResult } from "./ops/backup/restore.ts";
 import type { UnitState } from "./host/systemd_state.ts";
-import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
-import type { DiffResult } from "./ops/diff.ts";
-import type { StagedRow, StageOptions, StageResult } from "./ops/stage.ts";
-import type { ImageUpdateResult, PendingImage } from "./ops/images.ts";
+import type { ApplyOptions, ApplyResult } from "./ops/update/apply.ts";
+import type { DiffResult } from "./ops/update/diff.ts";
+import type { StagedRow, StageOptions, StageResult } from "./ops/update/stage.ts";
+import type { ImageUpdateResult, PendingImage } from "./ops/update/images.ts";
 import type { Manifest } from "./state/manifest.ts";
-import type { PreviewResult } from "./ops/preview.ts";
+import type { PreviewResult } from "./ops/update/preview.ts";
 import type { Guard } from "./ops/guard.ts";
-import type { Assignment } from "./ops/assignment.ts";
+import type { Assignment } from "./ops/install/assignment.ts";
 
 /** The operations a workflow can call. */
 export interface Leger {
@@ -106,11 +106,11 @@ export interface Leger {
  * not ready is refused before anything is written.
  */
 export function createLeger(engine: Engine): Leger {
-  const installOps = () => import("./ops/install.ts");
-  const query = () => import("./ops/query.ts");
-  const staging = () => import("./ops/stage.ts");
-  const diffOps = () => import("./ops/diff.ts");
-  const recovery = () => import("./ops/recover_user.ts");
+  const installOps = () => import("./ops/install/install.ts");
+  const query = () => import("./ops/query/query.ts");
+  const staging = () => import("./ops/update/stage.ts");
+  const diffOps = () => import("./ops/update/diff.ts");
+  const recovery = () => import("./ops/recover/pending.ts");
   /** Sets named (or none, for "all"): a failed recovery of one of them refuses the operation. */
   const sets = (nameOrAll: string) => (nameOrAll === "all" ? [] : [nameOrAll]);
   // Every operation that changes the host or leger's state runs through the one wrapper: lock, recovery, journal.
@@ -132,7 +132,8 @@ export function createLeger(engine: Engine): Leger {
   };
   return {
     prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
-    assignment: async (source, options) => (await import("./ops/assignment.ts")).assignment(engine, source, options),
+    assignment: async (source, options) =>
+      (await import("./ops/install/assignment.ts")).assignment(engine, source, options),
     installPrepared: async (prepared, options) => {
       const ops = await installOps();
       await ops.refuseBeforeHost(engine, prepared, options);
@@ -149,7 +150,7 @@ export function createLeger(engine: Engine): Leger {
     remove: async (name, options) => {
       await inspectFirst(name);
       await ready(options?.dryRun);
-      const ops = await import("./ops/remove.ts");
+      const ops = await import("./ops/install/remove.ts");
       return await guarded([name], (g) => ops.remove(engine, g, name, options));
     },
     list: async () => (await query()).list(engine),
@@ -159,11 +160,11 @@ export function createLeger(engine: Engine): Leger {
     stop: (name) => control(name, "stop"),
     restart: (name) => control(name, "restart"),
     validate: async (source, options) =>
-      (await import("./ops/validate_source.ts")).validateSource(engine, source, options),
-    doctor: async () => (await import("./ops/doctor.ts")).doctor(engine),
+      (await import("./ops/check/validate_source.ts")).validateSource(engine, source, options),
+    doctor: async () => (await import("./ops/query/doctor.ts")).doctor(engine),
     stage: async (nameOrAll, options) =>
       options?.dryRun
-        ? (await import("./ops/preview.ts")).preview(
+        ? (await import("./ops/update/preview.ts")).preview(
           engine,
           nameOrAll,
           options.ref !== undefined ? { ref: options.ref } : {},
@@ -177,7 +178,7 @@ export function createLeger(engine: Engine): Leger {
     },
     formatDiff: async (d, options) => (await diffOps()).formatDiff(d, options),
     apply: async (nameOrAll, options) => {
-      const ops = await import("./ops/apply.ts");
+      const ops = await import("./ops/update/apply.ts");
       if (!(await ops.anythingToApply(engine, nameOrAll))) return [];
       await ready(options?.dryRun);
       return await guarded(sets(nameOrAll), (g) => ops.apply(engine, g, nameOrAll, options));
@@ -194,12 +195,12 @@ export function createLeger(engine: Engine): Leger {
       if (name !== "all") await inspectFirst(name);
       await ready();
       // backup_create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
-      const ops = await import("./ops/backup_create.ts");
+      const ops = await import("./ops/backup/create.ts");
       return await guarded([name], (g) => ops.backup(engine, g, name, options));
     },
     backups: async (name) => (await import("./backup/info.ts")).listBackups(engine, name),
     restore: async (name, id, options) => {
-      const ops = await import("./ops/restore.ts");
+      const ops = await import("./ops/backup/restore.ts");
       await ops.findBackup(engine, name, id);
       await ready();
       return await guarded([name], (g) => ops.restore(engine, g, name, id, options));
@@ -207,7 +208,7 @@ export function createLeger(engine: Engine): Leger {
     prune: async (options) => {
       const [{ locked }, { applyRetention }] = await Promise.all([
         import("./ops/guarded.ts"),
-        import("./ops/retention.ts"),
+        import("./ops/backup/retention.ts"),
       ]);
       return await locked(engine, () => applyRetention(engine, options ?? {}));
     },
@@ -238,17 +239,17 @@ export function unattendedOps(engine: Engine): UnattendedOps {
     (await import("./ops/guarded.ts")).guarded(engine, [name], op);
   return {
     stage: async (name, options) => {
-      const ops = await import("./ops/stage.ts");
+      const ops = await import("./ops/update/stage.ts");
       return await guarded(name, (g) => ops.stage(engine, g, name, options));
     },
     apply: async (name) => {
-      const ops = await import("./ops/apply.ts");
+      const ops = await import("./ops/update/apply.ts");
       return await guarded(name, (g) => ops.apply(engine, g, name));
     },
-    pendingImages: async (units) => (await import("./ops/images.ts")).pendingImages(engine, units),
+    pendingImages: async (units) => (await import("./ops/update/images.ts")).pendingImages(engine, units),
     updateImages: async (manifest, pending, knownBad) => {
       // Under the lock alone: an image update recovers nothing first, as before the wrapper.
-      const [{ locked }, ops] = await Promise.all([import("./ops/guarded.ts"), import("./ops/images.ts")]);
+      const [{ locked }, ops] = await Promise.all([import("./ops/guarded.ts"), import("./ops/update/images.ts")]);
       return await locked(engine, (g) => ops.updateImages(engine, g, manifest, pending, knownBad));
     },
   };
@@ -275,10 +276,10 @@ export interface CommandOps {
 
 /** Binds the commands' own operations to an engine. */
 export function commandOps(engine: Engine): CommandOps {
-  const target = () => import("./ops/validate_target.ts");
+  const target = () => import("./ops/check/validate_target.ts");
   return {
     requireHostReady: async () => (await import("./ops/host_ready.ts")).requireHostReady(engine),
-    findBackup: async (name, id) => (await import("./ops/restore.ts")).findBackup(engine, name, id),
+    findBackup: async (name, id) => (await import("./ops/backup/restore.ts")).findBackup(engine, name, id),
     validateTarget: async (t, options) => (await target()).validateTarget(engine, t, options),
     findUses: async (name, query) => (await target()).findUses(engine, name, query),
     conflictsOf: async (name) => (await target()).conflictsOf(engine, name),
@@ -291,5 +292,5 @@ export function commandOps(engine: Engine): CommandOps {
  * decision 46), through the same function as {@linkcode Leger.list}.
  */
 export async function listSets(source: ListSource): Promise<SetRow[]> {
-  return await (await import("./ops/list.ts")).listSets(source);
+  return await (await import("./ops/query/list.ts")).listSets(source);
 }

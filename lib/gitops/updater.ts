@@ -269,7 +269,7 @@ export async function updateCycle(
   return out;
 }
 
-/** Image updates (`AutoUpdate=`) of a set whose source is up to date: see lib/ops/images.ts. */
+/** Image updates (`AutoUpdate=`) of a set whose source is up to date: see lib/ops/update/images.ts. */
 async function checkImages(
   engine: Engine,
   ops: UnattendedOps,

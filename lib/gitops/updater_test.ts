@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { git } from "../../tests/helpers/git_repo.ts";
 import { unattendedOps } from "../leger.ts";
-import { readStaged } from "../ops/stage.ts";
+import { readStaged } from "../ops/update/stage.ts";
 import { readManifest } from "../state/manifest.ts";
 import { readUpdateRecord } from "../state/update_record.ts";
 import { updateCycle, type UpdateEvent } from "./updater.ts";

@@ -44,7 +44,7 @@ export interface Guard {
   ): Promise<T>;
 }
 
-/** The guard of a run that holds the scope lock; `recovered` checks a set (lib/ops/recover.ts). */
+/** The guard of a run that holds the scope lock; `recovered` checks a set (lib/ops/recover/recover.ts). */
 export function guardOf(paths: ScopePaths, recovered: (name: string) => Promise<void>): Guard {
   return {
     recovered,

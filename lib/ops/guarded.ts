@@ -1,7 +1,7 @@
 /**
  * The one wrapper around every state-changing operation, called by the
  * facade (lib/leger.ts): the scope lock, then the recovery of what killed
- * runs left behind (lib/ops/recover.ts), then the operation with a
+ * runs left behind (lib/ops/recover/recover.ts), then the operation with a
  * {@linkcode Guard} through which it journals its steps.
  *
  * @module
@@ -9,7 +9,7 @@
 import type { Engine } from "../engine.ts";
 import { withLock } from "../core/lock.ts";
 import type { Guard } from "./guard.ts";
-import { lockedGuard, recoverPending } from "./recover.ts";
+import { lockedGuard, recoverPending } from "./recover/recover.ts";
 
 /**
  * Runs a state-changing operation under the scope lock, after recovering

@@ -6,7 +6,7 @@ import type { LegerError } from "../core/errors.ts";
 import { scopePaths } from "../core/paths.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { backup, install } from "../../tests/helpers/ops.ts";
-import { recoverPending } from "../ops/recover.ts";
+import { recoverPending } from "../ops/recover/recover.ts";
 import { loadSetFiles, recoverStore, saveSetFiles, setDir, versionsDir, writeFilesTo } from "./store.ts";
 
 const enc = new TextEncoder();

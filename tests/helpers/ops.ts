@@ -9,13 +9,13 @@
  */
 import type { Engine } from "../../lib/engine.ts";
 import { guarded, locked } from "../../lib/ops/guarded.ts";
-import * as applyOps from "../../lib/ops/apply.ts";
-import * as backupOps from "../../lib/ops/backup_create.ts";
-import * as installOps from "../../lib/ops/install.ts";
-import * as removeOps from "../../lib/ops/remove.ts";
-import * as restoreOps from "../../lib/ops/restore.ts";
-import * as retentionOps from "../../lib/ops/retention.ts";
-import * as stageOps from "../../lib/ops/stage.ts";
+import * as applyOps from "../../lib/ops/update/apply.ts";
+import * as backupOps from "../../lib/ops/backup/create.ts";
+import * as installOps from "../../lib/ops/install/install.ts";
+import * as removeOps from "../../lib/ops/install/remove.ts";
+import * as restoreOps from "../../lib/ops/backup/restore.ts";
+import * as retentionOps from "../../lib/ops/backup/retention.ts";
+import * as stageOps from "../../lib/ops/update/stage.ts";
 
 const sets = (nameOrAll: string) => (nameOrAll === "all" ? [] : [nameOrAll]);
 

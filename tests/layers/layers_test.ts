@@ -91,3 +91,13 @@ Deno.test("the import reader takes every kind of import, and skips what only loo
     "dynamic ./l.ts 10",
   ]);
 });
+
+const ROOT = join(HERE, "..", "..");
+
+Deno.test("leger's code keeps the layer map of docs/ARCHITECTURE.md: no circle, no upward import, one door", async () => {
+  const map = mapFromMarkdown(await Deno.readTextFile(join(ROOT, "docs", "ARCHITECTURE.md")));
+  const files = await productFiles(ROOT, ["main.ts", "mod.ts", "commands/", "workflows/", "lib/"]);
+  const graph = await readGraph(ROOT, files);
+  assert.ok(files.length > 150 && graph.edges.length > 800, "the reader saw the product's files and their imports");
+  assert.deepEqual(check(map, graph), []);
+});

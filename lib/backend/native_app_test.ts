@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
-import { memoryLogger } from "../core/log.ts";
+import { memoryLogger } from "../../tests/helpers/memory_logger.ts";
 import { detectPodman, quadletList } from "../host/podman.ts";
 import { createShell, run } from "../host/shell.ts";
 import type { CollectedFile } from "../source/collect.ts";

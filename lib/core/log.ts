@@ -1,7 +1,8 @@
 /**
  * The reporter every part of leger writes through. The CLI prints human
  * lines to stderr (stdout is kept for results) or, with `--json`, one JSON
- * event per line on stderr. Tests use {@linkcode memoryLogger}.
+ * event per line on stderr. Tests use a logger that keeps everything in
+ * memory (tests/helpers/memory_logger.ts).
  *
  * @module
  */
@@ -17,13 +18,6 @@ export const EVENT_JSON_VERSION = 1;
 
 /** Message levels. */
 export type Level = "debug" | "info" | "step" | "warn" | "error";
-
-/** One logged event. */
-export interface LogEvent {
-  level: Level;
-  message: string;
-  time: string;
-}
 
 /** What leger writes progress and results through. */
 export interface Logger {
@@ -164,23 +158,5 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
     print: (t) => {
       if (!options.json) printOut(t, stdoutColor());
     },
-  };
-}
-
-/** A logger that keeps everything in memory (for tests). */
-export function memoryLogger(): Logger & { events: LogEvent[]; printed: string[]; text(): string } {
-  const events: LogEvent[] = [];
-  const printed: string[] = [];
-  const add = (level: Level) => (message: string) => events.push({ level, message, time: new Date().toISOString() });
-  return {
-    events,
-    printed,
-    debug: add("debug"),
-    info: add("info"),
-    step: add("step"),
-    warn: add("warn"),
-    error: add("error"),
-    print: (t) => printed.push(t),
-    text: () => [...events.map((e) => `${e.level}: ${e.message}`), ...printed].join("\n"),
   };
 }

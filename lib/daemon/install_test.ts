@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { defaultConfig } from "../config.ts";
 import { createEngine, type Engine } from "../engine.ts";
 import { LegerError } from "../core/errors.ts";
-import { memoryLogger } from "../core/log.ts";
+import { memoryLogger } from "../../tests/helpers/memory_logger.ts";
 import type { Scope } from "../core/paths.ts";
 import { createShell, type FakeResult } from "../host/shell.ts";
 import { currentLegerCommand, DAEMON_UNIT, daemonUnitText, installDaemon } from "./install.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { memoryLogger } from "../core/log.ts";
+import { memoryLogger } from "../../tests/helpers/memory_logger.ts";
 import { ExitCode, LegerError } from "../core/errors.ts";
 import type { Engine } from "../engine.ts";
 import { eachSet } from "./each_set.ts";

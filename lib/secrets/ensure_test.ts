@@ -7,7 +7,7 @@ import { type Daemon, runDaemon } from "../../tests/helpers/in_process_daemon.ts
 import { daemonSync } from "../daemon/control_client.ts";
 import { createEngine, type Engine } from "../engine.ts";
 import { LegerError } from "../core/errors.ts";
-import { type LogEvent, memoryLogger } from "../core/log.ts";
+import { type LogEvent, memoryLogger } from "../../tests/helpers/memory_logger.ts";
 import { createShell, type FakeCall } from "../host/shell.ts";
 import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
 import { SecretCache } from "./cache.ts";

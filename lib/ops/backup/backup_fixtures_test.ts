@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { createEngine, type Engine } from "../../engine.ts";
-import { memoryLogger } from "../../core/log.ts";
+import { memoryLogger } from "../../../tests/helpers/memory_logger.ts";
 import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../../host/shell.ts";
 import { FakeHost } from "../../../tests/fakes/fake_host.ts";
 import { withShell } from "../../../tests/fakes/fake_shell.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createEngine, type Engine } from "../../engine.ts";
 import { sha256 } from "../../core/fs.ts";
-import { memoryLogger } from "../../core/log.ts";
+import { memoryLogger } from "../../../tests/helpers/memory_logger.ts";
 import { createShell } from "../../host/shell.ts";
 import { type BackupInfo, type BackupRecord, newBackupId, toRecord } from "../../backup/info.ts";
 import { defaultConfig } from "../../config.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, CACHE_SET, logged, repoWith, WEB_SET } from "../../../tests/fakes/fake_host_fixtures.ts";
 import { createEngine, type Engine } from "../../engine.ts";
-import { memoryLogger } from "../../core/log.ts";
+import { memoryLogger } from "../../../tests/helpers/memory_logger.ts";
 import { createShell } from "../../host/shell.ts";
 import { atomicWriteJson } from "../../core/fs.ts";
 import { type JournalEntry, pendingEntries } from "../../state/journal.ts";

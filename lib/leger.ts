@@ -1,10 +1,17 @@
 /**
- * The operations of leger as one object: what commands call and what a
- * workflow file receives as `leger`. Each returns data, not text.
+ * The one door into the operations (lib/ops/; nothing else imports them):
+ * {@linkcode Leger}, what commands call and what a workflow file receives as
+ * `leger`; {@linkcode CommandOps}, what only the commands call;
+ * {@linkcode UnattendedOps}, what the unattended updater calls; and
+ * {@linkcode listSets}, `leger list` without an engine. Each returns data,
+ * not text. Every operation that changes the host or leger's state runs
+ * through the one wrapper (lib/ops/guarded.ts: scope lock, recovery,
+ * journal).
  *
- * Each operation's module is imported when the operation is first called,
- * so `leger list` never loads the validator, the backup code or git
- * fetching (start-up time is most of a short command's time).
+ * This module imports only types; each operation's module is imported when
+ * the operation is first called, so `leger list` never loads the
+ * validator, the backup code or git fetching (start-up time is most of a
+ * short command's time).
  *
  * @module
  */
@@ -194,7 +201,7 @@ export function createLeger(engine: Engine): Leger {
     backup: async (name, options) => {
       if (name !== "all") await inspectFirst(name);
       await ready();
-      // backup_create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
+      // backup/create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
       const ops = await import("./ops/backup/create.ts");
       return await guarded([name], (g) => ops.backup(engine, g, name, options));
     },

@@ -57,8 +57,10 @@ async function runList(options: { scope: Scope; json: boolean; env: Record<strin
   const rows = await listSets({
     scope: options.scope,
     paths,
-    // The text needs only each unit's load, active and sub state; --json prints every field.
-    states: (units) => unitStates(options.scope, units, runPlain, { quick: !options.json }),
+    // The text needs only each unit's load, active and sub state; --json prints every field. Programs are found
+    // on the user's PATH as every program leger starts is (lib/host/program_path.ts).
+    states: (units) =>
+      unitStates(options.scope, units, (argv) => runPlain(argv, options.env.PATH), { quick: !options.json }),
   });
   if (options.json) printJson(listJson(rows));
   else printOut(listText(rows, options.scope), stdoutColor());

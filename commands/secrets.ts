@@ -14,6 +14,7 @@ import { SecretsStatusJson, SecretsSyncJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, type CommandContext, contextFor, output } from "./common.ts";
 import { table } from "./table.ts";
+import { boundedList } from "../lib/core/bounded_list.ts";
 
 function interval(ms: number): string {
   for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
@@ -59,10 +60,10 @@ function statusText(
     ];
   const fleet = daemon?.updates?.fleet;
   if (fleet) {
-    const sets = fleet.assigned.map((a) => `${a.name ?? a.path} (${a.outcome})`).join(", ") || "none";
+    const sets = boundedList(fleet.assigned.map((a) => `${a.name ?? a.path} (${a.outcome})`)) || "none";
     head.push(
       `  fleet ${fleet.source}${fleet.commit ? ` at ${fleet.commit.slice(0, 12)}` : ""}: assigns ${sets}` +
-        (fleet.unassigned.length ? `; no longer assigned, left installed: ${fleet.unassigned.join(", ")}` : "") +
+        (fleet.unassigned.length ? `; no longer assigned, left installed: ${boundedList(fleet.unassigned)}` : "") +
         (fleet.error ? `; last error: ${fleet.error.split("\n")[0]}` : ""),
     );
   }
@@ -132,7 +133,7 @@ function syncText(report: SyncReport, byDaemon: boolean): string {
       r.name,
       r.action,
       versions(r),
-      r.restarted.join(", ") || "-",
+      boundedList(r.restarted) || "-",
     ]),
   ));
   for (const r of report.results) {

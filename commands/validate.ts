@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { ExitCode, UsageError } from "../lib/core/errors.ts";
 import { useColor } from "../lib/core/color.ts";
 import { jsonTextForTerminal } from "../lib/core/escape.ts";
-import { stdoutColor } from "../lib/core/log.ts";
+import { stdoutColor, writeStdout } from "../lib/core/log.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
 import { flatten, formatRepositoryText, toRepositoryJson } from "../lib/quadlet/repository.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -19,7 +19,7 @@ import { type CliRuntime, contextFor, output } from "./common.ts";
 import { table } from "./table.ts";
 
 function write(text: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
+  writeStdout(new TextEncoder().encode(text + "\n"));
 }
 
 /** Registers `validate` and `check-conflicts`. */

@@ -5,9 +5,9 @@
  */
 import type { Command } from "commander";
 import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow/run.ts";
-import { ejectWorkflow } from "../lib/workflow/eject.ts";
+import { ejectWorkflow, typesFolder, writeWorkflowTypes } from "../lib/workflow/eject.ts";
 import { BUILTIN_WORKFLOWS } from "./builtin_workflows.ts";
-import { RunJson, WorkflowEjectJson, WorkflowListJson } from "../lib/contract/misc.ts";
+import { RunJson, WorkflowEjectJson, WorkflowListJson, WorkflowTypesJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
 import { table } from "./table.ts";
@@ -72,7 +72,28 @@ export function register(program: Command, runtime: CliRuntime): void {
           `copied ${name} to ${r.path}; leger now runs your copy. Delete it to go back to the built-in.`,
           `  types: ${r.types} (${
             r.configState === "yours" ? "see the note" : `"leger" mapped in ${r.config}`
-          }): deno check ${r.path}`,
+          }): deno check --config ${r.config} ${r.path}`,
+          ...r.notes.map((n) => `  note: ${n}`),
+        ].join("\n"));
+    });
+  wf.command("types")
+    .summary("write the workflow API's types (leger.d.ts, deno.json) beside a workflow file or into a folder")
+    .argument("[path]", "a workflow file or a folder (default: your workflow folder)")
+    .option("--force", "replace a leger.d.ts not written by leger")
+    .action(async (path, options, cmd) => {
+      const ctx = await contextFor(cmd, runtime);
+      const folder = path === undefined ? ctx.engine.paths.workflowDir : await typesFolder(path);
+      const r = await writeWorkflowTypes(folder, options.force === true);
+      output(ctx.opts, versioned(WorkflowTypesJson, r), () =>
+        [
+          `wrote ${r.types}${
+            r.configState === "written"
+              ? ` and ${r.config}`
+              : r.configState === "kept"
+              ? ` (${r.config} maps "leger")`
+              : ""
+          }`,
+          `  check a workflow there: ${r.check} FILE.ts (or deno check FILE.ts inside ${r.folder})`,
           ...r.notes.map((n) => `  note: ${n}`),
         ].join("\n"));
     });

@@ -27,9 +27,8 @@ import type { RemoveOptions, RemoveResult } from "./ops/install/remove.ts";
 import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/check/validate_source.ts";
 import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover/pending.ts";
 import type { BackupInfo } from "./backup/info.ts";
-import type { BackupOptions } from "./ops/backup/create.ts";
 import type { PruneOptions, PruneResult } from "./ops/backup/retention.ts";
-import type { RestoreOptions, RestoreResult } from "./ops/backup/restore.ts";
+import type { RestoreResult } from "./ops/backup/restore.ts";
 import type { UnitState } from "./host/systemd_state.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/update/apply.ts";
 import type { DiffResult } from "./ops/update/diff.ts";
@@ -39,27 +38,54 @@ import type { Manifest } from "./state/manifest.ts";
 import type { PreviewResult } from "./ops/update/preview.ts";
 import type { Guard } from "./ops/guard.ts";
 import type { Assignment } from "./ops/install/assignment.ts";
+import {
+  type AssignmentOptions,
+  type DiffTextOptions,
+  type Exact,
+  type LegerBackupOptions,
+  type LegerImportComposeOptions,
+  type LegerRestoreOptions,
+  type LegerStageOptions,
+  refuseUnknownOptions,
+} from "./leger_options.ts";
+import type { ImportComposeResult } from "./compose/import.ts";
 
-/** The operations a workflow can call. */
+/**
+ * The operations a workflow can call. Options are exact: a key an
+ * operation does not take is a compile error, and an error at run time
+ * (exit code 2) for a workflow that is not type-checked.
+ */
 export interface Leger {
   /**
    * Fetches a source and validates it, as `leger validate --no-host` does;
    * needs no podman (set `host: true` to also ask this host).
    */
-  validate(source: string, options?: ValidateSourceOptions): Promise<ValidateSourceResult>;
+  validate<O extends ValidateSourceOptions>(
+    source: string,
+    options?: Exact<O, ValidateSourceOptions>,
+  ): Promise<ValidateSourceResult>;
   /** Fetches and checks a source without changing the host (needs podman: it checks against this host). */
-  prepare(source: string, options?: PrepareOptions): Promise<PreparedSet>;
+  prepare<O extends PrepareOptions>(source: string, options?: Exact<O, PrepareOptions>): Promise<PreparedSet>;
   /**
    * The sets a repository's `leger-hosts.yaml` assigns to this host, or
    * undefined when the source's folder has no such file (a single set).
    */
-  assignment(source: string, options?: { ref?: string }): Promise<Assignment | undefined>;
+  assignment<O extends AssignmentOptions>(
+    source: string,
+    options?: Exact<O, AssignmentOptions>,
+  ): Promise<Assignment | undefined>;
   /** Installs a prepared set (refuses on check errors). */
-  installPrepared(prepared: PreparedSet, options?: InstallOptions): Promise<InstallResult>;
+  installPrepared<O extends InstallOptions>(
+    prepared: PreparedSet,
+    options?: Exact<O, InstallOptions>,
+  ): Promise<InstallResult>;
   /** prepare + installPrepared. */
-  install(source: string, options?: PrepareOptions & InstallOptions): Promise<InstallResult>;
+  install<O extends PrepareOptions & InstallOptions>(
+    source: string,
+    options?: Exact<O, PrepareOptions & InstallOptions>,
+  ): Promise<InstallResult>;
   /** Removes an installed set. */
-  remove(name: string, options?: RemoveOptions): Promise<RemoveResult>;
+  remove<O extends RemoveOptions>(name: string, options?: Exact<O, RemoveOptions>): Promise<RemoveResult>;
   /** Every installed set with its units' states. */
   list(): Promise<SetRow[]>;
   /** One set in detail (manifest, states, hand edits). */
@@ -78,17 +104,20 @@ export interface Leger {
    * Fetches and checks new versions; keeps them aside (nothing applied).
    * With `dryRun`, nothing is kept: each changed result carries its `diff`.
    */
-  stage(nameOrAll: string, options?: StageOptions & { dryRun?: boolean }): Promise<PreviewResult[]>;
+  stage<O extends LegerStageOptions>(
+    nameOrAll: string,
+    options?: Exact<O, LegerStageOptions>,
+  ): Promise<PreviewResult[]>;
   /** What is staged. */
   staged(): Promise<StagedRow[]>;
   /** Installed vs staged, as data. */
   diff(name: string): Promise<DiffResult>;
   /** Installed vs staged, as the text `leger diff` prints. */
-  diffText(name: string, options?: { color?: boolean }): Promise<string>;
+  diffText<O extends DiffTextOptions>(name: string, options?: Exact<O, DiffTextOptions>): Promise<string>;
   /** A diff (from `diff` or a dry-run `stage`) as the text `leger diff` prints. */
-  formatDiff(diff: DiffResult, options?: { color?: boolean }): Promise<string>;
+  formatDiff<O extends DiffTextOptions>(diff: DiffResult, options?: Exact<O, DiffTextOptions>): Promise<string>;
   /** Applies staged versions (backup first, rollback when unhealthy). */
-  apply(nameOrAll: string, options?: ApplyOptions): Promise<ApplyResult[]>;
+  apply<O extends ApplyOptions>(nameOrAll: string, options?: Exact<O, ApplyOptions>): Promise<ApplyResult[]>;
   /** Drops staged versions. */
   discard(nameOrAll: string): Promise<string[]>;
   /** Finishes operations a killed run left behind (of one set, or all); throws when one cannot be finished. */
@@ -96,15 +125,28 @@ export interface Leger {
   /** Operations left behind that are not recovered yet, with what each left on the host. */
   pendingRecoveries(name?: string): Promise<PendingRecovery[]>;
   /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
-  abandonRecovery(name: string, options?: AbandonOptions): Promise<AbandonResult>;
+  abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`). */
-  backup(name: string, options?: BackupOptions): Promise<BackupInfo>;
+  backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<BackupInfo[]>;
   /** Restores a set from a backup (the newest when `id` is left out). */
-  restore(name: string, id?: string, options?: RestoreOptions): Promise<RestoreResult>;
+  restore<O extends LegerRestoreOptions>(
+    name: string,
+    id?: string,
+    options?: Exact<O, LegerRestoreOptions>,
+  ): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
-  prune(options?: PruneOptions): Promise<PruneResult>;
+  prune<O extends PruneOptions>(options?: Exact<O, PruneOptions>): Promise<PruneResult>;
+  /**
+   * Writes a quadlet set folder from a Compose file (or the folder holding
+   * one); changes nothing on the host. Written for this host's podman
+   * unless `podmanVersion` says otherwise.
+   */
+  importCompose<O extends LegerImportComposeOptions>(
+    path: string,
+    options?: Exact<O, LegerImportComposeOptions>,
+  ): Promise<ImportComposeResult>;
 }
 
 /**
@@ -138,16 +180,23 @@ export function createLeger(engine: Engine): Leger {
     return await (await query()).control(engine, name, action);
   };
   return {
-    prepare: async (source, options) => (await installOps()).prepare(engine, source, options),
-    assignment: async (source, options) =>
-      (await import("./ops/install/assignment.ts")).assignment(engine, source, options),
+    prepare: async (source, options) => {
+      refuseUnknownOptions("prepare", options);
+      return (await installOps()).prepare(engine, source, options);
+    },
+    assignment: async (source, options) => {
+      refuseUnknownOptions("assignment", options);
+      return (await import("./ops/install/assignment.ts")).assignment(engine, source, options);
+    },
     installPrepared: async (prepared, options) => {
+      refuseUnknownOptions("installPrepared", options);
       const ops = await installOps();
       await ops.refuseBeforeHost(engine, prepared, options);
       await ready(options?.dryRun);
       return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
     },
     install: async (source, options) => {
+      refuseUnknownOptions("install", options);
       const ops = await installOps();
       const prepared = await ops.prepare(engine, source, options);
       await ops.refuseBeforeHost(engine, prepared, options);
@@ -155,6 +204,7 @@ export function createLeger(engine: Engine): Leger {
       return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
     },
     remove: async (name, options) => {
+      refuseUnknownOptions("remove", options);
       await inspectFirst(name);
       await ready(options?.dryRun);
       const ops = await import("./ops/install/remove.ts");
@@ -166,25 +216,34 @@ export function createLeger(engine: Engine): Leger {
     start: (name) => control(name, "start"),
     stop: (name) => control(name, "stop"),
     restart: (name) => control(name, "restart"),
-    validate: async (source, options) =>
-      (await import("./ops/check/validate_source.ts")).validateSource(engine, source, options),
+    validate: async (source, options) => {
+      refuseUnknownOptions("validate", options);
+      return (await import("./ops/check/validate_source.ts")).validateSource(engine, source, options);
+    },
     doctor: async () => (await import("./ops/query/doctor.ts")).doctor(engine),
-    stage: async (nameOrAll, options) =>
-      options?.dryRun
+    stage: async (nameOrAll, options) => {
+      refuseUnknownOptions("stage", options);
+      return options?.dryRun
         ? (await import("./ops/update/preview.ts")).preview(
           engine,
           nameOrAll,
           options.ref !== undefined ? { ref: options.ref } : {},
         )
-        : await guardedStage(nameOrAll, options),
+        : await guardedStage(nameOrAll, options);
+    },
     staged: async () => (await staging()).staged(engine),
     diff: async (name) => (await diffOps()).diff(engine, name),
     diffText: async (name, options) => {
+      refuseUnknownOptions("diffText", options);
       const { diff, formatDiff } = await diffOps();
       return formatDiff(await diff(engine, name), options);
     },
-    formatDiff: async (d, options) => (await diffOps()).formatDiff(d, options),
+    formatDiff: async (d, options) => {
+      refuseUnknownOptions("formatDiff", options);
+      return (await diffOps()).formatDiff(d, options);
+    },
     apply: async (nameOrAll, options) => {
+      refuseUnknownOptions("apply", options);
       const ops = await import("./ops/update/apply.ts");
       if (!(await ops.anythingToApply(engine, nameOrAll))) return [];
       await ready(options?.dryRun);
@@ -197,8 +256,12 @@ export function createLeger(engine: Engine): Leger {
     },
     recover: async (name) => (await recovery()).recover(engine, name).then((r) => r.recovered),
     pendingRecoveries: async (name) => (await recovery()).pendingRecoveries(engine, name),
-    abandonRecovery: async (name, options) => (await recovery()).abandon(engine, name, options),
+    abandonRecovery: async (name, options) => {
+      refuseUnknownOptions("abandonRecovery", options);
+      return (await recovery()).abandon(engine, name, options);
+    },
     backup: async (name, options) => {
+      refuseUnknownOptions("backup", options);
       if (name !== "all") await inspectFirst(name);
       await ready();
       // backup/create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
@@ -207,17 +270,28 @@ export function createLeger(engine: Engine): Leger {
     },
     backups: async (name) => (await import("./backup/info.ts")).listBackups(engine, name),
     restore: async (name, id, options) => {
+      refuseUnknownOptions("restore", options);
       const ops = await import("./ops/backup/restore.ts");
       await ops.findBackup(engine, name, id);
       await ready();
       return await guarded([name], (g) => ops.restore(engine, g, name, id, options));
     },
     prune: async (options) => {
+      refuseUnknownOptions("prune", options);
       const [{ locked }, { applyRetention }] = await Promise.all([
         import("./ops/guarded.ts"),
         import("./ops/backup/retention.ts"),
       ]);
       return await locked(engine, () => applyRetention(engine, options ?? {}));
+    },
+    importCompose: async (path, options) => {
+      refuseUnknownOptions("importCompose", options);
+      const host = options?.podmanVersion ? undefined : await engine.podman().then((p) => p.version, () => undefined);
+      return (await import("./compose/import.ts")).importCompose(path, {
+        env: engine.env,
+        ...(host ? { podmanVersion: `${host.major}.${host.minor}` } : {}),
+        ...options,
+      });
     },
   };
 }
@@ -234,6 +308,8 @@ export interface UnattendedOps {
   stage(name: string, options?: StageOptions): Promise<StageResult[]>;
   /** Applies a set's staged version: backup, health gate, rollback. */
   apply(name: string): Promise<ApplyResult[]>;
+  /** The risks the staged version adds over the installed one, as lines (lib/gitops/risk_gate.ts). */
+  stagedRisks(name: string): Promise<string[]>;
   /** The set's units with a newer image, as `podman auto-update --dry-run` sees them. */
   pendingImages(units: readonly string[]): Promise<PendingImage[]>;
   /** Runs the new images, gated and rolled back like an apply (the images in `knownBad` are not tried). */
@@ -253,6 +329,7 @@ export function unattendedOps(engine: Engine): UnattendedOps {
       const ops = await import("./ops/update/apply.ts");
       return await guarded(name, (g) => ops.apply(engine, g, name));
     },
+    stagedRisks: async (name) => (await import("./ops/update/staged_risks.ts")).stagedRisks(engine, name),
     pendingImages: async (units) => (await import("./ops/update/images.ts")).pendingImages(engine, units),
     updateImages: async (manifest, pending, knownBad) => {
       // Under the lock alone: an image update recovers nothing first, as before the wrapper.

@@ -108,12 +108,12 @@ export async function streamToFile(
     ? withFifo($, (fifo) => {
       const compress = ["sh", "-c", 'f=$1; o=$2; shift 2; exec "$@" < "$f" >> "$o"', "sh", fifo, path, ...zip];
       const reader = $`${compress}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn();
-      const writer = $`${redirected(producer, ">", fifo)}`.stdin("null").stdout("null").stderr("piped").noThrow()
+      const writer = $`${redirected($, producer, ">", fifo)}`.stdin("null").stdout("null").stderr("piped").noThrow()
         .spawn();
       return both(writer, reader);
     })
     : settle(
-      $`${redirected(producer, ">>", path)}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn(),
+      $`${redirected($, producer, ">>", path)}`.stdin("null").stdout("null").stderr("piped").noThrow().spawn(),
     ).then((r): [Settled, Settled] => [r, { code: 0, stderr: "" }]);
   // The archive is hashed as the compressor writes it; the hash counts only if every stage succeeded.
   const hashing = sha256Growing(path, pipeline);
@@ -172,7 +172,7 @@ export async function streamFromFile(
     return;
   }
   const [first, sink] = await withFifo($, (fifo) => {
-    const writer = $`${redirected([...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
+    const writer = $`${redirected($, [...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
       .noThrow().spawn();
     const reader = $`${consumer(fifo)}`.stdin("null").stdout("piped").stderr("piped").noThrow().spawn();
     return both(writer, reader);

@@ -91,6 +91,19 @@ export const WorkflowEjectJson = z.strictObject({
   notes: z.array(z.string()),
 });
 
+/** `leger workflow types --json`. */
+export const WorkflowTypesJson = z.strictObject({
+  version: versionField(1),
+  folder: z.string().describe("the folder written into"),
+  types: z.string().describe("the workflow API's declarations (leger.d.ts)"),
+  config: z.string().describe('the deno.json that maps "leger" to the declarations'),
+  configState: z.enum(["written", "kept", "yours"]).describe(
+    "written now; kept (it already maps the name); yours (it does not: see notes)",
+  ),
+  check: z.string().describe("the command that type-checks a workflow of the folder from anywhere (add the file)"),
+  notes: z.array(z.string()),
+});
+
 /** The document a failed command prints on stdout under --json (with a non-zero exit code). */
 export const ErrorJson = z.strictObject({
   version: versionField(ERROR_JSON_VERSION),

@@ -27,8 +27,10 @@ import {
   ValidateJson,
   WorkflowEjectJson,
   WorkflowListJson,
+  WorkflowTypesJson,
 } from "./misc.ts";
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
+import { ImportComposeJson } from "./compose.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
 
 /**
@@ -58,6 +60,7 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   run: RunJson,
   "workflow list": WorkflowListJson,
   "workflow eject": WorkflowEjectJson,
+  "workflow types": WorkflowTypesJson,
   "secrets status": SecretsStatusJson,
   "secrets sync": SecretsSyncJson,
   "daemon status": SecretsStatusJson,
@@ -70,6 +73,7 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   "policy show": PolicyShowJson,
   "policy set": PolicyChangeJson,
   "policy reset": PolicyChangeJson,
+  "import compose": ImportComposeJson,
   error: ErrorJson,
   event: EventJson,
 };

@@ -75,10 +75,47 @@ export function priorityPrefix(level: Level, journal: boolean): string {
   return journal ? `<${PRIORITY[level]}>` : "";
 }
 
+/**
+ * Thrown by every write to stdout once its reader has gone (`leger diff web
+ * | head`: EPIPE). Closing the pipe is the reader's choice, not a failure:
+ * main.ts ends the run quietly with 141, as a shell reports a program ended
+ * by SIGPIPE (Deno ignores that signal, so the write fails instead).
+ */
+export class StdoutClosed extends Error {
+  constructor() {
+    super("stdout was closed by its reader");
+    this.name = "StdoutClosed";
+  }
+}
+
+let stdoutGone = false;
+
+/** Whether a write to stdout found its reader gone in this process (see {@linkcode StdoutClosed}). */
+export function stdoutClosed(): boolean {
+  return stdoutGone;
+}
+
+/**
+ * Writes bytes to stdout, all of them: the one place leger writes its
+ * stdout (a test keeps it so). A closed stdout throws {@linkcode StdoutClosed}
+ * and is remembered, so a caller that swallowed the error still ends quietly.
+ */
+export function writeStdout(bytes: Uint8Array): void {
+  if (stdoutGone) throw new StdoutClosed();
+  try {
+    let at = 0;
+    while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    stdoutGone = true;
+    throw new StdoutClosed();
+  }
+}
+
 /** Writes human text to stdout: controls escaped, leger's style marks shown as color or dropped. */
 export function printOut(text: string, color = false): void {
   const safe = forTerminal(text, color);
-  Deno.stdout.writeSync(encoder.encode(safe.endsWith("\n") ? safe : safe + "\n"));
+  writeStdout(encoder.encode(safe.endsWith("\n") ? safe : safe + "\n"));
 }
 
 /** Writes human text to stderr the same way. */
@@ -89,7 +126,7 @@ export function printErr(text: string, color = false): void {
 
 /** Writes JSON to stdout (C1 and bidi controls as \\u escapes as well). */
 export function printJson(data: unknown): void {
-  Deno.stdout.writeSync(encoder.encode(jsonForTerminal(data, 2) + "\n"));
+  writeStdout(encoder.encode(jsonForTerminal(data, 2) + "\n"));
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { diffArrays } from "diff";
+import { changedLines } from "./line_diff.ts";
 
 /** A run of lines: kept (" "), removed ("-") or added ("+"), starting at line `a` of before and `b` of after (0-based). */
 type Block = { kind: " " | "-" | "+"; a: number; b: number; lines: string[] };
@@ -26,21 +26,13 @@ function show(kind: string, line: string): string {
 }
 
 /**
- * Beyond this many inserted plus deleted lines (after the common head and
- * tail are trimmed) the middle is shown as one replaced block: a minimal
- * script would cost more time than it is worth to a reader.
- */
-const MAX_EDIT_LENGTH = 5_000;
-
-/**
  * The edit script between two line lists as runs of kept, removed and
- * added lines: Myers' algorithm from the npm package `diff`
- * (O((N+M)·D), so a small change to a 20,000-line file takes
- * milliseconds), after trimming the common head and tail. Runs, not one
- * record per line, so the unchanged bulk of a big file costs nothing
- * further. (Mapping lines to numbers first makes the comparison faster
- * but costs more than it saves for one diff: measured with bench's
- * diff_child.ts.)
+ * added lines: the common head and tail are trimmed, and the middle goes
+ * to lib/line_diff.ts (Myers' algorithm with a cost cutoff, as GNU diff
+ * has: a file whose every line changed takes milliseconds, and the script
+ * stays correct where the cutoff makes it longer than the shortest). Runs,
+ * not one record per line, so the unchanged bulk of a big file costs
+ * nothing further.
  */
 function editScript(a: string[], b: string[]): Block[] {
   const n = a.length, m = b.length;
@@ -54,21 +46,17 @@ function editScript(a: string[], b: string[]): Block[] {
     if (lines.length) blocks.push({ kind, a: at, b: bt, lines });
   };
   push(" ", 0, 0, a.slice(0, head));
-  let i = head, j = head;
-  if (A.length && B.length) {
-    const changes = diffArrays(A, B, { maxEditLength: MAX_EDIT_LENGTH });
-    if (changes) {
-      for (const c of changes) {
-        const count = c.value.length;
-        if (c.removed) push("-", i, j, A.slice(i - head, (i += count) - head));
-        else if (c.added) push("+", i, j, B.slice(j - head, (j += count) - head));
-        else push(" ", i, j, A.slice(i - head, (i += count, j += count, i) - head));
-      }
-    }
-  }
-  if (i === head && j === head) {
-    push("-", i, j, A);
-    push("+", i + A.length, j, B);
+  const { removed, added } = changedLines(A, B);
+  let i = 0, j = 0;
+  while (i < A.length || j < B.length) {
+    const i0 = i, j0 = j;
+    while (i < A.length && removed[i]) i++;
+    push("-", head + i0, head + j0, A.slice(i0, i));
+    while (j < B.length && added[j]) j++;
+    push("+", head + i, head + j0, B.slice(j0, j));
+    const k0 = i, l0 = j;
+    while (i < A.length && j < B.length && !removed[i] && !added[j]) i++, j++;
+    push(" ", head + k0, head + l0, A.slice(k0, i));
   }
   push(" ", n - tail, m - tail, a.slice(n - tail));
   return blocks;

@@ -107,3 +107,16 @@ Deno.test("a 20,000-line file with 40 changed lines diffs into 40 hunks without 
   assert.equal(patch.match(/^@@/gm)?.length, 40);
   assert.equal(applyPatch(before.join("\n") + "\n", patch), after.join("\n") + "\n");
 });
+
+Deno.test("a 20,000-line env file whose every line changed is one hunk of removals then additions, and applies", () => {
+  const before = Array.from({ length: 20_000 }, (_, i) => `K${i + 1}=v`).join("\n") + "\n";
+  const after = before.replaceAll("=v\n", "=w\n");
+  const patch = unifiedDiff(before, after, "a", "b");
+  const body = patch.split("\n").slice(2, -1);
+  assert.equal(body[0], "@@ -1,20000 +1,20000 @@");
+  assert.equal(body.length, 1 + 40_000);
+  assert.ok(
+    body.slice(1, 20_001).every((l) => l.startsWith("-")) && body.slice(20_001).every((l) => l.startsWith("+")),
+  );
+  assert.equal(applyPatch(before, patch), after);
+});

@@ -22,7 +22,7 @@ import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../core/errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
-import { policyOf } from "../policy/policy.ts";
+import { policyOf, resolvePolicy } from "../policy/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
 import type { Leger } from "../leger.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
@@ -37,6 +37,8 @@ import {
   setFolder,
 } from "../source/hosts_file.ts";
 import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "../state/fleet_record.ts";
+import { redactUrls } from "../core/redact.ts";
+import { refusePlainTransport } from "../source/transport.ts";
 
 /** Options of {@linkcode syncFleet}. */
 export interface FleetSyncOptions {
@@ -61,7 +63,8 @@ export interface FleetResult {
 }
 
 /** The record's key: which repository and ref the config names. */
-const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${fleet.source}#${fleet.ref ?? ""}`;
+// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/redact.ts).
+const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${redactUrls(fleet.source)}#${fleet.ref ?? ""}`;
 
 /** How often the fleet repository is asked (ms). */
 export function fleetIntervalMs(config: Config): number {
@@ -140,6 +143,12 @@ export async function syncFleet(
   const removed: string[] = [];
   try {
     const spec = parseSource(fleet.source, engine.forges);
+    refusePlainTransport(
+      spec,
+      fleet["allow-insecure-transport"],
+      "follow the fleet repository",
+      "fleet.allow-insecure-transport",
+    );
     const file = await readAssignments(engine, spec, fleet, record);
     const host = hostIdentity(engine.config);
     const label = `${HOSTS_FILE} of ${fleet.source}`;
@@ -261,6 +270,18 @@ async function installOne(
       throw new LegerError(
         `a set named ${name} is installed here from ${other.source.input}; it is left as it is`,
         { hint: `Remove it (leger remove ${name}) or give the assigned set another name ({ path, name }).` },
+      );
+    }
+    // An unattended install grants the set what it asks of the host: only with the host owner's word.
+    const risks = prepared.check.findings.filter((f) => f.code.startsWith("risk/"));
+    if (risks.length && !resolvePolicy(name, engine.config, undefined).acceptRisks) {
+      throw new LegerError(
+        `${name} asks for host access (${risks.map((r) => `${r.file}: ${r.message}`).join("; ")}); ` +
+          "not installed unattended",
+        {
+          hint:
+            `Install it by hand (leger install ${source}), or allow it: leger policy set ${name} --accept-risks true.`,
+        },
       );
     }
     const result = await leger.installPrepared(prepared, {});

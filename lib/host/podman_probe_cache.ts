@@ -27,7 +27,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { atomicWriteJson } from "../core/fs.ts";
-import { usablePath } from "./shell.ts";
+import { findProgram } from "./program_path.ts";
 
 /** What the probe found, as booleans. */
 export interface QuadletFlags {
@@ -60,18 +60,15 @@ const CacheFile = z.object({
 
 type CacheFile = z.infer<typeof CacheFile>;
 
-/** The first podman on PATH that is a regular file, and its stat. */
+/** The podman on PATH (found as every program leger starts is: lib/program_path.ts), and its stat. */
 function podmanOnPath(pathEnv: string | undefined): { path: string; st: Deno.FileInfo } | undefined {
-  for (const dir of usablePath(pathEnv).split(":")) {
-    const path = join(dir, "podman");
-    try {
-      const st = Deno.statSync(path);
-      if (st.isFile) return { path, st };
-    } catch {
-      continue;
-    }
+  const path = findProgram("podman", pathEnv);
+  if (!path) return undefined;
+  try {
+    return { path, st: Deno.statSync(path) };
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 function identity(found: { path: string; st: Deno.FileInfo }): string {
@@ -140,7 +137,7 @@ export function readKnownBinary(
 }
 
 /**
- * Records the answer (atomically, mode 0644; the state folder is made as the
+ * Records the answer (atomically, mode 0600; the state folder is made as the
  * lock makes it). A failure to write is not an error; the next run probes again.
  */
 export async function writeProbeCache(
@@ -151,7 +148,7 @@ export async function writeProbeCache(
 ): Promise<void> {
   try {
     const doc: CacheFile = { format: 2, key, ...flags, ...(known ?? {}) };
-    await atomicWriteJson(file, doc, { mode: 0o644 });
+    await atomicWriteJson(file, doc);
   } catch {
     // Not writable (another user's state, a read-only file system): probe next time.
   }

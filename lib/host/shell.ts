@@ -7,9 +7,11 @@
  */
 import { build$, CommandBuilder } from "dax";
 import type { CommandContext, ExecuteResult } from "dax";
+import { findProgram, searchablePath } from "./program_path.ts";
 
 /** The dax `$` leger uses everywhere. */
 export type Shell = ReturnType<typeof build$>;
+type Extras = NonNullable<NonNullable<Parameters<typeof build$>[0]>["extras"]>;
 
 /** What a fake command receives. */
 export interface FakeCall {
@@ -46,25 +48,6 @@ export interface ShellOptions {
   env?: Record<string, string>;
   /** Working directory of every command. */
   cwd?: string;
-}
-
-/**
- * Keeps the PATH entries that can be looked into. dax's command lookup
- * fails on an entry it may not stat (e.g. `/root/bin` seen by a normal
- * user), so leger drops those instead of failing.
- */
-export function usablePath(path: string | undefined): string {
-  const entries = (path ?? "/usr/local/bin:/usr/bin:/bin").split(":");
-  const kept = entries.filter((dir) => {
-    if (dir === "") return false;
-    try {
-      Deno.statSync(dir);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  return kept.join(":");
 }
 
 async function readAll(reader: CommandContext["stdin"]): Promise<Uint8Array> {
@@ -118,15 +101,26 @@ function toHandler(fake: FakeCommand) {
  * ```
  */
 export function createShell(options: ShellOptions = {}): Shell {
-  let builder = new CommandBuilder()
-    .env("PATH", usablePath(options.env?.PATH ?? Deno.env.get("PATH")))
-    .printCommand(false);
+  // dax resolves each program in these folders only; leger's own lookups (below) read the same list.
+  const path = searchablePath(options.env?.PATH ?? Deno.env.get("PATH"));
+  let builder = new CommandBuilder().printCommand(false);
   if (options.env) builder = builder.env(options.env);
+  builder = builder.env("PATH", path);
   if (options.cwd) builder = builder.cwd(options.cwd);
+  const fakeNames = new Set(Object.keys(options.fakes ?? {}));
   for (const [name, fake] of Object.entries(options.fakes ?? {})) {
     builder = builder.registerCommand(name, toHandler(fake));
   }
-  return build$({ commandBuilder: builder });
+  // dax's own `which` and `commandExists` read the process's PATH and throw on an entry they may not stat
+  // (seen: "Permission denied: stat '/root/bin/zstd'" as a normal user): these answer from the shell's PATH.
+  const which = (name: string) => findProgram(name, path);
+  const extras: Extras = {
+    which: (name: string) => Promise.resolve(which(name)),
+    whichSync: which,
+    commandExists: (name: string) => Promise.resolve(fakeNames.has(name) || which(name) !== undefined),
+    commandExistsSync: (name: string) => fakeNames.has(name) || which(name) !== undefined,
+  };
+  return build$({ commandBuilder: builder, extras });
 }
 
 /** Result of {@linkcode run}. */

@@ -9,6 +9,7 @@
  */
 import { ExitCode, LegerError } from "../core/errors.ts";
 import type { Scope } from "../core/paths.ts";
+import { findProgram } from "./program_path.ts";
 
 /** The state of one unit as systemd reports it. */
 export interface UnitState {
@@ -90,6 +91,7 @@ export function listByNamesArgs(scope: Scope, units: readonly string[]): string[
   return [
     ...(scope === "user" ? ["--user"] : ["--system"]),
     "--json=short",
+    "--", // unit names come from a set's file names: operands only (lib/argv.ts)
     "call",
     "org.freedesktop.systemd1",
     "/org/freedesktop/systemd1",
@@ -138,11 +140,17 @@ export function parseListByNames(units: readonly string[], stdout: string): Unit
 /** Runs a program with its arguments: the shell layer (lib/host/systemd.ts), or {@linkcode runPlain}. */
 export type RunCommand = (argv: string[]) => Promise<CommandResult>;
 
-/** Runs a program directly (Deno.Command, no shell layer): for `leger list` before any npm library loads. */
-export async function runPlain(argv: string[]): Promise<CommandResult> {
+/**
+ * Runs a program directly (Deno.Command, no shell layer): for `leger list` before any npm library loads. The
+ * program is found in `pathEnv` (else the process's PATH) as every program leger starts is, so a PATH entry
+ * the user may not search is passed over (lib/host/program_path.ts).
+ */
+export async function runPlain(argv: string[], pathEnv?: string): Promise<CommandResult> {
   const [name, ...args] = argv;
+  const program = findProgram(name!, pathEnv ?? Deno.env.get("PATH"));
+  if (!program) return { code: 127, stdout: "", stderr: `${name}: command not found` };
   try {
-    const out = await new Deno.Command(name!, {
+    const out = await new Deno.Command(program, {
       args,
       stdin: "null",
       stdout: "piped",

@@ -92,6 +92,13 @@ export function summarizeSet(files: readonly SetFile[]): SetSummary {
         }
       }
     }
+    // A bind mount of `./file` is relative to the unit's folder: the file travels with the set (a config).
+    if (quadletKind(name) !== "volume") {
+      for (const v of listValues(unit, section, "Volume")) {
+        const src = v.split(":")[0]!;
+        if (src.startsWith("./") && v.includes(":")) references.add(src.slice(2));
+      }
+    }
     if (quadletKind(name) === "build" && listValues(unit, section, "SetWorkingDirectory").at(-1) === "unit") {
       // Build secrets read `src=` relative to the build's working directory: here the set's folder.
       for (const v of listValues(unit, section, "Secret")) {

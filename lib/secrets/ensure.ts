@@ -262,8 +262,11 @@ export async function ensureSetSecrets(
   for (const r of results) {
     if (r.action === "failed") throw failure(what, r);
     if (r.action === "stale") {
+      // The sync's words say which outage (unreachable, a cut handshake, a caller Setec could not identify).
       engine.log.warn(
-        `${setName}: Setec is unreachable; Podman secret ${r.podmanSecret} holds the cached v${r.toVersion} of ${r.name}`,
+        `${setName}: Podman secret ${r.podmanSecret} holds the cached v${r.toVersion} of ${r.name}: ${
+          r.error?.message ?? "Setec is unreachable"
+        }`,
       );
     }
     const list = existed.has(r.podmanSecret) ? out.present : out.created;

@@ -234,6 +234,39 @@ Deno.test("bad base64, a wrong version and an answer about another secret are re
   }
 });
 
+Deno.test("a connection cut during the TLS handshake (Setec restarting) is an outage: retried, then the cache served", async () => {
+  // What a restarting server does to a client that reaches it at the wrong moment: TCP accepted, the handshake cut.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      await conn.read(new Uint8Array(4096)).catch(() => null); // the ClientHello
+      conn.close();
+    }
+  })();
+  const { caPem } = await testCertificates(["IP:127.0.0.1"]);
+  const url = `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  try {
+    const client = new SetecClient({ server: url, caCert: caPem, retries: 2, backoffMs: 1 });
+    const error = await client.get(APP.name).catch((e) => e);
+    client.close();
+    assert.ok(error instanceof SetecUnavailableError, String(error));
+    assert.match(error.message, /closed the connection during the TLS handshake \(restarting\?\)/);
+    assert.equal(connections, 3, "asked again, as an outage is");
+    const synced = await syncAgainst(url, new SetecClient({ server: url, caCert: caPem, retries: 1, backoffMs: 1 }));
+    assert.deepEqual(synced.report.results.map((r) => [r.action, r.toVersion]), [["stale", 1]]);
+    assert.equal(synced.podmanValue, "old-value");
+    assert.ok(
+      synced.lines.some((l) => /^stale leger\/app\/key: Setec cut the TLS handshake short, serving cached v1/.test(l)),
+      synced.lines.join("\n"),
+    );
+  } finally {
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
+
 Deno.test("a server that hangs (before or during its answer) times out; the sync serves the cache as stale", async () => {
   const server = await badServer((path) => {
     if (path === "/api/get") {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseDuration } from "../core/duration.ts";
 import { ExitCode, LegerError } from "../core/errors.ts";
 import type { Config } from "../config.ts";
 import type { ScopePaths } from "../core/paths.ts";
@@ -146,6 +147,7 @@ async function syncWith(opts: SyncFromStateOptions, client: SetecClient): Promis
     cache,
     declared: opts.declared ?? await discoverSecrets(opts.paths),
     prefix: opts.config.daemon["secret-prefix"],
+    verifyEveryMs: parseDuration(opts.config.daemon["verify-interval"], "daemon.verify-interval"),
     restartUnits: opts.restartUnits,
     log: opts.log,
     dryRun: opts.dryRun ?? false,

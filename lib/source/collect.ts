@@ -16,6 +16,7 @@ import { quadletKind, type SetFile } from "../quadlet/kinds.ts";
 import { LEGER_YAML } from "../meta/set_meta.ts";
 import { isBundle } from "../quadlet/bundle.ts";
 import { isRefusal, isSafeName, readSetFile, type SetRefusal, walkSet } from "./load_set.ts";
+import { boundedList } from "../core/bounded_list.ts";
 
 /** A file taken from a set folder. */
 export interface CollectedFile extends SetFile {
@@ -38,7 +39,7 @@ export function isSetFile(name: string): boolean {
 export function refusedError(label: string, refused: readonly SetRefusal[]): LegerError {
   const first = refused[0]!;
   const more = refused.length > 1
-    ? ` (and ${refused.length - 1} more: ${refused.slice(1).map((r) => r.file).join(", ")})`
+    ? ` (and ${refused.length - 1} more: ${boundedList(refused.slice(1).map((r) => r.file))})`
     : "";
   return new LegerError(`Cannot use ${label}: ${first.message}${more}`, { exitCode: 3, hint: first.fix });
 }

@@ -28,6 +28,7 @@ import { z } from "zod";
 import { ExitCode, LegerError, NotFoundError } from "../core/errors.ts";
 import { parseYamlWith, type YamlProblem } from "../core/yaml_file.ts";
 import { cleanSubpath, type SourceSpec } from "./spec.ts";
+import { boundedList } from "../core/bounded_list.ts";
 
 /** The file's name, at the top of the folder a source names. */
 export const HOSTS_FILE = "leger-hosts.yaml";
@@ -156,7 +157,7 @@ export function nothingAssigned(file: HostsFile, host: HostIdentity, label: stri
   return new NotFoundError(
     `Cannot install from ${label}: no set is assigned to host ${host.name}` +
       ` (labels: ${host.labels.length ? host.labels.join(", ") : "none"})`,
-    `The file assigns sets to ${known.length ? known.join(", ") : "no host"}. ` +
+    `The file assigns sets to ${known.length ? boundedList(known) : "no host"}. ` +
       "Add this host's name there, or give the host a label with labels: in leger's config.",
   );
 }

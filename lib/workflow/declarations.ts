@@ -136,6 +136,12 @@ export interface Assignment {
   }>;
 }
 
+/** What \`leger.assignment\` takes. */
+export interface AssignmentOptions {
+  /** Branch, tag or commit instead of the source's. */
+  ref?: string;
+}
+
 /** A finished backup: its record plus the folder it lies in. */
 export interface BackupInfo {
   /** Sortable timestamp, e.g. \`2026-05-01T10-00-00-000Z\`. */
@@ -316,7 +322,17 @@ export interface DiffSummary {
   secretsRemoved: Array<string>;
   volumesAdded: Array<string>;
   volumesRemoved: Array<string>;
+  /** Host access and privileges the new version grants that the installed one did not (lib/quadlet/risk/). */
+  risksAdded: Array<string>;
+  /** Those it no longer grants. */
+  risksRemoved: Array<string>;
   units: UnitImpact;
+}
+
+/** What \`leger.diffText\` and \`leger.formatDiff\` take. */
+export interface DiffTextOptions {
+  /** Show leger's style marks as colour. */
+  color?: boolean;
 }
 
 /** One check. */
@@ -336,6 +352,13 @@ export interface Drift {
   change: "changed" | "missing";
 }
 
+/**
+ * \`O\`, refused by the compiler when it has a key \`T\` lacks: each such key
+ * must then be \`never\`. Unlike a plain \`T\` parameter this holds for an
+ * object built before the call, not only for a literal written in it.
+ */
+export type Exact<O, T> = O & { [K in Exclude<keyof O, keyof T>]: never };
+
 /** A fetched set, ready to validate and install. */
 export interface FetchedSet {
   /** Where it came from, resolved. */
@@ -350,6 +373,8 @@ export interface FetchedSet {
   };
   /** The set's files. */
   files: Array<CollectedFile>;
+  /** The credential an https source's URL held (kept by an install for later fetches). */
+  credential?: GitCredential;
 }
 
 /** One file's change. */
@@ -358,6 +383,27 @@ export interface FileDiff {
   status: "added" | "removed" | "changed";
   /** Unified diff text. */
   diff: string;
+}
+
+/** One thing the import says about a Compose key. */
+export interface Finding {
+  /** error: nothing is written; warning: written without it (refused with --strict); info: how it was mapped. */
+  severity: "error" | "warning" | "info";
+  /** The Compose file (or env file) as the user named it. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** Dotted Compose key, e.g. \`services.web.deploy.replicas\`. */
+  key: string;
+  message: string;
+  /** What to do, e.g. the \`PodmanArgs=\` line that would do it. */
+  fix?: string;
+}
+
+/** A user name and password (or token) for an https repository. */
+export interface GitCredential {
+  username: string;
+  password: string;
 }
 
 /** Result of {@linkcode startUnits} and {@linkcode waitHealthy}. */
@@ -373,6 +419,34 @@ export interface HostIdentity {
   name: string;
   /** The host's labels (\`labels:\` in the config). */
   labels: Array<string>;
+}
+
+/** What an import did. */
+export interface ImportComposeResult {
+  ok: boolean;
+  written: boolean;
+  file: string;
+  project: string;
+  name: string;
+  out: string;
+  podman: {
+    target: string;
+    needs: string;
+  };
+  services: Array<{
+    name: string;
+    unit: string;
+  }>;
+  leftOut: Array<{
+    name: string;
+    profiles: Array<string>;
+  }>;
+  files: Array<string>;
+  todo: Array<string>;
+  errors: number;
+  warnings: number;
+  findings: Array<Finding>;
+  mapped: Array<Mapped>;
 }
 
 /** Options of {@linkcode installPrepared}. */
@@ -461,28 +535,30 @@ export interface Leftover {
   detail: string;
 }
 
-/** The operations a workflow can call. */
+/**
+ * The operations a workflow can call. Options are exact: a key an
+ * operation does not take is a compile error, and an error at run time
+ * (exit code 2) for a workflow that is not type-checked.
+ */
 export interface Leger {
   /**
    * Fetches a source and validates it, as \`leger validate --no-host\` does;
    * needs no podman (set \`host: true\` to also ask this host).
    */
-  validate(source: string, options?: ValidateSourceOptions): Promise<ValidateSourceResult>;
+  validate<O extends ValidateSourceOptions>(source: string, options?: Exact<O, ValidateSourceOptions>): Promise<ValidateSourceResult>;
   /** Fetches and checks a source without changing the host (needs podman: it checks against this host). */
-  prepare(source: string, options?: PrepareOptions): Promise<PreparedSet>;
+  prepare<O extends PrepareOptions>(source: string, options?: Exact<O, PrepareOptions>): Promise<PreparedSet>;
   /**
    * The sets a repository's \`leger-hosts.yaml\` assigns to this host, or
    * undefined when the source's folder has no such file (a single set).
    */
-  assignment(source: string, options?: {
-    ref?: string;
-  }): Promise<undefined | Assignment>;
+  assignment<O extends AssignmentOptions>(source: string, options?: Exact<O, AssignmentOptions>): Promise<undefined | Assignment>;
   /** Installs a prepared set (refuses on check errors). */
-  installPrepared(prepared: PreparedSet, options?: InstallOptions): Promise<InstallResult>;
+  installPrepared<O extends InstallOptions>(prepared: PreparedSet, options?: Exact<O, InstallOptions>): Promise<InstallResult>;
   /** prepare + installPrepared. */
-  install(source: string, options?: PrepareOptions & InstallOptions): Promise<InstallResult>;
+  install<O extends PrepareOptions & InstallOptions>(source: string, options?: Exact<O, PrepareOptions & InstallOptions>): Promise<InstallResult>;
   /** Removes an installed set. */
-  remove(name: string, options?: RemoveOptions): Promise<RemoveResult>;
+  remove<O extends RemoveOptions>(name: string, options?: Exact<O, RemoveOptions>): Promise<RemoveResult>;
   /** Every installed set with its units' states. */
   list(): Promise<Array<SetRow>>;
   /** One set in detail (manifest, states, hand edits). */
@@ -501,23 +577,17 @@ export interface Leger {
    * Fetches and checks new versions; keeps them aside (nothing applied).
    * With \`dryRun\`, nothing is kept: each changed result carries its \`diff\`.
    */
-  stage(nameOrAll: string, options?: StageOptions & {
-    dryRun?: boolean;
-  }): Promise<Array<PreviewResult>>;
+  stage<O extends LegerStageOptions>(nameOrAll: string, options?: Exact<O, LegerStageOptions>): Promise<Array<PreviewResult>>;
   /** What is staged. */
   staged(): Promise<Array<StagedRow>>;
   /** Installed vs staged, as data. */
   diff(name: string): Promise<DiffResult>;
   /** Installed vs staged, as the text \`leger diff\` prints. */
-  diffText(name: string, options?: {
-    color?: boolean;
-  }): Promise<string>;
+  diffText<O extends DiffTextOptions>(name: string, options?: Exact<O, DiffTextOptions>): Promise<string>;
   /** A diff (from \`diff\` or a dry-run \`stage\`) as the text \`leger diff\` prints. */
-  formatDiff(diff: DiffResult, options?: {
-    color?: boolean;
-  }): Promise<string>;
+  formatDiff<O extends DiffTextOptions>(diff: DiffResult, options?: Exact<O, DiffTextOptions>): Promise<string>;
   /** Applies staged versions (backup first, rollback when unhealthy). */
-  apply(nameOrAll: string, options?: ApplyOptions): Promise<Array<ApplyResult>>;
+  apply<O extends ApplyOptions>(nameOrAll: string, options?: Exact<O, ApplyOptions>): Promise<Array<ApplyResult>>;
   /** Drops staged versions. */
   discard(nameOrAll: string): Promise<Array<string>>;
   /** Finishes operations a killed run left behind (of one set, or all); throws when one cannot be finished. */
@@ -525,16 +595,71 @@ export interface Leger {
   /** Operations left behind that are not recovered yet, with what each left on the host. */
   pendingRecoveries(name?: string): Promise<Array<PendingRecovery>>;
   /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
-  abandonRecovery(name: string, options?: AbandonOptions): Promise<AbandonResult>;
+  abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless \`live\`). */
-  backup(name: string, options?: BackupOptions): Promise<BackupInfo>;
+  backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<Array<BackupInfo>>;
   /** Restores a set from a backup (the newest when \`id\` is left out). */
-  restore(name: string, id?: string, options?: RestoreOptions): Promise<RestoreResult>;
+  restore<O extends LegerRestoreOptions>(name: string, id?: string, options?: Exact<O, LegerRestoreOptions>): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
-  prune(options?: PruneOptions): Promise<PruneResult>;
+  prune<O extends PruneOptions>(options?: Exact<O, PruneOptions>): Promise<PruneResult>;
+  /**
+   * Writes a quadlet set folder from a Compose file (or the folder holding
+   * one); changes nothing on the host. Written for this host's podman
+   * unless \`podmanVersion\` says otherwise.
+   */
+  importCompose<O extends LegerImportComposeOptions>(path: string, options?: Exact<O, LegerImportComposeOptions>): Promise<ImportComposeResult>;
 }
+
+/** What \`leger.backup\` takes: the operation's options but the lock, which the facade owns. */
+export type LegerBackupOptions = {
+  /** Why (default manual). */
+  reason?: "manual" | "before-apply" | "before-restore";
+  /** Keep the units running (the copy may then be inconsistent). */
+  live?: boolean;
+  /** Archive bind-mounted host paths too (else they are only listed). */
+  includeBinds?: boolean;
+  /** Free text kept with the backup. */
+  note?: string;
+  /** Apply the retention rules afterwards (default true). */
+  prune?: boolean;
+};
+
+/** What \`leger.importCompose\` takes: the importer's environment is the engine's. */
+export type LegerImportComposeOptions = {
+  /** The set's name (default: the Compose project's). */
+  name?: string;
+  /** Podman version the set is written for (default: the newest leger knows). */
+  podmanVersion?: string;
+  /** Refuse on warnings too. */
+  strict?: boolean;
+  /** Replace an existing \`--out\` folder. */
+  replace?: boolean;
+  /** Report only; write nothing. */
+  dryRun?: boolean;
+  /** Where the set goes (default: NAME-set in the current folder). */
+  out?: string;
+  /** Variables for interpolation instead of the \`.env\` beside the file. */
+  envFile?: string;
+  /** Profiles to enable (also \`COMPOSE_PROFILES\`). */
+  profiles?: Array<string>;
+  /** Declare file secrets in \`.leger.yaml\` as Setec secrets under this prefix. */
+  setecPrefix?: string;
+};
+
+/** What \`leger.restore\` takes. */
+export type LegerRestoreOptions = {
+  /** Health gate timeout in ms (default: config health-timeout). */
+  healthTimeoutMs?: number;
+  /** Do not back up the current state first. */
+  skipPreBackup?: boolean;
+};
+
+/** What \`leger.stage\` takes. */
+export type LegerStageOptions = StageOptions & {
+  dryRun?: boolean;
+};
 
 /** What leger writes progress and results through. */
 export interface Logger {
@@ -609,6 +734,13 @@ export type Manifest = {
   /** \`version:\` of \`.leger.yaml\`, if given. */
   version?: string;
 };
+
+/** A Compose key and the quadlet lines it became. */
+export interface Mapped {
+  key: string;
+  line: number;
+  to: Array<string>;
+}
 
 /** A pending recovery, as \`leger doctor\` and \`leger recover\` show it. */
 export interface PendingRecovery {
@@ -792,6 +924,8 @@ export interface SetDetails {
   updates: UpdateStatus;
   /** Why the set uses another backend than the scope's, when it does. */
   backendNote?: string;
+  /** What the set lets its containers do to the host (risk findings of its installed files). */
+  risks: Array<string>;
   name: string;
   scope: string;
   /**

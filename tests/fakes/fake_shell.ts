@@ -50,7 +50,8 @@ export function withShell<K extends string>(
   const sh: FakeCommand = async (call) => {
     const [flag, script, , file, program, ...args] = call.args;
     const way = flag === "-c" ? REDIRECT.exec(script ?? "")?.[1] : undefined;
-    const fake = program === undefined ? undefined : byName[program];
+    // The backup pipeline hands sh the program by its full path (lib/backup/fifo.ts); the fake stands in by name.
+    const fake = program === undefined ? undefined : byName[program.slice(program.lastIndexOf("/") + 1)];
     if (!way || file === undefined || !fake) return await realShell(call);
     if (way === "<") {
       const stdin = await Deno.readFile(file);

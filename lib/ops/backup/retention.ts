@@ -15,6 +15,7 @@ import type { Engine } from "../../engine.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { removeIfExists } from "../../core/fs.ts";
 import { type BackupInfo, backupsRoot, PARTIAL, scanBackups, verifyBackup } from "../../backup/info.ts";
+import { boundedList } from "../../core/bounded_list.ts";
 
 /** Options of pruning backups (`leger prune`, {@linkcode applyRetention}). */
 export interface PruneOptions {
@@ -102,7 +103,9 @@ export async function applyRetention(
     } else engine.log.warn(`${join(u.dir)}: ${u.problem}; left alone`);
   }
   if (removed.length) {
-    engine.log.info(`${options.dryRun ? "would prune" : "pruned"} ${removed.length} backup(s): ${removed.join(", ")}`);
+    engine.log.info(
+      `${options.dryRun ? "would prune" : "pruned"} ${removed.length} backup(s): ${boundedList(removed)}`,
+    );
   }
   return { removed, kept };
 }

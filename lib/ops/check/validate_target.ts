@@ -22,6 +22,7 @@ import { findSetFolders, holdsUnits, validatePath, validateRepositoryAt } from "
 import { readManifest } from "../../state/manifest.ts";
 import { loadSetFiles } from "../../state/store.ts";
 import { legerYamlOf, otherSets, podmanMinor } from "./check.ts";
+import { boundedList } from "../../core/bounded_list.ts";
 
 /** Options of {@linkcode validateTarget}. */
 export interface ValidateTargetOptions {
@@ -125,7 +126,7 @@ export async function conflictsOf(engine: Engine, name: string): Promise<Diagnos
     throw new NotFoundError(
       `Cannot check ${name}: it is not installed (${engine.scope} scope)`,
       names.length
-        ? `Installed: ${names.join(", ")}.`
+        ? `Installed: ${boundedList(names)}.`
         : "Nothing is installed in this scope; see leger list, or --scope.",
     );
   }

@@ -16,6 +16,7 @@ import {
   nothingAssigned,
   parseHostsFile,
 } from "../../source/hosts_file.ts";
+import { boundedList } from "../../core/bounded_list.ts";
 
 /** The sets a repository assigns to this host. */
 export interface Assignment {
@@ -51,7 +52,7 @@ export async function assignment(
   const sourceOf = (path: string) => assignedSource(spec, top, path);
   engine.log.info(
     `${label}${top.commit ? ` at ${top.commit.slice(0, 12)}` : ""}: host ${host.name}` +
-      `${host.labels.length ? ` (labels ${host.labels.join(", ")})` : ""} runs ${sets.map((s) => s.path).join(", ")}`,
+      `${host.labels.length ? ` (labels ${host.labels.join(", ")})` : ""} runs ${boundedList(sets.map((s) => s.path))}`,
   );
   return {
     file: label,

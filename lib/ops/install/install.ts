@@ -12,6 +12,7 @@ import type { Engine } from "../../engine.ts";
 import { ExitCode, LegerError } from "../../core/errors.ts";
 import type { LegerYaml } from "../../meta/leger_yaml.ts";
 import type { CollectedFile } from "../../source/collect.ts";
+import { credentialsDir, saveCredential } from "../../source/credentials.ts";
 import type { FetchedSet } from "../../source/fetch.ts";
 import { summarizeSet } from "../../quadlet/model.ts";
 import { quadletKind } from "../../quadlet/kinds.ts";
@@ -19,7 +20,7 @@ import { parseSource } from "../../source/spec.ts";
 import { type JournalEntry, markStep } from "../../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../../state/store.ts";
-import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "../check/check.ts";
+import { type CheckResult, checkSet, legerYamlOf, logRisks, refuseOnErrors } from "../check/check.ts";
 import { describeFailures, gateOptions, startUnits } from "../health.ts";
 import { ensureSetSecrets } from "../../secrets/ensure.ts";
 import { removePodmanSecret } from "../../secrets/podman_secrets.ts";
@@ -28,6 +29,7 @@ import { backendForSet, installedNames, placeSet } from "./place.ts";
 import { filesBackend } from "../../backend/files.ts";
 import { nativeTemplateLimit } from "../../backend/for_set.ts";
 import type { Guard } from "../guard.ts";
+import { plainTransportWarning } from "../../source/transport.ts";
 
 /** A set fetched and checked, not yet installed. */
 export interface PreparedSet {
@@ -57,7 +59,9 @@ function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): str
 export async function prepare(engine: Engine, source: string, options: PrepareOptions = {}): Promise<PreparedSet> {
   const spec = parseSource(source, engine.forges);
   await engine.backend(); // a host that cannot take the set fails before anything is fetched
-  engine.log.step(`Fetching ${source}`);
+  engine.log.step(`Fetching ${spec.input}`);
+  const plain = plainTransportWarning(spec);
+  if (plain) engine.log.warn(plain);
   engine.fetcher.forget();
   const fetched = await engine.fetcher.fetch(spec, options.ref);
   if (fetched.source.commit) {
@@ -66,6 +70,7 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
   const name = checkSetName(options.name ?? suggestName(fetched, legerYamlOf(fetched.files)));
   engine.log.step(`Checking ${name} (${fetched.files.length} files)`);
   const check = await checkSet(engine, name, fetched.files);
+  logRisks(engine, name, check.findings);
   return { name, fetched, check };
 }
 
@@ -222,6 +227,9 @@ export async function installPrepared(
       const manifest = manifestFor(engine, prepared, backend.kind, records, previous);
       await saveSetFiles(engine.paths, prepared.name, prepared.fetched.files);
       await writeManifest(engine.paths, manifest);
+      const { credential, source } = prepared.fetched;
+      // The daemon fetches this URL again later: its credential goes to leger's store (0600), not the manifest.
+      if (credential) await saveCredential(credentialsDir(engine.paths.stateDir), source.url, credential);
       engine.log.info(`installed ${prepared.name}: ${units.length} unit(s)${started.length ? ", all active" : ""}`);
       return { name: prepared.name, manifest, started, dryRun: false };
     } catch (error) {

@@ -8,6 +8,7 @@
 import type { Engine } from "../../engine.ts";
 import { removeVolumes } from "../../host/podman.ts";
 import { run } from "../../host/shell.ts";
+import { credentialsDir, removeCredential } from "../../source/credentials.ts";
 import { type JournalEntry, markStep } from "../../state/journal.ts";
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../../state/manifest.ts";
 import { deleteSetFiles } from "../../state/store.ts";
@@ -35,6 +36,7 @@ export interface RemoveResult {
 }
 
 import { requireManifest } from "../set_lookup.ts";
+import { operand } from "../../core/argv.ts";
 
 async function finishRemoval(
   engine: Engine,
@@ -64,12 +66,15 @@ async function finishRemoval(
   const removedSecrets: string[] = [];
   for (const s of manifest.secrets) {
     if (inUse.has(s.podmanSecret)) continue;
-    const r = await run(engine.$, ["podman", "secret", "rm", s.podmanSecret]);
+    const r = await run(engine.$, ["podman", "secret", "rm", "--", operand(s.podmanSecret, "podman secret name")]);
     if (r.code === 0) removedSecrets.push(s.podmanSecret);
   }
   await deleteSetFiles(engine.paths, manifest.name);
   await deleteManifest(engine.paths, manifest.name);
   await deleteUpdateRecord(engine.paths, manifest.name);
+  if (manifest.source.kind === "git" && !others.some((m) => m.source.url === manifest.source.url)) {
+    await removeCredential(credentialsDir(engine.paths.stateDir), manifest.source.url);
+  }
   return {
     name: manifest.name,
     stopped: manifest.units,

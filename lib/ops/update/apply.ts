@@ -27,6 +27,8 @@ import type { Guard } from "../guard.ts";
 import { backendForSet, expectedRecords, installedNames, placeSet } from "../install/place.ts";
 import { requireManifest } from "../set_lookup.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
+import { boundedList } from "../../core/bounded_list.ts";
+import { unitArgs } from "../../host/systemd.ts";
 
 /** Options of {@linkcode apply}. */
 export interface ApplyOptions {
@@ -58,7 +60,7 @@ export interface ApplyResult {
 async function restartEach(engine: Engine, units: string[], verb: "restart" | "start"): Promise<UnitFailure[]> {
   const failed: UnitFailure[] = [];
   for (const unit of units) {
-    const r = await engine.systemd.systemctl([verb, unit]);
+    const r = await engine.systemd.systemctl(unitArgs(verb, [unit]));
     if (r.code !== 0) {
       failed.push({ unit, state: (r.stderr || r.stdout).trim(), journal: await engine.systemd.journal([unit], 15) });
     }
@@ -148,7 +150,7 @@ async function applyOne(engine: Engine, guard: Guard, name: string, options: App
   if (edits.length && !options.overwriteEdits) {
     throw new LegerError(
       `Cannot apply ${name}: installed files were changed by hand: ${
-        edits.map((e) => `${e.name} (${e.change})`).join(", ")
+        boundedList(edits.map((e) => `${e.name} (${e.change})`))
       }`,
       {
         hint:

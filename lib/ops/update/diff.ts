@@ -12,6 +12,7 @@ import { summarizeSet } from "../../quadlet/model.ts";
 import { quadletKind, SECTION_OF, type SetFile } from "../../quadlet/kinds.ts";
 import { planDropins } from "../../quadlet/dropins.ts";
 import { unitFilesOf } from "../../quadlet/units.ts";
+import { addedRisks, risksOf, riskText } from "../../quadlet/risk/risks_of.ts";
 import { listValues, mergeUnits, parseUnit } from "../../quadlet/parse.ts";
 import { loadSetFiles } from "../../state/store.ts";
 import { unifiedDiff } from "../../core/text_diff.ts";
@@ -20,6 +21,7 @@ import { type Drift, drift } from "../query/query.ts";
 import { requireManifest } from "../set_lookup.ts";
 import type { Manifest } from "../../state/manifest.ts";
 import { readStaged } from "./stage.ts";
+import { boundedList, NAMED_IN_SUMMARY } from "../../core/bounded_list.ts";
 
 /** One file's change. */
 export interface FileDiff {
@@ -41,6 +43,10 @@ export interface DiffSummary {
   secretsRemoved: string[];
   volumesAdded: string[];
   volumesRemoved: string[];
+  /** Host access and privileges the new version grants that the installed one did not (lib/quadlet/risk/). */
+  risksAdded: string[];
+  /** Those it no longer grants. */
+  risksRemoved: string[];
   units: UnitImpact;
 }
 
@@ -127,6 +133,7 @@ export function summarize(before: readonly SetFile[], after: readonly SetFile[])
     ];
   };
   const secA = secretsOf(before), secB = secretsOf(after);
+  const riskA = risksOf(before), riskB = risksOf(after);
   return {
     images,
     portsAdded: minus(sB.ports, sA.ports),
@@ -138,6 +145,8 @@ export function summarize(before: readonly SetFile[], after: readonly SetFile[])
     secretsRemoved: minus(secA, secB),
     volumesAdded: minus(sB.volumes.map((v) => v.name), sA.volumes.map((v) => v.name)),
     volumesRemoved: minus(sA.volumes.map((v) => v.name), sB.volumes.map((v) => v.name)),
+    risksAdded: addedRisks(riskA, riskB).map(riskText),
+    risksRemoved: addedRisks(riskB, riskA).map(riskText),
     units: unitImpact(before, after),
   };
 }
@@ -213,11 +222,18 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
     out.push(...f.diff.trimEnd().split("\n").map((l) => (options.color ? colorLine(l) : l)));
   }
   const s = d.summary;
-  const list = (label: string, items: string[]) => (items.length ? [`  ${label}: ${items.join(", ")}`] : []);
+  // A handful per kind, then a count: --json and DiffResult keep every item.
+  const list = (label: string, items: string[]) => (items.length ? [`  ${label}: ${boundedList(items)}`] : []);
+  const risk = (text: string) => (options.color ? paint("31", text) : text);
   out.push(
     "",
     "Summary:",
-    ...s.images.map((i) => `  image ${i.file}: ${i.from ?? "(none)"} -> ${i.to ?? "(none)"}`),
+    ...s.risksAdded.map((r) => risk(`  NEW RISK ${r}`)),
+    ...list("risks gone", s.risksRemoved),
+    ...s.images.slice(0, NAMED_IN_SUMMARY).map((i) =>
+      `  image ${i.file}: ${i.from ?? "(none)"} -> ${i.to ?? "(none)"}`
+    ),
+    ...(s.images.length > NAMED_IN_SUMMARY ? [`  … and ${s.images.length - NAMED_IN_SUMMARY} more image changes`] : []),
     ...list("ports added", s.portsAdded),
     ...list("ports removed", s.portsRemoved),
     ...list("environment added", s.envAdded),
@@ -232,14 +248,15 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
     ...list("units to stop", s.units.stop),
   );
   if (out[out.length - 1] === "Summary:") {
-    out.push("  no change to images, ports, environment, secrets, volumes or units");
+    out.push("  no change to images, ports, environment, secrets, volumes, risks or units");
   }
   if (d.drift.length) {
     out.push(
       "",
       "Installed files changed by hand (apply refuses without --overwrite-edits; they would be overwritten):",
     );
-    out.push(...d.drift.map((x) => `  ${x.name}: ${x.change}`));
+    out.push(...d.drift.slice(0, NAMED_IN_SUMMARY).map((x) => `  ${x.name}: ${x.change}`));
+    if (d.drift.length > NAMED_IN_SUMMARY) out.push(`  … and ${d.drift.length - NAMED_IN_SUMMARY} more`);
   }
   return out.join("\n");
 }

@@ -195,6 +195,35 @@ Deno.test("the summary reads environment files and drop-ins, and says when nothi
   };
   assert.equal(
     formatDiff(nothing),
-    "web: (local files) -> (local files)\n\n\nSummary:\n  no change to images, ports, environment, secrets, volumes or units",
+    "web: (local files) -> (local files)\n\n\nSummary:\n  no change to images, ports, environment, secrets, volumes, risks or units",
   );
+});
+
+Deno.test("a summary names a handful per kind and counts the rest; the data (--json) keeps every item", () => {
+  const web = `[Container]\nImage=${NGINX}\nEnvironmentFile=web.env\n`;
+  const env = (v: string) => Array.from({ length: 20_000 }, (_, i) => `K${i + 1}=${v}\n`).join("");
+  const drift = Array.from(
+    { length: 9 },
+    (_, i) => ({ name: `f${i}.conf`, path: `/q/f${i}.conf`, change: "changed" as const }),
+  );
+  const d: DiffResult = {
+    name: "web",
+    from: {},
+    to: {},
+    files: [],
+    summary: summarize(
+      [{ name: "web.container", text: web }, { name: "web.env", text: env("v") }],
+      [{ name: "web.container", text: web }, { name: "web.env", text: env("w") }],
+    ),
+    drift,
+  };
+  assert.equal(d.summary.envChanged.length, 20_000, "every changed key is in the data");
+  const text = formatDiff(d);
+  const line = text.split("\n").find((l) => l.startsWith("  environment changed: "));
+  assert.equal(
+    line,
+    "  environment changed: web.env: K1, web.env: K2, web.env: K3, web.env: K4, web.env: K5, web.env: K6 … and 19,994 more",
+  );
+  for (const l of text.split("\n")) assert.ok(l.length < 200, `a line of ${l.length} characters`);
+  assert.match(text, /^ {2}f5\.conf: changed\n {2}… and 3 more$/m);
 });

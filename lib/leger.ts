@@ -264,7 +264,7 @@ export function createLeger(engine: Engine): Leger {
       refuseUnknownOptions("backup", options);
       if (name !== "all") await inspectFirst(name);
       await ready();
-      // backup/create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
+      // ops/backup/create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
       const ops = await import("./ops/backup/create.ts");
       return await guarded([name], (g) => ops.backup(engine, g, name, options));
     },

@@ -1,7 +1,7 @@
 /**
  * Writes docs/schemas/*.schema.json (and the internal schemas of
  * lib/contract/schemas.ts) from leger's zod schemas
- * (`deno run -A scripts/schemas.ts`); lib/schemas_test.ts fails when they
+ * (`deno run -A scripts/schemas.ts`); lib/contract/schemas_test.ts fails when they
  * are stale.
  */
 import { internalSchemas, publishedSchemas } from "../lib/contract/schemas.ts";

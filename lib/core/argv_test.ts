@@ -1,5 +1,5 @@
 // Every place a value from outside reaches another program's argv: the value stands after `--`, and one
-// that starts with '-' is refused before any process runs (lib/argv.ts).
+// that starts with '-' is refused before any process runs (lib/core/argv.ts).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { operand } from "./argv.ts";

@@ -2,7 +2,7 @@
  * User info of URLs (`https://user:TOKEN@host/...`) never leaves leger in
  * text: sources are stripped of it when they are parsed
  * (lib/source/spec.ts), and every line and JSON document leger prints
- * passes {@linkcode redactUrls} as a last guard (lib/escape.ts), so a
+ * passes {@linkcode redactUrls} as a last guard (lib/core/escape.ts), so a
  * message quoting a source or a tool's output cannot show a token.
  *
  * @module

@@ -28,7 +28,7 @@ function show(kind: string, line: string): string {
 /**
  * The edit script between two line lists as runs of kept, removed and
  * added lines: the common head and tail are trimmed, and the middle goes
- * to lib/line_diff.ts (Myers' algorithm with a cost cutoff, as GNU diff
+ * to lib/core/line_diff.ts (Myers' algorithm with a cost cutoff, as GNU diff
  * has: a file whose every line changed takes milliseconds, and the script
  * stays correct where the cutoff makes it longer than the shortest). Runs,
  * not one record per line, so the unchanged bulk of a big file costs

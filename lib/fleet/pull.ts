@@ -63,7 +63,7 @@ export interface FleetResult {
 }
 
 /** The record's key: which repository and ref the config names. */
-// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/redact.ts).
+// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/core/redact.ts).
 const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${redactUrls(fleet.source)}#${fleet.ref ?? ""}`;
 
 /** How often the fleet repository is asked (ms). */

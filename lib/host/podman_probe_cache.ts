@@ -60,7 +60,7 @@ const CacheFile = z.object({
 
 type CacheFile = z.infer<typeof CacheFile>;
 
-/** The podman on PATH (found as every program leger starts is: lib/program_path.ts), and its stat. */
+/** The podman on PATH (found as every program leger starts is: lib/host/program_path.ts), and its stat. */
 function podmanOnPath(pathEnv: string | undefined): { path: string; st: Deno.FileInfo } | undefined {
   const path = findProgram("podman", pathEnv);
   if (!path) return undefined;

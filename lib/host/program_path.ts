@@ -5,7 +5,7 @@
  * be examined are passed over, never an error: a PATH kept from root by
  * `su` or `sudo` must not stop a backup before it starts.
  *
- * The shell seam (lib/shell.ts) gives dax only the folders this module
+ * The shell seam (lib/host/shell.ts) gives dax only the folders this module
  * keeps, and answers `$.which` and `$.commandExists` with
  * {@linkcode findProgram}; commands/list.ts and the podman probe cache,
  * which start programs without dax, look them up here too. Free of npm

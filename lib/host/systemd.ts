@@ -12,7 +12,7 @@ import { notReachable, type UnitState, unitStates, unreachable } from "./systemd
 /** systemctl verbs that start units, and may meet a stale cgroup right after a stop. */
 const STARTING_VERBS = new Set(["start", "restart", "try-restart"]);
 
-/** `VERB -- UNIT...`: unit names come from a set's file names, so they stand after `--` (lib/argv.ts). */
+/** `VERB -- UNIT...`: unit names come from a set's file names, so they stand after `--` (lib/core/argv.ts). */
 export function unitArgs(verb: string, units: readonly string[]): string[] {
   return [verb, "--", ...operands(units, "unit name")];
 }

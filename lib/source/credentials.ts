@@ -1,6 +1,6 @@
 /**
  * Credentials of https sources. A URL's user info (`https://user:TOKEN@host/…`)
- * is split off when the source is parsed (lib/redact.ts): the URL leger
+ * is split off when the source is parsed (lib/core/redact.ts): the URL leger
  * stores, prints and hands to git never holds it. The credential itself
  * goes to git through a credential helper that leger sets for that one
  * origin, in git's environment (`GIT_CONFIG_COUNT`), reading the values

@@ -62,7 +62,7 @@ export function hostProbe(engine: Engine, ownPorts: ReadonlySet<number> = new Se
       }
     },
     async podmanSecretExists(name) {
-      if (name.startsWith("-")) return false; // never an option of podman (lib/argv.ts)
+      if (name.startsWith("-")) return false; // never an option of podman (lib/core/argv.ts)
       const r = await run(engine.$, ["podman", "secret", "inspect", "--", name]).catch(() => undefined);
       return r?.code === 0;
     },

@@ -108,8 +108,8 @@ export class Systemd {
   }
 
   /** States of units (one systemctl call). */
-  states(units: string[]): Promise<UnitState[]> {
-    return unitStates(this.scope, operands(units, "unit name"), (argv) => run(this.$, argv));
+  async states(units: string[]): Promise<UnitState[]> {
+    return await unitStates(this.scope, operands(units, "unit name"), (argv) => run(this.$, argv));
   }
 
   /** The last `lines` journal lines of units. */

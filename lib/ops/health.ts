@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
-import type { SetFile } from "../quadlet/model.ts";
+import type { SetFile } from "../quadlet/kinds.ts";
 import { lastValue } from "../quadlet/parse.ts";
 import { expandInstance, setUnits } from "../quadlet/units.ts";
-import { run } from "../shell.ts";
-import type { UnitState } from "../systemd.ts";
-import { operand } from "../argv.ts";
+import { run } from "../host/shell.ts";
+import type { UnitState } from "../host/systemd_state.ts";
+import { operand } from "../core/argv.ts";
 
 /** A container with a healthcheck (`HealthCmd=`) and the unit that runs it. */
 export interface HealthCheck {

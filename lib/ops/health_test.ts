@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { SetFile } from "../quadlet/model.ts";
+import type { SetFile } from "../quadlet/kinds.ts";
 import { doneWhenExitedOf, gateOptions, readyWhenActiveOf, startUnits } from "./health.ts";
 
 const file = (name: string, text: string): SetFile => ({ name, text });

@@ -24,7 +24,7 @@ import {
 import { type HostState, newId, type UnitRecord, versionAtLeast } from "./fake_host_state.ts";
 import { enableUnits } from "./fake_host_enable.ts";
 
-/** What a fake command answers (structurally lib/shell.ts's FakeResult). */
+/** What a fake command answers (structurally lib/host/shell.ts's FakeResult). */
 export interface Answer {
   code?: number;
   stdout?: string | Uint8Array;

@@ -87,7 +87,9 @@ Deno.test("nothing but lib/core/log.ts writes leger's stdout (so every command, 
     for await (const e of Deno.readDir(dir)) {
       const path = join(dir, e.name);
       if (e.isDirectory) await walk(path);
-      else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts") && path !== join(PROJECT_ROOT, "lib/core/log.ts")) {
+      else if (
+        e.name.endsWith(".ts") && !e.name.endsWith("_test.ts") && path !== join(PROJECT_ROOT, "lib/core/log.ts")
+      ) {
         const text = await Deno.readTextFile(path);
         if (/Deno\.stdout\.(write|writable)/.test(text)) offenders.push(path.slice(PROJECT_ROOT.length));
       }

@@ -5,8 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import type { AdoptResult } from "../lib/ops/adopt/adopt.ts";
-import type { ExportResult } from "../lib/ops/adopt/export.ts";
+import type { AdoptResult, ExportResult } from "../mod.ts";
 import { AdoptJson, ExportJson } from "../lib/contract/adopt.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";

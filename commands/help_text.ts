@@ -93,7 +93,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   adopt: {
     description:
-      "Bring quadlets this host already runs under leger, without stopping or restarting anything: each group leger list --all shows becomes a set with source \"adopted\". The files stay byte for byte where they are; leger records their checksums and keeps a copy, with drop-in folders and the env files and other files the units name beside them. From then on leger status, logs, backup, restore, validate, check-conflicts and remove treat it as any other set; the next install, update or restore moves its files into leger's layout.",
+      'Bring quadlets this host already runs under leger, without stopping or restarting anything: each group leger list --all shows becomes a set with source "adopted". The files stay byte for byte where they are; leger records their checksums and keeps a copy, with drop-in folders and the env files and other files the units name beside them. From then on leger status, logs, backup, restore, validate, check-conflicts and remove treat it as any other set; the next install, update or restore moves its files into leger\'s layout.',
     examples: [
       ["leger adopt web --dry-run", "the group web: its files and units; nothing changes"],
       ["leger adopt web.container", "adopt the group that holds web.container"],

@@ -11,18 +11,17 @@
  * @module
  */
 import type { Engine } from "../../engine.ts";
-import { ExitCode, LegerError, NotFoundError, UsageError } from "../../errors.ts";
-import { withLock } from "../../lock.ts";
-import { sha256 } from "../../fs.ts";
+import { ExitCode, LegerError, NotFoundError, UsageError } from "../../core/errors.ts";
+import { sha256 } from "../../core/fs.ts";
 import type { CollectedFile } from "../../source/collect.ts";
-import { beginEntry, endEntry, type JournalEntry, markStep } from "../../state/journal.ts";
+import { type JournalEntry, markStep } from "../../state/journal.ts";
 import { type FileRecord, listManifests, type Manifest, readManifest, writeManifest } from "../../state/manifest.ts";
 import { deleteSetFiles, saveSetFiles } from "../../state/store.ts";
-import { buildManifest } from "../manifest_build.ts";
-import { recoverPending, registerRecovery } from "../recover.ts";
+import { unitNameOf } from "../../quadlet/kinds.ts";
+import type { Guard } from "../guard.ts";
+import { buildManifest } from "../install/manifest_build.ts";
 import { checkSetName } from "../set_lookup.ts";
 import { findUnowned, type UnownedGroup } from "./discover.ts";
-import { unitNameOf } from "../../quadlet/model.ts";
 
 /** Options of {@linkcode adopt}. */
 export interface AdoptOptions {
@@ -150,10 +149,14 @@ async function recordsOf(group: UnownedGroup, files: CollectedFile[]): Promise<F
   })));
 }
 
-/** Writes leger's record of one group (caller holds the lock). */
-export async function adoptGroup(engine: Engine, group: UnownedGroup, files: CollectedFile[]): Promise<AdoptedSet> {
+/** Writes leger's record of one group under its journal entry (the guard holds the lock). */
+async function adoptGroup(
+  engine: Engine,
+  guard: Guard,
+  group: UnownedGroup,
+  files: CollectedFile[],
+): Promise<AdoptedSet> {
   const records = await recordsOf(group, files);
-  const entry = await beginEntry(engine.paths, "adopt", group.name, { dir: group.dir });
   const manifest = buildManifest(engine, {
     name: group.name,
     source: { kind: "adopted", input: "adopted", url: group.dir, subpath: "" },
@@ -161,43 +164,55 @@ export async function adoptGroup(engine: Engine, group: UnownedGroup, files: Col
     records,
     backend: (await engine.backend()).kind,
   });
-  await saveSetFiles(engine.paths, group.name, files);
-  await markStep(engine.paths, entry, "copied");
-  await writeManifest(engine.paths, manifest);
-  await endEntry(engine.paths, entry);
+  // Cut short, the entry stays: the next run's recovery drops a copy that has no manifest.
+  await guard.journal("adopt", group.name, { dir: group.dir }, async (entry) => {
+    await saveSetFiles(engine.paths, group.name, files);
+    await markStep(engine.paths, entry, "copied");
+    await writeManifest(engine.paths, manifest);
+  }, { keepOnFailure: true });
   engine.log.info(
     `adopted ${group.name}: ${files.length} file(s), ${manifest.units.length} unit(s), nothing restarted`,
   );
   return { name: group.name, grouping: group.grouping, dir: group.dir, files: records, units: manifest.units };
 }
 
-/** Makes sets of the unowned quadlets the selectors name (group names, unit files or units). */
-export async function adopt(engine: Engine, selectors: string[], options: AdoptOptions = {}): Promise<AdoptResult> {
-  const first = select(selectors, await unownedGroups(engine), await listManifests(engine.paths), engine.scope);
-  if (options.dryRun) {
-    const sets = await Promise.all(first.map(async (g) => ({
-      name: g.name,
-      grouping: g.grouping,
-      dir: g.dir,
-      files: await recordsOf(g, (await readGroups([g])).get(g.name)!),
-      units: g.units,
-    })));
-    return { dryRun: true, sets };
-  }
-  return await withLock(engine.paths.lockFile, async () => {
-    await recoverPending(engine, first.map((g) => g.name));
-    // Again under the lock: another run may have installed or adopted in between.
-    const manifests = await listManifests(engine.paths);
-    const groups = select(selectors, await unownedGroups(engine, manifests), manifests, engine.scope);
-    const read = await readGroups(groups);
-    const sets: AdoptedSet[] = [];
-    for (const g of groups) sets.push(await adoptGroup(engine, g, read.get(g.name)!));
-    return { dryRun: false, sets };
-  });
+/**
+ * The sets the selectors would make, with their files: what `--dry-run`
+ * shows, and the names the facade hands the wrapper (so their interrupted
+ * operations are recovered first). Refuses what a set owns and what names
+ * nothing.
+ */
+export async function planAdoption(engine: Engine, selectors: string[]): Promise<AdoptResult> {
+  const groups = select(selectors, await unownedGroups(engine), await listManifests(engine.paths), engine.scope);
+  const read = await readGroups(groups);
+  const sets = await Promise.all(groups.map(async (g) => ({
+    name: g.name,
+    grouping: g.grouping,
+    dir: g.dir,
+    files: await recordsOf(g, read.get(g.name)!),
+    units: g.units,
+  })));
+  return { dryRun: true, sets };
 }
 
-registerRecovery("adopt", async (engine: Engine, entry: JournalEntry) => {
+/** Makes sets of the unowned quadlets the selectors name (group names, unit files or units); the guard holds the lock. */
+export async function adopt(engine: Engine, guard: Guard, selectors: string[]): Promise<AdoptResult> {
+  // Found again under the lock: another run may have installed or adopted in between.
+  const manifests = await listManifests(engine.paths);
+  const groups = select(selectors, await unownedGroups(engine, manifests), manifests, engine.scope);
+  // Every file of every group is read before anything is written: one gone refuses them all.
+  const read = await readGroups(groups);
+  const sets: AdoptedSet[] = [];
+  for (const g of groups) {
+    await guard.recovered(g.name);
+    sets.push(await adoptGroup(engine, guard, g, read.get(g.name)!));
+  }
+  return { dryRun: false, sets };
+}
+
+/** Recovers an adoption cut short: done when its manifest was written, else leger's copy goes (the host was never touched). */
+export async function recoverAdopt(engine: Engine, entry: JournalEntry): Promise<string> {
   if (await readManifest(engine.paths, entry.name)) return `the adoption of ${entry.name} had completed`;
   await deleteSetFiles(engine.paths, entry.name);
   return `the interrupted adoption of ${entry.name} was undone (its files on the host were never touched)`;
-});
+}

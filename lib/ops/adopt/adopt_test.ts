@@ -4,10 +4,15 @@ import { bench, NGINX, REDIS, repoWith } from "../../../tests/fakes/fake_host_fi
 import { createLeger } from "../../leger.ts";
 import { listManifests, readManifest } from "../../state/manifest.ts";
 import { loadSetFiles } from "../../state/store.ts";
-import { listBackups } from "../backup.ts";
-import { adopt } from "./adopt.ts";
-import { exportSet } from "./export.ts";
+import { listBackups } from "../../backup/info.ts";
+import type { Engine } from "../../engine.ts";
+import type { AdoptOptions } from "./adopt.ts";
 import { unowned } from "./unowned.ts";
+
+// Through the facade, as commands and workflows reach them (the wrapper takes the lock).
+const adopt = (engine: Engine, selectors: string[], options: AdoptOptions = {}) =>
+  createLeger(engine).adopt(selectors, options);
+const exportSet = (engine: Engine, name: string, dir: string) => createLeger(engine).exportSet(name, dir);
 
 const FAST = { healthTimeoutMs: 5_000 };
 

@@ -19,8 +19,9 @@
  */
 import { basename, dirname, join, relative } from "node:path";
 import { appMarker, filesUnder } from "../../backend/layout.ts";
-import type { PodmanCapabilities } from "../../podman.ts";
-import { quadletKind, SECTION_OF, summarizeSet, templateOf, unitNameOf } from "../../quadlet/model.ts";
+import type { PodmanCapabilities } from "../../host/podman.ts";
+import { quadletKind, SECTION_OF, templateOf, unitNameOf } from "../../quadlet/kinds.ts";
+import { summarizeSet } from "../../quadlet/model.ts";
 import { listValues, parseUnit } from "../../quadlet/parse.ts";
 import type { Manifest } from "../../state/manifest.ts";
 

@@ -10,9 +10,9 @@
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { Engine } from "../../engine.ts";
-import { LegerError } from "../../errors.ts";
-import { atomicWrite } from "../../fs.ts";
-import { LEGER_YAML } from "../../leger_yaml.ts";
+import { LegerError } from "../../core/errors.ts";
+import { atomicWrite } from "../../core/fs.ts";
+import { LEGER_YAML } from "../../meta/set_meta.ts";
 import { summarizeSet } from "../../quadlet/model.ts";
 import { loadSetFiles } from "../../state/store.ts";
 import { requireManifest } from "../set_lookup.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Engine } from "../../engine.ts";
-import type { UnitState } from "../../systemd.ts";
-import { overallState } from "../list.ts";
+import type { UnitState } from "../../host/systemd_state.ts";
+import { overallState } from "../query/list.ts";
 import { unownedGroups } from "./adopt.ts";
 import type { FoundFile, Grouping } from "./discover.ts";
 

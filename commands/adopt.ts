@@ -52,10 +52,10 @@ export function register(program: Command, runtime: CliRuntime): void {
     .summary("write a set out as a folder ready to commit, with a .leger.yaml")
     .argument("<name>", "an installed or adopted set")
     .argument("<dir>", "the folder to write (new or empty)")
-    .option("--force", "write into a folder that is not empty")
+    .option("--overwrite", "write into a folder that is not empty (files of the same name are replaced)")
     .action(async (name: string, dir: string, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const result = await ctx.leger.exportSet(name, dir, { force: options.force === true });
+      const result = await ctx.leger.exportSet(name, dir, { overwrite: options.overwrite === true });
       output(ctx.opts, versioned(ExportJson, result), () => exportText(result));
     });
 }

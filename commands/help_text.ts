@@ -110,7 +110,7 @@ export const HELP: Record<string, HelpProse> = {
       "Write an installed or adopted set out as a folder ready to commit: its unit files, drop-ins and other files as leger keeps them, and a .leger.yaml with its name, description, version and the Podman secrets its units use (a set's own .leger.yaml is written as it is).",
     examples: [
       ["leger export web ./web-set", "then: cd web-set && git init && git add . && git commit -m web"],
-      ["leger export web ./web-set --force --json", "write over an existing folder; report as JSON"],
+      ["leger export web ./web-set --overwrite --json", "write over an existing folder; report as JSON"],
     ],
     notes: [
       "Then leger install SOURCE --name NAME --replace (SOURCE the Git repository, or the folder itself) replaces an adopted set through stage and apply: the new version is diffed against what runs, a backup is taken, only changed units restart, and a unit that does not come up rolls everything back.",

@@ -89,7 +89,7 @@ export const OPTION_KEYS = {
     confirm: true,
   } satisfies KeysOf<ApplyOptions>,
   adopt: { dryRun: true } satisfies KeysOf<AdoptOptions>,
-  exportSet: { force: true } satisfies KeysOf<ExportOptions>,
+  exportSet: { overwrite: true } satisfies KeysOf<ExportOptions>,
   abandonRecovery: { dryRun: true } satisfies KeysOf<AbandonOptions>,
   backup: { reason: true, live: true, includeBinds: true, note: true, prune: true } satisfies KeysOf<
     LegerBackupOptions

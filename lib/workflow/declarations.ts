@@ -392,7 +392,7 @@ export type Exact<O, T> = O & { [K in Exclude<keyof O, keyof T>]: never };
 /** Options of {@linkcode exportSet}. */
 export interface ExportOptions {
   /** Write into a folder that is not empty (files of the same name are replaced). */
-  force?: boolean;
+  overwrite?: boolean;
 }
 
 /** What {@linkcode exportSet} wrote. */

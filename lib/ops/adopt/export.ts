@@ -20,7 +20,7 @@ import { requireManifest } from "../set_lookup.ts";
 /** Options of {@linkcode exportSet}. */
 export interface ExportOptions {
   /** Write into a folder that is not empty (files of the same name are replaced). */
-  force?: boolean;
+  overwrite?: boolean;
 }
 
 /** What {@linkcode exportSet} wrote. */
@@ -35,14 +35,14 @@ export interface ExportResult {
   keptLegerYaml: boolean;
 }
 
-async function refuseNonEmpty(dir: string, force: boolean): Promise<void> {
+async function refuseNonEmpty(dir: string, overwrite: boolean): Promise<void> {
   try {
     const st = await Deno.stat(dir);
     if (!st.isDirectory) throw new LegerError(`Cannot export to ${dir}: it is not a folder`);
     for await (const _ of Deno.readDir(dir)) {
-      if (force) return;
+      if (overwrite) return;
       throw new LegerError(`Cannot export to ${dir}: the folder is not empty`, {
-        hint: "Name a new or empty folder, or pass --force to write over files of the same name.",
+        hint: "Name a new or empty folder, or pass --overwrite to write over files of the same name.",
       });
     }
   } catch (error) {
@@ -76,7 +76,7 @@ export async function exportSet(
 ): Promise<ExportResult> {
   const manifest = await requireManifest(engine, name);
   const dir = resolve(dirArg);
-  await refuseNonEmpty(dir, options.force ?? false);
+  await refuseNonEmpty(dir, options.overwrite ?? false);
   const files = await loadSetFiles(engine.paths, name);
   const secrets = summarizeSet(files).secrets;
   const own = files.find((f) => f.name === LEGER_YAML);

@@ -59,6 +59,20 @@ export interface HostInit {
   log: (line: string) => void;
 }
 
+/**
+ * What another process needs to use a booted host ({@linkcode Host.attach}):
+ * the test runner boots hosts and hands them to the end-to-end files it
+ * starts, as JSON in `LEGER_E2E_HOST`.
+ */
+export interface HostHandle {
+  id: string;
+  suite: Suite;
+  dir: string;
+  root: string;
+  pid1: number;
+  nspawnPid: number;
+}
+
 /** A booted test host. Stop it with {@linkcode Host.stop}. */
 export class Host implements AsyncDisposable {
   /** Short id; the guest's hostname is `leger-<id>`. */
@@ -71,26 +85,63 @@ export class Host implements AsyncDisposable {
   readonly dir: string;
   /** Milliseconds spent booting (`bootMs` includes the image imports). */
   readonly timings: { bootMs?: number; readyMs?: number } = {};
-  #child: Deno.ChildProcess;
-  #status: Promise<Deno.CommandStatus>;
+  /** False for a host another process booted and will stop ({@linkcode Host.attach}). */
+  readonly owned: boolean;
+  #child: Deno.ChildProcess | undefined;
+  #nspawnPid: number;
+  #status: Promise<unknown>;
   #exited = false;
   #pid1 = 0;
   #log: (line: string) => void;
   #stopping: Promise<void> | undefined;
   #stoppedSync = false;
 
-  /** Use `bootHost` instead. */
-  constructor(init: HostInit) {
+  /** Use `bootHost` (or {@linkcode Host.attach}) instead. */
+  constructor(init: HostInit | { handle: HostHandle; log: (line: string) => void }) {
+    this.#log = init.log;
+    if ("handle" in init) {
+      const h = init.handle;
+      this.id = h.id;
+      this.suite = h.suite;
+      this.dir = h.dir;
+      this.root = h.root;
+      this.#pid1 = h.pid1;
+      this.#nspawnPid = h.nspawnPid;
+      this.owned = false;
+      this.#status = new Promise(() => {});
+      return;
+    }
     this.id = init.id;
     this.suite = init.suite;
     this.dir = init.dir;
     this.root = init.merged;
+    this.owned = true;
     this.#child = init.child;
-    this.#log = init.log;
+    this.#nspawnPid = init.child.pid;
     this.#status = init.child.status.finally(() => {
       this.#exited = true;
     });
     register(this);
+  }
+
+  /**
+   * Uses a host booted by another process (the test runner), which stops
+   * it: `stop()` here does nothing.
+   */
+  static attach(handle: HostHandle, log: (line: string) => void = () => {}): Host {
+    return new Host({ handle, log });
+  }
+
+  /** What {@linkcode Host.attach} needs, for another process. */
+  handle(): HostHandle {
+    return {
+      id: this.id,
+      suite: this.suite,
+      dir: this.dir,
+      root: this.root,
+      pid1: this.#pid1,
+      nspawnPid: this.#nspawnPid,
+    };
   }
 
   /** PID of the guest's systemd (PID 1 inside), as seen from outside. */
@@ -100,7 +151,19 @@ export class Host implements AsyncDisposable {
 
   /** PID of the systemd-nspawn process. */
   get nspawnPid(): number {
-    return this.#child.pid;
+    return this.#nspawnPid;
+  }
+
+  /** Whether the guest still runs: its nspawn and its PID 1 are there. */
+  alive(): boolean {
+    if (this.#exited || !processAlive(this.#nspawnPid)) return false;
+    return this.#pid1 === 0 || processAlive(this.#pid1);
+  }
+
+  /** The end of the guest's console log (what its systemd printed), for an error message. */
+  async consoleTail(chars = 3000): Promise<string> {
+    const text = await Deno.readTextFile(`${this.dir}/nspawn.log`).catch(() => "(no nspawn.log)");
+    return text.slice(-chars);
   }
 
   /**
@@ -112,18 +175,24 @@ export class Host implements AsyncDisposable {
   async waitReady(timeoutMs = 120_000): Promise<void> {
     const started = Date.now();
     const deadline = started + timeoutMs;
-    const fail = async (what: string) => {
-      const logText = await Deno.readTextFile(`${this.dir}/nspawn.log`)
-        .catch(() => "");
+    const fail = async (what: string): Promise<never> => {
+      // What systemd saw: its failed units and the journal of this boot, when the guest still answers.
+      const seen = this.alive()
+        ? await this.sh(
+          "systemctl --failed --no-pager --no-legend; systemctl status --no-pager -l systemd-logind dbus 2>&1 | head -30; " +
+            "journalctl -b --no-pager -n 60 -o short-precise",
+          { timeoutMs: 15_000 },
+        ).then((r) => r.stdout + r.stderr, (e) => String(e))
+        : "(the guest is gone)";
       throw new Error(
         `Cannot boot test host leger-${this.id}: ${what}\n` +
-          `nspawn.log (tail):\n${logText.slice(-3000)}`,
+          `nspawn.log (tail):\n${await this.consoleTail()}\nwhat systemd saw:\n${seen.slice(-6000)}`,
       );
     };
     while (!this.#pid1) {
       if (this.#exited) await fail("systemd-nspawn exited");
       if (Date.now() > deadline) await fail("no PID 1 appeared");
-      this.#pid1 = findChild(this.#child.pid, "systemd") ?? 0;
+      this.#pid1 = findChild(this.#nspawnPid, "systemd") ?? 0;
       if (!this.#pid1) await sleep(50);
     }
     let state = "";
@@ -143,11 +212,15 @@ export class Host implements AsyncDisposable {
       this.#log(`guest is degraded: ${failed.stdout.trim()}`);
     }
     // nspawn makes /dev/net/tun 0600; pasta (rootless networking) opens it.
-    await this.sh(
-      "rm -f /dev/net/tun && mknod -m 666 /dev/net/tun c 10 200 && " +
-        "loginctl enable-linger alice",
-      { check: true },
-    );
+    await this.sh("rm -f /dev/net/tun && mknod -m 666 /dev/net/tun c 10 200", { check: true });
+    // logind can still be starting (or restarting its bus connection) when systemd says "running": a loaded
+    // machine once answered "Could not enable linger: Connection reset by peer". Asked again until it answers.
+    let linger = await this.exec(["loginctl", "enable-linger", "alice"]);
+    while (linger.code !== 0) {
+      if (Date.now() > deadline) await fail(`loginctl enable-linger alice failed: ${linger.stderr.trim()}`);
+      await sleep(200);
+      linger = await this.exec(["loginctl", "enable-linger", "alice"]);
+    }
     let userState = "";
     while (!["running", "degraded"].includes(userState)) {
       if (Date.now() > deadline) {
@@ -175,6 +248,14 @@ export class Host implements AsyncDisposable {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       timeoutMs: timeoutMs + 5000,
     });
+    if (result.code !== 0 && !this.alive()) {
+      // Whatever the command said, the real news is that the guest is gone: say so, with its last words.
+      throw new Error(
+        `The test host leger-${this.id} (${this.suite}) is gone: '${cmd.join(" ")}' as ${user} ` +
+          `exited ${result.code} (${result.stderr.trim().slice(-300)})\nnspawn.log (tail):\n${await this
+            .consoleTail()}`,
+      );
+    }
     if (opts.check && result.code !== 0) {
       throw new HostCommandError(cmd, user, result);
     }
@@ -285,17 +366,19 @@ export class Host implements AsyncDisposable {
    * removes the per-boot folder.
    */
   stop(): Promise<void> {
+    if (!this.owned || !this.#child) return Promise.resolve();
+    const child = this.#child;
     this.#stopping ??= (async () => {
       if (!this.#exited) {
         try {
-          this.#child.kill("SIGTERM");
+          child.kill("SIGTERM");
         } catch { /* gone already */ }
         // The guest usually halts in under a second, but now and then its
         // systemd ignores the halt request (seen with parallel boots): a
         // second SIGTERM makes nspawn end it at once, SIGKILL is the last word.
         const kill = (signal: Deno.Signal) => () => {
           try {
-            this.#child.kill(signal);
+            child.kill(signal);
           } catch { /* gone already */ }
         };
         const timers = [
@@ -318,9 +401,9 @@ export class Host implements AsyncDisposable {
 
   /** Synchronous last-resort cleanup, used when the process is exiting. */
   stopSync(): void {
-    if (this.#exited || this.#stoppedSync) return;
+    if (!this.owned || this.#exited || this.#stoppedSync) return;
     this.#stoppedSync = true;
-    if (!processAlive(this.#child.pid)) return;
+    if (!processAlive(this.#nspawnPid)) return;
     new Deno.Command("sh", {
       args: [
         "-c",
@@ -331,7 +414,7 @@ export class Host implements AsyncDisposable {
         'do sleep 0.1; i=$((i+1)); done; kill -KILL "$1" 2>/dev/null; ' +
         'umount "$2/merged" || umount -l "$2/merged"; rm -rf "$2"',
         "sh",
-        String(this.#child.pid),
+        String(this.#nspawnPid),
         this.dir,
       ],
       stdout: "null",
@@ -396,18 +479,35 @@ function sleep(ms: number): Promise<void> {
 // must not leave a booted guest and a mounted overlay behind. Anything that
 // survives this (SIGKILL) is swept by the next bootHost or `host_cli clean`.
 const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+let signalsElsewhere = false;
 function onSignal(): void {
-  for (const host of live) host.stopSync();
-  live.clear();
+  stopAllHostsSync();
   Deno.exit(130);
 }
 function onUnload(): void {
+  stopAllHostsSync();
+}
+
+/** Stops every host this process booted and has not stopped yet (synchronously: the process is ending). */
+export function stopAllHostsSync(): void {
   for (const host of live) host.stopSync();
+  live.clear();
+}
+
+/**
+ * For a process that handles SIGINT, SIGTERM and SIGHUP itself (the test
+ * runner: it first waits for its children): no listener of this module
+ * exits the process on them; the process calls {@linkcode stopAllHostsSync}
+ * before it exits. At a normal exit the hosts stop anyway (unload).
+ */
+export function handleSignalsElsewhere(): void {
+  if (live.size > 0) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+  signalsElsewhere = true;
 }
 
 function register(host: Host): void {
   if (live.size === 0) {
-    for (const s of signals) Deno.addSignalListener(s, onSignal);
+    if (!signalsElsewhere) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
     globalThis.addEventListener("unload", onUnload);
   }
   live.add(host);
@@ -415,6 +515,6 @@ function register(host: Host): void {
 
 function unregister(host: Host): void {
   if (!live.delete(host) || live.size > 0) return;
-  for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  if (!signalsElsewhere) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
   globalThis.removeEventListener("unload", onUnload);
 }

@@ -8,11 +8,11 @@
  * @module
  */
 import { join } from "node:path";
-import { createEngine, type Engine } from "../engine.ts";
+import type { Engine } from "../engine.ts";
 import { memoryLogger } from "../log.ts";
-import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../shell.ts";
+import { type FakeCall, type FakeCommand, type FakeResult, run } from "../shell.ts";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
-import { NGINX, REDIS, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
+import { BENCH_CRASH_MS, benchEngine, NGINX, REDIS, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { install } from "./install.ts";
 
 /** Switches for failures, read at each call. */
@@ -93,18 +93,14 @@ function withTar(host: FakeHost, faults: Faults, calls: string[]): Record<string
 }
 
 /** Makes a fake host with tar-backed volumes and an engine on it (files backend unless told). */
-export async function tarBench(options: { backend?: "native" | "files" } = {}): Promise<TarBench> {
-  const host = await FakeHost.create({ images: [NGINX, REDIS] });
+export async function tarBench(
+  options: { backend?: "native" | "files"; crashAfterMs?: number } = {},
+): Promise<TarBench> {
+  const host = await FakeHost.create({ images: [NGINX, REDIS], crashAfterMs: options.crashAfterMs ?? BENCH_CRASH_MS });
   const faults: Faults = {};
   const calls: string[] = [];
-  const make = async (log: ReturnType<typeof memoryLogger>) =>
-    await createEngine({
-      scope: "user",
-      $: createShell({ fakes: withTar(host, faults, calls) }),
-      log,
-      env: host.env(),
-      backend: options.backend ?? "files",
-    });
+  const make = (log: ReturnType<typeof memoryLogger>) =>
+    benchEngine(host, withTar(host, faults, calls), log, options.backend ?? "files");
   const log = memoryLogger();
   const engine = await make(log);
   engine.config["backup-compression"] = "zstd";

@@ -32,7 +32,7 @@ import { readCoverage } from "./coverage.ts";
 import { e2eFiles, type E2eJob, planE2e } from "./e2e_plan.ts";
 import { HostPool, runJobs } from "./e2e_pool.ts";
 import { denoQuiet, denoTest, liveChildren, signalChildren, type Tally, type TestRun } from "./test_child.ts";
-import { fileTimes } from "./test_report.ts";
+import { execTimes, fileTimes } from "./test_report.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const covDir = `${root}.coverage`;
@@ -235,7 +235,11 @@ if (e2e?.missing) {
       [...(tiers.fast ? ["--no-check"] : []), ...filterArgs, `tests/e2e/${job.file}`],
       {
         cwd: root,
-        env: { LEGER_E2E_SUITE: job.suite, ...(host ? { [SHARED_HOST_ENV]: JSON.stringify(host.handle()) } : {}) },
+        env: {
+          LEGER_E2E_SUITE: job.suite,
+          ...(host ? { [SHARED_HOST_ENV]: JSON.stringify(host.handle()) } : {}),
+          ...(trace ? { LEGER_E2E_TRACE: "1" } : {}),
+        },
         ...(workers > 1 ? { prefix: `[${job.suite} ${name}]` } : {}),
       },
     );
@@ -257,6 +261,11 @@ if (e2e?.missing) {
     console.log("\n=== end-to-end runs, slowest first ===");
     for (const t of jobTimes.sort((a, b) => b.seconds - a.seconds)) {
       console.log(`${secs(t.seconds).padStart(7)}  ${t.job.file} on ${t.job.suite}`);
+    }
+    console.log("\n=== commands run in the guests, by program (all end-to-end runs) ===");
+    const e2eOutput = runs.filter((r) => r.label.startsWith("end-to-end")).map((r) => r.output).join("\n");
+    for (const c of execTimes(e2eOutput).slice(0, 25)) {
+      console.log(`${c.seconds.toFixed(0).padStart(6)} s  ${String(c.calls).padStart(5)} calls  ${c.command}`);
     }
   }
 }

@@ -90,3 +90,24 @@ export function testSummary(
   const m = [...output.matchAll(summary)].pop();
   return m ? { line: m[0], passed: Number(m[2]), failed: Number(m[3]), ignored: Number(m[4] ?? 0) } : undefined;
 }
+
+/**
+ * Where an end-to-end run's time went, from its `[exec] N ms USER CODE: CMD`
+ * lines (`LEGER_E2E_TRACE=1`): the commands it ran in the guest, by program
+ * (leger by its subcommand), with how many and how long in all. Slowest first.
+ */
+export function execTimes(output: string): { command: string; calls: number; seconds: number }[] {
+  const by = new Map<string, { calls: number; seconds: number }>();
+  for (const m of output.matchAll(/\[exec\] (\d+) ms \S+ -?\d+: (.*)$/gm)) {
+    const words = m[2]!.split(" ");
+    const flags = words.slice(1).filter((w) =>
+      !w.startsWith("-") && !["user", "system", "native", "files"].includes(w)
+    );
+    const command = words[0] === "leger" ? `leger ${flags[0] ?? ""}`.trim() : words[0]!;
+    const entry = by.get(command) ?? { calls: 0, seconds: 0 };
+    entry.calls += 1;
+    entry.seconds += Number(m[1]) / 1000;
+    by.set(command, entry);
+  }
+  return [...by].map(([command, e]) => ({ command, ...e })).sort((a, b) => b.seconds - a.seconds);
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { durationSeconds, failureDigest, fileTimes, testSummary } from "./test_report.ts";
+import { durationSeconds, execTimes, failureDigest, fileTimes, testSummary } from "./test_report.ts";
 
 const OUTPUT = `running 2 tests from ./lib/x_test.ts
 one ... ok (3ms)
@@ -83,4 +83,20 @@ Deno.test("the summary is Deno's last one (a coverage table may follow), with it
     ignored: 2,
   });
   assert.equal(testSummary("error: Module not found"), undefined);
+});
+
+Deno.test("a traced end-to-end run's guest commands add up by program, leger by subcommand", () => {
+  const out = [
+    "[sid x] [exec] 1500 ms alice 0: leger --scope user --backend native install http://x --name web",
+    "[exec] 500 ms root 0: leger --scope system --backend files list --json",
+    "[exec] 250 ms root 1: leger --scope system --backend files list",
+    "[exec] 40 ms root 0: busybox wget -qO- http://127.0.0.1:18001/",
+    "[exec] 5 ms root -1: sh -c true",
+  ].join("\n");
+  assert.deepEqual(execTimes(out), [
+    { command: "leger install", calls: 1, seconds: 1.5 },
+    { command: "leger list", calls: 2, seconds: 0.75 },
+    { command: "busybox", calls: 1, seconds: 0.04 },
+    { command: "sh", calls: 1, seconds: 0.005 },
+  ]);
 });

@@ -47,6 +47,8 @@ export class HostCommandError extends Error {
 }
 
 const GUEST_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+/** `LEGER_E2E_TRACE=1` (the runner's --trace): every command run in a guest is printed with its time. */
+const TRACE = Deno.env.get("LEGER_E2E_TRACE") === "1";
 const live = new Set<Host>();
 
 /** Internal construction data of a {@linkcode Host}. */
@@ -244,10 +246,12 @@ export class Host implements AsyncDisposable {
     const user = opts.user ?? "root";
     const timeoutMs = opts.timeoutMs ?? 300_000;
     const argv = this.commandLine(cmd, { ...opts, timeoutMs });
+    const started = Date.now();
     const result = await run(argv, {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       timeoutMs: timeoutMs + 5000,
     });
+    if (TRACE) console.log(`[exec] ${Date.now() - started} ms ${user} ${result.code}: ${cmd.join(" ").slice(0, 160)}`);
     if (result.code !== 0 && !this.alive()) {
       // Whatever the command said, the real news is that the guest is gone: say so, with its last words.
       throw new Error(

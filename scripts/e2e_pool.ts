@@ -32,6 +32,8 @@ export class HostPool {
   readonly #left: (suite: Suite) => number;
   /** Seconds each boot took (with the shared setup), for the closing report. */
   readonly boots: { suite: Suite; seconds: number }[] = [];
+  /** Set by {@linkcode HostPool.close}: the run is being interrupted. */
+  closed = false;
 
   /** `left(suite)`: how many files of the suite have not started yet. */
   constructor(opts: { max: number; log: (line: string) => void; left: (suite: Suite) => number }) {
@@ -129,8 +131,15 @@ export class HostPool {
     }
   }
 
+  /** No more files: hosts are neither lent nor reset any more (the runner stops them on its way out). */
+  close(): void {
+    this.closed = true;
+    this.#wake();
+  }
+
   /** Takes a host back after a file: put back as it was for the next file, or stopped when none is left. */
   async release(host: Host): Promise<void> {
+    if (this.closed) return;
     if (!host.alive()) {
       this.#log(`the shared ${host.suite} host leger-${host.id} died during the file:\n${await host.consoleTail()}`);
       await this.#retire(host);
@@ -171,12 +180,13 @@ export async function runJobs(
   run: (job: E2eJob, host: Host | undefined) => Promise<void>,
 ): Promise<void> {
   const worker = async () => {
-    while (jobs.length) {
+    while (jobs.length && !pool.closed) {
       const at = jobs.findIndex((j) => !j.shared || pool.ready(j.suite));
       if (at < 0) {
         await pool.changed();
         continue;
       }
+      if (pool.closed) break;
       const [job] = jobs.splice(at, 1);
       if (!job!.shared) {
         await run(job!, undefined);

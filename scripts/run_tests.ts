@@ -63,17 +63,23 @@ const secs = (s: number) => `${s.toFixed(0)} s`;
 // Ctrl-C, SIGTERM, SIGHUP: the children (deno test runs, each stopping the hosts it booted) first, then ours.
 handleSignalsElsewhere();
 let interrupted = false;
+/** Set once the end-to-end hosts exist: told to lend and reset no more. */
+let closePool = () => {};
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.addSignalListener(signal, () => {
     if (interrupted) return;
     interrupted = true;
-    console.log(`\n${signal}: stopping ${liveChildren()} test run(s) and the test hosts`);
+    const at = Date.now();
+    closePool();
+    console.log(`\n${signal}: stopping ${liveChildren()} test run(s), then the test hosts`);
     signalChildren(signal === "SIGHUP" ? "SIGTERM" : signal);
     const deadline = Date.now() + 60_000;
     const wait = () => {
       if (liveChildren() > 0 && Date.now() < deadline) return void setTimeout(wait, 100);
+      const children = Date.now() - at;
       stopAllHostsSync();
-      console.log(`interrupted\n${tally.passed} passed, ${tally.failed + 1} failed`);
+      console.log(`interrupted: the runs ended in ${children} ms, the hosts ${Date.now() - at - children} ms later`);
+      console.log(`\n${tally.passed} passed, ${tally.failed + 1} failed`);
       Deno.exit(130);
     };
     wait();
@@ -178,6 +184,7 @@ const e2e = !tiers.e2e ? undefined : await (async () => {
   const left = (suite: Suite) => queued.filter((j) => j.shared && j.suite === suite).length;
   const log: string[] = [];
   const pool = new HostPool({ max: e2eJobs + 1, log: (l) => console.log(`[hosts] ${l}`), left });
+  closePool = () => pool.close();
   const needed = SUITES.filter((s) => plan.jobs.some((j) => j.suite === s));
   const sharedSuites = SUITES.filter((s) => plan.jobs.some((j) => j.suite === s && j.shared));
   const prepared = (async () => {

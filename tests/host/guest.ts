@@ -484,6 +484,9 @@ function sleep(ms: number): Promise<void> {
 // survives this (SIGKILL) is swept by the next bootHost or `host_cli clean`.
 const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 let signalsElsewhere = false;
+let listening = false;
+/** Boot folders being prepared (overlay mounted, no guest yet): removed too if the process ends now. */
+const preparing = new Set<string>();
 function onSignal(): void {
   stopAllHostsSync();
   Deno.exit(130);
@@ -492,10 +495,50 @@ function onUnload(): void {
   stopAllHostsSync();
 }
 
-/** Stops every host this process booted and has not stopped yet (synchronously: the process is ending). */
+/**
+ * Stops every host this process booted and has not stopped yet, all at
+ * once (synchronously: the process is ending; a halting guest can take
+ * seconds, and one after another they added up).
+ */
 export function stopAllHostsSync(): void {
-  for (const host of live) host.stopSync();
+  const hosts = [...live].filter((h) => h.owned);
   live.clear();
+  for (const dir of preparing) {
+    new Deno.Command("sh", {
+      args: ["-c", 'umount "$1/merged" 2>/dev/null || umount -l "$1/merged" 2>/dev/null; rm -rf "$1"', "sh", dir],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+  }
+  preparing.clear();
+  if (hosts.length === 0) return;
+  new Deno.Command("sh", {
+    args: [
+      "-c",
+      [
+        // A zombie counts as gone: this process cannot reap it while blocked. TERM again after 3 s, KILL after 15 s.
+        'alive() { [ -r "/proc/$1/stat" ] && [ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }',
+        'for e in "$@"; do kill -TERM "${e%%:*}" 2>/dev/null; done',
+        "start=$(date +%s); again=1",
+        "while [ $(($(date +%s) - start)) -lt 15 ]; do",
+        '  any=; for e in "$@"; do alive "${e%%:*}" && any=1; done',
+        '  [ -z "$any" ] && break',
+        '  if [ -n "$again" ] && [ $(($(date +%s) - start)) -ge 3 ]; then',
+        '    again=; for e in "$@"; do kill -TERM "${e%%:*}" 2>/dev/null; done',
+        "  fi",
+        "  sleep 0.1",
+        "done",
+        'for e in "$@"; do',
+        '  kill -KILL "${e%%:*}" 2>/dev/null; d=${e#*:}',
+        '  umount "$d/merged" 2>/dev/null || umount -l "$d/merged" 2>/dev/null; rm -rf "$d"',
+        "done",
+      ].join("\n"),
+      "sh",
+      ...hosts.map((h) => `${h.nspawnPid}:${h.dir}`),
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).outputSync();
 }
 
 /**
@@ -505,20 +548,44 @@ export function stopAllHostsSync(): void {
  * before it exits. At a normal exit the hosts stop anyway (unload).
  */
 export function handleSignalsElsewhere(): void {
-  if (live.size > 0) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+  if (listening) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
   signalsElsewhere = true;
 }
 
-function register(host: Host): void {
-  if (live.size === 0) {
+/** Listens for the end of the process while there is a host or a boot folder to clean up. */
+function listen(): void {
+  const wanted = live.size + preparing.size > 0;
+  if (wanted === listening) return;
+  listening = wanted;
+  if (wanted) {
     if (!signalsElsewhere) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
     globalThis.addEventListener("unload", onUnload);
+  } else {
+    if (!signalsElsewhere) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+    globalThis.removeEventListener("unload", onUnload);
   }
+}
+
+/**
+ * Holds a boot folder whose overlay may be mounted before its guest runs:
+ * a signal then unmounts and removes it too. Returns the release, called
+ * once the host exists (or the folder is gone).
+ */
+export function holdBootFolder(dir: string): () => void {
+  preparing.add(dir);
+  listen();
+  return () => {
+    preparing.delete(dir);
+    listen();
+  };
+}
+
+function register(host: Host): void {
   live.add(host);
+  listen();
 }
 
 function unregister(host: Host): void {
-  if (!live.delete(host) || live.size > 0) return;
-  if (!signalsElsewhere) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
-  globalThis.removeEventListener("unload", onUnload);
+  if (!live.delete(host)) return;
+  listen();
 }

@@ -30,7 +30,7 @@ import {
   TEST_IMAGE_CMD,
   TEST_IMAGES,
 } from "./rootfs.ts";
-import { Host } from "./guest.ts";
+import { holdBootFolder, Host } from "./guest.ts";
 
 export {
   CACHE_ROOT,
@@ -126,9 +126,10 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   const id = dir.slice(dir.lastIndexOf("-") + 1).toLowerCase()
     .replace(/[^a-z0-9]/g, "");
   const merged = `${dir}/merged`;
-  // Claim the folder at once, so a parallel sweep leaves it alone.
+  // Claim the folder at once, so a parallel sweep leaves it alone; and a signal before the guest runs removes it.
   const record: BootRecord = { ownerPid: Deno.pid, nspawnPid: 0, merged };
   await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
+  const release = holdBootFolder(dir);
   try {
     for (const sub of ["upper", "work", "merged", "storage-root"]) {
       await Deno.mkdir(`${dir}/${sub}`);
@@ -149,6 +150,7 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     if (denoDir) await writableDenoDirs(merged, denoDir);
   } catch (e) {
     await unmountAndRemove(dir);
+    release();
     throw e;
   }
 
@@ -195,6 +197,7 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   record.nspawnPid = child.pid;
   await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
   const host = new Host({ id, suite, dir, merged, child, log });
+  release();
   try {
     await host.waitReady();
     log(`booted leger-${id} in ${Date.now() - started} ms`);

@@ -16,6 +16,18 @@ import type { Suite } from "../tests/host/rootfs.ts";
 import { prepareShared, resetShared } from "../tests/e2e/shared_host.ts";
 import type { E2eJob } from "./e2e_plan.ts";
 
+/** A host booted and prepared for sharing (stopped again when the setup fails). */
+async function bootShared(suite: Suite): Promise<Host> {
+  const host = await bootHost({ suite });
+  try {
+    await prepareShared(host);
+  } catch (e) {
+    await host.stop();
+    throw e;
+  }
+  return host;
+}
+
 /** Seconds since `started`, one decimal. */
 const since = (started: number) => ((Date.now() - started) / 1000).toFixed(1);
 
@@ -30,30 +42,38 @@ export class HostPool {
   readonly #max: number;
   readonly #log: (line: string) => void;
   readonly #left: (suite: Suite) => number;
+  readonly #bootOne: (suite: Suite) => Promise<Host>;
+  readonly #reset: (host: Host) => Promise<void>;
   /** Seconds each boot took (with the shared setup), for the closing report. */
   readonly boots: { suite: Suite; seconds: number }[] = [];
   /** Set by {@linkcode HostPool.close}: the run is being interrupted. */
   closed = false;
 
-  /** `left(suite)`: how many files of the suite have not started yet. */
-  constructor(opts: { max: number; log: (line: string) => void; left: (suite: Suite) => number }) {
+  /**
+   * `left(suite)`: how many files of the suite have not started yet.
+   * `boot` and `reset` default to a real boot with the shared setup, and
+   * the shared host's reset.
+   */
+  constructor(opts: {
+    max: number;
+    log: (line: string) => void;
+    left: (suite: Suite) => number;
+    boot?: (suite: Suite) => Promise<Host>;
+    reset?: (host: Host) => Promise<void>;
+  }) {
     this.#max = opts.max;
     this.#log = opts.log;
     this.#left = opts.left;
+    this.#bootOne = opts.boot ?? bootShared;
+    this.#reset = opts.reset ?? resetShared;
   }
 
   async #boot(suite: Suite): Promise<Host> {
     const started = Date.now();
     this.#booting++;
     try {
-      const host = await bootHost({ suite });
+      const host = await this.#bootOne(suite);
       this.#live.add(host);
-      try {
-        await prepareShared(host);
-      } catch (e) {
-        await this.#retire(host);
-        throw e;
-      }
       this.boots.push({ suite, seconds: (Date.now() - started) / 1000 });
       this.#log(`booted the shared ${suite} host leger-${host.id} in ${since(started)} s`);
       return host;
@@ -151,7 +171,7 @@ export class HostPool {
     }
     const started = Date.now();
     try {
-      await resetShared(host);
+      await this.#reset(host);
       this.#log(`reset the shared ${host.suite} host leger-${host.id} in ${since(started)} s`);
       this.#idle.push(host);
       this.#wake();

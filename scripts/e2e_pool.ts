@@ -101,6 +101,7 @@ export class HostPool {
     for (const suite of suites) this.#coming.set(suite, (this.#coming.get(suite) ?? 0) + 1);
     for (const suite of suites) {
       try {
+        if (this.closed) continue;
         const host = await this.#boot(suite);
         this.#idle.push(host);
       } catch (e) {

@@ -111,3 +111,16 @@ Deno.test("files with hosts of their own take no shared host; a closed pool star
   assert.equal(w.hosts[0]!.resets, 0);
   await w.pool.stopAll();
 });
+
+Deno.test("a pool closed while it boots ahead boots no further host, and nothing waits on the boots it gave up", async () => {
+  const w = world({ max: 4 });
+  w.setQueue([job("sid", "a"), job("sid-podman6", "b"), job("trixie", "c")]);
+  const booting = w.pool.preboot(["sid", "sid-podman6", "trixie"]);
+  // Interrupted while the first host boots.
+  w.pool.close();
+  await booting;
+  assert.deepEqual(w.hosts.map((h) => h.id), ["sid-1"]);
+  assert.equal(w.pool.ready("trixie"), true, "no boot ahead is still counted as coming");
+  await w.pool.stopAll();
+  assert.ok(w.hosts.every((h) => h.stopped));
+});

@@ -57,6 +57,27 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
   };
 }
 
+/** Where util-linux's setpriv is, on Linux. */
+const SETPRIV = Deno.build.os !== "linux" ? undefined : ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+
+/**
+ * The command that runs this Deno with `args`. On Linux under `setpriv
+ * --pdeathsig TERM`: when the runner ends in a way it cannot handle
+ * (SIGKILL, a crash), the kernel sends each child SIGTERM, and the child
+ * stops the hosts it booted instead of running on with no one reading its
+ * output (a write to the broken pipe then ends it without its cleanup).
+ */
+export function denoCommand(args: string[]): { command: string; args: string[] } {
+  const deno = Deno.execPath();
+  return SETPRIV ? { command: SETPRIV, args: ["--pdeathsig", "TERM", deno, ...args] } : { command: deno, args };
+}
+
 /** Sends `signal` to every child still running (the runner was interrupted). */
 export function signalChildren(signal: Deno.Signal): void {
   for (const child of children) {
@@ -103,8 +124,9 @@ export async function denoTest(
 ): Promise<TestRun> {
   if (!opts.quietHeader) console.log(`\n=== ${label} ===`);
   const started = Date.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", ...args],
+  const deno = denoCommand(["test", "-A", ...args]);
+  const child = new Deno.Command(deno.command, {
+    args: deno.args,
     cwd: opts.cwd,
     env: childEnv(opts.env),
     stdin: "null",
@@ -146,8 +168,9 @@ export async function denoQuiet(
   cwd: string,
 ): Promise<{ ok: boolean; code: number; stdout: string; stderr: string; seconds: number }> {
   const started = Date.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+  const deno = denoCommand(args);
+  const child = new Deno.Command(deno.command, {
+    args: deno.args,
     cwd,
     env: childEnv(),
     stdin: "null",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { processAlive, run, type RunResult, unmountAndRemove } from "./process.ts";
+import { processAlive, processStart, run, type RunResult, unmountAndRemove } from "./process.ts";
 import type { Suite } from "./rootfs.ts";
 
 /** A user inside the guest. */
@@ -94,6 +94,8 @@ export class Host implements AsyncDisposable {
   #status: Promise<unknown>;
   #exited = false;
   #pid1 = 0;
+  /** When PID 1 started (`processStart`): the id alone may have been reused once the guest is gone. */
+  #pid1Start: string | undefined;
   #log: (line: string) => void;
   #stopping: Promise<void> | undefined;
   #stoppedSync = false;
@@ -151,6 +153,11 @@ export class Host implements AsyncDisposable {
     return this.#pid1;
   }
 
+  /** When the guest's PID 1 started (`processStart`), once it is known. */
+  get pid1Start(): string | undefined {
+    return this.#pid1Start;
+  }
+
   /** PID of the systemd-nspawn process. */
   get nspawnPid(): number {
     return this.#nspawnPid;
@@ -195,6 +202,7 @@ export class Host implements AsyncDisposable {
       if (this.#exited) await fail("systemd-nspawn exited");
       if (Date.now() > deadline) await fail("no PID 1 appeared");
       this.#pid1 = findChild(this.#nspawnPid, "systemd") ?? 0;
+      if (this.#pid1) this.#pid1Start = processStart(this.#pid1);
       if (!this.#pid1) await sleep(50);
     }
     let state = "";
@@ -387,7 +395,10 @@ export class Host implements AsyncDisposable {
         };
         const timers = [
           setTimeout(kill("SIGTERM"), 3000),
-          setTimeout(kill("SIGKILL"), 15_000),
+          setTimeout(() => {
+            this.#killGuest();
+            kill("SIGKILL")();
+          }, 15_000),
         ];
         await this.#status;
         timers.forEach(clearTimeout);
@@ -396,6 +407,19 @@ export class Host implements AsyncDisposable {
       unregister(this);
     })();
     return this.#stopping;
+  }
+
+  /**
+   * SIGKILL to the guest's PID 1, which ends every process of the guest
+   * (its PID namespace goes with it). SIGKILL to nspawn alone does not: its
+   * guest's systemd ran on, with no parent but the build machine's init.
+   */
+  #killGuest(): void {
+    if (this.#pid1 && this.#pid1Start && processStart(this.#pid1) === this.#pid1Start) {
+      try {
+        Deno.kill(this.#pid1, "SIGKILL");
+      } catch { /* gone already */ }
+    }
   }
 
   /** Same as {@linkcode Host.stop}, for `await using`. */
@@ -407,23 +431,7 @@ export class Host implements AsyncDisposable {
   stopSync(): void {
     if (!this.owned || this.#exited || this.#stoppedSync) return;
     this.#stoppedSync = true;
-    if (!processAlive(this.#nspawnPid)) return;
-    new Deno.Command("sh", {
-      args: [
-        "-c",
-        // A zombie counts as gone: this process cannot reap it while blocked.
-        'alive() { [ -r "/proc/$1/stat" ] && ' +
-        '[ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }; ' +
-        'kill -TERM "$1"; i=0; while alive "$1" && [ $i -lt 300 ]; ' +
-        'do sleep 0.1; i=$((i+1)); done; kill -KILL "$1" 2>/dev/null; ' +
-        'umount "$2/merged" || umount -l "$2/merged"; rm -rf "$2"',
-        "sh",
-        String(this.#nspawnPid),
-        this.dir,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
+    stopHostsSync([this]);
   }
 }
 
@@ -511,12 +519,21 @@ export function stopAllHostsSync(): void {
     }).outputSync();
   }
   preparing.clear();
+  stopHostsSync(hosts);
+}
+
+/**
+ * Stops `hosts` all at once and waits: SIGTERM to each nspawn (a clean
+ * halt), again after 3 s (an immediate end), and after 15 s SIGKILL to the
+ * guest's PID 1 and to nspawn; then unmounts and removes each boot folder.
+ */
+function stopHostsSync(hosts: Host[]): void {
   if (hosts.length === 0) return;
   new Deno.Command("sh", {
     args: [
       "-c",
       [
-        // A zombie counts as gone: this process cannot reap it while blocked. TERM again after 3 s, KILL after 15 s.
+        // A zombie counts as gone: this process cannot reap it while blocked.
         'alive() { [ -r "/proc/$1/stat" ] && [ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }',
         'for e in "$@"; do kill -TERM "${e%%:*}" 2>/dev/null; done',
         "start=$(date +%s); again=1",
@@ -529,12 +546,17 @@ export function stopAllHostsSync(): void {
         "  sleep 0.1",
         "done",
         'for e in "$@"; do',
-        '  kill -KILL "${e%%:*}" 2>/dev/null; d=${e#*:}',
+        "  n=${e%%:*}; rest=${e#*:}; p=${rest%%:*}; rest=${rest#*:}; s=${rest%%:*}; d=${rest#*:}",
+        // PID 1 first (the same process: its start time): SIGKILL to nspawn alone leaves its guest running.
+        '  if [ "$p" != 0 ] && alive "$p" && [ "$(sed "s/.*) //" "/proc/$p/stat" | cut -d" " -f20)" = "$s" ]; then',
+        '    kill -KILL "$p" 2>/dev/null; i=0; while alive "$p" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+        "  fi",
+        '  kill -KILL "$n" 2>/dev/null',
         '  umount "$d/merged" 2>/dev/null || umount -l "$d/merged" 2>/dev/null; rm -rf "$d"',
         "done",
       ].join("\n"),
       "sh",
-      ...hosts.map((h) => `${h.nspawnPid}:${h.dir}`),
+      ...hosts.map((h) => `${h.nspawnPid}:${h.pid1}:${h.pid1Start ?? "-"}:${h.dir}`),
     ],
     stdout: "null",
     stderr: "null",

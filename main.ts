@@ -6,10 +6,10 @@
  */
 import type { Command } from "commander";
 import type { CliRuntime } from "./commands/common.ts";
-import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
-import { printErr, printJson, priorityPrefix, stderrIsJournal } from "./lib/log.ts";
-import { forTerminal } from "./lib/escape.ts";
-import { currentEnv } from "./lib/paths.ts";
+import { causeChain, ExitCode, LegerError } from "./lib/core/errors.ts";
+import { printErr, printJson, priorityPrefix, stderrIsJournal, stdoutClosed, writeStdout } from "./lib/core/log.ts";
+import { forTerminal } from "./lib/core/escape.ts";
+import { currentEnv } from "./lib/core/paths.ts";
 import { ERROR_JSON_VERSION } from "./lib/contract/versions.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -38,6 +38,7 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
   [["daemon"], () => import("./commands/daemon.ts")],
   [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
   [["recover"], () => import("./commands/recover.ts")],
+  [["import"], () => import("./commands/import.ts")],
   [["completion", "manpage"], () => import("./commands/completion.ts")],
 ];
 
@@ -56,7 +57,7 @@ const EARLY: ReadonlyArray<
   ]
 > = [
   [["list", "ls"], () => import("./commands/list.ts")],
-  [["daemon"], () => import("./lib/daemon_process.ts")],
+  [["daemon"], () => import("./lib/daemon/process.ts")],
 ];
 
 /** Commands that describe the whole tree, so every group is loaded for them. */
@@ -83,7 +84,7 @@ export async function buildProgram(runtime: CliRuntime, argv?: readonly string[]
   program.exitOverride();
   // commander's own messages repeat what was typed: they go through the escaping printer too.
   program.configureOutput({
-    writeOut: (text) => Deno.stdout.writeSync(new TextEncoder().encode(forTerminal(text))),
+    writeOut: (text) => writeStdout(new TextEncoder().encode(forTerminal(text))),
     writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(forTerminal(text))),
   });
   for (const register of registers) register(program, runtime);
@@ -114,8 +115,10 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
   const [program, { CommanderError }] = await Promise.all([buildProgram(runtime, argv), import("commander")]);
   try {
     await program.parseAsync(argv, { from: "user" });
+    if (stdoutClosed()) return STDOUT_CLOSED;
     return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
   } catch (error) {
+    if (stdoutClosed()) return STDOUT_CLOSED;
     if (error instanceof CommanderError) {
       // commander has printed the message or the help already
       return error.exitCode === 0 ? 0 : ExitCode.usage;
@@ -124,8 +127,16 @@ export async function main(argv: string[], runtime: CliRuntime = { env: currentE
   }
 }
 
+/**
+ * The exit code of a run whose stdout's reader went away (`leger diff web |
+ * head`): what a shell reports for a program ended by SIGPIPE, and no
+ * message. Whatever failed after that failed only for want of a reader.
+ */
+const STDOUT_CLOSED = 128 + 13;
+
 /** Prints an error as the user asked (JSON or text); returns its exit code. */
 function reportError(argv: string[], error: unknown): number {
+  if (stdoutClosed()) return STDOUT_CLOSED;
   const code = error instanceof LegerError ? error.exitCode : ExitCode.failure;
   const chain = causeChain(error);
   if (wantsJson(argv)) {

@@ -3,15 +3,17 @@
  *
  * @module
  */
+import type { BackupFlags } from "../workflows/backup.ts";
 import type { Command } from "commander";
-import { ask } from "../lib/escape.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
-import type { BackupInfo } from "../lib/ops/backup.ts";
-import { requireHostReady } from "../lib/ops/host_ready.ts";
+import { ask } from "../lib/core/escape.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import { ExitCode, LegerError, UsageError } from "../lib/core/errors.ts";
+import type { BackupInfo } from "../lib/backup/info.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
+import { boundedList } from "../lib/core/bounded_list.ts";
+import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
+import { table } from "./table.ts";
 
 /** Bytes as people read them. */
 export function humanSize(bytes: number): string {
@@ -37,7 +39,7 @@ export function humanAge(iso: string, now = Date.now()): string {
 function describe(b: BackupInfo): string {
   const skipped = b.binds.filter((x) => !x.archived).map((x) => x.hostPath);
   return `${b.name}: backup ${b.id} (${humanSize(b.sizeBytes)}, ${b.volumes.length} volume(s))` +
-    (skipped.length ? `\n  bind mounts not backed up: ${skipped.join(", ")}` : "") +
+    (skipped.length ? `\n  bind mounts not backed up: ${boundedList(skipped)}` : "") +
     `\n  in ${b.dir}` +
     (b.notRestarted ?? []).map((f) =>
       `\n  but ${f.unit} did not start again: ${f.error}\n  fix: leger status ${b.name}; leger start ${b.name}`
@@ -56,7 +58,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--dry-run", "say which sets would be backed up")
     .action(async (target, options, c) => {
       const ctx = await contextFor(c, runtime);
-      const flags: Record<string, string | boolean> = {
+      const flags: BackupFlags = {
         live: options.live === true,
         "include-binds": options.includeBinds === true,
       };
@@ -131,8 +133,8 @@ export function register(program: Command, runtime: CliRuntime): void {
         : undefined;
       const ctx = await contextFor(c, runtime);
       // What was named must exist, and the host must be ready, before asking anything.
-      await (await import("../lib/ops/restore.ts")).findBackup(ctx.engine, name, id);
-      await requireHostReady(ctx.engine);
+      await ctx.ops.findBackup(name, id);
+      await ctx.ops.requireHostReady();
       if (!ctx.opts.yes) {
         if (!Deno.stdin.isTerminal()) {
           throw new UsageError(

@@ -9,6 +9,7 @@ import { Argument, type Command, type Option } from "commander";
 import { type CommandNode, visibleOptions, walkCommands } from "./help.ts";
 import { manPage } from "./manpage.ts";
 import type { CliRuntime } from "./common.ts";
+import { writeStdout } from "../lib/core/log.ts";
 
 /** What a completion needs to know about one option. */
 interface OptionInfo {
@@ -225,12 +226,12 @@ export function register(program: Command, _runtime: CliRuntime): void {
         : shell === "zsh"
         ? zshCompletion(program)
         : fishCompletion(program);
-      Deno.stdout.writeSync(new TextEncoder().encode(text));
+      writeStdout(new TextEncoder().encode(text));
     });
   program
     .command("manpage", { hidden: true })
     .summary("print the man page leger.1 (roff)")
     .action(() => {
-      Deno.stdout.writeSync(new TextEncoder().encode(manPage(program)));
+      writeStdout(new TextEncoder().encode(manPage(program)));
     });
 }

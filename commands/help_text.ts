@@ -41,11 +41,12 @@ const SETEC = [
   `  "grants": [{ "src": ["tag:server"], "dst": ["tag:setec"],`,
   `              "app": { "${SETEC_CAPABILITY}": [{ "action": ["get"], "secret": ["leger/*"] }] } }]`,
   "The leger daemon (leger daemon install --now) polls Setec and restarts the running units of a rotated secret (try-restart: stopped units stay stopped), waiting while another leger run holds the scope lock; without it, leger secrets sync does one sync here.",
+  "When Setec cannot be reached, cuts the TLS handshake short (a restart) or answers 500 unable to identify caller (tailscaled restarting), it is asked again a few times and then the value cached by leger is used, with a warning; a certificate it refuses, a 403 and a 404 are errors. A poll asks only whether the version changed; every daemon.verify-interval (1h by default) each value is fetched in full and compared, so a secret deleted and put again with the same version numbers is noticed within that time.",
   "Values never appear in output, logs or argv.",
 ];
 
 const EXIT_CODES =
-  "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found, 6 host not ready (see leger doctor), 7 rolled back, 78 configuration error.";
+  "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found, 6 host not ready (see leger doctor), 7 rolled back, 78 configuration error, 141 stdout closed by its reader (leger diff web | head; nothing is printed).";
 
 /** Every command's prose. A command missing here fails the help test. */
 export const HELP: Record<string, HelpProse> = {
@@ -74,7 +75,7 @@ export const HELP: Record<string, HelpProse> = {
     ],
     notes: [
       ...SOURCES,
-      "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config). To have the leger daemon follow it unattended, name it in config.yaml (fleet: { source: URL, ref: main }); see leger daemon --help.",
+      "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config); --replace and --accept-warnings apply to each of them (--replace installs again the ones already there). To have the leger daemon follow it unattended, name it in config.yaml (fleet: { source: URL, ref: main }); see leger daemon --help.",
       'This command runs the "install" workflow; change what it does with: leger workflow eject install',
     ],
   },
@@ -119,10 +120,11 @@ export const HELP: Record<string, HelpProse> = {
   },
   stage: {
     description:
-      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.",
+      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once. A new version that asks more of the host than the installed one (new risk findings) is called out. With --dry-run nothing is kept: the diff is shown (and given with --json), as update --dry-run does.",
     examples: [
       ["leger stage all", "look for new versions of every set"],
       ["leger stage web --ref v2.1.0", "stage a given tag"],
+      ["leger stage web --dry-run --json", "what a new version would change, staging nothing (Ansible's check mode)"],
     ],
   },
   staged: {
@@ -131,8 +133,12 @@ export const HELP: Record<string, HelpProse> = {
   },
   diff: {
     description:
-      "Show what applying the staged version of a set would change: a unified diff of every file, and which units would restart, start or stop.",
-    examples: [["leger diff web", "review the staged update of web"], ["leger diff web | less -R", "page a long diff"]],
+      "Show what applying the staged version of a set would change: a unified diff of every file, and a summary of images, ports, environment, secrets and volumes changed and which units would restart, start or stop. The summary names at most six items per kind and counts the rest (… and 19,994 more); --json lists every one. A file whose every line changed is diffed with a cost bound, as GNU diff does, so the diff stays fast and correct though not always the shortest.",
+    examples: [
+      ["leger diff web", "review the staged update of web"],
+      ["leger diff web | less -R", "page a long diff"],
+      ["leger diff web --json", "every changed key, port and unit, for a script"],
+    ],
   },
   apply: {
     description:
@@ -233,11 +239,12 @@ export const HELP: Record<string, HelpProse> = {
   },
   workflow: {
     description:
-      "List the built-in workflows and yours, or copy a built-in one into your workflow folder (~/.config/leger/workflows) to change it: your copy then runs instead of the built-in.",
-    examples: [["leger workflow list", "built-in and your workflows"], [
-      "leger workflow eject update",
-      "copy update.ts to edit it",
-    ]],
+      "List the built-in workflows and yours, copy a built-in one into your workflow folder (~/.config/leger/workflows) to change it (your copy then runs instead of the built-in), or write the API's types beside workflows kept elsewhere.",
+    examples: [
+      ["leger workflow list", "built-in and your workflows"],
+      ["leger workflow eject update", "copy update.ts to edit it"],
+      ["leger workflow types ./ops", "types for the workflows in ./ops"],
+    ],
   },
   "workflow list": {
     description:
@@ -251,7 +258,19 @@ export const HELP: Record<string, HelpProse> = {
       ["leger workflow eject install", "copy install.ts to ~/.config/leger/workflows/"],
       ["leger workflow eject update --force", "overwrite your earlier copy"],
     ],
-    notes: ["Type-check your copy, offline: deno check ~/.config/leger/workflows/install.ts"],
+    notes: [
+      "Type-check your copy, offline (Deno reads the deno.json of the folder it runs in, or the one --config names): deno check --config ~/.config/leger/workflows/deno.json ~/.config/leger/workflows/install.ts",
+    ],
+  },
+  "workflow types": {
+    description:
+      'Write the workflow API\'s types (leger.d.ts) and a deno.json that maps "leger" to them beside a workflow file, or into a folder (your workflow folder when none is named), so that deno check and editors with Deno\'s language server know leger.*, log.*, $ and the rest for workflows kept anywhere, e.g. in a Git repository. leger.d.ts is rewritten each time, so it follows the version of leger in use; a deno.json of your own is left alone (the output says what to add to it). The files matter only to the type checker: nothing is loaded from "leger" when a workflow runs.',
+    examples: [
+      ["leger workflow types ./ops/notify.ts", "types beside a workflow file of your repository"],
+      ["leger workflow types ./ops", "into a folder of workflows"],
+      ["leger workflow types", "into your workflow folder (~/.config/leger/workflows)"],
+    ],
+    notes: ["Then: deno check --config ./ops/deno.json ./ops/notify.ts (or cd ops && deno check notify.ts)."],
   },
   secrets: {
     description:
@@ -334,7 +353,7 @@ export const HELP: Record<string, HelpProse> = {
       "Verify every checksum of the backup (a damaged one is refused before anything changes), back up the current state, stop the units, put the files back, recreate each volume with the backup's exact content, start the units and check their health. If they do not come up, the state before the restore is put back (exit code 7). Without an id, the newest backup. Works for a set that is not installed: copy its backup folder into the backup folder of the new host first.",
     examples: [
       ["leger restore web", "the newest backup of web"],
-      ["leger restore web 20260601T120000Z-manual", "a given backup (ids from leger backups web)"],
+      ["leger restore web 2026-06-01T12-00-00-000Z", "a given backup (ids from leger backups web)"],
     ],
   },
   recover: {
@@ -345,6 +364,30 @@ export const HELP: Record<string, HelpProse> = {
       ["leger recover web", "retry web's"],
       ["leger recover web --abandon --dry-run --json", "what abandoning would leave behind, as JSON"],
       ["leger recover web --abandon --yes", "stop trying; the host stays as it is"],
+    ],
+  },
+  import: {
+    description: "Turn another tool's description of services into a quadlet set folder that leger installs as it is.",
+    examples: [[
+      "leger import compose ./nextcloud",
+      "the compose.yaml in ./nextcloud becomes the set folder ./nextcloud-set",
+    ]],
+  },
+  "import compose": {
+    description:
+      "Read a Compose file as Compose does (the .env beside it or --env-file, ${VAR:-default} and the other forms, YAML anchors and merge keys, profiles) and write one .container per service, .volume and .network units, env files and configs as files of the set, and a .leger.yaml with the podman versions the keys need. Every key that has no quadlet form is reported with its line: a warning when the set still runs as Compose would run it (the import writes it without the key; --strict refuses), an error with the PodmanArgs= line that would do it when leaving it out would change behaviour (nothing is written). The folder is written whole or not at all, and nothing outside it.",
+    examples: [
+      ["leger import compose ./nextcloud --out ./nextcloud-set", "import, then: leger install ./nextcloud-set"],
+      ["leger import compose compose.yaml --profile debug --dry-run", "what would be written with the debug profile"],
+      [
+        "leger import compose . --setec-prefix leger/wiki --json",
+        "declare the file secrets as Setec secrets; report as JSON",
+      ],
+    ],
+    notes: [
+      "depends_on: a dependency is Requires= (Wants= when required: false) and After=; service_healthy gives the dependency Notify=healthy (podman 5.0), so its unit counts as started only once healthy; service_completed_successfully makes it a one-shot. restart: always and unless-stopped become Restart=always and start at boot; restart: no (the default) starts only with the set.",
+      "Names: units are NAME-SERVICE.container (unit names are shared by every set of a host); podman volumes and networks keep Compose's names (PROJECT_VOLUME), so data a Compose tool left under that name is used. Image short names are read as Docker Hub's, as Compose does. Relative bind mounts become absolute paths in the project folder; a path that climbs out of it is refused.",
+      "Secrets: a Compose file secret becomes a podman secret the containers mount under /run/secrets; create it before installing (the report prints the command), or pass --setec-prefix to have it fetched from Setec.",
     ],
   },
   completion: {

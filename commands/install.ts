@@ -4,9 +4,9 @@
  * @module
  */
 import type { Command } from "commander";
-import { parseDuration } from "../lib/duration.ts";
-import type { InstallResult } from "../lib/ops/install.ts";
-import type { AssignedInstall } from "../workflows/install.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import type { InstallResult } from "../mod.ts";
+import type { AssignedInstall, InstallFlags } from "../workflows/install.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InstallAssignedJson, InstallOneJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, oldForceOption, output, refuseOldForce, runCommandWorkflow } from "./common.ts";
@@ -41,7 +41,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (source, options, cmd) => {
       refuseOldForce(options, "--replace to replace an installed set, --accept-warnings to go ahead despite warnings");
       const ctx = await contextFor(cmd, runtime);
-      const flags: Record<string, string | boolean> = {
+      const flags: InstallFlags = {
         replace: options.replace === true,
         "accept-warnings": options.acceptWarnings === true,
         "no-start": options.start === false,

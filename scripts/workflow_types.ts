@@ -1,9 +1,9 @@
 /**
- * Writes lib/workflow_types.ts: the workflow API's type declarations
+ * Writes lib/workflow/declarations.ts: the workflow API's type declarations
  * (`leger.d.ts`, what `leger workflow eject` puts beside an ejected file),
  * printed from mod.ts's types by the TypeScript compiler
  * (`deno run -A scripts/workflow_types.ts`; `--check` only compares, and
- * lib/workflow_types_test.ts fails when the file is stale).
+ * tests/integration/workflow_types_test.ts fails when the file is stale).
  *
  * Types only (a workflow file uses \`import type\`; `defineWorkflow`, a
  * value, is for files inside the project). Every type reachable from
@@ -20,7 +20,7 @@ import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const TARGET = join(ROOT, "lib/workflow_types.ts");
+const TARGET = join(ROOT, "lib/workflow/declarations.ts");
 
 /** The part of dax's `$` a workflow gets, declared by hand (dax's own types are not shipped). */
 const SHELL = `/** A command being built: \`$\\\`podman ps\\\`\` (dax). Awaiting it runs it. */
@@ -109,7 +109,6 @@ export function generate(): string {
     return f.startsWith(ROOT) && !f.includes("/node_modules/");
   };
   const emitted = new Map<string, string>(); // name -> declaration text
-  let current = ""; // the type being printed, for error messages
   const queue: ts.Symbol[] = [];
   const queued = new Set<ts.Symbol>();
   const want = (sym: ts.Symbol) => {
@@ -149,11 +148,16 @@ export function generate(): string {
     }).join(", ");
 
   const printSig = (sig: ts.Signature, indent: string, arrow: boolean) => {
-    if (sig.getTypeParameters()?.length) {
-      throw new Error(`generic signature in ${current}: ${checker.signatureToString(sig)}`);
-    }
+    // A generic signature (the facade's exact options: `<O extends X>(options?: Exact<O, X>)`) keeps its parameters.
+    const params = (sig.getTypeParameters() ?? []).map((tp) => {
+      const c = tp.getConstraint();
+      return `${tp.symbol.getName()}${c ? ` extends ${print(c, indent)}` : ""}`;
+    });
+    const generic = params.length ? `<${params.join(", ")}>` : "";
     const ret = print(sig.getReturnType(), indent);
-    return arrow ? `(${printParams(sig, indent)}) => ${ret}` : `(${printParams(sig, indent)}): ${ret}`;
+    return arrow
+      ? `${generic}(${printParams(sig, indent)}) => ${ret}`
+      : `${generic}(${printParams(sig, indent)}): ${ret}`;
   };
 
   const members = (t: ts.Type, indent: string): string => {
@@ -193,11 +197,13 @@ export function generate(): string {
     if (own && ownFile.includes("/dax/") && ["CommandBuilder", "CommandResult"].includes(own.getName())) {
       return own.getName(); // declared by hand with the shell
     }
+    if (t.flags & ts.TypeFlags.TypeParameter) return t.symbol.getName();
     const named = namedOf(t);
     if (named) {
       if (named.getName() === "Shell") return "Shell"; // declared by hand
       want(named);
-      return named.getName();
+      const args = t.aliasSymbol === named ? t.aliasTypeArguments ?? [] : [];
+      return `${named.getName()}${args.length ? `<${args.map((a) => print(a, indent)).join(", ")}>` : ""}`;
     }
     return printBare(t, indent);
   };
@@ -257,10 +263,23 @@ export function generate(): string {
   while (queue.length) {
     const sym = queue.shift()!;
     const name = sym.getName();
-    current = name;
     if (name === "Shell") continue;
     if (emitted.has(name)) throw new Error(`two types are named ${name}: rename one`);
     const decl = sym.declarations![0]!;
+    if (ts.isTypeAliasDeclaration(decl) && decl.typeParameters?.length) {
+      // A generic alias (Exact) is written as declared: its body may name only its parameters and the standard library.
+      const names = new Set(decl.typeParameters.map((p) => p.name.text));
+      const refs = (n: ts.Node): string[] =>
+        ts.isTypeReferenceNode(n)
+          ? [n.typeName.getText(), ...n.getChildren().flatMap(refs)]
+          : n.getChildren().flatMap(refs);
+      const foreign = refs(decl.type).filter((r) =>
+        !names.has(r) && !["Exclude", "Extract", "Omit", "Pick"].includes(r)
+      );
+      if (foreign.length) throw new Error(`generic type ${name} names ${foreign.join(", ")}`);
+      emitted.set(name, docOf(sym, "") + `export ${decl.getText().replace(/^export\s+/, "")}\n`);
+      continue;
+    }
     if ((decl as ts.InterfaceDeclaration).typeParameters?.length) throw new Error(`generic type ${name}`);
     const t = checker.getDeclaredTypeOfSymbol(sym);
     const body = ts.isInterfaceDeclaration(decl) || ts.isClassDeclaration(decl)
@@ -294,12 +313,12 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const now = await Deno.readTextFile(TARGET).catch(() => "");
     if (now !== text) {
-      console.error("lib/workflow_types.ts is stale: run deno run -A scripts/workflow_types.ts");
+      console.error("lib/workflow/declarations.ts is stale: run deno run -A scripts/workflow_types.ts");
       Deno.exit(1);
     }
   } else {
     await Deno.writeTextFile(TARGET, text);
-    console.log("wrote lib/workflow_types.ts");
+    console.log("wrote lib/workflow/declarations.ts");
   }
 }
 

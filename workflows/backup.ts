@@ -7,14 +7,22 @@ export const description = "Back up sets (or all): files, manifest and volume da
 
 const REASONS = ["manual", "before-apply", "before-restore"] as const;
 
+/** The flags `leger backup` passes to this workflow (commands/backup.ts builds them with this type). */
+export type BackupFlags = {
+  reason?: string;
+  live?: boolean;
+  "include-binds"?: boolean;
+};
+
 export default async function backup({ leger, args, flags, log, dryRun }: WorkflowContext) {
+  const f = flags as BackupFlags;
   const targets = args.length ? args : ["all"];
   const rows = targets.includes("all") ? await leger.list() : [];
   for (const row of rows.filter((r) => r.state === "broken")) log.warn(`${row.name}: not backed up: ${row.problem}`);
   const names = targets.includes("all") ? rows.filter((r) => r.state !== "broken").map((r) => r.name) : targets;
   if (names.length === 0) log.info("no sets installed: nothing to back up");
   // --reason is one of the reasons above, or free text kept as the backup's note.
-  const text = typeof flags.reason === "string" ? flags.reason : undefined;
+  const text = typeof f.reason === "string" ? f.reason : undefined;
   const reason = REASONS.find((r) => r === text) ?? "manual";
   const note = text && !REASONS.some((r) => r === text) ? text : undefined;
   const results = [];
@@ -27,8 +35,8 @@ export default async function backup({ leger, args, flags, log, dryRun }: Workfl
       await leger.backup(name, {
         reason,
         ...(note ? { note } : {}),
-        live: flags.live === true,
-        includeBinds: flags["include-binds"] === true,
+        live: f.live === true,
+        includeBinds: f["include-binds"] === true,
       }),
     );
   }

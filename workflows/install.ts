@@ -1,6 +1,6 @@
 // The built-in install workflow: `leger install` runs it. Copy it with
 // `leger workflow eject install` and edit the copy to change what install does.
-import type { Assignment, InstallResult, WorkflowContext } from "../mod.ts";
+import type { Assignment, InstallOptions, InstallResult, PreparedSet, WorkflowContext } from "../mod.ts";
 
 export const description = "Fetch a quadlet set, check it, install it and start its units";
 
@@ -19,23 +19,42 @@ export interface AssignedInstall {
   }>;
 }
 
+/** The flags `leger install` passes to this workflow (commands/install.ts builds them with this type). */
+export type InstallFlags = {
+  name?: string;
+  ref?: string;
+  replace?: boolean;
+  "accept-warnings"?: boolean;
+  "no-start"?: boolean;
+  "health-timeout-ms"?: string;
+};
+
 export default async function install(
   { leger, args, flags, log, dryRun }: WorkflowContext,
 ): Promise<InstallResult | AssignedInstall> {
   const source = args[0];
   if (!source) throw new Error("install needs a source: leger install <source>");
-  const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
+  const f = flags as InstallFlags;
+  // Two separate choices: replacing an installed set does not accept warnings, nor the other way round.
   const options = {
-    force: flags.force === true,
-    noStart: flags["no-start"] === true,
+    replace: f.replace === true,
+    acceptWarnings: f["accept-warnings"] === true,
+    noStart: f["no-start"] === true,
     dryRun,
-    healthTimeoutMs: typeof flags["health-timeout-ms"] === "string" ? Number(flags["health-timeout-ms"]) : undefined,
+    healthTimeoutMs: typeof f["health-timeout-ms"] === "string" ? Number(f["health-timeout-ms"]) : undefined,
+  } satisfies InstallOptions;
+  const warnAccepted = (prepared: PreparedSet) => {
+    // Errors stop the install (the error lists them); warnings only with --accept-warnings.
+    if (prepared.check.errors > 0 || !options.acceptWarnings) return;
+    for (const x of prepared.check.findings.filter((x) => x.severity === "warning")) {
+      log.warn(`${prepared.name}: ${x.file}:${x.line}: ${x.code}: ${x.message} (going ahead: --accept-warnings)`);
+    }
   };
 
   // 0. A repository with leger-hosts.yaml at the top: install the sets meant for this host.
-  const assigned = await leger.assignment(source, { ref: str(flags.ref) });
+  const assigned = await leger.assignment(source, { ref: f.ref });
   if (assigned) {
-    if (str(flags.name)) {
+    if (f.name) {
       throw new Error(`--name does not apply to ${assigned.file}: it names each set (name: in the file)`);
     }
     const installed = new Map((await leger.list()).map((row) => [row.name, row]));
@@ -43,11 +62,12 @@ export default async function install(
     for (const set of assigned.sets) {
       const prepared = await leger.prepare(set.source, { name: set.name });
       const base = { name: prepared.name, path: set.path, because: set.because };
-      if (installed.get(prepared.name)?.source === set.source && !options.force) {
+      if (installed.get(prepared.name)?.source === set.source && !options.replace) {
         log.info(`${prepared.name}: already installed from ${set.source} (leger update ${prepared.name} updates it)`);
         done.push({ ...base, outcome: "present" });
         continue;
       }
+      warnAccepted(prepared);
       const result = await leger.installPrepared(prepared, options);
       done.push({ ...base, outcome: dryRun ? "planned" : "installed", result });
     }
@@ -60,22 +80,10 @@ export default async function install(
   }
 
   // 1. Fetch and check; nothing on the host changes here.
-  const prepared = await leger.prepare(source, { name: str(flags.name), ref: str(flags.ref) });
-  // Errors stop the install (the error lists them); warnings only with --accept-warnings.
-  if (prepared.check.errors === 0 && flags["accept-warnings"] === true) {
-    for (const f of prepared.check.findings.filter((x) => x.severity === "warning")) {
-      log.warn(`${f.file}:${f.line}: ${f.code}: ${f.message} (going ahead: --accept-warnings)`);
-    }
-  }
+  const prepared = await leger.prepare(source, { name: f.name, ref: f.ref });
+  warnAccepted(prepared);
 
   // 2. Install: files in place, systemd reloaded, units started and checked.
   //    A failure puts the host back as it was.
-  return await leger.installPrepared(prepared, {
-    // Two separate choices: replacing an installed set does not accept warnings, nor the other way round.
-    replace: flags.replace === true,
-    acceptWarnings: flags["accept-warnings"] === true,
-    noStart: flags["no-start"] === true,
-    dryRun,
-    healthTimeoutMs: typeof flags["health-timeout-ms"] === "string" ? Number(flags["health-timeout-ms"]) : undefined,
-  });
+  return await leger.installPrepared(prepared, options);
 }

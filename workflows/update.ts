@@ -5,12 +5,22 @@ import type { WorkflowContext } from "../mod.ts";
 
 export const description = "Stage, show the diff, confirm, then apply (backup first, rollback on failure)";
 
+/** The flags `leger update` passes to this workflow (commands/update.ts builds them with this type). */
+export type UpdateFlags = {
+  ref?: string;
+  "no-backup"?: boolean;
+  "overwrite-edits"?: boolean;
+  "accept-warnings"?: boolean;
+  "health-timeout-ms"?: string;
+};
+
 export default async function update({ leger, args, flags, log, confirm, dryRun }: WorkflowContext) {
+  const f = flags as UpdateFlags;
   const results = [];
   for (const target of args.length ? args : ["all"]) {
-    const ref = typeof flags.ref === "string" ? flags.ref : undefined;
+    const ref = typeof f.ref === "string" ? f.ref : undefined;
     // A dry run stages nothing: it fetches, checks and shows the diff only.
-    const acceptWarnings = flags["accept-warnings"] === true;
+    const acceptWarnings = f["accept-warnings"] === true;
     for (const staged of await leger.stage(target, { ref, acceptWarnings, dryRun })) {
       if (!staged.changed) {
         log.info(`${staged.name}: up to date`);
@@ -24,12 +34,10 @@ export default async function update({ leger, args, flags, log, confirm, dryRun 
       }
       results.push(
         ...await leger.apply(staged.name, {
-          noBackup: flags["no-backup"] === true,
-          overwriteEdits: flags["overwrite-edits"] === true,
+          noBackup: f["no-backup"] === true,
+          overwriteEdits: f["overwrite-edits"] === true,
           acceptWarnings,
-          healthTimeoutMs: typeof flags["health-timeout-ms"] === "string"
-            ? Number(flags["health-timeout-ms"])
-            : undefined,
+          healthTimeoutMs: typeof f["health-timeout-ms"] === "string" ? Number(f["health-timeout-ms"]) : undefined,
         }),
       );
     }

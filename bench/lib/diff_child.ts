@@ -1,24 +1,26 @@
 /**
- * Run inside the test host by `deno task bench`: writes two 20,000-line
- * files that differ in 40 scattered lines to the folder given, times
- * leger's unified diff of them in this process (the module loaded first,
- * as `leger diff` has it loaded), and prints JSON.
+ * Run inside the test host by `deno task bench`: writes one pair of
+ * 20,000-line files of bench/lib/diff_cases.ts (`scattered`: 40 lines
+ * changed here and there; `rewritten`: every line of an env file changed)
+ * to the folder given, times leger's unified diff of them in this process
+ * (the module loaded first, as `leger diff` has it loaded), and prints JSON.
  *
- *   deno run -A bench/lib/diff_child.ts DIR [LINES]
+ *   deno run -A bench/lib/diff_child.ts DIR [CASE] [LINES]
  *
  * @module
  */
-import { unifiedDiff } from "../../lib/text_diff.ts";
+import { unifiedDiff } from "../../lib/core/text_diff.ts";
+import { diffCases } from "./diff_cases.ts";
 
 const dir = Deno.args[0]!;
-const lines = Number(Deno.args[1] ?? 20_000);
-const before = Array.from({ length: lines }, (_, i) => `Environment=LINE_${i}=value-${i * 7919 % 10007}`);
-const after = before.map((l, i) => (i % 500 === 250 ? `${l}-changed` : l));
-const a = before.join("\n") + "\n", b = after.join("\n") + "\n";
-await Deno.writeTextFile(`${dir}/a.txt`, a);
-await Deno.writeTextFile(`${dir}/b.txt`, b);
+const name = Deno.args[1] ?? "scattered";
+const lines = Number(Deno.args[2] ?? 20_000);
+const pair = diffCases(lines).find((c) => c.name === name);
+if (!pair) throw new Error(`no diff case ${name}`);
+await Deno.writeTextFile(`${dir}/a.txt`, pair.before);
+await Deno.writeTextFile(`${dir}/b.txt`, pair.after);
 const t0 = performance.now();
-const text = unifiedDiff(a, b, "a.txt", "b.txt");
+const text = unifiedDiff(pair.before, pair.after, "a.txt", "b.txt");
 const ms = performance.now() - t0;
 const changed = text.split("\n").filter((l) => l.startsWith("+") && !l.startsWith("+++")).length;
 console.log(JSON.stringify({ ms, changed, rssBytes: Deno.memoryUsage().rss }));

@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import { DiagnosticJson, versionField } from "./parts.ts";
-import { ERROR_JSON_VERSION, EVENT_JSON_VERSION } from "./versions.ts";
+import { EVENT_JSON_VERSION } from "../core/log.ts";
+import { ERROR_JSON_VERSION } from "./versions.ts";
 
 /** `leger validate --json` of one set (a folder, file, installed set or source). */
 export const ValidateSetJson = z.strictObject({
@@ -87,6 +88,19 @@ export const WorkflowEjectJson = z.strictObject({
   configState: z.enum(["written", "kept", "yours"]).describe(
     "written now; kept (it already maps the name); yours (it does not: see notes)",
   ),
+  notes: z.array(z.string()),
+});
+
+/** `leger workflow types --json`. */
+export const WorkflowTypesJson = z.strictObject({
+  version: versionField(1),
+  folder: z.string().describe("the folder written into"),
+  types: z.string().describe("the workflow API's declarations (leger.d.ts)"),
+  config: z.string().describe('the deno.json that maps "leger" to the declarations'),
+  configState: z.enum(["written", "kept", "yours"]).describe(
+    "written now; kept (it already maps the name); yours (it does not: see notes)",
+  ),
+  check: z.string().describe("the command that type-checks a workflow of the folder from anywhere (add the file)"),
   notes: z.array(z.string()),
 });
 

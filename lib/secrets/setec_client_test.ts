@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
+import { isUnchanged, SetecClient, type SetecClientOptions } from "./setec_client.ts";
 import {
-  decodeBase64,
-  encodeBase64,
-  isUnchanged,
   SetecAccessDeniedError,
-  SetecClient,
-  type SetecClientOptions,
   SetecNotFoundError,
   SetecProtocolError,
   SetecServerError,
   SetecUnavailableError,
   SetecVersionClaimedError,
-} from "./setec_client.ts";
-import { UsageError } from "../errors.ts";
+} from "./setec_errors.ts";
+import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { UsageError } from "../core/errors.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -134,13 +131,22 @@ Deno.test("the server's permanent 500s are reported with its text and never retr
     assert.match(active.message, /the Setec server refused it \(500: internal error\)/);
     assert.match(active.hint ?? "", /Retrying will not help/);
     assert.equal(s.requests.length, 1);
+    // "unable to identify caller" (tailscaled restarting): final for a write, a passing outage for a read.
     s.setCallerKnown(false);
-    const who = await client.list().catch((e) => e);
-    assert.ok(who instanceof SetecServerError);
-    assert.match(who.message, /500: unable to identify caller/);
-    assert.match(who.hint ?? "", /MagicDNS name/);
+    const write = await client.put("k", bytes("three")).catch((e) => e);
+    assert.ok(write instanceof SetecServerError, String(write));
+    assert.match(write.message, /500: unable to identify caller/);
+    assert.match(write.hint ?? "", /MagicDNS name/);
     assert.equal(s.requests.length, 2);
-  }, { retries: 3 }));
+    for (const read of [() => client.list(), () => client.get("k"), () => client.info("k")]) {
+      s.requests.length = 0;
+      const who = await read().catch((e) => e);
+      assert.ok(who instanceof SetecUnavailableError, String(who));
+      assert.match(who.message, /could not tell who this host is \(500: unable to identify caller\)/);
+      assert.match(who.hint ?? "", /tailscaled restarts/);
+      assert.equal(s.requests.length, 4, "asked again, as an outage is");
+    }
+  }, { retries: 3, backoffMs: 1 }));
 
 Deno.test("a missing secret is a not-found error that names it and never retries", () =>
   withSetec(async (s, client) => {

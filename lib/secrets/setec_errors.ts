@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 
 /** The ACL capability Setec checks (in the tailnet policy file). */
 export const SETEC_CAPABILITY = "tailscale.com/cap/secrets";
@@ -154,11 +154,15 @@ export function printable(text: string, max = 200): string {
 }
 
 /**
- * The server could not be reached or failed for a while (network error,
- * timeout, 502/503/504) even after retries. The daemon falls back to its
- * cache on this one, and only this one.
+ * The server could not be reached or failed for a while (network error, a
+ * connection cut during the TLS handshake, timeout, 502/503/504, or 500
+ * "unable to identify caller" to a read) even after retries. Syncs fall
+ * back to the cache on this one, and only this one.
  */
 export class SetecUnavailableError extends SetecError {
+  /** What happened, in a few words for a line that serves the cache: "unreachable", "could not tell who this host is". */
+  readonly outage: string;
+
   constructor(
     method: string,
     secret: string | undefined,
@@ -166,6 +170,7 @@ export class SetecUnavailableError extends SetecError {
     reason: string,
     status?: number,
     cause?: unknown,
+    hint?: string,
   ) {
     super(`Cannot ${subject(method, secret)}: ${server} ${reason}`, {
       method,
@@ -173,11 +178,17 @@ export class SetecUnavailableError extends SetecError {
       status,
       cause,
       exitCode: ExitCode.environment,
-      hint: status === undefined
-        ? "Check that this host is on the tailnet (`tailscale status`) and that daemon.setec-server is right."
-        : "Check the Setec server (or the proxy in front of it); leger retries on its next poll.",
+      hint: hint ??
+        (status === undefined
+          ? "Check that this host is on the tailnet (`tailscale status`) and that daemon.setec-server is right."
+          : "Check the Setec server (or the proxy in front of it); leger retries on its next poll."),
     });
     this.name = "SetecUnavailableError";
+    this.outage = reason.startsWith("closed the connection during the TLS handshake")
+      ? "cut the TLS handshake short"
+      : reason.startsWith("could not tell who this host is")
+      ? "could not tell who this host is"
+      : "unreachable";
   }
 }
 
@@ -185,7 +196,8 @@ export class SetecUnavailableError extends SetecError {
  * The server answered 500 (or another status that is not a passing
  * outage): a permanent error such as deleting the active version, version
  * 0, an empty or reserved (`_internal/`) name, or "unable to identify
- * caller". Never retried; the server's own text is in the message.
+ * caller" to a write (to a read it is a passing outage). Never retried;
+ * the server's own text is in the message.
  */
 export class SetecServerError extends SetecError {
   constructor(method: string, secret: string | undefined, status: number, text: string) {
@@ -203,7 +215,12 @@ export class SetecServerError extends SetecError {
   }
 }
 
-/** The TLS handshake failed: the certificate is not trusted or does not cover the server's name. */
+/**
+ * The server's certificate was refused: not signed by a trusted CA, not
+ * covering the server's name, or expired. Final: a cached value is not
+ * served, since the server may not be Setec. (A handshake cut short is a
+ * {@linkcode SetecUnavailableError}.)
+ */
 export class SetecTlsError extends SetecError {
   constructor(method: string, secret: string | undefined, server: string, reason: string, cause?: unknown) {
     super(`Cannot ${subject(method, secret)}: the TLS connection to ${server} failed (${reason})`, {

@@ -7,18 +7,12 @@ import assert from "node:assert/strict";
 import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { testCertificates } from "../../tests/fakes/test_ca.ts";
 import { createFakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
-import { createShell } from "../shell.ts";
-import { UsageError } from "../errors.ts";
+import { createShell } from "../host/shell.ts";
+import { UsageError } from "../core/errors.ts";
 import { SecretCache } from "./cache.ts";
-import {
-  encodeBase64,
-  MAX_VALUE_BYTES,
-  SetecClient,
-  SetecProtocolError,
-  SetecTlsError,
-  SetecTooLargeError,
-  SetecUnavailableError,
-} from "./setec_client.ts";
+import { MAX_VALUE_BYTES, SetecClient } from "./setec_client.ts";
+import { SetecProtocolError, SetecTlsError, SetecTooLargeError, SetecUnavailableError } from "./setec_errors.ts";
+import { encodeBase64 } from "./base64.ts";
 import { type DeclaredSecret, syncSecrets } from "./sync.ts";
 
 const SECRET = "hostile-Test-Value-93be";
@@ -237,6 +231,39 @@ Deno.test("bad base64, a wrong version and an answer about another secret are re
     assert.deepEqual(r.report.results.map((x) => x.name), [APP.name]);
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("a connection cut during the TLS handshake (Setec restarting) is an outage: retried, then the cache served", async () => {
+  // What a restarting server does to a client that reaches it at the wrong moment: TCP accepted, the handshake cut.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      await conn.read(new Uint8Array(4096)).catch(() => null); // the ClientHello
+      conn.close();
+    }
+  })();
+  const { caPem } = await testCertificates(["IP:127.0.0.1"]);
+  const url = `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  try {
+    const client = new SetecClient({ server: url, caCert: caPem, retries: 2, backoffMs: 1 });
+    const error = await client.get(APP.name).catch((e) => e);
+    client.close();
+    assert.ok(error instanceof SetecUnavailableError, String(error));
+    assert.match(error.message, /closed the connection during the TLS handshake \(restarting\?\)/);
+    assert.equal(connections, 3, "asked again, as an outage is");
+    const synced = await syncAgainst(url, new SetecClient({ server: url, caCert: caPem, retries: 1, backoffMs: 1 }));
+    assert.deepEqual(synced.report.results.map((r) => [r.action, r.toVersion]), [["stale", 1]]);
+    assert.equal(synced.podmanValue, "old-value");
+    assert.ok(
+      synced.lines.some((l) => /^stale leger\/app\/key: Setec cut the TLS handshake short, serving cached v1/.test(l)),
+      synced.lines.join("\n"),
+    );
+  } finally {
+    listener.close();
+    await serving.catch(() => {});
   }
 });
 

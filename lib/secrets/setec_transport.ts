@@ -2,12 +2,14 @@
  * One HTTPS round trip to a Setec server, and what its answer means: the
  * checks of the server URL (HTTPS only, plain http only on loopback), an
  * extra CA to trust, a cap on how much of an answer is read, and the
- * classification of failures into passing ones (retried: network errors,
- * timeouts, 502/503/504) and final ones (TLS, 4xx, any other 5xx).
+ * classification of failures into passing ones (retried, then served from
+ * the cache: network errors, a connection cut during the TLS handshake,
+ * timeouts, 502/503/504, and 500 "unable to identify caller" for a read)
+ * and final ones (a refused certificate, 4xx, any other 5xx).
  *
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import {
   printable,
   SetecAccessDeniedError,
@@ -114,21 +116,48 @@ function causes(error: unknown): string {
   return parts.join(" / ");
 }
 
-/** Why a TLS handshake failed, in words; undefined when the error is not about TLS. */
+/**
+ * Why this client refused the server's certificate, in words; undefined
+ * for every other failure. Only a failed certificate verification is
+ * final: a connection cut during the handshake ("tls handshake eof", seen
+ * when Setec restarts), a reset, or bytes that are not TLS are a server
+ * that is not there right now, retried and then served from the cache.
+ */
 export function tlsReason(error: unknown): string | undefined {
   const text = causes(error);
-  if (/NotValidForName|not valid for name|CertificateNotValidForName/i.test(text)) {
-    return "its certificate does not cover that name";
-  }
-  if (/UnknownIssuer|unknown ?ca|self[- ]signed|not trusted/i.test(text)) {
+  // rustls, as Deno's fetch reports it: "invalid peer certificate: UnknownIssuer", "...: certificate not valid for
+  // name ...", "...: Expired", "...: Other(OtherError(CaUsedAsEndEntity))".
+  const refused = /invalid peer certificate:?\s*([^/]*)/i.exec(text);
+  if (!refused) return undefined;
+  const why = refused[1]!;
+  if (/NotValidForName|not valid for name/i.test(why)) return "its certificate does not cover that name";
+  if (/UnknownIssuer|CaUsedAsEndEntity|self[- ]signed|BadSignature/i.test(why)) {
     return "its certificate is not signed by a trusted CA";
   }
-  if (/expired|NotValidYet|Expired/i.test(text)) return "its certificate is expired or not valid yet";
-  if (/invalid peer certificate|certificate|tls|handshake|InvalidContentType|CorruptMessage/i.test(text)) {
-    return "the TLS handshake failed";
-  }
-  return undefined;
+  if (/Expired|NotValidYet/i.test(why)) return "its certificate is expired or not valid yet";
+  return `its certificate was refused (${printable(why.trim(), 120)})`;
 }
+
+/** Why a request got no answer, in words (the server is there, or will be, and is asked again). */
+function unreachableReason(error: unknown): string {
+  const text = causes(error);
+  if (/tls handshake eof|handshake.*(eof|closed|reset)|close_notify/i.test(text)) {
+    return "closed the connection during the TLS handshake (restarting?)";
+  }
+  if (/corrupt message|InvalidContentType|InvalidMessage/i.test(text)) {
+    return "answered something other than TLS";
+  }
+  return "is unreachable";
+}
+
+/** The methods that only read: for them, Setec not knowing who calls is a passing outage. */
+const READS: ReadonlySet<string> = new Set(["list", "get", "info"]);
+
+/**
+ * The text the real server answers (500) while it cannot tell who calls:
+ * tailscaled's WhoIs failed, as it does while tailscaled restarts.
+ */
+const UNKNOWN_CALLER = "unable to identify caller";
 
 async function readCapped(response: Response, cap: number): Promise<string | undefined> {
   const length = Number(response.headers.get("content-length") ?? "NaN");
@@ -194,7 +223,7 @@ export async function postOnce(t: Transport, call: Call): Promise<Answer | Setec
       ? "was not asked: the request was cancelled"
       : timedOut
       ? `did not answer within ${t.timeoutMs} ms`
-      : "is unreachable";
+      : unreachableReason(error);
     return new SetecUnavailableError(method, secret, t.server, reason, undefined, error);
   }
   const status = response.status;
@@ -212,6 +241,20 @@ export async function postOnce(t: Transport, call: Call): Promise<Answer | Setec
   const said = printable(text.trim()) || `HTTP ${status}`;
   if (RETRIED_STATUSES.has(status)) {
     return new SetecUnavailableError(method, secret, t.server, `failed (${status}: ${said})`, status);
+  }
+  if (status === 500 && text.trim() === UNKNOWN_CALLER && READS.has(method)) {
+    // What the real server answers while tailscaled restarts: a read is asked again, then served from the cache.
+    // A write stays final (below): it must not be taken as done, and waiting is the caller's choice.
+    return new SetecUnavailableError(
+      method,
+      secret,
+      t.server,
+      `could not tell who this host is (500: ${UNKNOWN_CALLER})`,
+      status,
+      undefined,
+      "Setec answers this while tailscaled restarts (on its host or this one); it is asked again on the next poll. " +
+        "If it lasts, call Setec by its MagicDNS name over the tailnet, not through a proxy.",
+    );
   }
   if (status === 404) {
     throw new SetecNotFoundError(method, secret, call.conditional ? undefined : call.version);

@@ -7,18 +7,14 @@
  *
  * @module
  */
-import { LegerError, NotFoundError } from "../errors.ts";
-import type { Shell } from "../shell.ts";
+import { LegerError, NotFoundError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
 import type { SecretCache } from "./cache.ts";
 import { listPodmanSecrets, setPodmanSecret } from "./podman_secrets.ts";
+import { boundedList } from "../core/bounded_list.ts";
 import { fetchSecret, listForSync, type Listing } from "./freshness.ts";
-import {
-  SetecAccessDeniedError,
-  type SetecClient,
-  SetecError,
-  SetecNotFoundError,
-  SetecUnavailableError,
-} from "./setec_client.ts";
+import type { SetecClient } from "./setec_client.ts";
+import { SetecAccessDeniedError, SetecError, SetecNotFoundError, SetecUnavailableError } from "./setec_errors.ts";
 
 /** A secret some installed set declares. */
 export interface DeclaredSecret {
@@ -121,6 +117,12 @@ export interface SyncOptions {
   restartOnRotate?: boolean;
   /** Parallel Setec requests; 8 by default. */
   concurrency?: number;
+  /**
+   * daemon.verify-interval in ms: how often each cached value is fetched in
+   * full and compared (1 h when left out). It bounds how long a secret
+   * deleted and put again with the same version numbers goes unnoticed.
+   */
+  verifyEveryMs?: number;
   /** Clock (tests pin it). */
   now?: () => Date;
 }
@@ -236,10 +238,14 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
     try {
       // Once Setec is known to be down, do not wait on it again for every secret.
       if (setecDown) throw setecDown;
-      const got = await fetchSecret(opts.client, name, cached, listing, now());
+      const got = await fetchSecret(opts.client, name, cached, listing, now(), opts.verifyEveryMs);
       [value, version, changed] = [got.value, got.version, got.changed];
       if (got.recreated) {
         opts.log.warn(`${name} was deleted and created again in Setec (now v${version}): taking its new value`);
+      } else if (got.olderActivated) {
+        opts.log.info(
+          `${name}: an older version was made active in Setec (v${cached!.version} -> v${version}): taking its value`,
+        );
       }
       if ((changed || got.keepChanged) && !dryRun) {
         const fetchedAt = changed || !cached ? now() : cached.fetchedAt;
@@ -275,7 +281,7 @@ export async function syncSecrets(opts: SyncOptions): Promise<SyncReport> {
         }
       }
       opts.log.warn(
-        `stale ${name}: Setec unreachable, serving cached v${cached.version} from ${formatAge(ageMs)} ago`,
+        `stale ${name}: Setec ${error.outage}, serving cached v${cached.version} from ${formatAge(ageMs)} ago`,
       );
       return;
     }
@@ -344,7 +350,7 @@ function logResult(
   r: SecretSyncResult,
   dryRun: boolean,
 ): void {
-  const restarts = r.restarted.length ? `, ${dryRun ? "would restart" : "restarted"} ${r.restarted.join(", ")}` : "";
+  const restarts = r.restarted.length ? `, ${dryRun ? "would restart" : "restarted"} ${boundedList(r.restarted)}` : "";
   const from = r.fromVersion === undefined ? "" : `v${r.fromVersion} -> `;
   const to = `v${r.toVersion}`;
   switch (r.action) {

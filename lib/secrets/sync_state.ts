@@ -6,12 +6,13 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
+import { parseDuration } from "../core/duration.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import type { Config } from "../config.ts";
-import type { ScopePaths } from "../paths.ts";
-import type { Shell } from "../shell.ts";
+import type { ScopePaths } from "../core/paths.ts";
+import type { Shell } from "../host/shell.ts";
 import { listManifests } from "../state/manifest.ts";
-import { withLock } from "../lock.ts";
+import { withLock } from "../core/lock.ts";
 import { SecretCache } from "./cache.ts";
 import { declaredSecrets } from "./declared.ts";
 import { SetecClient, type SetecClientOptions } from "./setec_client.ts";
@@ -146,6 +147,7 @@ async function syncWith(opts: SyncFromStateOptions, client: SetecClient): Promis
     cache,
     declared: opts.declared ?? await discoverSecrets(opts.paths),
     prefix: opts.config.daemon["secret-prefix"],
+    verifyEveryMs: parseDuration(opts.config.daemon["verify-interval"], "daemon.verify-interval"),
     restartUnits: opts.restartUnits,
     log: opts.log,
     dryRun: opts.dryRun ?? false,

@@ -29,8 +29,15 @@ export interface GuestSetec {
   activate(name: string, version: number): Promise<void>;
   /** put + activate; the version. */
   rotate(name: string, value: string): Promise<number>;
-  /** Starts (again) the stand-in unit; secrets are lost on a restart. */
-  start(): Promise<void>;
+  /**
+   * Starts (again) the stand-in unit; secrets are lost on a restart. With `callerUnknown` it answers every call 500
+   * "unable to identify caller", as Setec does while tailscaled restarts.
+   */
+  start(options?: { callerUnknown?: boolean }): Promise<void>;
+  /** Stops the stand-in and cuts every TLS handshake on its port, as a server restarting does. */
+  cut(): Promise<void>;
+  /** `setec delete NAME`. */
+  remove(name: string): Promise<void>;
   /** Stops the unit (Setec down). */
   stop(): Promise<void>;
   /** The config.yaml lines of the daemon section for it. */
@@ -69,9 +76,11 @@ export async function guestSetec(
       await g.activate(name, v);
       return v;
     },
-    async start() {
-      await host.exec(["systemctl", "stop", unit]);
-      await host.exec(["systemctl", "reset-failed", unit]);
+    async start(options = {}) {
+      for (const u of [unit, `${unit}-cut`]) {
+        await host.exec(["systemctl", "stop", u]);
+        await host.exec(["systemctl", "reset-failed", u]);
+      }
       await host.exec([
         "systemd-run",
         `--unit=${unit}`,
@@ -82,11 +91,12 @@ export async function guestSetec(
         `--cert=${GUEST_CERT}`,
         `--key=${GUEST_KEY}`,
         ...(opts.deny ? [`--deny=${opts.deny}`] : []),
+        ...(options.callerUnknown ? ["--caller-unknown"] : []),
       ], { check: true });
       const deadline = Date.now() + 30_000;
       while (true) {
         const r = await host.exec([...env, ...deno, "admin", url, GUEST_CA, "list", "{}"], { timeoutMs: 10_000 });
-        if (r.code === 0) return;
+        if (r.code === 0 || (options.callerUnknown && /HTTP 500: unable to identify caller/.test(r.stderr))) return;
         if (Date.now() > deadline) throw new Error(`the Setec stand-in did not answer: ${r.stderr}`);
         await new Promise((r) => setTimeout(r, 300));
       }
@@ -94,8 +104,31 @@ export async function guestSetec(
     async stop() {
       assert.equal((await host.exec(["systemctl", "stop", unit])).code, 0);
     },
+    async cut() {
+      await g.stop();
+      await host.exec(["systemctl", "reset-failed", `${unit}-cut`]);
+      await host.exec([
+        "systemd-run",
+        `--unit=${unit}-cut`,
+        "--setenv=DENO_DIR=/opt/deno-dir",
+        "--setenv=DENO_NO_UPDATE_CHECK=1",
+        ...deno,
+        "cut",
+        `--port=${port}`,
+      ], { check: true });
+      const deadline = Date.now() + 30_000;
+      while (true) {
+        const r = await host.exec([...env, ...deno, "admin", url, GUEST_CA, "list", "{}"], { timeoutMs: 10_000 });
+        if (/tls handshake eof/i.test(r.stderr)) return;
+        if (Date.now() > deadline) throw new Error(`nothing cuts handshakes on ${url}: ${r.stderr}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    remove: async (name) => void await call("delete", { Name: name }),
+    // The tests share leger/shared/ and leger/pair/ between sets on purpose (a set reaches only leger/<set>/ else).
     configLines: (pollSeconds) =>
-      `daemon:\n  setec-server: ${url}\n  setec-ca-file: ${GUEST_CA}\n  poll-interval: ${pollSeconds}s\n`,
+      `daemon:\n  setec-server: ${url}\n  setec-ca-file: ${GUEST_CA}\n  poll-interval: ${pollSeconds}s\n` +
+      "  shared-secrets: [leger/shared/, leger/pair/]\n",
   };
   return g;
 }

@@ -5,9 +5,10 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { bench, NGINX, repoWith } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
 import { readManifest } from "../../lib/state/manifest.ts";
 import { runLeger } from "./cli_run.ts";
+import { install } from "../helpers/ops.ts";
+import { makeRepo } from "../helpers/git_repo.ts";
 
 const V1 = { "web.container": `[Container]\nImage=${NGINX}\nPublishPort=8080:80\n`, ".leger.yaml": "version: 1.0.0\n" };
 const V2 = { "web.container": V1["web.container"].replace("8080", "8081"), ".leger.yaml": "version: 2.0.0\n" };
@@ -86,6 +87,34 @@ Deno.test("install: --accept-warnings does not replace an installed set, and --r
     ]);
     assert.equal(both.code, 0, both.stderr);
     assert.equal((await readManifest(b.engine.paths, "web"))!.version, "3.0.0");
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("install from a repository's leger-hosts.yaml: --accept-warnings and --replace reach every set it assigns", async () => {
+  const { b, url } = await setup();
+  try {
+    const dir = join(b.host.root, "fleet-repo");
+    const files = Object.fromEntries(Object.entries(WARN).map(([k, v]) => [`apps/web/${k}`, v]));
+    await makeRepo(dir, [{ message: "fleet", files: { "leger-hosts.yaml": "all: [apps/web]\n", ...files } }]);
+    const fleet = `file://${dir}`;
+    // web is installed (v1) from another source: only --replace may replace it, and its warnings need --accept-warnings.
+    const plain = await runLeger(b, ["--backend", "files", "install", fleet]);
+    assert.notEqual(plain.code, 0, plain.stderr);
+    const accept = await runLeger(b, ["--backend", "files", "install", fleet, "--accept-warnings"]);
+    assert.equal(accept.code, 1, accept.stderr);
+    assert.match(accept.stderr, /a set with that name is installed/);
+    const replace = await runLeger(b, ["--backend", "files", "install", fleet, "--replace"]);
+    assert.equal(replace.code, 3, replace.stderr);
+    assert.match(replace.stderr, /warning\(s\) found; nothing was changed/);
+    assert.equal((await readManifest(b.engine.paths, "web"))!.source.input, `${url}#v1:apps/web`, "still v1");
+    const both = await runLeger(b, ["--backend", "files", "install", fleet, "--replace", "--accept-warnings"]);
+    assert.equal(both.code, 0, both.stderr);
+    assert.match(both.stderr, /going ahead: --accept-warnings/);
+    const m = (await readManifest(b.engine.paths, "web"))!;
+    assert.equal(m.version, "3.0.0");
+    assert.equal(m.source.input, `${fleet}#:apps/web`);
   } finally {
     await b.cleanup();
   }

@@ -17,7 +17,10 @@ Deno.test("leger.validate in a workflow needs no podman; prepare does", async ()
     join(dir, "check.ts"),
     `import type { WorkflowContext } from "leger";
 export default async function ({ leger, args }: WorkflowContext) {
-  const r = await leger[args[0] as "validate"](args[1]!, { strict: args[2] === "strict" });
+  // prepare takes no strict (leger refuses an option an operation does not take)
+  const r = args[0] === "validate"
+    ? await leger.validate(args[1]!, { strict: args[2] === "strict" })
+    : await leger.prepare(args[1]!);
   return { name: r.name, ok: r.ok, codes: r.diagnostics.map((d) => d.code) };
 }
 `,

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { WORKFLOW_TYPES } from "../../lib/workflow_types.ts";
-import { BUILTIN_WORKFLOWS } from "../../lib/workflow.ts";
+import { WORKFLOW_TYPES } from "../../lib/workflow/declarations.ts";
+import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
 import { generate, moduleText } from "../../scripts/workflow_types.ts";
 import { bench } from "../fakes/fake_host_fixtures.ts";
 import { PROJECT_ROOT, runLeger } from "./cli_run.ts";
@@ -30,8 +30,8 @@ async function denoCheck(dir: string, files: string[], config?: string) {
   }
 }
 
-Deno.test("lib/workflow_types.ts is what scripts/workflow_types.ts prints from mod.ts (run it after changing the API)", async () => {
-  const now = await Deno.readTextFile(join(PROJECT_ROOT, "lib/workflow_types.ts"));
+Deno.test("lib/workflow/declarations.ts is what scripts/workflow_types.ts prints from mod.ts (run it after changing the API)", async () => {
+  const now = await Deno.readTextFile(join(PROJECT_ROOT, "lib/workflow/declarations.ts"));
   assert.equal(now, moduleText(generate()));
 });
 
@@ -123,5 +123,78 @@ Deno.test("the declarations agree with mod.ts both ways (leger's shell fits the 
     assert.equal(r.code, 0, r.text);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("workflow types puts the API's types beside a workflow kept anywhere; deno check from elsewhere uses them", async () => {
+  const b = await bench({ backend: "files" });
+  const elsewhere = await Deno.makeTempDir({ prefix: "leger-elsewhere-" });
+  const cache = await Deno.makeTempDir({ prefix: "leger-empty-deno-dir-" });
+  const check = async (config: string, file: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--cached-only", "--config", config, file],
+      cwd: elsewhere,
+      env: { DENO_DIR: cache },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: out.code, text: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr) };
+  };
+  try {
+    const ops = join(b.host.root, "repo", "ops");
+    await Deno.mkdir(ops, { recursive: true });
+    const file = join(ops, "notify.ts");
+    await Deno.writeTextFile(
+      file,
+      `import type { WorkflowContext } from "leger";\n` +
+        `export default async function ({ leger, args, log }: WorkflowContext) {\n` +
+        `  const [r] = await leger.apply(args[0] ?? "all", { noBackup: false, acceptWarnings: true });\n` +
+        `  log.info(r?.outcome ?? "nothing");\n}\n`,
+    );
+    const r = await runLeger(b, ["--json", "workflow", "types", file]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual([doc.folder, doc.types, doc.config, doc.configState], [
+      ops,
+      join(ops, "leger.d.ts"),
+      join(ops, "deno.json"),
+      "written",
+    ]);
+    assert.equal(doc.check, `deno check --config ${join(ops, "deno.json")}`);
+    assert.equal(await Deno.readTextFile(join(ops, "leger.d.ts")), WORKFLOW_TYPES);
+    const ok = await check(doc.config, file);
+    assert.equal(ok.code, 0, ok.text);
+
+    // The types refuse what the program would: a dead option key (issue 25's `force`) and a misspelt operation.
+    await Deno.writeTextFile(
+      join(ops, "dead.ts"),
+      `import type { WorkflowContext } from "leger";\n` +
+        `export default async function ({ leger, args }: WorkflowContext) {\n` +
+        `  const prepared = await leger.prepare(args[0]!);\n` +
+        `  const options = { force: true, noStart: true };\n` +
+        `  await leger.installPrepared(prepared, options);\n` +
+        `  await leger.aply("web");\n}\n`,
+    );
+    const dead = await check(doc.config, join(ops, "dead.ts"));
+    assert.notEqual(dead.code, 0);
+    assert.match(dead.text, /Types of property 'force' are incompatible/);
+    assert.match(dead.text, /Property 'aply' does not exist/);
+
+    // Again in the folder: the declarations are rewritten, the deno.json kept; a leger.d.ts of someone else's is not.
+    const again = JSON.parse((await runLeger(b, ["--json", "workflow", "types", ops])).stdout);
+    assert.equal(again.configState, "kept");
+    await Deno.writeTextFile(join(ops, "leger.d.ts"), "export type Mine = 1;\n");
+    const foreign = await runLeger(b, ["workflow", "types", ops]);
+    assert.equal(foreign.code, 1, foreign.stderr);
+    assert.match(foreign.stderr, /a file of that name is there, not written by leger/);
+    assert.equal(await Deno.readTextFile(join(ops, "leger.d.ts")), "export type Mine = 1;\n");
+    assert.equal((await runLeger(b, ["workflow", "types", ops, "--force"])).code, 0);
+    assert.equal(await Deno.readTextFile(join(ops, "leger.d.ts")), WORKFLOW_TYPES);
+    const missing = await runLeger(b, ["workflow", "types", join(ops, "nope.ts")]);
+    assert.equal(missing.code, 5, missing.stderr);
+  } finally {
+    await b.cleanup();
+    await Deno.remove(elsewhere, { recursive: true });
+    await Deno.remove(cache, { recursive: true });
   }
 });

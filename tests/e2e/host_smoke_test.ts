@@ -269,7 +269,7 @@ Deno.test({
     await Deno.writeTextFile(record, JSON.stringify(claimed) + "\n");
     owner.kill("SIGKILL");
     await owner.status;
-    await gone(handle, "after its owner was killed", 30_000);
+    await gone(handle, "after its owner was killed", 60_000);
   });
   await t.step("nspawn is killed, then the owner: the next sweep ends the guest nspawn left behind", async () => {
     const { owner, handle } = await bootElsewhere();

@@ -99,6 +99,7 @@ export class Host implements AsyncDisposable {
   #log: (line: string) => void;
   #stopping: Promise<void> | undefined;
   #stoppedSync = false;
+  #watchdog: Deno.ChildProcess | undefined;
 
   /** Use `bootHost` (or {@linkcode Host.attach}) instead. */
   constructor(init: HostInit | { handle: HostHandle; log: (line: string) => void }) {
@@ -202,7 +203,10 @@ export class Host implements AsyncDisposable {
       if (this.#exited) await fail("systemd-nspawn exited");
       if (Date.now() > deadline) await fail("no PID 1 appeared");
       this.#pid1 = findChild(this.#nspawnPid, "systemd") ?? 0;
-      if (this.#pid1) this.#pid1Start = processStart(this.#pid1);
+      if (this.#pid1) {
+        this.#pid1Start = processStart(this.#pid1);
+        this.#watch();
+      }
       if (!this.#pid1) await sleep(50);
     }
     let state = "";
@@ -406,10 +410,55 @@ export class Host implements AsyncDisposable {
         await this.#status;
         timers.forEach(clearTimeout);
       }
+      // The watchdog ends on its own within a second of nspawn.
+      await this.#watchdog?.status;
       await unmountAndRemove(this.dir);
       unregister(this);
     })();
     return this.#stopping;
+  }
+
+  /**
+   * Starts the guest's watchdog: a shell that lives as long as nspawn and,
+   * when this process ends in any way (the kernel's parent-death signal,
+   * SIGKILL of this process included), stops the guest as
+   * {@linkcode Host.stop} does: SIGTERM to nspawn (a clean halt), again
+   * after 3 s (an immediate end), and SIGKILL to the guest's PID 1 after
+   * 15 s. nspawn's own parent-death signal asks for the clean halt only
+   * once, and a guest under load once did not halt in 30 s.
+   */
+  #watch(): void {
+    if (!this.owned || this.#watchdog || !this.#pid1Start) return;
+    this.#watchdog = new Deno.Command("setpriv", {
+      args: [
+        "--pdeathsig",
+        "TERM",
+        "sh",
+        "-c",
+        [
+          'n=$1 p=$2 s=$3; alive() { [ -r "/proc/$1/stat" ] && [ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }',
+          "stop() {",
+          '  kill -TERM "$n" 2>/dev/null; i=0',
+          '  while alive "$n" && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done',
+          '  kill -TERM "$n" 2>/dev/null',
+          '  while alive "$n" && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done',
+          '  if alive "$p" && [ "$(sed "s/.*) //" "/proc/$p/stat" | cut -d" " -f20)" = "$s" ]; then kill -KILL "$p"; fi',
+          '  kill -KILL "$n" 2>/dev/null; exit 0',
+          "}",
+          // A Ctrl-C reaches the whole process group: the owner decides what to do with its guest.
+          'trap stop TERM; trap "" INT HUP',
+          'while alive "$n"; do sleep 1; done',
+        ].join("\n"),
+        "sh",
+        String(this.#nspawnPid),
+        String(this.#pid1),
+        this.#pid1Start,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    this.#watchdog.unref();
   }
 
   /**

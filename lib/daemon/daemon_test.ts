@@ -157,11 +157,12 @@ Deno.test("daemon: rotation updates the podman secret and restarts exactly its u
     assert.ok(unknown instanceof LegerError);
     assert.equal(unknown.exitCode, 5);
 
-    // Abort stops it quickly and removes the socket.
+    // Abort stops it and removes the socket. The bound is far from both outcomes: an abort not heard never ends, a
+    // heard one takes well under a second on a quiet machine (1.1 s was seen with the load at 20 on two cores).
     const t0 = Date.now();
     stop.abort();
     await daemon.done;
-    assert.ok(Date.now() - t0 < 1000, `stopped in ${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 < 10_000, `stopped in ${Date.now() - t0} ms`);
     assert.equal(await daemonStatus(e.paths), undefined);
     assert.equal(await daemonSync(e.paths), undefined);
 

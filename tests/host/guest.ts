@@ -410,8 +410,14 @@ export class Host implements AsyncDisposable {
         await this.#status;
         timers.forEach(clearTimeout);
       }
-      // The watchdog ends on its own within a second of nspawn.
-      await this.#watchdog?.status;
+      // The guest is gone: its watchdog goes too (SIGKILL: no stop sequence), awaited (ref'd again) so none is left.
+      if (this.#watchdog) {
+        try {
+          this.#watchdog.kill("SIGKILL");
+        } catch { /* ended already */ }
+        this.#watchdog.ref();
+        await this.#watchdog.status;
+      }
       await unmountAndRemove(this.dir);
       unregister(this);
     })();

@@ -49,6 +49,7 @@ export type { UpdateEvent } from "./lib/gitops/updater.ts";
 export type { UpdateStatus } from "./lib/gitops/status.ts";
 export type { Assignment } from "./lib/fleet/plan.ts";
 export type { AssignedSet, HostIdentity } from "./lib/fleet/assign.ts";
+export type { CatalogStatus, SearchOptions, SearchResult, SearchRow } from "./lib/catalog/search.ts";
 
 import type { WorkflowContext } from "./lib/workflow.ts";
 

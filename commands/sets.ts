@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { ask } from "../lib/escape.ts";
-import { UsageError } from "../lib/errors.ts";
+import { LegerError, UsageError } from "../lib/errors.ts";
 import { escapingSink } from "../lib/log.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
@@ -72,13 +72,28 @@ export function register(program: Command, runtime: CliRuntime): void {
       "show a set's units, source and hand edits",
     ]] as const
   ) {
-    program
+    const command = program
       .command(name)
       .summary(summary)
-      .argument("<name>", "installed set")
-      .action(async (setName, _o, cmd) => {
+      .argument(
+        name === "inspect" ? "<name|source>" : "<name>",
+        name === "inspect" ? "installed set, or a source or catalog name to look at" : "installed set",
+      );
+    if (name === "inspect") {
+      command.option(
+        "--catalog <source>",
+        "look NAME up in this catalog (Git URL or folder), not among installed sets",
+      );
+    }
+    command
+      .action(async (setName, o: { catalog?: string }, cmd) => {
         const ctx = await contextFor(cmd, runtime);
-        const d = await ctx.leger.inspect(setName);
+        // A set that is not installed (a source, a catalog name) is fetched and checked: lib/catalog/preview.ts.
+        const d = name === "inspect" && o.catalog ? undefined : await ctx.leger.inspect(setName).catch((e) => {
+          if (name === "inspect" && e instanceof LegerError && (e.exitCode === 5 || e.exitCode === 2)) return undefined;
+          throw e;
+        });
+        if (!d) return await (await import("./catalog.ts")).inspectNotInstalled(ctx, setName, o);
         output(ctx.opts, versioned(InspectJson, { set: d }), () => details(d));
       });
   }

@@ -34,6 +34,8 @@ export interface CatalogSet {
   images: string[];
   /** Its unit files and `.leger.yaml`, as read (for comparing with what is installed). */
   files: Array<{ name: string; text: string }>;
+  /** Its files that are links (a template's instances), not read. */
+  links: string[];
   /** What is wrong with it, when it cannot be installed as it is. */
   problem?: string;
 }
@@ -63,16 +65,19 @@ export function catalogFile(path: string): boolean {
 }
 
 /** Reads a local catalog folder as the git reader does: file names below it, wanted files' texts. */
-async function readFolder(path: string, label: string): Promise<Pick<TreeRead, "paths" | "files">> {
+async function readFolder(path: string, label: string): Promise<Pick<TreeRead, "paths" | "links" | "files">> {
   const paths: string[] = [];
+  const links: string[] = [];
   const files = new Map<string, string>();
   try {
     for await (const set of Deno.readDir(path)) {
       if (!set.isDirectory || !SET_NAME.test(set.name) || paths.length > CATALOG_SETS * 20) continue;
       for await (const e of Deno.readDir(join(path, set.name))) {
         const rel = `${set.name}/${e.name}`;
-        if (!e.isFile) continue;
+        if (e.isSymlink) links.push(rel);
+        if (!e.isFile && !e.isSymlink) continue;
         paths.push(rel);
+        if (e.isSymlink) continue;
         if (!catalogFile(rel)) continue;
         const info = await Deno.stat(join(path, rel));
         if (info.size <= CATALOG_FILE_BYTES) files.set(rel, await Deno.readTextFile(join(path, rel)));
@@ -84,13 +89,13 @@ async function readFolder(path: string, label: string): Promise<Pick<TreeRead, "
       "Check the folder's path (a catalog is a folder whose subfolders are quadlet sets).",
     );
   }
-  return { paths: paths.sort(), files };
+  return { paths: paths.sort(), links, files };
 }
 
 /** Reads one catalog. Throws (naming it) when it cannot be read at all. */
 export async function readCatalog(fetcher: Fetcher, catalog: Catalog): Promise<CatalogRead> {
   const { spec } = catalog;
-  let tree: Pick<TreeRead, "paths" | "files" | "fetched"> & { commit?: string };
+  let tree: Pick<TreeRead, "paths" | "links" | "files" | "fetched"> & { commit?: string };
   let place: (folder: string) => { source: string; at: CatalogSet["at"] };
   if (spec.kind === "git") {
     const read = await fetcher.readTree(spec, catalogFile, CATALOG_FILE_BYTES);
@@ -111,7 +116,11 @@ export async function readCatalog(fetcher: Fetcher, catalog: Catalog): Promise<C
   }
   const sets: CatalogSet[] = [];
   for (const [folder, names] of [...folders].sort(([a], [b]) => a.localeCompare(b)).slice(0, CATALOG_SETS)) {
-    sets.push(describeSet(folder, catalog.name, place(folder), names.sort(), (n) => tree.files.get(`${folder}/${n}`)));
+    // A link (a template's instance: web@two.container -> web@.container) is a name, not a text to read.
+    const linked = names.filter((n) => tree.links.includes(`${folder}/${n}`));
+    const read = names.filter((n) => !linked.includes(n)).sort();
+    const set = describeSet(folder, catalog.name, place(folder), read, (n) => tree.files.get(`${folder}/${n}`));
+    sets.push({ ...set, links: linked });
   }
   return {
     catalog,
@@ -128,7 +137,7 @@ function describeSet(
   place: { source: string; at: CatalogSet["at"] },
   names: string[],
   textOf: (file: string) => string | undefined,
-): CatalogSet {
+): Omit<CatalogSet, "links"> {
   const problems: string[] = [];
   const files: CatalogSet["files"] = [];
   for (const n of names) {
@@ -136,7 +145,7 @@ function describeSet(
     if (text === undefined) problems.push(`${n} is larger than ${CATALOG_FILE_BYTES} bytes or cannot be read`);
     else files.push({ name: n, text });
   }
-  const out: CatalogSet = { name, catalog, ...place, images: [], files };
+  const out: Omit<CatalogSet, "links"> = { name, catalog, ...place, images: [], files };
   const meta = files.find((f) => f.name === LEGER_YAML);
   if (meta) {
     const parsed = parseLegerYaml(meta.text);

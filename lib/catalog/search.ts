@@ -35,7 +35,7 @@ export interface CatalogStatus {
 }
 
 /** One set a catalog offers, as `leger search` shows it. */
-export interface SearchRow extends Omit<CatalogSet, "files" | "at"> {
+export interface SearchRow extends Omit<CatalogSet, "files" | "at" | "links"> {
   /** The installed set that came from this folder (or has its name), when there is one. */
   installed?: {
     name: string;
@@ -110,7 +110,9 @@ export async function readCatalogs(
 /** Whether the catalog's files differ from what is installed (units and .leger.yaml, by content). */
 async function differs(set: CatalogSet, m: Manifest): Promise<boolean> {
   // The files a catalog reads: unit files and .leger.yaml at the top of the set's folder.
-  const installed = new Map(m.files.filter((f) => catalogFile(`set/${f.name}`)).map((f) => [f.name, f.sha256]));
+  const installed = new Map(
+    m.files.filter((f) => catalogFile(`set/${f.name}`) && !set.links.includes(f.name)).map((f) => [f.name, f.sha256]),
+  );
   if (installed.size !== set.files.length) return true;
   for (const f of set.files) if (installed.get(f.name) !== await sha256(f.text)) return true;
   return false;
@@ -138,7 +140,7 @@ export async function search(engine: Engine, term: string | undefined, options: 
   const sets: SearchRow[] = [];
   for (const read of reads) {
     for (const set of read.sets.filter((s) => matches(s, term))) {
-      const { files: _files, at: _at, ...row } = set;
+      const { files: _files, at: _at, links: _links, ...row } = set;
       const installed = await installedOf(set, manifests);
       sets.push({ ...row, ...(installed ? { installed } : {}) });
     }

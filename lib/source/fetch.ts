@@ -106,8 +106,10 @@ export interface TreeRead {
   subpath: string;
   /** Whether this call ran `git fetch` (false: the cache had the commit). */
   fetched: boolean;
-  /** Every file path below the folder, relative to it. */
+  /** Every file path below the folder, relative to it (links too). */
   paths: string[];
+  /** The paths that are symbolic links (not read). */
+  links: string[];
   /** The text of each wanted path no larger than maxBytes. */
   files: Map<string, string>;
 }
@@ -336,11 +338,19 @@ export function createFetcher(options: FetcherOptions): Fetcher {
         );
       }
       // Names only: trees are always in the cache, file contents are fetched when read.
-      const names = await git(["ls-tree", "-r", "-z", "--name-only", "--end-of-options", treeish], repo);
+      const names = await git(["ls-tree", "-r", "-z", "--end-of-options", treeish], repo);
       if (names.code !== 0) throw new LegerError(`Cannot list ${spec.input}: ${names.stderr.trim()}`);
-      const paths = names.stdout.split("\0").filter(Boolean);
+      const paths: string[] = [];
+      const links: string[] = [];
+      for (const record of names.stdout.split("\0")) {
+        // "<mode> <type> <object>\t<path>"; 120000 is a symbolic link (its text is where it points).
+        const tab = record.indexOf("\t");
+        if (tab < 0) continue;
+        paths.push(record.slice(tab + 1));
+        if (record.startsWith("120000 ")) links.push(record.slice(tab + 1));
+      }
       const files = new Map<string, string>();
-      const wanted = paths.filter(want).slice(0, EXTRACT_LIMITS.entries);
+      const wanted = paths.filter((p) => want(p) && !links.includes(p)).slice(0, EXTRACT_LIMITS.entries);
       if (wanted.length > 0) {
         const object = (p: string) => `${commit}:${subpath ? `${subpath}/` : ""}${p}`;
         const objects = wanted.map(object).join("\n") + "\n";
@@ -358,7 +368,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
           if (blob.code === 0) files.set(path, blob.stdout);
         }
       }
-      return { ref, commit, subpath, fetched: stats.fetches > before, paths, files };
+      return { ref, commit, subpath, fetched: stats.fetches > before, paths, links, files };
     });
   }
 

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { NotFoundError, UsageError } from "../errors.ts";
+import { LegerError, NotFoundError, UsageError } from "../errors.ts";
 import { readCatalogs, type SearchOptions } from "./search.ts";
 
 const SHORT = /^(?:([A-Za-z0-9][A-Za-z0-9_.-]*)\/)?([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
@@ -34,7 +34,13 @@ export async function shortName(source: string): Promise<{ catalog?: string; nam
 export async function resolveSource(engine: Engine, source: string, options: SearchOptions = {}): Promise<string> {
   const short = await shortName(source);
   if (!short) return source;
-  const { reads, statuses } = await readCatalogs(engine, options.catalog);
+  const { reads, statuses } = await readCatalogs(engine, options.catalog).catch((error) => {
+    if (!(error instanceof LegerError)) throw error;
+    throw new NotFoundError(
+      `Cannot find ${source}: it is not a folder here, and ${error.message.replace(/^Cannot/, "leger cannot")}`,
+      error.hint,
+    );
+  });
   const known = reads.map((r) => r.catalog.name);
   if (short.catalog !== undefined && !known.includes(short.catalog)) {
     const failed = statuses.find((s) => s.name === short.catalog && s.error);

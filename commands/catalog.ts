@@ -96,17 +96,23 @@ export function previewText(p: SetPreview): string {
 
 /**
  * `leger inspect SOURCE|NAME` of a set that is not installed (commands/sets.ts
- * calls it when no installed set has that name, or with --catalog).
+ * calls it when no installed set has that name, or with --catalog). When
+ * nothing is found there either, `notInstalled` (the error of looking among
+ * the installed sets) is what is said first.
  */
 export async function inspectNotInstalled(
   ctx: CommandContext,
   source: string,
   options: { catalog?: string },
+  notInstalled?: LegerError,
 ): Promise<void> {
   const preview = await ctx.leger.inspectSource(source, options.catalog ? { catalog: options.catalog } : {})
     .catch((error) => {
-      if (!(error instanceof LegerError) || error.exitCode !== 5 || options.catalog) throw error;
-      throw new NotFoundError(`No set named ${source} is installed. ${error.message}`, error.hint);
+      if (!(error instanceof LegerError) || error.exitCode !== 5 || !notInstalled) throw error;
+      throw new NotFoundError(
+        `${notInstalled.message}; not in the catalogs either (${error.message})`,
+        notInstalled.hint ? `${notInstalled.hint} See what the catalogs offer with leger search.` : error.hint,
+      );
     });
   output(ctx.opts, versioned(InspectPreviewJson, { preview }), () => previewText(preview));
 }

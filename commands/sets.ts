@@ -89,11 +89,12 @@ export function register(program: Command, runtime: CliRuntime): void {
       .action(async (setName, o: { catalog?: string }, cmd) => {
         const ctx = await contextFor(cmd, runtime);
         // A set that is not installed (a source, a catalog name) is fetched and checked: lib/catalog/preview.ts.
+        let notInstalled: LegerError | undefined;
         const d = name === "inspect" && o.catalog ? undefined : await ctx.leger.inspect(setName).catch((e) => {
-          if (name === "inspect" && e instanceof LegerError && (e.exitCode === 5 || e.exitCode === 2)) return undefined;
-          throw e;
+          if (name !== "inspect" || !(e instanceof LegerError) || (e.exitCode !== 5 && e.exitCode !== 2)) throw e;
+          notInstalled = e;
         });
-        if (!d) return await (await import("./catalog.ts")).inspectNotInstalled(ctx, setName, o);
+        if (!d) return await (await import("./catalog.ts")).inspectNotInstalled(ctx, setName, o, notInstalled);
         output(ctx.opts, versioned(InspectJson, { set: d }), () => details(d));
       });
   }

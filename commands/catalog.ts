@@ -8,8 +8,9 @@ import type { SearchResult } from "../lib/catalog/search.ts";
 import type { SetPreview } from "../lib/catalog/preview.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectPreviewJson, SearchJson } from "../lib/contract/catalog.ts";
-import { LegerError, NotFoundError } from "../lib/errors.ts";
-import { type CliRuntime, type CommandContext, contextFor, output, table } from "./common.ts";
+import { LegerError, NotFoundError } from "../lib/core/errors.ts";
+import { type CliRuntime, type CommandContext, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 function installedText(row: SearchResult["sets"][number]): string {
   const i = row.installed;

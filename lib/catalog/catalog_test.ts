@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { git, makeRepo } from "../../tests/helpers/git_repo.ts";
 import { bench, NGINX, REDIS } from "../../tests/fakes/fake_host_fixtures.ts";
 import { createLeger } from "../leger.ts";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import { catalogsOf } from "./catalogs.ts";
 import { defaultConfig } from "../config.ts";
 
@@ -145,10 +145,10 @@ Deno.test(
       assert.equal(await leger.resolveSource("two/web"), `${two.url}#:web`);
       await assert.rejects(leger.resolveSource("nope"), /no catalog offers a set named nope/);
       await assert.rejects(leger.resolveSource("three/web"), /no catalog is named three/);
-    await assert.rejects(
-      leger.resolveSource("web", { catalog: "http://127.0.0.1:9/gone.git" }),
-      /^NotFoundError: Cannot find web: it is not a folder here, and leger cannot read the catalog gone \(http:\/\/127\.0\.0\.1:9\/gone\.git\)/,
-    );
+      await assert.rejects(
+        leger.resolveSource("web", { catalog: "http://127.0.0.1:9/gone.git" }),
+        /^NotFoundError: Cannot find web: it is not a folder here, and leger cannot read the catalog gone \(http:\/\/127\.0\.0\.1:9\/gone\.git\)/,
+      );
       // Paths and URLs are left alone; --catalog replaces the configured catalogs.
       assert.equal(await leger.resolveSource("./web"), "./web");
       assert.equal(await leger.resolveSource(`${one.url}#main:sets/web`), `${one.url}#main:sets/web`);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ExitCode, LegerError, UsageError } from "../errors.ts";
+import { ExitCode, LegerError, UsageError } from "../core/errors.ts";
 import { checkRef } from "../source/ref.ts";
 import { cleanSubpath, type ForgeKind, parseSource, type SourceSpec } from "../source/spec.ts";
 import type { Config } from "../config.ts";

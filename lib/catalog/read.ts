@@ -8,9 +8,9 @@
  * @module
  */
 import { join } from "node:path";
-import { NotFoundError } from "../errors.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
 import type { Fetcher, TreeRead } from "../source/fetch.ts";
 import { quadletKind } from "../quadlet/kinds.ts";
 import { lastValue, listValues, parseUnit } from "../quadlet/parse.ts";

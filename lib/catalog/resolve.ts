@@ -8,7 +8,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { LegerError, NotFoundError, UsageError } from "../errors.ts";
+import { LegerError, NotFoundError, UsageError } from "../core/errors.ts";
 import { readCatalogs, type SearchOptions } from "./search.ts";
 
 const SHORT = /^(?:([A-Za-z0-9][A-Za-z0-9_.-]*)\/)?([A-Za-z0-9][A-Za-z0-9_.-]*)$/;

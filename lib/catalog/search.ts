@@ -7,8 +7,8 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
-import { sha256 } from "../fs.ts";
+import { LegerError } from "../core/errors.ts";
+import { sha256 } from "../core/fs.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
 import { type Catalog, catalogsOf } from "./catalogs.ts";
 import { catalogFile, type CatalogRead, type CatalogSet, readCatalog } from "./read.ts";

@@ -20,7 +20,7 @@ import {
   type Node as YamlNode,
   parseDocument,
 } from "yaml";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 
 /** A scalar: the YAML value after interpolation. */
 export interface ScalarNode {

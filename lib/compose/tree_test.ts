@@ -4,7 +4,7 @@
  * cost memory or time.
  */
 import assert from "node:assert/strict";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import { type MapNode, MAX_FILE_BYTES, type Node, parseTree, readComposeText, str } from "./tree.ts";
 
 const keep = (v: string) => v;

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { BadCommit, UpdateRecord } from "../gitops/record.ts";
+import { BadCommit, UpdateRecord } from "../state/update_record.ts";
 import { Manifest } from "../state/manifest.ts";
 import { DriftJson, UnitStateJson, versionField } from "./parts.ts";
 import { LIST_JSON_VERSION } from "./versions.ts";

@@ -191,6 +191,9 @@ Deno.test(
       next.config.catalogs = b.engine.config.catalogs;
       row = (await createLeger(next).search("cache")).sets[0]!;
       assert.deepEqual(row.installed, { name: "cache", sameSource: true, update: true });
+      // The recorded source is an ordinary Git source: stage follows it to the new commit.
+      const staged = await createLeger(next).stage("cache");
+      assert.equal(staged[0]?.changed, true, JSON.stringify(staged));
     } finally {
       await b.cleanup();
     }

@@ -272,7 +272,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     const repo = await repoFor(spec.url);
     return await withLock(repo + ".lock", async () => {
       const commit = await fetchCommit(spec, repo, ref);
-      const treeish = subpath ? `${commit}:${subpath}` : commit;
+      const treeish = `${commit}:${subpath}`; // "COMMIT:" is its top folder (the commit itself is no tree)
       const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
       if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
         throw new NotFoundError(

@@ -28,6 +28,7 @@ import type { StageOptions } from "./ops/update/stage.ts";
 import type { ImportComposeOptions } from "./compose/import.ts";
 import type { AdoptOptions } from "./ops/adopt/adopt.ts";
 import type { ExportOptions } from "./ops/adopt/export.ts";
+import type { SearchOptions } from "./catalog/search.ts";
 
 /**
  * `O`, refused by the compiler when it has a key `T` lacks: each such key
@@ -66,6 +67,9 @@ const INSTALL: KeysOf<InstallOptions> = {
   healthTimeoutMs: true,
 };
 const PREPARE: KeysOf<PrepareOptions> = { name: true, ref: true };
+
+/** What `leger.inspectSource` takes: where to look a short name up, and prepare's options. */
+export type InspectSourceOptions = SearchOptions & PrepareOptions;
 
 /** The keys each operation of the facade accepts in its options. */
 export const OPTION_KEYS = {
@@ -107,6 +111,9 @@ export const OPTION_KEYS = {
     replace: true,
     dryRun: true,
   } satisfies KeysOf<LegerImportComposeOptions>,
+  search: { catalog: true } satisfies KeysOf<SearchOptions>,
+  resolveSource: { catalog: true } satisfies KeysOf<SearchOptions>,
+  inspectSource: { catalog: true, name: true, ref: true } satisfies KeysOf<InspectSourceOptions>,
 } as const;
 
 /**

@@ -11,7 +11,8 @@ import { ExitCode, LegerError } from "../errors.ts";
 import type { Shell } from "../shell.ts";
 import type { SignedObject } from "../source/signed_object.ts";
 import type { ForgeKind } from "../source/spec.ts";
-import { keyringFor } from "./keyring.ts";
+import { keyringFor, keysDigest } from "./keyring.ts";
+import { sha256 } from "../fs.ts";
 import { trustPolicyFor, type TrustSubject } from "./policy.ts";
 import type { TrustRecord } from "./record.ts";
 import type { TrustConfig } from "./schema.ts";
@@ -74,10 +75,15 @@ export async function checkTrust(
     record = { ...rule, ...(await verifySigned(ctx.$, ring, signed)) };
   }
   if (record.verified) return record;
-  const what = checkedObject(record, signed?.commit);
+  return refuse(ctx, record, signed?.commit, options);
+}
+
+/** Throws the refusal, or (with `allowUnsigned`) warns and returns the record marked so. */
+function refuse(ctx: TrustContext, record: TrustRecord, commit: string | undefined, options: TrustCheckOptions) {
+  const what = checkedObject(record, commit);
   const signer = record.signer && !record.signer.name ? ` (signed by ${record.signer.key})` : "";
   const message =
-    `Cannot ${options.action}: ${what} is not signed by a key ${policy.rule} allows: ${record.problem}${signer}`;
+    `Cannot ${options.action}: ${what} is not signed by a key ${record.rule} allows: ${record.problem}${signer}`;
   if (options.allowUnsigned) {
     ctx.log.warn(`${message}; going ahead (--allow-unsigned)`);
     return { ...record, allowUnsigned: true };
@@ -87,4 +93,46 @@ export async function checkTrust(
     record,
     `Sign it with a key in trust.keys (git commit -S, git tag -s), add its signer's key to trust.keys in ${ctx.paths.configFile}, or pass --allow-unsigned to take it anyway.`,
   );
+}
+
+/**
+ * At apply: whether the staged version's check still stands under the
+ * rule in force now (config.yaml may have changed since it was staged):
+ * verified, by a key the rule still allows. No git runs; the keys'
+ * fingerprints come from the keyring folder.
+ */
+export async function recheckTrust(
+  ctx: TrustContext,
+  subject: TrustSubject,
+  staged: TrustRecord | undefined,
+  commit: string | undefined,
+  options: TrustCheckOptions,
+): Promise<TrustRecord> {
+  const policy = trustPolicyFor(ctx.config.trust, ctx.config.fleet?.source, subject, ctx.forges);
+  const { allowUnsigned: _, ...kept } = staged ?? { verified: false };
+  const record: TrustRecord = { ...kept, verify: policy.verify, rule: policy.rule };
+  if (policy.verify === "none") return record;
+  if (staged?.verified && staged.signer) {
+    const ring = await keyringFor(ctx.$, ctx.paths.cacheDir, ctx.paths.configDir, policy.signers);
+    const key = ring.keys.find((k) => k.fingerprint === staged.signer!.key);
+    if (key) return { ...record, signer: { key: key.fingerprint, name: key.name, identity: key.identity } };
+    record.verified = false;
+    record.problem = `signed by ${staged.signer.name ?? staged.signer.key}, whom ${policy.rule} no longer allows`;
+  } else if (!staged) {
+    record.problem = "it was staged before its signature was checked";
+  } else if (!record.problem) {
+    record.problem = "its signature was not checked when it was staged";
+  }
+  return refuse(ctx, record, commit, options);
+}
+
+/**
+ * A digest of the rule in force for a subject and its keys: a refused
+ * commit is not tried again while it is the same (adding the signer's key
+ * to trust.keys, or relaxing the rule, tries it again).
+ */
+export async function trustDigest(ctx: TrustContext, subject: TrustSubject): Promise<string> {
+  const policy = trustPolicyFor(ctx.config.trust, ctx.config.fleet?.source, subject, ctx.forges);
+  const keys = policy.verify === "none" ? "" : await keysDigest(ctx.paths.configDir, policy.signers);
+  return (await sha256(`${policy.verify}\0${policy.rule}\0${keys}`)).slice(0, 16);
 }

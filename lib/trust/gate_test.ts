@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ExitCode } from "../errors.ts";
 import { createShell } from "../shell.ts";
 import { commitAs, makeSigners } from "../../tests/helpers/signing.ts";
-import { checkTrust, type TrustContext, UnverifiedError } from "./gate.ts";
+import { checkTrust, recheckTrust, type TrustContext, trustDigest, UnverifiedError } from "./gate.ts";
 import { describeTrust } from "./record.ts";
 import { TrustConfig } from "./schema.ts";
 
@@ -122,6 +122,61 @@ Deno.test("a host without ssh-keygen or gpg is told what to install (exit 6), no
       default: { verify: "signed" },
     }, bin);
     await assert.rejects(checkTrust(pgp, web, t.signed(t.good), { action: "install web" }), /gpg is not installed/);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("at apply, a staged version stands while its signer is still allowed; a changed rule refuses it", async () => {
+  const t = await setup();
+  try {
+    const keys = {
+      alice: { identity: "alice@example.com", ssh: t.signers.sshLine.alice },
+      mallory: { identity: "mallory@example.com", ssh: t.signers.sshLine.mallory },
+    };
+    const staging = t.ctx({ keys, default: { verify: "signed" } });
+    const staged = await checkTrust(staging, web, t.signed(t.good), { action: "stage web" });
+    const same = await recheckTrust(staging, web, staged, t.good, { action: "apply web" });
+    assert.equal(same.verified, true);
+    // alice is taken off the set's signers between stage and apply
+    const later = t.ctx({
+      keys,
+      default: { verify: "signed" },
+      sets: { web: { verify: "signed", signers: ["mallory"] } },
+    });
+    await assert.rejects(
+      recheckTrust(later, web, staged, t.good, { action: "apply web" }),
+      /Cannot apply web: commit [0-9a-f]{12} is not signed by a key trust\.sets\.web allows: signed by alice, whom trust\.sets\.web no longer allows/,
+    );
+    // staged when nothing was checked, applied when the rule says signed
+    const unchecked = await checkTrust(t.ctx({ keys }), web, t.signed(t.good), { action: "stage web" });
+    await assert.rejects(
+      recheckTrust(staging, web, unchecked, t.good, { action: "apply web" }),
+      /its signature was not checked when it was staged/,
+    );
+    const taken = await recheckTrust(staging, web, unchecked, t.good, { action: "apply web", allowUnsigned: true });
+    assert.equal(taken.allowUnsigned, true);
+    // the rule relaxed to none: applied, and the record says which rule
+    assert.equal(
+      (await recheckTrust(t.ctx({ keys }), web, unchecked, t.good, { action: "apply web" })).rule,
+      "built-in",
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("the rule's digest changes when its keys or its verify do, and only then", async () => {
+  const t = await setup();
+  try {
+    const alice = { identity: "alice@example.com", ssh: t.signers.sshLine.alice };
+    const mallory = { identity: "mallory@example.com", ssh: t.signers.sshLine.mallory };
+    const d = (trust: unknown) => trustDigest(t.ctx(trust), web);
+    const base = await d({ keys: { alice }, default: { verify: "signed" } });
+    assert.equal(await d({ keys: { alice }, default: { verify: "signed" } }), base);
+    assert.notEqual(await d({ keys: { alice, mallory }, default: { verify: "signed" } }), base);
+    assert.notEqual(await d({ keys: { alice }, default: { verify: "none" } }), base);
+    assert.notEqual(await d({ keys: { alice }, sets: { web: { verify: "signed" } } }), base);
   } finally {
     await t.close();
   }

@@ -142,6 +142,22 @@ export function missingGpg(): LegerError {
   });
 }
 
+/** Reads the configured keys (SSH lines, key files) and digests what they are. */
+async function loadKeys(configDir: string, keys: ReadonlyArray<readonly [string, TrustKey]>) {
+  const loaded = await Promise.all(keys.map(([name, key]) => load(name, key, configDir)));
+  const canonical = loaded.map((k) =>
+    k.format === "ssh"
+      ? [k.name, k.identity, "ssh", k.key.type, k.key.base64]
+      : [k.name, k.identity, "openpgp", k.armored]
+  );
+  return { loaded, digest: await sha256(JSON.stringify(canonical)) };
+}
+
+/** A digest of the keys as configured now (names, identities, key material), without building anything. */
+export async function keysDigest(configDir: string, keys: ReadonlyArray<readonly [string, TrustKey]>): Promise<string> {
+  return (await loadKeys(configDir, keys)).digest;
+}
+
 /** Builds (or finds, when these keys were built before) the folder for a set of configured keys. */
 export async function keyringFor(
   $: Shell,
@@ -149,13 +165,8 @@ export async function keyringFor(
   configDir: string,
   keys: ReadonlyArray<readonly [string, TrustKey]>,
 ): Promise<Keyring> {
-  const loaded = await Promise.all(keys.map(([name, key]) => load(name, key, configDir)));
-  const canonical = loaded.map((k) =>
-    k.format === "ssh"
-      ? [k.name, k.identity, "ssh", k.key.type, k.key.base64]
-      : [k.name, k.identity, "openpgp", k.armored]
-  );
-  const dir = join(cacheDir, "trust", (await sha256(JSON.stringify(canonical))).slice(0, 20));
+  const { loaded, digest } = await loadKeys(configDir, keys);
+  const dir = join(cacheDir, "trust", digest.slice(0, 20));
   const ring = (keys: KeyInfo[]): Keyring => ({
     dir,
     allowedSigners: join(dir, "allowed_signers"),

@@ -15,7 +15,7 @@
  *   `BADSIG`; `ERRSIG` + `NO_PUBKEY` for a key the keyring lacks (ERRSIG
  *   ends with the signer's fingerprint); `EXPKEYSIG` (the key expired),
  *   `EXPSIG` (the signature expired), `REVKEYSIG` (the key was revoked).
- *   git 2.39 exits 1 on `EXPKEYSIG`, git 2.55 exits 0: leger decides from
+ *   git 2.39 and 2.47 (trixie) exit 1 on `EXPKEYSIG`, git 2.55 exits 0: leger decides from
  *   the status lines, never from the exit code alone.
  * - No signature: a commit prints nothing (exit 1); an unsigned annotated
  *   tag `error: no signature found`.

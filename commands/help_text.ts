@@ -120,10 +120,11 @@ export const HELP: Record<string, HelpProse> = {
   },
   stage: {
     description:
-      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.",
+      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once. A new version that asks more of the host than the installed one (new risk findings) is called out. With --dry-run nothing is kept: the diff is shown (and given with --json), as update --dry-run does.",
     examples: [
       ["leger stage all", "look for new versions of every set"],
       ["leger stage web --ref v2.1.0", "stage a given tag"],
+      ["leger stage web --dry-run --json", "what a new version would change, staging nothing (Ansible's check mode)"],
     ],
   },
   staged: {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import type { PolicyChange, PolicyEdit, PolicyRow } from "../lib/gitops/policy_config.ts";
+import type { PolicyChange, PolicyEdit, PolicyKey, PolicyRow } from "../lib/gitops/policy_config.ts";
 import { PolicyChangeJson, PolicyListJson, PolicyOneJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output, table } from "./common.ts";
@@ -81,12 +81,24 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--no-interval", "drop the host's interval")
     .option("--window <calendar>", 'apply only inside this window, e.g. "Sun *-*-* 03:00..05:00"')
     .option("--no-window", "drop the host's window")
+    .option("--accept-risks <bool>", "true: apply unattended a version that adds risk findings (host access)")
+    .option("--no-accept-risks", "drop the host's accept-risks (versions that add risks wait for leger apply)")
+    .option("--allow-insecure-transport <bool>", "true: update unattended from an http:// or git:// source")
+    .option("--no-allow-insecure-transport", "drop the host's allow-insecure-transport")
     .option("--dry-run", "say what would change; write nothing")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const edit: PolicyEdit = {};
-      for (const key of ["policy", "follow", "interval", "window"] as const) {
-        const v = (options as Record<string, string | boolean | undefined>)[key];
+      const flags: Record<PolicyKey, string> = {
+        policy: "policy",
+        follow: "follow",
+        interval: "interval",
+        window: "window",
+        "accept-risks": "acceptRisks",
+        "allow-insecure-transport": "allowInsecureTransport",
+      };
+      for (const [key, flag] of Object.entries(flags) as Array<[PolicyKey, string]>) {
+        const v = (options as Record<string, string | boolean | undefined>)[flag];
         if (typeof v === "string") edit[key] = v;
         else if (v === false) edit[key] = null;
       }
@@ -94,7 +106,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       if (Object.keys(edit).length === 0) {
         const { UsageError } = await import("../lib/errors.ts");
         throw new UsageError(
-          "Nothing to set: give --policy, --follow, --interval or --window (or a --no- form to drop one)",
+          "Nothing to set: give --policy, --follow, --interval, --window, --accept-risks or --allow-insecure-transport (or a --no- form to drop one)",
           "leger policy reset NAME drops the whole override.",
         );
       }

@@ -45,6 +45,7 @@ function details(d: SetDetails): string {
   }
   if (m.secrets.length) lines.push("secrets:", ...m.secrets.map((s) => `  ${s.podmanSecret} <- setec ${s.name}`));
   if (m.ports.length) lines.push(`ports:    ${m.ports.join(", ")}`);
+  if (d.risks.length) lines.push("host access (risks):", ...d.risks.map((r) => `  ${r}`));
   lines.push(...formatUpdateStatus(d.updates));
   if (d.drift.length) {
     lines.push("changed by hand since install:", ...d.drift.map((x) => `  ${x.name}: ${x.change} (${x.path})`));

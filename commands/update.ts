@@ -46,20 +46,27 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("<name|all>", "installed set, or all")
     .option("--ref <ref>", "stage this branch, tag or commit instead of the installed one")
     .option("--accept-warnings", "stage despite validation warnings (never errors)")
+    .option("--dry-run", "fetch, check and diff against the installed set; stage nothing, write nothing")
     .addOption(oldForceOption())
     .action(async (target, options, cmd) => {
       refuseOldForce(options, "--accept-warnings");
       const ctx = await contextFor(cmd, runtime);
+      const dryRun = options.dryRun === true;
       const results = await ctx.leger.stage(target, {
         ...(options.ref ? { ref: options.ref } : {}),
         acceptWarnings: options.acceptWarnings === true,
+        dryRun,
       });
       output(
         ctx.opts,
         versioned(StageJson, { sets: results }),
         () =>
           results.map((r) =>
-            `${r.name}: ${r.changed ? `staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})` : "no change"}`
+            !r.changed
+              ? `${r.name}: no change`
+              : dryRun && r.diff
+              ? formatDiff(r.diff)
+              : `${r.name}: staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})`
           ).join("\n") || "no sets installed",
       );
     });

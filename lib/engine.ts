@@ -17,6 +17,7 @@ import type { Backend } from "./backend/backend.ts";
 import { filesBackend } from "./backend/files.ts";
 import { nativeBackend } from "./backend/native.ts";
 import { nativeAppBackend } from "./backend/native_app.ts";
+import { credentialsDir } from "./source/credentials.ts";
 import { createFetcher, type Fetcher } from "./source/fetch.ts";
 import type { ForgeKind } from "./source/spec.ts";
 
@@ -66,7 +67,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log: options.log,
     env,
     systemd: new Systemd(options.$, options.scope),
-    fetcher: createFetcher({ $: options.$, cacheDir: paths.cacheDir }),
+    fetcher: createFetcher({
+      $: options.$,
+      cacheDir: paths.cacheDir,
+      credentialsDir: credentialsDir(paths.stateDir),
+    }),
     forges: config.forges,
     async podman() {
       if (!caps) {

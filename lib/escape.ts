@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { redactUrls } from "./redact.ts";
 
 /** Start and end of a style mark (Unicode noncharacters: never in interchanged text). */
 const MARK_OPEN = "\uFDD0";
@@ -35,9 +36,12 @@ function visible(ch: string): string {
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
-/** Shows control characters as `\xNN` / `\uNNNN`; tab and newline stay (they are layout). */
+/**
+ * Shows control characters as `\xNN` / `\uNNNN`; tab and newline stay (they are layout). The user info of any
+ * URL in the text is dropped too (lib/redact.ts): this is the last stop before a terminal, a log or the journal.
+ */
 export function escapeControls(text: string): string {
-  return text.replace(UNSAFE, visible);
+  return redactUrls(text).replace(UNSAFE, visible);
 }
 
 /** A style mark: the SGR code `code` (one of leger's palette). */
@@ -82,7 +86,7 @@ export function jsonForTerminal(value: unknown, indent?: number): string {
 
 /** Makes JSON text produced elsewhere (SARIF, reports) safe in the same way. */
 export function jsonTextForTerminal(json: string): string {
-  return json.replace(JSON_UNSAFE, (ch) => `\\u${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`);
+  return redactUrls(json).replace(JSON_UNSAFE, (ch) => `\\u${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`);
 }
 
 /** Asks a yes/no question on the terminal, with the question's controls escaped. */

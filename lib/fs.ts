@@ -2,6 +2,13 @@
  * File helpers: atomic writes (temp file, fsync, rename), checksums, and
  * folder creation with modes.
  *
+ * leger's own state and cache are private whatever the umask: folders it
+ * creates there are 0700 ({@linkcode ensurePrivateDir}) and files 0600
+ * ({@linkcode atomicWrite}'s default). A source URL, a backup's host paths
+ * or a set's files are nobody else's business (issue 24 found manifests
+ * and the git cache at 0644 in 0755 folders). Writers into shared places
+ * (the quadlet folder, systemd's unit folders) pass their modes.
+ *
  * @module
  */
 import { createHash } from "node:crypto";
@@ -13,10 +20,51 @@ export async function ensureDir(path: string, mode?: number): Promise<void> {
   if (mode !== undefined) await Deno.chmod(path, mode);
 }
 
+/** The mode of leger's own folders. */
+export const PRIVATE_DIR = 0o700;
+/** The mode of leger's own files. */
+export const PRIVATE_FILE = 0o600;
+
+/**
+ * Creates a folder of leger's own (state, cache) and any missing parent,
+ * each one `mode` (0700) whatever the umask, and sets `mode` on the folder
+ * itself when it already exists (an older leger made them 0755).
+ */
+export async function ensurePrivateDir(path: string, mode = PRIVATE_DIR): Promise<void> {
+  await createDirs(path, mode);
+  await Deno.chmod(path, mode);
+}
+
+/** Creates `path` and its missing parents with `mode` (chmod after: the umask narrows mkdir's mode). */
+async function createDirs(path: string, mode: number): Promise<void> {
+  const missing: string[] = [];
+  for (let dir = path;; dir = dirname(dir)) {
+    try {
+      await Deno.stat(dir);
+      break;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      missing.push(dir);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      await Deno.mkdir(dir, { mode });
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) continue; // made by another run meanwhile
+      throw error;
+    }
+    await Deno.chmod(dir, mode);
+  }
+}
+
 /** Options of {@linkcode atomicWrite}. */
 export interface AtomicWriteOptions {
-  /** File mode; 0o644 when left out. */
+  /** File mode; 0o600 when left out. */
   mode?: number;
+  /** Mode of the parent folders it creates; 0o700 when left out. */
+  dirMode?: number;
 }
 
 /**
@@ -29,7 +77,7 @@ export async function atomicWrite(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true });
+  await createDirs(dir, options.dirMode ?? PRIVATE_DIR);
   const tmp = join(
     dir,
     `.${path.split("/").pop()}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
@@ -39,7 +87,7 @@ export async function atomicWrite(
     write: true,
     create: true,
     truncate: true,
-    mode: options.mode ?? 0o644,
+    mode: options.mode ?? PRIVATE_FILE,
   });
   try {
     let written = 0;
@@ -51,7 +99,7 @@ export async function atomicWrite(
     file.close();
   }
   try {
-    await Deno.chmod(tmp, options.mode ?? 0o644);
+    await Deno.chmod(tmp, options.mode ?? PRIVATE_FILE);
     await Deno.rename(tmp, path);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});

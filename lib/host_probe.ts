@@ -62,7 +62,8 @@ export function hostProbe(engine: Engine, ownPorts: ReadonlySet<number> = new Se
       }
     },
     async podmanSecretExists(name) {
-      const r = await run(engine.$, ["podman", "secret", "inspect", name]).catch(() => undefined);
+      if (name.startsWith("-")) return false; // never an option of podman (lib/argv.ts)
+      const r = await run(engine.$, ["podman", "secret", "inspect", "--", name]).catch(() => undefined);
       return r?.code === 0;
     },
     async unitExists(unit) {

@@ -22,8 +22,10 @@ export async function withLock<T>(
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const file = await Deno.open(path, { read: true, write: true, create: true });
+  // The lock lives in leger's own folder (the state folder, the git cache): private whatever the umask.
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await Deno.chmod(dirname(path), 0o700);
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   try {
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     let told = false;

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { ExitCode, LegerError } from "./errors.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
+import { operands } from "./argv.ts";
 import {
   podmanBinary,
   podmanKey,
@@ -245,7 +246,11 @@ export async function volumeNames($: Shell): Promise<string[]> {
  */
 export async function removeVolumes($: Shell, names: string[]): Promise<string[]> {
   if (names.length === 0) return [];
-  const r = await podman($, ["volume", "rm", "--force", ...names], `remove volumes ${names.join(" ")}`);
+  const r = await podman(
+    $,
+    ["volume", "rm", "--force", "--", ...operands(names, "volume name")],
+    `remove volumes ${names.join(" ")}`,
+  );
   const said = new Set(r.stdout.split("\n").map((line) => line.trim()));
   return names.filter((name) => said.has(name));
 }

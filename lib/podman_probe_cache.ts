@@ -137,7 +137,7 @@ export function readKnownBinary(
 }
 
 /**
- * Records the answer (atomically, mode 0644; the state folder is made as the
+ * Records the answer (atomically, mode 0600; the state folder is made as the
  * lock makes it). A failure to write is not an error; the next run probes again.
  */
 export async function writeProbeCache(
@@ -148,7 +148,7 @@ export async function writeProbeCache(
 ): Promise<void> {
   try {
     const doc: CacheFile = { format: 2, key, ...flags, ...(known ?? {}) };
-    await atomicWriteJson(file, doc, { mode: 0o644 });
+    await atomicWriteJson(file, doc);
   } catch {
     // Not writable (another user's state, a read-only file system): probe next time.
   }

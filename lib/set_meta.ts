@@ -19,5 +19,20 @@ export const UpdatePolicy = z.strictObject({
 /** A parsed `updates:` block. */
 export type UpdatePolicy = z.infer<typeof UpdatePolicy>;
 
+/**
+ * The `updates:` block of the host's config.yaml (`updates.default`,
+ * `updates.sets.NAME`): the set's keys, and what only the host owner may
+ * allow. A set's own `.leger.yaml` cannot grant itself these: its author is
+ * the one the checks are about.
+ */
+export const HostUpdatePolicy = UpdatePolicy.extend({
+  /** Apply unattended a version that adds risk findings (host access, privileges). */
+  "accept-risks": z.boolean().optional(),
+  /** Update unattended from an http:// or git:// source (not loopback). */
+  "allow-insecure-transport": z.boolean().optional(),
+});
+/** A parsed host `updates:` block. */
+export type HostUpdatePolicy = z.infer<typeof HostUpdatePolicy>;
+
 /** The file name leger looks for in a set. */
 export const LEGER_YAML = ".leger.yaml";

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { operands } from "./argv.ts";
 import { LegerError } from "./errors.ts";
 import type { Scope } from "./paths.ts";
 import { run, type RunResult, type Shell } from "./shell.ts";
@@ -12,6 +13,11 @@ export { notReachable, type UnitState, unreachable };
 
 /** systemctl verbs that start units, and may meet a stale cgroup right after a stop. */
 const STARTING_VERBS = new Set(["start", "restart", "try-restart"]);
+
+/** `VERB -- UNIT...`: unit names come from a set's file names, so they stand after `--` (lib/argv.ts). */
+export function unitArgs(verb: string, units: readonly string[]): string[] {
+  return [verb, "--", ...operands(units, "unit name")];
+}
 
 /** systemctl/journalctl bound to a scope. */
 export class Systemd {
@@ -52,8 +58,8 @@ export class Systemd {
     const stale = (await this.states(units)).filter((u) => u.active === "failed" && u.result === "resources");
     if (stale.length === 0) return failed;
     const names = stale.map((u) => u.unit);
-    await this.raw(["reset-failed", ...names]);
-    const again = await this.raw([args[0]!, ...names]);
+    await this.raw(unitArgs("reset-failed", names));
+    const again = await this.raw(unitArgs(args[0]!, names));
     if (again.code !== 0) return failed;
     // The first call's other units: a failure of theirs is not this one, and is reported as it was.
     const rest = units.filter((u) => !names.includes(u));
@@ -79,41 +85,41 @@ export class Systemd {
 
   /** Starts units (in the order given). */
   async start(units: string[]): Promise<void> {
-    if (units.length) await this.must(["start", ...units], `start ${units.join(" ")}`);
+    if (units.length) await this.must(unitArgs("start", units), `start ${units.join(" ")}`);
   }
 
   /** Stops units. */
   async stop(units: string[]): Promise<void> {
-    if (units.length) await this.must(["stop", ...units], `stop ${units.join(" ")}`);
+    if (units.length) await this.must(unitArgs("stop", units), `stop ${units.join(" ")}`);
   }
 
   /** Restarts units. */
   async restart(units: string[]): Promise<void> {
-    if (units.length) await this.must(["restart", ...units], `restart ${units.join(" ")}`);
+    if (units.length) await this.must(unitArgs("restart", units), `restart ${units.join(" ")}`);
   }
 
   /** Starts one unit; returns the failure text instead of throwing. */
   async tryStart(unit: string): Promise<string | undefined> {
-    const r = await this.systemctl(["start", unit]);
+    const r = await this.systemctl(unitArgs("start", [unit]));
     return r.code === 0 ? undefined : (r.stderr || r.stdout).trim() || `exit ${r.code}`;
   }
 
   /** Clears the failed state so a unit can be started again. */
   async resetFailed(units: string[]): Promise<void> {
-    if (units.length) await this.systemctl(["reset-failed", ...units]);
+    if (units.length) await this.systemctl(unitArgs("reset-failed", units));
   }
 
   /** States of units (one systemctl call). */
   async states(units: string[]): Promise<UnitState[]> {
     if (units.length === 0) return [];
-    const r = await this.systemctl(showArgs(units));
+    const r = await this.systemctl(showArgs(operands(units, "unit name")));
     return parseStates(units, r.stdout);
   }
 
   /** The last `lines` journal lines of units. */
   async journal(units: string[], lines = 20): Promise<string> {
     const args = ["journalctl", ...this.flag(), "--no-pager", "-o", "short-iso", "-n", String(lines)];
-    for (const u of units) args.push("-u", u);
+    for (const u of operands(units, "unit name")) args.push(`--unit=${u}`);
     const r = await run(this.$, args);
     if (r.stdout.trim() === "" && /insufficient permissions|No journal files/i.test(r.stderr)) {
       return "(the journal cannot be read by this user: enable persistent journald storage, or add the user to the systemd-journal group)";
@@ -125,7 +131,7 @@ export class Systemd {
   journalArgs(units: string[], lines: number, follow: boolean): string[] {
     const args = ["journalctl", ...this.flag(), "--no-pager", "-n", String(lines)];
     if (follow) args.push("-f");
-    for (const u of units) args.push("-u", u);
+    for (const u of operands(units, "unit name")) args.push(`--unit=${u}`);
     return args;
   }
 

@@ -89,6 +89,7 @@ export function listByNamesArgs(scope: Scope, units: readonly string[]): string[
   return [
     ...(scope === "user" ? ["--user"] : ["--system"]),
     "--json=short",
+    "--", // unit names come from a set's file names: operands only (lib/argv.ts)
     "call",
     "org.freedesktop.systemd1",
     "/org/freedesktop/systemd1",

@@ -50,10 +50,10 @@ Deno.test("a start that systemd could not spawn right after a stop (result resou
   const systemd = new Systemd(createShell({ fakes: { systemctl: fake.systemctl } }), "system");
   await systemd.start(["web-data-volume.service", "web.service"]);
   assert.deepEqual(fake.calls, [
-    "start web-data-volume.service web.service",
+    "start -- web-data-volume.service web.service",
     "show --property=Id,ActiveState,SubState,LoadState,Result,NRestarts -- web-data-volume.service web.service",
-    "reset-failed web.service",
-    "start web.service",
+    "reset-failed -- web.service",
+    "start -- web.service",
     "show --property=Id,ActiveState,SubState,LoadState,Result,NRestarts -- web-data-volume.service",
   ]);
   assert.equal(await systemd.tryStart("web.service"), undefined);

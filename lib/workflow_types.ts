@@ -324,6 +324,10 @@ export interface DiffSummary {
   secretsRemoved: Array<string>;
   volumesAdded: Array<string>;
   volumesRemoved: Array<string>;
+  /** Host access and privileges the new version grants that the installed one did not (lib/quadlet/risk/). */
+  risksAdded: Array<string>;
+  /** Those it no longer grants. */
+  risksRemoved: Array<string>;
   units: UnitImpact;
 }
 
@@ -371,6 +375,8 @@ export interface FetchedSet {
   };
   /** The set's files. */
   files: Array<CollectedFile>;
+  /** The credential an https source's URL held (kept by an install for later fetches). */
+  credential?: GitCredential;
 }
 
 /** One file's change. */
@@ -394,6 +400,12 @@ export interface Finding {
   message: string;
   /** What to do, e.g. the \`PodmanArgs=\` line that would do it. */
   fix?: string;
+}
+
+/** A user name and password (or token) for an https repository. */
+export interface GitCredential {
+  username: string;
+  password: string;
 }
 
 /** Result of {@linkcode startUnits} and {@linkcode waitHealthy}. */
@@ -916,6 +928,8 @@ export interface SetDetails {
   updates: UpdateStatus;
   /** Why the set uses another backend than the scope's, when it does. */
   backendNote?: string;
+  /** What the set lets its containers do to the host (risk findings of its installed files). */
+  risks: Array<string>;
   name: string;
   scope: string;
   /**

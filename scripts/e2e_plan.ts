@@ -31,6 +31,10 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
   },
   "host_checks_test.ts": { suites: ["sid"], why: "leger's checks of the host and its escaping" },
   "hostile_backup_test.ts": { suites: ["sid"], why: "restore's checks on forged backups, before podman is asked" },
+  "hostile_ref_test.ts": {
+    suites: ["sid"],
+    why: "git refs, credentials and Ansible's check mode, not a podman version",
+  },
   "older_podman_test.ts": { suites: ["trixie"], why: "about podman 5.4 only" },
   "path_test.ts": { suites: ["sid"], why: "how leger finds programs on PATH, not a podman version" },
   "podman_upgrade_test.ts": { suites: ["sid"], why: "boots its own 5.8 host and upgrades it to 6.1" },

@@ -25,7 +25,7 @@ export function filesBackend(quadletDir: string): Backend {
           continue;
         }
         const path = join(dir, f.name);
-        await atomicWrite(path, f.bytes, { mode: 0o644 });
+        await atomicWrite(path, f.bytes, { mode: 0o644, dirMode: 0o755 });
         records.push({
           name: f.name,
           sha256: await sha256(f.bytes),

@@ -64,14 +64,14 @@ Deno.test("podman 6: a set is one application folder with its drop-ins, written 
     ]);
     const installs = host.callLines("podman").filter((l) => l.startsWith("quadlet install --reload"));
     assert.equal(installs.length, 1);
-    assert.match(installs[0]!, /^quadlet install --reload-systemd=false --application web \/\S+$/);
+    assert.match(installs[0]!, /^quadlet install --reload-systemd=false --application web -- \/\S+$/);
     assert.equal(host.reloads, 0, "the backend does not reload: the caller does, once");
     const listed = await quadletList(createShell({ fakes: host.fakes() }));
     assert.deepEqual(listed.map((q) => `${q.Name}@${q.App}`), ["data.volume@web", "web.container@web"]);
 
     await backend.remove("web", records);
     assert.deepEqual(host.quadletFiles(), []);
-    assert.ok(host.callLines("podman").includes("quadlet rm --recursive --force --reload-systemd=false web"));
+    assert.ok(host.callLines("podman").includes("quadlet rm --recursive --force --reload-systemd=false -- web"));
   } finally {
     await host.cleanup();
   }

@@ -52,6 +52,7 @@ export const SetDetailsJson = z.strictObject({
   drift: z.array(DriftJson).describe("installed files edited or deleted by hand since install"),
   updates: UpdateStatusJson,
   backendNote: z.string().optional().describe("why the set uses another backend than the scope's"),
+  risks: z.array(z.string()).describe("what the set lets its containers do to the host (risk/ findings)"),
 });
 
 /**

@@ -90,7 +90,7 @@ Deno.test("daemon: a rotation waits while another leger run holds the scope lock
     });
     await waitFor("the rotation after the lock is free", () => b.host.secretValue("web-key") === "value-two");
     await waitFor("the try-restart", () => tryRestarts().length === 1);
-    assert.deepEqual(tryRestarts(), ["--user try-restart web.service"]);
+    assert.deepEqual(tryRestarts(), ["--user try-restart -- web.service"]);
     assert.equal(b.host.unit("web.service").active, "active");
     assert.ok(!b.host.callLines("systemctl").some((l) => /^--user restart /.test(l)), "never a plain restart");
     assert.ok(!lines.join("\n").includes("value-"), "a value reached the log");

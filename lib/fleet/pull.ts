@@ -22,12 +22,14 @@ import { parseDuration } from "../duration.ts";
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
-import { policyOf } from "../gitops/policy.ts";
+import { policyOf, resolvePolicy } from "../gitops/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
 import { type AssignedSet, assignedSets, HOSTS_FILE, type HostsFile, parseHostsFile, setFolder } from "./assign.ts";
 import { assignedSource, hostIdentity } from "./plan.ts";
 import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "./record.ts";
+import { redactUrls } from "../redact.ts";
+import { refusePlainTransport } from "../source/transport.ts";
 
 /** Options of {@linkcode syncFleet}. */
 export interface FleetSyncOptions {
@@ -52,7 +54,8 @@ export interface FleetResult {
 }
 
 /** The record's key: which repository and ref the config names. */
-const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${fleet.source}#${fleet.ref ?? ""}`;
+// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/redact.ts).
+const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${redactUrls(fleet.source)}#${fleet.ref ?? ""}`;
 
 /** How often the fleet repository is asked (ms). */
 export function fleetIntervalMs(config: Config): number {
@@ -124,6 +127,12 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
   const removed: string[] = [];
   try {
     const spec = parseSource(fleet.source, engine.forges);
+    refusePlainTransport(
+      spec,
+      fleet["allow-insecure-transport"],
+      "follow the fleet repository",
+      "fleet.allow-insecure-transport",
+    );
     const file = await readAssignments(engine, spec, fleet, record);
     const host = hostIdentity(engine);
     const label = `${HOSTS_FILE} of ${fleet.source}`;
@@ -247,6 +256,18 @@ async function installOne(
       throw new LegerError(
         `a set named ${name} is installed here from ${other.source.input}; it is left as it is`,
         { hint: `Remove it (leger remove ${name}) or give the assigned set another name ({ path, name }).` },
+      );
+    }
+    // An unattended install grants the set what it asks of the host: only with the host owner's word.
+    const risks = prepared.check.findings.filter((f) => f.code.startsWith("risk/"));
+    if (risks.length && !resolvePolicy(name, engine.config, undefined).acceptRisks) {
+      throw new LegerError(
+        `${name} asks for host access (${risks.map((r) => `${r.file}: ${r.message}`).join("; ")}); ` +
+          "not installed unattended",
+        {
+          hint:
+            `Install it by hand (leger install ${source}), or allow it: leger policy set ${name} --accept-risks true.`,
+        },
       );
     }
     const result = await leger.installPrepared(prepared, {});

@@ -26,6 +26,8 @@ import { loadSetFiles } from "../state/store.ts";
 import { describeFailures, gateOptions, waitHealthy } from "../ops/health.ts";
 import { parseDuration } from "../duration.ts";
 import type { UpdateRecord } from "./record.ts";
+import { unitArgs } from "../systemd.ts";
+import { operand } from "../argv.ts";
 
 const AutoUpdateRow = z.object({
   Unit: z.string(),
@@ -65,16 +67,28 @@ export async function pendingImages(engine: Engine, units: readonly string[]): P
   }));
 }
 
-async function imageId(engine: Engine, what: "container" | "image", ref: string): Promise<string> {
+/** The image id a container runs, or an image name points at. */
+export async function imageId(engine: Engine, what: "container" | "image", ref: string): Promise<string> {
   const args = what === "container"
-    ? ["podman", "container", "inspect", "--format", "{{.Image}}", ref]
-    : ["podman", "image", "inspect", "--format", "{{.Id}}", ref];
+    ? ["podman", "container", "inspect", "--format", "{{.Image}}", "--", operand(ref, "container name")]
+    : ["podman", "image", "inspect", "--format", "{{.Id}}", "--", operand(ref, "image name")];
   const r = await run(engine.$, args);
   const id = r.stdout.trim();
   if (r.code !== 0 || !/^[0-9a-f]{12,64}$/.test(id)) {
     throw new LegerError(`Cannot read the image of ${ref}: ${(r.stderr || r.stdout).trim()}`);
   }
   return id;
+}
+
+/** `podman pull` of an image a unit names (podman's auto-update said which). */
+export async function pullImage(engine: Engine, image: string): Promise<void> {
+  const pull = await run(engine.$, ["podman", "pull", "--quiet", "--", operand(image, "image name")]);
+  if (pull.code !== 0) throw new LegerError(`Cannot pull ${image}: ${pull.stderr.trim().split("\n").pop()}`);
+}
+
+/** Puts the name `image` back on the image `id`. */
+export async function tagImage(engine: Engine, id: string, image: string): Promise<void> {
+  await run(engine.$, ["podman", "tag", "--", id, operand(image, "image name")]);
 }
 
 /** What an image update did. */
@@ -103,8 +117,7 @@ export async function updateImages(
     for (const p of pending) old.set(p.image, await imageId(engine, "container", p.container));
     for (const p of pending) {
       if (p.policy === "registry") {
-        const pull = await run(engine.$, ["podman", "pull", "--quiet", p.image]);
-        if (pull.code !== 0) throw new LegerError(`Cannot pull ${p.image}: ${pull.stderr.trim().split("\n").pop()}`);
+        await pullImage(engine, p.image);
       }
     }
     const images: Record<string, string> = {};
@@ -116,7 +129,7 @@ export async function updateImages(
     const { backup } = await import("../ops/backup.ts");
     const saved = await backup(engine, name, { reason: "before-apply", locked: true, note: "before an image update" });
     engine.log.step(`Restarting ${units.join(", ")} on the new image${units.length > 1 ? "s" : ""}`);
-    for (const unit of units) await engine.systemd.systemctl(["restart", unit]);
+    for (const unit of units) await engine.systemd.systemctl(unitArgs("restart", [unit]));
     const timeoutMs = parseDuration(engine.config["health-timeout"], "health-timeout");
     const health = await waitHealthy(
       engine,
@@ -126,7 +139,7 @@ export async function updateImages(
     if (health.ok) return { outcome: "applied", units, images };
     // The whole set goes back: old images under their names, then files and volumes from the backup.
     engine.log.error(`${name} did not come up on the new image:\n${describeFailures(health.failed)}`);
-    for (const [image, id] of old) await run(engine.$, ["podman", "tag", id, image]);
+    for (const [image, id] of old) await tagImage(engine, id, image);
     const { restore } = await import("../ops/backup.ts");
     await restore(engine, name, saved.id, { locked: true, skipPreBackup: true, healthTimeoutMs: timeoutMs });
     record.badImages = [...new Set([...(record.badImages ?? []), ...Object.values(images)])];

@@ -22,6 +22,10 @@ export interface EffectivePolicy {
   tagPattern?: string;
   intervalMs: number;
   window?: CalendarWindow;
+  /** The host allows unattended applies of versions that add risk findings (config.yaml only). */
+  acceptRisks: boolean;
+  /** The host allows unattended updates over http:// or git:// (config.yaml only). */
+  allowInsecureTransport: boolean;
   /** Where each part came from, for `leger status`. */
   from: string[];
 }
@@ -55,8 +59,12 @@ export function resolvePolicy(
       });
     }
   }
+  // What only the host owner may allow: from config.yaml's layers, never the set's own .leger.yaml.
+  const host = { ...config.updates.default, ...(config.updates.sets[name] ?? {}) };
   return {
     policy: merged.policy ?? "off",
+    acceptRisks: host["accept-risks"] === true,
+    allowInsecureTransport: host["allow-insecure-transport"] === true,
     follow: follow === "branch" ? "branch" : "tag",
     ...(follow.startsWith("tag:") ? { tagPattern: follow.slice(4) } : {}),
     intervalMs: parseDuration(merged.interval ?? config.updates.interval, "updates.interval"),

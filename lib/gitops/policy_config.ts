@@ -15,13 +15,22 @@ import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError, UsageError } from "../errors.ts";
 import { atomicWrite, exists, readTextIfExists } from "../fs.ts";
 import { withLock } from "../lock.ts";
-import type { UpdatePolicy } from "../set_meta.ts";
+import type { HostUpdatePolicy } from "../set_meta.ts";
 import { listManifests, manifestPath } from "../state/manifest.ts";
 import { loadYamlWith } from "../yaml_file.ts";
 import { type EffectivePolicy, policyOf, resolvePolicy } from "./policy.ts";
 
 /** The parts of a policy a host can override. */
-export const POLICY_KEYS = ["policy", "follow", "interval", "window"] as const;
+export const POLICY_KEYS = [
+  "policy",
+  "follow",
+  "interval",
+  "window",
+  "accept-risks",
+  "allow-insecure-transport",
+] as const;
+/** The parts that are yes/no (written to config.yaml as booleans). */
+const BOOLEAN_KEYS: readonly PolicyKey[] = ["accept-risks", "allow-insecure-transport"];
 /** One part of a policy. */
 export type PolicyKey = (typeof POLICY_KEYS)[number];
 
@@ -33,7 +42,7 @@ export interface PolicyRow {
   /** Whether the set is installed in this scope. */
   installed: boolean;
   /** The host's override (`updates.sets.<name>` in config.yaml); {} when there is none. */
-  override: UpdatePolicy;
+  override: HostUpdatePolicy;
   /** The policy that applies, all layers merged. */
   policy: EffectivePolicy["policy"];
   follow: string;
@@ -48,7 +57,7 @@ export interface PolicyChange extends PolicyRow {
   /** True when config.yaml changed (or, with dryRun, would change). */
   changed: boolean;
   /** The override before. */
-  before: UpdatePolicy;
+  before: HostUpdatePolicy;
   /** The config file edited. */
   file: string;
 }
@@ -112,6 +121,10 @@ function checkEdit(edit: PolicyEdit): void {
   if (interval != null && !/^\d+(\.\d+)?(ms|s|m|h|d)?$/.test(interval)) {
     throw new UsageError(`--interval must be a duration such as 15m or 1h, not "${interval}"`);
   }
+  for (const key of BOOLEAN_KEYS) {
+    const v = edit[key];
+    if (v != null && v !== "true" && v !== "false") throw new UsageError(`--${key} must be true or false, not "${v}"`);
+  }
 }
 
 /**
@@ -153,7 +166,7 @@ export async function editPolicy(
         const value = edit[key];
         if (value === undefined) continue;
         if (value === null) doc.deleteIn([...path, key]);
-        else doc.setIn([...path, key], value);
+        else doc.setIn([...path, key], BOOLEAN_KEYS.includes(key) ? value === "true" : value);
       }
       const left = doc.getIn(path);
       if (isMap(left) && left.items.length === 0) doc.deleteIn(path);

@@ -22,6 +22,8 @@ import type { EffectivePolicy } from "./policy.ts";
 import { readSetPolicies, type SetPolicy } from "./sets.ts";
 import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
 import { newestTag } from "./tags.ts";
+import { heldMessage, stagedRisks } from "./risk_gate.ts";
+import { refusePlainTransport } from "../source/transport.ts";
 
 /** What happened to a set in one cycle, as events and hooks see it. */
 export interface UpdateEvent {
@@ -126,6 +128,12 @@ async function checkOne(
   };
   record.lastCheck = now.toISOString();
   delete record.lastError;
+  refusePlainTransport(
+    parseSource(manifest.source.input, engine.forges),
+    policy.allowInsecureTransport,
+    `update ${name}`,
+    `updates.sets.${name}.allow-insecure-transport`,
+  );
   const { ref, commit } = await target(engine, manifest, policy);
   if (commit === manifest.source.commit) {
     delete record.staged;
@@ -148,6 +156,17 @@ async function checkOne(
   }
   const toVersion = { ...to, ...(staged.to.version ? { version: staged.to.version } : {}) };
   record.staged = { commit, ref, at: now.toISOString() };
+  const risks = await stagedRisks(engine, name);
+  if (risks.length && policy.policy === "apply" && !policy.acceptRisks) {
+    // A version that grants more of the host waits for a person, whatever the window says.
+    record.lastResult = "staged";
+    const message = heldMessage(name, commit, risks);
+    if (!alreadyStaged) await emit({ kind: "staged", set: name, policy: policy.policy, from, to: toVersion, message });
+    return { name, result: "staged", commit };
+  }
+  if (risks.length && policy.policy === "apply") {
+    engine.log.warn(`${name}: applying new risks (accept-risks): ${risks.join("; ")}`);
+  }
   if (policy.policy === "notify" || (policy.window && !policy.window.contains(now))) {
     const deferred = policy.policy === "apply";
     record.lastResult = deferred ? "deferred" : "staged";
@@ -160,7 +179,9 @@ async function checkOne(
         to: toVersion,
         message: deferred
           ? `${name}: ${commit.slice(0, 12)} staged; it will be applied in the window ${policy.window!.text}`
-          : `${name}: ${commit.slice(0, 12)} staged (policy notify: apply it with leger apply ${name})`,
+          : `${name}: ${commit.slice(0, 12)} staged (policy notify: apply it with leger apply ${name})${
+            risks.length ? `; it adds risks: ${risks.join("; ")}` : ""
+          }`,
       });
     }
     return { name, result: record.lastResult, commit };

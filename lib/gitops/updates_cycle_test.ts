@@ -9,20 +9,21 @@ import { dueAt } from "./updater.ts";
 async function countingReads(manifestsDir: string, body: () => Promise<void>) {
   const counts = { manifestLists: 0, legerYaml: 0 };
   const d = Deno as unknown as Record<string, unknown>;
-  const readDir = Deno.readDir, openSync = Deno.openSync;
+  // The set loader looks at each file once (lstat) before it opens it (through node:fs, lib/source/open_inside.ts).
+  const readDir = Deno.readDir, lstatSync = Deno.lstatSync;
   d.readDir = (path: string | URL) => {
     if (String(path) === manifestsDir) counts.manifestLists++;
     return readDir(path);
   };
-  d.openSync = (path: string | URL, options?: Deno.OpenOptions) => {
+  d.lstatSync = (path: string | URL) => {
     if (String(path).endsWith("/.leger.yaml")) counts.legerYaml++;
-    return openSync(path, options);
+    return lstatSync(path);
   };
   try {
     await body();
   } finally {
     d.readDir = readDir;
-    d.openSync = openSync;
+    d.lstatSync = lstatSync;
   }
   return counts;
 }

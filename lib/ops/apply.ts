@@ -28,6 +28,7 @@ import { backendForSet, expectedRecords, installedNames, placeSet } from "./plac
 import { requireManifest } from "./remove.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
 import { boundedList } from "../bounded_list.ts";
+import { unitArgs } from "../systemd.ts";
 
 /** Options of {@linkcode apply}. */
 export interface ApplyOptions {
@@ -59,7 +60,7 @@ export interface ApplyResult {
 async function restartEach(engine: Engine, units: string[], verb: "restart" | "start"): Promise<UnitFailure[]> {
   const failed: UnitFailure[] = [];
   for (const unit of units) {
-    const r = await engine.systemd.systemctl([verb, unit]);
+    const r = await engine.systemd.systemctl(unitArgs(verb, [unit]));
     if (r.code !== 0) {
       failed.push({ unit, state: (r.stderr || r.stdout).trim(), journal: await engine.systemd.journal([unit], 15) });
     }

@@ -60,8 +60,8 @@ Deno.test("apply v1 -> v2 restarts only the changed units and their dependants, 
     assert.deepEqual(r!.impact, { stop: [], start: [], restart: ["web-data-volume.service", "web.service"] });
     const calls = b.host.calls.slice(before).filter((c) => c.tool === "systemctl").map((c) => c.args.join(" "));
     assert.deepEqual(calls.filter((l) => l.startsWith("--user restart ")), [
-      "--user restart web-data-volume.service",
-      "--user restart web.service",
+      "--user restart -- web-data-volume.service",
+      "--user restart -- web.service",
     ]);
     assert.equal(b.host.containers()["systemd-worker"]!.id, workerPid, "the worker kept running, untouched");
     assert.deepEqual(b.host.containers()["systemd-web"]?.ports, ["8081:80"], "web runs the new config");
@@ -227,7 +227,7 @@ Deno.test("apply all applies every staged set; a declined confirmation skips one
     assert.equal(again!.name, "cache");
     assert.equal(again!.outcome, "applied");
     assert.equal(b.host.unit("cache.service").active, "active");
-    assert.deepEqual(restarts(b).filter((l) => l.includes("cache")), ["--user restart cache.service"]);
+    assert.deepEqual(restarts(b).filter((l) => l.includes("cache")), ["--user restart -- cache.service"]);
   } finally {
     await b.cleanup();
   }
@@ -243,7 +243,7 @@ Deno.test("apply waits for a container's healthcheck: healthy applies, unhealthy
     const [r] = await apply(b.engine, "web", { ...FAST, noBackup: true });
     assert.equal(r!.outcome, "applied");
     assert.ok(
-      b.host.callLines("podman").includes("inspect --format {{.State.Health.Status}} systemd-worker"),
+      b.host.callLines("podman").includes("inspect --format {{.State.Health.Status}} -- systemd-worker"),
       "the healthcheck was asked",
     );
 

@@ -12,7 +12,7 @@ import { basename, dirname, join } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { Engine } from "../engine.ts";
 import { LegerError } from "../errors.ts";
-import { atomicWrite, atomicWriteJson, ensureDir, exists, removeIfExists, sha256, syncDir } from "../fs.ts";
+import { atomicWrite, atomicWriteJson, ensurePrivateDir, exists, removeIfExists, sha256, syncDir } from "../fs.ts";
 import { withLock } from "../lock.ts";
 import { volumeNames } from "../podman.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
@@ -24,6 +24,9 @@ import { archiveSuffix, chooseCompression, streamToFile } from "../backup/stream
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { requireManifest } from "./remove.ts";
 import { applyRetention } from "./retention.ts";
+import { unitArgs } from "../systemd.ts";
+import { systemPathProblem } from "../backup/system_paths.ts";
+import { operand } from "../argv.ts";
 
 /** Options of {@linkcode backup}. */
 export interface BackupOptions {
@@ -112,7 +115,7 @@ async function stopActive(
   await markStep(engine.paths, entry, "stopping", { stopped: active });
   engine.log.step(`Stopping ${active.join(", ")} for a consistent copy`);
   for (const unit of [...active].reverse()) {
-    const r = await engine.systemd.systemctl(["stop", unit]);
+    const r = await engine.systemd.systemctl(unitArgs("stop", [unit]));
     if (r.code !== 0) {
       throw new LegerError(
         `Cannot back up ${name}: ${unit} did not stop: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`,
@@ -137,7 +140,7 @@ async function writeBackup(
   const files = await loadSetFiles(engine.paths, name);
   const plan = planBackup(manifest, files);
   const compression = await chooseCompression(engine);
-  await ensureDir(join(partial, "files"), 0o700);
+  await ensurePrivateDir(join(partial, "files"));
   const fileRecords: BackupInfo["files"] = [];
   for (const f of files) {
     await atomicWrite(join(partial, "files", f.name), f.bytes, { mode: 0o600 });
@@ -166,13 +169,13 @@ async function writeBackup(
   }
 
   const volumes: BackupInfo["volumes"] = [];
-  if (toCopy.length) await ensureDir(join(partial, "volumes"), 0o700);
+  if (toCopy.length) await ensurePrivateDir(join(partial, "volumes"));
   for (const v of toCopy) {
     const archive = `volumes/${v.name}${archiveSuffix(compression)}`;
     engine.log.step(`Backing up volume ${v.name}`);
     const w = await streamToFile(
       engine.$,
-      ["podman", "volume", "export", v.name],
+      ["podman", "volume", "export", "--", operand(v.name, "volume name")],
       compression,
       join(partial, archive),
       `back up volume ${v.name} of ${name}`,
@@ -202,16 +205,25 @@ async function writeBackup(
       binds.push({ hostPath: hostPath ?? source, archived: false });
       continue;
     }
+    const system = systemPathProblem(hostPath, {
+      paths: engine.paths,
+      ...(engine.env.HOME ? { home: engine.env.HOME } : {}),
+    });
+    if (system) {
+      engine.log.warn(`${name}: bind mount ${hostPath} is not backed up: ${system} (restore would never write there)`);
+      binds.push({ hostPath, archived: false });
+      continue;
+    }
     const archive = `binds/${i}${archiveSuffix(compression)}`;
-    await ensureDir(join(partial, "binds"), 0o700);
+    await ensurePrivateDir(join(partial, "binds"));
     engine.log.step(`Backing up bind mount ${hostPath}`);
     if (!(await exists(hostPath))) {
       engine.log.warn(`${name}: bind mount ${hostPath} does not exist; skipped`);
       binds.push({ hostPath, archived: false });
       continue;
     }
-    // Archived relative to its parent, so a file and a folder restore the same way.
-    const tar = ["tar", "-C", dirname(hostPath), "-cf", "-", basename(hostPath)];
+    // Archived relative to its parent, so a file and a folder restore the same way; the name after `--`.
+    const tar = ["tar", "-C", dirname(hostPath), "-cf", "-", "--", basename(hostPath)];
     const w = await streamToFile(
       engine.$,
       tar,
@@ -259,7 +271,7 @@ export async function backup(engine: Engine, name: string, options: BackupOption
     if (!options.locked) await recoverPending(engine, [name]);
     const manifest = await requireManifest(engine, name);
     const setDir = join(backupsRoot(engine), name);
-    await ensureDir(setDir, 0o700);
+    await ensurePrivateDir(setDir);
     await dropPartials(setDir);
     const id = await freshId(setDir);
     const partial = join(setDir, id + PARTIAL);

@@ -47,9 +47,10 @@ function withTar(host: FakeHost, faults: Faults, calls: string[]): Record<string
   const base = host.fakes();
   const podman: FakeCommand = async (call: FakeCall) => {
     calls.push(["podman", ...call.args].join(" "));
-    const [group, sub, ...rest] = call.args;
-    const output = rest[0] === "--output" ? rest[1] : undefined;
-    const pos = output ? rest.slice(2) : rest;
+    const [group, sub, ...given] = call.args;
+    const output = given[0] === "--output" ? given[1] : undefined;
+    const rest = output ? given.slice(2) : given;
+    const pos = rest[0] === "--" ? rest.slice(1) : rest; // as cobra: `--` ends the flags
     const mp = pos[0] ? host.volumes()[pos[0]]?.mountpoint : undefined;
     // Real tar on the volume's folder (so modes, symlinks and empty folders are real).
     if (group === "volume" && sub === "export" && mp && !output) {

@@ -40,7 +40,7 @@ Deno.test("backup stops the units that use a volume, archives it with its checks
     assert.deepEqual((await verifyBackup(info)).problems, []);
 
     const stops = b.calls.filter((c) => /^systemctl --user stop /.test(c));
-    assert.deepEqual(stops, ["systemctl --user stop web.service"], "only the unit that uses the volume is stopped");
+    assert.deepEqual(stops, ["systemctl --user stop -- web.service"], "only the unit that uses the volume is stopped");
     assert.equal(b.host.unit("web.service").active, "active", "started again");
     assert.deepEqual(await pendingEntries(b.engine.paths), [], "no journal entry left");
 
@@ -114,7 +114,7 @@ Deno.test("a disk that fills during the export fails the backup: the units run a
       return true;
     });
     assert.equal(b.host.unit("web.service").active, "active", "web.service was stopped and started again");
-    assert.ok(b.calls.includes("systemctl --user stop web.service"));
+    assert.ok(b.calls.includes("systemctl --user stop -- web.service"));
     assert.deepEqual(await backupFolders(b), []);
     assert.deepEqual(await listBackups(b.engine), []);
     assert.ok(b.log.events.some((e) => e.level === "error" && /nothing was kept/.test(e.message)));

@@ -10,7 +10,8 @@ import { hostProbe } from "../host_probe.ts";
 import { LEGER_YAML, type LegerYaml, parseLegerYaml } from "../leger_yaml.ts";
 import { hostPortOf, type SetFile, type SetSummary, summarizeSet } from "../quadlet/model.ts";
 import { formatText } from "../quadlet/report.ts";
-import { type Diagnostic, type OtherSet, validateSet } from "../quadlet/validate.ts";
+import { type Diagnostic, makeReport, type OtherSet, validateSet } from "../quadlet/validate.ts";
+import { secretScopeFindings } from "../secrets/scope.ts";
 import { listManifests, readManifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 
@@ -57,13 +58,14 @@ export async function checkSet(engine: Engine, name: string, files: SetFile[]): 
   const own = name ? await readManifest(engine.paths, name) : undefined;
   const ownPorts = new Set((own?.ports ?? []).map((p) => Number(hostPortOf(p)?.port)).filter(Number.isFinite));
   const podmanVersion = await podmanMinor(engine);
-  const report = await validateSet(files, {
+  const validated = await validateSet(files, {
     ...(name ? { setName: name } : {}),
     ...(podmanVersion ? { podmanVersion } : {}),
     rootless: engine.scope === "user",
     others: await otherSets(engine, name),
     host: hostProbe(engine, ownPorts),
   });
+  const report = name ? makeReport([...validated.diagnostics, ...await scopeFindings(engine, name, files)]) : validated;
   return {
     findings: report.diagnostics,
     errors: report.errors,
@@ -71,6 +73,41 @@ export async function checkSet(engine: Engine, name: string, files: SetFile[]): 
     legerYaml: legerYamlOf(files),
     summary: summarizeSet(files),
   };
+}
+
+/**
+ * Says what a set asks of the host (its `risk/` findings), one warning each:
+ * a person installing or staging it reads them; they never refuse.
+ */
+export function logRisks(engine: Engine, name: string, findings: readonly Finding[]): void {
+  const risks = findings.filter((f) => f.code.startsWith("risk/"));
+  if (risks.length === 0) return;
+  engine.log.warn(`${name} asks for host access (${risks.length} risk finding${risks.length === 1 ? "" : "s"}):`);
+  for (const r of risks) engine.log.warn(`  ${r.file}:${r.line}: ${r.message} (${r.code})`);
+}
+
+/** The secret-scope rules (lib/secrets/scope.ts) for a set about to be installed as `name`. */
+async function scopeFindings(engine: Engine, name: string, files: SetFile[]): Promise<Finding[]> {
+  const declared = (legerYamlOf(files)?.secrets ?? []).map((s) => ({ name: s.name, podmanSecret: s["podman-secret"] }));
+  const used: Array<{ podmanSecret: string; file: string }> = [];
+  for (const f of files.filter((f) => !f.name.includes("/"))) {
+    for (const podmanSecret of summarizeSet([f]).secrets) {
+      if (!used.some((u) => u.podmanSecret === podmanSecret)) used.push({ podmanSecret, file: f.name });
+    }
+  }
+  const others = (await listManifests(engine.paths)).filter((m) => m.name !== name).map((m) => ({
+    set: m.name,
+    secrets: m.secrets.map((s) => ({ name: s.name, podmanSecret: s.podmanSecret })),
+  }));
+  const { daemon } = engine.config;
+  return secretScopeFindings({
+    set: name,
+    declared,
+    used,
+    others,
+    prefix: daemon["secret-prefix"],
+    shared: daemon["shared-secrets"],
+  });
 }
 
 /** Formats findings as the validator's text report. */

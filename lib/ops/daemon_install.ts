@@ -204,7 +204,7 @@ export async function installDaemon(
     unitPath = target;
     const text = daemonUnitText(engine.scope, options.command ?? currentLegerCommand());
     if (existing !== text) {
-      await atomicWrite(target, text, { mode: 0o644 });
+      await atomicWrite(target, text, { mode: 0o644, dirMode: 0o755 });
       engine.log.info(`wrote ${target}`);
     }
   }

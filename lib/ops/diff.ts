@@ -11,6 +11,7 @@ import { parseLegerYaml } from "../leger_yaml.ts";
 import { quadletKind, SECTION_OF, type SetFile, summarizeSet } from "../quadlet/model.ts";
 import { planDropins } from "../quadlet/dropins.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
+import { addedRisks, risksOf, riskText } from "../quadlet/risk/risks_of.ts";
 import { listValues, mergeUnits, parseUnit } from "../quadlet/parse.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { unifiedDiff } from "../text_diff.ts";
@@ -41,6 +42,10 @@ export interface DiffSummary {
   secretsRemoved: string[];
   volumesAdded: string[];
   volumesRemoved: string[];
+  /** Host access and privileges the new version grants that the installed one did not (lib/quadlet/risk/). */
+  risksAdded: string[];
+  /** Those it no longer grants. */
+  risksRemoved: string[];
   units: UnitImpact;
 }
 
@@ -127,6 +132,7 @@ export function summarize(before: readonly SetFile[], after: readonly SetFile[])
     ];
   };
   const secA = secretsOf(before), secB = secretsOf(after);
+  const riskA = risksOf(before), riskB = risksOf(after);
   return {
     images,
     portsAdded: minus(sB.ports, sA.ports),
@@ -138,6 +144,8 @@ export function summarize(before: readonly SetFile[], after: readonly SetFile[])
     secretsRemoved: minus(secA, secB),
     volumesAdded: minus(sB.volumes.map((v) => v.name), sA.volumes.map((v) => v.name)),
     volumesRemoved: minus(sA.volumes.map((v) => v.name), sB.volumes.map((v) => v.name)),
+    risksAdded: addedRisks(riskA, riskB).map(riskText),
+    risksRemoved: addedRisks(riskB, riskA).map(riskText),
     units: unitImpact(before, after),
   };
 }
@@ -215,9 +223,12 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
   const s = d.summary;
   // A handful per kind, then a count: --json and DiffResult keep every item.
   const list = (label: string, items: string[]) => (items.length ? [`  ${label}: ${boundedList(items)}`] : []);
+  const risk = (text: string) => (options.color ? paint("31", text) : text);
   out.push(
     "",
     "Summary:",
+    ...s.risksAdded.map((r) => risk(`  NEW RISK ${r}`)),
+    ...list("risks gone", s.risksRemoved),
     ...s.images.slice(0, NAMED_IN_SUMMARY).map((i) =>
       `  image ${i.file}: ${i.from ?? "(none)"} -> ${i.to ?? "(none)"}`
     ),
@@ -236,7 +247,7 @@ export function formatDiff(d: DiffResult, options: { color?: boolean } = {}): st
     ...list("units to stop", s.units.stop),
   );
   if (out[out.length - 1] === "Summary:") {
-    out.push("  no change to images, ports, environment, secrets, volumes or units");
+    out.push("  no change to images, ports, environment, secrets, volumes, risks or units");
   }
   if (d.drift.length) {
     out.push(

@@ -196,7 +196,7 @@ Deno.test("the summary reads environment files and drop-ins, and says when nothi
   };
   assert.equal(
     formatDiff(nothing),
-    "web: (local files) -> (local files)\n\n\nSummary:\n  no change to images, ports, environment, secrets, volumes or units",
+    "web: (local files) -> (local files)\n\n\nSummary:\n  no change to images, ports, environment, secrets, volumes, risks or units",
   );
 });
 

@@ -12,6 +12,7 @@ import { lastValue } from "../quadlet/parse.ts";
 import { expandInstance, setUnits } from "../quadlet/units.ts";
 import { run } from "../shell.ts";
 import type { UnitState } from "../systemd.ts";
+import { operand } from "../argv.ts";
 
 /** A container with a healthcheck (`HealthCmd=`) and the unit that runs it. */
 export interface HealthCheck {
@@ -83,8 +84,15 @@ export function gateOptions(engine: Engine, files: readonly SetFile[], timeoutMs
 }
 
 /** `podman inspect --format {{.State.Health.Status}}`: healthy, unhealthy, starting, or "" when it cannot be read. */
-async function healthStatus(engine: Engine, container: string): Promise<string> {
-  const r = await run(engine.$, ["podman", "inspect", "--format", "{{.State.Health.Status}}", container]);
+export async function healthStatus(engine: Engine, container: string): Promise<string> {
+  const r = await run(engine.$, [
+    "podman",
+    "inspect",
+    "--format",
+    "{{.State.Health.Status}}",
+    "--",
+    operand(container, "container name"),
+  ]);
   return r.code === 0 ? r.stdout.trim() : "";
 }
 

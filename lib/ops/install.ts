@@ -13,13 +13,14 @@ import { ExitCode, LegerError } from "../errors.ts";
 import type { LegerYaml } from "../leger_yaml.ts";
 import { withLock } from "../lock.ts";
 import type { CollectedFile } from "../source/collect.ts";
+import { credentialsDir, saveCredential } from "../source/credentials.ts";
 import type { FetchedSet } from "../source/fetch.ts";
 import { quadletKind, summarizeSet } from "../quadlet/model.ts";
 import { parseSource } from "../source/spec.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { deleteSetFiles, loadSetFiles, saveSetFiles } from "../state/store.ts";
-import { type CheckResult, checkSet, legerYamlOf, refuseOnErrors } from "./check.ts";
+import { type CheckResult, checkSet, legerYamlOf, logRisks, refuseOnErrors } from "./check.ts";
 import { describeFailures, gateOptions, startUnits } from "./health.ts";
 import { ensureSetSecrets } from "../secrets/ensure.ts";
 import { removePodmanSecret } from "../secrets/podman_secrets.ts";
@@ -28,6 +29,7 @@ import { backendForSet, installedNames, placeSet } from "./place.ts";
 import { filesBackend } from "../backend/files.ts";
 import { nativeTemplateLimit } from "../backend/for_set.ts";
 import { recoverPending } from "./recover.ts";
+import { plainTransportWarning } from "../source/transport.ts";
 
 /** A set fetched and checked, not yet installed. */
 export interface PreparedSet {
@@ -59,7 +61,9 @@ function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): str
 export async function prepare(engine: Engine, source: string, options: PrepareOptions = {}): Promise<PreparedSet> {
   const spec = parseSource(source, engine.forges);
   await engine.backend(); // a host that cannot take the set fails before anything is fetched
-  engine.log.step(`Fetching ${source}`);
+  engine.log.step(`Fetching ${spec.input}`);
+  const plain = plainTransportWarning(spec);
+  if (plain) engine.log.warn(plain);
   engine.fetcher.forget();
   const fetched = await engine.fetcher.fetch(spec, options.ref);
   if (fetched.source.commit) {
@@ -68,6 +72,7 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
   const name = checkSetName(options.name ?? suggestName(fetched, legerYamlOf(fetched.files)));
   engine.log.step(`Checking ${name} (${fetched.files.length} files)`);
   const check = await checkSet(engine, name, fetched.files);
+  logRisks(engine, name, check.findings);
   return { name, fetched, check };
 }
 
@@ -229,6 +234,9 @@ export async function installPrepared(
       const manifest = manifestFor(engine, prepared, backend.kind, records, previous);
       await saveSetFiles(engine.paths, prepared.name, prepared.fetched.files);
       await writeManifest(engine.paths, manifest);
+      const { credential, source } = prepared.fetched;
+      // The daemon fetches this URL again later: its credential goes to leger's store (0600), not the manifest.
+      if (credential) await saveCredential(credentialsDir(engine.paths.stateDir), source.url, credential);
       await endEntry(engine.paths, entry);
       engine.log.info(`installed ${prepared.name}: ${units.length} unit(s)${started.length ? ", all active" : ""}`);
       return { name: prepared.name, manifest, started, dryRun: false };

@@ -40,7 +40,9 @@ for (const backend of ["native", "files"] as const) {
       assert.ok(!b.host.quadletFiles().some((f) => f.endsWith("README.md")), "README is not part of the set");
       if (backend === "native") {
         assert.deepEqual(b.host.quadletFiles(), [".web.app", "web-data.volume", "web.container"]);
-        assert.ok(b.host.callLines("podman").some((l) => /^quadlet install --reload-systemd=false \S+\/web$/.test(l)));
+        assert.ok(
+          b.host.callLines("podman").some((l) => /^quadlet install --reload-systemd=false -- \S+\/web$/.test(l)),
+        );
       } else {
         assert.deepEqual(b.host.quadletFiles(), ["web/web-data.volume", "web/web.container"]);
         assert.ok(!b.host.callLines("podman").some((l) => l.startsWith("quadlet") && !l.endsWith("--help")));

@@ -12,6 +12,8 @@ import type { UnitState } from "../systemd.ts";
 import { listSets, row, type SetRow } from "./list.ts";
 import { type UpdateStatus, updateStatusOf } from "../gitops/status.ts";
 import { requireManifest } from "./set_lookup.ts";
+import { risksOf, riskText } from "../quadlet/risk/risks_of.ts";
+import { loadSetFiles } from "../state/store.ts";
 
 export { brokenManifestHint, overallState, type SetRow } from "./list.ts";
 
@@ -55,6 +57,8 @@ export interface SetDetails extends SetRow {
   updates: UpdateStatus;
   /** Why the set uses another backend than the scope's, when it does. */
   backendNote?: string;
+  /** What the set lets its containers do to the host (risk findings of its installed files). */
+  risks: string[];
 }
 
 /** Why a set is on the files backend while the scope uses the native one (templates on podman 5.x). */
@@ -80,6 +84,7 @@ export async function inspect(engine: Engine, name: string): Promise<SetDetails>
     drift: await drift(m),
     updates: await updateStatusOf(engine, name),
     ...(note ? { backendNote: note } : {}),
+    risks: risksOf(await loadSetFiles(engine.paths, name)).map(riskText),
   };
 }
 

@@ -68,7 +68,7 @@ Deno.test("logs shows the journal of the set's units; stop, start and restart dr
     const stopped = await control(b.engine, "web", "stop");
     assert.deepEqual(stopped.map((s) => s.active), ["inactive", "inactive"]);
     assert.ok(
-      b.host.callLines("systemctl").includes("--user stop web.service web-data-volume.service"),
+      b.host.callLines("systemctl").includes("--user stop -- web.service web-data-volume.service"),
       "stops in reverse order",
     );
     assert.ok(!b.host.containers()["systemd-web"]);

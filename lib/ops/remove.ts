@@ -9,6 +9,7 @@ import type { Engine } from "../engine.ts";
 import { withLock } from "../lock.ts";
 import { removeVolumes } from "../podman.ts";
 import { run } from "../shell.ts";
+import { credentialsDir, removeCredential } from "../source/credentials.ts";
 import { beginEntry, endEntry, type JournalEntry, markStep } from "../state/journal.ts";
 import { deleteManifest, listManifests, type Manifest, parseManifest } from "../state/manifest.ts";
 import { deleteSetFiles } from "../state/store.ts";
@@ -37,6 +38,7 @@ export interface RemoveResult {
 
 export { requireManifest } from "./set_lookup.ts";
 import { requireManifest } from "./set_lookup.ts";
+import { operand } from "../argv.ts";
 
 async function finishRemoval(
   engine: Engine,
@@ -66,12 +68,15 @@ async function finishRemoval(
   const removedSecrets: string[] = [];
   for (const s of manifest.secrets) {
     if (inUse.has(s.podmanSecret)) continue;
-    const r = await run(engine.$, ["podman", "secret", "rm", s.podmanSecret]);
+    const r = await run(engine.$, ["podman", "secret", "rm", "--", operand(s.podmanSecret, "podman secret name")]);
     if (r.code === 0) removedSecrets.push(s.podmanSecret);
   }
   await deleteSetFiles(engine.paths, manifest.name);
   await deleteManifest(engine.paths, manifest.name);
   await deleteUpdateRecord(engine.paths, manifest.name);
+  if (manifest.source.kind === "git" && !others.some((m) => m.source.url === manifest.source.url)) {
+    await removeCredential(credentialsDir(engine.paths.stateDir), manifest.source.url);
+  }
   return {
     name: manifest.name,
     stopped: manifest.units,

@@ -53,7 +53,7 @@ Deno.test("remove with purgeVolumes deletes the set's volumes, named ones includ
     const r = await remove(b.engine, "cache", { purgeVolumes: true });
     assert.deepEqual(r.removedVolumes, ["cache-data"]);
     assert.deepEqual(Object.keys(b.host.volumes()), ["unrelated"]);
-    assert.ok(b.host.callLines("podman").includes("volume rm --force cache-data"));
+    assert.ok(b.host.callLines("podman").includes("volume rm --force -- cache-data"));
   } finally {
     await b.cleanup();
   }
@@ -73,7 +73,7 @@ Deno.test("remove with purgeVolumes says which volumes it removed: one podman ne
     const r = await remove(b.engine, "cache", { purgeVolumes: true });
     assert.deepEqual([r.removedVolumes, r.keptVolumes], [[], ["cache-data"]]);
     const calls = b.host.callLines("podman").slice(before).filter((l) => l.startsWith("volume"));
-    assert.deepEqual(calls, ["volume rm --force cache-data"], "one call, no listing first");
+    assert.deepEqual(calls, ["volume rm --force -- cache-data"], "one call, no listing first");
   } finally {
     await b.cleanup();
   }
@@ -116,13 +116,16 @@ Deno.test("removing a set that is not installed says which ones are", async () =
 Deno.test("remove deletes the podman secrets the set declared unless another set declares them too", async () => {
   const b = await bench({ backend: "files" });
   try {
-    const yaml = (secrets: string[]) =>
-      `secrets:\n${secrets.map((s) => `  - name: leger/${s}\n    podman-secret: ${s}\n`).join("")}`;
+    // Each set's own Setec secrets lie under leger/<set>/; the one both use is shared on purpose (config.yaml).
+    b.engine.config.daemon["shared-secrets"] = ["leger/shared/"];
+    const setec = (n: string, s: string) => (s.startsWith("shared") ? `leger/shared/${s}` : `leger/${n}/${s}`);
+    const yaml = (n: string, secrets: string[]) =>
+      `secrets:\n${secrets.map((s) => `  - name: ${setec(n, s)}\n    podman-secret: ${s}\n`).join("")}`;
     const app = (n: string, secrets: string[]) => ({
       [`${n}.container`]: `[Container]\nImage=${NGINX}\n${
         secrets.map((s) => `Secret=${s},type=env,target=${s.toUpperCase().replaceAll("-", "_")}`).join("\n")
       }\n`,
-      ".leger.yaml": yaml(secrets),
+      ".leger.yaml": yaml(n, secrets),
     });
     const { url } = await repoWith(b.host, [
       { folder: "one", files: app("one", ["shared-key", "one-key"]) },

@@ -45,6 +45,8 @@ import { checkSetName } from "./set_lookup.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
 import { boundedList } from "../bounded_list.ts";
+import { unitArgs } from "../systemd.ts";
+import { operand } from "../argv.ts";
 
 /** Options of {@linkcode restore}. */
 export interface RestoreOptions {
@@ -90,7 +92,7 @@ export async function findBackup(engine: Engine, name: string, id?: string): Pro
 
 async function stopAll(engine: Engine, units: string[]): Promise<void> {
   for (const unit of [...new Set(units)].reverse()) {
-    const r = await engine.systemd.systemctl(["stop", unit]);
+    const r = await engine.systemd.systemctl(unitArgs("stop", [unit]));
     if (r.code !== 0) engine.log.warn(`${unit} did not stop: ${(r.stderr || r.stdout).trim()}`);
   }
 }
@@ -102,7 +104,7 @@ async function recreateVolume(
   unitTexts: Map<string, string>,
 ): Promise<void> {
   if ((await volumeNames(engine.$)).includes(v.name)) {
-    await podman(engine.$, ["volume", "rm", "--force", v.name], `remove volume ${v.name} before restoring it`);
+    await podman(engine.$, ["volume", "rm", "--force", "--", v.name], `remove volume ${v.name} before restoring it`);
   }
   const text = v.unitFile ? unitTexts.get(v.unitFile) : undefined;
   if (v.unitFile && text !== undefined) {
@@ -112,7 +114,7 @@ async function recreateVolume(
     if (err !== undefined) engine.log.debug(`${unit} did not create ${v.name} (${err}); creating it directly`);
   }
   if (!(await volumeNames(engine.$)).includes(v.name)) {
-    await podman(engine.$, ["volume", "create", v.name], `create volume ${v.name}`);
+    await podman(engine.$, ["volume", "create", "--", v.name], `create volume ${v.name}`);
   }
 }
 
@@ -137,7 +139,7 @@ async function putBack(engine: Engine, trusted: TrustedBackup, stopUnits: string
       engine.$,
       join(info.dir, v.archive),
       v.compression,
-      (from) => ["podman", "volume", "import", v.name, from],
+      (from) => ["podman", "volume", "import", "--", operand(v.name, "volume name"), from],
       `restore volume ${v.name} of ${name}`,
     );
   }
@@ -149,7 +151,9 @@ async function putBack(engine: Engine, trusted: TrustedBackup, stopUnits: string
       engine.$,
       join(info.dir, b.archive),
       b.compression ?? "none",
-      (from) => ["tar", "-C", dirname(b.hostPath), "-xpf", from],
+      // Owners by number (a name in the archive must not pick the owner); setuid, setgid, capabilities, devices
+      // and links out were refused by the archive check (lib/backup/tar_check.ts).
+      (from) => ["tar", "-C", dirname(b.hostPath), "--numeric-owner", "-xpf", from],
       `restore bind mount ${b.hostPath}`,
     );
   }

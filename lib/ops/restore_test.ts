@@ -46,7 +46,7 @@ for (const backend of ["files", "native"] as const) {
       assert.deepEqual(await treeDigest(mountpoint(b, "systemd-web-data")), before, "exactly the backup's content");
       assert.equal(b.host.unit("web.service").active, "active");
       assert.ok(
-        b.calls.includes("podman volume rm --force systemd-web-data"),
+        b.calls.includes("podman volume rm --force -- systemd-web-data"),
         "the volume was recreated, not merged into",
       );
 

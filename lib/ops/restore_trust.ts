@@ -45,6 +45,7 @@ import { planBackup, resolveHostPath } from "../backup/plan.ts";
 import { archiveSuffix } from "../backup/stream.ts";
 import { checkArchive } from "../backup/tar_check.ts";
 import { buildManifest } from "./manifest_build.ts";
+import { systemPathProblem } from "../backup/system_paths.ts";
 
 /** A backup that passed every check: what restore may use, and nothing more. */
 export interface TrustedBackup {
@@ -206,6 +207,12 @@ export async function trustBackup(
       problems.push(`the host path ${label} is not a plain absolute path`);
     } else if (!allowedBinds.includes(b.hostPath)) {
       problems.push(`the host path ${label} is not one the backup's units bind-mount`);
+    } else {
+      const system = systemPathProblem(b.hostPath, {
+        paths: engine.paths,
+        ...(engine.env.HOME ? { home: engine.env.HOME } : {}),
+      });
+      if (system) problems.push(`restore never writes the host path ${label}: ${system}`);
     }
     const compression = b.compression ?? "none";
     if (

@@ -18,6 +18,7 @@ import { type CheckResult, checkSet, refuseOnErrors } from "./check.ts";
 import { eachSet } from "./each_set.ts";
 import { assertRecovered, recoverPending } from "./recover.ts";
 import { requireManifest } from "./remove.ts";
+import { addedRisks, risksOf, riskText } from "../quadlet/risk/risks_of.ts";
 
 /** What is kept beside a staged set's files. */
 export const StagedRecord = z.object({
@@ -121,6 +122,10 @@ export async function fetchVersion(
   const newDigest = await digestOf(fetched.files);
   const oldDigest = await digestOf(installedFiles);
   const check = await checkSet(engine, manifest.name, fetched.files);
+  // What the new version asks of the host that the installed one did not: called out (leger diff shows it too).
+  for (const r of addedRisks(risksOf(installedFiles), risksOf(fetched.files))) {
+    engine.log.warn(`${manifest.name}: the new version adds a risk: ${riskText(r)}`);
+  }
   const result: StageResult = {
     name: manifest.name,
     changed: newDigest !== oldDigest,

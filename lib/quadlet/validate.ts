@@ -14,6 +14,7 @@
 import { expandBundles, isBundle } from "./bundle.ts";
 import { checkRefs, type ForeignUnits } from "./check_refs.ts";
 import { checkSecrets } from "./check_secrets.ts";
+import { checkRisks } from "./risk/check_risk.ts";
 import { checkTemplates } from "./check_templates.ts";
 import { checkUnit } from "./check_unit.ts";
 import { checkConflicts } from "./conflicts.ts";
@@ -128,6 +129,7 @@ export async function validateSet(files: SetFile[], options: ValidateOptions): P
   }
   await checkRefs(set, foreign, options.host, sink);
   await checkSecrets(set, options.host, sink);
+  checkRisks(set, sink);
   await checkConflicts(options.setName, set, options.others ?? [], options.host, sink);
   if (options.host?.generator) {
     const leger = makeReport([...sink.items]).diagnostics;

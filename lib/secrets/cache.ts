@@ -97,7 +97,7 @@ export class SecretCache {
    * others could read, since its value may have leaked.
    */
   static async open(dir: string): Promise<SecretCache> {
-    await Deno.mkdir(dirname(dir), { recursive: true });
+    await Deno.mkdir(dirname(dir), { recursive: true, mode: 0o700 });
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 }).catch((error) => {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error; // a file: refused below
     });

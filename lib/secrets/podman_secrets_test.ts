@@ -19,6 +19,7 @@ Deno.test("setPodmanSecret passes the value on stdin only, never in argv or env"
     "secret",
     "create",
     "--replace",
+    "--",
     "app-key",
     "-",
   ]);

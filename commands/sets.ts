@@ -11,6 +11,7 @@ import { escapingSink } from "../lib/log.ts";
 import { requireHostReady } from "../lib/ops/host_ready.ts";
 import type { SetDetails } from "../lib/ops/query.ts";
 import { formatUpdateStatus } from "../lib/gitops/status.ts";
+import { describeTrust } from "../lib/trust/record.ts";
 import type { UnitState } from "../lib/systemd.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
@@ -30,6 +31,9 @@ function details(d: SetDetails): string {
     ...(d.backendNote ? [`  backend:  files, because ${d.backendNote}`] : []),
     `  source:   ${m.source.input}`,
     ...(m.source.commit ? [`  commit:   ${m.source.commit}${m.source.ref ? ` (${m.source.ref})` : ""}`] : []),
+    `  trust:    ${
+      m.trust ? describeTrust(m.trust) : "not recorded (installed before leger checked signatures, or restored)"
+    }`,
     ...(m.version ? [`  version:  ${m.version}`] : []),
     `  updated:  ${m.updatedAt}`,
     `units:`,

@@ -199,11 +199,10 @@ export function createLeger(engine: Engine): Leger {
     stage: async (nameOrAll, options) => {
       refuseUnknownOptions("stage", options);
       return options?.dryRun
-        ? (await import("./ops/preview.ts")).preview(
-          engine,
-          nameOrAll,
-          options.ref !== undefined ? { ref: options.ref } : {},
-        )
+        ? (await import("./ops/preview.ts")).preview(engine, nameOrAll, {
+          ...(options.ref !== undefined ? { ref: options.ref } : {}),
+          ...(options.allowUnsigned ? { allowUnsigned: true } : {}),
+        })
         : (await staging()).stage(engine, nameOrAll, options);
     },
     staged: async () => (await staging()).staged(engine),

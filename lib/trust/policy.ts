@@ -18,7 +18,17 @@ import type { TrustConfig, TrustKey, TrustRule } from "./schema.ts";
 
 /** What is about to be trusted. */
 export type TrustSubject =
-  | { kind: "set"; name: string; /** The repository's URL; undefined for a local folder. */ url?: string }
+  | {
+    kind: "set";
+    /**
+     * The set's name, when the host chose it (`--name`, an installed set, a fleet entry's `name`): a name the
+     * fetched files give themselves (`.leger.yaml`) must not pick a rule, or an unsigned commit could name
+     * itself after a set whose rule is `none`.
+     */
+    name?: string;
+    /** The repository's URL; undefined for a local folder. */
+    url?: string;
+  }
   | { kind: "hosts"; url?: string };
 
 /** The rule in force for a subject. */
@@ -72,7 +82,9 @@ export function trustPolicyFor(
     : Object.entries(trust?.catalogs ?? {}).find(([k]) => sourceKey(k, forges) === key);
   const isFleet = key !== undefined && fleetSource !== undefined && sourceKey(fleetSource, forges) === key;
   const candidates: Array<[string, TrustRule | undefined]> = [];
-  if (subject.kind === "set") candidates.push([`trust.sets.${subject.name}`, trust?.sets[subject.name]]);
+  if (subject.kind === "set" && subject.name !== undefined) {
+    candidates.push([`trust.sets.${subject.name}`, trust?.sets[subject.name]]);
+  }
   const byCatalog: [string, TrustRule | undefined] = [`trust.catalogs.${catalog?.[0]}`, catalog?.[1]];
   const byFleet: [string, TrustRule | undefined] = ["trust.fleet", isFleet ? trust?.fleet : undefined];
   candidates.push(...(subject.kind === "set" ? [byCatalog, byFleet] : [byFleet, byCatalog]));

@@ -119,8 +119,12 @@ async function importOpenPgp($: Shell, home: string, key: Extract<Loaded, { form
   const at = records.indexOf(primaries[0]!);
   const fpr = records.slice(at + 1).find((r) => r[0] === "fpr")?.[9];
   if (!fpr) throw new LegerError(`Cannot use the OpenPGP key of ${where}: gpg shows no fingerprint for it`);
+  // gpg's exit status is no verdict here: it imports the key and still exits 2 when it cannot reach an agent
+  // it has no use for (seen with a GNUPGHOME path too long for a socket: "can't connect to the agent: File
+  // name too long"). The key is looked up instead.
   const imported = await gpg($, home, ["--import"], key.armored);
-  if (imported.code !== 0) {
+  const listed = await gpg($, home, ["--with-colons", "--list-keys", "--", fpr], "");
+  if (listed.code !== 0 || !listed.stdout.includes(`:${fpr}:`)) {
     throw new LegerError(`Cannot use the OpenPGP key of ${where}: gpg --import failed: ${imported.stderr.trim()}`);
   }
   return fpr;

@@ -197,3 +197,16 @@ Deno.test("the user's git and gpg setup is never read: a keyring and allowed sig
     await Deno.remove(f.root, { recursive: true });
   }
 });
+
+Deno.test("a cache folder too deep for a gpg socket still gets its keyring (gpg exits 2 there, having imported the key)", async () => {
+  const f = await fixture();
+  try {
+    const deep = join(f.root, "a-folder-name-long-enough".repeat(4), "and-deeper-still".repeat(2));
+    const ring = await keyringFor($, deep, f.root, allowed(f.signers).slice(1, 2));
+    assert.ok(join(ring.gnupgHome, "S.gpg-agent").length > 108);
+    assert.equal((await verifySigned($, ring, { gitDir: f.gitDir, commit: f.c.release! })).verified, true);
+  } finally {
+    await f.signers.close();
+    await Deno.remove(f.root, { recursive: true });
+  }
+});

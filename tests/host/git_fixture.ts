@@ -204,7 +204,8 @@ for k in $PGP_KEYS; do
   gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key "$k <$k@example.com>" ed25519 sign 0 2>/dev/null
   gpg --armor --export "$k@example.com" > "$DIR/$k.asc"
 done
-chmod -R a+rX "$DIR"; chmod 700 "$DIR/gnupg"`;
+# Public halves readable by everyone; ssh-keygen -Y sign ignores a private key others can read.
+chmod -R a+rX "$DIR"; chmod 700 "$DIR/gnupg"; for k in $SSH_KEYS; do chmod 600 "$DIR/$k"; done`;
   await host.exec(["sh", "-c", script, "sh", dir], {
     env: { DIR: dir, SSH_KEYS: keys.ssh.join(" "), PGP_KEYS: keys.openpgp.join(" ") },
     check: true,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { main } from "../main.ts";
-import { listBackups } from "../lib/ops/backup.ts";
-import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup_fixtures_test.ts";
-import { createShell } from "../lib/shell.ts";
+import { listBackups } from "../lib/backup/info.ts";
+import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup/backup_fixtures_test.ts";
+import { createShell } from "../lib/host/shell.ts";
 import { humanAge, humanSize } from "./backup.ts";
 
 Deno.test("humanSize and humanAge read as people write them", () => {

@@ -14,10 +14,10 @@ import { HELP } from "./help_text.ts";
 import { newBackupId } from "../lib/backup/info.ts";
 import { checkSetName } from "../lib/ops/set_lookup.ts";
 import { parseSource } from "../lib/source/spec.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { parseWindow } from "../lib/gitops/calendar.ts";
-import { UpdatePolicy } from "../lib/set_meta.ts";
-import { BUILTIN_WORKFLOWS } from "../lib/workflow.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import { parseWindow } from "../lib/policy/calendar.ts";
+import { UpdatePolicy } from "../lib/meta/set_meta.ts";
+import { BUILTIN_WORKFLOWS } from "./builtin_workflows.ts";
 
 /** The leger command line of an example: no sudo, no VAR=value, no pipe or redirection; `source <(...)` opened. */
 export function legerArgv(line: string): string[] {

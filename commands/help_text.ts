@@ -400,7 +400,7 @@ export const HELP: Record<string, HelpProse> = {
     notes: [
       "depends_on: a dependency is Requires= (Wants= when required: false) and After=; service_healthy gives the dependency Notify=healthy (podman 5.0), so its unit counts as started only once healthy; service_completed_successfully makes it a one-shot. restart: always and unless-stopped become Restart=always and start at boot; restart: no (the default) starts only with the set.",
       "Names: units are NAME-SERVICE.container (unit names are shared by every set of a host); podman volumes and networks keep Compose's names (PROJECT_VOLUME), so data a Compose tool left under that name is used. Image short names are read as Docker Hub's, as Compose does. Relative bind mounts become absolute paths in the project folder; a path that climbs out of it is refused.",
-      "Secrets: a Compose file secret becomes a podman secret the containers mount under /run/secrets; create it before installing (the report prints the command), or pass --setec-prefix to let leger fetch it from Setec.",
+      "Secrets: a Compose file secret becomes a podman secret the containers mount under /run/secrets; create it before installing (the report prints the command), or pass --setec-prefix to have it fetched from Setec.",
     ],
   },
   completion: {

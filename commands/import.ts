@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { ImportComposeResult } from "../lib/compose/import.ts";
-import { ExitCode, UsageError } from "../lib/errors.ts";
+import { ExitCode, UsageError } from "../lib/core/errors.ts";
 import { ImportComposeJson } from "../lib/contract/compose.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";

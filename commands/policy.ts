@@ -5,10 +5,11 @@
  * @module
  */
 import type { Command } from "commander";
-import type { PolicyChange, PolicyEdit, PolicyKey, PolicyRow } from "../lib/gitops/policy_config.ts";
+import type { PolicyChange, PolicyEdit, PolicyKey, PolicyRow } from "../lib/policy/override.ts";
 import { PolicyChangeJson, PolicyListJson, PolicyOneJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 const seconds = (ms: number) =>
   ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
@@ -45,7 +46,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("[name]", "one set (default: every installed set and every set config.yaml names)")
     .action(async (name, _o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const { showPolicies } = await import("../lib/gitops/policy_config.ts");
+      const { showPolicies } = await import("../lib/policy/override.ts");
       const rows = await showPolicies(ctx.engine, name);
       output(
         ctx.opts,
@@ -102,9 +103,9 @@ export function register(program: Command, runtime: CliRuntime): void {
         if (typeof v === "string") edit[key] = v;
         else if (v === false) edit[key] = null;
       }
-      const { editPolicy } = await import("../lib/gitops/policy_config.ts");
+      const { editPolicy } = await import("../lib/policy/override.ts");
       if (Object.keys(edit).length === 0) {
-        const { UsageError } = await import("../lib/errors.ts");
+        const { UsageError } = await import("../lib/core/errors.ts");
         throw new UsageError(
           "Nothing to set: give --policy, --follow, --interval, --window, --accept-risks or --allow-insecure-transport (or a --no- form to drop one)",
           "leger policy reset NAME drops the whole override.",
@@ -125,7 +126,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--dry-run", "say what would change; write nothing")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const { editPolicy } = await import("../lib/gitops/policy_config.ts");
+      const { editPolicy } = await import("../lib/policy/override.ts");
       const dryRun = options.dryRun === true;
       const change = await editPolicy(ctx.engine, name, "reset", { dryRun });
       output(ctx.opts, versioned(PolicyChangeJson, change), () => changeText(change, dryRun));

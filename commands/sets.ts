@@ -5,14 +5,13 @@
  * @module
  */
 import type { Command } from "commander";
-import { ask } from "../lib/escape.ts";
-import { UsageError } from "../lib/errors.ts";
-import { escapingSink } from "../lib/log.ts";
-import { requireHostReady } from "../lib/ops/host_ready.ts";
-import type { SetDetails } from "../lib/ops/query.ts";
-import { formatUpdateStatus } from "../lib/gitops/status.ts";
+import { ask } from "../lib/core/escape.ts";
+import { UsageError } from "../lib/core/errors.ts";
+import { escapingSink } from "../lib/core/log.ts";
+import type { SetDetails } from "../mod.ts";
+import { formatUpdateStatus } from "../lib/policy/status.ts";
 import { describeTrust } from "../lib/trust/record.ts";
-import type { UnitState } from "../lib/systemd.ts";
+import type { UnitState } from "../lib/host/systemd_state.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
@@ -148,7 +147,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const ctx = await contextFor(cmd, runtime);
       if (options.purgeVolumes && !ctx.opts.yes && !options.dryRun) {
         const d = await ctx.leger.inspect(setName);
-        await requireHostReady(ctx.engine); // before asking: a question that cannot be acted on is not asked
+        await ctx.ops.requireHostReady(); // before asking: a question that cannot be acted on is not asked
         const vols = d.manifest.volumes.map((v) => v.name).join(", ") || "none";
         if (!Deno.stdin.isTerminal()) {
           throw new UsageError(

@@ -46,12 +46,12 @@
  * @module
  */
 import { z } from "zod";
-import { ExitCode, LegerError } from "./errors.ts";
-import { readTextIfExists } from "./fs.ts";
-import { HostUpdatePolicy } from "./set_meta.ts";
+import { ExitCode, LegerError } from "./core/errors.ts";
+import { readTextIfExists } from "./core/fs.ts";
+import { HostUpdatePolicy } from "./meta/set_meta.ts";
 import { isSafeRef } from "./source/ref.ts";
 import { TrustConfig } from "./trust/schema.ts";
-import type { ScopePaths } from "./paths.ts";
+import type { ScopePaths } from "./core/paths.ts";
 
 const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 30s, 10m, 1h or 7d");
 
@@ -125,7 +125,7 @@ export async function loadConfig(
     // The YAML reader loads only when there is a file to read (about 30-70 ms of start-up otherwise).
     config = text === undefined
       ? ConfigFile.parse({}) as Config
-      : (await import("./yaml_file.ts")).loadYamlWith(text, paths.configFile, ConfigFile) as Config;
+      : (await import("./core/yaml_file.ts")).loadYamlWith(text, paths.configFile, ConfigFile) as Config;
   } catch (error) {
     if (!(error instanceof LegerError)) throw error;
     throw new LegerError(error.message, {

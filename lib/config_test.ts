@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
-import { scopePaths } from "./paths.ts";
-import { parseLegerYaml } from "./leger_yaml.ts";
+import { scopePaths } from "./core/paths.ts";
+import { parseLegerYaml } from "./meta/leger_yaml.ts";
 
 async function withConfig(text: string | undefined, env: Record<string, string> = {}) {
   const home = await Deno.makeTempDir();

@@ -15,14 +15,16 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "./errors.ts";
-import type { InstallOptions, PrepareOptions } from "./ops/install.ts";
-import type { RemoveOptions } from "./ops/remove.ts";
-import type { ValidateSourceOptions } from "./ops/validate_source.ts";
-import type { AbandonOptions } from "./ops/recover_user.ts";
-import type { BackupOptions, PruneOptions, RestoreOptions } from "./ops/backup.ts";
-import type { ApplyOptions } from "./ops/apply.ts";
-import type { StageOptions } from "./ops/stage.ts";
+import { ExitCode, LegerError } from "./core/errors.ts";
+import type { InstallOptions, PrepareOptions } from "./ops/install/install.ts";
+import type { RemoveOptions } from "./ops/install/remove.ts";
+import type { ValidateSourceOptions } from "./ops/check/validate_source.ts";
+import type { AbandonOptions } from "./ops/recover/pending.ts";
+import type { BackupOptions } from "./ops/backup/create.ts";
+import type { PruneOptions } from "./ops/backup/retention.ts";
+import type { RestoreOptions } from "./ops/backup/restore.ts";
+import type { ApplyOptions } from "./ops/update/apply.ts";
+import type { StageOptions } from "./ops/update/stage.ts";
 import type { ImportComposeOptions } from "./compose/import.ts";
 
 /**

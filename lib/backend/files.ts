@@ -6,8 +6,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { atomicWrite, removeIfExists, sha256 } from "../fs.ts";
-import { quadletKind } from "../quadlet/model.ts";
+import { atomicWrite, removeIfExists, sha256 } from "../core/fs.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 

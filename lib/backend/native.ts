@@ -9,17 +9,17 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
-import { atomicWrite, removeIfExists } from "../fs.ts";
-import type { Logger } from "../log.ts";
-import { podman, type PodmanCapabilities } from "../podman.ts";
-import { quadletKind } from "../quadlet/model.ts";
-import { run, type Shell } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import { atomicWrite, removeIfExists } from "../core/fs.ts";
+import type { Logger } from "../core/log.ts";
+import { podman, type PodmanCapabilities } from "../host/podman.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
+import { run, type Shell } from "../host/shell.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 import { appMarker, layoutOf, layoutPath, recordAt, removeFiles, verifyOnDisk } from "./layout.ts";
-import { operands } from "../argv.ts";
+import { operands } from "../core/argv.ts";
 
 /**
  * Puts back the bytes leger meant to write where podman left others (a

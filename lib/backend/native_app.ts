@@ -18,17 +18,17 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
-import { exists, removeIfExists } from "../fs.ts";
-import type { Logger } from "../log.ts";
-import { podman, type PodmanCapabilities } from "../podman.ts";
-import { quadletKind } from "../quadlet/model.ts";
-import { run, type Shell } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import { exists, removeIfExists } from "../core/fs.ts";
+import type { Logger } from "../core/log.ts";
+import { podman, type PodmanCapabilities } from "../host/podman.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
+import { run, type Shell } from "../host/shell.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 import { appMarker, filesUnder, layoutOf, layoutPath, recordAt, removeFiles } from "./layout.ts";
 import { repairMismatches } from "./native.ts";
-import {} from "../argv.ts";
+import {} from "../core/argv.ts";
 
 /** Makes the native backend for podman 6 (`quadlet install --application`). */
 export function nativeAppBackend(

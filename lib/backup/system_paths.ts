@@ -2,7 +2,7 @@
  * Host folders a backup never archives and a restore never writes, whatever
  * a set's bind mounts say. A restore extracts a bind's archive into the
  * bind's host path, as root in system scope; the backup's own quadlet files
- * say which host paths those are (lib/ops/restore_trust.ts), and a backup
+ * say which host paths those are (lib/ops/backup/trust.ts), and a backup
  * folder may come from anywhere. A forged backup whose unit binds
  * `/etc/cron.d` would have restore install a cron job as root; one that
  * binds `~/.config/systemd` would add a user service. So:
@@ -28,7 +28,7 @@
  * @module
  */
 import { join, normalize } from "node:path";
-import type { ScopePaths } from "../paths.ts";
+import type { ScopePaths } from "../core/paths.ts";
 
 const SYSTEM_TREES = [
   "/bin",

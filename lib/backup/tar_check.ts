@@ -26,7 +26,7 @@
  * @module
  */
 import { posix } from "node:path";
-import type { Shell } from "../shell.ts";
+import type { Shell } from "../host/shell.ts";
 import { compressorArgv } from "./stream.ts";
 import { lastLines, openFifoEnd, redirected, settle, withFifo } from "./fifo.ts";
 import type { Compression } from "./info.ts";

@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { formatText } from "../quadlet/report.ts";
 import { validateSet } from "../quadlet/validate.ts";
 import { importCompose, type ImportComposeOptions, type ImportComposeResult, secretsOf } from "./import.ts";

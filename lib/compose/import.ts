@@ -10,7 +10,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
-import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
+import { ExitCode, LegerError, NotFoundError } from "../core/errors.ts";
 import { validateSet } from "../quadlet/validate.ts";
 import type { Ctx } from "./context.ts";
 import { mapDepends } from "./depends.ts";

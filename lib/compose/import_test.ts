@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { compareVersions, keySpec, KIND_SINCE, SYSTEMD_KEYS } from "../quadlet/keys.ts";
 import { importCompose } from "./import.ts";
 import { writeSet } from "./write.ts";

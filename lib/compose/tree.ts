@@ -20,7 +20,7 @@ import {
   type Node as YamlNode,
   parseDocument,
 } from "yaml";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 
 /** A scalar: the YAML value after interpolation. */
 export interface ScalarNode {
@@ -68,7 +68,7 @@ export async function readComposeText(path: string, shown: string): Promise<stri
     throw inputError(
       shown,
       1,
-      `the file is ${info.size} bytes; leger reads Compose files up to ${MAX_FILE_BYTES} bytes`,
+      `the file is ${info.size} bytes; Compose files are read up to ${MAX_FILE_BYTES} bytes`,
       "A real Compose file is a few KiB: check that this is the file you meant.",
     );
   }

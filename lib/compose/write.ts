@@ -8,8 +8,8 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { ExitCode, LegerError } from "../errors.ts";
-import { syncDir } from "../fs.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { syncDir } from "../core/fs.ts";
 
 /** One file of the set. */
 export interface OutFile {

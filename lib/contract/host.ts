@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { FleetSet } from "../fleet/record.ts";
-import { HostUpdatePolicy } from "../set_meta.ts";
+import { FleetSet } from "../state/fleet_record.ts";
+import { HostUpdatePolicy } from "../meta/set_meta.ts";
 import { versionField } from "./parts.ts";
 
 /** `leger doctor --json`. */

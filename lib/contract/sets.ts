@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { BadCommit, RefusedCommit, UpdateRecord } from "../gitops/record.ts";
+import { BadCommit, RefusedCommit, UpdateRecord } from "../state/update_record.ts";
 import { TrustRecord } from "../trust/record.ts";
 import { Manifest } from "../state/manifest.ts";
 import { DriftJson, UnitStateJson, versionField } from "./parts.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { UpdateRecord } from "../gitops/record.ts";
+import { UpdateRecord } from "../state/update_record.ts";
 import { TrustRecord } from "../trust/record.ts";
 import { DiagnosticJson, DriftJson, PointJson, UnitFailureJson, UnitImpactJson, versionField } from "./parts.ts";
 

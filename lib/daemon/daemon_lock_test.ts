@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
 import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { withLock } from "../lock.ts";
-import { install } from "../ops/install.ts";
-import { control } from "../ops/query.ts";
+import { withLock } from "../core/lock.ts";
+import { control } from "../ops/query/query.ts";
 import { daemonSync } from "./control_client.ts";
 import { runDaemon } from "../../tests/helpers/in_process_daemon.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 const KEY = "leger/web/key";
 const SET = {

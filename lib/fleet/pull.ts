@@ -18,17 +18,26 @@
  */
 import { posix } from "node:path";
 import type { Config } from "../config.ts";
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
-import { policyOf, resolvePolicy } from "../gitops/policy.ts";
+import { policyOf, resolvePolicy } from "../policy/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
+import type { Leger } from "../leger.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
-import { type AssignedSet, assignedSets, HOSTS_FILE, type HostsFile, parseHostsFile, setFolder } from "./assign.ts";
-import { assignedSource, hostIdentity } from "./plan.ts";
-import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "./record.ts";
-import { redactUrls } from "../redact.ts";
+import {
+  type AssignedSet,
+  assignedSets,
+  assignedSource,
+  hostIdentity,
+  HOSTS_FILE,
+  type HostsFile,
+  parseHostsFile,
+  setFolder,
+} from "../source/hosts_file.ts";
+import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "../state/fleet_record.ts";
+import { redactUrls } from "../core/redact.ts";
 import { refusePlainTransport } from "../source/transport.ts";
 import { checkTrust, trustDigest, UnverifiedError } from "../trust/gate.ts";
 
@@ -55,7 +64,7 @@ export interface FleetResult {
 }
 
 /** The record's key: which repository and ref the config names. */
-// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/redact.ts).
+// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/core/redact.ts).
 const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${redactUrls(fleet.source)}#${fleet.ref ?? ""}`;
 
 /** How often the fleet repository is asked (ms). */
@@ -136,8 +145,15 @@ async function readAssignments(
   return file;
 }
 
+/** The operations a fleet sync runs: as `leger install` and `leger remove` do. */
+export type FleetOps = Pick<Leger, "prepare" | "installPrepared" | "remove">;
+
 /** One sync: reads the assignment when due and brings this host's sets to it. Never throws. */
-export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}): Promise<FleetResult> {
+export async function syncFleet(
+  engine: Engine,
+  leger: FleetOps,
+  options: FleetSyncOptions = {},
+): Promise<FleetResult> {
   const fleet = engine.config.fleet;
   if (!fleet) return { result: "not-due", source: "", assigned: [], unassigned: [], removed: [] };
   const now = (options.now ?? (() => new Date()))();
@@ -162,7 +178,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
       "fleet.allow-insecure-transport",
     );
     const file = await readAssignments(engine, spec, fleet, record);
-    const host = hostIdentity(engine);
+    const host = hostIdentity(engine.config);
     const label = `${HOSTS_FILE} of ${fleet.source}`;
     const sets = assignedSets(file, host, label);
     const at = record.commit ? ` at ${record.commit.slice(0, 12)}` : "";
@@ -183,7 +199,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
         assigned.push({ ...row, outcome: "known-failed" });
         continue;
       }
-      const outcome = await installOne(engine, set, source, at, manifests, emit);
+      const outcome = await installOne(engine, leger, set, source, at, manifests, emit);
       if (outcome.outcome === "waiting") retrySoon = true;
       if (outcome.outcome === "failed") {
         record.failed = record.failed.filter((f) => f.path !== set.path);
@@ -203,8 +219,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
     for (const m of gone) {
       if (fleet.remove && sets.length > 0) {
         try {
-          const { createLeger } = await import("../leger.ts");
-          await createLeger(engine).remove(m.name);
+          await leger.remove(m.name);
           removed.push(m.name);
           await emit(event(m.name, "removed", `${m.name}: removed; ${label}${at} no longer assigns it here`));
         } catch (error) {
@@ -271,14 +286,13 @@ function event(set: string, kind: UpdateEvent["kind"], message: string): UpdateE
 /** Installs one assigned set through the operations the CLI uses; never throws. */
 async function installOne(
   engine: Engine,
+  leger: FleetOps,
   set: AssignedSet,
   source: string,
   at: string,
   manifests: Manifest[],
   emit: (e: UpdateEvent) => Promise<void>,
 ): Promise<{ outcome: "installed" | "failed" | "waiting"; name?: string; reason?: string }> {
-  const { createLeger } = await import("../leger.ts");
-  const leger = createLeger(engine);
   let name = set.name ?? set.path;
   try {
     const prepared = await leger.prepare(source, set.name ? { name: set.name } : {});

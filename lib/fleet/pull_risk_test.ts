@@ -1,3 +1,4 @@
+import { createLeger } from "../leger.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
@@ -21,7 +22,7 @@ async function host(config: string) {
   );
   const engine = await b.another();
   const events: UpdateEvent[] = [];
-  const sync = () => syncFleet(engine, { force: true, onEvent: (e) => void events.push(e) });
+  const sync = () => syncFleet(engine, createLeger(engine), { force: true, onEvent: (e) => void events.push(e) });
   return { b, engine, events, sync };
 }
 

@@ -7,7 +7,7 @@ import type { UpdateEvent } from "../gitops/updater.ts";
 import { createLeger } from "../leger.ts";
 import { listManifests } from "../state/manifest.ts";
 import { syncFleet } from "./pull.ts";
-import { readFleetRecord } from "./record.ts";
+import { readFleetRecord } from "../state/fleet_record.ts";
 
 Deno.test("a leger-hosts.yaml on an unsigned commit installs nothing, is reported once; signed, it installs", async () => {
   const signers = await makeSigners();
@@ -30,7 +30,7 @@ Deno.test("a leger-hosts.yaml on an unsigned commit installs nothing, is reporte
     const tick = async () => {
       clock += 6 * 60_000;
       engine.fetcher.forget();
-      return await syncFleet(engine, {
+      return await syncFleet(engine, createLeger(engine), {
         now: () => new Date(clock),
         random: () => 0.5,
         onEvent: (e) => void events.push(e),

@@ -6,7 +6,7 @@
  * @module
  */
 import type { UnverifiedError } from "../trust/gate.ts";
-import type { RefusedCommit } from "./record.ts";
+import type { RefusedCommit } from "../state/update_record.ts";
 
 /** The refused commit's entry and its line: `web: 1a2b3c4d5e6f (main) refused: the commit is not signed; ...`. */
 export function refusalOf(

@@ -6,23 +6,11 @@
  * person (`leger diff NAME` calls the new risks out, `leger apply NAME`
  * applies it), unless config.yaml says `accept-risks: true` for the set.
  * The set's own `.leger.yaml` cannot say so: its author is who the check
- * is about.
+ * is about. The risks themselves are an operation's answer (`UnattendedOps.stagedRisks`,
+ * lib/ops/update/staged_risks.ts).
  *
  * @module
  */
-import type { Engine } from "../engine.ts";
-import { addedRisks, risksOf, riskText } from "../quadlet/risk/risks_of.ts";
-import { readStaged } from "../ops/stage.ts";
-import { loadSetFiles } from "../state/store.ts";
-
-/** The risks the staged version of `name` adds over the installed one, as lines; [] when none. */
-export async function stagedRisks(engine: Engine, name: string): Promise<string[]> {
-  const staged = await readStaged(engine, name);
-  if (!staged) return [];
-  const installed = await loadSetFiles(engine.paths, name);
-  return addedRisks(risksOf(installed), risksOf(staged.files)).map(riskText);
-}
-
 /** The event message for a version held back for its risks. */
 export function heldMessage(name: string, commit: string, risks: string[]): string {
   return `${name}: ${commit.slice(0, 12)} staged, not applied: it adds ${risks.length} risk(s): ${risks.join("; ")}. ` +

@@ -1,14 +1,15 @@
+import { unattendedOps } from "../leger.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { git } from "../../tests/helpers/git_repo.ts";
-import { install } from "../ops/install.ts";
-import { readStaged } from "../ops/stage.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
+import { install } from "../../tests/helpers/ops.ts";
+import { readStaged } from "../ops/update/stage.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
 import { parseSource } from "../source/spec.ts";
 import { plainTransport } from "../source/transport.ts";
 import { manifestPath, readManifest } from "../state/manifest.ts";
-import { readUpdateRecord } from "./record.ts";
+import { readUpdateRecord } from "../state/update_record.ts";
 import { updateCycle, type UpdateEvent } from "./updater.ts";
 
 const web = (extra = "") => `[Container]\nImage=${NGINX}\nExec=sleep infinity\n${extra}`;
@@ -25,7 +26,7 @@ async function installed(policy: "apply" | "notify") {
   let clock = new Date("2026-11-29T10:00:00Z").getTime();
   const cycle = async () => {
     clock += 120_000;
-    return await updateCycle(b.engine, {
+    return await updateCycle(b.engine, unattendedOps(b.engine), {
       now: () => new Date(clock),
       onEvent: (e) => void events.push(e),
       force: ["web"],

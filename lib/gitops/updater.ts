@@ -10,19 +10,18 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
-import { apply } from "../ops/apply.ts";
-import { stage } from "../ops/stage.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { UnattendedOps } from "../leger.ts";
 import { parseSource } from "../source/spec.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { setUnits } from "../quadlet/units.ts";
 import { lastValue } from "../quadlet/parse.ts";
-import type { EffectivePolicy } from "./policy.ts";
+import type { EffectivePolicy } from "../policy/policy.ts";
 import { readSetPolicies, type SetPolicy } from "./sets.ts";
-import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
+import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "../state/update_record.ts";
 import { newestTag } from "./tags.ts";
-import { heldMessage, stagedRisks } from "./risk_gate.ts";
+import { heldMessage } from "./risk_gate.ts";
 import { refusePlainTransport } from "../source/transport.ts";
 import { trustDigest, UnverifiedError } from "../trust/gate.ts";
 import { refusalOf } from "./refusal.ts";
@@ -125,6 +124,7 @@ async function target(
 
 async function checkOne(
   engine: Engine,
+  ops: UnattendedOps,
   manifest: Manifest,
   policy: EffectivePolicy,
   record: UpdateRecord,
@@ -169,7 +169,7 @@ async function checkOne(
   const alreadyStaged = record.staged?.commit === commit;
   let staged;
   try {
-    [staged] = await stage(engine, name, ref === manifest.source.ref ? {} : { ref });
+    [staged] = await ops.stage(name, ref === manifest.source.ref ? {} : { ref });
   } catch (error) {
     if (!(error instanceof UnverifiedError)) throw error;
     // Nothing was staged: the running version stays. Reported once (journal warning, on-failure.ts).
@@ -189,7 +189,7 @@ async function checkOne(
   }
   const toVersion = { ...to, ...(staged.to.version ? { version: staged.to.version } : {}) };
   record.staged = { commit, ref, at: now.toISOString() };
-  const risks = await stagedRisks(engine, name);
+  const risks = await ops.stagedRisks(name);
   if (risks.length && policy.policy === "apply" && !policy.acceptRisks) {
     // A version that grants more of the host waits for a person, whatever the window says.
     record.lastResult = "staged";
@@ -220,7 +220,7 @@ async function checkOne(
     return { name, result: record.lastResult, commit };
   }
   try {
-    await apply(engine, name);
+    await ops.apply(name);
     delete record.staged;
     record.lastResult = "applied";
     record.lastApply = { ...(from.commit ? { from: from.commit } : {}), to: commit, at: now.toISOString() };
@@ -259,7 +259,11 @@ async function checkOne(
  * per policy. Never throws for one set's failure: it is recorded, emitted
  * as a `failed` event, and the other sets go on.
  */
-export async function updateCycle(engine: Engine, options: CycleOptions = {}): Promise<CycleResult[]> {
+export async function updateCycle(
+  engine: Engine,
+  ops: UnattendedOps,
+  options: CycleOptions = {},
+): Promise<CycleResult[]> {
   const now = (options.now ?? (() => new Date()))();
   const random = options.random;
   const force = new Set(options.force ?? []);
@@ -291,11 +295,11 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
       continue;
     }
     try {
-      const result = await checkOne(engine, manifest, policy, record, now, emit);
+      const result = await checkOne(engine, ops, manifest, policy, record, now, emit);
       if (
         result.result === "up-to-date" && policy.policy !== "notify" && (!policy.window || policy.window.contains(now))
       ) {
-        await checkImages(engine, manifest, policy, record, now, emit);
+        await checkImages(engine, ops, manifest, policy, record, now, emit);
       }
       out.push(result);
     } catch (error) {
@@ -319,9 +323,10 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
   return out;
 }
 
-/** Image updates (`AutoUpdate=`) of a set whose source is up to date: see images.ts. */
+/** Image updates (`AutoUpdate=`) of a set whose source is up to date: see lib/ops/update/images.ts. */
 async function checkImages(
   engine: Engine,
+  ops: UnattendedOps,
   manifest: Manifest,
   policy: EffectivePolicy,
   record: UpdateRecord,
@@ -334,10 +339,9 @@ async function checkImages(
     u.kind === "container" && ["registry", "local"].includes(lastValue(u.unit, "Container", "AutoUpdate")?.trim() ?? "")
   );
   if (!autoUpdates) return;
-  const { pendingImages, updateImages } = await import("./images.ts");
-  const pending = await pendingImages(engine, manifest.units);
+  const pending = await ops.pendingImages(manifest.units);
   if (pending.length === 0) return;
-  const r = await updateImages(engine, manifest, pending, record);
+  const r = await ops.updateImages(manifest, pending, record.badImages ?? []);
   const at = { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}) };
   const list = Object.entries(r.images).map(([image, id]) => `${image}@${id.slice(0, 12)}`).join(", ");
   if (r.outcome === "applied") {
@@ -352,6 +356,7 @@ async function checkImages(
       message: `${manifest.name}: new image ${list} running on ${r.units.join(", ")}; all units healthy`,
     });
   } else if (r.outcome === "rolled-back") {
+    record.badImages = [...new Set([...(record.badImages ?? []), ...Object.values(r.images)])];
     await emit({
       kind: "rolled-back",
       what: "images",

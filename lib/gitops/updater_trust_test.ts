@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { commitAs, makeSigners, type SignerName, tagAs } from "../../tests/helpers/signing.ts";
-import { install } from "../ops/install.ts";
+import { unattendedOps } from "../leger.ts";
+import { install } from "../../tests/helpers/ops.ts";
 import { readManifest } from "../state/manifest.ts";
 import { TrustConfig } from "../trust/schema.ts";
-import { hookFileFor } from "./hooks.ts";
-import { readUpdateRecord } from "./record.ts";
+import { hookFileFor } from "../workflow/hooks.ts";
+import { readUpdateRecord } from "../state/update_record.ts";
 import { updateCycle, type UpdateEvent } from "./updater.ts";
 
 const web = (tag: string) => `[Container]\nImage=${NGINX}\nExec=sleep ${tag}\n`;
@@ -34,7 +35,7 @@ async function following(follow = "branch", ref = "main") {
   let clock = Date.parse("2026-11-29T10:00:00Z");
   const cycle = async () => {
     clock += 120_000;
-    return (await updateCycle(b.engine, {
+    return (await updateCycle(b.engine, unattendedOps(b.engine), {
       now: () => new Date(clock),
       random: () => 0.5,
       force: ["web"],

@@ -10,20 +10,6 @@ import { instanceFile, type QuadletKind, quadletKind, SECTION_OF, type SetFile, 
 import { lastValue, listValues, mergeUnits, type ParsedUnit, parseUnit } from "./parse.ts";
 import { expandInstance, setUnits } from "./units.ts";
 
-export {
-  instanceFile,
-  instanceOf,
-  isTemplate,
-  QUADLET_KINDS,
-  type QuadletKind,
-  quadletKind,
-  SECTION_OF,
-  type SetFile,
-  templateOf,
-  unitNameOf,
-  volumeNameOf,
-} from "./kinds.ts";
-
 /** A volume a set uses. */
 export interface VolumeUse {
   /** podman volume name. */

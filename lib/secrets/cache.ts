@@ -15,8 +15,8 @@
  */
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { atomicWrite, removeIfExists } from "../fs.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { atomicWrite, removeIfExists } from "../core/fs.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
 /** One cached secret. */

@@ -6,9 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import { ExitCode, LegerError } from "../errors.ts";
-import { run, type Shell } from "../shell.ts";
-import { operand } from "../argv.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { run, type Shell } from "../host/shell.ts";
+import { operand } from "../core/argv.ts";
 
 /** A Podman secret as `podman secret ls` shows it (never its value). */
 export interface PodmanSecret {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
-import { install } from "../ops/install.ts";
+import type { LegerError } from "../core/errors.ts";
+import { install } from "../../tests/helpers/ops.ts";
 import { secretScopeFindings } from "./scope.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };

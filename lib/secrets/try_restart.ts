@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { LegerError } from "../errors.ts";
-import type { Systemd } from "../systemd.ts";
-import { unitArgs } from "../systemd.ts";
+import { LegerError } from "../core/errors.ts";
+import { type Systemd, unitArgs } from "../host/systemd.ts";
 
 /** Restarts the running units among `units`; stopped ones stay stopped. */
 export async function tryRestartUnits(systemd: Systemd, units: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Credentials of https sources. A URL's user info (`https://user:TOKEN@host/…`)
- * is split off when the source is parsed (lib/redact.ts): the URL leger
+ * is split off when the source is parsed (lib/core/redact.ts): the URL leger
  * stores, prints and hands to git never holds it. The credential itself
  * goes to git through a credential helper that leger sets for that one
  * origin, in git's environment (`GIT_CONFIG_COUNT`), reading the values
@@ -17,8 +17,8 @@
  * @module
  */
 import { join } from "node:path";
-import { atomicWriteJson, ensurePrivateDir, readTextIfExists, removeIfExists, sha256 } from "../fs.ts";
-import { LegerError } from "../errors.ts";
+import { atomicWriteJson, ensurePrivateDir, readTextIfExists, removeIfExists, sha256 } from "../core/fs.ts";
+import { LegerError } from "../core/errors.ts";
 
 /** A user name and password (or token) for an https repository. */
 export interface GitCredential {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell } from "../shell.ts";
+import { createShell } from "../host/shell.ts";
 import { makeRepo } from "../../tests/helpers/git_repo.ts";
 import { serveGit } from "../../tests/host/git_http_server.ts";
 import { credentialsDir, loadCredential, removeCredential, saveCredential } from "./credentials.ts";
 import { createFetcher } from "./fetch.ts";
 import { parseSource } from "./spec.ts";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 
 const TOKEN = "glpat-S3cr3tT0k3n";
 

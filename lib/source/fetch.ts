@@ -7,10 +7,10 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError, NotFoundError } from "../errors.ts";
-import { ensurePrivateDir, sha256 } from "../fs.ts";
-import { withLock } from "../lock.ts";
-import { run, type Shell } from "../shell.ts";
+import { LegerError, NotFoundError } from "../core/errors.ts";
+import { ensurePrivateDir, sha256 } from "../core/fs.ts";
+import { withLock } from "../core/lock.ts";
+import { run, type Shell } from "../host/shell.ts";
 import { type CollectedFile, collectSet } from "./collect.ts";
 import { credentialEnv, type GitCredential, loadCredential } from "./credentials.ts";
 import { checkRef, isSafeRef } from "./ref.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell, type FakeCall } from "../shell.ts";
+import { createShell, type FakeCall } from "../host/shell.ts";
 import { makeRepo } from "../../tests/helpers/git_repo.ts";
 import { newestTag } from "../gitops/tags.ts";
 import { createFetcher } from "./fetch.ts";

@@ -23,8 +23,9 @@
 import { dirname, join, resolve } from "node:path";
 import { splitBundle } from "../quadlet/bundle.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
-import { quadletKind } from "../quadlet/model.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
+import { NAME_CONTROLS as CONTROL, printable } from "../core/escape.ts";
 import { readInside } from "./open_inside.ts";
 
 /** Limits of one set. */
@@ -97,14 +98,7 @@ export interface WalkOptions {
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".github"]);
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** Shows a name safely in a message (control characters escaped). */
-export function printable(name: string): string {
-  return CONTROL.test(name) || name.includes("\ufffd") ? JSON.stringify(name) : name;
-}
 
 /** True for the files leger treats as text of the set (units, drop-ins, bundles, .leger.yaml). */
 export function isSetText(name: string): boolean {

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 /** A full or abbreviated commit id. */
 const COMMIT_ID = /^[0-9a-f]{7,64}$/i;

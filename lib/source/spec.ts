@@ -7,8 +7,8 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { UsageError } from "../errors.ts";
-import { redactUrls, splitUserInfo } from "../redact.ts";
+import { UsageError } from "../core/errors.ts";
+import { redactUrls, splitUserInfo } from "../core/redact.ts";
 import type { GitCredential } from "./credentials.ts";
 import { checkRef } from "./ref.ts";
 

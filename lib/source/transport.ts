@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import type { SourceSpec } from "./spec.ts";
 
 /** The plain-text scheme of a git source that leaves this host ("http", "git"), or undefined. */

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { LegerError } from "../errors.ts";
-import type { RunResult } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import type { RunResult } from "../host/shell.ts";
 import { SET_LIMITS } from "./load_set.ts";
 
 /** What one source folder may hold to be extracted at all. */

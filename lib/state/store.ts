@@ -18,9 +18,9 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { LegerError } from "../errors.ts";
-import { ensurePrivateDir, PRIVATE_FILE, removeIfExists, syncDir } from "../fs.ts";
-import type { ScopePaths } from "../paths.ts";
+import { LegerError } from "../core/errors.ts";
+import { ensurePrivateDir, PRIVATE_FILE, removeIfExists, syncDir } from "../core/fs.ts";
+import type { ScopePaths } from "../core/paths.ts";
 import { type CollectedFile, refusedError } from "../source/collect.ts";
 import { walkSet } from "../source/load_set.ts";
 

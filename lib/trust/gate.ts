@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
-import type { Shell } from "../shell.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
 import type { SignedObject } from "../source/signed_object.ts";
 import type { ForgeKind } from "../source/spec.ts";
 import { keyringFor, keysDigest } from "./keyring.ts";
-import { sha256 } from "../fs.ts";
+import { sha256 } from "../core/fs.ts";
 import { trustPolicyFor, type TrustSubject } from "./policy.ts";
 import type { TrustRecord } from "./record.ts";
 import type { TrustConfig } from "./schema.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ExitCode } from "../errors.ts";
-import { createShell } from "../shell.ts";
+import { ExitCode } from "../core/errors.ts";
+import { createShell } from "../host/shell.ts";
 import { commitAs, makeSigners } from "../../tests/helpers/signing.ts";
 import { checkTrust, recheckTrust, type TrustContext, trustDigest, UnverifiedError } from "./gate.ts";
 import { describeTrust } from "./record.ts";

@@ -17,9 +17,9 @@
  */
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
-import { ExitCode, LegerError } from "../errors.ts";
-import { atomicWrite, ensureDir, readTextIfExists, sha256 } from "../fs.ts";
-import type { Shell } from "../shell.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { atomicWrite, ensureDir, readTextIfExists, sha256 } from "../core/fs.ts";
+import type { Shell } from "../host/shell.ts";
 import type { TrustKey } from "./schema.ts";
 import { allowedSignersLine, parseSshPublicKey, type SshPublicKey } from "./ssh_key.ts";
 

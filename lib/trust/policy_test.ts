@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../config.ts";
-import { scopePaths } from "../paths.ts";
+import { scopePaths } from "../core/paths.ts";
 import { repositoryKey, trustPolicyFor } from "./policy.ts";
 import { TrustConfig } from "./schema.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 
 /** Key types ssh-keygen signs git objects with. */
 const KEY_TYPES = new Set([

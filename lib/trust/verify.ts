@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
-import { currentEnv } from "../paths.ts";
-import type { Shell } from "../shell.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { currentEnv } from "../core/paths.ts";
+import type { Shell } from "../host/shell.ts";
 import type { SignedObject } from "../source/signed_object.ts";
 import { commitSignature, readTagObject, type SignatureFormat } from "./git_object.ts";
 import type { KeyInfo, Keyring } from "./keyring.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell } from "../shell.ts";
+import { createShell } from "../host/shell.ts";
 import { commitAs, makeSigners, sh, type Signers, tagAs } from "../../tests/helpers/signing.ts";
 import { keyringFor } from "./keyring.ts";
 import type { TrustKey } from "./schema.ts";

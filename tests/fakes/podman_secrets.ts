@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FakeCall, FakeCommand, FakeResult } from "../../lib/shell.ts";
+import type { FakeCall, FakeCommand, FakeResult } from "../../lib/host/shell.ts";
 
 /** A secret held by the fake. */
 export interface FakeSecret {

@@ -222,8 +222,9 @@ export async function mapService(ctx: Ctx, name: string, node: MapNode): Promise
     const mapper = MAPPERS[key];
     if (mapper) await mapper(s, value, path);
     else if (UNSUPPORTED[key]) UNSUPPORTED[key]!(s, value, path);
-    else if (key.startsWith("x-")) ctx.log.info(value.line, path, "an extension field: Compose and leger ignore it");
-    else {
+    else if (key.startsWith("x-")) {
+      ctx.log.info(value.line, path, "an extension field: ignored by Compose and by the import");
+    } else {
       const known = [...Object.keys(MAPPERS), ...Object.keys(UNSUPPORTED)];
       const guess = suggest(key, known);
       ctx.log.error(value.line, path, `unknown key ${key}`, guess ? `did you mean ${guess}?` : undefined);

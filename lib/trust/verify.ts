@@ -112,7 +112,7 @@ export async function verifySigned($: Shell, ring: Keyring, signed: SignedObject
       format,
       problem: `signed as ${
         format === "x509" ? "X.509 (gpgsm)" : "an unknown kind"
-      }; leger checks SSH and OpenPGP signatures`,
+      }; only SSH and OpenPGP signatures are checked`,
     };
   }
   const id = tag ? tag.object! : commit;

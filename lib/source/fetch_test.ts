@@ -101,3 +101,14 @@ Deno.test("a fetch says what the signature check reads: the commit, and the tag 
   assert.equal((await fetcher.fetch(parseSource(join(repo, "apps/web")))).signed, undefined);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a set at the top of a repository is fetched (the commit's top folder)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "leger-fetch-test-" });
+  const repo = join(root, "repo");
+  await makeRepo(repo, [{ message: "top", files: { "web.container": web("v1"), "README.md": "hi" } }]);
+  const fetcher = createFetcher({ $: createShell(), cacheDir: join(root, "cache") });
+  const set = await fetcher.fetch(parseSource(`file://${repo}`));
+  assert.deepEqual(set.files.map((f) => f.name), ["web.container"]);
+  assert.equal(set.source.subpath, "");
+  await Deno.remove(root, { recursive: true });
+});

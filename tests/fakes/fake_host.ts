@@ -9,6 +9,8 @@
  * In-process: `createShell({ fakes: host.fakes() })`. As programs:
  * `PATH=tests/fakes/bin:$PATH LEGER_FAKE_HOST=<host.dir>` (see
  * {@linkcode FakeHost.env}); both read and write the same state folder.
+ * While the test runs, the programs ask the test's process over a
+ * loopback port (fake_host_serve.ts); without it, each runs a Deno.
  *
  * @example
  * ```ts
@@ -28,6 +30,7 @@ import { withShell } from "./fake_shell.ts";
 import { normalizeImage } from "./fake_host_ini.ts";
 import { busctl } from "./fake_host_busctl.ts";
 import { podman } from "./fake_host_podman.ts";
+import { serveTools, type ToolServer } from "./fake_host_serve.ts";
 import {
   type CallRecord,
   type ContainerRecord,
@@ -66,10 +69,14 @@ export type HostCommand = (call: HostCall) => Answer;
  * start), and handed to the host as standard input (`-`).
  */
 async function readFileArgument(call: HostCall): Promise<HostCall> {
-  const [group, sub, name, file, ...rest] = call.args;
+  const [group, sub, ...operands] = call.args;
+  // leger puts `--` before the operands (lib/core/argv.ts); podman takes them either way.
+  const dashes = operands[0] === "--";
+  const [name, file, ...rest] = dashes ? operands.slice(1) : operands;
   if (group !== "volume" || sub !== "import" || file === undefined || file === "-" || rest.length) return call;
   try {
-    return { ...call, args: ["volume", "import", name!, "-"], stdin: await Deno.readFile(file) };
+    const args = ["volume", "import", ...(dashes ? ["--"] : []), name!, "-"];
+    return { ...call, args, stdin: await Deno.readFile(file) };
   } catch {
     return call; // the host answers as podman does for a file it cannot open
   }
@@ -109,6 +116,7 @@ export class FakeHost {
   readonly dir: string;
   /** Temporary root holding everything (home, quadlets, volumes). */
   readonly root: string;
+  #server: ToolServer | undefined;
 
   private constructor(root: string) {
     this.root = root;
@@ -208,11 +216,15 @@ export class FakeHost {
 
   /**
    * Environment for an engine (`createEngine({ env })`) or a leger
-   * subprocess: leger's folders inside the host, LEGER_FAKE_HOST, and a
-   * PATH that finds the fake tools first.
+   * subprocess: leger's folders inside the host, LEGER_FAKE_HOST, a PATH
+   * that finds the fake tools first, the port on which this process
+   * answers them (served from the first call until {@linkcode cleanup}),
+   * and this process's Deno for a script that runs one (`LEGER_DENO`):
+   * whatever `deno` is on PATH, if any, may be another.
    */
   env(): Record<string, string> {
     const home = this.home;
+    this.#server ??= serveTools((tool, call) => this.run(tool, call));
     return {
       HOME: home,
       USER: "alice",
@@ -223,6 +235,8 @@ export class FakeHost {
       LEGER_RUNTIME_DIR: join(this.root, "run/leger"),
       XDG_RUNTIME_DIR: join(this.root, "run"),
       LEGER_FAKE_HOST: this.dir,
+      LEGER_FAKE_HOST_PORT: String(this.#server.port),
+      LEGER_DENO: Deno.execPath(),
       PATH: `${FakeHost.binDir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
     };
   }
@@ -376,8 +390,10 @@ export class FakeHost {
     this.change((_s, ctx) => log(ctx, unit, "app[1]", message));
   }
 
-  /** Removes the temporary folder. */
+  /** Stops answering the programs and removes the temporary folder. */
   async cleanup(): Promise<void> {
+    await this.#server?.close();
+    this.#server = undefined;
     await Deno.remove(this.root, { recursive: true }).catch(() => {});
   }
 }

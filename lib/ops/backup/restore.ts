@@ -39,7 +39,7 @@ import { saveSetFiles } from "../../state/store.ts";
 import { type BackupInfo, backupsRoot, readBackup, scanBackups } from "../../backup/info.ts";
 import { streamFromFile } from "../../backup/stream.ts";
 import { backup } from "./create.ts";
-import { describeFailures, type HealthResult, startUnits } from "../health.ts";
+import { describeFailures, type HealthResult, settleMsOf, startUnits } from "../health.ts";
 import { checkSetName } from "../set_lookup.ts";
 import type { Guard } from "../guard.ts";
 import { trustBackup, type TrustedBackup } from "./trust.ts";
@@ -169,7 +169,9 @@ async function startAndCheck(engine: Engine, units: string[], timeoutMs: number)
   if (units.length === 0) return { ok: true, states: [], failed: [] };
   engine.log.step(`Starting ${units.join(", ")}`);
   await engine.systemd.resetFailed(units);
-  return await startUnits(engine, units, { timeoutMs, settleMs: Math.min(1_500, timeoutMs) });
+  // The same settle time as every other health gate (health-settle): a slow service a user gave more time to come up
+  // needs it after a restore too.
+  return await startUnits(engine, units, { timeoutMs, settleMs: Math.min(settleMsOf(engine), timeoutMs) });
 }
 
 /** Puts the before-restore backup back after a failed restore (best effort, logged). */

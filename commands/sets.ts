@@ -86,10 +86,13 @@ export function register(program: Command, runtime: CliRuntime): void {
       command.option(
         "--catalog <source>",
         "look NAME up in this catalog (Git URL or folder), not among installed sets",
+      ).option(
+        "--allow-unsigned",
+        "look at a source the trust rule refuses (config.yaml trust:); nothing is installed",
       );
     }
     command
-      .action(async (setName, o: { catalog?: string }, cmd) => {
+      .action(async (setName, o: { catalog?: string; allowUnsigned?: boolean }, cmd) => {
         const ctx = await contextFor(cmd, runtime);
         // A set that is not installed (a source, a catalog name) is fetched and checked: lib/catalog/preview.ts.
         let notInstalled: LegerError | undefined;

@@ -104,10 +104,13 @@ export function previewText(p: SetPreview): string {
 export async function inspectNotInstalled(
   ctx: CommandContext,
   source: string,
-  options: { catalog?: string },
+  options: { catalog?: string; allowUnsigned?: boolean },
   notInstalled?: LegerError,
 ): Promise<void> {
-  const preview = await ctx.leger.inspectSource(source, options.catalog ? { catalog: options.catalog } : {})
+  const preview = await ctx.leger.inspectSource(source, {
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.allowUnsigned ? { allowUnsigned: true } : {}),
+  })
     .catch((error) => {
       if (!(error instanceof LegerError) || error.exitCode !== 5 || !notInstalled) throw error;
       throw new NotFoundError(

@@ -45,8 +45,11 @@ const SETEC = [
   "Values never appear in output, logs or argv.",
 ];
 
+const TRUST =
+  "With a trust rule in config.yaml (trust:, e.g. default: { verify: signed }), only a commit signed by a key it names is installed, staged or applied (for a ref that is a tag: the annotated tag, signed); anything else is refused with exit code 8 and changes nothing. --allow-unsigned takes it anyway, recorded as not verified (leger status shows it).";
+
 const EXIT_CODES =
-  "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found, 6 host not ready (see leger doctor), 7 rolled back, 78 configuration error, 141 stdout closed by its reader (leger diff web | head; nothing is printed).";
+  "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid set, 4 locked, 5 not found, 6 host not ready (see leger doctor), 7 rolled back, 8 not signed by a key the trust rule allows (nothing changed), 78 configuration error, 141 stdout closed by its reader (leger diff web | head; nothing is printed).";
 
 /** Every command's prose. A command missing here fails the help test. */
 export const HELP: Record<string, HelpProse> = {
@@ -74,10 +77,15 @@ export const HELP: Record<string, HelpProse> = {
         "leger install https://git.example.com/ops/fleet.git",
         "a fleet repository: the sets leger-hosts.yaml gives this host",
       ],
+      [
+        "leger install https://git.example.com/ops/sets.git#main:web --allow-unsigned",
+        "a commit config.yaml's trust rule refuses, taken anyway (recorded as not verified)",
+      ],
     ],
     notes: [
       ...SOURCES,
       "  NAME, CATALOG/NAME                            a set the catalogs offer (leger search lists them); a folder of that name here wins",
+      TRUST,
       "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config); --replace and --accept-warnings apply to each of them (--replace installs again the ones already there). To have the leger daemon follow it unattended, name it in config.yaml (fleet: { source: URL, ref: main }); see leger daemon --help.",
       'This command runs the "install" workflow; change what it does with: leger workflow eject install',
     ],
@@ -121,7 +129,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   inspect: {
     description:
-      "Show everything leger knows about an installed set: source and commit, version, units and their states, files, volumes, secrets, published ports and files changed by hand since the install. For a set that is not installed (a source as leger install takes it, or a name in the catalogs), fetch it and check it without touching the host, and show what installing it would bring: files, units and their kinds, images, published ports (and installed sets already publishing them), volumes and bind mounts, the secrets it needs (and whether podman and Setec have them), how its units depend on each other, the validation verdict, and the units install would start.",
+      "Show everything leger knows about an installed set: source and commit, whether the commit's signature was verified and by which key, version, units and their states, files, volumes, secrets, published ports and files changed by hand since the install. For a set that is not installed (a source as leger install takes it, or a name in the catalogs), fetch it and check it without touching the host, and show what installing it would bring: files, units and their kinds, images, published ports (and installed sets already publishing them), volumes and bind mounts, the secrets it needs (and whether podman and Setec have them), how its units depend on each other, the validation verdict, and the units install would start.",
     examples: [
       ["leger inspect web", "the whole record of the set web"],
       ["leger inspect web --json", "as JSON"],
@@ -134,7 +142,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   status: {
     description:
-      "Show an installed set's units and their states, where it came from, and which files were changed by hand since the install.",
+      "Show an installed set's units and their states, where it came from (and whether its commit was verified, by which key), its unattended updates (commits the trust rule refused among them), and which files were changed by hand since the install.",
     examples: [["leger status web", "is web running, and was it edited by hand?"]],
   },
   logs: {
@@ -168,7 +176,9 @@ export const HELP: Record<string, HelpProse> = {
       ["leger stage all", "look for new versions of every set"],
       ["leger stage web --ref v2.1.0", "stage a given tag"],
       ["leger stage web --dry-run --json", "what a new version would change, staging nothing (Ansible's check mode)"],
+      ["leger stage web --allow-unsigned", "stage a commit the trust rule refuses; leger apply needs the flag too"],
     ],
+    notes: [TRUST],
   },
   staged: {
     description: "List the staged versions: which set, from which version to which, and when it was staged.",
@@ -190,6 +200,9 @@ export const HELP: Record<string, HelpProse> = {
       ["leger apply web", "apply the staged version of web"],
       ["leger apply all --dry-run", "show what would restart, change nothing"],
     ],
+    notes: [
+      "The staged version's signature check must still stand under the trust rule in force (config.yaml may have changed since it was staged): signed by a key the rule allows, or --allow-unsigned.",
+    ],
   },
   discard: {
     description: "Drop a staged version (or all of them); the installed set is not touched.",
@@ -203,7 +216,7 @@ export const HELP: Record<string, HelpProse> = {
       ["leger update web --yes", "update web without asking (for scripts)"],
       ["leger update --dry-run", "stage and show the diffs only"],
     ],
-    notes: ["Change what it does with: leger workflow eject update"],
+    notes: [TRUST, "Change what it does with: leger workflow eject update"],
   },
   policy: {
     description:

@@ -13,7 +13,8 @@ import { type CliRuntime, contextFor, oldForceOption, output, refuseOldForce, ru
 
 function describe(result: InstallResult): string {
   const m = result.manifest;
-  const at = m.source.commit ? ` at ${m.source.commit.slice(0, 12)}` : "";
+  const signed = m.trust?.verified && m.trust.signer?.name ? ` (signed by ${m.trust.signer.name})` : "";
+  const at = m.source.commit ? ` at ${m.source.commit.slice(0, 12)}${signed}` : "";
   return result.dryRun
     ? `${m.name}: would install ${m.units.join(", ")}${at}`
     : `${m.name}: installed${at}; ${
@@ -34,6 +35,10 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--dry-run", "fetch and check, show what would be done, change nothing")
     .option("--replace", "replace an installed set of the same name (warnings still refuse)")
     .option("--accept-warnings", "go ahead despite validation warnings (never errors; does not replace a set)")
+    .option(
+      "--allow-unsigned",
+      "install a commit the trust rule refuses (config.yaml trust:); recorded as not verified",
+    )
     .addOption(oldForceOption())
     .option(
       "--health-timeout <duration>",
@@ -46,6 +51,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         replace: options.replace === true,
         "accept-warnings": options.acceptWarnings === true,
         "no-start": options.start === false,
+        "allow-unsigned": options.allowUnsigned === true,
         ...(options.healthTimeout
           ? { "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")) }
           : {}),

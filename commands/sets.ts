@@ -10,6 +10,7 @@ import { LegerError, UsageError } from "../lib/core/errors.ts";
 import { escapingSink } from "../lib/core/log.ts";
 import type { SetDetails } from "../mod.ts";
 import { formatUpdateStatus } from "../lib/policy/status.ts";
+import { describeTrust } from "../lib/trust/record.ts";
 import type { UnitState } from "../lib/host/systemd_state.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
@@ -29,6 +30,9 @@ function details(d: SetDetails): string {
     ...(d.backendNote ? [`  backend:  files, because ${d.backendNote}`] : []),
     `  source:   ${m.source.input}`,
     ...(m.source.commit ? [`  commit:   ${m.source.commit}${m.source.ref ? ` (${m.source.ref})` : ""}`] : []),
+    `  trust:    ${
+      m.trust ? describeTrust(m.trust) : "not recorded (installed before leger checked signatures, or restored)"
+    }`,
     ...(m.version ? [`  version:  ${m.version}`] : []),
     `  updated:  ${m.updatedAt}`,
     `units:`,
@@ -88,10 +92,13 @@ export function register(program: Command, runtime: CliRuntime): void {
       command.option(
         "--catalog <source>",
         "look NAME up in this catalog (Git URL or folder), not among installed sets",
+      ).option(
+        "--allow-unsigned",
+        "look at a source the trust rule refuses (config.yaml trust:); nothing is installed",
       );
     }
     command
-      .action(async (setName, o: { catalog?: string }, cmd) => {
+      .action(async (setName, o: { catalog?: string; allowUnsigned?: boolean }, cmd) => {
         const ctx = await contextFor(cmd, runtime);
         // A set that is not installed (a source, a catalog name) is fetched and checked: lib/catalog/preview.ts.
         let notInstalled: LegerError | undefined;

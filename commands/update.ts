@@ -45,6 +45,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("<name|all>", "installed set, or all")
     .option("--ref <ref>", "stage this branch, tag or commit instead of the installed one")
     .option("--accept-warnings", "stage despite validation warnings (never errors)")
+    .option("--allow-unsigned", "stage a commit the trust rule refuses (config.yaml trust:); apply needs it too")
     .option("--dry-run", "fetch, check and diff against the installed set; stage nothing, write nothing")
     .addOption(oldForceOption())
     .action(async (target, options, cmd) => {
@@ -54,6 +55,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const results = await ctx.leger.stage(target, {
         ...(options.ref ? { ref: options.ref } : {}),
         acceptWarnings: options.acceptWarnings === true,
+        allowUnsigned: options.allowUnsigned === true,
         dryRun,
       });
       // A dry run shows each change as `leger diff` would; the diff's text comes through the door too.
@@ -118,6 +120,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     )
     .option("--overwrite-edits", "overwrite installed files edited by hand (warnings still refuse)")
     .option("--accept-warnings", "go ahead despite validation warnings (never errors; keeps refusing over hand edits)")
+    .option("--allow-unsigned", "apply a version the trust rule refuses (config.yaml trust:); recorded as not verified")
     .addOption(oldForceOption())
     .option("--dry-run", "show what would restart; change nothing")
     .action(async (target, options, cmd) => {
@@ -131,6 +134,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         ...(options.healthTimeout ? { healthTimeoutMs: parseDuration(options.healthTimeout, "--health-timeout") } : {}),
         overwriteEdits: options.overwriteEdits === true,
         acceptWarnings: options.acceptWarnings === true,
+        allowUnsigned: options.allowUnsigned === true,
         dryRun: options.dryRun === true,
       });
       output(ctx.opts, versioned(ApplyJson, { sets: results }), () => applied(results));
@@ -162,6 +166,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     )
     .option("--overwrite-edits", "overwrite installed files edited by hand (warnings still refuse)")
     .option("--accept-warnings", "go ahead despite validation warnings (never errors; keeps refusing over hand edits)")
+    .option("--allow-unsigned", "take a commit the trust rule refuses (config.yaml trust:); recorded as not verified")
     .addOption(oldForceOption())
     .option("--dry-run", "fetch, check and show the diffs; stage nothing, change nothing")
     .option(
@@ -188,6 +193,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         "no-backup": options.backup === false,
         "overwrite-edits": options.overwriteEdits === true,
         "accept-warnings": options.acceptWarnings === true,
+        "allow-unsigned": options.allowUnsigned === true,
         ...(options.healthTimeout
           ? { "health-timeout-ms": String(parseDuration(options.healthTimeout, "--health-timeout")) }
           : {}),

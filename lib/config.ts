@@ -34,6 +34,11 @@
  *   interval: 5m                # how often to ask (default updates.interval; ±10% jitter)
  *   remove: false               # true: also remove sets it no longer assigns (default: only report them)
  *   allow-insecure-transport: false  # true: follow an http:// or git:// repository (not loopback)
+ * trust:                       # which commits and tags may be installed (lib/trust/schema.ts)
+ *   keys:
+ *     alice: { identity: alice@example.com, ssh: "ssh-ed25519 AAAA..." }
+ *     release: { identity: release@example.com, openpgp-file: keys/release.asc }
+ *   default: { verify: signed }     # or none (the built-in default); per set, catalog and the fleet too
  * daemon:
  *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER; its MagicDNS name
  *   setec-ca-file: /etc/leger/setec-ca.pem          # or $SETEC_CA_FILE; only for a private CA
@@ -51,6 +56,7 @@ import { ExitCode, LegerError } from "./core/errors.ts";
 import { readTextIfExists } from "./core/fs.ts";
 import { HostUpdatePolicy } from "./meta/set_meta.ts";
 import { isSafeRef } from "./source/ref.ts";
+import { TrustConfig } from "./trust/schema.ts";
 import type { ScopePaths } from "./core/paths.ts";
 
 const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 30s, 10m, 1h or 7d");
@@ -96,6 +102,8 @@ export const ConfigFile = z.strictObject({
     /** Follow an http:// or git:// repository (not loopback) although anyone on the path can change it. */
     "allow-insecure-transport": z.boolean().default(false),
   }).optional(),
+  /** Which commits and tags may be installed: signatures by the keys named here (lib/trust/). */
+  trust: TrustConfig.optional(),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
     "setec-ca-file": z.string().optional(),

@@ -275,11 +275,10 @@ export function createLeger(engine: Engine): Leger {
     stage: async (nameOrAll, options) => {
       refuseUnknownOptions("stage", options);
       return options?.dryRun
-        ? (await import("./ops/update/preview.ts")).preview(
-          engine,
-          nameOrAll,
-          options.ref !== undefined ? { ref: options.ref } : {},
-        )
+        ? (await import("./ops/update/preview.ts")).preview(engine, nameOrAll, {
+          ...(options.ref !== undefined ? { ref: options.ref } : {}),
+          ...(options.allowUnsigned ? { allowUnsigned: true } : {}),
+        })
         : await guardedStage(nameOrAll, options);
     },
     staged: async () => (await staging()).staged(engine),

@@ -49,6 +49,8 @@ export type LegerImportComposeOptions = Omit<ImportComposeOptions, "env">;
 export interface AssignmentOptions {
   /** Branch, tag or commit instead of the source's. */
   ref?: string;
+  /** Read leger-hosts.yaml from a commit the trust rule refuses (recorded as not verified). */
+  allowUnsigned?: boolean;
 }
 /** What `leger.diffText` and `leger.formatDiff` take. */
 export interface DiffTextOptions {
@@ -66,7 +68,7 @@ const INSTALL: KeysOf<InstallOptions> = {
   dryRun: true,
   healthTimeoutMs: true,
 };
-const PREPARE: KeysOf<PrepareOptions> = { name: true, ref: true };
+const PREPARE: KeysOf<PrepareOptions> = { name: true, ref: true, allowUnsigned: true };
 
 /** What `leger.inspectSource` takes: where to look a short name up, and prepare's options. */
 export type InspectSourceOptions = SearchOptions & PrepareOptions;
@@ -77,11 +79,11 @@ export const OPTION_KEYS = {
     ValidateSourceOptions
   >,
   prepare: PREPARE,
-  assignment: { ref: true } satisfies KeysOf<AssignmentOptions>,
+  assignment: { ref: true, allowUnsigned: true } satisfies KeysOf<AssignmentOptions>,
   installPrepared: INSTALL,
   install: { ...PREPARE, ...INSTALL } satisfies KeysOf<PrepareOptions & InstallOptions>,
   remove: { purgeVolumes: true, dryRun: true } satisfies KeysOf<RemoveOptions>,
-  stage: { ref: true, acceptWarnings: true, dryRun: true } satisfies KeysOf<LegerStageOptions>,
+  stage: { ref: true, acceptWarnings: true, dryRun: true, allowUnsigned: true } satisfies KeysOf<LegerStageOptions>,
   diffText: { color: true } satisfies KeysOf<DiffTextOptions>,
   formatDiff: { color: true } satisfies KeysOf<DiffTextOptions>,
   apply: {
@@ -91,6 +93,7 @@ export const OPTION_KEYS = {
     acceptWarnings: true,
     dryRun: true,
     confirm: true,
+    allowUnsigned: true,
   } satisfies KeysOf<ApplyOptions>,
   adopt: { dryRun: true } satisfies KeysOf<AdoptOptions>,
   exportSet: { overwrite: true } satisfies KeysOf<ExportOptions>,
@@ -113,7 +116,7 @@ export const OPTION_KEYS = {
   } satisfies KeysOf<LegerImportComposeOptions>,
   search: { catalog: true } satisfies KeysOf<SearchOptions>,
   resolveSource: { catalog: true } satisfies KeysOf<SearchOptions>,
-  inspectSource: { catalog: true, name: true, ref: true } satisfies KeysOf<InspectSourceOptions>,
+  inspectSource: { catalog: true, name: true, ref: true, allowUnsigned: true } satisfies KeysOf<InspectSourceOptions>,
 } as const;
 
 /**

@@ -46,6 +46,11 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
   "older_podman_test.ts": { suites: ["trixie"], why: "about podman 5.4 only" },
   "path_test.ts": { suites: ["sid"], why: "how leger finds programs on PATH, not a podman version" },
   "podman_upgrade_test.ts": { suites: ["sid"], why: "boots its own 5.8 host and upgrades it to 6.1" },
+  "signed_test.ts": {
+    suites: ["sid", "trixie"],
+    why: "signature checks depend on git, gpg and ssh-keygen (sid: 2.55, 2.4.9, 10.6; trixie: 2.47, 2.4.7, 10.0), " +
+      "not on podman; sid-podman6 has sid's",
+  },
   "setec_outage_test.ts": { suites: ["sid"], why: "how leger meets Setec's outages, not a podman version" },
   "rotation_lock_test.ts": { suites: ["sid"], why: "the scope lock between the daemon and the CLI" },
   "shared_host_test.ts": { suites: ["sid"], why: "the test hosts' reset between files, checked once" },
@@ -65,6 +70,7 @@ export const OWN_HOSTS: Readonly<Record<string, string>> = {
 const WEIGHT: Readonly<Record<string, number>> = {
   "fleet_ansible_test.ts": 10,
   "gitops_test.ts": 8,
+  "signed_test.ts": 6,
   "lifecycle_test.ts": 6,
   "templates_test.ts": 5,
   "secrets_test.ts": 4,

@@ -27,6 +27,7 @@ export type InstallFlags = {
   "accept-warnings"?: boolean;
   "no-start"?: boolean;
   "health-timeout-ms"?: string;
+  "allow-unsigned"?: boolean;
   /** Look short names up in this catalog instead of the configured ones. */
   catalog?: string;
 };
@@ -55,7 +56,9 @@ export default async function install(
   };
 
   // 0. A repository with leger-hosts.yaml at the top: install the sets meant for this host.
-  const assigned = await leger.assignment(source, { ref: f.ref });
+  // A commit the trust rule refuses (config.yaml trust:) is taken only with --allow-unsigned, and recorded so.
+  const allowUnsigned = f["allow-unsigned"] === true;
+  const assigned = await leger.assignment(source, { ref: f.ref, allowUnsigned });
   if (assigned) {
     if (f.name) {
       throw new Error(`--name does not apply to ${assigned.file}: it names each set (name: in the file)`);
@@ -63,7 +66,7 @@ export default async function install(
     const installed = new Map((await leger.list()).map((row) => [row.name, row]));
     const done: AssignedInstall["sets"] = [];
     for (const set of assigned.sets) {
-      const prepared = await leger.prepare(set.source, { name: set.name });
+      const prepared = await leger.prepare(set.source, { name: set.name, allowUnsigned });
       const base = { name: prepared.name, path: set.path, because: set.because };
       if (installed.get(prepared.name)?.source === set.source && !options.replace) {
         log.info(`${prepared.name}: already installed from ${set.source} (leger update ${prepared.name} updates it)`);
@@ -83,7 +86,7 @@ export default async function install(
   }
 
   // 1. Fetch and check; nothing on the host changes here.
-  const prepared = await leger.prepare(source, { name: f.name, ref: f.ref });
+  const prepared = await leger.prepare(source, { name: f.name, ref: f.ref, allowUnsigned });
   warnAccepted(prepared);
 
   // 2. Install: files in place, systemd reloaded, units started and checked.

@@ -12,6 +12,7 @@ export type UpdateFlags = {
   "overwrite-edits"?: boolean;
   "accept-warnings"?: boolean;
   "health-timeout-ms"?: string;
+  "allow-unsigned"?: boolean;
 };
 
 export default async function update({ leger, args, flags, log, confirm, dryRun }: WorkflowContext) {
@@ -21,7 +22,9 @@ export default async function update({ leger, args, flags, log, confirm, dryRun 
     const ref = typeof f.ref === "string" ? f.ref : undefined;
     // A dry run stages nothing: it fetches, checks and shows the diff only.
     const acceptWarnings = f["accept-warnings"] === true;
-    for (const staged of await leger.stage(target, { ref, acceptWarnings, dryRun })) {
+    // A commit the trust rule (config.yaml trust:) refuses is taken only with --allow-unsigned.
+    const allowUnsigned = f["allow-unsigned"] === true;
+    for (const staged of await leger.stage(target, { ref, acceptWarnings, allowUnsigned, dryRun })) {
       if (!staged.changed) {
         log.info(`${staged.name}: up to date`);
         continue;
@@ -37,6 +40,7 @@ export default async function update({ leger, args, flags, log, confirm, dryRun 
           noBackup: f["no-backup"] === true,
           overwriteEdits: f["overwrite-edits"] === true,
           acceptWarnings,
+          allowUnsigned,
           healthTimeoutMs: typeof f["health-timeout-ms"] === "string" ? Number(f["health-timeout-ms"]) : undefined,
         }),
       );

@@ -5,7 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { BadCommit, UpdateRecord } from "../state/update_record.ts";
+import { BadCommit, RefusedCommit, UpdateRecord } from "../state/update_record.ts";
+import { TrustRecord } from "../trust/record.ts";
 import { Manifest } from "../state/manifest.ts";
 import { DriftJson, UnitStateJson, versionField } from "./parts.ts";
 import { UnownedJson } from "./adopt.ts";
@@ -48,6 +49,7 @@ export const UpdateStatusJson = z.strictObject({
   staged: UpdateRecord.shape.staged,
   lastApply: UpdateRecord.shape.lastApply,
   rolledBack: z.array(BadCommit),
+  refused: z.array(RefusedCommit).describe("commits the trust rule refused (config.yaml trust:), newest last"),
 });
 
 /** One set in detail. */
@@ -58,6 +60,7 @@ export const SetDetailsJson = z.strictObject({
   updates: UpdateStatusJson,
   backendNote: z.string().optional().describe("why the set uses another backend than the scope's"),
   risks: z.array(z.string()).describe("what the set lets its containers do to the host (risk/ findings)"),
+  trust: TrustRecord.optional().describe("the signature check of the installed commit (config.yaml trust:)"),
 });
 
 /**

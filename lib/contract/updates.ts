@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { UpdateRecord } from "../state/update_record.ts";
+import { TrustRecord } from "../trust/record.ts";
 import { DiagnosticJson, DriftJson, PointJson, UnitFailureJson, UnitImpactJson, versionField } from "./parts.ts";
 
 /** One file of a diff. */
@@ -47,6 +48,7 @@ export const StageResultJson = z.strictObject({
   to: PointJson,
   findings: z.array(DiagnosticJson),
   diff: DiffResultJson.optional(),
+  trust: TrustRecord.optional().describe("the signature check of the fetched commit (config.yaml trust:)"),
 });
 
 /** `leger stage --json`. */

@@ -21,6 +21,8 @@ export const ExitCode = {
   environment: 6,
   /** An update or restore failed its health check and was rolled back. */
   rolledBack: 7,
+  /** The source's commit or tag is not signed by a key the trust policy allows; nothing was changed. */
+  unverified: 8,
   /**
    * config.yaml is wrong or lacks what the command needs (sysexits'
    * EX_CONFIG). The daemon's units list it in RestartPreventExitStatus=:

@@ -42,7 +42,7 @@ Deno.test("an update tick reads the manifests and each .leger.yaml once, and say
     await install(b.engine, `${repo.url}#main:apps/web`, { healthTimeoutMs: 5_000 });
     // Checked a moment ago: the tick finds the set, works out its interval, and the cycle finds it not due.
     const lastCheck = new Date().toISOString();
-    await writeUpdateRecord(b.engine.paths, { name: "web", lastCheck, bad: [] });
+    await writeUpdateRecord(b.engine.paths, { name: "web", lastCheck, bad: [], refused: [] });
     let reply: Awaited<ReturnType<typeof runUpdatesCycle>> | undefined;
     const counts = await countingReads(b.engine.paths.manifestsDir, async () => {
       reply = await runUpdatesCycle(b.engine, createLeger(b.engine), {});
@@ -52,10 +52,15 @@ Deno.test("an update tick reads the manifests and each .leger.yaml once, and say
     // The daemon sleeps until the set is due: its interval after the last check, within ±10%.
     const due = reply!.nextDueMs!;
     assert.ok(due > 0.85 * 3_600_000 && due <= 1.1 * 3_600_000, String(due));
-    const at = dueAt({ name: "web", lastCheck, bad: [] }, { intervalMs: 3_600_000 } as never);
+    const at = dueAt({ name: "web", lastCheck, bad: [], refused: [] }, { intervalMs: 3_600_000 } as never);
     assert.ok(Math.abs(Date.now() + due - at) < 5_000);
     // The same set checked at another time is due at another point of the ±10% (hosts drift apart).
-    const other = dueAt({ name: "web", lastCheck: new Date(Date.parse(lastCheck) + 1).toISOString(), bad: [] }, {
+    const other = dueAt({
+      name: "web",
+      lastCheck: new Date(Date.parse(lastCheck) + 1).toISOString(),
+      bad: [],
+      refused: [],
+    }, {
       intervalMs: 3_600_000,
     } as never);
     assert.notEqual(other - 1, at);

@@ -39,6 +39,7 @@ import {
 import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "../state/fleet_record.ts";
 import { redactUrls } from "../core/redact.ts";
 import { refusePlainTransport } from "../source/transport.ts";
+import { checkTrust, trustDigest, UnverifiedError } from "../trust/gate.ts";
 
 /** Options of {@linkcode syncFleet}. */
 export interface FleetSyncOptions {
@@ -92,6 +93,9 @@ function fromFleet(m: Manifest, spec: SourceSpec, subpath: string): boolean {
 const transient = (e: unknown) =>
   e instanceof LegerError && (e.exitCode === ExitCode.locked || e.exitCode === ExitCode.environment);
 
+/** A commit whose file the trust rule refused before: reported as failed, not fetched or announced again. */
+class StillRefused extends LegerError {}
+
 /** Reads the file at the commit the repository advertises now (from the record when it did not move). */
 async function readAssignments(
   engine: Engine,
@@ -100,8 +104,32 @@ async function readAssignments(
   record: FleetRecord,
 ): Promise<HostsFile> {
   const advertised = await engine.fetcher.remoteCommit(spec, fleet.ref);
-  if (advertised && advertised === record.commit && record.file) return record.file;
+  // Read only from a commit the trust rule accepts (trust.fleet): the file decides what runs here.
+  const subject = { kind: "hosts" as const, ...(spec.kind === "git" ? { url: spec.url } : {}) };
+  const digest = await trustDigest(engine, subject);
+  const refused = record.refused;
+  if (advertised && refused?.commit === advertised && refused.digest === digest) {
+    throw new StillRefused(`${HOSTS_FILE} at ${advertised.slice(0, 12)} was refused: ${refused.problem}`);
+  }
+  if (advertised && advertised === record.commit && record.file && record.trustDigest === digest) return record.file;
   const top = await engine.fetcher.readFile(spec, HOSTS_FILE, fleet.ref);
+  try {
+    record.trust = await checkTrust(engine, subject, top.signed, { action: `read ${HOSTS_FILE} of ${fleet.source}` });
+  } catch (error) {
+    if (!(error instanceof UnverifiedError) || !top.commit) throw error;
+    const t = error.record;
+    record.refused = {
+      commit: top.commit,
+      at: new Date().toISOString(),
+      rule: t.rule,
+      problem: t.problem ?? "not verified",
+      ...(t.signer ? { signer: t.signer } : {}),
+      digest,
+    };
+    throw error;
+  }
+  delete record.refused;
+  record.trustDigest = digest;
   if (top.text === undefined) {
     throw new LegerError(`Cannot follow the fleet repository ${fleet.source}: it has no ${HOSTS_FILE}`, {
       exitCode: ExitCode.notFound,
@@ -225,11 +253,15 @@ export async function syncFleet(
   } catch (error) {
     if (transient(error)) retrySoon = true;
     record.lastResult = "failed";
-    record.lastError = (error as Error).message;
-    await emit({
-      ...event("fleet", "failed", `fleet: cannot follow ${fleet.source}: ${first(error)}`),
-      error: (error as Error).message,
-    });
+    if (!(error instanceof StillRefused)) {
+      record.lastError = (error as Error).message;
+      // A refused file is a warning (the daemon goes on with what it installed); other failures are errors.
+      const kind = error instanceof UnverifiedError ? "refused" : "failed";
+      await emit({
+        ...event("fleet", kind, `fleet: cannot follow ${fleet.source}: ${first(error)}`),
+        error: (error as Error).message,
+      });
+    }
   }
   // A busy lock or a host not ready is tried again at the next tick, not an interval later.
   if (!retrySoon) record.lastCheck = now.toISOString();
@@ -307,8 +339,9 @@ async function installOne(
       return { outcome: "waiting" };
     }
     const failed = (error instanceof LegerError ? error.details?.failed : undefined) as UpdateEvent["failed"];
+    const kind = error instanceof UnverifiedError ? "refused" : "failed";
     await emit({
-      ...event(name, "failed", `${name}: cannot install the set assigned to this host${at}: ${first(error)}`),
+      ...event(name, kind, `${name}: cannot install the set assigned to this host${at}: ${first(error)}`),
       error: (error as Error).message,
       ...(failed ? { failed } : {}),
     });

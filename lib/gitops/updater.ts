@@ -23,11 +23,22 @@ import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "../state
 import { newestTag } from "./tags.ts";
 import { heldMessage } from "./risk_gate.ts";
 import { refusePlainTransport } from "../source/transport.ts";
+import { trustDigest, UnverifiedError } from "../trust/gate.ts";
+import { refusalOf } from "./refusal.ts";
 
 /** What happened to a set in one cycle, as events and hooks see it. */
 export interface UpdateEvent {
   /** `installed`, `unassigned` and `removed` come from the fleet repository (`what: "assignment"`). */
-  kind: "staged" | "applied" | "rolled-back" | "deferred" | "failed" | "installed" | "unassigned" | "removed";
+  kind:
+    | "staged"
+    | "applied"
+    | "rolled-back"
+    | "deferred"
+    | "refused"
+    | "failed"
+    | "installed"
+    | "unassigned"
+    | "removed";
   /**
    * What changed: the set's source (a commit), the images of its `AutoUpdate=` containers, or which sets
    * the fleet repository's leger-hosts.yaml assigns to this host.
@@ -146,8 +157,30 @@ async function checkOne(
     return { name, result: "known-bad", commit };
   }
   const to = { commit, ref };
+  // A commit the trust rule refused is not fetched again while the rule and its keys stay the same.
+  const spec = parseSource(manifest.source.input, engine.forges);
+  const subject = { kind: "set" as const, name, ...(spec.kind === "git" ? { url: spec.url } : {}) };
+  const digest = await trustDigest(engine, subject);
+  if (record.refused.some((r) => r.commit === commit && r.digest === digest)) {
+    record.lastResult = "refused";
+    engine.log.debug(`${name}: ${commit.slice(0, 12)} was refused before (its signature); waiting for another commit`);
+    return { name, result: "refused", commit };
+  }
   const alreadyStaged = record.staged?.commit === commit;
-  const [staged] = await ops.stage(name, ref === manifest.source.ref ? {} : { ref });
+  let staged;
+  try {
+    [staged] = await ops.stage(name, ref === manifest.source.ref ? {} : { ref });
+  } catch (error) {
+    if (!(error instanceof UnverifiedError)) throw error;
+    // Nothing was staged: the running version stays. Reported once (journal warning, on-failure.ts).
+    const { entry, message } = refusalOf(name, error, { commit, ref, at: now.toISOString(), digest });
+    record.refused = [...record.refused.filter((x) => x.commit !== commit), entry].slice(-10);
+    delete record.staged;
+    record.lastResult = "refused";
+    const event = { kind: "refused", set: name, policy: policy.policy, from, to, message } as const;
+    await emit({ ...event, error: error.message });
+    return { name, result: "refused", commit };
+  }
   if (!staged?.changed) {
     // A new commit with the same files: nothing to apply.
     delete record.staged;

@@ -8,7 +8,7 @@
  */
 import type { Engine } from "../engine.ts";
 import { policyOf } from "./policy.ts";
-import { type BadCommit, readUpdateRecord, type UpdateRecord } from "../state/update_record.ts";
+import { type BadCommit, readUpdateRecord, type RefusedCommit, type UpdateRecord } from "../state/update_record.ts";
 
 /** What `leger status` shows about a set's updates. */
 export interface UpdateStatus {
@@ -26,6 +26,8 @@ export interface UpdateStatus {
   staged?: UpdateRecord["staged"];
   lastApply?: UpdateRecord["lastApply"];
   rolledBack: BadCommit[];
+  /** Commits the trust rule refused (config.yaml `trust:`), newest last. */
+  refused: RefusedCommit[];
 }
 
 /** The update status of an installed set. */
@@ -38,6 +40,7 @@ export async function updateStatusOf(engine: Engine, name: string): Promise<Upda
     ...(record.staged ? { staged: record.staged } : {}),
     ...(record.lastApply ? { lastApply: record.lastApply } : {}),
     rolledBack: record.bad,
+    refused: record.refused,
   };
   try {
     const p = await policyOf(engine.paths, engine.config, name);
@@ -63,7 +66,9 @@ export async function updateStatusOf(engine: Engine, name: string): Promise<Upda
 
 /** Human lines for a set's update status (empty when updates are off and nothing was ever done). */
 export function formatUpdateStatus(s: UpdateStatus): string[] {
-  if (s.policy === "off" && !s.lastCheck && s.rolledBack.length === 0 && !s.policyError) return [];
+  if (s.policy === "off" && !s.lastCheck && s.rolledBack.length === 0 && !s.policyError && !s.refused.length) {
+    return [];
+  }
   const lines = [
     `updates:  ${s.policy}, following ${s.follow}, every ${Math.round(s.intervalMs / 1000)} s${
       s.window ? `, applied in ${s.window}` : ""
@@ -76,6 +81,12 @@ export function formatUpdateStatus(s: UpdateStatus): string[] {
   if (s.lastApply) {
     lines.push(
       `  last apply: ${s.lastApply.from?.slice(0, 12) ?? "-"} -> ${s.lastApply.to.slice(0, 12)} at ${s.lastApply.at}`,
+    );
+  }
+  for (const r of s.refused) {
+    const by = r.signer ? `; signed by ${r.signer.name ?? r.signer.key}` : "";
+    lines.push(
+      `  refused:     ${r.commit.slice(0, 12)}${r.ref ? ` (${r.ref})` : ""} at ${r.at}: ${r.problem}${by} (${r.rule})`,
     );
   }
   for (const b of s.rolledBack) {

@@ -14,6 +14,7 @@ import { run, type Shell } from "../host/shell.ts";
 import { type CollectedFile, collectSet } from "./collect.ts";
 import { credentialEnv, type GitCredential, loadCredential } from "./credentials.ts";
 import { checkRef, isSafeRef } from "./ref.ts";
+import type { SignedObject } from "./signed_object.ts";
 import { type SourceSpec, splitRefAndPath } from "./spec.ts";
 import { checkTreeLimits, EXTRACT_LIMITS } from "./tree_limits.ts";
 
@@ -33,6 +34,8 @@ export interface FetchedSet {
   files: CollectedFile[];
   /** The credential an https source's URL held (kept by an install for later fetches). */
   credential?: GitCredential;
+  /** Where the fetched commit (and tag) are, for the signature check (git sources). */
+  signed?: SignedObject;
 }
 
 /** A file read by {@linkcode Fetcher.readFile}, with where it was read. */
@@ -45,6 +48,8 @@ export interface TopFile {
   commit?: string;
   /** The folder inside the repository ("" = its top). */
   subpath: string;
+  /** Where the commit read (and its tag) are, for the signature check; undefined for a local folder. */
+  signed?: SignedObject;
 }
 
 /** Counts what the fetcher did (tests and `stage all` read it). */
@@ -150,11 +155,17 @@ export const GIT_ENV: Record<string, string> = {
   GIT_ALLOW_PROTOCOL: GIT_PROTOCOLS,
 };
 
+/** What one fetch of a ref brought: the commit, and the tag when the ref named one. */
+interface Fetched {
+  commit: string;
+  tag?: SignedObject["tag"];
+}
+
 /** Makes a fetcher that shares one cache and remembers fetched refs. */
 export function createFetcher(options: FetcherOptions): Fetcher {
   const { $ } = options;
   const stats: FetchStats = { fetches: 0 };
-  const fetched = new Map<string, string>(); // url\0ref -> commit
+  const fetched = new Map<string, Fetched>(); // url\0ref -> what was fetched
   const git = (args: string[], cwd?: string, env: Record<string, string> = {}) =>
     run($, ["git", ...args], { ...(cwd ? { cwd } : {}), env: { ...GIT_ENV, ...env } });
 
@@ -227,15 +238,20 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return [...(await advertisedRefs(spec)).keys()].filter((n) => n !== "HEAD");
   }
 
-  /** Resolves the ref (and tree URL split) and fetches the commit once per run. Call under the repo's lock. */
+  /**
+   * Resolves the ref (and tree URL split) and fetches the commit once per
+   * run, with the tag object when the ref names an annotated tag (a
+   * shallow fetch of a tag by name brings it; FETCH_HEAD names it). Call
+   * under the repo's lock.
+   */
   async function fetchCommit(
     spec: Extract<SourceSpec, { kind: "git" }>,
     repo: string,
     ref: string,
-  ): Promise<string> {
+  ): Promise<Fetched> {
     const key = `${spec.url}\0${ref}`;
-    let commit = fetched.get(key);
-    if (!commit) {
+    let done = fetched.get(key);
+    if (!done) {
       const target = ref === "" ? "HEAD" : checkRef(ref, "the ref to fetch");
       stats.fetches++;
       const fetch = ["fetch", "-q", "--depth=1", "--no-tags"];
@@ -247,12 +263,28 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       if (r.code !== 0) throw gitError(r.stderr, spec.url, target);
       const rev = await git(["rev-parse", "--verify", "-q", "--end-of-options", "FETCH_HEAD^{commit}"], repo);
       if (rev.code !== 0) throw gitError(rev.stderr, spec.url, target);
-      commit = rev.stdout.trim();
-      fetched.set(key, commit);
-      // keep the commit reachable so a later run can reuse its objects
-      await git(["update-ref", "--end-of-options", `refs/leger/${(await sha256(key)).slice(0, 16)}`, commit], repo);
+      const commit = rev.stdout.trim();
+      const tag = await fetchedTag(repo, commit);
+      done = { commit, ...(tag ? { tag } : {}) };
+      fetched.set(key, done);
+      // keep the commit (through its tag, when there is one) reachable so a later run can reuse its objects
+      const keep = tag?.object ?? commit;
+      await git(["update-ref", "--end-of-options", `refs/leger/${(await sha256(key)).slice(0, 16)}`, keep], repo);
     }
-    return commit;
+    return done;
+  }
+
+  /**
+   * Whether FETCH_HEAD came from a tag (its line says `tag 'NAME' of URL`)
+   * and, for an annotated tag, the tag object's id.
+   */
+  async function fetchedTag(repo: string, commit: string): Promise<SignedObject["tag"]> {
+    const head = await Deno.readTextFile(join(repo, "FETCH_HEAD")).catch(() => "");
+    const line = head.split("\n")[0] ?? "";
+    const name = /^[0-9a-f]{40,64}\t[^\t]*\ttag '(.+)' of /.exec(line)?.[1];
+    if (name === undefined) return undefined;
+    const object = line.slice(0, line.indexOf("\t"));
+    return object === commit ? { name } : { name, object };
   }
 
   async function refAndSubpath(
@@ -271,7 +303,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     const { ref, subpath } = await refAndSubpath(spec, refOverride);
     const repo = await repoFor(spec.url);
     return await withLock(repo + ".lock", async () => {
-      const commit = await fetchCommit(spec, repo, ref);
+      const { commit, tag } = await fetchCommit(spec, repo, ref);
       const treeish = `${commit}:${subpath}`; // "COMMIT:" is its top folder (the commit itself is no tree)
       const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
       if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
@@ -303,6 +335,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
           },
           files,
           ...(given.has(spec.url) ? { credential: given.get(spec.url)! } : {}),
+          signed: { gitDir: repo, commit, ...(tag ? { tag } : {}) },
         };
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
@@ -328,7 +361,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       const advertised = /^[0-9a-f]{40,64}$/.test(ref) ? ref : await remoteCommitOf(spec, ref);
       const commit = advertised && (await cachedCommits(repo)).has(advertised)
         ? advertised
-        : await fetchCommit(spec, repo, ref);
+        : (await fetchCommit(spec, repo, ref)).commit;
       const treeish = `${commit}:${subpath}`; // "COMMIT:" is the commit's top folder
       const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
       if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
@@ -393,13 +426,14 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       const { ref, subpath } = await refAndSubpath(spec, refOverride);
       const repo = await repoFor(spec.url);
       return await withLock(repo + ".lock", async () => {
-        const commit = await fetchCommit(spec, repo, ref);
+        const { commit, tag } = await fetchCommit(spec, repo, ref);
+        const signed = { gitDir: repo, commit, ...(tag ? { tag } : {}) };
         const path = subpath ? `${subpath}/${file}` : file;
         const kind = await git(["cat-file", "-t", "--end-of-options", `${commit}:${path}`], repo);
-        if (kind.code !== 0 || kind.stdout.trim() !== "blob") return { text: undefined, ref, commit, subpath };
+        if (kind.code !== 0 || kind.stdout.trim() !== "blob") return { text: undefined, ref, commit, subpath, signed };
         const blob = await git(["cat-file", "blob", "--end-of-options", `${commit}:${path}`], repo);
         if (blob.code !== 0) throw gitError(blob.stderr, spec.url, ref || "HEAD");
-        return { text: blob.stdout, ref, commit, subpath };
+        return { text: blob.stdout, ref, commit, subpath, signed };
       });
     },
     forget: () => {

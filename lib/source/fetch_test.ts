@@ -81,6 +81,27 @@ Deno.test("a link that leaves the set is refused", async () => {
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("a fetch says what the signature check reads: the commit, and the tag (with its object when annotated)", async () => {
+  const { root, repo, url, ids } = await fixture();
+  const { git } = await import("../../tests/helpers/git_repo.ts");
+  await git(repo, "tag", "-a", "-m", "annotated", "v1a", ids[0]!);
+  const tagObject = await git(repo, "rev-parse", "refs/tags/v1a");
+  const fetcher = createFetcher({ $: createShell(), cacheDir: join(root, "cache") });
+  const branch = await fetcher.fetch(parseSource(`${url}#main:apps/web`));
+  assert.equal(branch.signed?.commit, ids[1]);
+  assert.equal(branch.signed?.tag, undefined);
+  assert.match(branch.signed!.gitDir, /cache\/git\/[0-9a-f]{16}\.git$/);
+  const annotated = await fetcher.fetch(parseSource(`${url}#v1a:apps/web`));
+  assert.deepEqual(annotated.signed?.tag, { name: "v1a", object: tagObject });
+  assert.equal(annotated.signed?.commit, ids[0]);
+  const light = await fetcher.fetch(parseSource(`${url}#v1:apps/web`));
+  assert.deepEqual(light.signed?.tag, { name: "v1" });
+  const top = await fetcher.readFile(parseSource(`${url}#v1a:apps/web`), ".leger.yaml");
+  assert.deepEqual(top.signed?.tag, { name: "v1a", object: tagObject });
+  assert.equal((await fetcher.fetch(parseSource(join(repo, "apps/web")))).signed, undefined);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("a set at the top of a repository is fetched (the commit's top folder)", async () => {
   const root = await Deno.makeTempDir({ prefix: "leger-fetch-test-" });
   const repo = join(root, "repo");

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { atomicWriteJson, readTextIfExists } from "../core/fs.ts";
 import type { ScopePaths } from "../core/paths.ts";
 import { HostsFile } from "../source/hosts_file.ts";
+import { Signer, TrustRecord } from "../trust/record.ts";
 
 /** One set the file assigns to this host, and what the last sync did with it. */
 export const FleetSet = z.object({
@@ -42,6 +43,18 @@ export const FleetRecord = z.object({
   subpath: z.string().default(""),
   /** The file as parsed at that commit. */
   file: HostsFile.optional(),
+  /** The signature check of that commit, and the digest of the trust rule it was read under (another re-reads it). */
+  trust: TrustRecord.optional(),
+  trustDigest: z.string().optional(),
+  /** A commit whose file the trust rule refused: not fetched or reported again while the rule stays the same. */
+  refused: z.object({
+    commit: z.string(),
+    at: z.string(),
+    rule: z.string(),
+    problem: z.string(),
+    signer: Signer.optional(),
+    digest: z.string(),
+  }).optional(),
   /** What the file assigns to this host, and what the last sync did. */
   assigned: z.array(FleetSet).default([]),
   /** Installed sets from this repository that the file no longer assigns here (reported once). */

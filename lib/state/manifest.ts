@@ -9,6 +9,7 @@ import { z } from "zod";
 import { atomicWriteJson, readTextIfExists, removeIfExists } from "../core/fs.ts";
 import { LegerError } from "../core/errors.ts";
 import type { ScopePaths } from "../core/paths.ts";
+import { TrustRecord } from "../trust/record.ts";
 
 /** Where a set came from. */
 export const SourceRecord = z.object({
@@ -86,6 +87,8 @@ export const Manifest = z.object({
   ports: z.array(z.string()),
   installedAt: z.string(),
   updatedAt: z.string(),
+  /** The signature check of the installed commit (lib/trust/); absent before leger checked, or after a restore. */
+  trust: TrustRecord.optional(),
 });
 /** The manifest of one installed set. */
 export type Manifest = z.infer<typeof Manifest>;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { atomicWriteJson, readTextIfExists, removeIfExists } from "../core/fs.ts";
 import type { ScopePaths } from "../core/paths.ts";
+import { Signer } from "../trust/record.ts";
 
 /** A commit that came up unhealthy and was rolled back. */
 export const BadCommit = z.object({
@@ -25,13 +26,34 @@ export const BadCommit = z.object({
 /** A commit that came up unhealthy and was rolled back. */
 export type BadCommit = z.infer<typeof BadCommit>;
 
+/** A commit the trust rule refused (lib/trust/): not fetched or reported again while the rule stays the same. */
+export const RefusedCommit = z.object({
+  commit: z.string(),
+  /** The branch or tag it was found through. */
+  ref: z.string().optional(),
+  at: z.string(),
+  /** Where the rule was read (`trust.sets.web`, `trust.default`, ...). */
+  rule: z.string(),
+  /** Why: "the commit is not signed", "signed by a key the policy does not allow", ... */
+  problem: z.string(),
+  /** Who signed it, when it is signed. */
+  signer: Signer.optional(),
+  /** The tag checked, when the set follows tags. */
+  tag: z.string().optional(),
+  /** A digest of the rule and its keys when it was refused: another digest tries the commit again. */
+  digest: z.string(),
+});
+/** A commit the trust rule refused. */
+export type RefusedCommit = z.infer<typeof RefusedCommit>;
+
 /** The updater's memory of one set. */
 export const UpdateRecord = z.object({
   name: z.string(),
   /** When the set's source was last asked (ISO time). */
   lastCheck: z.string().optional(),
   /** What the last look found: up to date, staged, applied, rolled back, deferred, known bad, or failed. */
-  lastResult: z.enum(["up-to-date", "staged", "applied", "rolled-back", "deferred", "known-bad", "failed"]).optional(),
+  lastResult: z.enum(["up-to-date", "staged", "applied", "rolled-back", "deferred", "known-bad", "refused", "failed"])
+    .optional(),
   /** The message of the last failure (fetch, validation, lock...). */
   lastError: z.string().optional(),
   /** The commit staged and waiting (notify policy, or a closed window). */
@@ -40,6 +62,8 @@ export const UpdateRecord = z.object({
   lastApply: z.object({ from: z.string().optional(), to: z.string(), at: z.string() }).optional(),
   /** Commits that were rolled back: never applied again automatically. */
   bad: z.array(BadCommit).default([]),
+  /** Commits the trust rule refused (the newest few): not tried again while the rule stays the same. */
+  refused: z.array(RefusedCommit).default([]),
   /** Image ids a set was rolled back from (`AutoUpdate=`): never tried again automatically. */
   badImages: z.array(z.string()).optional(),
   /** The last image update that was kept. */
@@ -55,14 +79,19 @@ function recordPath(paths: ScopePaths, name: string): string {
 /** Reads a set's record (an empty one when there is none; a damaged one is started afresh, keeping nothing wrong). */
 export async function readUpdateRecord(paths: ScopePaths, name: string): Promise<UpdateRecord> {
   const text = await readTextIfExists(recordPath(paths, name));
-  if (text === undefined) return { name, bad: [] };
+  if (text === undefined) return { name, bad: [], refused: [] };
   try {
     const parsed = UpdateRecord.safeParse(JSON.parse(text));
     if (parsed.success && parsed.data.name === name) return parsed.data;
   } catch {
     // fall through: a torn or edited file must not stop the updater
   }
-  return { name, bad: [], lastError: `the update record ${recordPath(paths, name)} was unreadable and was reset` };
+  return {
+    name,
+    bad: [],
+    refused: [],
+    lastError: `the update record ${recordPath(paths, name)} was unreadable and was reset`,
+  };
 }
 
 /** Writes a set's record atomically. */

@@ -123,6 +123,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Called with each set's plan before anything changes (the update workflow confirms here). */
   confirm?: (name: string, impact: UnitImpact) => Promise<boolean>;
+  /** Apply a staged version the trust rule (config.yaml \`trust:\`) refuses now; it is recorded as not verified. */
+  allowUnsigned?: boolean;
 }
 
 /** What applying one set did. */
@@ -160,6 +162,35 @@ export interface Assignment {
   host: HostIdentity;
   /** The commit the file was read at (git sources). */
   commit?: string;
+  /** The signature check of that commit (the file is read only when it passes, or with allowUnsigned). */
+  trust: {
+    /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+    verify: "none" | "signed";
+    /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+    rule: string;
+    /** A signature by an allowed key was checked and is good. */
+    verified: boolean;
+    /** What was checked: the commit, or the tag the ref named. */
+    object?: "commit" | "tag";
+    /** The id of the object checked (the commit, or the tag object). */
+    id?: string;
+    /** The tag's name, when a tag was checked. */
+    tag?: string;
+    /** The signature's kind. */
+    format?: "unknown" | "ssh" | "openpgp" | "x509";
+    signer?: {
+      /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+      key: string;
+      /** The key's name in \`trust.keys\`, when it is one of them. */
+      name?: string;
+      /** The identity config.yaml gives that key. */
+      identity?: string;
+    };
+    /** Why it is not verified. */
+    problem?: string;
+    /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+    allowUnsigned?: boolean;
+  };
   /** The sets meant for this host, each with the source that names it. */
   sets: Array<AssignedSet & {
     source: string;
@@ -170,6 +201,8 @@ export interface Assignment {
 export interface AssignmentOptions {
   /** Branch, tag or commit instead of the source's. */
   ref?: string;
+  /** Read leger-hosts.yaml from a commit the trust rule refuses (recorded as not verified). */
+  allowUnsigned?: boolean;
 }
 
 /** A finished backup: its record plus the folder it lies in. */
@@ -198,7 +231,7 @@ export interface BackupInfo {
     archive: string;
     sha256: string;
     sizeBytes: number;
-    compression: "zstd" | "gzip" | "none";
+    compression: "none" | "zstd" | "gzip";
     unitFile?: string;
   }>;
   /** Bind mounts of host paths, archived or only listed. */
@@ -207,7 +240,7 @@ export interface BackupInfo {
     archived: boolean;
     archive?: string;
     sha256?: string;
-    compression?: "zstd" | "gzip" | "none";
+    compression?: "none" | "zstd" | "gzip";
   }>;
   /** The set's files in \`files/\`. */
   files: Array<{
@@ -438,6 +471,8 @@ export interface FetchedSet {
   files: Array<CollectedFile>;
   /** The credential an https source's URL held (kept by an install for later fetches). */
   credential?: GitCredential;
+  /** Where the fetched commit (and tag) are, for the signature check (git sources). */
+  signed?: SignedObject;
 }
 
 /** One file's change. */
@@ -600,6 +635,35 @@ export interface InstallResult {
     updatedAt: string;
     /** \`version:\` of \`.leger.yaml\`, if given. */
     version?: string;
+    /** The signature check of the installed commit (lib/trust/); absent before leger checked, or after a restore. */
+    trust?: {
+      /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+      verify: "none" | "signed";
+      /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+      rule: string;
+      /** A signature by an allowed key was checked and is good. */
+      verified: boolean;
+      /** What was checked: the commit, or the tag the ref named. */
+      object?: "commit" | "tag";
+      /** The id of the object checked (the commit, or the tag object). */
+      id?: string;
+      /** The tag's name, when a tag was checked. */
+      tag?: string;
+      /** The signature's kind. */
+      format?: "unknown" | "ssh" | "openpgp" | "x509";
+      signer?: {
+        /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+        key: string;
+        /** The key's name in \`trust.keys\`, when it is one of them. */
+        name?: string;
+        /** The identity config.yaml gives that key. */
+        identity?: string;
+      };
+      /** Why it is not verified. */
+      problem?: string;
+      /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+      allowUnsigned?: boolean;
+    };
   };
   started: Array<string>;
   dryRun: boolean;
@@ -833,6 +897,35 @@ export type Manifest = {
   updatedAt: string;
   /** \`version:\` of \`.leger.yaml\`, if given. */
   version?: string;
+  /** The signature check of the installed commit (lib/trust/); absent before leger checked, or after a restore. */
+  trust?: {
+    /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+    verify: "none" | "signed";
+    /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+    rule: string;
+    /** A signature by an allowed key was checked and is good. */
+    verified: boolean;
+    /** What was checked: the commit, or the tag the ref named. */
+    object?: "commit" | "tag";
+    /** The id of the object checked (the commit, or the tag object). */
+    id?: string;
+    /** The tag's name, when a tag was checked. */
+    tag?: string;
+    /** The signature's kind. */
+    format?: "unknown" | "ssh" | "openpgp" | "x509";
+    signer?: {
+      /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+      key: string;
+      /** The key's name in \`trust.keys\`, when it is one of them. */
+      name?: string;
+      /** The identity config.yaml gives that key. */
+      identity?: string;
+    };
+    /** Why it is not verified. */
+    problem?: string;
+    /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+    allowUnsigned?: boolean;
+  };
 };
 
 /** A Compose key and the quadlet lines it became. */
@@ -866,6 +959,8 @@ export interface PrepareOptions {
   name?: string;
   /** Fetch this ref instead of the source's. */
   ref?: string;
+  /** Take a commit the trust rule (config.yaml \`trust:\`) refuses; it is recorded as not verified. */
+  allowUnsigned?: boolean;
 }
 
 /** A set fetched and checked, not yet installed. */
@@ -876,6 +971,35 @@ export interface PreparedSet {
   fetched: FetchedSet;
   /** The checks' result. */
   check: CheckResult;
+  /** The signature check of what was fetched (lib/trust/). */
+  trust: {
+    /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+    verify: "none" | "signed";
+    /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+    rule: string;
+    /** A signature by an allowed key was checked and is good. */
+    verified: boolean;
+    /** What was checked: the commit, or the tag the ref named. */
+    object?: "commit" | "tag";
+    /** The id of the object checked (the commit, or the tag object). */
+    id?: string;
+    /** The tag's name, when a tag was checked. */
+    tag?: string;
+    /** The signature's kind. */
+    format?: "unknown" | "ssh" | "openpgp" | "x509";
+    signer?: {
+      /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+      key: string;
+      /** The key's name in \`trust.keys\`, when it is one of them. */
+      name?: string;
+      /** The identity config.yaml gives that key. */
+      identity?: string;
+    };
+    /** Why it is not verified. */
+    problem?: string;
+    /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+    allowUnsigned?: boolean;
+  };
 }
 
 /** A new version that is not staged: the stage result and, when it changed, its diff. */
@@ -894,6 +1018,35 @@ export interface PreviewResult {
     version?: string;
   };
   findings: Array<Diagnostic>;
+  /** The signature check of the new version, when one was fetched. */
+  trust?: {
+    /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+    verify: "none" | "signed";
+    /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+    rule: string;
+    /** A signature by an allowed key was checked and is good. */
+    verified: boolean;
+    /** What was checked: the commit, or the tag the ref named. */
+    object?: "commit" | "tag";
+    /** The id of the object checked (the commit, or the tag object). */
+    id?: string;
+    /** The tag's name, when a tag was checked. */
+    tag?: string;
+    /** The signature's kind. */
+    format?: "unknown" | "ssh" | "openpgp" | "x509";
+    signer?: {
+      /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+      key: string;
+      /** The key's name in \`trust.keys\`, when it is one of them. */
+      name?: string;
+      /** The identity config.yaml gives that key. */
+      identity?: string;
+    };
+    /** Why it is not verified. */
+    problem?: string;
+    /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+    allowUnsigned?: boolean;
+  };
 }
 
 /** Options of pruning backups (\`leger prune\`, {@linkcode applyRetention}). */
@@ -990,13 +1143,13 @@ export interface SearchRow {
   /** The full source \`leger install\` records (URL#REF:FOLDER, or a folder path). */
   source: string;
   version?: string;
+  /** What is wrong with it, when it cannot be installed as it is. */
+  problem?: string;
   /** Images its units run (\`Image=\`). */
   images: Array<string>;
   description?: string;
   /** Podman versions the set targets (\`.leger.yaml\` \`podman:\`). */
   podman?: Array<string>;
-  /** What is wrong with it, when it cannot be installed as it is. */
-  problem?: string;
 }
 
 /** Everything leger knows about a set. */
@@ -1056,6 +1209,35 @@ export interface SetDetails {
     updatedAt: string;
     /** \`version:\` of \`.leger.yaml\`, if given. */
     version?: string;
+    /** The signature check of the installed commit (lib/trust/); absent before leger checked, or after a restore. */
+    trust?: {
+      /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+      verify: "none" | "signed";
+      /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+      rule: string;
+      /** A signature by an allowed key was checked and is good. */
+      verified: boolean;
+      /** What was checked: the commit, or the tag the ref named. */
+      object?: "commit" | "tag";
+      /** The id of the object checked (the commit, or the tag object). */
+      id?: string;
+      /** The tag's name, when a tag was checked. */
+      tag?: string;
+      /** The signature's kind. */
+      format?: "unknown" | "ssh" | "openpgp" | "x509";
+      signer?: {
+        /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+        key: string;
+        /** The key's name in \`trust.keys\`, when it is one of them. */
+        name?: string;
+        /** The identity config.yaml gives that key. */
+        identity?: string;
+      };
+      /** Why it is not verified. */
+      problem?: string;
+      /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+      allowUnsigned?: boolean;
+    };
   };
   drift: Array<Drift>;
   /** Unattended updates: policy, last check, staged, last apply, rolled-back commits. */
@@ -1064,6 +1246,35 @@ export interface SetDetails {
   backendNote?: string;
   /** What the set lets its containers do to the host (risk findings of its installed files). */
   risks: Array<string>;
+  /** The signature check of the installed commit (from the manifest), when leger made one. */
+  trust?: {
+    /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+    verify: "none" | "signed";
+    /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+    rule: string;
+    /** A signature by an allowed key was checked and is good. */
+    verified: boolean;
+    /** What was checked: the commit, or the tag the ref named. */
+    object?: "commit" | "tag";
+    /** The id of the object checked (the commit, or the tag object). */
+    id?: string;
+    /** The tag's name, when a tag was checked. */
+    tag?: string;
+    /** The signature's kind. */
+    format?: "unknown" | "ssh" | "openpgp" | "x509";
+    signer?: {
+      /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+      key: string;
+      /** The key's name in \`trust.keys\`, when it is one of them. */
+      name?: string;
+      /** The identity config.yaml gives that key. */
+      identity?: string;
+    };
+    /** Why it is not verified. */
+    problem?: string;
+    /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+    allowUnsigned?: boolean;
+  };
   name: string;
   scope: string;
   /**
@@ -1180,12 +1391,30 @@ export interface SetSummary {
   references: Array<string>;
 }
 
+/** The commit (and tag) a fetch brought into leger's git cache. */
+export interface SignedObject {
+  /** The cache's bare repository that holds the objects. */
+  gitDir: string;
+  /** The commit the set's files come from. */
+  commit: string;
+  /**
+   * Set when the ref fetched is a tag: its name, and the tag object's id
+   * when it is an annotated tag (a lightweight tag has none).
+   */
+  tag?: {
+    name: string;
+    object?: string;
+  };
+}
+
 /** Options of {@linkcode stage}. */
 export interface StageOptions {
   /** Stage this branch, tag or commit instead of the installed one. */
   ref?: string;
   /** Stage despite validation warnings (never errors). */
   acceptWarnings?: boolean;
+  /** Stage a commit the trust rule (config.yaml \`trust:\`) refuses; apply then needs it too. */
+  allowUnsigned?: boolean;
 }
 
 /** Result of staging one set. */
@@ -1202,6 +1431,35 @@ export interface StageResult {
     version?: string;
   };
   findings: Array<Diagnostic>;
+  /** The signature check of the new version, when one was fetched. */
+  trust?: {
+    /** The rule: \`signed\` needs a signature by an allowed key; \`none\` checks nothing. */
+    verify: "none" | "signed";
+    /** Where the rule was read (\`trust.sets.web\`, \`trust.catalogs.URL\`, \`trust.fleet\`, \`trust.default\`, \`built-in\`). */
+    rule: string;
+    /** A signature by an allowed key was checked and is good. */
+    verified: boolean;
+    /** What was checked: the commit, or the tag the ref named. */
+    object?: "commit" | "tag";
+    /** The id of the object checked (the commit, or the tag object). */
+    id?: string;
+    /** The tag's name, when a tag was checked. */
+    tag?: string;
+    /** The signature's kind. */
+    format?: "unknown" | "ssh" | "openpgp" | "x509";
+    signer?: {
+      /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+      key: string;
+      /** The key's name in \`trust.keys\`, when it is one of them. */
+      name?: string;
+      /** The identity config.yaml gives that key. */
+      identity?: string;
+    };
+    /** Why it is not verified. */
+    problem?: string;
+    /** Installed, staged or applied without a verified signature because \`--allow-unsigned\` was given. */
+    allowUnsigned?: boolean;
+  };
 }
 
 /** One row of \`leger staged\`. */
@@ -1299,7 +1557,7 @@ export interface UnownedRow {
 /** What happened to a set in one cycle, as events and hooks see it. */
 export interface UpdateEvent {
   /** \`installed\`, \`unassigned\` and \`removed\` come from the fleet repository (\`what: "assignment"\`). */
-  kind: "applied" | "rolled-back" | "removed" | "staged" | "deferred" | "failed" | "installed" | "unassigned";
+  kind: "applied" | "rolled-back" | "removed" | "staged" | "deferred" | "refused" | "failed" | "installed" | "unassigned";
   /**
    * What changed: the set's source (a commit), the images of its \`AutoUpdate=\` containers, or which sets
    * the fleet repository's leger-hosts.yaml assigns to this host.
@@ -1341,7 +1599,7 @@ export interface UpdateStatus {
   /** Why the policy cannot be read, when it cannot. */
   policyError?: string;
   lastCheck?: string;
-  lastResult?: "applied" | "rolled-back" | "staged" | "deferred" | "failed" | "up-to-date" | "known-bad";
+  lastResult?: "applied" | "rolled-back" | "staged" | "deferred" | "refused" | "failed" | "up-to-date" | "known-bad";
   lastError?: string;
   staged?: {
     commit: string;
@@ -1366,6 +1624,30 @@ export interface UpdateStatus {
     }>;
     /** The tag or branch it was found through. */
     ref?: string;
+  }>;
+  /** Commits the trust rule refused (config.yaml \`trust:\`), newest last. */
+  refused: Array<{
+    commit: string;
+    at: string;
+    /** Where the rule was read (\`trust.sets.web\`, \`trust.default\`, ...). */
+    rule: string;
+    /** Why: "the commit is not signed", "signed by a key the policy does not allow", ... */
+    problem: string;
+    /** A digest of the rule and its keys when it was refused: another digest tries the commit again. */
+    digest: string;
+    /** The branch or tag it was found through. */
+    ref?: string;
+    /** Who signed it, when it is signed. */
+    signer?: {
+      /** \`SHA256:...\` (SSH) or the primary key's fingerprint (OpenPGP). */
+      key: string;
+      /** The key's name in \`trust.keys\`, when it is one of them. */
+      name?: string;
+      /** The identity config.yaml gives that key. */
+      identity?: string;
+    };
+    /** The tag checked, when the set follows tags. */
+    tag?: string;
   }>;
 }
 

@@ -4,7 +4,7 @@
  * workflow file in their workflow folder: `on-update.ts` (a version was
  * staged, deferred or applied), `on-rollback.ts` (a version did not come
  * up and was rolled back) and `on-failure.ts` (a check, fetch, validation
- * or apply failed). The workflow gets the event as `ctx.event`.
+ * or apply failed, or the trust rule refused a commit). The workflow gets the event as `ctx.event`.
  *
  * @module
  */
@@ -16,7 +16,9 @@ import type { UpdateEvent } from "../gitops/updater.ts";
 
 /** The hook file each event kind runs. */
 export function hookFileFor(kind: UpdateEvent["kind"]): string {
-  return kind === "rolled-back" ? "on-rollback.ts" : kind === "failed" ? "on-failure.ts" : "on-update.ts";
+  if (kind === "rolled-back") return "on-rollback.ts";
+  // A version the trust rule refused is a failure to update, whoever pushed it.
+  return kind === "failed" || kind === "refused" ? "on-failure.ts" : "on-update.ts";
 }
 
 /**

@@ -35,6 +35,20 @@ export interface FixtureCommit {
    * commit made just before.
    */
   branch?: string;
+  /**
+   * Sign the commit (`git commit -S`) and its annotated tag (`git tag -s`)
+   * with these git options (`-c gpg.format=ssh -c user.signingkey=...`)
+   * and environment (`GNUPGHOME`); see {@linkcode guestSigners}.
+   */
+  sign?: GitSigning;
+  /** Move `tag` when it exists already (`git tag -f`), as a force-push of a tag does. */
+  moveTag?: boolean;
+}
+
+/** git options and environment that sign as one key, in the guest. */
+export interface GitSigning {
+  config: string[];
+  env: Record<string, string>;
 }
 
 /** A repository made by {@linkcode createRepo}. */
@@ -121,19 +135,24 @@ export async function addCommits(
       } else await host.writeFile(`${repo.work}/${path}`, content);
     }
     await host.exec(["git", "add", "-A"], { cwd: repo.work, check: true });
+    const sign = commit.sign ?? { config: [], env: {} };
     await host.exec(
-      ["git", "commit", "-q", "--allow-empty", "-m", commit.message],
-      { cwd: repo.work, env, check: true },
+      ["git", ...sign.config, "commit", "-q", "--allow-empty", ...(commit.sign ? ["-S"] : []), "-m", commit.message],
+      { cwd: repo.work, env: { ...env, ...sign.env }, check: true },
     );
     const id = (await host.exec(["git", "rev-parse", "HEAD"], {
       cwd: repo.work,
       check: true,
     })).stdout.trim();
     if (commit.tag) {
-      const tagArgs = commit.tagMessage === undefined ? [commit.tag] : ["-a", "-m", commit.tagMessage, commit.tag];
-      await host.exec(["git", "tag", ...tagArgs], {
+      const kind = commit.tagMessage === undefined ? [] : commit.sign ? ["-s", "-m", commit.tagMessage] : [
+        "-a",
+        "-m",
+        commit.tagMessage,
+      ];
+      await host.exec(["git", ...sign.config, "tag", ...(commit.moveTag ? ["-f"] : []), ...kind, commit.tag], {
         cwd: repo.work,
-        env,
+        env: { ...env, ...sign.env },
         check: true,
       });
     }
@@ -154,3 +173,55 @@ const SWITCH_BRANCH = `set -e
 if git rev-parse -q --verify "refs/heads/$1" >/dev/null; then git checkout -q "$1"
 elif git rev-parse -q --verify HEAD >/dev/null; then git checkout -q -b "$1"
 else git symbolic-ref HEAD "refs/heads/$1"; fi`;
+
+/** Signing keys made in the guest by {@linkcode guestSigners} (as root, offline, with the guest's own tools). */
+export interface GuestSigners {
+  /** Folder holding them (`/srv/keys`). */
+  dir: string;
+  /** Public key files, to name in config.yaml: `<dir>/<name>.pub` (SSH), `<dir>/<name>.asc` (OpenPGP). */
+  publicFile(name: string): string;
+  /** git options and environment that sign as `name`. */
+  signWith(name: string): GitSigning;
+}
+
+/**
+ * Makes SSH keys (`ssh-keygen -t ed25519`) and OpenPGP keys (`gpg
+ * --quick-gen-key`, no passphrase) inside the guest; each name's identity
+ * is `NAME@example.com`.
+ */
+export async function guestSigners(
+  host: Host,
+  keys: { ssh: string[]; openpgp: string[] },
+  dir = "/srv/keys",
+): Promise<GuestSigners> {
+  const home = `${dir}/gnupg`;
+  const script = `set -e
+rm -rf "$1"; mkdir -p "$1"; install -d -m 700 "$1/gnupg"
+export GNUPGHOME="$1/gnupg"
+shift
+for k in $SSH_KEYS; do ssh-keygen -q -t ed25519 -N '' -C "$k@example.com" -f "$DIR/$k"; done
+for k in $PGP_KEYS; do
+  gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key "$k <$k@example.com>" ed25519 sign 0 2>/dev/null
+  gpg --armor --export "$k@example.com" > "$DIR/$k.asc"
+done
+# Public halves readable by everyone; ssh-keygen -Y sign ignores a private key others can read.
+chmod -R a+rX "$DIR"; chmod 700 "$DIR/gnupg"; for k in $SSH_KEYS; do chmod 600 "$DIR/$k"; done`;
+  await host.exec(["sh", "-c", script, "sh", dir], {
+    env: { DIR: dir, SSH_KEYS: keys.ssh.join(" "), PGP_KEYS: keys.openpgp.join(" ") },
+    check: true,
+  });
+  return {
+    dir,
+    publicFile: (name) => keys.ssh.includes(name) ? `${dir}/${name}.pub` : `${dir}/${name}.asc`,
+    signWith: (name): GitSigning =>
+      keys.ssh.includes(name)
+        ? {
+          config: ["-c", "gpg.format=ssh", "-c", `user.signingkey=${dir}/${name}`],
+          env: {} as Record<string, string>,
+        }
+        : {
+          config: ["-c", "gpg.format=openpgp", "-c", `user.signingkey=${name}@example.com`],
+          env: { GNUPGHOME: home },
+        },
+  };
+}

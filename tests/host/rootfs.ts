@@ -95,6 +95,10 @@ export const PACKAGES: readonly string[] = [
   // Not python3-minimal: ansible-core's module_utils import shlex, which only
   // the full standard library has (seen: "No module named 'shlex'").
   "python3",
+  // git verifies signed commits and tags with these (issue 31): ssh-keygen
+  // -Y verify for gpg.format ssh, gpg for OpenPGP signatures.
+  "openssh-client",
+  "gnupg",
 ];
 
 /** Name of the file that marks a finished cache entry. */

@@ -17,6 +17,8 @@ import {
   parseHostsFile,
 } from "../../source/hosts_file.ts";
 import { boundedList } from "../../core/bounded_list.ts";
+import { checkTrust } from "../../trust/gate.ts";
+import type { TrustRecord } from "../../trust/record.ts";
 
 /** The sets a repository assigns to this host. */
 export interface Assignment {
@@ -26,6 +28,8 @@ export interface Assignment {
   host: HostIdentity;
   /** The commit the file was read at (git sources). */
   commit?: string;
+  /** The signature check of that commit (the file is read only when it passes, or with allowUnsigned). */
+  trust: TrustRecord;
   /** The sets meant for this host, each with the source that names it. */
   sets: Array<AssignedSet & { source: string }>;
 }
@@ -38,13 +42,20 @@ export interface Assignment {
 export async function assignment(
   engine: Engine,
   source: string,
-  options: { ref?: string } = {},
+  options: { ref?: string; allowUnsigned?: boolean } = {},
 ): Promise<Assignment | undefined> {
   const spec = parseSource(source, engine.forges);
   engine.fetcher.forget();
   const top = await engine.fetcher.readFile(spec, HOSTS_FILE, options.ref);
   if (top.text === undefined) return undefined;
   const label = `${HOSTS_FILE} of ${source}`;
+  // Read only from a commit the trust rule accepts: the file decides what runs on this host.
+  const trust = await checkTrust(
+    engine,
+    { kind: "hosts", ...(spec.kind === "git" ? { url: spec.url } : {}) },
+    top.signed,
+    { action: `read ${label}`, ...(options.allowUnsigned ? { allowUnsigned: true } : {}) },
+  );
   const file = parseHostsFile(top.text, label);
   const host = hostIdentity(engine.config);
   const sets = assignedSets(file, host, label);
@@ -58,6 +69,7 @@ export async function assignment(
     file: label,
     host,
     ...(top.commit ? { commit: top.commit } : {}),
+    trust,
     sets: sets.map((s) => ({ ...s, source: sourceOf(s.path) })),
   };
 }

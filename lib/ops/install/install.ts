@@ -30,6 +30,8 @@ import { filesBackend } from "../../backend/files.ts";
 import { nativeTemplateLimit } from "../../backend/for_set.ts";
 import type { Guard } from "../guard.ts";
 import { plainTransportWarning } from "../../source/transport.ts";
+import { checkTrust } from "../../trust/gate.ts";
+import { describeTrust, type TrustRecord } from "../../trust/record.ts";
 
 /** A set fetched and checked, not yet installed. */
 export interface PreparedSet {
@@ -39,6 +41,8 @@ export interface PreparedSet {
   fetched: FetchedSet;
   /** The checks' result. */
   check: CheckResult;
+  /** The signature check of what was fetched (lib/trust/). */
+  trust: TrustRecord;
 }
 
 /** Options of {@linkcode prepare}. */
@@ -47,6 +51,8 @@ export interface PrepareOptions {
   name?: string;
   /** Fetch this ref instead of the source's. */
   ref?: string;
+  /** Take a commit the trust rule (config.yaml `trust:`) refuses; it is recorded as not verified. */
+  allowUnsigned?: boolean;
 }
 
 function suggestName(fetched: FetchedSet, legerYaml: LegerYaml | undefined): string {
@@ -68,10 +74,22 @@ export async function prepare(engine: Engine, source: string, options: PrepareOp
     engine.log.info(`  at ${fetched.source.ref || "HEAD"} (${fetched.source.commit.slice(0, 12)})`);
   }
   const name = checkSetName(options.name ?? suggestName(fetched, legerYamlOf(fetched.files)));
+  // Before the files are checked or used: a name the files give themselves picks no rule (lib/trust/policy.ts).
+  const trust = await checkTrust(
+    engine,
+    {
+      kind: "set",
+      ...(options.name !== undefined ? { name } : {}),
+      ...(spec.kind === "git" ? { url: spec.url } : {}),
+    },
+    fetched.signed,
+    { action: `install ${name}`, ...(options.allowUnsigned ? { allowUnsigned: true } : {}) },
+  );
+  if (trust.verified) engine.log.info(`  ${describeTrust(trust)}`);
   engine.log.step(`Checking ${name} (${fetched.files.length} files)`);
   const check = await checkSet(engine, name, fetched.files);
   logRisks(engine, name, check.findings);
-  return { name, fetched, check };
+  return { name, fetched, check, trust };
 }
 
 /** Options of {@linkcode installPrepared}. */
@@ -124,6 +142,7 @@ function manifestFor(
     records,
     backend,
     ...(previous ? { previous } : {}),
+    trust: prepared.trust,
   });
 }
 

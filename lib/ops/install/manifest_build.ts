@@ -9,6 +9,7 @@ import { LEGER_YAML } from "../../meta/set_meta.ts";
 import { summarizeSet } from "../../quadlet/model.ts";
 import type { CollectedFile } from "../../source/collect.ts";
 import type { FileRecord, Manifest, SourceRecord } from "../../state/manifest.ts";
+import type { TrustRecord } from "../../trust/record.ts";
 
 /** The manifest of `files` installed as `name`. */
 export function buildManifest(
@@ -20,6 +21,8 @@ export function buildManifest(
     records: FileRecord[];
     backend: "native" | "files";
     previous?: Manifest;
+    /** The signature check of the version installed. */
+    trust?: TrustRecord;
   },
 ): Manifest {
   const s = summarizeSet(input.files);
@@ -46,5 +49,6 @@ export function buildManifest(
     ports: s.ports,
     installedAt: input.previous?.installedAt ?? now,
     updatedAt: now,
+    ...(input.trust ? { trust: input.trust } : {}),
   };
 }

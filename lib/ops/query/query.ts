@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TrustRecord } from "../../trust/record.ts";
 import { hasTemplate, nativeTemplateLimit } from "../../backend/for_set.ts";
 import type { Engine } from "../../engine.ts";
 import { sha256 } from "../../core/fs.ts";
@@ -57,6 +58,8 @@ export interface SetDetails extends SetRow {
   backendNote?: string;
   /** What the set lets its containers do to the host (risk findings of its installed files). */
   risks: string[];
+  /** The signature check of the installed commit (from the manifest), when leger made one. */
+  trust?: TrustRecord;
 }
 
 /** Why a set is on the files backend while the scope uses the native one (templates on podman 5.x). */
@@ -83,6 +86,7 @@ export async function inspect(engine: Engine, name: string): Promise<SetDetails>
     updates: await updateStatusOf(engine, name),
     ...(note ? { backendNote: note } : {}),
     risks: risksOf(await loadSetFiles(engine.paths, name)).map(riskText),
+    ...(m.trust ? { trust: m.trust } : {}),
   };
 }
 

@@ -29,6 +29,8 @@ import { requireManifest } from "../set_lookup.ts";
 import { clearStaged, filesDigest, readStaged, staged } from "./stage.ts";
 import { boundedList } from "../../core/bounded_list.ts";
 import { unitArgs } from "../../host/systemd.ts";
+import { parseSource } from "../../source/spec.ts";
+import { recheckTrust } from "../../trust/gate.ts";
 
 /** Options of {@linkcode apply}. */
 export interface ApplyOptions {
@@ -44,6 +46,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Called with each set's plan before anything changes (the update workflow confirms here). */
   confirm?: (name: string, impact: UnitImpact) => Promise<boolean>;
+  /** Apply a staged version the trust rule (config.yaml `trust:`) refuses now; it is recorded as not verified. */
+  allowUnsigned?: boolean;
 }
 
 /** What applying one set did. */
@@ -158,6 +162,15 @@ async function applyOne(engine: Engine, guard: Guard, name: string, options: App
       },
     );
   }
+  // The rule in force now: config.yaml may have changed since the version was staged.
+  const spec = st.record.source.kind === "git" ? parseSource(st.record.source.input, engine.forges) : undefined;
+  const trust = await recheckTrust(
+    engine,
+    { kind: "set", name, ...(spec?.kind === "git" ? { url: spec.url } : {}) },
+    st.record.trust,
+    st.record.source.commit,
+    { action: `apply ${name}`, ...(options.allowUnsigned ? { allowUnsigned: true } : {}) },
+  );
   refuseOnErrors(await checkSet(engine, name, st.files), `apply ${name}`, options.acceptWarnings ?? false);
   const before = await loadSetFiles(engine.paths, name);
   const impact = unitImpact(before, st.files);
@@ -194,6 +207,7 @@ async function applyOne(engine: Engine, guard: Guard, name: string, options: App
         records,
         backend: placed.backend,
         previous: manifest,
+        trust,
       });
       await engine.systemd.resetFailed(after.units);
       if (impact.restart.length) engine.log.step(`Restarting ${impact.restart.join(", ")}`);

@@ -22,13 +22,13 @@ export interface PreviewResult extends StageResult {
 export async function preview(
   engine: Engine,
   nameOrAll: string,
-  options: { ref?: string } = {},
+  options: { ref?: string; allowUnsigned?: boolean } = {},
 ): Promise<PreviewResult[]> {
   const names = await namesFor(engine, nameOrAll);
   engine.fetcher.forget();
   return await eachSet(engine, "update", names, nameOrAll === "all", async (name) => {
     const manifest = await requireManifest(engine, name);
-    const { result, fetched } = await fetchVersion(engine, manifest, options.ref, "Fetching");
+    const { result, fetched } = await fetchVersion(engine, manifest, options.ref, "Fetching", options.allowUnsigned);
     if (!result.changed) {
       engine.log.info(`${name}: no change`);
       return result;

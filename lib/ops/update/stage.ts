@@ -17,6 +17,8 @@ import { type CheckResult, checkSet, refuseOnErrors } from "../check/check.ts";
 import { eachSet } from "../each_set.ts";
 import type { Guard } from "../guard.ts";
 import { requireManifest } from "../set_lookup.ts";
+import { checkTrust } from "../../trust/gate.ts";
+import { TrustRecord } from "../../trust/record.ts";
 import { addedRisks, risksOf, riskText } from "../../quadlet/risk/risks_of.ts";
 
 /** What is kept beside a staged set's files. */
@@ -29,6 +31,8 @@ export const StagedRecord = z.object({
   /** The installed commit and files when staging; apply refuses if they changed. */
   base: z.object({ commit: z.string().optional(), filesDigest: z.string(), updatedAt: z.string() }),
   warnings: z.number(),
+  /** The signature check of the staged commit; apply checks it still stands. */
+  trust: TrustRecord.optional(),
 });
 /** A staged set's record. */
 export type StagedRecord = z.infer<typeof StagedRecord>;
@@ -47,6 +51,8 @@ export interface StageResult {
   from: { commit?: string; version?: string };
   to: { commit?: string; version?: string };
   findings: CheckResult["findings"];
+  /** The signature check of the new version, when one was fetched. */
+  trust?: TrustRecord;
 }
 
 /** A digest of a file list (names and contents), to tell versions apart. */
@@ -85,6 +91,7 @@ export interface FetchedVersion {
   result: StageResult;
   fetched: Awaited<ReturnType<Engine["fetcher"]["fetch"]>>;
   check: CheckResult;
+  trust: TrustRecord;
 }
 
 /**
@@ -106,12 +113,17 @@ export async function unchangedAtRemote(
   return { name: manifest.name, changed: false, from: at, to: at, findings: [] };
 }
 
-/** Fetches a set's source again (or at `ref`) and checks it; changes nothing. */
+/**
+ * Fetches a set's source again (or at `ref`), checks its signature under
+ * the set's trust rule (refusing, unless `allowUnsigned`) and checks it;
+ * changes nothing.
+ */
 export async function fetchVersion(
   engine: Engine,
   manifest: Manifest,
   ref: string | undefined,
   verb = "Staging",
+  allowUnsigned = false,
 ): Promise<FetchedVersion> {
   if (manifest.source.kind === "adopted") {
     throw new LegerError(`Cannot stage ${manifest.name}: it was adopted from this host and has no source to fetch`, {
@@ -123,6 +135,15 @@ export async function fetchVersion(
   engine.log.step(`${verb} ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
   // The ref the set was installed from (already resolved for tree URLs), unless a new one is asked for.
   const fetched = await engine.fetcher.fetch(spec, ref ?? manifest.source.ref);
+  const trust = await checkTrust(
+    engine,
+    { kind: "set", name: manifest.name, ...(spec.kind === "git" ? { url: spec.url } : {}) },
+    fetched.signed,
+    {
+      action: `${verb === "Staging" ? "stage" : "update"} ${manifest.name}`,
+      ...(allowUnsigned ? { allowUnsigned } : {}),
+    },
+  );
   const installedFiles = await loadSetFiles(engine.paths, manifest.name);
   const newDigest = await digestOf(fetched.files);
   const oldDigest = await digestOf(installedFiles);
@@ -143,8 +164,9 @@ export async function fetchVersion(
       ...(check.legerYaml?.version ? { version: check.legerYaml.version } : {}),
     },
     findings: check.findings,
+    trust,
   };
-  return { result, fetched, check };
+  return { result, fetched, check, trust };
 }
 
 async function stageOne(
@@ -152,6 +174,7 @@ async function stageOne(
   manifest: Manifest,
   ref: string | undefined,
   acceptWarnings: boolean,
+  allowUnsigned: boolean,
 ): Promise<StageResult> {
   const quiet = await unchangedAtRemote(engine, manifest, ref);
   if (quiet) {
@@ -159,7 +182,7 @@ async function stageOne(
     await removeIfExists(stageDir(engine, manifest.name));
     return quiet;
   }
-  const { result, fetched, check } = await fetchVersion(engine, manifest, ref);
+  const { result, fetched, check, trust } = await fetchVersion(engine, manifest, ref, "Staging", allowUnsigned);
   if (!result.changed) {
     engine.log.info(`${manifest.name}: no change (${fetched.source.commit?.slice(0, 12) ?? "same files"})`);
     await removeIfExists(stageDir(engine, manifest.name));
@@ -210,6 +233,7 @@ export async function keepStaged(
       updatedAt: manifest.updatedAt,
     },
     warnings: check.warnings,
+    trust,
   };
   await atomicWriteJson(join(dir, "staged.json"), record);
 }
@@ -220,6 +244,8 @@ export interface StageOptions {
   ref?: string;
   /** Stage despite validation warnings (never errors). */
   acceptWarnings?: boolean;
+  /** Stage a commit the trust rule (config.yaml `trust:`) refuses; apply then needs it too. */
+  allowUnsigned?: boolean;
 }
 
 /** Stages one set or all; each repository and ref is fetched once per run (the caller holds the scope lock). */
@@ -243,6 +269,7 @@ export async function stage(
         await requireManifest(engine, name),
         options.ref,
         options.acceptWarnings ?? false,
+        options.allowUnsigned ?? false,
       );
     },
   );

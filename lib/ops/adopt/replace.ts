@@ -39,7 +39,7 @@ export async function replaceAdopted(
     engine.log.info(`would stage ${prepared.fetched.source.input} over the adopted ${name} and apply it`);
     return { name, manifest: previous, started: [], dryRun: true };
   }
-  await keepStaged(engine, previous, sourceRecordOf(prepared), prepared.fetched.files, prepared.check);
+  await keepStaged(engine, previous, sourceRecordOf(prepared), prepared.fetched.files, prepared.check, prepared.trust);
   engine.log.info(
     `${name}: staged ${prepared.fetched.source.input} over the adopted files; applying (backup, health gate, rollback)`,
   );

@@ -200,6 +200,7 @@ async function stageOne(
     },
     fetched.files,
     check,
+    trust,
   );
   engine.log.info(
     `${manifest.name}: staged ${result.from.commit?.slice(0, 12) ?? "installed"} -> ${
@@ -219,6 +220,7 @@ export async function keepStaged(
   source: StagedRecord["source"],
   files: CollectedFile[],
   check: CheckResult,
+  trust: TrustRecord | undefined,
 ): Promise<void> {
   const dir = stageDir(engine, manifest.name);
   await writeFilesTo(join(dir, "files"), files);
@@ -233,7 +235,7 @@ export async function keepStaged(
       updatedAt: manifest.updatedAt,
     },
     warnings: check.warnings,
-    trust,
+    ...(trust ? { trust } : {}),
   };
   await atomicWriteJson(join(dir, "staged.json"), record);
 }

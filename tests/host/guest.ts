@@ -329,7 +329,8 @@ export class Host implements AsyncDisposable {
         '[ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }; ' +
         'kill -TERM "$1"; i=0; while alive "$1" && [ $i -lt 300 ]; ' +
         'do sleep 0.1; i=$((i+1)); done; kill -KILL "$1" 2>/dev/null; ' +
-        'umount "$2/merged" || umount -l "$2/merged"; rm -rf "$2"',
+        'umount "$2/merged" || umount -l "$2/merged"; ' +
+        'if [ -d "$2/storage-fs" ]; then umount "$2/storage-fs" || umount -l "$2/storage-fs"; fi; rm -rf "$2"',
         "sh",
         String(this.#child.pid),
         this.dir,

@@ -32,7 +32,7 @@ import type { StageOptions } from "./ops/stage.ts";
 export type Exact<O, T> = O & { [K in Exclude<keyof O, keyof T>]: never };
 
 /** What `leger.backup` takes: the operation's options but the lock, which the facade owns. */
-export type LegerBackupOptions = Omit<BackupOptions, "locked">;
+export type LegerBackupOptions = Omit<BackupOptions, "locked" | "skipVolumes">;
 /** What `leger.restore` takes. */
 export type LegerRestoreOptions = Omit<RestoreOptions, "locked">;
 /** What `leger.stage` takes. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { type ProgressOptions, type ProgressSink, startProgress } from "./meter.ts";
 
 /** A watch that polls until stopped. */
 export interface Watch {
@@ -69,4 +70,27 @@ export function childReadPosition(path: string): number | undefined {
 /** Reports how far a child process (a decompressor) has read `path`. */
 export function watchChildRead(path: string, onBytes: (n: number) => void, everyMs = 250): Watch {
   return poll(() => childReadPosition(path), onBytes, everyMs);
+}
+
+/**
+ * Runs `work` while `watch` reports its bytes to `sink` as the task `task`
+ * (see lib/progress/meter.ts); the watch stops and the task ends however
+ * `work` ends.
+ */
+export async function watching<T>(
+  sink: ProgressSink,
+  task: string,
+  options: ProgressOptions,
+  watch: (onBytes: (n: number) => void) => Watch,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!sink.progress) return await work();
+  const meter = startProgress(sink, task, options);
+  const w = watch((n) => meter.update(n));
+  try {
+    return await work();
+  } finally {
+    w.stop();
+    meter.end();
+  }
 }

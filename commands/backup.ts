@@ -4,7 +4,7 @@
  * @module
  */
 import type { BackupFlags } from "../workflows/backup.ts";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ask } from "../lib/escape.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
@@ -14,6 +14,7 @@ import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts"
 import { versioned } from "../lib/contract/versioned.ts";
 import { boundedList } from "../lib/bounded_list.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
+import { recoverInBackground } from "./background.ts";
 
 /** Bytes as people read them. */
 export function humanSize(bytes: number): string {
@@ -127,6 +128,12 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("<name>", "set name")
     .argument("[id]", "backup id (leger backups <name>); the newest when left out")
     .option("--health-timeout <duration>", "how long units may take to come up (e.g. 30s)")
+    .addOption(
+      new Option(
+        "--previous <what>",
+        "where the current data is moved aside (btrfs, xfs): archive it as the before-restore backup, or drop it",
+      ).choices(["archive", "drop"]).default("archive"),
+    )
     .action(async (name, id, options, c) => {
       const healthTimeoutMs = options.healthTimeout
         ? parseDuration(options.healthTimeout, "--health-timeout")
@@ -146,11 +153,12 @@ export function register(program: Command, runtime: CliRuntime): void {
           throw new UsageError("Cancelled; nothing was changed.");
         }
       }
-      const r = await ctx.leger.restore(
-        name,
-        id,
-        healthTimeoutMs === undefined ? {} : { healthTimeoutMs },
-      );
+      const r = await ctx.leger.restore(name, id, {
+        ...(healthTimeoutMs === undefined ? {} : { healthTimeoutMs }),
+        previous: options.previous === "drop" ? "drop" : "archive",
+      });
+      // The data moved aside becomes the before-restore backup's archives after this command returns.
+      const background = r.previousData === "archiving" && recoverInBackground(ctx.engine.scope, name);
       output(
         ctx.opts,
         versioned(RestoreJson, r),
@@ -158,6 +166,13 @@ export function register(program: Command, runtime: CliRuntime): void {
           `${r.name}: restored from ${r.id}${
             r.preRestoreBackup ? ` (the state before is backup ${r.preRestoreBackup})` : ""
           }; ` +
+          (r.previousData === "archiving"
+            ? `the data before is being archived ${
+              background ? "in the background" : `by the next leger run (or now: leger recover ${name})`
+            }; `
+            : r.previousData === "dropped"
+            ? "the data before was dropped; "
+            : "") +
           (r.health.ok ? "units up" : `not up: ${r.health.failed.map((f) => f.unit).join(", ")}`),
       );
       if (!r.health.ok) {

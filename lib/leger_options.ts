@@ -85,7 +85,7 @@ export const OPTION_KEYS = {
   backup: { reason: true, live: true, includeBinds: true, note: true, prune: true } satisfies KeysOf<
     LegerBackupOptions
   >,
-  restore: { healthTimeoutMs: true, skipPreBackup: true } satisfies KeysOf<LegerRestoreOptions>,
+  restore: { healthTimeoutMs: true, skipPreBackup: true, previous: true } satisfies KeysOf<LegerRestoreOptions>,
   prune: { name: true, dryRun: true } satisfies KeysOf<PruneOptions>,
 } as const;
 

@@ -216,6 +216,11 @@ export interface BackupOptions {
   locked?: boolean;
   /** Apply the retention rules afterwards (default true). */
   prune?: boolean;
+  /**
+   * Leave volume data out: files and manifest only, nothing stopped (a
+   * restore that moves the data aside instead: lib/ops/restore_aside.ts).
+   */
+  skipVolumes?: boolean;
 }
 
 /** A bind mount of a host path. */
@@ -573,6 +578,13 @@ export type LegerRestoreOptions = {
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */
   skipPreBackup?: boolean;
+  /**
+   * Where the current data is moved aside instead of archived first (storage
+   * that clones: lib/ops/restore_aside.ts), what becomes of it after success:
+   * \`archive\` (default) into the before-restore backup, by \`leger recover\`;
+   * \`drop\`: removed.
+   */
+  previous?: Previous;
 };
 
 /** What \`leger.stage\` takes. */
@@ -708,6 +720,9 @@ export interface PreviewResult {
   findings: Array<Diagnostic>;
 }
 
+/** What happens to the moved-aside data after a successful restore. */
+export type Previous = "archive" | "drop";
+
 /** Options of {@linkcode pruneBackups}. */
 export interface PruneOptions {
   /** Only this set's backups (all sets when left out). */
@@ -749,6 +764,13 @@ export interface RestoreOptions {
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */
   skipPreBackup?: boolean;
+  /**
+   * Where the current data is moved aside instead of archived first (storage
+   * that clones: lib/ops/restore_aside.ts), what becomes of it after success:
+   * \`archive\` (default) into the before-restore backup, by \`leger recover\`;
+   * \`drop\`: removed.
+   */
+  previous?: Previous;
 }
 
 /** What a restore did. */
@@ -760,6 +782,12 @@ export interface RestoreResult {
   preRestoreBackup?: string;
   /** The units' health after the restore. */
   health: HealthResult;
+  /**
+   * The current data was moved aside, not archived: \`archiving\` (leger
+   * recover NAME turns it into the before-restore backup's archives; leger
+   * restore starts it in the background) or \`dropped\`.
+   */
+  previousData?: "archiving" | "dropped";
 }
 
 /** Result of {@linkcode run}. */

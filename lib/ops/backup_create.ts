@@ -75,7 +75,8 @@ async function dropPartials(dir: string): Promise<void> {
   }
 }
 
-async function treeSize(dir: string): Promise<number> {
+/** Bytes of every file under `dir`. */
+export async function treeSize(dir: string): Promise<number> {
   let total = 0;
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);

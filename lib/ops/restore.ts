@@ -23,24 +23,18 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Engine } from "../engine.ts";
 import { parseDuration } from "../duration.ts";
 import { ExitCode, LegerError, NotFoundError } from "../errors.ts";
-import { ensureDir } from "../fs.ts";
 import { withLock } from "../lock.ts";
-import { podman, volumeNames } from "../podman.ts";
-import { parseUnit } from "../quadlet/parse.ts";
-import { unitNameOf } from "../quadlet/model.ts";
-import { unitFilesOf } from "../quadlet/units.ts";
-import { placeSet } from "./place.ts";
 import { beginEntry, endEntry, markStep } from "../state/journal.ts";
-import { type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
-import { saveSetFiles } from "../state/store.ts";
+import { type Manifest, readManifest } from "../state/manifest.ts";
 import { type BackupInfo, backupsRoot, readBackup, scanBackups } from "../backup/info.ts";
-import { streamFromFile } from "../backup/stream.ts";
 import { backup } from "./backup_create.ts";
-import { describeFailures, type HealthResult, startUnits } from "./health.ts";
+import { describeFailures, type HealthResult } from "./health.ts";
+import { putBack, startAndCheck } from "./restore_put.ts";
+import { planAside, type Previous, recoverAside, restoreAside } from "./restore_aside.ts";
 import { checkSetName } from "./set_lookup.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
@@ -54,6 +48,13 @@ export interface RestoreOptions {
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */
   skipPreBackup?: boolean;
+  /**
+   * Where the current data is moved aside instead of archived first (storage
+   * that clones: lib/ops/restore_aside.ts), what becomes of it after success:
+   * `archive` (default) into the before-restore backup, by `leger recover`;
+   * `drop`: removed.
+   */
+  previous?: Previous;
 }
 
 /** What a restore did. */
@@ -65,6 +66,12 @@ export interface RestoreResult {
   preRestoreBackup?: string;
   /** The units' health after the restore. */
   health: HealthResult;
+  /**
+   * The current data was moved aside, not archived: `archiving` (leger
+   * recover NAME turns it into the before-restore backup's archives; leger
+   * restore starts it in the background) or `dropped`.
+   */
+  previousData?: "archiving" | "dropped";
 }
 
 /** Finds a backup of a set by id, or the newest. */
@@ -88,87 +95,8 @@ export async function findBackup(engine: Engine, name: string, id?: string): Pro
   );
 }
 
-async function stopAll(engine: Engine, units: string[]): Promise<void> {
-  for (const unit of [...new Set(units)].reverse()) {
-    const r = await engine.systemd.systemctl(["stop", unit]);
-    if (r.code !== 0) engine.log.warn(`${unit} did not stop: ${(r.stderr || r.stdout).trim()}`);
-  }
-}
-
-/** Recreates a volume empty: through its `.volume` unit when it has one, else `podman volume create`. */
-async function recreateVolume(
-  engine: Engine,
-  v: BackupInfo["volumes"][number],
-  unitTexts: Map<string, string>,
-): Promise<void> {
-  if ((await volumeNames(engine.$)).includes(v.name)) {
-    await podman(engine.$, ["volume", "rm", "--force", v.name], `remove volume ${v.name} before restoring it`);
-  }
-  const text = v.unitFile ? unitTexts.get(v.unitFile) : undefined;
-  if (v.unitFile && text !== undefined) {
-    const unit = unitNameOf(v.unitFile, parseUnit(text, v.unitFile));
-    await engine.systemd.resetFailed([unit]);
-    const err = await engine.systemd.tryStart(unit);
-    if (err !== undefined) engine.log.debug(`${unit} did not create ${v.name} (${err}); creating it directly`);
-  }
-  if (!(await volumeNames(engine.$)).includes(v.name)) {
-    await podman(engine.$, ["volume", "create", v.name], `create volume ${v.name}`);
-  }
-}
-
-/**
- * Puts a verified backup in place: stops `stopUnits` and the backup's
- * units, reinstalls the files, recreates and fills every volume, extracts
- * archived binds, and records the manifest. Starts nothing.
- */
-async function putBack(engine: Engine, trusted: TrustedBackup, stopUnits: string[]): Promise<Manifest> {
-  const { info, files, manifest: target } = trusted;
-  const name = info.name;
-  const current = await readManifest(engine.paths, name);
-  await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
-  engine.log.step(`Putting back the files of ${name}`);
-  const { records, backend } = await placeSet(engine, name, files, current);
-  await engine.systemd.daemonReload();
-  const texts = new Map(unitFilesOf(files).map((f) => [f.name, f.text]));
-  for (const v of info.volumes) {
-    engine.log.step(`Restoring volume ${v.name}`);
-    await recreateVolume(engine, v, texts);
-    await streamFromFile(
-      engine.$,
-      join(info.dir, v.archive),
-      v.compression,
-      (from) => ["podman", "volume", "import", v.name, from],
-      `restore volume ${v.name} of ${name}`,
-    );
-  }
-  for (const b of info.binds) {
-    if (!b.archived || !b.archive) continue;
-    engine.log.step(`Restoring bind mount ${b.hostPath} (merged into what is there)`);
-    await ensureDir(dirname(b.hostPath));
-    await streamFromFile(
-      engine.$,
-      join(info.dir, b.archive),
-      b.compression ?? "none",
-      (from) => ["tar", "-C", dirname(b.hostPath), "-xpf", from],
-      `restore bind mount ${b.hostPath}`,
-    );
-  }
-  await saveSetFiles(engine.paths, name, files);
-  const now = new Date().toISOString();
-  const manifest: Manifest = { ...target, scope: engine.scope, backend, files: records, updatedAt: now };
-  await writeManifest(engine.paths, manifest);
-  return manifest;
-}
-
 function healthTimeout(engine: Engine, options: RestoreOptions): number {
   return options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout");
-}
-
-async function startAndCheck(engine: Engine, units: string[], timeoutMs: number): Promise<HealthResult> {
-  if (units.length === 0) return { ok: true, states: [], failed: [] };
-  engine.log.step(`Starting ${units.join(", ")}`);
-  await engine.systemd.resetFailed(units);
-  return await startUnits(engine, units, { timeoutMs, settleMs: Math.min(1_500, timeoutMs) });
 }
 
 /** Puts the before-restore backup back after a failed restore (best effort, logged). */
@@ -209,6 +137,18 @@ export async function restore(
     const trusted = await trustBackup(engine, info);
     const timeoutMs = healthTimeout(engine, options);
     const current = await readManifest(engine.paths, name);
+    const aside = current && !options.skipPreBackup ? await planAside(engine, info) : undefined;
+    if (current && aside) {
+      const previous = options.previous ?? "archive";
+      const r = await restoreAside(engine, trusted, current, aside, { previous, timeoutMs });
+      return {
+        name,
+        id: info.id,
+        ...(previous === "archive" ? { preRestoreBackup: r.pre.id } : {}),
+        health: r.health,
+        previousData: previous === "archive" ? "archiving" : "dropped",
+      };
+    }
     const pre = current && !options.skipPreBackup
       ? await backup(engine, name, { reason: "before-restore", locked: true, prune: false })
       : undefined;
@@ -268,6 +208,8 @@ export async function restore(
 }
 
 registerRecovery("restore", async (engine, entry) => {
+  const aside = await recoverAside(engine, entry);
+  if (aside !== undefined) return aside;
   const dir = typeof entry.data.dir === "string" ? entry.data.dir : "";
   const preDir = typeof entry.data.preDir === "string" ? entry.data.preDir : undefined;
   const usable = async (d: string | undefined) => {

@@ -37,7 +37,7 @@ import { putBack, startAndCheck } from "./restore_put.ts";
 import { planAside, type Previous, recoverAside, restoreAside } from "./restore_aside.ts";
 import { checkSetName } from "./set_lookup.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
-import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
+import { trustBackup } from "./restore_trust.ts";
 import { boundedList } from "../bounded_list.ts";
 
 /** Options of {@linkcode restore}. */

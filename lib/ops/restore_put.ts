@@ -18,7 +18,6 @@ import { unitFilesOf } from "../quadlet/units.ts";
 import { placeSet } from "./place.ts";
 import { type Manifest, readManifest, writeManifest } from "../state/manifest.ts";
 import { saveSetFiles } from "../state/store.ts";
-import type { BackupInfo } from "../backup/info.ts";
 import { streamFromFile } from "../backup/stream.ts";
 import { watchChildRead, watching } from "../progress/watch.ts";
 import { type HealthResult, startUnits } from "./health.ts";

@@ -41,6 +41,7 @@ export type {
   RestoreOptions,
   RestoreResult,
 } from "./lib/ops/backup.ts";
+export type { VolumePath } from "./lib/ops/backup_snapshot.ts";
 export type { ApplyOptions, ApplyResult } from "./lib/ops/apply.ts";
 export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
 export type { StagedRow, StageOptions, StageResult } from "./lib/ops/stage.ts";

@@ -16,6 +16,7 @@ import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
 import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/validate_source.ts";
 import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover_user.ts";
 import type { BackupInfo, PruneOptions, PruneResult, RestoreResult } from "./ops/backup.ts";
+import type { VolumePath } from "./ops/backup_snapshot.ts";
 import type { UnitState } from "./systemd.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
 import type { DiffResult } from "./ops/diff.ts";
@@ -110,6 +111,8 @@ export interface Leger {
   abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`). */
   backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
+  /** Which path each volume of a set takes in a backup: a reflink copy (btrfs, xfs) or the stream, and why. */
+  backupPaths(name: string): Promise<VolumePath[]>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<BackupInfo[]>;
   /** Restores a set from a backup (the newest when `id` is left out). */
@@ -226,6 +229,10 @@ export function createLeger(engine: Engine): Leger {
       await ready();
       // Its own module, not ops/backup.ts: a backup loads neither restore nor install (nor the YAML reader).
       return await (await import("./ops/backup_create.ts")).backup(engine, name, { ...options, locked: false });
+    },
+    backupPaths: async (name) => {
+      await inspectFirst(name);
+      return (await import("./ops/backup_snapshot.ts")).backupPaths(engine, name);
     },
     backups: async (name) => (await backups()).listBackups(engine, name),
     restore: async (name, id, options) => {

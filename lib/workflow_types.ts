@@ -550,6 +550,8 @@ export interface Leger {
   abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless \`live\`). */
   backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
+  /** Which path each volume of a set takes in a backup: a reflink copy (btrfs, xfs) or the stream, and why. */
+  backupPaths(name: string): Promise<Array<VolumePath>>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<Array<BackupInfo>>;
   /** Restores a set from a backup (the newest when \`id\` is left out). */
@@ -1129,6 +1131,14 @@ export interface ValidateSourceResult {
   warnings: number;
   /** Every problem, sorted by file, line and column. */
   diagnostics: Array<Diagnostic>;
+}
+
+/** Which path one volume of a set takes in a backup (\`leger backup --dry-run\`). */
+export interface VolumePath {
+  volume: string;
+  /** \`reflink\`: stopped only for a copy; \`stream\`: stopped for the whole archive; \`absent\`: nothing to back up. */
+  path: "reflink" | "stream" | "absent";
+  why: string;
 }
 
 /** A volume a set uses. */

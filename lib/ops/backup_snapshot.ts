@@ -15,7 +15,10 @@
  */
 import type { Engine } from "../engine.ts";
 import { type JournalEntry, markStep } from "../state/journal.ts";
-import type { VolumeData, VolumeRow } from "../backup/storage/probe.ts";
+import { listVolumes, probeVolumes, type VolumeData, type VolumeRow } from "../backup/storage/probe.ts";
+import { planBackup } from "../backup/plan.ts";
+import { loadSetFiles } from "../state/store.ts";
+import { requireManifest } from "./set_lookup.ts";
 import {
   type Copier,
   dropSnapshots,
@@ -96,4 +99,27 @@ export async function dropListedSnapshots(engine: Engine, entry: JournalEntry): 
     ? listed.filter((n): n is string => typeof n === "string" && n.startsWith(SNAPSHOT_PREFIX))
     : [];
   await dropSnapshots(engine.$, names);
+}
+
+/** Which path one volume of a set takes in a backup (`leger backup --dry-run`). */
+export interface VolumePath {
+  volume: string;
+  /** `reflink`: stopped only for a copy; `stream`: stopped for the whole archive; `absent`: nothing to back up. */
+  path: "reflink" | "stream" | "absent";
+  why: string;
+}
+
+/** The path each volume of an installed set would take in a backup, read without changing anything. */
+export async function backupPaths(engine: Engine, name: string): Promise<VolumePath[]> {
+  const manifest = await requireManifest(engine, name);
+  const plan = planBackup(manifest, await loadSetFiles(engine.paths, name));
+  if (plan.volumes.length === 0) return [];
+  const rows = await listVolumes(engine.$);
+  const data = await probeVolumes(engine.$, rows.filter((r) => plan.volumes.some((v) => v.name === r.name)));
+  return plan.volumes.map((v) => {
+    const d = data.find((x) => x.name === v.name);
+    return d
+      ? { volume: v.name, path: d.path, why: d.why }
+      : { volume: v.name, path: "absent" as const, why: "the volume does not exist (its units never ran?)" };
+  });
 }

@@ -9,6 +9,7 @@ import { GENERATOR_PATHS } from "../podman.ts";
 import { run } from "../shell.ts";
 import { podmanChecks } from "./doctor_podman.ts";
 import { pendingRecoveries } from "./recover_user.ts";
+import { describeStorage } from "../backup/storage/describe.ts";
 
 /** One check. */
 export interface DoctorCheck {
@@ -114,6 +115,8 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
     checks.push({ name, ok, detail: dir, ...(ok ? {} : { fix: `Make ${dir} writable for this user.` }) });
   }
   checks.push(await pendingCheck(engine));
+  const storage = await describeStorage(engine.$).catch((e) => `could not tell: ${(e as Error).message}`);
+  checks.push({ name: "volume storage", ok: true, detail: storage });
   return checks;
 }
 

@@ -238,7 +238,8 @@ async function finishAside(engine: Engine, entry: JournalEntry): Promise<string>
     await Deno.mkdir(join(d.preDir, "volumes"), { recursive: true, mode: 0o700 });
     await Deno.rename(partial, join(d.preDir, archive));
     pre.volumes.push({ name: a.volume, archive, sha256: w.sha256, sizeBytes: w.sizeBytes, compression });
-    pre.sizeBytes = await treeSize(d.preDir);
+    // As a backup counts it: every file but backup.json itself.
+    pre.sizeBytes = await treeSize(d.preDir) - (await Deno.stat(join(d.preDir, "backup.json"))).size;
     await atomicWriteJson(join(d.preDir, "backup.json"), toRecord(pre), { mode: 0o600 });
     await dropSnapshots(engine.$, [snap]);
   }

@@ -8,6 +8,12 @@
  * before the restored data goes in. Elsewhere (ext4 and the rest) the
  * restore is today's: a full before-restore backup first.
  *
+ * Moving aside is undone exactly, so the archives' contents (checksums,
+ * members: lib/ops/restore_trust.ts) are checked while the units stop and
+ * the files go in, instead of in a pass before; no archive is extracted
+ * before its check passed. A backup refused then is a restore put back
+ * (exit 7), where today's path refuses it before anything changes.
+ *
  * The moved-aside data is kept until the restored set passes its health
  * gate. When a step fails, the gate fails, or leger is killed (the next
  * run's recovery, or `leger recover`), the old files are reinstalled, each
@@ -42,7 +48,7 @@ import { backup, treeSize } from "./backup_create.ts";
 import { rootless } from "./backup_snapshot.ts";
 import { describeFailures, type HealthResult } from "./health.ts";
 import { putBack, recreateVolume, startAndCheck, stopAll } from "./restore_put.ts";
-import { trustBackup, type TrustedBackup } from "./restore_trust.ts";
+import { checkContents, trustBackup, type TrustedBackup } from "./restore_trust.ts";
 
 /** What happens to the moved-aside data after a successful restore. */
 export type Previous = "archive" | "drop";
@@ -118,6 +124,15 @@ export async function restoreAside(
   const data: AsideData = { id: info.id, dir: info.dir, preDir: pre.dir, mode: "aside", asides, ...options };
   const entry = await beginEntry(engine.paths, "restore", name, { ...data });
   let manifest: Manifest | undefined;
+  // The archives are checked (checksums, members) while the units stop and the files go in; nothing is extracted before.
+  const checked = checkContents(engine, info).then((problems) => {
+    if (problems.length) {
+      throw new LegerError(`the backup is not safe to restore: ${problems.join("; ")}`, {
+        hint: `Pick another backup (leger backups ${name}).`,
+      });
+    }
+  });
+  checked.catch(() => {}); // awaited by putBack; a failure there is the restore's error
   try {
     engine.log.step(`Restoring ${name} from ${info.id}`);
     await markStep(engine.paths, entry, "aside");
@@ -125,7 +140,7 @@ export async function restoreAside(
     engine.log.step(`Moving the current data of ${asides.map((a) => a.volume).join(", ")} aside`);
     for (const a of asides) await moveAside(a);
     await markStep(engine.paths, entry, "restoring");
-    manifest = await putBack(engine, trusted, []);
+    manifest = await putBack(engine, trusted, [], { checked });
     await markStep(engine.paths, entry, "restored");
     const health = await startAndCheck(engine, manifest.units, options.timeoutMs);
     if (!health.ok) {

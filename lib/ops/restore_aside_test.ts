@@ -191,3 +191,31 @@ Deno.test("a restore killed after moving the data aside is put back by the next 
     await b.cleanup();
   }
 });
+
+Deno.test("a damaged archive is found before anything is extracted, and the old data is put back (exit 7)", async () => {
+  const b = await tarBench();
+  try {
+    const { saved, current } = await setUp(b);
+    const archive = join(saved.dir, saved.volumes[0]!.archive);
+    const bytes = await Deno.readFile(archive);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await Deno.writeFile(archive, bytes);
+    const trusted = await trustBackup(b.engine, saved, { contents: false }); // the structure is sound
+    await assert.rejects(
+      restoreAside(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
+        previous: "archive",
+        timeoutMs: 3_000,
+      }),
+      (e: LegerError) => {
+        assert.equal(e.exitCode, ExitCode.rolledBack);
+        assert.match(e.message, /the backup is damaged: volumes\/systemd-web-data\.tar\S* is damaged/);
+        return true;
+      },
+    );
+    assert.ok(!b.calls.some((c) => c.startsWith("podman volume import")), "nothing was extracted");
+    assert.deepEqual(await treeDigest(mountpoint(b, VOLUME)), current);
+    assert.equal(b.host.unit("web.service").active, "active");
+  } finally {
+    await b.cleanup();
+  }
+});

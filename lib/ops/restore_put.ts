@@ -53,11 +53,17 @@ export async function recreateVolume(
 }
 
 /**
- * Puts a verified backup in place: stops `stopUnits` and the backup's
+ * Puts a verified backup in place (`checked`: awaited before the first
+ * archive is extracted, when its contents are checked meanwhile): stops `stopUnits` and the backup's
  * units, reinstalls the files, recreates and fills every volume, extracts
  * archived binds, and records the manifest. Starts nothing.
  */
-export async function putBack(engine: Engine, trusted: TrustedBackup, stopUnits: string[]): Promise<Manifest> {
+export async function putBack(
+  engine: Engine,
+  trusted: TrustedBackup,
+  stopUnits: string[],
+  options: { checked?: Promise<void> } = {},
+): Promise<Manifest> {
   const { info, files, manifest: target } = trusted;
   const name = info.name;
   const current = await readManifest(engine.paths, name);
@@ -69,6 +75,8 @@ export async function putBack(engine: Engine, trusted: TrustedBackup, stopUnits:
   for (const v of info.volumes) {
     engine.log.step(`Restoring volume ${v.name}`);
     await recreateVolume(engine, v, texts);
+    // An archive's contents may still be under check (an aside restore checks while the units stop): none is extracted unchecked.
+    await options.checked;
     const archive = join(info.dir, v.archive);
     await watching(
       engine.log,

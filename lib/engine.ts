@@ -66,7 +66,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log: options.log,
     env,
     systemd: new Systemd(options.$, options.scope),
-    fetcher: createFetcher({ $: options.$, cacheDir: paths.cacheDir }),
+    fetcher: createFetcher({ $: options.$, cacheDir: paths.cacheDir, progress: options.log }),
     forges: config.forges,
     async podman() {
       if (!caps) {

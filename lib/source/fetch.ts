@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { LegerError, NotFoundError } from "../errors.ts";
 import { ensureDir, sha256 } from "../fs.ts";
 import { withLock } from "../lock.ts";
-import { run, type Shell } from "../shell.ts";
+import { run, type RunResult, type Shell } from "../shell.ts";
+import { gitProgress } from "../progress/git.ts";
+import type { ProgressSink } from "../progress/meter.ts";
 import { type CollectedFile, collectSet } from "./collect.ts";
 import { type SourceSpec, splitRefAndPath } from "./spec.ts";
 import { checkTreeLimits } from "./tree_limits.ts";
@@ -55,6 +57,8 @@ export interface FetcherOptions {
   $: Shell;
   /** Cache folder (git repositories live in `<cacheDir>/git`). */
   cacheDir: string;
+  /** Where a fetch's progress goes (the logger: a line on a terminal, events under --json). */
+  progress?: ProgressSink;
 }
 
 /** Fetches sources; remembers what it fetched in this run so each repository and ref is fetched once. */
@@ -112,6 +116,22 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       ...(cwd ? { cwd } : {}),
       env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
     });
+
+  /** `git fetch` (args with `-q`), with its progress read from git's `--progress` lines when someone shows it. */
+  async function gitFetch(args: string[], cwd: string, url: string): Promise<RunResult> {
+    const sink = options.progress;
+    if (!sink?.progress) return await git(args, cwd);
+    // The URL without any user or password it may carry: the task's name is shown.
+    const shown = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
+    const p = gitProgress(sink, `fetch ${shown}`);
+    try {
+      const r = await $`git ${args.map((a) => a === "-q" ? "--progress" : a)}`.cwd(cwd)
+        .env({ GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }).stdin("null").stdout("piped").stderr(p.stderr).noThrow();
+      return { code: r.code, stdout: r.stdout, stderr: p.text() };
+    } finally {
+      p.end();
+    }
+  }
 
   async function repoFor(url: string): Promise<string> {
     const dir = join(options.cacheDir, "git", (await sha256(url)).slice(0, 16) + ".git");
@@ -172,9 +192,13 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     if (!commit) {
       const target = ref === "" ? "HEAD" : ref;
       stats.fetches++;
-      let r = await git(["fetch", "-q", "--depth=1", "--no-tags", "--filter=blob:none", "origin", target], repo);
+      let r = await gitFetch(
+        ["fetch", "-q", "--depth=1", "--no-tags", "--filter=blob:none", "origin", target],
+        repo,
+        spec.url,
+      );
       if (r.code !== 0 && /filter|promisor/i.test(r.stderr)) {
-        r = await git(["fetch", "-q", "--depth=1", "--no-tags", "origin", target], repo);
+        r = await gitFetch(["fetch", "-q", "--depth=1", "--no-tags", "origin", target], repo, spec.url);
       }
       if (r.code !== 0) throw gitError(r.stderr, spec.url, target);
       const rev = await git(["rev-parse", "FETCH_HEAD^{commit}"], repo);

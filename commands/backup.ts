@@ -15,18 +15,7 @@ import { versioned } from "../lib/contract/versioned.ts";
 import { boundedList } from "../lib/bounded_list.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
 import { recoverInBackground } from "./background.ts";
-
-/** Bytes as people read them. */
-export function humanSize(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-}
+import { humanSize } from "../lib/progress/meter.ts";
 
 /** How long ago an ISO time was, in one unit (`5m`, `3h`, `2d`). */
 export function humanAge(iso: string, now = Date.now()): string {

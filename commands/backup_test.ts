@@ -3,7 +3,8 @@ import { main } from "../main.ts";
 import { listBackups } from "../lib/ops/backup.ts";
 import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup_fixtures_test.ts";
 import { createShell } from "../lib/shell.ts";
-import { humanAge, humanSize } from "./backup.ts";
+import { humanAge } from "./backup.ts";
+import { humanSize } from "../lib/progress/meter.ts";
 
 Deno.test("humanSize and humanAge read as people write them", () => {
   assert.equal(humanSize(512), "512 B");

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
-import { listVolumes, type VolumeData } from "../backup/storage/probe.ts";
+import { listVolumes } from "../backup/storage/probe.ts";
 import { backup } from "./backup.ts";
-import { installSet, mountpoint, tarBench } from "./backup_fixtures_test.ts";
+import { cowVolume, installSet, mountpoint, tarBench } from "./backup_fixtures_test.ts";
 import { backupPaths, dropListedSnapshots, prepareSnapshotRun } from "./backup_snapshot.ts";
 
 const VOLUME = "systemd-web-data";
@@ -18,17 +18,7 @@ Deno.test("where the copy cannot be made, the snapshot path says so and the back
     await installSet(b, "web");
     const m = mountpoint(b, VOLUME);
     await Deno.writeTextFile(`${m}/data.txt`, "x".repeat(100_000)); // an empty folder copies anywhere: a file needs the clone
-    const folder = m.slice(0, -"/_data".length);
-    const data: VolumeData = {
-      name: VOLUME,
-      mountpoint: m,
-      folder,
-      volumesDir: folder.slice(0, folder.lastIndexOf("/")),
-      fs: "btrfs",
-      movable: true,
-      path: "reflink",
-      why: "",
-    };
+    const data = cowVolume(b, VOLUME);
     const entry = await beginEntry(b.engine.paths, "backup", "web", {});
     const run = (await prepareSnapshotRun(b.engine, [data], await listVolumes(b.engine.$), entry))!;
     assert.ok(b.host.volumes()["leger-snapshot-systemd-web-data"], "the copy's volume is made before the stop");

@@ -11,31 +11,24 @@ import { join } from "node:path";
 import { ExitCode, type LegerError } from "../errors.ts";
 import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { readManifest } from "../state/manifest.ts";
-import type { VolumeData } from "../backup/storage/probe.ts";
 import { asideOf, moveAside } from "../backup/storage/aside.ts";
 import { backup, listBackups } from "./backup.ts";
-import { fillTree, installSet, mountpoint, type TarBench, tarBench, treeDigest } from "./backup_fixtures_test.ts";
+import {
+  cowVolume,
+  fillTree,
+  installSet,
+  mountpoint,
+  type TarBench,
+  tarBench,
+  treeDigest,
+} from "./backup_fixtures_test.ts";
 import { recoverPending } from "./recover.ts";
 import { planAside, restoreAside } from "./restore_aside.ts";
 import { trustBackup } from "./restore_trust.ts";
 
 const VOLUME = "systemd-web-data";
 
-/** The volume as the probe reports it on storage that clones. */
-function onBtrfs(b: TarBench): VolumeData {
-  const m = mountpoint(b, VOLUME);
-  const folder = m.slice(0, -"/_data".length);
-  return {
-    name: VOLUME,
-    mountpoint: m,
-    folder,
-    volumesDir: folder.slice(0, folder.lastIndexOf("/")),
-    fs: "btrfs",
-    movable: true,
-    path: "reflink",
-    why: "btrfs: reflink copy",
-  };
-}
+const onBtrfs = (b: TarBench) => cowVolume(b, VOLUME);
 
 async function leftAside(b: TarBench): Promise<string[]> {
   const dir = onBtrfs(b).volumesDir;

@@ -96,16 +96,16 @@ export function startProgress(sink: ProgressSink, task: string, options: Progres
   };
 }
 
-/** Bytes as people read them, short (`412 MiB`, `1.2 GiB`). */
-export function shortBytes(n: number): string {
+/** Bytes as people read them (`512 B`, `1.5 KiB`, `2.0 GiB`). */
+export function humanSize(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
+  let n = bytes;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
     i++;
   }
-  return i === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
 }
 
 /** Seconds as people read them (`7 s`, `3 min 5 s`, `2 h 10 min`). */
@@ -117,8 +117,8 @@ export function shortDuration(s: number): string {
 
 /** One line for people: `back up volume data: 412 MiB of ~1.0 GiB, 85 MiB/s, about 7 s left`. */
 export function progressLine(u: ProgressUpdate): string {
-  const of = u.total !== undefined ? ` of ${u.estimated ? "~" : ""}${shortBytes(u.total)}` : "";
-  const rate = u.rate > 0 ? `, ${shortBytes(u.rate)}/s` : "";
+  const of = u.total !== undefined ? ` of ${u.estimated ? "~" : ""}${humanSize(u.total)}` : "";
+  const rate = u.rate > 0 ? `, ${humanSize(u.rate)}/s` : "";
   const eta = u.finished ? ", done" : u.etaSeconds !== undefined ? `, about ${shortDuration(u.etaSeconds)} left` : "";
-  return `${u.task}: ${shortBytes(u.done)}${of}${rate}${eta}`;
+  return `${u.task}: ${humanSize(u.done)}${of}${rate}${eta}`;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { progressLine, shortBytes, shortDuration, startProgress } from "./meter.ts";
+import { humanSize, progressLine, shortDuration, startProgress } from "./meter.ts";
 import type { ProgressUpdate } from "./meter.ts";
 
 Deno.test("progress reports at most every interval, with the rate over the last seconds and the time left", () => {
@@ -44,9 +44,9 @@ Deno.test("a total smaller than what is done grows with it (an estimate that was
 });
 
 Deno.test("progress lines read as people say it", () => {
-  assert.equal(shortBytes(512), "512 B");
-  assert.equal(shortBytes(412 * 1048576), "412 MiB");
-  assert.equal(shortBytes(1.2 * 1073741824), "1.2 GiB");
+  assert.equal(humanSize(512), "512 B");
+  assert.equal(humanSize(412 * 1048576), "412.0 MiB");
+  assert.equal(humanSize(1.2 * 1073741824), "1.2 GiB");
   assert.equal(shortDuration(7), "7 s");
   assert.equal(shortDuration(185), "3 min 5 s");
   assert.equal(shortDuration(7800), "2 h 10 min");
@@ -60,7 +60,7 @@ Deno.test("progress lines read as people say it", () => {
       etaSeconds: 7,
       finished: false,
     }),
-    "back up volume data: 412 MiB of ~1.0 GiB, 85.0 MiB/s, about 7 s left",
+    "back up volume data: 412.0 MiB of ~1.0 GiB, 85.0 MiB/s, about 7 s left",
   );
   assert.equal(progressLine({ task: "t", done: 10, rate: 0, finished: true }), "t: 10 B, done");
 });

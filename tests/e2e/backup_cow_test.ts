@@ -138,6 +138,29 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "progress: a line updated in place on a terminal, none when piped, events on stderr with --json",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const h = await host();
+    // script(1) gives leger a terminal for stdout and stderr.
+    const tty = await sh(h, "script -qfec 'leger backup cow --yes' /dev/null", { TERM: "xterm" });
+    assert.match(tty.stdout, /\r\x1b\[Kback up volume systemd-cow-data: [\d.]+ (B|KiB|MiB)/);
+    const piped = await sh(h, "leger backup cow --yes 2>&1 | cat");
+    assert.doesNotMatch(piped.stdout, /\x1b\[K|back up volume systemd-cow-data:/);
+    const quiet = await sh(h, "script -qfec 'leger backup cow --yes --quiet' /dev/null", { TERM: "xterm" });
+    assert.doesNotMatch(quiet.stdout, /back up volume systemd-cow-data:/);
+    const json = await sh(h, "leger --json backup cow --yes 2>&1 >/dev/null");
+    const events = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const progress = events.filter((e) => e.progress);
+    assert.ok(progress.length >= 1, json.stdout);
+    assert.equal(progress.at(-1).progress.task, "back up volume systemd-cow-data");
+    assert.equal(progress.at(-1).progress.finished, true);
+  },
+});
+
 const GUEST_LEGER = "d=/var/cache/leger-deno/$(id -u); exec env DENO_DIR=$d /usr/local/bin/deno run -A --cached-only " +
   "--quiet --preload /leger/tests/helpers/kill_at_step.ts /leger/main.ts";
 

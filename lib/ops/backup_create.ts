@@ -23,7 +23,7 @@ import { archiveSuffix, chooseCompression, streamToFile } from "../backup/stream
 import { listVolumes, probeVolumes } from "../backup/storage/probe.ts";
 import { lastArchiveSize } from "../backup/last_size.ts";
 import { watchFileSize, watching } from "../progress/watch.ts";
-import { dropListedSnapshots, prepareSnapshotRun, type SnapshotRun } from "./backup_snapshot.ts";
+import { dropListedSnapshots, prepareSnapshotRun, snapshotPlanned, type SnapshotRun } from "./backup_snapshot.ts";
 import { recoverPending, registerRecovery } from "./recover.ts";
 import { requireManifest } from "./remove.ts";
 import { applyRetention } from "./retention.ts";
@@ -171,17 +171,26 @@ async function writeBackup(
   const archivesBinds = options.includeBinds === true && plan.binds.length > 0;
   const volumes: BackupInfo["volumes"] = [];
   const restarted: Array<{ unit: string; error: string }> = [];
-  let snap: SnapshotRun | undefined;
+  let preparing: Promise<SnapshotRun | undefined> | undefined;
   if (!options.live && !archivesBinds && toCopy.length) {
     const data = await probeVolumes(engine.$, rows.filter((r) => toCopy.some((v) => v.name === r.name)));
-    snap = await prepareSnapshotRun(engine, data, rows, entry);
+    if (await snapshotPlanned(engine, data, entry)) preparing = prepareSnapshotRun(engine, data, rows);
   }
+  let snap: SnapshotRun | undefined;
+  let restarting: Promise<Array<{ unit: string; error: string }>> | undefined;
   try {
     if (!options.live && !options.skipVolumes) {
-      await stopActive(engine, name, plan.consumers, entry, stopped);
+      // The copies' volumes are made while the units stop.
+      const stopping = stopActive(engine, name, plan.consumers, entry, stopped);
+      stopping.catch(() => {}); // awaited below
+      snap = await preparing;
+      await stopping;
       if (snap && (await snap.copy())) {
-        restarted.push(...await restart(engine, stopped.splice(0)));
-        await markStep(engine.paths, entry, "archiving", { stopped: [] });
+        // The units start while the first archive is made from the copy.
+        restarting = restart(engine, stopped.splice(0)).then(async (failed) => {
+          await markStep(engine.paths, entry, "archiving", { stopped: [] });
+          return failed;
+        });
       }
     } else if (options.live && plan.consumers.length) {
       engine.log.warn(
@@ -218,6 +227,8 @@ async function writeBackup(
       });
     }
   } finally {
+    if (restarting) restarted.push(...await restarting);
+    snap ??= await preparing?.catch(() => undefined);
     await snap?.drop();
   }
   const binds: BackupInfo["binds"] = [];

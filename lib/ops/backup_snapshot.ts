@@ -48,19 +48,26 @@ export function rootless(engine: Engine): boolean {
 export const SNAPSHOTS_KEY = "snapshots";
 
 /**
- * Prepares the snapshot path when every one of `volumes` takes it, else
- * returns undefined (today's path). Creates the temporary volumes and
- * starts the copier, both before the units stop.
+ * Whether the snapshot path applies (every one of `volumes` clones); if
+ * so, lists its temporary copies in the journal entry before any exists.
+ */
+export async function snapshotPlanned(engine: Engine, volumes: VolumeData[], entry: JournalEntry): Promise<boolean> {
+  if (volumes.length === 0 || volumes.some((v) => v.path !== "reflink")) return false;
+  await markStep(engine.paths, entry, "snapshot", { [SNAPSHOTS_KEY]: volumes.map((v) => snapshotName(v.name)) });
+  return true;
+}
+
+/**
+ * Creates the temporary volumes and starts the copier (before the units
+ * are stopped, or while they stop); undefined, with a warning, when podman
+ * cannot make them (the backup then takes today's path).
  */
 export async function prepareSnapshotRun(
   engine: Engine,
   volumes: VolumeData[],
   rows: VolumeRow[],
-  entry: JournalEntry,
 ): Promise<SnapshotRun | undefined> {
-  if (volumes.length === 0 || volumes.some((v) => v.path !== "reflink")) return undefined;
   const names = volumes.map((v) => snapshotName(v.name));
-  await markStep(engine.paths, entry, "snapshot", { [SNAPSHOTS_KEY]: names });
   let snaps: Snapshot[];
   try {
     snaps = await prepareSnapshots(engine.$, volumes, new Set(rows.map((r) => r.name)));
@@ -76,8 +83,10 @@ export async function prepareSnapshotRun(
     async copy() {
       engine.log.step(`Taking a reflink copy of ${volumes.map((v) => v.name).join(", ")}`);
       try {
+        const t0 = performance.now();
         await copier.go();
         copied = true;
+        engine.log.debug(`the reflink copy took ${Math.round(performance.now() - t0)} ms`);
       } catch (error) {
         engine.log.warn(`${(error as Error).message}; archiving the volumes while the units are stopped instead`);
       }

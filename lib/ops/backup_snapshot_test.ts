@@ -8,7 +8,7 @@ import { beginEntry, pendingEntries } from "../state/journal.ts";
 import { listVolumes } from "../backup/storage/probe.ts";
 import { backup } from "./backup.ts";
 import { cowVolume, installSet, mountpoint, tarBench } from "./backup_fixtures_test.ts";
-import { backupPaths, dropListedSnapshots, prepareSnapshotRun } from "./backup_snapshot.ts";
+import { backupPaths, dropListedSnapshots, prepareSnapshotRun, snapshotPlanned } from "./backup_snapshot.ts";
 
 const VOLUME = "systemd-web-data";
 
@@ -20,7 +20,8 @@ Deno.test("where the copy cannot be made, the snapshot path says so and the back
     await Deno.writeTextFile(`${m}/data.txt`, "x".repeat(100_000)); // an empty folder copies anywhere: a file needs the clone
     const data = cowVolume(b, VOLUME);
     const entry = await beginEntry(b.engine.paths, "backup", "web", {});
-    const run = (await prepareSnapshotRun(b.engine, [data], await listVolumes(b.engine.$), entry))!;
+    assert.ok(await snapshotPlanned(b.engine, [data], entry));
+    const run = (await prepareSnapshotRun(b.engine, [data], await listVolumes(b.engine.$)))!;
     assert.ok(b.host.volumes()["leger-snapshot-systemd-web-data"], "the copy's volume is made before the stop");
     assert.equal(await run.copy(), false);
     assert.match(

@@ -64,7 +64,8 @@ export function terminalProgress(
       }
       let width = 80;
       try {
-        width = columns();
+        // A terminal that gives no size (0 columns, as script(1)'s can) is taken as 80 wide.
+        width = columns() || 80;
       } catch { /* not a terminal after all */ }
       const text = forTerminal(progressLine(update)).slice(0, Math.max(10, width - 1));
       write(CLEAR + forTerminal(paint("2", text), color));

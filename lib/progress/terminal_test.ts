@@ -37,6 +37,17 @@ Deno.test("the line is rewritten in place, escaped, cut to the terminal's width,
   assert.equal(w.out.at(-1), "\r\x1b[K");
 });
 
+Deno.test("a terminal that gives no width is taken as 80 columns", () => {
+  const w = recorder();
+  terminalProgress(w, false, () => 0).show({
+    task: "back up volume systemd-web-data",
+    done: 1,
+    rate: 0,
+    finished: false,
+  });
+  assert.equal(w.out[0], "\r\x1b[Kback up volume systemd-web-data: 1 B");
+});
+
 Deno.test("colour only when asked (NO_COLOR turns it off upstream)", () => {
   const w = recorder();
   terminalProgress(w, true, () => 80).show({ task: "t", done: 1, rate: 0, finished: false });

@@ -119,7 +119,10 @@ Deno.test({
     assert.doesNotMatch(await leftovers(h), /leger-snapshot|\.leger-/, "the copy is gone");
     const [made] = await backups(h);
 
-    await sh(h, `podman unshare sh -c 'cd "$1"; rm a.txt; echo changed > new.txt' sh "$(podman volume inspect --format '{{.Mountpoint}}' ${VOLUME})"`);
+    await sh(
+      h,
+      `podman unshare sh -c 'cd "$1"; rm a.txt; echo changed > new.txt' sh "$(podman volume inspect --format '{{.Mountpoint}}' ${VOLUME})"`,
+    );
     const changed = await fingerprint(h);
     const r = await sh(h, `leger restore cow ${made!.id} --yes`);
     assert.match(r.stdout, /the data before is being archived in the background/);
@@ -147,7 +150,7 @@ Deno.test({
     const h = await host();
     // script(1) gives leger a terminal for stdout and stderr.
     const tty = await sh(h, "script -qfec 'leger backup cow --yes' /dev/null", { TERM: "xterm" });
-    assert.match(tty.stdout, /\r\x1b\[Kback up volume systemd-cow-data: [\d.]+ (B|KiB|MiB)/);
+    assert.match(tty.stdout, /\r\x1b\[K(\x1b\[2m)?back up volume systemd-cow-data: [\d.]+ (B|KiB|MiB)/);
     const piped = await sh(h, "leger backup cow --yes 2>&1 | cat");
     assert.doesNotMatch(piped.stdout, /\x1b\[K|back up volume systemd-cow-data:/);
     const quiet = await sh(h, "script -qfec 'leger backup cow --yes --quiet' /dev/null", { TERM: "xterm" });
@@ -176,7 +179,10 @@ for (const step of ["begin", "aside", "restoring", "restoring+400", "restored", 
       const target = (await backups(h)).find((b) => b.reason === "manual")!;
       await sh(h, `leger restore cow ${target.id} --previous drop --yes`);
       const restored = await fingerprint(h);
-      await sh(h, `podman unshare sh -c 'echo ${step} > "$1/marker"' sh "$(podman volume inspect --format '{{.Mountpoint}}' ${VOLUME})"`);
+      await sh(
+        h,
+        `podman unshare sh -c 'echo ${step} > "$1/marker"' sh "$(podman volume inspect --format '{{.Mountpoint}}' ${VOLUME})"`,
+      );
       const old = await fingerprint(h);
 
       const killed = await h.sh(`${GUEST_LEGER} restore cow ${target.id} --yes`, {

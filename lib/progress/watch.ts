@@ -69,7 +69,12 @@ export function childReadPosition(path: string): number | undefined {
 
 /** Reports how far a child process (a decompressor) has read `path`. */
 export function watchChildRead(path: string, onBytes: (n: number) => void, everyMs = 250): Watch {
-  return poll(() => childReadPosition(path), onBytes, everyMs);
+  // A descriptor's link names the file by its real path (a backup folder reached through a link).
+  let real = path;
+  try {
+    real = Deno.realPathSync(path);
+  } catch { /* not there yet: watched by the name given */ }
+  return poll(() => childReadPosition(real), onBytes, everyMs);
 }
 
 /**

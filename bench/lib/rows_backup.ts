@@ -11,7 +11,7 @@ import type { Host } from "../../tests/host/host.ts";
 import { writeBenchSet } from "../install_vs_podman.ts";
 import { peakIn, timeIn } from "./guest.ts";
 import { median, ratioMet, type Row } from "./table.ts";
-import { downtimeRow, lastOutage, type Outage } from "./rows_downtime.ts";
+import { downtimeRow, lastOutage, type Outage, restartOutage } from "./rows_downtime.ts";
 
 const VOLUME = "systemd-bench-data";
 const RAW_ARCHIVE = "/tmp/bench-raw.tar.zst";
@@ -43,11 +43,12 @@ export async function benchBackup(host: Host, n: number, sizeMiB: number): Promi
   const live: Array<{ ms: number; bytes: number }> = [];
   const restores: Array<{ ms: number; bytes: number }> = [];
   const rawBackup: number[] = [], rawRestore: number[] = [];
-  const outages: Outage[] = [];
+  const outages: Outage[] = [], restarts: Outage[] = [];
   for (let i = 0; i < n; i++) {
     rawBackup.push(await timeIn(host, `podman volume export ${VOLUME} | zstd -q -c -T0 > ${RAW_ARCHIVE}`));
     backups.push(await peakIn(host, "leger backup bench --yes"));
     outages.push(await lastOutage(host));
+    restarts.push(await restartOutage(host));
     live.push(await peakIn(host, "leger backup bench --live --yes")); // as the raw pipeline: no stop and start
     rawRestore.push(await timeIn(host, `zstd -q -d -c ${RAW_ARCHIVE} | podman volume import ${VOLUME} -`));
     restores.push(await peakIn(host, "leger restore bench --yes"));
@@ -74,7 +75,7 @@ export async function benchBackup(host: Host, n: number, sizeMiB: number): Promi
       met: ratioMet({ ms: l }, { ms: median(rawBackup) }, 1.2) && Math.max(...live.map((x) => x.bytes)) < 100 * 1048576,
       note: peak(live),
     },
-    downtimeRow("ext4", sizeMiB, { outages, total: backups.map((x) => x.ms) }),
+    downtimeRow("ext4", sizeMiB, { outages, restarts, total: backups.map((x) => x.ms) }),
     {
       what: `restore, ${size} volume (zstd)`,
       leger: { ms: r },

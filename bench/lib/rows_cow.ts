@@ -15,7 +15,7 @@
 import { bootHost, type StorageFs } from "../../tests/host/host.ts";
 import { peakIn, type Runner, timeIn, useRunner } from "./guest.ts";
 import { prepare } from "./rows_backup.ts";
-import { downtimeRow, lastOutage, type Outage } from "./rows_downtime.ts";
+import { downtimeRow, lastOutage, type Outage, restartOutage } from "./rows_downtime.ts";
 import { median, ratioMet, type Row } from "./table.ts";
 
 const VOLUME = "systemd-bench-data";
@@ -34,12 +34,13 @@ export async function benchCow(
     await useRunner(host, options.runner ?? "warm");
     await prepare(host, sizeMiB);
     const backups: Array<{ ms: number; bytes: number }> = [], restores: Array<{ ms: number; bytes: number }> = [];
-    const outages: Outage[] = [];
+    const outages: Outage[] = [], restarts: Outage[] = [];
     const rawBackup: number[] = [], rawRestore: number[] = [];
     for (let i = 0; i < n; i++) {
       rawBackup.push(await timeIn(host, `podman volume export ${VOLUME} | zstd -q -c -T0 > ${RAW_ARCHIVE}`));
       backups.push(await peakIn(host, "leger backup bench --yes"));
       outages.push(await lastOutage(host));
+      restarts.push(await restartOutage(host));
       rawRestore.push(await timeIn(host, `zstd -q -d -c ${RAW_ARCHIVE} | podman volume import ${VOLUME} -`));
       restores.push(await peakIn(host, "leger restore bench --yes"));
       // The data moved aside is archived in the background: let it end before the next figure.
@@ -58,7 +59,7 @@ export async function benchCow(
         met: ratioMet({ ms: b }, { ms: median(rawBackup) }, 1.2) && bPeak < 100 * 1048576,
         note: peak(bPeak),
       },
-      downtimeRow(storage, sizeMiB, { outages, total: backups.map((x) => x.ms) }, 1000),
+      downtimeRow(storage, sizeMiB, { outages, restarts, total: backups.map((x) => x.ms) }, 1000),
       {
         what: `restore, ${size} volume (zstd), ${storage}: data moved aside`,
         leger: { ms: r },

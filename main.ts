@@ -6,10 +6,10 @@
  */
 import type { Command } from "commander";
 import type { CliRuntime } from "./commands/common.ts";
-import { causeChain, ExitCode, LegerError } from "./lib/errors.ts";
-import { printErr, printJson, priorityPrefix, stderrIsJournal, stdoutClosed, writeStdout } from "./lib/log.ts";
-import { forTerminal } from "./lib/escape.ts";
-import { currentEnv } from "./lib/paths.ts";
+import { causeChain, ExitCode, LegerError } from "./lib/core/errors.ts";
+import { printErr, printJson, priorityPrefix, stderrIsJournal, stdoutClosed, writeStdout } from "./lib/core/log.ts";
+import { forTerminal } from "./lib/core/escape.ts";
+import { currentEnv } from "./lib/core/paths.ts";
 import { ERROR_JSON_VERSION } from "./lib/contract/versions.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -38,6 +38,7 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
   [["daemon"], () => import("./commands/daemon.ts")],
   [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
   [["recover"], () => import("./commands/recover.ts")],
+  [["import"], () => import("./commands/import.ts")],
   [["completion", "manpage"], () => import("./commands/completion.ts")],
 ];
 
@@ -56,7 +57,7 @@ const EARLY: ReadonlyArray<
   ]
 > = [
   [["list", "ls"], () => import("./commands/list.ts")],
-  [["daemon"], () => import("./lib/daemon_process.ts")],
+  [["daemon"], () => import("./lib/daemon/process.ts")],
 ];
 
 /** Commands that describe the whole tree, so every group is loaded for them. */

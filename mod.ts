@@ -20,38 +20,37 @@
  *
  * @module
  */
-export type { WorkflowContext, WorkflowModule } from "./lib/workflow.ts";
+export type { WorkflowContext, WorkflowModule } from "./lib/workflow/run.ts";
 export type { Leger } from "./lib/leger.ts";
-export type { Logger } from "./lib/log.ts";
-export type { RunResult, Shell } from "./lib/shell.ts";
-export type { Systemd, UnitState } from "./lib/systemd.ts";
-export type { Scope } from "./lib/paths.ts";
+export type { Logger } from "./lib/core/log.ts";
+export type { RunResult, Shell } from "./lib/host/shell.ts";
+export type { Systemd } from "./lib/host/systemd.ts";
+export type { UnitState } from "./lib/host/systemd_state.ts";
+export type { Scope } from "./lib/core/paths.ts";
 export type { Manifest } from "./lib/state/manifest.ts";
-export type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./lib/ops/install.ts";
-export type { RemoveOptions, RemoveResult } from "./lib/ops/remove.ts";
-export type { ValidateSourceOptions, ValidateSourceResult } from "./lib/ops/validate_source.ts";
+export type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./lib/ops/install/install.ts";
+export type { RemoveOptions, RemoveResult } from "./lib/ops/install/remove.ts";
+export type { ValidateSourceOptions, ValidateSourceResult } from "./lib/ops/check/validate_source.ts";
 export type { Diagnostic } from "./lib/quadlet/diagnostic.ts";
-export type { SetDetails, SetRow } from "./lib/ops/query.ts";
-export type { DoctorCheck } from "./lib/ops/doctor.ts";
-export type {
-  BackupInfo,
-  BackupOptions,
-  PruneOptions,
-  PruneResult,
-  RestoreOptions,
-  RestoreResult,
-} from "./lib/ops/backup.ts";
-export type { VolumePath } from "./lib/ops/backup_snapshot.ts";
-export type { ApplyOptions, ApplyResult } from "./lib/ops/apply.ts";
-export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/diff.ts";
-export type { StagedRow, StageOptions, StageResult } from "./lib/ops/stage.ts";
-export type { PreviewResult } from "./lib/ops/preview.ts";
+export type { SetDetails } from "./lib/ops/query/query.ts";
+export type { SetRow } from "./lib/ops/query/list.ts";
+export type { DoctorCheck } from "./lib/ops/query/doctor.ts";
+export type { BackupInfo } from "./lib/backup/info.ts";
+export type { BackupOptions } from "./lib/ops/backup/create.ts";
+export type { PruneOptions, PruneResult } from "./lib/ops/backup/retention.ts";
+export type { RestoreOptions, RestoreResult } from "./lib/ops/backup/restore.ts";
+export type { VolumePath } from "./lib/ops/backup/cow/snapshot.ts";
+export type { ApplyOptions, ApplyResult } from "./lib/ops/update/apply.ts";
+export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/update/diff.ts";
+export type { StagedRow, StageOptions, StageResult } from "./lib/ops/update/stage.ts";
+export type { PreviewResult } from "./lib/ops/update/preview.ts";
+export type { AbandonOptions, AbandonResult, PendingRecovery } from "./lib/ops/recover/pending.ts";
 export type { UpdateEvent } from "./lib/gitops/updater.ts";
-export type { UpdateStatus } from "./lib/gitops/status.ts";
-export type { Assignment } from "./lib/fleet/plan.ts";
-export type { AssignedSet, HostIdentity } from "./lib/fleet/assign.ts";
+export type { UpdateStatus } from "./lib/policy/status.ts";
+export type { Assignment } from "./lib/ops/install/assignment.ts";
+export type { AssignedSet, HostIdentity } from "./lib/source/hosts_file.ts";
 
-import type { WorkflowContext } from "./lib/workflow.ts";
+import type { WorkflowContext } from "./lib/workflow/run.ts";
 
 /**
  * Gives a workflow function its type without importing anything at run

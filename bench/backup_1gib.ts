@@ -15,8 +15,8 @@
  * @module
  */
 import { join } from "node:path";
-import { sha256File } from "../lib/fs.ts";
-import { createShell } from "../lib/shell.ts";
+import { sha256File } from "../lib/core/fs.ts";
+import { createShell } from "../lib/host/shell.ts";
 import { streamFromFile, streamToFile } from "../lib/backup/stream.ts";
 import type { Compression } from "../lib/backup/info.ts";
 

@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { startSetecStandIn } from "../tests/fakes/setec_server.ts";
 import { createFakePodmanSecrets } from "../tests/fakes/podman_secrets.ts";
-import { createShell } from "../lib/shell.ts";
+import { createShell } from "../lib/host/shell.ts";
 import { SecretCache } from "../lib/secrets/cache.ts";
 import { SetecClient } from "../lib/secrets/setec_client.ts";
 import { type DeclaredSecret, type SyncReport, syncSecrets } from "../lib/secrets/sync.ts";

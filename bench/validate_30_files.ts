@@ -6,7 +6,7 @@
  *
  * Prints numbers; it is not a test.
  */
-import { validatePath } from "../lib/quadlet/validate.ts";
+import { validatePath } from "../lib/source/validate_path.ts";
 
 async function writeSet(dir: string): Promise<number> {
   let n = 0;

@@ -9,7 +9,7 @@
  *
  * Prints numbers; it is not a test.
  */
-import { findSetFolders, validateRepository } from "../lib/quadlet/repository.ts";
+import { findSetFolders, validateRepositoryAt } from "../lib/source/validate_path.ts";
 
 const ROOT = new URL("../tests/fixtures/corpus/podbox", import.meta.url).pathname;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -27,7 +27,7 @@ const inProcess: number[] = [];
 let sets: Array<{ path: string; ok: boolean }> = [];
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
-  const result = await validateRepository(ROOT, await findSetFolders(ROOT), { rootless: true, podmanVersion: "5.8" });
+  const result = await validateRepositoryAt(ROOT, await findSetFolders(ROOT), { rootless: true, podmanVersion: "5.8" });
   inProcess.push(performance.now() - t0);
   sets = result.sets.map((s) => ({ path: s.path, ok: s.report.errors === 0 }));
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { selfCommand } from "../lib/daemon/spawn_runner.ts";
-import { findProgram, searchablePath } from "../lib/program_path.ts";
+import { findProgram, searchablePath } from "../lib/host/program_path.ts";
 
 /** Starts `leger --scope SCOPE --quiet recover NAME` in the background; false when it could not start. */
 export function recoverInBackground(scope: string, name: string): boolean {

@@ -5,17 +5,17 @@
  */
 import type { BackupFlags } from "../workflows/backup.ts";
 import { type Command, Option } from "commander";
-import { ask } from "../lib/escape.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { ExitCode, LegerError, UsageError } from "../lib/errors.ts";
-import type { BackupInfo } from "../lib/ops/backup.ts";
-import { requireHostReady } from "../lib/ops/host_ready.ts";
+import { ask } from "../lib/core/escape.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import { ExitCode, LegerError, UsageError } from "../lib/core/errors.ts";
+import type { BackupInfo } from "../lib/backup/info.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { boundedList } from "../lib/bounded_list.ts";
-import { type CliRuntime, contextFor, output, runCommandWorkflow, table } from "./common.ts";
+import { boundedList } from "../lib/core/bounded_list.ts";
+import { humanSize } from "../lib/core/progress/meter.ts";
+import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
+import { table } from "./table.ts";
 import { recoverInBackground } from "./background.ts";
-import { humanSize } from "../lib/progress/meter.ts";
 
 /** How long ago an ISO time was, in one unit (`5m`, `3h`, `2d`). */
 export function humanAge(iso: string, now = Date.now()): string {
@@ -129,8 +129,8 @@ export function register(program: Command, runtime: CliRuntime): void {
         : undefined;
       const ctx = await contextFor(c, runtime);
       // What was named must exist, and the host must be ready, before asking anything.
-      await (await import("../lib/ops/restore.ts")).findBackup(ctx.engine, name, id);
-      await requireHostReady(ctx.engine);
+      await ctx.ops.findBackup(name, id);
+      await ctx.ops.requireHostReady();
       if (!ctx.opts.yes) {
         if (!Deno.stdin.isTerminal()) {
           throw new UsageError(

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { main } from "../main.ts";
-import { listBackups } from "../lib/ops/backup.ts";
-import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup_fixtures_test.ts";
-import { createShell } from "../lib/shell.ts";
+import { listBackups } from "../lib/backup/info.ts";
+import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup/backup_fixtures_test.ts";
+import { createShell } from "../lib/host/shell.ts";
 import { humanAge } from "./backup.ts";
-import { humanSize } from "../lib/progress/meter.ts";
+import { humanSize } from "../lib/core/progress/meter.ts";
 
 Deno.test("humanSize and humanAge read as people write them", () => {
   assert.equal(humanSize(512), "512 B");

@@ -6,13 +6,11 @@
  */
 import { type Command, Option } from "commander";
 import type { Engine } from "../lib/engine.ts";
-import type { Leger } from "../lib/leger.ts";
-import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/log.ts";
-import type { Scope } from "../lib/paths.ts";
-import type { Shell } from "../lib/shell.ts";
-import { UsageError } from "../lib/errors.ts";
-
-export { table } from "./table.ts";
+import type { CommandOps, Leger } from "../lib/leger.ts";
+import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/core/log.ts";
+import type { Scope, ScopePaths } from "../lib/core/paths.ts";
+import type { Shell } from "../lib/host/shell.ts";
+import { UsageError } from "../lib/core/errors.ts";
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -55,7 +53,10 @@ export function addGlobalOptions(program: Command): Command {
 export interface CommandContext {
   opts: GlobalOptions;
   engine: Engine;
+  /** The operations (the workflow API's). */
   leger: Leger;
+  /** The commands' own operations, through the same door. */
+  ops: CommandOps;
   log: Logger;
 }
 
@@ -68,7 +69,7 @@ export function globals(cmd: { optsWithGlobals(): unknown }): GlobalOptions {
 export async function contextFor(
   cmd: { optsWithGlobals(): unknown },
   runtime: CliRuntime,
-  options: { readConfig?: boolean } = {},
+  options: { readConfig?: boolean; askDaemon?: boolean } = {},
 ): Promise<CommandContext> {
   const raw = globals(cmd);
   const opts: GlobalOptions = {
@@ -80,10 +81,10 @@ export async function contextFor(
   };
   const log = consoleLogger({ json: opts.json, verbose: opts.verbose, quiet: opts.quiet });
   // The engine's modules load here, not at start-up: help and --version never need them.
-  const [{ createEngine }, { createLeger }, { createShell }] = await Promise.all([
+  const [{ createEngine }, { createLeger, commandOps }, { createShell }] = await Promise.all([
     import("../lib/engine.ts"),
     import("../lib/leger.ts"),
-    import("../lib/shell.ts"),
+    import("../lib/host/shell.ts"),
   ]);
   const $ = runtime.shell ? runtime.shell() : createShell();
   // A command that uses nothing from config.yaml (list) does not read it, so a broken file does not stop it.
@@ -95,13 +96,20 @@ export async function contextFor(
     env: runtime.env,
     backend: opts.backend,
     ...(config ? { config } : {}),
+    // A command may ask the running daemon (to sync secrets); a daemon's own cycle child may not (askDaemon: false).
+    ...(options.askDaemon === false ? {} : {
+      daemon: (paths: ScopePaths) => ({
+        syncSecrets: async (name: string | undefined, dryRun: boolean) =>
+          (await import("../lib/daemon/control_client.ts")).daemonSync(paths, name, dryRun),
+      }),
+    }),
   });
-  return { opts, engine, leger: createLeger(engine), log };
+  return { opts, engine, leger: createLeger(engine), ops: commandOps(engine), log };
 }
 
 /**
  * Prints a result: JSON under --json, else the human text. Both go through
- * the escaping printers of lib/log.ts, so text from outside (names, unit
+ * the escaping printers of lib/core/log.ts, so text from outside (names, unit
  * files, podman and journal output) never reaches the terminal raw.
  * `color` shows leger's style marks as color (default: stdout is a terminal).
  */
@@ -125,10 +133,21 @@ export async function runCommandWorkflow(
   flags: Record<string, string | boolean>,
   dryRun: boolean,
 ): Promise<unknown> {
-  const { resolveWorkflow, runWorkflow } = await import("../lib/workflow.ts");
-  const ref = await resolveWorkflow(ctx.engine, name);
+  const [{ resolveWorkflow, runWorkflow }, { BUILTIN_WORKFLOWS: builtins }] = await Promise.all([
+    import("../lib/workflow/run.ts"),
+    import("./builtin_workflows.ts"),
+  ]);
+  const ref = await resolveWorkflow(ctx.engine, name, builtins);
   if (ref.kind === "user") ctx.log.info(`using your ${name} workflow ${ref.location}`);
-  return await runWorkflow(ref, { engine: ctx.engine, leger: ctx.leger, args, flags, dryRun, yes: ctx.opts.yes });
+  return await runWorkflow(ref, {
+    engine: ctx.engine,
+    leger: ctx.leger,
+    builtins,
+    args,
+    flags,
+    dryRun,
+    yes: ctx.opts.yes,
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { Argument, type Command, type Option } from "commander";
 import { type CommandNode, visibleOptions, walkCommands } from "./help.ts";
 import { manPage } from "./manpage.ts";
 import type { CliRuntime } from "./common.ts";
-import { writeStdout } from "../lib/log.ts";
+import { writeStdout } from "../lib/core/log.ts";
 
 /** What a completion needs to know about one option. */
 interface OptionInfo {

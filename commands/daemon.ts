@@ -6,8 +6,8 @@
  * @module
  */
 import type { Command } from "commander";
-import { UsageError } from "../lib/errors.ts";
-import { currentLegerCommand, installDaemon } from "../lib/ops/daemon_install.ts";
+import { UsageError } from "../lib/core/errors.ts";
+import { currentLegerCommand, installDaemon } from "../lib/daemon/install.ts";
 import { DaemonInstallJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, globals, output } from "./common.ts";
@@ -20,7 +20,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .summary("sync secrets from Setec and keep sets at their source, unattended (foreground)")
     .action(async (_o, cmd) => {
       const { scope, backend, verbose, quiet } = globals(cmd);
-      const { runDaemonProcess } = await import("../lib/daemon_process.ts");
+      const { runDaemonProcess } = await import("../lib/daemon/process.ts");
       await runDaemonProcess({ scope, backend, verbose, quiet, env: runtime.env });
     });
 
@@ -31,10 +31,11 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--updates", "an update check")
     .action(async (options, cmd) => {
       if (options.secrets === options.updates) throw new UsageError("say --secrets or --updates");
-      const { runDaemonCycle } = await import("../lib/daemon_cycle.ts");
+      const { runDaemonCycle } = await import("../lib/daemon/cycle_child.ts");
       Deno.exitCode = await runDaemonCycle(
         options.secrets ? "secrets" : "updates",
-        () => contextFor(cmd, runtime),
+        // The daemon's child: it never asks its parent over the socket (the parent is waiting for it).
+        () => contextFor(cmd, runtime, { askDaemon: false }),
         (line) => console.log(line),
       );
     });

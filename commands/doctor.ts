@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { ExitCode } from "../lib/errors.ts";
+import { ExitCode } from "../lib/core/errors.ts";
 import { DoctorJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";

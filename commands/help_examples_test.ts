@@ -14,10 +14,10 @@ import { HELP } from "./help_text.ts";
 import { newBackupId } from "../lib/backup/info.ts";
 import { checkSetName } from "../lib/ops/set_lookup.ts";
 import { parseSource } from "../lib/source/spec.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { parseWindow } from "../lib/gitops/calendar.ts";
-import { UpdatePolicy } from "../lib/set_meta.ts";
-import { BUILTIN_WORKFLOWS } from "../lib/workflow.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import { parseWindow } from "../lib/policy/calendar.ts";
+import { UpdatePolicy } from "../lib/meta/set_meta.ts";
+import { BUILTIN_WORKFLOWS } from "./builtin_workflows.ts";
 
 /** The leger command line of an example: no sudo, no VAR=value, no pipe or redirection; `source <(...)` opened. */
 export function legerArgv(line: string): string[] {
@@ -89,6 +89,8 @@ const setName = (v: string) => void checkSetName(v);
 const setOrAll = (v: string) => v === "all" || setName(v);
 
 /** How each argument and each option value is checked, by its name in the command tree. */
+/** A path as a user types it: ./x, ../x, /x, ~/x, ".", or a plain relative name such as compose.yaml. */
+const EXAMPLE_PATH = (v: string) => assert.match(v, /^(\.{1,2}(\/|$)|\/|~\/|[\w-][\w.-]*(\/|$))/, `a path: ${v}`);
 const ARGUMENTS: Record<string, (value: string, path: string) => void> = {
   name: (v, path) => {
     if (path === "secrets sync") assert.match(v, /^(leger\/[\w./-]+|[\w.-]+)$/, `a secret name: ${v}`);
@@ -102,7 +104,7 @@ const ARGUMENTS: Record<string, (value: string, path: string) => void> = {
   target: (v) => v.startsWith(".") || v.startsWith("/") ? undefined : void parseSource(v),
   workflow: (v) => assert.ok(v.endsWith(".ts") || v in BUILTIN_WORKFLOWS, `a .ts file or a workflow name: ${v}`),
   args: () => {},
-  path: (v) => assert.match(v, /^(\.{0,2}\/|~\/)/, `a path: ${v}`),
+  path: EXAMPLE_PATH,
   shell: () => {}, // commander checks the choices
 };
 const OPTIONS: Record<string, (value: string) => void> = {
@@ -118,6 +120,10 @@ const OPTIONS: Record<string, (value: string) => void> = {
   volume: (v) => assert.match(v, /^[\w.-]+$/),
   policy: (v) => assert.ok(UpdatePolicy.shape.policy.safeParse(v).success, `--policy ${v}`),
   reason: () => {},
+  out: (v) => EXAMPLE_PATH(v),
+  envFile: (v) => EXAMPLE_PATH(v),
+  profile: (v) => assert.match(v, /^[a-z0-9][a-z0-9_.-]*$/, `a Compose profile name: ${v}`),
+  setecPrefix: (v) => assert.match(v, /^[\w.-]+(\/[\w.-]+)*\/?$/, `a Setec name prefix: ${v}`),
 };
 
 const parse = await parser();

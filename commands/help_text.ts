@@ -120,10 +120,11 @@ export const HELP: Record<string, HelpProse> = {
   },
   stage: {
     description:
-      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once.",
+      "Fetch the set's source again (or at --ref), validate it, and keep it in the staging area. Nothing on the host changes. Sets from one repository are fetched once. A new version that asks more of the host than the installed one (new risk findings) is called out. With --dry-run nothing is kept: the diff is shown (and given with --json), as update --dry-run does.",
     examples: [
       ["leger stage all", "look for new versions of every set"],
       ["leger stage web --ref v2.1.0", "stage a given tag"],
+      ["leger stage web --dry-run --json", "what a new version would change, staging nothing (Ansible's check mode)"],
     ],
   },
   staged: {
@@ -364,6 +365,30 @@ export const HELP: Record<string, HelpProse> = {
       ["leger recover web", "retry web's"],
       ["leger recover web --abandon --dry-run --json", "what abandoning would leave behind, as JSON"],
       ["leger recover web --abandon --yes", "stop trying; the host stays as it is"],
+    ],
+  },
+  import: {
+    description: "Turn another tool's description of services into a quadlet set folder that leger installs as it is.",
+    examples: [[
+      "leger import compose ./nextcloud",
+      "the compose.yaml in ./nextcloud becomes the set folder ./nextcloud-set",
+    ]],
+  },
+  "import compose": {
+    description:
+      "Read a Compose file as Compose does (the .env beside it or --env-file, ${VAR:-default} and the other forms, YAML anchors and merge keys, profiles) and write one .container per service, .volume and .network units, env files and configs as files of the set, and a .leger.yaml with the podman versions the keys need. Every key that has no quadlet form is reported with its line: a warning when the set still runs as Compose would run it (the import writes it without the key; --strict refuses), an error with the PodmanArgs= line that would do it when leaving it out would change behaviour (nothing is written). The folder is written whole or not at all, and nothing outside it.",
+    examples: [
+      ["leger import compose ./nextcloud --out ./nextcloud-set", "import, then: leger install ./nextcloud-set"],
+      ["leger import compose compose.yaml --profile debug --dry-run", "what would be written with the debug profile"],
+      [
+        "leger import compose . --setec-prefix leger/wiki --json",
+        "declare the file secrets as Setec secrets; report as JSON",
+      ],
+    ],
+    notes: [
+      "depends_on: a dependency is Requires= (Wants= when required: false) and After=; service_healthy gives the dependency Notify=healthy (podman 5.0), so its unit counts as started only once healthy; service_completed_successfully makes it a one-shot. restart: always and unless-stopped become Restart=always and start at boot; restart: no (the default) starts only with the set.",
+      "Names: units are NAME-SERVICE.container (unit names are shared by every set of a host); podman volumes and networks keep Compose's names (PROJECT_VOLUME), so data a Compose tool left under that name is used. Image short names are read as Docker Hub's, as Compose does. Relative bind mounts become absolute paths in the project folder; a path that climbs out of it is refused.",
+      "Secrets: a Compose file secret becomes a podman secret the containers mount under /run/secrets; create it before installing (the report prints the command), or pass --setec-prefix to have it fetched from Setec.",
     ],
   },
   completion: {

@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from "commander";
-import { parseDuration } from "../lib/duration.ts";
-import type { InstallResult } from "../lib/ops/install.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import type { InstallResult } from "../mod.ts";
 import type { AssignedInstall, InstallFlags } from "../workflows/install.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InstallAssignedJson, InstallOneJson } from "../lib/contract/sets.ts";

@@ -3,28 +3,21 @@
  * runs it before commander loads (decision 46 in docs/ARCHITECTURE.md).
  * Nothing here loads an npm library: the manifests are checked against
  * their JSON Schema (zod only for one that does not conform), and
- * busctl or systemctl runs directly rather than through dax. `leger list --help`
+ * busctl or systemctl runs directly rather than through dax, read by the
+ * same functions as the engine's (lib/ops/query/list.ts `listSets`,
+ * lib/host/systemd_state.ts `unitStates`). `leger list --help`
  * and any option this does not know go to commander (commands/sets.ts),
  * which prints the same rows through the same functions.
  *
  * @module
  */
 import { LIST_JSON_VERSION } from "../lib/contract/versions.ts";
-import { parseGlobalArgv } from "../lib/global_argv.ts";
-import { printJson, printOut, stdoutColor } from "../lib/log.ts";
-import { listSets, type SetRow } from "../lib/ops/list.ts";
-import { type Scope, usableScopePaths } from "../lib/paths.ts";
-import { findProgram } from "../lib/program_path.ts";
-import {
-  type CommandResult,
-  listByNamesArgs,
-  notReachable,
-  parseListByNames,
-  parseStates,
-  showArgs,
-  type UnitState,
-  unreachable,
-} from "../lib/systemd_state.ts";
+import { parseGlobalArgv } from "../lib/core/global_argv.ts";
+import { printJson, printOut, stdoutColor } from "../lib/core/log.ts";
+import { listSets } from "../lib/leger.ts";
+import type { SetRow } from "../mod.ts";
+import { type Scope, usableScopePaths } from "../lib/core/paths.ts";
+import { runPlain, unitStates } from "../lib/host/systemd_state.ts";
 import { table } from "./table.ts";
 
 function short(commit?: string): string {
@@ -58,50 +51,16 @@ export function parseListArgv(argv: readonly string[]): { scope: Scope; json: bo
   return g ? { scope: g.scope, json: g.json } : undefined;
 }
 
-async function command(name: string, args: string[], pathEnv: string | undefined): Promise<CommandResult> {
-  // Found as every program leger starts is (lib/program_path.ts), so a PATH entry the user may not search is skipped.
-  const program = findProgram(name, pathEnv);
-  if (!program) return { code: 127, stdout: "", stderr: `${name}: command not found` };
-  const out = await new Deno.Command(program, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-}
-
-/**
- * The states of units, as lib/systemd.ts `Systemd.states` reads them. The
- * text needs only the active and sub states, which one busctl call gives in
- * a tenth of the time; --json prints every field, so it asks `systemctl
- * show`, as does a busctl answer that is anything but right.
- */
-async function states(
-  scope: Scope,
-  units: string[],
-  every: boolean,
-  pathEnv: string | undefined,
-): Promise<UnitState[]> {
-  if (units.length === 0) return [];
-  if (!every) {
-    const quick = await command("busctl", listByNamesArgs(scope, units), pathEnv);
-    const found = quick.code === 0 ? parseListByNames(units, quick.stdout) : undefined;
-    if (found) return found;
-  }
-  const r = await command("systemctl", [...(scope === "user" ? ["--user"] : []), ...showArgs(units)], pathEnv);
-  if (r.code !== 0 && unreachable(r)) throw notReachable(scope, r);
-  return parseStates(units, r.stdout);
-}
-
 /** Runs `leger list` and prints it. */
 async function runList(options: { scope: Scope; json: boolean; env: Record<string, string> }): Promise<void> {
   const paths = usableScopePaths(options.scope, options.env);
   const rows = await listSets({
     scope: options.scope,
     paths,
-    states: (units) => states(options.scope, units, options.json, options.env.PATH),
+    // The text needs only each unit's load, active and sub state; --json prints every field. Programs are found
+    // on the user's PATH as every program leger starts is (lib/host/program_path.ts).
+    states: (units) =>
+      unitStates(options.scope, units, (argv) => runPlain(argv, options.env.PATH), { quick: !options.json }),
   });
   if (options.json) printJson(listJson(rows));
   else printOut(listText(rows, options.scope), stdoutColor());

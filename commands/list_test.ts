@@ -7,7 +7,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { reach } from "../tests/helpers/imports.ts";
 import { listJson, listText, parseListArgv } from "./list.ts";
-import type { SetRow } from "../lib/ops/list.ts";
+import type { SetRow } from "../lib/ops/query/list.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -16,7 +16,13 @@ Deno.test("leger list loads no npm library and no node builtin but node:path; zo
   assert.deepEqual([...loaded].filter((s) => !s.startsWith("/")), ["node:path"]);
   const modules = [...loaded].map((s) => relative(ROOT, s));
   for (
-    const heavy of ["lib/shell.ts", "lib/systemd.ts", "lib/state/manifest.ts", "lib/engine.ts", "commands/common.ts"]
+    const heavy of [
+      "lib/host/shell.ts",
+      "lib/host/systemd.ts",
+      "lib/state/manifest.ts",
+      "lib/engine.ts",
+      "commands/common.ts",
+    ]
   ) {
     assert.ok(!modules.includes(heavy), `${heavy} is loaded by leger list`);
   }

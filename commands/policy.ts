@@ -5,10 +5,11 @@
  * @module
  */
 import type { Command } from "commander";
-import type { PolicyChange, PolicyEdit, PolicyRow } from "../lib/gitops/policy_config.ts";
+import type { PolicyChange, PolicyEdit, PolicyKey, PolicyRow } from "../lib/policy/override.ts";
 import { PolicyChangeJson, PolicyListJson, PolicyOneJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 const seconds = (ms: number) =>
   ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
@@ -45,7 +46,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("[name]", "one set (default: every installed set and every set config.yaml names)")
     .action(async (name, _o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const { showPolicies } = await import("../lib/gitops/policy_config.ts");
+      const { showPolicies } = await import("../lib/policy/override.ts");
       const rows = await showPolicies(ctx.engine, name);
       output(
         ctx.opts,
@@ -81,20 +82,32 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--no-interval", "drop the host's interval")
     .option("--window <calendar>", 'apply only inside this window, e.g. "Sun *-*-* 03:00..05:00"')
     .option("--no-window", "drop the host's window")
+    .option("--accept-risks <bool>", "true: apply unattended a version that adds risk findings (host access)")
+    .option("--no-accept-risks", "drop the host's accept-risks (versions that add risks wait for leger apply)")
+    .option("--allow-insecure-transport <bool>", "true: update unattended from an http:// or git:// source")
+    .option("--no-allow-insecure-transport", "drop the host's allow-insecure-transport")
     .option("--dry-run", "say what would change; write nothing")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const edit: PolicyEdit = {};
-      for (const key of ["policy", "follow", "interval", "window"] as const) {
-        const v = (options as Record<string, string | boolean | undefined>)[key];
+      const flags: Record<PolicyKey, string> = {
+        policy: "policy",
+        follow: "follow",
+        interval: "interval",
+        window: "window",
+        "accept-risks": "acceptRisks",
+        "allow-insecure-transport": "allowInsecureTransport",
+      };
+      for (const [key, flag] of Object.entries(flags) as Array<[PolicyKey, string]>) {
+        const v = (options as Record<string, string | boolean | undefined>)[flag];
         if (typeof v === "string") edit[key] = v;
         else if (v === false) edit[key] = null;
       }
-      const { editPolicy } = await import("../lib/gitops/policy_config.ts");
+      const { editPolicy } = await import("../lib/policy/override.ts");
       if (Object.keys(edit).length === 0) {
-        const { UsageError } = await import("../lib/errors.ts");
+        const { UsageError } = await import("../lib/core/errors.ts");
         throw new UsageError(
-          "Nothing to set: give --policy, --follow, --interval or --window (or a --no- form to drop one)",
+          "Nothing to set: give --policy, --follow, --interval, --window, --accept-risks or --allow-insecure-transport (or a --no- form to drop one)",
           "leger policy reset NAME drops the whole override.",
         );
       }
@@ -113,7 +126,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--dry-run", "say what would change; write nothing")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const { editPolicy } = await import("../lib/gitops/policy_config.ts");
+      const { editPolicy } = await import("../lib/policy/override.ts");
       const dryRun = options.dryRun === true;
       const change = await editPolicy(ctx.engine, name, "reset", { dryRun });
       output(ctx.opts, versioned(PolicyChangeJson, change), () => changeText(change, dryRun));

@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from "commander";
-import { UsageError } from "../lib/errors.ts";
-import type { PendingRecovery } from "../lib/ops/recover_user.ts";
+import { UsageError } from "../lib/core/errors.ts";
+import type { PendingRecovery } from "../mod.ts";
 import { RecoverAbandonJson, RecoverDoneJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";

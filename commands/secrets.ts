@@ -6,15 +6,15 @@
  */
 import type { Command } from "commander";
 import { controlSocketPath } from "../lib/daemon/control_server.ts";
-import { daemonStatus, daemonSync } from "../lib/daemon/control_client.ts";
+import { daemonStatus } from "../lib/daemon/control_client.ts";
 import type { DaemonStatus } from "../lib/daemon/daemon_status.ts";
 import { formatAge, type SyncReport } from "../lib/secrets/sync.ts";
-import { localSecretStatus, type SecretStatus, syncFromState } from "../lib/secrets/sync_state.ts";
-import { tryRestartUnits } from "../lib/secrets/try_restart.ts";
+import { localSecretStatus, type SecretStatus } from "../lib/secrets/sync_state.ts";
 import { SecretsStatusJson, SecretsSyncJson } from "../lib/contract/host.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, type CommandContext, contextFor, output, table } from "./common.ts";
-import { boundedList } from "../lib/bounded_list.ts";
+import { type CliRuntime, type CommandContext, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
+import { boundedList } from "../lib/core/bounded_list.ts";
 
 function interval(ms: number): string {
   for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
@@ -175,22 +175,12 @@ export function register(program: Command, runtime: CliRuntime): void {
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
       const dryRun = options.dryRun === true;
-      const engine = ctx.engine;
-      const fromDaemon = await daemonSync(engine.paths, name, dryRun);
-      const report = fromDaemon ?? await syncFromState({
-        paths: engine.paths,
-        config: engine.config,
-        $: engine.$,
-        log: ctx.log,
-        restartUnits: (units) => tryRestartUnits(engine.systemd, units),
-        only: name,
-        dryRun,
-        lock: !dryRun,
-      });
+      const { syncNow } = await import("../lib/secrets/sync_now.ts");
+      const { report, by } = await syncNow(ctx.engine, { only: name, dryRun, log: ctx.log });
       output(
         ctx.opts,
-        versioned(SecretsSyncJson, { ...report, by: fromDaemon ? "daemon" : "local" }),
-        () => syncText(report, fromDaemon !== undefined),
+        versioned(SecretsSyncJson, { ...report, by }),
+        () => syncText(report, by === "daemon"),
       );
       if (!report.ok) Deno.exitCode = 1;
     });

@@ -5,13 +5,12 @@
  * @module
  */
 import type { Command } from "commander";
-import { ask } from "../lib/escape.ts";
-import { UsageError } from "../lib/errors.ts";
-import { escapingSink } from "../lib/log.ts";
-import { requireHostReady } from "../lib/ops/host_ready.ts";
-import type { SetDetails } from "../lib/ops/query.ts";
-import { formatUpdateStatus } from "../lib/gitops/status.ts";
-import type { UnitState } from "../lib/systemd.ts";
+import { ask } from "../lib/core/escape.ts";
+import { UsageError } from "../lib/core/errors.ts";
+import { escapingSink } from "../lib/core/log.ts";
+import type { SetDetails } from "../mod.ts";
+import { formatUpdateStatus } from "../lib/policy/status.ts";
+import type { UnitState } from "../lib/host/systemd_state.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { InspectJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "../lib/contract/sets.ts";
 import { type CliRuntime, contextFor, output } from "./common.ts";
@@ -45,6 +44,7 @@ function details(d: SetDetails): string {
   }
   if (m.secrets.length) lines.push("secrets:", ...m.secrets.map((s) => `  ${s.podmanSecret} <- setec ${s.name}`));
   if (m.ports.length) lines.push(`ports:    ${m.ports.join(", ")}`);
+  if (d.risks.length) lines.push("host access (risks):", ...d.risks.map((r) => `  ${r}`));
   lines.push(...formatUpdateStatus(d.updates));
   if (d.drift.length) {
     lines.push("changed by hand since install:", ...d.drift.map((x) => `  ${x.name}: ${x.change} (${x.path})`));
@@ -143,7 +143,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       const ctx = await contextFor(cmd, runtime);
       if (options.purgeVolumes && !ctx.opts.yes && !options.dryRun) {
         const d = await ctx.leger.inspect(setName);
-        await requireHostReady(ctx.engine); // before asking: a question that cannot be acted on is not asked
+        await ctx.ops.requireHostReady(); // before asking: a question that cannot be acted on is not asked
         const vols = d.manifest.volumes.map((v) => v.name).join(", ") || "none";
         if (!Deno.stdin.isTerminal()) {
           throw new UsageError(

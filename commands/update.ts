@@ -5,10 +5,9 @@
  */
 import type { UpdateFlags } from "../workflows/update.ts";
 import type { Command } from "commander";
-import { parseDuration } from "../lib/duration.ts";
-import { useColor } from "../lib/color.ts";
-import { formatDiff } from "../lib/ops/diff.ts";
-import type { ApplyResult } from "../lib/ops/apply.ts";
+import { parseDuration } from "../lib/core/duration.ts";
+import { useColor } from "../lib/core/color.ts";
+import type { ApplyResult } from "../mod.ts";
 import {
   type CliRuntime,
   type CommandContext,
@@ -17,12 +16,12 @@ import {
   output,
   refuseOldForce,
   runCommandWorkflow,
-  table,
 } from "./common.ts";
+import { table } from "./table.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateNowJson } from "../lib/contract/updates.ts";
 import type { CycleResult } from "../lib/gitops/updater.ts";
-import { boundedList } from "../lib/bounded_list.ts";
+import { boundedList } from "../lib/core/bounded_list.ts";
 
 const short = (x: { commit?: string; version?: string }) =>
   [x.version ? `v${x.version}` : "", x.commit?.slice(0, 12) ?? ""].filter(Boolean).join(" ") || "-";
@@ -46,20 +45,31 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("<name|all>", "installed set, or all")
     .option("--ref <ref>", "stage this branch, tag or commit instead of the installed one")
     .option("--accept-warnings", "stage despite validation warnings (never errors)")
+    .option("--dry-run", "fetch, check and diff against the installed set; stage nothing, write nothing")
     .addOption(oldForceOption())
     .action(async (target, options, cmd) => {
       refuseOldForce(options, "--accept-warnings");
       const ctx = await contextFor(cmd, runtime);
+      const dryRun = options.dryRun === true;
       const results = await ctx.leger.stage(target, {
         ...(options.ref ? { ref: options.ref } : {}),
         acceptWarnings: options.acceptWarnings === true,
+        dryRun,
       });
+      // A dry run shows each change as `leger diff` would; the diff's text comes through the door too.
+      const diffs = ctx.opts.json || !dryRun
+        ? []
+        : await Promise.all(results.map((r) => r.changed && r.diff ? ctx.leger.formatDiff(r.diff) : undefined));
       output(
         ctx.opts,
         versioned(StageJson, { sets: results }),
         () =>
-          results.map((r) =>
-            `${r.name}: ${r.changed ? `staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})` : "no change"}`
+          results.map((r, i) =>
+            !r.changed
+              ? `${r.name}: no change`
+              : diffs[i] !== undefined
+              ? diffs[i]
+              : `${r.name}: staged ${short(r.from)} -> ${short(r.to)} (leger diff ${r.name})`
           ).join("\n") || "no sets installed",
       );
     });
@@ -93,7 +103,8 @@ export function register(program: Command, runtime: CliRuntime): void {
       const ctx = await contextFor(cmd, runtime);
       const d = await ctx.leger.diff(name);
       const color = useColor(Deno.stdout, options.color === undefined ? {} : { explicit: options.color });
-      output(ctx.opts, versioned(DiffJson, d), () => formatDiff(d, { color }), color);
+      const text = ctx.opts.json ? "" : await ctx.leger.formatDiff(d, { color });
+      output(ctx.opts, versioned(DiffJson, d), () => text, color);
     });
 
   program
@@ -196,8 +207,9 @@ async function updateNow(ctx: CommandContext, names: string[]): Promise<CycleRes
   const { updateCycle } = await import("../lib/gitops/updater.ts");
   const { listManifests } = await import("../lib/state/manifest.ts");
   const all = names.length ? names : (await listManifests(ctx.engine.paths)).map((m) => m.name);
-  const { runHook } = await import("../lib/gitops/hooks.ts");
-  const results = await updateCycle(ctx.engine, {
+  const { runHook } = await import("../lib/workflow/hooks.ts");
+  const { unattendedOps } = await import("../lib/leger.ts");
+  const results = await updateCycle(ctx.engine, unattendedOps(ctx.engine), {
     force: all,
     onEvent: async (event) => void await runHook(ctx.engine, ctx.leger, event),
   });

@@ -1,55 +1,25 @@
 /**
- * `leger validate` and `leger check-conflicts`.
+ * `leger validate` and `leger check-conflicts`: flags, one call through the
+ * operations' door (lib/ops/check/validate_target.ts does the work), and the
+ * report as text, JSON or SARIF.
  *
  * @module
  */
-import { basename, resolve } from "node:path";
 import type { Command } from "commander";
-import { ExitCode, NotFoundError, UsageError } from "../lib/errors.ts";
-import { useColor } from "../lib/color.ts";
-import { jsonTextForTerminal } from "../lib/escape.ts";
-import { exists } from "../lib/fs.ts";
-import { hostProbe } from "../lib/host_probe.ts";
-import { stdoutColor, writeStdout } from "../lib/log.ts";
-import { legerYamlOf, otherSets, podmanMinor } from "../lib/ops/check.ts";
-import { findUsers } from "../lib/quadlet/conflicts.ts";
+import { ExitCode, UsageError } from "../lib/core/errors.ts";
+import { useColor } from "../lib/core/color.ts";
+import { jsonTextForTerminal } from "../lib/core/escape.ts";
+import { stdoutColor, writeStdout } from "../lib/core/log.ts";
 import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
-import { repoRelative } from "../lib/quadlet/repo_root.ts";
+import { flatten, formatRepositoryText, toRepositoryJson } from "../lib/quadlet/repository.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { readSetFolder, validatePath, validateSet, type ValidationReport } from "../lib/quadlet/validate.ts";
-import {
-  findSetFolders,
-  flatten,
-  formatRepositoryText,
-  holdsUnits,
-  toRepositoryJson,
-  validateRepository,
-} from "../lib/quadlet/repository.ts";
-import { parseSource } from "../lib/source/spec.ts";
-import { readManifest } from "../lib/state/manifest.ts";
-import { loadSetFiles } from "../lib/state/store.ts";
 import { ConflictsOfSetJson, ConflictUsesJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
-import { boundedList } from "../lib/bounded_list.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 function write(text: string): void {
   writeStdout(new TextEncoder().encode(text + "\n"));
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-/** The set folders of `path` when it is a repository (no units of its own, sets below), else undefined. */
-async function repositorySets(path: string): Promise<string[] | undefined> {
-  if (await holdsUnits(path)) return undefined;
-  const sets = await findSetFolders(path);
-  return sets.length ? sets : undefined;
 }
 
 /** Registers `validate` and `check-conflicts`. */
@@ -70,60 +40,24 @@ export function register(program: Command, runtime: CliRuntime): void {
       if (options.podmanVersion && !/^\d+\.\d+$/.test(options.podmanVersion)) {
         throw new UsageError(`Cannot use --podman-version ${options.podmanVersion}`, "Give major.minor, e.g. 5.4.");
       }
-      const podmanVersion = options.podmanVersion ??
-        (options.host === false ? undefined : await podmanMinor(ctx.engine));
-      let report: ValidationReport;
-      let root = Deno.cwd();
-      const configTargets = ctx.engine.config["podman-versions"];
-      let sourcePath: string | undefined; // the set's folder inside a fetched repository
-      const base = {
-        rootless: ctx.engine.scope === "user",
-        ...(podmanVersion ? { podmanVersion, podmanVersionFromFlag: options.podmanVersion !== undefined } : {}),
-        ...(configTargets ? { configTargets } : {}),
-        strict: options.strict === true,
-        ...(options.host === false ? {} : { host: hostProbe(ctx.engine) }),
-      };
-      const repo = (await isDir(target)) ? await repositorySets(resolve(target)) : undefined;
-      if (repo) {
-        const path = resolve(target);
-        const result = await validateRepository(path, repo, { ...base, others: await otherSets(ctx.engine, "") });
-        if (options.sarif) {
-          const sarifRoot = repoRelative(path);
-          write(
-            toSarif(flatten(result, base.strict), {
-              version: denoJson.version,
-              ...(sarifRoot ? { root: sarifRoot } : {}),
-            }),
-          );
-        } else if (ctx.opts.json) write(toRepositoryJson(result));
-        else output(ctx.opts, result, () => formatRepositoryText(result, { color: useColor(Deno.stdout) }));
-        if (!result.ok) Deno.exitCode = ExitCode.invalid;
+      const strict = options.strict === true;
+      const r = await ctx.ops.validateTarget(target, {
+        podmanVersion: options.podmanVersion,
+        host: options.host !== false,
+        strict,
+      });
+      const sarif = { version: denoJson.version, ...(r.sarifRoot ? { root: r.sarifRoot } : {}) };
+      if (r.kind === "repository") {
+        if (options.sarif) write(toSarif(flatten(r.report, strict), sarif));
+        else if (ctx.opts.json) write(toRepositoryJson(r.report));
+        else output(ctx.opts, r.report, () => formatRepositoryText(r.report, { color: useColor(Deno.stdout) }));
+        if (!r.report.ok) Deno.exitCode = ExitCode.invalid;
         return;
       }
-      if (await exists(target)) {
-        const path = resolve(target);
-        const info = await Deno.stat(path);
-        root = info.isDirectory ? path : resolve(path, "..");
-        const files = info.isDirectory ? await readSetFolder(path) : [];
-        const setName = legerYamlOf(files)?.name ?? basename(info.isDirectory ? path : root);
-        report = await validatePath(path, { ...base, setName, others: await otherSets(ctx.engine, setName) });
-      } else if (await readManifest(ctx.engine.paths, target)) {
-        const files = await loadSetFiles(ctx.engine.paths, target);
-        report = await validateSet(files, { ...base, setName: target, others: await otherSets(ctx.engine, target) });
-      } else if (/^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(target)) {
-        const fetched = await ctx.engine.fetcher.fetch(parseSource(target, ctx.engine.forges));
-        sourcePath = fetched.source.subpath;
-        const setName = legerYamlOf(fetched.files)?.name ??
-          (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
-        report = await validateSet(fetched.files, { ...base, setName, others: await otherSets(ctx.engine, setName) });
-      } else {
-        throw new NotFoundError(`Cannot validate ${target}: no such file or folder, installed set or source URL`);
-      }
+      const report = r.report;
       const json = (text: string) => write(jsonTextForTerminal(text));
-      if (options.sarif) {
-        const sarifRoot = sourcePath ?? repoRelative(root);
-        json(toSarif(report, { version: denoJson.version, ...(sarifRoot ? { root: sarifRoot } : {}) }));
-      } else if (ctx.opts.json) json(toJson(report));
+      if (options.sarif) json(toSarif(report, sarif));
+      else if (ctx.opts.json) json(toJson(report));
       else output(ctx.opts, report, () => formatText(report, { color: stdoutColor() }));
       if (!report.ok) Deno.exitCode = ExitCode.invalid;
     });
@@ -136,13 +70,12 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--volume <v>", "which installed sets use this podman volume (or .volume file)")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const sets = await otherSets(ctx.engine, "");
       if (options.port !== undefined || options.volume !== undefined) {
         const port = options.port === undefined ? undefined : Number(options.port);
         if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
           throw new UsageError(`Cannot look up port ${options.port}`, "Give a port number from 1 to 65535.");
         }
-        const uses = findUsers(name ? sets.filter((s) => s.name === name) : sets, {
+        const uses = await ctx.ops.findUses(name, {
           ...(port !== undefined ? { port } : {}),
           ...(options.volume ? { volume: options.volume } : {}),
         });
@@ -157,22 +90,7 @@ export function register(program: Command, runtime: CliRuntime): void {
         return;
       }
       if (!name) throw new UsageError("Cannot check conflicts: name a set, or give --port or --volume");
-      const mine = sets.find((s) => s.name === name);
-      if (!mine) {
-        const names = sets.map((s) => s.name);
-        throw new NotFoundError(
-          `Cannot check ${name}: it is not installed (${ctx.engine.scope} scope)`,
-          names.length
-            ? `Installed: ${boundedList(names)}.`
-            : "Nothing is installed in this scope; see leger list, or --scope.",
-        );
-      }
-      const report = await validateSet(mine.files, {
-        setName: name,
-        rootless: ctx.engine.scope === "user",
-        others: sets.filter((s) => s.name !== name),
-      });
-      const conflicts = report.diagnostics.filter((d) => d.code.startsWith("conflict/"));
+      const conflicts = await ctx.ops.conflictsOf(name);
       output(
         ctx.opts,
         versioned(ConflictsOfSetJson, { name, conflicts }),

@@ -4,11 +4,13 @@
  * @module
  */
 import type { Command } from "commander";
-import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow.ts";
-import { ejectWorkflow, typesFolder, writeWorkflowTypes } from "../lib/workflow_eject.ts";
+import { listWorkflows, resolveWorkflow, runWorkflow } from "../lib/workflow/run.ts";
+import { ejectWorkflow, typesFolder, writeWorkflowTypes } from "../lib/workflow/eject.ts";
+import { BUILTIN_WORKFLOWS } from "./builtin_workflows.ts";
 import { RunJson, WorkflowEjectJson, WorkflowListJson, WorkflowTypesJson } from "../lib/contract/misc.ts";
 import { versioned } from "../lib/contract/versioned.ts";
-import { type CliRuntime, contextFor, output, table } from "./common.ts";
+import { type CliRuntime, contextFor, output } from "./common.ts";
+import { table } from "./table.ts";
 
 /** Registers the workflow commands. */
 export function register(program: Command, runtime: CliRuntime): void {
@@ -21,10 +23,11 @@ export function register(program: Command, runtime: CliRuntime): void {
     .allowUnknownOption(true)
     .action(async (workflow, args, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const ref = await resolveWorkflow(ctx.engine, workflow);
+      const ref = await resolveWorkflow(ctx.engine, workflow, BUILTIN_WORKFLOWS);
       const result = await runWorkflow(ref, {
         engine: ctx.engine,
         leger: ctx.leger,
+        builtins: BUILTIN_WORKFLOWS,
         argv: args,
         dryRun: options.dryRun === true,
         yes: ctx.opts.yes,
@@ -43,7 +46,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .summary("list workflows")
     .action(async (_o, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const all = await listWorkflows(ctx.engine);
+      const all = await listWorkflows(ctx.engine, BUILTIN_WORKFLOWS);
       output(ctx.opts, versioned(WorkflowListJson, { workflows: all }), () =>
         table(
           ["NAME", "KIND", "DESCRIPTION", "LOCATION"],
@@ -63,7 +66,7 @@ export function register(program: Command, runtime: CliRuntime): void {
     .option("--force", "overwrite your copy")
     .action(async (name, options, cmd) => {
       const ctx = await contextFor(cmd, runtime);
-      const r = await ejectWorkflow(ctx.engine, name, options.force === true);
+      const r = await ejectWorkflow(ctx.engine, BUILTIN_WORKFLOWS, name, options.force === true);
       output(ctx.opts, versioned(WorkflowEjectJson, { name, ...r }), () =>
         [
           `copied ${name} to ${r.path}; leger now runs your copy. Delete it to go back to the built-in.`,

@@ -17,6 +17,9 @@
  *   default: { policy: off }    # below a set's own .leger.yaml
  *   sets:                       # per set, above its .leger.yaml: the host owner wins
  *     web: { policy: notify }
+ *     vpn: { policy: apply, accept-risks: true }   # host-only keys (never from .leger.yaml):
+ *                               # accept-risks: apply versions that add risk findings (host access)
+ *                               # allow-insecure-transport: update from http:// or git://
  * labels: [edge, eu]            # this host's labels, for a repository's leger-hosts.yaml
  * host-name: web-1              # the name leger-hosts.yaml knows this host by (default: the system's)
  * fleet:                        # the daemon installs the sets this repository's leger-hosts.yaml assigns here
@@ -24,22 +27,25 @@
  *   ref: main                   # instead of the ref in source
  *   interval: 5m                # how often to ask (default updates.interval; ±10% jitter)
  *   remove: false               # true: also remove sets it no longer assigns (default: only report them)
+ *   allow-insecure-transport: false  # true: follow an http:// or git:// repository (not loopback)
  * daemon:
  *   setec-server: https://secrets.example.ts.net   # or $SETEC_SERVER; its MagicDNS name
  *   setec-ca-file: /etc/leger/setec-ca.pem          # or $SETEC_CA_FILE; only for a private CA
  *   poll-interval: 1h
  *   verify-interval: 1h          # each cached secret fetched in full and compared (a re-created secret)
- *   secret-prefix: leger/
+ *   secret-prefix: leger/       # a set declares Setec secrets under leger/<set>/ only...
+ *   shared-secrets: [leger/shared/]   # ...and these (names, or prefixes ending in /) that sets may share
  *   restart-on-rotate: true
  * ```
  *
  * @module
  */
 import { z } from "zod";
-import { ExitCode, LegerError } from "./errors.ts";
-import { readTextIfExists } from "./fs.ts";
-import { UpdatePolicy } from "./set_meta.ts";
-import type { ScopePaths } from "./paths.ts";
+import { ExitCode, LegerError } from "./core/errors.ts";
+import { readTextIfExists } from "./core/fs.ts";
+import { HostUpdatePolicy } from "./meta/set_meta.ts";
+import { isSafeRef } from "./source/ref.ts";
+import type { ScopePaths } from "./core/paths.ts";
 
 const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, "a duration such as 30s, 10m, 1h or 7d");
 
@@ -58,8 +64,8 @@ export const ConfigFile = z.strictObject({
   "github-token": z.string().optional(),
   updates: z.strictObject({
     interval: duration.default("1h"),
-    default: UpdatePolicy.default(() => ({})),
-    sets: z.record(z.string(), UpdatePolicy).default(() => ({})),
+    default: HostUpdatePolicy.default(() => ({})),
+    sets: z.record(z.string(), HostUpdatePolicy).default(() => ({})),
   }).default(() => ({ interval: "1h", default: {}, sets: {} })),
   /** Podman versions the sets target, for `validate --no-host` ("5.8", ">=5.6"). */
   "podman-versions": z.array(z.string().regex(/^(>=\s*)?\d+\.\d+$/, "a version such as 5.8 or >=5.6")).optional(),
@@ -69,9 +75,12 @@ export const ConfigFile = z.strictObject({
   /** The repository whose leger-hosts.yaml the daemon follows (lib/fleet/pull.ts). */
   fleet: z.strictObject({
     source: z.string().min(1),
-    ref: z.string().min(1).optional(),
+    ref: z.string().min(1).refine(isSafeRef, "a branch, tag or commit id as git spells them, not starting with '-'")
+      .optional(),
     interval: duration.optional(),
     remove: z.boolean().default(false),
+    /** Follow an http:// or git:// repository (not loopback) although anyone on the path can change it. */
+    "allow-insecure-transport": z.boolean().default(false),
   }).optional(),
   daemon: z.strictObject({
     "setec-server": z.string().url().optional(),
@@ -83,11 +92,14 @@ export const ConfigFile = z.strictObject({
      */
     "verify-interval": duration.default("1h"),
     "secret-prefix": z.string().default("leger/"),
+    /** Setec names (or prefixes ending in /) any set may declare; else a set reaches only <prefix><set>/. */
+    "shared-secrets": z.array(z.string().min(1)).default([]),
     "restart-on-rotate": z.boolean().default(true),
   }).default({
     "poll-interval": "1h",
     "verify-interval": "1h",
     "secret-prefix": "leger/",
+    "shared-secrets": [],
     "restart-on-rotate": true,
   }),
 });
@@ -105,7 +117,7 @@ export async function loadConfig(
     // The YAML reader loads only when there is a file to read (about 30-70 ms of start-up otherwise).
     config = text === undefined
       ? ConfigFile.parse({}) as Config
-      : (await import("./yaml_file.ts")).loadYamlWith(text, paths.configFile, ConfigFile) as Config;
+      : (await import("./core/yaml_file.ts")).loadYamlWith(text, paths.configFile, ConfigFile) as Config;
   } catch (error) {
     if (!(error instanceof LegerError)) throw error;
     throw new LegerError(error.message, {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
-import { scopePaths } from "./paths.ts";
-import { parseLegerYaml } from "./leger_yaml.ts";
+import { scopePaths } from "./core/paths.ts";
+import { parseLegerYaml } from "./meta/leger_yaml.ts";
 
 async function withConfig(text: string | undefined, env: Record<string, string> = {}) {
   const home = await Deno.makeTempDir();
@@ -45,4 +45,20 @@ Deno.test(".leger.yaml problems come with positions; a good one parses", () => {
     "name: web\nversion: 2\nsecrets:\n  - name: leger/web/key\n    podman-secret: web-key\n    env: API_KEY\n",
   );
   assert.ok(good.ok && good.value.version === "2" && good.value.secrets[0]!.env === "API_KEY");
+});
+
+Deno.test("fleet.ref must be a ref git takes, never one that reads as an option", async () => {
+  const dir = await Deno.makeTempDir();
+  const paths = scopePaths("user", { HOME: dir, LEGER_CONFIG_DIR: dir });
+  await Deno.writeTextFile(
+    paths.configFile,
+    "fleet:\n  source: https://git.example.org/fleet.git\n  ref: --upload-pack=x\n",
+  );
+  await assert.rejects(loadConfig(paths), /fleet\.ref.*not starting with '-'/s);
+  await Deno.writeTextFile(
+    paths.configFile,
+    "fleet:\n  source: https://git.example.org/fleet.git\n  ref: release/1.0\n",
+  );
+  assert.equal((await loadConfig(paths)).fleet?.ref, "release/1.0");
+  await Deno.remove(dir, { recursive: true });
 });

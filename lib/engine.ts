@@ -6,19 +6,31 @@
  * @module
  */
 import { type Config, loadConfig } from "./config.ts";
-import { ExitCode, LegerError } from "./errors.ts";
-import type { Logger } from "./log.ts";
-import { currentEnv, type Scope, type ScopePaths, usableScopePaths } from "./paths.ts";
-import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./podman.ts";
-import { probeCacheFile } from "./podman_probe_cache.ts";
-import type { Shell } from "./shell.ts";
-import { Systemd } from "./systemd.ts";
+import { ExitCode, LegerError } from "./core/errors.ts";
+import type { Logger } from "./core/log.ts";
+import { currentEnv, type Scope, type ScopePaths, usableScopePaths } from "./core/paths.ts";
+import { detectPodman, type PodmanCapabilities, requireQuadlet } from "./host/podman.ts";
+import { probeCacheFile } from "./host/podman_probe_cache.ts";
+import type { Shell } from "./host/shell.ts";
+import { Systemd } from "./host/systemd.ts";
 import type { Backend } from "./backend/backend.ts";
 import { filesBackend } from "./backend/files.ts";
 import { nativeBackend } from "./backend/native.ts";
 import { nativeAppBackend } from "./backend/native_app.ts";
+import { credentialsDir } from "./source/credentials.ts";
 import { createFetcher, type Fetcher } from "./source/fetch.ts";
 import type { ForgeKind } from "./source/spec.ts";
+
+/**
+ * A running daemon, as this run may reach it (its control socket:
+ * lib/daemon/control_client.ts). The CLI's commands are given one; a
+ * daemon's own cycle child is not: it must never ask its parent, which is
+ * waiting for it.
+ */
+export interface DaemonLink {
+  /** Asks the daemon to sync secrets now (one Setec name, or all); its report, or undefined when none answers. */
+  syncSecrets(name: string | undefined, dryRun: boolean): Promise<unknown | undefined>;
+}
 
 /** What every operation runs with. */
 export interface Engine {
@@ -36,6 +48,8 @@ export interface Engine {
   podman(): Promise<PodmanCapabilities>;
   /** The backend for this run (asked once). */
   backend(): Promise<Backend>;
+  /** The running daemon, when this run may ask it (see {@linkcode DaemonLink}). */
+  daemon?: DaemonLink;
 }
 
 /** Options of {@linkcode createEngine}. */
@@ -48,6 +62,8 @@ export interface EngineOptions {
   backend?: "auto" | "native" | "files";
   /** Use this config instead of reading the file. */
   config?: Config;
+  /** How this run reaches a running daemon, if it may (none by default). */
+  daemon?: (paths: ScopePaths) => DaemonLink;
 }
 
 /** Builds an engine: reads the config, checks the scope is usable. */
@@ -66,8 +82,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     log: options.log,
     env,
     systemd: new Systemd(options.$, options.scope),
-    fetcher: createFetcher({ $: options.$, cacheDir: paths.cacheDir, progress: options.log }),
+    fetcher: createFetcher({
+      $: options.$,
+      cacheDir: paths.cacheDir,
+      credentialsDir: credentialsDir(paths.stateDir),
+      progress: options.log,
+    }),
     forges: config.forges,
+    ...(options.daemon ? { daemon: options.daemon(paths) } : {}),
     async podman() {
       if (!caps) {
         const found = await detectPodman(options.$, {

@@ -1,37 +1,55 @@
 /**
- * The operations of leger as one object: what commands call and what a
- * workflow file receives as `leger`. Each returns data, not text.
+ * The one door into the operations (lib/ops/; nothing else imports them):
+ * {@linkcode Leger}, what commands call and what a workflow file receives as
+ * `leger`; {@linkcode CommandOps}, what only the commands call;
+ * {@linkcode UnattendedOps}, what the unattended updater calls; and
+ * {@linkcode listSets}, `leger list` without an engine. Each returns data,
+ * not text. Every operation that changes the host or leger's state runs
+ * through the one wrapper (lib/ops/guarded.ts: scope lock, recovery,
+ * journal).
  *
- * Each operation's module is imported when the operation is first called,
- * so `leger list` never loads the validator, the backup code or git
- * fetching (start-up time is most of a short command's time).
+ * This module imports only types; each operation's module is imported when
+ * the operation is first called, so `leger list` never loads the
+ * validator, the backup code or git fetching (start-up time is most of a
+ * short command's time).
  *
  * @module
  */
 import type { Engine } from "./engine.ts";
-import type { DoctorCheck } from "./ops/doctor.ts";
-import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install.ts";
-import type { SetDetails, SetRow } from "./ops/query.ts";
-import type { RemoveOptions, RemoveResult } from "./ops/remove.ts";
-import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/validate_source.ts";
-import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover_user.ts";
-import type { BackupInfo, PruneOptions, PruneResult, RestoreResult } from "./ops/backup.ts";
-import type { VolumePath } from "./ops/backup_snapshot.ts";
-import type { UnitState } from "./systemd.ts";
-import type { ApplyOptions, ApplyResult } from "./ops/apply.ts";
-import type { DiffResult } from "./ops/diff.ts";
-import type { StagedRow } from "./ops/stage.ts";
-import type { PreviewResult } from "./ops/preview.ts";
-import type { Assignment } from "./fleet/plan.ts";
+import type { DoctorCheck } from "./ops/query/doctor.ts";
+import type { InstallOptions, InstallResult, PreparedSet, PrepareOptions } from "./ops/install/install.ts";
+import type { ListSource, SetRow } from "./ops/query/list.ts";
+import type { ValidateTarget, ValidateTargetOptions } from "./ops/check/validate_target.ts";
+import type { Diagnostic } from "./quadlet/diagnostic.ts";
+import type { Use } from "./quadlet/conflicts.ts";
+import type { SetDetails } from "./ops/query/query.ts";
+import type { RemoveOptions, RemoveResult } from "./ops/install/remove.ts";
+import type { ValidateSourceOptions, ValidateSourceResult } from "./ops/check/validate_source.ts";
+import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recover/pending.ts";
+import type { BackupInfo } from "./backup/info.ts";
+import type { PruneOptions, PruneResult } from "./ops/backup/retention.ts";
+import type { RestoreResult } from "./ops/backup/restore.ts";
+import type { VolumePath } from "./ops/backup/cow/snapshot.ts";
+import type { UnitState } from "./host/systemd_state.ts";
+import type { ApplyOptions, ApplyResult } from "./ops/update/apply.ts";
+import type { DiffResult } from "./ops/update/diff.ts";
+import type { StagedRow, StageOptions, StageResult } from "./ops/update/stage.ts";
+import type { ImageUpdateResult, PendingImage } from "./ops/update/images.ts";
+import type { Manifest } from "./state/manifest.ts";
+import type { PreviewResult } from "./ops/update/preview.ts";
+import type { Guard } from "./ops/guard.ts";
+import type { Assignment } from "./ops/install/assignment.ts";
 import {
   type AssignmentOptions,
   type DiffTextOptions,
   type Exact,
   type LegerBackupOptions,
+  type LegerImportComposeOptions,
   type LegerRestoreOptions,
   type LegerStageOptions,
   refuseUnknownOptions,
 } from "./leger_options.ts";
+import type { ImportComposeResult } from "./compose/import.ts";
 
 /**
  * The operations a workflow can call. Options are exact: a key an
@@ -123,6 +141,15 @@ export interface Leger {
   ): Promise<RestoreResult>;
   /** Applies the backup retention rules. */
   prune<O extends PruneOptions>(options?: Exact<O, PruneOptions>): Promise<PruneResult>;
+  /**
+   * Writes a quadlet set folder from a Compose file (or the folder holding
+   * one); changes nothing on the host. Written for this host's podman
+   * unless `podmanVersion` says otherwise.
+   */
+  importCompose<O extends LegerImportComposeOptions>(
+    path: string,
+    options?: Exact<O, LegerImportComposeOptions>,
+  ): Promise<ImportComposeResult>;
 }
 
 /**
@@ -131,16 +158,24 @@ export interface Leger {
  * not ready is refused before anything is written.
  */
 export function createLeger(engine: Engine): Leger {
-  const installOps = () => import("./ops/install.ts");
-  const query = () => import("./ops/query.ts");
-  const staging = () => import("./ops/stage.ts");
-  const diffOps = () => import("./ops/diff.ts");
-  const backups = () => import("./ops/backup.ts");
-  const recovery = () => import("./ops/recover_user.ts");
+  const installOps = () => import("./ops/install/install.ts");
+  const query = () => import("./ops/query/query.ts");
+  const staging = () => import("./ops/update/stage.ts");
+  const diffOps = () => import("./ops/update/diff.ts");
+  const recovery = () => import("./ops/recover/pending.ts");
+  /** Sets named (or none, for "all"): a failed recovery of one of them refuses the operation. */
+  const sets = (nameOrAll: string) => (nameOrAll === "all" ? [] : [nameOrAll]);
+  // Every operation that changes the host or leger's state runs through the one wrapper: lock, recovery, journal.
+  const guarded = async <T>(names: string[], op: (guard: Guard) => Promise<T>) =>
+    (await import("./ops/guarded.ts")).guarded(engine, names, op);
   // "not found" and "nothing to do" come before "host not ready": what leger's own state answers is answered first.
   const inspectFirst = async (name: string) => (await import("./ops/set_lookup.ts")).requireManifest(engine, name);
   const ready = async (dryRun?: boolean) => {
     if (!dryRun) await (await import("./ops/host_ready.ts")).requireHostReady(engine);
+  };
+  const guardedStage = async (nameOrAll: string, options?: StageOptions) => {
+    const ops = await staging();
+    return await guarded(sets(nameOrAll), (g) => ops.stage(engine, g, nameOrAll, options));
   };
   const control = async (name: string, action: "start" | "stop" | "restart") => {
     await inspectFirst(name);
@@ -154,14 +189,14 @@ export function createLeger(engine: Engine): Leger {
     },
     assignment: async (source, options) => {
       refuseUnknownOptions("assignment", options);
-      return (await import("./fleet/plan.ts")).assignment(engine, source, options);
+      return (await import("./ops/install/assignment.ts")).assignment(engine, source, options);
     },
     installPrepared: async (prepared, options) => {
       refuseUnknownOptions("installPrepared", options);
       const ops = await installOps();
       await ops.refuseBeforeHost(engine, prepared, options);
       await ready(options?.dryRun);
-      return await ops.installPrepared(engine, prepared, options);
+      return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
     },
     install: async (source, options) => {
       refuseUnknownOptions("install", options);
@@ -169,13 +204,14 @@ export function createLeger(engine: Engine): Leger {
       const prepared = await ops.prepare(engine, source, options);
       await ops.refuseBeforeHost(engine, prepared, options);
       await ready(options?.dryRun);
-      return await ops.installPrepared(engine, prepared, options);
+      return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
     },
     remove: async (name, options) => {
       refuseUnknownOptions("remove", options);
       await inspectFirst(name);
       await ready(options?.dryRun);
-      return await (await import("./ops/remove.ts")).remove(engine, name, options);
+      const ops = await import("./ops/install/remove.ts");
+      return await guarded([name], (g) => ops.remove(engine, g, name, options));
     },
     list: async () => (await query()).list(engine),
     inspect: async (name) => (await query()).inspect(engine, name),
@@ -185,18 +221,18 @@ export function createLeger(engine: Engine): Leger {
     restart: (name) => control(name, "restart"),
     validate: async (source, options) => {
       refuseUnknownOptions("validate", options);
-      return (await import("./ops/validate_source.ts")).validateSource(engine, source, options);
+      return (await import("./ops/check/validate_source.ts")).validateSource(engine, source, options);
     },
-    doctor: async () => (await import("./ops/doctor.ts")).doctor(engine),
+    doctor: async () => (await import("./ops/query/doctor.ts")).doctor(engine),
     stage: async (nameOrAll, options) => {
       refuseUnknownOptions("stage", options);
       return options?.dryRun
-        ? (await import("./ops/preview.ts")).preview(
+        ? (await import("./ops/update/preview.ts")).preview(
           engine,
           nameOrAll,
           options.ref !== undefined ? { ref: options.ref } : {},
         )
-        : (await staging()).stage(engine, nameOrAll, options);
+        : await guardedStage(nameOrAll, options);
     },
     staged: async () => (await staging()).staged(engine),
     diff: async (name) => (await diffOps()).diff(engine, name),
@@ -211,12 +247,16 @@ export function createLeger(engine: Engine): Leger {
     },
     apply: async (nameOrAll, options) => {
       refuseUnknownOptions("apply", options);
-      const ops = await import("./ops/apply.ts");
+      const ops = await import("./ops/update/apply.ts");
       if (!(await ops.anythingToApply(engine, nameOrAll))) return [];
       await ready(options?.dryRun);
-      return await ops.apply(engine, nameOrAll, options);
+      return await guarded(sets(nameOrAll), (g) => ops.apply(engine, g, nameOrAll, options));
     },
-    discard: async (nameOrAll) => (await staging()).discard(engine, nameOrAll),
+    discard: async (nameOrAll) => {
+      const ops = await staging();
+      // A killed apply may still be using the staged copy: the wrapper finishes it first.
+      return await guarded(sets(nameOrAll), () => ops.discard(engine, nameOrAll));
+    },
     recover: async (name) => (await recovery()).recover(engine, name).then((r) => r.recovered),
     pendingRecoveries: async (name) => (await recovery()).pendingRecoveries(engine, name),
     abandonRecovery: async (name, options) => {
@@ -227,23 +267,121 @@ export function createLeger(engine: Engine): Leger {
       refuseUnknownOptions("backup", options);
       if (name !== "all") await inspectFirst(name);
       await ready();
-      // Its own module, not ops/backup.ts: a backup loads neither restore nor install (nor the YAML reader).
-      return await (await import("./ops/backup_create.ts")).backup(engine, name, { ...options, locked: false });
+      // ops/backup/create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
+      const ops = await import("./ops/backup/create.ts");
+      return await guarded([name], (g) => ops.backup(engine, g, name, options));
     },
     backupPaths: async (name) => {
       await inspectFirst(name);
-      return (await import("./ops/backup_snapshot.ts")).backupPaths(engine, name);
+      return (await import("./ops/backup/cow/snapshot.ts")).backupPaths(engine, name);
     },
-    backups: async (name) => (await backups()).listBackups(engine, name),
+    backups: async (name) => (await import("./backup/info.ts")).listBackups(engine, name),
     restore: async (name, id, options) => {
       refuseUnknownOptions("restore", options);
-      await (await import("./ops/restore.ts")).findBackup(engine, name, id);
+      const ops = await import("./ops/backup/restore.ts");
+      await ops.findBackup(engine, name, id);
       await ready();
-      return await (await backups()).restore(engine, name, id, { ...options, locked: false });
+      return await guarded([name], (g) => ops.restore(engine, g, name, id, options));
     },
     prune: async (options) => {
       refuseUnknownOptions("prune", options);
-      return (await backups()).pruneBackups(engine, options);
+      const [{ locked }, { applyRetention }] = await Promise.all([
+        import("./ops/guarded.ts"),
+        import("./ops/backup/retention.ts"),
+      ]);
+      return await locked(engine, () => applyRetention(engine, options ?? {}));
+    },
+    importCompose: async (path, options) => {
+      refuseUnknownOptions("importCompose", options);
+      const host = options?.podmanVersion ? undefined : await engine.podman().then((p) => p.version, () => undefined);
+      return (await import("./compose/import.ts")).importCompose(path, {
+        env: engine.env,
+        ...(host ? { podmanVersion: `${host.major}.${host.minor}` } : {}),
+        ...options,
+      });
     },
   };
+}
+
+/**
+ * What the unattended updater (lib/gitops/) runs through the door: stage
+ * and apply as `leger stage NAME` and `leger apply NAME` run them (the same
+ * wrapper: scope lock, recovery, journal), without the readiness check a
+ * command makes of the host first, and a set's image updates. Not part of
+ * the workflow API.
+ */
+export interface UnattendedOps {
+  /** Stages a set (at `ref`, when given). */
+  stage(name: string, options?: StageOptions): Promise<StageResult[]>;
+  /** Applies a set's staged version: backup, health gate, rollback. */
+  apply(name: string): Promise<ApplyResult[]>;
+  /** The risks the staged version adds over the installed one, as lines (lib/gitops/risk_gate.ts). */
+  stagedRisks(name: string): Promise<string[]>;
+  /** The set's units with a newer image, as `podman auto-update --dry-run` sees them. */
+  pendingImages(units: readonly string[]): Promise<PendingImage[]>;
+  /** Runs the new images, gated and rolled back like an apply (the images in `knownBad` are not tried). */
+  updateImages(manifest: Manifest, pending: PendingImage[], knownBad: readonly string[]): Promise<ImageUpdateResult>;
+}
+
+/** Binds the updater's operations to an engine. */
+export function unattendedOps(engine: Engine): UnattendedOps {
+  const guarded = async <T>(name: string, op: (guard: Guard) => Promise<T>) =>
+    (await import("./ops/guarded.ts")).guarded(engine, [name], op);
+  return {
+    stage: async (name, options) => {
+      const ops = await import("./ops/update/stage.ts");
+      return await guarded(name, (g) => ops.stage(engine, g, name, options));
+    },
+    apply: async (name) => {
+      const ops = await import("./ops/update/apply.ts");
+      return await guarded(name, (g) => ops.apply(engine, g, name));
+    },
+    stagedRisks: async (name) => (await import("./ops/update/staged_risks.ts")).stagedRisks(engine, name),
+    pendingImages: async (units) => (await import("./ops/update/images.ts")).pendingImages(engine, units),
+    updateImages: async (manifest, pending, knownBad) => {
+      // Under the lock alone: an image update recovers nothing first, as before the wrapper.
+      const [{ locked }, ops] = await Promise.all([import("./ops/guarded.ts"), import("./ops/update/images.ts")]);
+      return await locked(engine, (g) => ops.updateImages(engine, g, manifest, pending, knownBad));
+    },
+  };
+}
+
+/**
+ * What the commands reach through the door beyond the workflow API: the
+ * host check a command makes before it asks a question that could not be
+ * acted on, the backup a restore would use, `leger validate` and
+ * `leger check-conflicts`.
+ */
+export interface CommandOps {
+  /** Exit code 6 unless podman (with quadlet) and systemd are usable. */
+  requireHostReady(): Promise<void>;
+  /** A set's backup by id, or the newest (exit code 5 when there is none). */
+  findBackup(name: string, id?: string): Promise<BackupInfo>;
+  /** What the validator says of a folder, unit file, bundle, installed set, source URL or repository. */
+  validateTarget(target: string, options: ValidateTargetOptions): Promise<ValidateTarget>;
+  /** Which installed sets (or only `name`) publish a host port or use a volume. */
+  findUses(name: string | undefined, query: { port?: number; volume?: string }): Promise<Use[]>;
+  /** What an installed set clashes with among the other installed sets. */
+  conflictsOf(name: string): Promise<Diagnostic[]>;
+}
+
+/** Binds the commands' own operations to an engine. */
+export function commandOps(engine: Engine): CommandOps {
+  const target = () => import("./ops/check/validate_target.ts");
+  return {
+    requireHostReady: async () => (await import("./ops/host_ready.ts")).requireHostReady(engine),
+    findBackup: async (name, id) => (await import("./ops/backup/restore.ts")).findBackup(engine, name, id),
+    validateTarget: async (t, options) => (await target()).validateTarget(engine, t, options),
+    findUses: async (name, query) => (await target()).findUses(engine, name, query),
+    conflictsOf: async (name) => (await target()).conflictsOf(engine, name),
+  };
+}
+
+/**
+ * Every installed set with its units' states, read without an engine:
+ * `leger list` as main.ts runs it before commander loads (commands/list.ts,
+ * decision 46), through the same function as {@linkcode Leger.list}.
+ */
+export async function listSets(source: ListSource): Promise<SetRow[]> {
+  return await (await import("./ops/query/list.ts")).listSets(source);
 }

@@ -15,14 +15,17 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "./errors.ts";
-import type { InstallOptions, PrepareOptions } from "./ops/install.ts";
-import type { RemoveOptions } from "./ops/remove.ts";
-import type { ValidateSourceOptions } from "./ops/validate_source.ts";
-import type { AbandonOptions } from "./ops/recover_user.ts";
-import type { BackupOptions, PruneOptions, RestoreOptions } from "./ops/backup.ts";
-import type { ApplyOptions } from "./ops/apply.ts";
-import type { StageOptions } from "./ops/stage.ts";
+import { ExitCode, LegerError } from "./core/errors.ts";
+import type { InstallOptions, PrepareOptions } from "./ops/install/install.ts";
+import type { RemoveOptions } from "./ops/install/remove.ts";
+import type { ValidateSourceOptions } from "./ops/check/validate_source.ts";
+import type { AbandonOptions } from "./ops/recover/pending.ts";
+import type { BackupOptions } from "./ops/backup/create.ts";
+import type { PruneOptions } from "./ops/backup/retention.ts";
+import type { RestoreOptions } from "./ops/backup/restore.ts";
+import type { ApplyOptions } from "./ops/update/apply.ts";
+import type { StageOptions } from "./ops/update/stage.ts";
+import type { ImportComposeOptions } from "./compose/import.ts";
 
 /**
  * `O`, refused by the compiler when it has a key `T` lacks: each such key
@@ -37,6 +40,8 @@ export type LegerBackupOptions = Omit<BackupOptions, "locked" | "skipVolumes">;
 export type LegerRestoreOptions = Omit<RestoreOptions, "locked">;
 /** What `leger.stage` takes. */
 export type LegerStageOptions = StageOptions & { dryRun?: boolean };
+/** What `leger.importCompose` takes: the importer's environment is the engine's. */
+export type LegerImportComposeOptions = Omit<ImportComposeOptions, "env">;
 /** What `leger.assignment` takes. */
 export interface AssignmentOptions {
   /** Branch, tag or commit instead of the source's. */
@@ -87,6 +92,17 @@ export const OPTION_KEYS = {
   >,
   restore: { healthTimeoutMs: true, skipPreBackup: true, previous: true } satisfies KeysOf<LegerRestoreOptions>,
   prune: { name: true, dryRun: true } satisfies KeysOf<PruneOptions>,
+  importCompose: {
+    out: true,
+    name: true,
+    envFile: true,
+    profiles: true,
+    strict: true,
+    podmanVersion: true,
+    setecPrefix: true,
+    replace: true,
+    dryRun: true,
+  } satisfies KeysOf<LegerImportComposeOptions>,
 } as const;
 
 /**

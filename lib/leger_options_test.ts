@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { bench, repoWith, WEB_SET } from "../tests/fakes/fake_host_fixtures.ts";
 import { createLeger, type Leger } from "./leger.ts";
-import { LegerError } from "./errors.ts";
+import { LegerError } from "./core/errors.ts";
 import { OPTION_KEYS } from "./leger_options.ts";
 
 /** A workflow file is not type-checked when leger loads it: its calls reach the facade as they are. */

@@ -20,6 +20,15 @@ import type { Suite } from "../tests/host/rootfs.ts";
 
 /** Files that run on fewer than all suites, with why. */
 export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string }>> = {
+  "build_unit_test.ts": {
+    suites: ["sid", "trixie"],
+    why:
+      "how the health gate reads a finished build: 5.8 native and files, 5.4 files (6.1 builds need tmpfs, see compose)",
+  },
+  "compose_import_test.ts": {
+    suites: ["sid", "sid-podman6"],
+    why: "installs with the native backend (podman 5.6+); trixie's files backend is the other files' subject",
+  },
   "fleet_ansible_test.ts": { suites: ["sid"], why: "many hosts and Ansible, not a podman version" },
   "gitops_test.ts": {
     suites: ["sid", "sid-podman6"],
@@ -27,6 +36,10 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
   },
   "host_checks_test.ts": { suites: ["sid"], why: "leger's checks of the host and its escaping" },
   "hostile_backup_test.ts": { suites: ["sid"], why: "restore's checks on forged backups, before podman is asked" },
+  "hostile_ref_test.ts": {
+    suites: ["sid"],
+    why: "git refs, credentials and Ansible's check mode, not a podman version",
+  },
   "older_podman_test.ts": { suites: ["trixie"], why: "about podman 5.4 only" },
   "path_test.ts": { suites: ["sid"], why: "how leger finds programs on PATH, not a podman version" },
   "podman_upgrade_test.ts": { suites: ["sid"], why: "boots its own 5.8 host and upgrades it to 6.1" },

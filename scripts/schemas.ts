@@ -1,10 +1,10 @@
 /**
  * Writes docs/schemas/*.schema.json (and the internal schemas of
- * lib/schemas.ts) from leger's zod schemas
- * (`deno run -A scripts/schemas.ts`); lib/schemas_test.ts fails when they
+ * lib/contract/schemas.ts) from leger's zod schemas
+ * (`deno run -A scripts/schemas.ts`); lib/contract/schemas_test.ts fails when they
  * are stale.
  */
-import { internalSchemas, publishedSchemas } from "../lib/schemas.ts";
+import { internalSchemas, publishedSchemas } from "../lib/contract/schemas.ts";
 
 const dir = new URL("../docs/schemas/", import.meta.url);
 await Deno.mkdir(dir, { recursive: true });

@@ -180,6 +180,7 @@ if (!args.has("--e2e")) {
     "lib/",
     "commands/",
     "tests/fakes/",
+    "tests/layers/",
     "tests/integration/",
     // Named, not the folder: deno test also collects a file called test.ts, and this one runs the tiers.
     "scripts/coverage_test.ts",

@@ -1,9 +1,9 @@
 /**
- * Writes lib/workflow_types.ts: the workflow API's type declarations
+ * Writes lib/workflow/declarations.ts: the workflow API's type declarations
  * (`leger.d.ts`, what `leger workflow eject` puts beside an ejected file),
  * printed from mod.ts's types by the TypeScript compiler
  * (`deno run -A scripts/workflow_types.ts`; `--check` only compares, and
- * lib/workflow_types_test.ts fails when the file is stale).
+ * tests/integration/workflow_types_test.ts fails when the file is stale).
  *
  * Types only (a workflow file uses \`import type\`; `defineWorkflow`, a
  * value, is for files inside the project). Every type reachable from
@@ -20,7 +20,7 @@ import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const TARGET = join(ROOT, "lib/workflow_types.ts");
+const TARGET = join(ROOT, "lib/workflow/declarations.ts");
 
 /** The part of dax's `$` a workflow gets, declared by hand (dax's own types are not shipped). */
 const SHELL = `/** A command being built: \`$\\\`podman ps\\\`\` (dax). Awaiting it runs it. */
@@ -313,12 +313,12 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const now = await Deno.readTextFile(TARGET).catch(() => "");
     if (now !== text) {
-      console.error("lib/workflow_types.ts is stale: run deno run -A scripts/workflow_types.ts");
+      console.error("lib/workflow/declarations.ts is stale: run deno run -A scripts/workflow_types.ts");
       Deno.exit(1);
     }
   } else {
     await Deno.writeTextFile(TARGET, text);
-    console.log("wrote lib/workflow_types.ts");
+    console.log("wrote lib/workflow/declarations.ts");
   }
 }
 

@@ -6,8 +6,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { atomicWrite, removeIfExists, sha256 } from "../fs.ts";
-import { quadletKind } from "../quadlet/model.ts";
+import { atomicWrite, removeIfExists, sha256 } from "../core/fs.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 
@@ -25,7 +25,7 @@ export function filesBackend(quadletDir: string): Backend {
           continue;
         }
         const path = join(dir, f.name);
-        await atomicWrite(path, f.bytes, { mode: 0o644 });
+        await atomicWrite(path, f.bytes, { mode: 0o644, dirMode: 0o755 });
         records.push({
           name: f.name,
           sha256: await sha256(f.bytes),

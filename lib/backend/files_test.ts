@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
-import { sha256 } from "../fs.ts";
-import { createShell } from "../shell.ts";
+import { sha256 } from "../core/fs.ts";
+import { createShell } from "../host/shell.ts";
 import type { CollectedFile } from "../source/collect.ts";
-import { Systemd } from "../systemd.ts";
+import { Systemd } from "../host/systemd.ts";
 import { filesBackend } from "./files.ts";
 
 const file = (name: string, text: string): CollectedFile => ({ name, text, bytes: new TextEncoder().encode(text) });

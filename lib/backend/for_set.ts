@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { PodmanCapabilities } from "../podman.ts";
+import type { PodmanCapabilities } from "../host/podman.ts";
 import { isBundle, splitBundle } from "../quadlet/bundle.ts";
 import { isTemplate, quadletKind } from "../quadlet/kinds.ts";
 import type { CollectedFile } from "../source/collect.ts";

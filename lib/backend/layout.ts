@@ -13,10 +13,10 @@
  * @module
  */
 import { dirname, join, relative } from "node:path";
-import { removeIfExists, sha256, sha256File } from "../fs.ts";
+import { removeIfExists, sha256, sha256File } from "../core/fs.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import type { CollectedFile } from "../source/collect.ts";
-import { quadletKind } from "../quadlet/model.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
 import { isMetaFile } from "./backend.ts";
 
 /** How a set's files are laid out in the quadlet folder. */

@@ -9,16 +9,17 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
-import { atomicWrite, removeIfExists } from "../fs.ts";
-import type { Logger } from "../log.ts";
-import { podman, type PodmanCapabilities } from "../podman.ts";
-import { quadletKind } from "../quadlet/model.ts";
-import { run, type Shell } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import { atomicWrite, removeIfExists } from "../core/fs.ts";
+import type { Logger } from "../core/log.ts";
+import { podman, type PodmanCapabilities } from "../host/podman.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
+import { run, type Shell } from "../host/shell.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 import { appMarker, layoutOf, layoutPath, recordAt, removeFiles, verifyOnDisk } from "./layout.ts";
+import { operands } from "../core/argv.ts";
 
 /**
  * Puts back the bytes leger meant to write where podman left others (a
@@ -40,7 +41,7 @@ export async function repairMismatches(
         found ? "with other bytes than the set's" : "missing"
       }; leger wrote the set's file there itself`,
     );
-    await atomicWrite(record.path, bytes.get(record.name) ?? new Uint8Array(), { mode: 0o644 });
+    await atomicWrite(record.path, bytes.get(record.name) ?? new Uint8Array(), { mode: 0o644, dirMode: 0o755 });
   }
   const still = await verifyOnDisk(records);
   if (still.length) {
@@ -78,7 +79,8 @@ export function nativeBackend(
         "--force",
         "--ignore",
         "--reload-systemd=false",
-        ...units.map((u) => u.name),
+        "--",
+        ...operands(units.map((u) => u.name), "unit file name"),
       ]);
       if (r.code !== 0) {
         log?.debug(`podman quadlet rm failed (${(r.stderr || r.stdout).trim()}); removing ${name}'s files directly`);
@@ -126,14 +128,14 @@ export function nativeBackend(
         for (const f of top) await Deno.writeFile(join(stage, f.name), f.bytes);
         const args = ["quadlet", "install", "--reload-systemd=false"];
         if (replace) args.push("--replace");
-        args.push(stage);
+        args.push("--", stage);
         await podman($, args, `install ${name} with podman quadlet`);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
       const records: FileRecord[] = [];
       for (const f of files) {
-        if (f.name.includes("/")) await atomicWrite(pathOf(name, f.name), f.bytes, { mode: 0o644 });
+        if (f.name.includes("/")) await atomicWrite(pathOf(name, f.name), f.bytes, { mode: 0o644, dirMode: 0o755 });
         records.push(await recordAt(f, pathOf(name, f.name)));
       }
       // Drop-ins and other files an older version had and this one dropped.

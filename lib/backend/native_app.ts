@@ -18,16 +18,17 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
-import { exists, removeIfExists } from "../fs.ts";
-import type { Logger } from "../log.ts";
-import { podman, type PodmanCapabilities } from "../podman.ts";
-import { quadletKind } from "../quadlet/model.ts";
-import { run, type Shell } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import { exists, removeIfExists } from "../core/fs.ts";
+import type { Logger } from "../core/log.ts";
+import { podman, type PodmanCapabilities } from "../host/podman.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
+import { run, type Shell } from "../host/shell.ts";
 import type { FileRecord } from "../state/manifest.ts";
 import { type Backend, isMetaFile } from "./backend.ts";
 import { appMarker, filesUnder, layoutOf, layoutPath, recordAt, removeFiles } from "./layout.ts";
 import { repairMismatches } from "./native.ts";
+import {} from "../core/argv.ts";
 
 /** Makes the native backend for podman 6 (`quadlet install --application`). */
 export function nativeAppBackend(
@@ -49,7 +50,16 @@ export function nativeAppBackend(
     const dir = join(quadletDir, name);
     if (!(await exists(dir))) return; // podman's --ignore does not cover a missing application
     if (caps.quadletRecursiveRm) {
-      const r = await run($, ["podman", "quadlet", "rm", "--recursive", "--force", "--reload-systemd=false", name]);
+      const r = await run($, [
+        "podman",
+        "quadlet",
+        "rm",
+        "--recursive",
+        "--force",
+        "--reload-systemd=false",
+        "--",
+        name,
+      ]);
       if (r.code !== 0) {
         log?.debug(`podman quadlet rm --recursive ${name} failed (${(r.stderr || r.stdout).trim()}); removing it`);
       }
@@ -80,7 +90,7 @@ export function nativeAppBackend(
         }
         const args = ["quadlet", "install", "--reload-systemd=false", "--application", name];
         if (await exists(dir)) args.push("--replace");
-        args.push(tmp);
+        args.push("--", tmp);
         await podman($, args, `install ${name} with podman quadlet`);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
-import { memoryLogger } from "../log.ts";
-import { detectPodman, quadletList } from "../podman.ts";
-import { createShell, run } from "../shell.ts";
+import { memoryLogger } from "../../tests/helpers/memory_logger.ts";
+import { detectPodman, quadletList } from "../host/podman.ts";
+import { createShell, run } from "../host/shell.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { nativeBackend } from "./native.ts";
 import { nativeAppBackend } from "./native_app.ts";
@@ -64,14 +64,14 @@ Deno.test("podman 6: a set is one application folder with its drop-ins, written 
     ]);
     const installs = host.callLines("podman").filter((l) => l.startsWith("quadlet install --reload"));
     assert.equal(installs.length, 1);
-    assert.match(installs[0]!, /^quadlet install --reload-systemd=false --application web \/\S+$/);
+    assert.match(installs[0]!, /^quadlet install --reload-systemd=false --application web -- \/\S+$/);
     assert.equal(host.reloads, 0, "the backend does not reload: the caller does, once");
     const listed = await quadletList(createShell({ fakes: host.fakes() }));
     assert.deepEqual(listed.map((q) => `${q.Name}@${q.App}`), ["data.volume@web", "web.container@web"]);
 
     await backend.remove("web", records);
     assert.deepEqual(host.quadletFiles(), []);
-    assert.ok(host.callLines("podman").includes("quadlet rm --recursive --force --reload-systemd=false web"));
+    assert.ok(host.callLines("podman").includes("quadlet rm --recursive --force --reload-systemd=false -- web"));
   } finally {
     await host.cleanup();
   }

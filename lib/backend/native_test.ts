@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FakeHost } from "../../tests/fakes/fake_host.ts";
 import { NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
-import { detectPodman } from "../podman.ts";
-import { createShell, run } from "../shell.ts";
-import { memoryLogger } from "../log.ts";
-import { sha256 } from "../fs.ts";
+import { detectPodman } from "../host/podman.ts";
+import { createShell, run } from "../host/shell.ts";
+import { memoryLogger } from "../../tests/helpers/memory_logger.ts";
+import { sha256 } from "../core/fs.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import { nativeBackend } from "./native.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PodmanCapabilities } from "../podman.ts";
+import type { PodmanCapabilities } from "../host/podman.ts";
 
 /** One line of the support table. */
 export interface PodmanSupport {

@@ -8,8 +8,8 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
-import type { Shell } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
 
 /** A process spawned through the shell. */
 export type Child = ReturnType<ReturnType<Shell>["spawn"]>;
@@ -47,7 +47,7 @@ export async function withFifo<T>($: Shell, fn: (fifo: string) => Promise<T>): P
 /**
  * `sh -c` that runs argv with stdin (`<`) or stdout (`>`, `>>`) redirected
  * to a file. The program is looked up by the shell seam (`$.whichSync`,
- * lib/program_path.ts) and handed to `sh` by its full path, so it is found
+ * lib/host/program_path.ts) and handed to `sh` by its full path, so it is found
  * as every other program is, not by sh's own search of PATH.
  */
 export function redirected($: Shell, argv: string[], way: "<" | ">" | ">>", file: string): string[] {

@@ -19,8 +19,8 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
-import { readTextIfExists, sha256File } from "../fs.ts";
+import { LegerError } from "../core/errors.ts";
+import { readTextIfExists, sha256File } from "../core/fs.ts";
 import { parseManifest } from "../state/manifest.ts";
 
 /** Why a backup was taken. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sha256 } from "../fs.ts";
+import { sha256 } from "../core/fs.ts";
 import { type BackupInfo, newBackupId, readBackup, scanBackups, toRecord, verifyBackup } from "./info.ts";
 
 async function sample(dir: string): Promise<BackupInfo> {

@@ -7,7 +7,8 @@
  * @module
  */
 import { join, normalize, resolve } from "node:path";
-import { quadletKind, type SetFile, summarizeSet, type VolumeUse } from "../quadlet/model.ts";
+import { summarizeSet, type VolumeUse } from "../quadlet/model.ts";
+import { quadletKind, type SetFile } from "../quadlet/kinds.ts";
 import { unitFilesOf } from "../quadlet/units.ts";
 import type { CollectedFile } from "../source/collect.ts";
 import type { Manifest } from "../state/manifest.ts";

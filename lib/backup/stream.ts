@@ -9,27 +9,16 @@
  * WritableStream, so leger can read a process at the pace it writes; but
  * feeding a process's stdin from a stream is not held back by the child
  * (measured: a 1 GiB import piled up in memory). So leger never feeds a
- * real process's stdin with bulk data: two processes share a FIFO (the
- * kernel makes the writer wait), and only an in-process fake (tests) has
- * leger write the FIFO for it.
+ * process's stdin with bulk data: two processes share a FIFO (the kernel
+ * makes the writer wait).
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { sha256Growing } from "../fs.ts";
+import { sha256Growing } from "../core/fs.ts";
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
-import { isFakeCommand, type Shell } from "../shell.ts";
-import {
-  type Child,
-  closeQuietly,
-  lastLines,
-  openFifoEnd,
-  redirected,
-  settle,
-  type Settled,
-  withFifo,
-} from "./fifo.ts";
+import { LegerError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
+import { type Child, lastLines, redirected, settle, type Settled, withFifo } from "./fifo.ts";
 import type { Compression } from "./info.ts";
 
 /** File name suffix of an archive. */
@@ -95,33 +84,6 @@ function both(
   return Promise.all([settle(writer).then(stop), readerDone.then(stop)]);
 }
 
-/** A WritableStream into a file that remembers its first write error. */
-function fileSink(
-  file: Deno.FsFile,
-  onChunk: (chunk: Uint8Array) => void = () => {},
-): { sink: WritableStream<Uint8Array>; error: () => Error | undefined } {
-  let error: Error | undefined;
-  const writer = file.writable.getWriter();
-  const sink = new WritableStream<Uint8Array>({
-    async write(chunk) {
-      try {
-        await writer.write(chunk);
-      } catch (e) {
-        error ??= e as Error;
-        throw e;
-      }
-      onChunk(chunk);
-    },
-    async close() {
-      await writer.close();
-    },
-    async abort() {
-      await writer.abort().catch(() => {});
-    },
-  });
-  return { sink, error: () => error };
-}
-
 /**
  * Streams `producer`'s stdout (e.g. `podman volume export NAME`) through
  * the compressor into `path` (created 0600) and hashes what was written.
@@ -129,8 +91,7 @@ function fileSink(
  * a FIFO the compressor reads (the kernel holds a fast producer back) and
  * the compressor writes the file; leger hashes the file from the page
  * cache into one reused buffer as it grows (`sha256Growing`), so the hash
- * is ready when the compressor ends.
- * An in-process fake producer (tests) has leger carry its bytes instead. Throws a
+ * is ready when the compressor ends. Throws a
  * LegerError naming `what` when any stage fails (a non-zero exit, a write
  * error such as a full disk); the caller removes the partial file.
  */
@@ -141,7 +102,6 @@ export async function streamToFile(
   path: string,
   what: string,
 ): Promise<Written> {
-  if (isFakeCommand($, producer[0]!)) return await throughLeger($, producer, compression, path, what);
   (await Deno.open(path, { write: true, create: true, truncate: true, mode: 0o600 })).close();
   const zip = compressorArgv(compression);
   const pipeline = zip
@@ -187,62 +147,11 @@ function check(source: Settled, sink: Settled, producer: string[], zip: string[]
   }
 }
 
-/** {@linkcode streamToFile} for an in-process fake producer: leger carries its bytes and hashes them on the way. */
-async function throughLeger(
-  $: Shell,
-  producer: string[],
-  compression: Compression,
-  path: string,
-  what: string,
-): Promise<Written> {
-  const hash = createHash("sha256");
-  let size = 0;
-  const file = await Deno.open(path, { write: true, create: true, truncate: true, mode: 0o600 });
-  const out = fileSink(file, (chunk) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
-  const zip = compressorArgv(compression);
-  let pipeFile: Deno.FsFile | undefined;
-  let results: [Settled, Settled];
-  try {
-    results = await (zip
-      ? withFifo($, async (fifo) => {
-        const reader = $`${redirected($, zip, "<", fifo)}`.stdin("null").stdout(out.sink).stderr("piped").noThrow()
-          .spawn();
-        const readerDone = settle(reader);
-        pipeFile = await openFifoEnd(fifo, "write", readerDone);
-        if (!pipeFile) return [{ code: 0, stderr: "" }, await readerDone] as [Settled, Settled];
-        const toPipe = fileSink(pipeFile).sink;
-        const source = $`${producer}`.stdin("null").stdout(toPipe).stderr("piped").noThrow().spawn();
-        return await both(source, reader, readerDone);
-      })
-      : settle($`${producer}`.stdin("null").stdout(out.sink).stderr("piped").noThrow().spawn()).then((r) =>
-        [r, { code: 0, stderr: "" }] as [Settled, Settled]
-      ));
-  } finally {
-    closeQuietly(pipeFile);
-    closeQuietly(file);
-  }
-  const [sourceResult, sinkResult] = results;
-  const writeError = out.error();
-  if (writeError) {
-    throw new LegerError(`Cannot ${what}: writing ${path} failed: ${writeError.message}`, {
-      cause: writeError,
-      hint: "Free space where backups are kept, or set backup-dir in the config to a bigger disk.",
-    });
-  }
-  check(sourceResult, sinkResult, producer, zip, what);
-  return { sha256: hash.digest("hex"), sizeBytes: size };
-}
-
 /**
  * Streams the archive `path` through the decompressor into what
  * `consumer(source)` reads (e.g. \`podman volume import NAME SOURCE\`).
  * The decompressor writes a FIFO the consumer reads: no byte passes
- * through leger. (An in-process fake consumer gets `-` and its stdin
- * instead: tests only.) Throws a LegerError naming `what` when any stage
- * fails.
+ * through leger. Throws a LegerError naming `what` when any stage fails.
  */
 export async function streamFromFile(
   $: Shell,
@@ -262,19 +171,12 @@ export async function streamFromFile(
     if (r.code !== 0) throw fail(r);
     return;
   }
-  const [first, sink] = isFakeCommand($, consumer("-")[0]!)
-    ? await (async () => {
-      const hop = new TransformStream<Uint8Array, Uint8Array>();
-      const writer = $`${[...unzip, path]}`.stdin("null").stdout(hop.writable).stderr("piped").noThrow().spawn();
-      const reader = $`${consumer("-")}`.stdin(hop.readable).stdout("piped").stderr("piped").noThrow().spawn();
-      return await both(writer, reader);
-    })()
-    : await withFifo($, (fifo) => {
-      const writer = $`${redirected($, [...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
-        .noThrow().spawn();
-      const reader = $`${consumer(fifo)}`.stdin("null").stdout("piped").stderr("piped").noThrow().spawn();
-      return both(writer, reader);
-    });
+  const [first, sink] = await withFifo($, (fifo) => {
+    const writer = $`${redirected($, [...unzip, path], ">", fifo)}`.stdin("null").stdout("null").stderr("piped")
+      .noThrow().spawn();
+    const reader = $`${consumer(fifo)}`.stdin("null").stdout("piped").stderr("piped").noThrow().spawn();
+    return both(writer, reader);
+  });
   const unzipError = () =>
     new LegerError(
       `Cannot ${what}: ${unzip[0]} could not read ${path}: ${lastLines(first.stderr) || `exit ${first.code}`}`,

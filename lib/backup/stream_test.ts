@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig } from "../config.ts";
 import type { Engine } from "../engine.ts";
-import type { LegerError } from "../errors.ts";
-import { sha256File } from "../fs.ts";
-import { createShell } from "../shell.ts";
+import type { LegerError } from "../core/errors.ts";
+import { sha256File } from "../core/fs.ts";
+import { createShell } from "../host/shell.ts";
 import { archiveSuffix, chooseCompression, compressorArgv, streamFromFile, streamToFile } from "./stream.ts";
 
 const $ = createShell();

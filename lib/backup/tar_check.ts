@@ -11,13 +11,26 @@
  * newlines or arrows. Data blocks are skipped as they stream by; nothing
  * is kept in memory but the current header.
  *
+ * PAX records are read as GNU tar reads them: on bytes (a record's length
+ * counts bytes), each one whole, ending in a newline. A review showed that
+ * reading them as decoded text let multi-byte characters hide a second
+ * `path=` from the check while GNU tar extracted it. What the check cannot
+ * read exactly as tar would is refused rather than guessed at: global
+ * headers (they apply to every later member), records other than the ones
+ * podman and GNU tar write, a key given twice, two extended headers for
+ * one member, sparse files (`GNU.sparse.*` renames the member), a value
+ * that is not UTF-8. Members that would grant privileges are refused too:
+ * setuid and setgid files and file capabilities (`security.capability`),
+ * which restore, as root, would recreate.
+ *
  * @module
  */
 import { posix } from "node:path";
-import type { Shell } from "../shell.ts";
+import type { Shell } from "../host/shell.ts";
 import { compressorArgv } from "./stream.ts";
 import { lastLines, openFifoEnd, redirected, settle, withFifo } from "./fifo.ts";
 import type { Compression } from "./info.ts";
+import { paxRecords } from "./pax.ts";
 
 /** What a member may be. */
 export interface MemberRules {
@@ -35,6 +48,10 @@ export interface TarMember {
   type: "file" | "dir" | "symlink" | "hardlink" | "fifo" | "char" | "block" | "other";
   linkname: string;
   size: number;
+  /** Permission bits with setuid, setgid and sticky (0o7777). */
+  mode?: number;
+  /** Extended attributes the member sets (names only). */
+  xattrs?: string[];
 }
 
 const BLOCK = 512;
@@ -85,21 +102,6 @@ function typeOf(flag: string): TarMember["type"] {
     default:
       return "other";
   }
-}
-
-function paxRecords(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let rest = text;
-  while (rest.length) {
-    const space = rest.indexOf(" ");
-    const len = parseInt(rest.slice(0, space), 10);
-    if (!(len > 0) || space < 0) break;
-    const record = rest.slice(space + 1, len - 1);
-    const eq = record.indexOf("=");
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    rest = rest.slice(len);
-  }
-  return out;
 }
 
 /** Reads bytes into `into`; the count read, or null at the end. */
@@ -196,8 +198,7 @@ async function* membersOf(read: Read): AsyncGenerator<TarMember> {
   const blocks = new Blocks(read);
   let longName: string | undefined;
   let longLink: string | undefined;
-  let pax: Record<string, string> = {};
-  let global: Record<string, string> = {};
+  let pax: Record<string, string> | undefined;
   try {
     while (true) {
       const h = await blocks.take(BLOCK);
@@ -212,29 +213,40 @@ async function* membersOf(read: Read): AsyncGenerator<TarMember> {
       const size = octal(h.subarray(124, 136));
       if (!Number.isFinite(size) || size < 0) throw new Error("the archive is damaged (a size is not a number)");
       const padded = Math.ceil(size / BLOCK) * BLOCK;
-      if (flag === "L" || flag === "K" || flag === "x" || flag === "g") {
+      if (flag === "g") {
+        throw new Error("the archive holds a PAX global header (refused: it would apply to every member)");
+      }
+      if (flag === "L" || flag === "K" || flag === "x") {
         if (size > 1 << 20) throw new Error("the archive is damaged (an extended header is too large)");
         const body = await blocks.take(padded);
         if (!body) throw new Error("the archive is truncated (it ends inside a header)");
+        if (
+          (flag === "L" && longName !== undefined) || (flag === "K" && longLink !== undefined) || (flag === "x" && pax)
+        ) {
+          throw new Error("the archive gives one member two extended headers of a kind");
+        }
         const text = dec.decode(body.subarray(0, size));
         if (flag === "L") longName = text.replace(/\0+$/, "");
         else if (flag === "K") longLink = text.replace(/\0+$/, "");
-        else if (flag === "x") pax = paxRecords(text);
-        else global = { ...global, ...paxRecords(text) };
+        else pax = paxRecords(body.subarray(0, size));
         continue;
       }
       const ustar = cstr(h.subarray(257, 263)).startsWith("ustar");
       const prefix = ustar ? cstr(h.subarray(345, 500)) : "";
       const base = cstr(h.subarray(0, 100));
-      const attrs = { ...global, ...pax };
+      const attrs = pax ?? {};
       const name = attrs.path ?? longName ?? (prefix ? `${prefix}/${base}` : base);
       const linkname = attrs.linkpath ?? longLink ?? cstr(h.subarray(157, 257));
       const realSize = attrs.size !== undefined ? Number(attrs.size) : size;
-      longName = longLink = undefined;
-      pax = {};
+      if (!Number.isSafeInteger(realSize) || realSize < 0 || (attrs.size !== undefined && !/^\d+$/.test(attrs.size))) {
+        throw new Error("the archive is damaged (a PAX size is not a number)");
+      }
+      longName = longLink = pax = undefined;
       const type = typeOf(flag);
       const dataBytes = type === "file" || type === "other" ? Math.ceil(realSize / BLOCK) * BLOCK : 0;
-      yield { name, type, linkname, size: realSize };
+      const mode = octal(h.subarray(100, 108));
+      const xattrs = Object.keys(attrs).filter((k) => k.includes(".xattr.")).map((k) => k.replace(/^.*?\.xattr\./, ""));
+      yield { name, type, linkname, size: realSize, mode: Number.isFinite(mode) ? mode & 0o7777 : 0, xattrs };
       if (!(await blocks.skip(dataBytes))) throw new Error(`the archive is truncated (it ends inside ${name})`);
     }
   } finally {
@@ -261,6 +273,12 @@ export function memberProblem(m: TarMember, rules: MemberRules, links: Set<strin
   }
   const path = segments.join("/");
   if (m.type === "char" || m.type === "block") return `${JSON.stringify(raw)} is a device file`;
+  if (m.type !== "dir" && ((m.mode ?? 0) & 0o6000) !== 0) {
+    return `${JSON.stringify(raw)} is setuid or setgid (a restore as root would grant its privileges)`;
+  }
+  if ((m.xattrs ?? []).includes("security.capability")) {
+    return `${JSON.stringify(raw)} carries file capabilities (security.capability)`;
+  }
   if (m.type === "other") return `${JSON.stringify(raw)} is of a kind leger does not restore`;
   if (m.type === "symlink") {
     if (m.linkname.startsWith("/")) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell } from "../shell.ts";
+import { createShell } from "../host/shell.ts";
 import { checkArchive, checkTarStream, tarMembers } from "./tar_check.ts";
 import { makeTar } from "./tar_fixtures_test.ts";
 

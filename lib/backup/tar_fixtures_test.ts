@@ -6,7 +6,9 @@ export interface FixtureMember {
   /** ustar type flag: "0" file (default), "1" hard link, "2" symlink, "3"/"4" devices, "5" folder. */
   type?: string;
   linkname?: string;
-  data?: string;
+  data?: string | Uint8Array;
+  /** Permission bits (default 0o644). */
+  mode?: number;
 }
 
 function field(h: Uint8Array, at: number, len: number, text: string): void {
@@ -17,14 +19,27 @@ function octal(n: number, len: number): string {
   return n.toString(8).padStart(len - 1, "0");
 }
 
+/** PAX records (`LEN KEY=VALUE\n`, LEN counting bytes) as the body of an `x` or `g` header. */
+export function paxBody(records: Array<[string, string]>): Uint8Array {
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  return new TextEncoder().encode(
+    records.map(([k, v]) => {
+      const rest = ` ${k}=${v}\n`;
+      let len = bytes(rest) + 1;
+      while (String(len).length + bytes(rest) !== len) len++;
+      return `${len}${rest}`;
+    }).join(""),
+  );
+}
+
 /** A ustar archive of the members; `noEnd` leaves out the end marker. */
 export function makeTar(members: FixtureMember[], options: { noEnd?: boolean } = {}): Uint8Array {
   const blocks: Uint8Array[] = [];
   for (const m of members) {
-    const data = new TextEncoder().encode(m.data ?? "");
+    const data = typeof m.data === "string" || m.data === undefined ? new TextEncoder().encode(m.data ?? "") : m.data;
     const h = new Uint8Array(512);
     field(h, 0, 100, m.name);
-    field(h, 100, 8, octal(0o644, 8));
+    field(h, 100, 8, octal(m.mode ?? 0o644, 8));
     field(h, 108, 8, octal(0, 8));
     field(h, 116, 8, octal(0, 8));
     field(h, 124, 12, octal(data.length, 12));

@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import { FleetSet } from "../fleet/record.ts";
-import { UpdatePolicy } from "../set_meta.ts";
+import { FleetSet } from "../state/fleet_record.ts";
+import { HostUpdatePolicy } from "../meta/set_meta.ts";
 import { versionField } from "./parts.ts";
 
 /** `leger doctor --json`. */
@@ -157,7 +157,7 @@ export const RecoverJson = z.union([RecoverDoneJson, RecoverAbandonJson]);
 export const PolicyRowJson = z.strictObject({
   name: z.string(),
   installed: z.boolean(),
-  override: UpdatePolicy.describe("what config.yaml sets for this set (updates.sets.NAME)"),
+  override: HostUpdatePolicy.describe("what config.yaml sets for this set (updates.sets.NAME)"),
   policy: z.enum(["off", "notify", "apply"]),
   follow: z.string(),
   intervalMs: z.number(),
@@ -177,6 +177,6 @@ export const PolicyChangeJson = z.strictObject({
   version: versionField(1),
   ...PolicyRowJson.shape,
   changed: z.boolean(),
-  before: UpdatePolicy,
+  before: HostUpdatePolicy,
   file: z.string().describe("the config.yaml edited"),
 });

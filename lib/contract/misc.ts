@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import { DiagnosticJson, versionField } from "./parts.ts";
-import { ERROR_JSON_VERSION, EVENT_JSON_VERSION } from "./versions.ts";
+import { EVENT_JSON_VERSION } from "../core/log.ts";
+import { ERROR_JSON_VERSION } from "./versions.ts";
 
 /** `leger validate --json` of one set (a folder, file, installed set or source). */
 export const ValidateSetJson = z.strictObject({

@@ -1,8 +1,8 @@
 /**
  * The contract of leger's `--json` output: each command's zod schema, from
- * which docs/schemas/<command>.schema.json is generated, and
- * `versioned` (lib/contract/versioned.ts), which commands print through so
- * every output carries its schema's `version`. The version of an output is bumped when
+ * which docs/schemas/<command>.schema.json is generated; commands print
+ * through `versioned` (lib/contract/versioned.ts) so every output carries
+ * its schema's `version`. The version of an output is bumped when
  * a change could break a reader (a field removed, renamed, retyped or
  * meaning something else); a new optional field does not bump it.
  *
@@ -30,9 +30,8 @@ import {
   WorkflowTypesJson,
 } from "./misc.ts";
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
+import { ImportComposeJson } from "./compose.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
-
-export { versioned } from "./versioned.ts";
 
 /**
  * Every `--json` output by the command that prints it (`leger <command>`;
@@ -74,6 +73,7 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   "policy show": PolicyShowJson,
   "policy set": PolicyChangeJson,
   "policy reset": PolicyChangeJson,
+  "import compose": ImportComposeJson,
   error: ErrorJson,
   event: EventJson,
 };

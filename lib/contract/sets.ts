@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { BadCommit, UpdateRecord } from "../gitops/record.ts";
+import { BadCommit, UpdateRecord } from "../state/update_record.ts";
 import { Manifest } from "../state/manifest.ts";
 import { DriftJson, UnitStateJson, versionField } from "./parts.ts";
 import { LIST_JSON_VERSION } from "./versions.ts";
@@ -52,6 +52,7 @@ export const SetDetailsJson = z.strictObject({
   drift: z.array(DriftJson).describe("installed files edited or deleted by hand since install"),
   updates: UpdateStatusJson,
   backendNote: z.string().optional().describe("why the set uses another backend than the scope's"),
+  risks: z.array(z.string()).describe("what the set lets its containers do to the host (risk/ findings)"),
 });
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { UpdateRecord } from "../gitops/record.ts";
+import { UpdateRecord } from "../state/update_record.ts";
 import { DiagnosticJson, DriftJson, PointJson, UnitFailureJson, UnitImpactJson, versionField } from "./parts.ts";
 
 /** One file of a diff. */
@@ -32,6 +32,8 @@ export const DiffResultJson = z.strictObject({
     secretsRemoved: z.array(z.string()),
     volumesAdded: z.array(z.string()),
     volumesRemoved: z.array(z.string()),
+    risksAdded: z.array(z.string()).describe("host access the new version grants that the installed one does not"),
+    risksRemoved: z.array(z.string()),
     units: UnitImpactJson,
   }),
   drift: z.array(DriftJson).describe("installed files edited by hand (apply refuses unless --overwrite-edits)"),

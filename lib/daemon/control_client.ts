@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
-import type { ScopePaths } from "../paths.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { ScopePaths } from "../core/paths.ts";
 import type { SyncReport } from "../secrets/sync.ts";
 import { controlSocketPath } from "./control_server.ts";
 import type { DaemonStatus } from "./daemon_status.ts";

@@ -1,6 +1,6 @@
 /**
  * The long-lived daemon stays a bare Deno process: what `leger daemon`
- * loads (main.ts's static imports, then lib/daemon_process.ts and what it
+ * loads (main.ts's static imports, then lib/daemon/process.ts and what it
  * imports) reaches no npm library and no node builtin but node:path. Each
  * npm library costs 8-20 MiB resident for as long as the process lives
  * (docs/BENCHMARKS.md); the cycles, which need them, run in children.
@@ -15,12 +15,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 Deno.test("leger daemon loads no npm library and no node builtin but node:path", async () => {
   const loaded = await reach([
     { file: join(ROOT, "main.ts"), dynamic: false }, // the commands' modules load only when a command runs
-    { file: join(ROOT, "lib", "daemon_process.ts"), dynamic: true },
+    { file: join(ROOT, "lib", "daemon", "process.ts"), dynamic: true },
   ]);
   const outside = [...loaded].filter((s) => !s.startsWith("/"));
   assert.deepEqual(outside, ["node:path"]);
   const modules = [...loaded].filter((s) => s.startsWith("/")).map((s) => relative(ROOT, s)).sort();
-  for (const heavy of ["lib/shell.ts", "lib/config.ts", "lib/fs.ts", "lib/engine.ts"]) {
+  for (const heavy of ["lib/host/shell.ts", "lib/config.ts", "lib/core/fs.ts", "lib/engine.ts"]) {
     assert.ok(!modules.includes(heavy), `${heavy} is loaded by the daemon: ${modules.join(", ")}`);
   }
   assert.ok(modules.includes("lib/daemon/supervisor.ts") && modules.includes("lib/daemon/spawn_runner.ts"));

@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
 import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { withLock } from "../lock.ts";
-import { install } from "../ops/install.ts";
-import { control } from "../ops/query.ts";
+import { withLock } from "../core/lock.ts";
+import { control } from "../ops/query/query.ts";
 import { daemonSync } from "./control_client.ts";
 import { runDaemon } from "../../tests/helpers/in_process_daemon.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 const KEY = "leger/web/key";
 const SET = {
@@ -90,7 +90,7 @@ Deno.test("daemon: a rotation waits while another leger run holds the scope lock
     });
     await waitFor("the rotation after the lock is free", () => b.host.secretValue("web-key") === "value-two");
     await waitFor("the try-restart", () => tryRestarts().length === 1);
-    assert.deepEqual(tryRestarts(), ["--user try-restart web.service"]);
+    assert.deepEqual(tryRestarts(), ["--user try-restart -- web.service"]);
     assert.equal(b.host.unit("web.service").active, "active");
     assert.ok(!b.host.callLines("systemctl").some((l) => /^--user restart /.test(l)), "never a plain restart");
     assert.ok(!lines.join("\n").includes("value-"), "a value reached the log");

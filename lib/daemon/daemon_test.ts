@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
-import { createShell } from "../shell.ts";
+import { createShell } from "../host/shell.ts";
 import { type Config, defaultConfig } from "../config.ts";
-import { type ScopePaths, scopePaths } from "../paths.ts";
+import { type ScopePaths, scopePaths } from "../core/paths.ts";
 import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
 import { type Daemon, runDaemon } from "../../tests/helpers/in_process_daemon.ts";
 import { daemonIsRunning, daemonStatus, daemonSync } from "./control_client.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { runSecretsCycle } from "./secrets_cycle.ts";
 import { tryScopeLock } from "./scope_lock.ts";
 

@@ -18,8 +18,9 @@ export interface HeldLock {
 
 /** Takes the scope lock if it is free; undefined when another run holds it. */
 export async function tryScopeLock(path: string): Promise<HeldLock | undefined> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const file = await Deno.open(path, { read: true, write: true, create: true });
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await Deno.chmod(dirname(path), 0o700);
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   let locked = false;
   try {
     locked = await file.tryLock(true);

@@ -13,10 +13,10 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { parseDuration } from "../duration.ts";
-import type { ScopePaths } from "../paths.ts";
-import type { Shell } from "../shell.ts";
-import type { Systemd } from "../systemd.ts";
+import { parseDuration } from "../core/duration.ts";
+import type { ScopePaths } from "../core/paths.ts";
+import type { Shell } from "../host/shell.ts";
+import type { Systemd } from "../host/systemd.ts";
 import { SecretCache } from "../secrets/cache.ts";
 import type { SetecClientOptions } from "../secrets/setec_client.ts";
 import type { SyncLogger } from "../secrets/sync.ts";

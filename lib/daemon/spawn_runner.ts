@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import { ANSWER_MARK, type CycleRunner, type SecretsReply, type UpdatesReply } from "./cycle_protocol.ts";
 
 /** The longest answer a child may give (a report of many secrets is a few hundred KiB). */

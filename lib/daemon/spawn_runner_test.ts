@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LegerError } from "../errors.ts";
-import { runDaemonCycle } from "../daemon_cycle.ts";
+import { LegerError } from "../core/errors.ts";
+import { runDaemonCycle } from "./cycle_child.ts";
 import { selfCommand, spawnRunner } from "./spawn_runner.ts";
 import { ANSWER_MARK } from "./cycle_protocol.ts";
 

@@ -17,8 +17,8 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
-import type { ScopePaths } from "../paths.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { ScopePaths } from "../core/paths.ts";
 import type { SyncReport } from "../secrets/sync.ts";
 import type { SecretStatus } from "../secrets/sync_state.ts";
 import { serveControl } from "./control_server.ts";

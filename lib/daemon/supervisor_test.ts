@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { ExitCode, LegerError } from "../errors.ts";
-import { type ScopePaths, scopePaths } from "../paths.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { type ScopePaths, scopePaths } from "../core/paths.ts";
 import type { CycleRunner, SecretsReply, UpdatesReply, UpdatesRequest } from "./cycle_protocol.ts";
 import { daemonUpdate } from "./control_client.ts";
 import { runSupervisor } from "./supervisor.ts";

@@ -18,16 +18,27 @@
  */
 import { posix } from "node:path";
 import type { Config } from "../config.ts";
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
-import { policyOf } from "../gitops/policy.ts";
+import { policyOf, resolvePolicy } from "../policy/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
+import type { Leger } from "../leger.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
-import { type AssignedSet, assignedSets, HOSTS_FILE, type HostsFile, parseHostsFile, setFolder } from "./assign.ts";
-import { assignedSource, hostIdentity } from "./plan.ts";
-import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "./record.ts";
+import {
+  type AssignedSet,
+  assignedSets,
+  assignedSource,
+  hostIdentity,
+  HOSTS_FILE,
+  type HostsFile,
+  parseHostsFile,
+  setFolder,
+} from "../source/hosts_file.ts";
+import { type FleetRecord, type FleetSet, readFleetRecord, writeFleetRecord } from "../state/fleet_record.ts";
+import { redactUrls } from "../core/redact.ts";
+import { refusePlainTransport } from "../source/transport.ts";
 
 /** Options of {@linkcode syncFleet}. */
 export interface FleetSyncOptions {
@@ -52,7 +63,8 @@ export interface FleetResult {
 }
 
 /** The record's key: which repository and ref the config names. */
-const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${fleet.source}#${fleet.ref ?? ""}`;
+// Kept in <state>/fleet.json: without the user info a source URL may hold (lib/core/redact.ts).
+const keyOf = (fleet: NonNullable<Config["fleet"]>) => `${redactUrls(fleet.source)}#${fleet.ref ?? ""}`;
 
 /** How often the fleet repository is asked (ms). */
 export function fleetIntervalMs(config: Config): number {
@@ -105,8 +117,15 @@ async function readAssignments(
   return file;
 }
 
+/** The operations a fleet sync runs: as `leger install` and `leger remove` do. */
+export type FleetOps = Pick<Leger, "prepare" | "installPrepared" | "remove">;
+
 /** One sync: reads the assignment when due and brings this host's sets to it. Never throws. */
-export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}): Promise<FleetResult> {
+export async function syncFleet(
+  engine: Engine,
+  leger: FleetOps,
+  options: FleetSyncOptions = {},
+): Promise<FleetResult> {
   const fleet = engine.config.fleet;
   if (!fleet) return { result: "not-due", source: "", assigned: [], unassigned: [], removed: [] };
   const now = (options.now ?? (() => new Date()))();
@@ -124,8 +143,14 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
   const removed: string[] = [];
   try {
     const spec = parseSource(fleet.source, engine.forges);
+    refusePlainTransport(
+      spec,
+      fleet["allow-insecure-transport"],
+      "follow the fleet repository",
+      "fleet.allow-insecure-transport",
+    );
     const file = await readAssignments(engine, spec, fleet, record);
-    const host = hostIdentity(engine);
+    const host = hostIdentity(engine.config);
     const label = `${HOSTS_FILE} of ${fleet.source}`;
     const sets = assignedSets(file, host, label);
     const at = record.commit ? ` at ${record.commit.slice(0, 12)}` : "";
@@ -146,7 +171,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
         assigned.push({ ...row, outcome: "known-failed" });
         continue;
       }
-      const outcome = await installOne(engine, set, source, at, manifests, emit);
+      const outcome = await installOne(engine, leger, set, source, at, manifests, emit);
       if (outcome.outcome === "waiting") retrySoon = true;
       if (outcome.outcome === "failed") {
         record.failed = record.failed.filter((f) => f.path !== set.path);
@@ -166,8 +191,7 @@ export async function syncFleet(engine: Engine, options: FleetSyncOptions = {}):
     for (const m of gone) {
       if (fleet.remove && sets.length > 0) {
         try {
-          const { createLeger } = await import("../leger.ts");
-          await createLeger(engine).remove(m.name);
+          await leger.remove(m.name);
           removed.push(m.name);
           await emit(event(m.name, "removed", `${m.name}: removed; ${label}${at} no longer assigns it here`));
         } catch (error) {
@@ -230,14 +254,13 @@ function event(set: string, kind: UpdateEvent["kind"], message: string): UpdateE
 /** Installs one assigned set through the operations the CLI uses; never throws. */
 async function installOne(
   engine: Engine,
+  leger: FleetOps,
   set: AssignedSet,
   source: string,
   at: string,
   manifests: Manifest[],
   emit: (e: UpdateEvent) => Promise<void>,
 ): Promise<{ outcome: "installed" | "failed" | "waiting"; name?: string; reason?: string }> {
-  const { createLeger } = await import("../leger.ts");
-  const leger = createLeger(engine);
   let name = set.name ?? set.path;
   try {
     const prepared = await leger.prepare(source, set.name ? { name: set.name } : {});
@@ -247,6 +270,18 @@ async function installOne(
       throw new LegerError(
         `a set named ${name} is installed here from ${other.source.input}; it is left as it is`,
         { hint: `Remove it (leger remove ${name}) or give the assigned set another name ({ path, name }).` },
+      );
+    }
+    // An unattended install grants the set what it asks of the host: only with the host owner's word.
+    const risks = prepared.check.findings.filter((f) => f.code.startsWith("risk/"));
+    if (risks.length && !resolvePolicy(name, engine.config, undefined).acceptRisks) {
+      throw new LegerError(
+        `${name} asks for host access (${risks.map((r) => `${r.file}: ${r.message}`).join("; ")}); ` +
+          "not installed unattended",
+        {
+          hint:
+            `Install it by hand (leger install ${source}), or allow it: leger policy set ${name} --accept-risks true.`,
+        },
       );
     }
     const result = await leger.installPrepared(prepared, {});

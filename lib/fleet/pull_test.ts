@@ -3,10 +3,11 @@ import { join } from "node:path";
 import { bench, CACHE_SET, NGINX, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
 import { git, makeRepo } from "../../tests/helpers/git_repo.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
-import { runUpdatesCycle } from "../gitops/updates_cycle.ts";
+import { runUpdatesCycle } from "../daemon/updates_cycle.ts";
+import { createLeger } from "../leger.ts";
 import { listManifests } from "../state/manifest.ts";
 import { syncFleet } from "./pull.ts";
-import { readFleetRecord } from "./record.ts";
+import { readFleetRecord } from "../state/fleet_record.ts";
 
 const under = (folder: string, files: Record<string, string>) =>
   Object.fromEntries(Object.entries(files).map(([k, v]) => [`${folder}/${k}`, v]));
@@ -37,7 +38,7 @@ async function fleetHost(hostsFile: string, fleetConfig = "") {
   const tick = async (minutes = 6, force = false) => {
     clock += minutes * 60_000;
     engine.fetcher.forget(); // a new tick asks the remote again, as the updater's cycle does
-    return await syncFleet(engine, {
+    return await syncFleet(engine, createLeger(engine), {
       now: () => new Date(clock),
       random: () => 0.5,
       force,
@@ -180,7 +181,7 @@ Deno.test("a broken or missing leger-hosts.yaml is reported as a failure, and no
 Deno.test("the daemon's update cycle runs the fleet sync when fleet: is configured (leger update --now asks at once)", async () => {
   const f = await fleetHost("all: [apps/cache]\n");
   try {
-    const reply = await runUpdatesCycle(f.engine, { now: [] }, (e) => void f.events.push(e));
+    const reply = await runUpdatesCycle(f.engine, createLeger(f.engine), { now: [] }, (e) => void f.events.push(e));
     assert.deepEqual(await f.installed(), [`cache ${f.url}#main:apps/cache`]);
     assert.deepEqual(f.events.filter((e) => e.kind === "installed").map((e) => e.set), ["cache"]);
     assert.equal(reply.fleet?.assigned[0]?.name, "cache");
@@ -188,7 +189,7 @@ Deno.test("the daemon's update cycle runs the fleet sync when fleet: is configur
     // The fleet repository is looked at again within a minute, as the daemon's tick always did.
     assert.ok(reply.nextDueMs !== undefined && reply.nextDueMs <= 60_000, String(reply.nextDueMs));
     // A tick right after: the fleet is not due, nothing is installed twice.
-    await runUpdatesCycle(f.engine, {}, (e) => void f.events.push(e));
+    await runUpdatesCycle(f.engine, createLeger(f.engine), {}, (e) => void f.events.push(e));
     assert.deepEqual(f.events.filter((e) => e.kind === "installed").map((e) => e.set), ["cache"]);
   } finally {
     await f.b.cleanup();

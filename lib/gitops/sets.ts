@@ -7,7 +7,7 @@
  */
 import type { Engine } from "../engine.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
-import { type EffectivePolicy, policyOf } from "./policy.ts";
+import { type EffectivePolicy, policyOf } from "../policy/policy.ts";
 
 /** One installed set as the updater sees it: its policy, or why the policy cannot be read. */
 export interface SetPolicy {

@@ -10,18 +10,19 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
-import { apply } from "../ops/apply.ts";
-import { stage } from "../ops/stage.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import type { UnattendedOps } from "../leger.ts";
 import { parseSource } from "../source/spec.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";
 import { setUnits } from "../quadlet/units.ts";
 import { lastValue } from "../quadlet/parse.ts";
-import type { EffectivePolicy } from "./policy.ts";
+import type { EffectivePolicy } from "../policy/policy.ts";
 import { readSetPolicies, type SetPolicy } from "./sets.ts";
-import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "./record.ts";
+import { readUpdateRecord, type UpdateRecord, writeUpdateRecord } from "../state/update_record.ts";
 import { newestTag } from "./tags.ts";
+import { heldMessage } from "./risk_gate.ts";
+import { refusePlainTransport } from "../source/transport.ts";
 
 /** What happened to a set in one cycle, as events and hooks see it. */
 export interface UpdateEvent {
@@ -112,6 +113,7 @@ async function target(
 
 async function checkOne(
   engine: Engine,
+  ops: UnattendedOps,
   manifest: Manifest,
   policy: EffectivePolicy,
   record: UpdateRecord,
@@ -126,6 +128,12 @@ async function checkOne(
   };
   record.lastCheck = now.toISOString();
   delete record.lastError;
+  refusePlainTransport(
+    parseSource(manifest.source.input, engine.forges),
+    policy.allowInsecureTransport,
+    `update ${name}`,
+    `updates.sets.${name}.allow-insecure-transport`,
+  );
   const { ref, commit } = await target(engine, manifest, policy);
   if (commit === manifest.source.commit) {
     delete record.staged;
@@ -139,7 +147,7 @@ async function checkOne(
   }
   const to = { commit, ref };
   const alreadyStaged = record.staged?.commit === commit;
-  const [staged] = await stage(engine, name, ref === manifest.source.ref ? {} : { ref });
+  const [staged] = await ops.stage(name, ref === manifest.source.ref ? {} : { ref });
   if (!staged?.changed) {
     // A new commit with the same files: nothing to apply.
     delete record.staged;
@@ -148,6 +156,17 @@ async function checkOne(
   }
   const toVersion = { ...to, ...(staged.to.version ? { version: staged.to.version } : {}) };
   record.staged = { commit, ref, at: now.toISOString() };
+  const risks = await ops.stagedRisks(name);
+  if (risks.length && policy.policy === "apply" && !policy.acceptRisks) {
+    // A version that grants more of the host waits for a person, whatever the window says.
+    record.lastResult = "staged";
+    const message = heldMessage(name, commit, risks);
+    if (!alreadyStaged) await emit({ kind: "staged", set: name, policy: policy.policy, from, to: toVersion, message });
+    return { name, result: "staged", commit };
+  }
+  if (risks.length && policy.policy === "apply") {
+    engine.log.warn(`${name}: applying new risks (accept-risks): ${risks.join("; ")}`);
+  }
   if (policy.policy === "notify" || (policy.window && !policy.window.contains(now))) {
     const deferred = policy.policy === "apply";
     record.lastResult = deferred ? "deferred" : "staged";
@@ -160,13 +179,15 @@ async function checkOne(
         to: toVersion,
         message: deferred
           ? `${name}: ${commit.slice(0, 12)} staged; it will be applied in the window ${policy.window!.text}`
-          : `${name}: ${commit.slice(0, 12)} staged (policy notify: apply it with leger apply ${name})`,
+          : `${name}: ${commit.slice(0, 12)} staged (policy notify: apply it with leger apply ${name})${
+            risks.length ? `; it adds risks: ${risks.join("; ")}` : ""
+          }`,
       });
     }
     return { name, result: record.lastResult, commit };
   }
   try {
-    await apply(engine, name);
+    await ops.apply(name);
     delete record.staged;
     record.lastResult = "applied";
     record.lastApply = { ...(from.commit ? { from: from.commit } : {}), to: commit, at: now.toISOString() };
@@ -205,7 +226,11 @@ async function checkOne(
  * per policy. Never throws for one set's failure: it is recorded, emitted
  * as a `failed` event, and the other sets go on.
  */
-export async function updateCycle(engine: Engine, options: CycleOptions = {}): Promise<CycleResult[]> {
+export async function updateCycle(
+  engine: Engine,
+  ops: UnattendedOps,
+  options: CycleOptions = {},
+): Promise<CycleResult[]> {
   const now = (options.now ?? (() => new Date()))();
   const random = options.random;
   const force = new Set(options.force ?? []);
@@ -237,11 +262,11 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
       continue;
     }
     try {
-      const result = await checkOne(engine, manifest, policy, record, now, emit);
+      const result = await checkOne(engine, ops, manifest, policy, record, now, emit);
       if (
         result.result === "up-to-date" && policy.policy !== "notify" && (!policy.window || policy.window.contains(now))
       ) {
-        await checkImages(engine, manifest, policy, record, now, emit);
+        await checkImages(engine, ops, manifest, policy, record, now, emit);
       }
       out.push(result);
     } catch (error) {
@@ -265,9 +290,10 @@ export async function updateCycle(engine: Engine, options: CycleOptions = {}): P
   return out;
 }
 
-/** Image updates (`AutoUpdate=`) of a set whose source is up to date: see images.ts. */
+/** Image updates (`AutoUpdate=`) of a set whose source is up to date: see lib/ops/update/images.ts. */
 async function checkImages(
   engine: Engine,
+  ops: UnattendedOps,
   manifest: Manifest,
   policy: EffectivePolicy,
   record: UpdateRecord,
@@ -280,10 +306,9 @@ async function checkImages(
     u.kind === "container" && ["registry", "local"].includes(lastValue(u.unit, "Container", "AutoUpdate")?.trim() ?? "")
   );
   if (!autoUpdates) return;
-  const { pendingImages, updateImages } = await import("./images.ts");
-  const pending = await pendingImages(engine, manifest.units);
+  const pending = await ops.pendingImages(manifest.units);
   if (pending.length === 0) return;
-  const r = await updateImages(engine, manifest, pending, record);
+  const r = await ops.updateImages(manifest, pending, record.badImages ?? []);
   const at = { ...(manifest.source.commit ? { commit: manifest.source.commit } : {}) };
   const list = Object.entries(r.images).map(([image, id]) => `${image}@${id.slice(0, 12)}`).join(", ");
   if (r.outcome === "applied") {
@@ -298,6 +323,7 @@ async function checkImages(
       message: `${manifest.name}: new image ${list} running on ${r.units.join(", ")}; all units healthy`,
     });
   } else if (r.outcome === "rolled-back") {
+    record.badImages = [...new Set([...(record.badImages ?? []), ...Object.values(r.images)])];
     await emit({
       kind: "rolled-back",
       what: "images",

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../../tests/fakes/fake_host_fixtures.ts";
 import { git } from "../../tests/helpers/git_repo.ts";
-import { install } from "../ops/install.ts";
-import { readStaged } from "../ops/stage.ts";
+import { unattendedOps } from "../leger.ts";
+import { readStaged } from "../ops/update/stage.ts";
 import { readManifest } from "../state/manifest.ts";
-import { readUpdateRecord } from "./record.ts";
+import { readUpdateRecord } from "../state/update_record.ts";
 import { updateCycle, type UpdateEvent } from "./updater.ts";
+import { install } from "../../tests/helpers/ops.ts";
 
 const web = (exec: string) => `[Container]\nImage=${NGINX}\nExec=${exec}\n`;
 const yaml = (updates: string) => `version: 1\nupdates:\n${updates}`;
@@ -33,7 +34,7 @@ async function installed(updates: string) {
   let clock = new Date("2026-11-29T10:00:00Z").getTime();
   const cycle = async (force = true) => {
     clock += 120_000;
-    return await updateCycle(b.engine, {
+    return await updateCycle(b.engine, unattendedOps(b.engine), {
       now: () => new Date(clock),
       random: () => 0.5,
       onEvent: (e) => void events.push(e),

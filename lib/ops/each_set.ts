@@ -5,7 +5,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 
 /**
  * Calls `fn` for each name. For a single named set an error passes through

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { memoryLogger } from "../log.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { memoryLogger } from "../../tests/helpers/memory_logger.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import type { Engine } from "../engine.ts";
 import { eachSet } from "./each_set.ts";
 

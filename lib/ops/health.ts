@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { Engine } from "../engine.ts";
-import type { SetFile } from "../quadlet/model.ts";
+import type { SetFile } from "../quadlet/kinds.ts";
 import { lastValue } from "../quadlet/parse.ts";
 import { expandInstance, setUnits } from "../quadlet/units.ts";
-import { run } from "../shell.ts";
-import type { UnitState } from "../systemd.ts";
+import { run } from "../host/shell.ts";
+import type { UnitState } from "../host/systemd_state.ts";
+import { operand } from "../core/argv.ts";
 
 /** A container with a healthcheck (`HealthCmd=`) and the unit that runs it. */
 export interface HealthCheck {
@@ -46,13 +47,38 @@ export function healthChecksOf(files: readonly SetFile[]): HealthCheck[] {
 
 /**
  * Containers whose unit becomes active only once podman's healthcheck
- * passed (`Notify=healthy`, podman 5.1+): for them systemd's "active" is
+ * passed (`Notify=healthy`, podman 5.0+): for them systemd's "active" is
  * already the health signal.
  */
 export function readyWhenActiveOf(files: readonly SetFile[]): string[] {
   return setUnits(files).units.filter((u) =>
     u.kind === "container" && lastValue(u.unit, "Container", "Notify")?.trim() === "healthy"
   ).map((u) => u.service);
+}
+
+/** Kinds quadlet turns into `Type=oneshot` services unless the file sets `Type=` (podman's generator). */
+const ONESHOT_KINDS = new Set(["volume", "network", "image", "build", "artifact"]);
+
+function systemdTrue(value: string): boolean {
+  return ["1", "yes", "y", "true", "t", "on"].includes(value.trim().toLowerCase());
+}
+
+/**
+ * Units whose work is done when they exit: a oneshot that does not remain
+ * after exit. Quadlet makes a `.build` one (its generator sets
+ * `RemainAfterExit=yes` for volumes, networks, images and artifacts but not
+ * for builds), and a file may make any unit one with `[Service] Type=oneshot`.
+ * `systemctl start` returns once such a unit finished, so inactive with result
+ * "success" is that unit up; waiting for "active" would roll back a good set.
+ */
+export function doneWhenExitedOf(files: readonly SetFile[]): string[] {
+  return setUnits(files).units.filter((u) => {
+    const type = lastValue(u.unit, "Service", "Type")?.trim();
+    const oneshot = type === undefined ? ONESHOT_KINDS.has(u.kind) : type === "oneshot";
+    if (!oneshot) return false;
+    const remain = lastValue(u.unit, "Service", "RemainAfterExit");
+    return remain === undefined ? u.kind === "build" || !ONESHOT_KINDS.has(u.kind) : !systemdTrue(remain);
+  }).map((u) => u.service);
 }
 
 /**
@@ -79,12 +105,20 @@ export function gateOptions(engine: Engine, files: readonly SetFile[], timeoutMs
     settleMs: settle === undefined ? DEFAULT_SETTLE_MS : parseDuration(settle, "health-settle"),
     healthChecks: healthChecksOf(files),
     readyWhenActive: readyWhenActiveOf(files),
+    doneWhenExited: doneWhenExitedOf(files),
   };
 }
 
 /** `podman inspect --format {{.State.Health.Status}}`: healthy, unhealthy, starting, or "" when it cannot be read. */
-async function healthStatus(engine: Engine, container: string): Promise<string> {
-  const r = await run(engine.$, ["podman", "inspect", "--format", "{{.State.Health.Status}}", container]);
+export async function healthStatus(engine: Engine, container: string): Promise<string> {
+  const r = await run(engine.$, [
+    "podman",
+    "inspect",
+    "--format",
+    "{{.State.Health.Status}}",
+    "--",
+    operand(container, "container name"),
+  ]);
   return r.code === 0 ? r.stdout.trim() : "";
 }
 
@@ -114,6 +148,8 @@ export interface HealthOptions {
   healthChecks?: HealthCheck[];
   /** Units for which "active" already means healthy (see {@linkcode readyWhenActiveOf}): no settle time. */
   readyWhenActive?: string[];
+  /** Oneshots that end when done (see {@linkcode doneWhenExitedOf}): inactive with result "success" is up. */
+  doneWhenExited?: string[];
 }
 
 function bad(s: UnitState): boolean {
@@ -121,11 +157,11 @@ function bad(s: UnitState): boolean {
     (s.active === "inactive" && s.result !== "" && s.result !== "success");
 }
 
-function up(s: UnitState): boolean {
+function running(s: UnitState): boolean {
   return s.active === "active" && s.sub !== "auto-restart";
 }
 
-async function failures(engine: Engine, states: UnitState[]): Promise<UnitFailure[]> {
+async function failures(engine: Engine, states: UnitState[], up: (s: UnitState) => boolean): Promise<UnitFailure[]> {
   const out: UnitFailure[] = [];
   for (const s of states) {
     if (up(s)) continue;
@@ -153,7 +189,10 @@ export async function waitHealthy(
   const checks = (options.healthChecks ?? []).filter((c) => units.includes(c.unit));
   // Units with a signal of their own are up when it says so; only the rest wait out the settle time.
   const signalled = new Set([...checks.map((c) => c.unit), ...(options.readyWhenActive ?? [])]);
-  const needsSettle = (s: UnitState) => s.sub !== "exited" && !signalled.has(s.unit);
+  const done = new Set(options.doneWhenExited ?? []);
+  const finished = (s: UnitState) => done.has(s.unit) && s.active === "inactive" && s.result === "success";
+  const up = (s: UnitState) => running(s) || finished(s);
+  const needsSettle = (s: UnitState) => s.sub !== "exited" && !finished(s) && !signalled.has(s.unit);
   const start = Date.now();
   let upSince: number | undefined;
   const baseline = new Map((await engine.systemd.states(units)).map((s) => [s.unit, s.restarts]));
@@ -170,6 +209,7 @@ export async function waitHealthy(
             ...s,
             active: up(s) ? "restarted" : s.active,
           })),
+          up,
         ),
       };
     }
@@ -188,7 +228,7 @@ export async function waitHealthy(
     // The deadline is for coming up: a set that is up when it passes still gets its settle window (at most
     // health-settle more), so a slow start is judged on whether it stays up, never failed with no unit to name.
     if (Date.now() - start > timeout && upSince === undefined) {
-      const failed = await failures(engine, states);
+      const failed = await failures(engine, states, up);
       if (failed.length === 0) {
         failed.push(...await healthFailures(engine, health.filter((h) => h.status !== "healthy")));
       }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { SetFile } from "../quadlet/model.ts";
-import { gateOptions, readyWhenActiveOf, startUnits } from "./health.ts";
+import type { SetFile } from "../quadlet/kinds.ts";
+import { doneWhenExitedOf, gateOptions, readyWhenActiveOf, startUnits } from "./health.ts";
 
 const file = (name: string, text: string): SetFile => ({ name, text });
 
@@ -84,4 +84,42 @@ Deno.test("health-settle in the config sets the settle time", async () => {
   } finally {
     await b.cleanup();
   }
+});
+
+Deno.test("a .build unit, done and gone once built (quadlet does not let it remain), counts as up", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const files = [
+      file("app.build", "[Build]\nImageTag=localhost/app:latest\nFile=Containerfile\nSetWorkingDirectory=unit\n"),
+      file("app.container", "[Container]\nImage=app.build\nExec=sleep infinity\n"),
+    ];
+    for (const f of files) await Deno.writeTextFile(join(b.engine.paths.quadletDir, f.name), f.text);
+    await b.engine.systemd.daemonReload();
+    const [built] = await (async () => {
+      await b.engine.systemd.tryStart("app-build.service");
+      return await b.engine.systemd.states(["app-build.service"]);
+    })();
+    assert.deepEqual(
+      [built!.active, built!.result],
+      ["inactive", "success"],
+      "as the real host shows a finished build",
+    );
+    const r = await startUnits(b.engine, ["app-build.service", "app.service"], gateOptions(b.engine, files, 3_000));
+    assert.equal(r.ok, true, JSON.stringify(r.failed));
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("which units are done when they exit: builds, and any unit its file makes a oneshot that does not remain", () => {
+  const files = [
+    file("app.build", "[Build]\nImageTag=localhost/app\n"),
+    file("kept.build", "[Build]\nImageTag=localhost/kept\n[Service]\nRemainAfterExit=yes\n"),
+    file("data.volume", "[Volume]\n"),
+    file("once.volume", "[Volume]\n[Service]\nRemainAfterExit=no\n"),
+    file("job.container", `[Container]\nImage=${NGINX}\n[Service]\nType=oneshot\n`),
+    file("stays.container", `[Container]\nImage=${NGINX}\n[Service]\nType=oneshot\nRemainAfterExit=true\n`),
+    file("web.container", `[Container]\nImage=${NGINX}\n`),
+  ];
+  assert.deepEqual(doneWhenExitedOf(files).sort(), ["app-build.service", "job.service", "once-volume.service"]);
 });

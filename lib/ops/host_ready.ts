@@ -7,7 +7,7 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { notReachable } from "../systemd.ts";
+import { notReachable } from "../host/systemd_state.ts";
 
 /** Throws exit code 6 (with `leger doctor` in the hint) unless podman and systemd are usable. */
 export async function requireHostReady(engine: Engine): Promise<void> {

@@ -6,9 +6,9 @@
  * @module
  */
 import type { Engine } from "../engine.ts";
-import { NotFoundError, UsageError } from "../errors.ts";
+import { NotFoundError, UsageError } from "../core/errors.ts";
 import { listManifests, type Manifest, readManifest } from "../state/manifest.ts";
-import { boundedList } from "../bounded_list.ts";
+import { boundedList } from "../core/bounded_list.ts";
 
 /** The manifest of an installed set; a NotFoundError (exit 5) naming the installed sets when there is none. */
 export async function requireManifest(engine: Engine, name: string): Promise<Manifest> {

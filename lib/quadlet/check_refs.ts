@@ -8,12 +8,12 @@
  */
 import type { DiagnosticSink, HostProbe } from "./diagnostic.ts";
 import { UNIT_DEPENDENCY_KEYS } from "./keys.ts";
-import { quadletKind } from "./model.ts";
+import { quadletKind } from "./kinds.ts";
 import { hasInlineComment, listEntries as allEntries, type ParsedUnit, type UnitEntry } from "./parse.ts";
 import type { LoadedSet, LoadedUnit } from "./set.ts";
 import { lookup } from "./set.ts";
 import { splitWords } from "./split.ts";
-import { parseMount, parseVolume } from "./values.ts";
+import { parseMount, parseVolume } from "./storage.ts";
 
 /** The entries that count, leaving out values that hold a comment (reported as syntax/inline-comment). */
 const listEntries = (u: ParsedUnit, section: string, key: string) =>

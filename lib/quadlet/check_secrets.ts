@@ -6,12 +6,13 @@
  * @module
  */
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
-import { LEGER_YAML, parseLegerYaml } from "../leger_yaml.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
 import type { DiagnosticSink, HostProbe } from "./diagnostic.ts";
 import { listEntries, type UnitEntry } from "./parse.ts";
 import type { LoadedSet } from "./set.ts";
 import { splitWords } from "./split.ts";
-import { parseSecret } from "./values.ts";
+import { parseSecret } from "./storage.ts";
 import { expandsAtStart } from "./expansion.ts";
 
 interface Declared {

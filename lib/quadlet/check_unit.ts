@@ -7,11 +7,12 @@
  */
 import type { DiagnosticSink } from "./diagnostic.ts";
 import { INSTALL_APPLIED, KIND_SINCE, QUADLET_KEYS, suggest, SYSTEMD_KEYS, UNSUPPORTED_SERVICE_KEYS } from "./keys.ts";
-import { SECTION_OF } from "./model.ts";
+import { SECTION_OF } from "./kinds.ts";
 import { entriesOf, listEntries, type UnitEntry } from "./parse.ts";
 import type { LoadedUnit } from "./set.ts";
 import { INSTANCE_SPECIFIERS, isKnownSpecifier, specifiersIn } from "./specifiers.ts";
-import { checkValue, hasInlineComment } from "./check_values.ts";
+import { checkValue } from "./check_values.ts";
+import { hasInlineComment } from "./parse.ts";
 import { checkRequired } from "./check_required.ts";
 import { splitWords } from "./split.ts";
 import { gate, type PodmanTarget } from "./target.ts";

@@ -8,28 +8,23 @@
 import type { DiagnosticSink } from "./diagnostic.ts";
 import type { KeySpec } from "./keys.ts";
 import type { UnitEntry } from "./parse.ts";
-export { hasInlineComment } from "./parse.ts";
 import { splitWords, unquoteSingle } from "./split.ts";
 import { checkExpansions, expandsAtStart } from "./expansion.ts";
 import type { PodmanTarget } from "./target.ts";
 import {
   checkAutoUpdate,
   checkBool,
-  checkBuildSecret,
-  checkExposePort,
   checkGoDuration,
   checkInt,
-  checkMount,
-  checkPublishPort,
-  checkSecret,
   checkSize,
   checkTimespan,
   checkUlimit,
   checkUserNS,
-  checkVolume,
   checkVolumeOwner,
-  type ValueIssue,
 } from "./values.ts";
+import type { ValueIssue } from "./value_issue.ts";
+import { checkBuildSecret, checkMount, checkSecret, checkVolume } from "./storage.ts";
+import { checkExposePort, checkPublishPort } from "./ports.ts";
 
 /** Options the value checks need. */
 export interface ValueCheckOptions {

@@ -9,7 +9,8 @@
 import type { DiagnosticSink, HostProbe, OtherSet } from "./diagnostic.ts";
 import { listEntries, type UnitEntry } from "./parse.ts";
 import { type LoadedSet, type LoadedUnit, loadSet } from "./set.ts";
-import { checkPublishPort, parseMount, parseVolume, type PortBinding } from "./values.ts";
+import { parseMount, parseVolume } from "./storage.ts";
+import { checkPublishPort, type PortBinding } from "./ports.ts";
 import { splitWords } from "./split.ts";
 
 interface PortUse {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { findUsers } from "./conflicts.ts";
-import { fakeHost } from "./fake_host.ts";
+import { fakeHost } from "../../tests/fakes/host_probe.ts";
 import { validateSet } from "./validate.ts";
 
 const blog = {

@@ -6,7 +6,7 @@
  * limited to the codes a person reviewed and agreed with.
  */
 import assert from "node:assert/strict";
-import { validatePath } from "./validate.ts";
+import { validatePath } from "../source/validate_path.ts";
 
 const ROOT = new URL("../../tests/fixtures/corpus/podbox/", import.meta.url).pathname;
 
@@ -58,10 +58,11 @@ for (const { set, verdict, expected } of verdicts) {
 }
 
 Deno.test("the corpus as one repository: one call gives every set the generator's verdict", async () => {
-  const { findSetFolders, validateRepository, toRepositoryJson } = await import("./repository.ts");
+  const { toRepositoryJson } = await import("./repository.ts");
+  const { findSetFolders, validateRepositoryAt } = await import("../source/validate_path.ts");
   const folders = await findSetFolders(ROOT);
   assert.deepEqual(folders, verdicts.map((v) => v.set).sort());
-  const result = await validateRepository(ROOT, folders, { rootless: true, podmanVersion: "5.8" });
+  const result = await validateRepositoryAt(ROOT, folders, { rootless: true, podmanVersion: "5.8" });
   for (const s of result.sets) {
     const want = verdicts.find((v) => v.set === s.path)!.verdict === "ok";
     assert.equal(s.report.errors === 0, want, `${s.path}: ${s.report.diagnostics.map((d) => d.code).join(" ")}`);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SetFile } from "./model.ts";
+import type { SetFile } from "./kinds.ts";
 import type { UnitEntry } from "./parse.ts";
 import type { LoadedUnit } from "./set.ts";
 

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Diagnostic, HostProbe } from "./diagnostic.ts";
-import { quadletKind, type SetFile } from "./model.ts";
+import { quadletKind, type SetFile } from "./kinds.ts";
 import { entriesOf, type UnitEntry } from "./parse.ts";
 import type { LoadedSet } from "./set.ts";
 

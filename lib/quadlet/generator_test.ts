@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fakeHost } from "./fake_host.ts";
+import { fakeHost } from "../../tests/fakes/host_probe.ts";
 import { compare, parseGeneratorOutput } from "./generator.ts";
 import { loadSet } from "./set.ts";
 import { validateSet } from "./validate.ts";

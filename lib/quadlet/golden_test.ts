@@ -11,9 +11,10 @@
  * error, and what leger says about it is pinned in expected.txt.
  */
 import assert from "node:assert/strict";
-import { fakeHost, type FakeHostSpec } from "./fake_host.ts";
+import { fakeHost, type FakeHostSpec } from "../../tests/fakes/host_probe.ts";
 import { formatText } from "./report.ts";
-import { readSetFolder, validateSet } from "./validate.ts";
+import { validateSet } from "./validate.ts";
+import { readSetFolder } from "../source/collect.ts";
 import type { OtherSet } from "./diagnostic.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/", import.meta.url).pathname;
@@ -28,7 +29,7 @@ interface CaseOptions {
 }
 
 async function runCase(dir: string) {
-  const files = (await readSetFolder(dir)).filter((f) => !NOT_SET.has(f.name));
+  const files = (await readSetFolder(dir, "validate")).files.filter((f) => !NOT_SET.has(f.name));
   let opts: CaseOptions = {};
   try {
     opts = JSON.parse(await Deno.readTextFile(`${dir}/options.json`));
@@ -38,7 +39,7 @@ async function runCase(dir: string) {
   const others: OtherSet[] = [];
   try {
     for await (const o of Deno.readDir(`${dir}/.others`)) {
-      others.push({ name: o.name, files: await readSetFolder(`${dir}/.others/${o.name}`) });
+      others.push({ name: o.name, files: (await readSetFolder(`${dir}/.others/${o.name}`, "validate")).files });
     }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;

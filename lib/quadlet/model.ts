@@ -10,20 +10,6 @@ import { instanceFile, type QuadletKind, quadletKind, SECTION_OF, type SetFile, 
 import { lastValue, listValues, mergeUnits, type ParsedUnit, parseUnit } from "./parse.ts";
 import { expandInstance, setUnits } from "./units.ts";
 
-export {
-  instanceFile,
-  instanceOf,
-  isTemplate,
-  QUADLET_KINDS,
-  type QuadletKind,
-  quadletKind,
-  SECTION_OF,
-  type SetFile,
-  templateOf,
-  unitNameOf,
-  volumeNameOf,
-} from "./kinds.ts";
-
 /** A volume a set uses. */
 export interface VolumeUse {
   /** podman volume name. */
@@ -104,6 +90,13 @@ export function summarizeSet(files: readonly SetFile[]): SetSummary {
         if (!v.startsWith("/") && !v.startsWith("%") && !/^[a-z]+:\/\//.test(v)) {
           references.add(v.replace(/^\.\//, ""));
         }
+      }
+    }
+    // A bind mount of `./file` is relative to the unit's folder: the file travels with the set (a config).
+    if (quadletKind(name) !== "volume") {
+      for (const v of listValues(unit, section, "Volume")) {
+        const src = v.split(":")[0]!;
+        if (src.startsWith("./") && v.includes(":")) references.add(src.slice(2));
       }
     }
     if (quadletKind(name) === "build" && listValues(unit, section, "SetWorkingDirectory").at(-1) === "unit") {

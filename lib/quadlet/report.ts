@@ -6,7 +6,7 @@
  * @module
  */
 import { ruleDescription } from "./rules.ts";
-import { styleMark } from "../escape.ts";
+import { styleMark } from "../core/escape.ts";
 import type { Diagnostic, ValidationReport } from "./diagnostic.ts";
 
 /** Options of {@linkcode formatText}. */
@@ -15,7 +15,7 @@ export interface TextOptions {
   color?: boolean;
 }
 
-// Style marks, not escape sequences: the printer (lib/escape.ts) turns them into color.
+// Style marks, not escape sequences: the printer (lib/core/escape.ts) turns them into color.
 const COLORS = { error: styleMark("31"), warning: styleMark("33"), info: styleMark("36") };
 const DIM = styleMark("2");
 const RESET = styleMark("0");

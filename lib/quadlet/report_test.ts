@@ -1,4 +1,4 @@
-import { forTerminal } from "../escape.ts";
+import { forTerminal } from "../core/escape.ts";
 import assert from "node:assert/strict";
 import { formatText, toJson, toJsonObject, toSarif } from "./report.ts";
 import { makeReport } from "./validate.ts";

@@ -1,21 +1,20 @@
 /**
  * `leger validate REPO`: a folder whose subfolders are sets (the layout of
  * most public quadlet repositories) is validated set by set in one run.
- * Each set is read through the set loader and validated on its own, with
+ * Each set (read by lib/source/validate_path.ts) is validated on its own, with
  * references to units of the repository's other sets resolved (reported
  * as `ref/other-set`), but no conflicts between them: the sets of a
  * repository are a catalogue, not one host.
  *
  * @module
  */
-import { isBundle } from "./bundle.ts";
 import type { ValidateOptions, ValidationReport } from "./diagnostic.ts";
-import { quadletKind, type SetFile } from "./model.ts";
+import type { SetFile } from "./kinds.ts";
 import { type LoadedUnit, loadSet } from "./set.ts";
 import { formatText, toJsonObject } from "./report.ts";
-import { makeReport, readSetTree, validateSet } from "./validate.ts";
-import { printable, type SetRefusal } from "../source/load_set.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
+import { makeReport, validateSet } from "./validate.ts";
+import { printable } from "../core/escape.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
 
 /** One set of a repository and its report. */
 export interface RepositorySet {
@@ -39,63 +38,27 @@ export interface RepositoryReport {
   ok: boolean;
 }
 
-const SKIP = new Set([".git", "node_modules", ".github"]);
-/** How deep below the repository sets are looked for, and how many folders are looked at. */
-const MAX_DEPTH = 4;
-const MAX_FOLDERS = 5000;
-
-const isUnitName = (n: string) => quadletKind(n) !== undefined || isBundle(n);
-
-/** True when the folder holds quadlet units or bundles at its top level. */
-export async function holdsUnits(dir: string): Promise<boolean> {
-  for await (const e of Deno.readDir(dir)) if ((e.isFile || e.isSymlink) && isUnitName(e.name)) return true;
-  return false;
-}
-
-/**
- * The set folders of a repository, relative to it, sorted: folders that
- * hold units at their top, looked for down to a small depth; a set's own
- * subfolders are not searched, links to folders are not followed.
- */
-export async function findSetFolders(root: string): Promise<string[]> {
-  const out: string[] = [];
-  let seen = 0;
-  const walk = async (rel: string, depth: number) => {
-    const dirs: string[] = [];
-    let units = false;
-    for await (const e of Deno.readDir(rel ? `${root}/${rel}` : root)) {
-      if (++seen > MAX_FOLDERS) return;
-      if (e.isDirectory && !SKIP.has(e.name) && !e.name.startsWith(".")) dirs.push(e.name);
-      else if ((e.isFile || e.isSymlink) && isUnitName(e.name)) units = true;
-    }
-    if (units && rel) {
-      out.push(rel);
-      return;
-    }
-    if (depth >= MAX_DEPTH) return;
-    for (const d of dirs.sort()) await walk(rel ? `${rel}/${d}` : d, depth + 1);
-  };
-  await walk("", 0);
-  return out.sort();
-}
-
 function setNameOf(files: readonly SetFile[], path: string): string {
   const meta = files.find((f) => f.name === ".leger.yaml");
   const parsed = meta ? parseLegerYaml(meta.text) : undefined;
   return (parsed?.ok ? parsed.value.name : undefined) ?? path.slice(path.lastIndexOf("/") + 1);
 }
 
+/** One set of a repository as read from its folder (lib/source/validate_path.ts reads them). */
+export interface RepositoryFolder {
+  /** Folder relative to the repository. */
+  path: string;
+  files: SetFile[];
+  /** Entries the set loader refused. */
+  refused: NonNullable<ValidateOptions["refused"]>;
+}
+
 /** Validates every set of a repository; `options.setName` is ignored. */
 export async function validateRepository(
-  root: string,
-  folders: readonly string[],
+  folders: readonly RepositoryFolder[],
   options: ValidateOptions,
 ): Promise<RepositoryReport> {
-  const loaded: Array<{ path: string; name: string; files: SetFile[]; refused: SetRefusal[] }> = [];
-  for (const path of folders) {
-    const tree = await readSetTree(`${root}/${path}`);
-    loaded.push({ path, name: setNameOf(tree.files, path), ...tree });
-  }
+  const loaded = folders.map((f) => ({ ...f, name: setNameOf(f.files, f.path) }));
   // Units of every set, keyed by file name, for references across sets (first set wins on a clash).
   const repository = new Map<string, { set: string; unit: LoadedUnit }>();
   for (const s of loaded) {

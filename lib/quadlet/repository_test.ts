@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { findSetFolders, flatten, formatRepositoryText, holdsUnits, validateRepository } from "./repository.ts";
+import { flatten, formatRepositoryText } from "./repository.ts";
+import { findSetFolders, holdsUnits, validateRepositoryAt } from "../source/validate_path.ts";
 
 const UNIT = "[Container]\nImage=docker.io/library/nginx:1.27\n";
 
@@ -19,7 +20,7 @@ Deno.test("a repository's sets are found, validated alone, and may use each othe
   await write(".github/ci/ci.container", UNIT);
   assert.equal(await holdsUnits(root), false);
   assert.deepEqual(await findSetFolders(root), ["\x1b[2Jevil", "apps/blog", "apps/web", "infra/net"]);
-  const result = await validateRepository(root, await findSetFolders(root), { rootless: true, podmanVersion: "5.8" });
+  const result = await validateRepositoryAt(root, await findSetFolders(root), { rootless: true, podmanVersion: "5.8" });
   const by = (p: string) => result.sets.find((s) => s.path === p)!.report;
   assert.deepEqual(by("apps/web").diagnostics.map((d) => d.code), ["ref/other-set"]);
   assert.match(by("apps/web").diagnostics[0]!.message, /comes from the set net of this repository/);

@@ -78,7 +78,19 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "required/user": "Group= without User=",
   "required/working-directory": "[Build] File= is relative but no working directory is set",
   "required/yaml": "[Kube] without Yaml=",
+  "risk/capability": "AddCapability= (or podman --cap-add) of ALL or of a capability that reaches the host",
+  "risk/device": "AddDevice= or podman --device: a host device in the container",
+  "risk/host-command": "ExecStartPre= and the other Exec*= of [Service]: a command on the host, outside any container",
+  "risk/host-file":
+    "EnvironmentFile= or podman --env-file of an absolute host path, read into the container's environment",
+  "risk/host-namespace": "The host's network (Network=host), or its pid, ipc, uts, user or cgroup namespace",
+  "risk/host-path": "A bind mount of the host's system folders (/, /etc, /root, /usr, /proc, /sys, /dev, ...)",
+  "risk/podman-socket": "A mount of podman's or docker's socket: the container can start containers as the host",
+  "risk/privileged": "PodmanArgs=--privileged: every capability and device, no confinement",
+  "risk/unconfined": "SELinux labels, seccomp or AppArmor turned off, or Unmask=ALL",
   "secret/env-mismatch": ".leger.yaml env: differs from the Secret=...,target=",
+  "secret/other-set": "Secret= names a Podman secret another installed set declares and this set does not",
+  "secret/outside-prefix": "A declared Setec secret outside the set's own prefix and daemon.shared-secrets",
   "secret/undeclared": "Secret= names a secret .leger.yaml does not declare",
   "secret/unmanaged": "The set has no .leger.yaml; the secret must exist before the unit starts",
   "secret/unused": "A declared secret no unit uses",
@@ -89,9 +101,11 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "service/type": "Type= other than notify or oneshot in a container or kube unit",
   "service/unsupported-key": "User=, Group=, DynamicUser= in [Service]; podman warns quadlets cannot switch user",
   "set/bad-name":
-    "A name with control characters, a line break or bytes that are not UTF-8; a name with .. or an absolute one",
+    "A name with control characters, a line break or bytes that are not UTF-8; a name with .. or an absolute one; a name starting with -",
   "set/broken-link": "A link to nothing inside the set",
   "set/bundle-escape": "A bundle member whose # FileName= holds a path",
+  "set/changed":
+    "A file replaced or moved out of the set between the check and the read (never read through the new link)",
   "set/link-outside":
     "A link that leaves the set's folder (also a dangling one whose path leaves it); links inside the set are followed",
   "set/nested-unit": "A unit in a subfolder; podman quadlet install only installs the top level",

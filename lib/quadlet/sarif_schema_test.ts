@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Validator } from "@cfworker/json-schema";
 import denoJson from "../../deno.json" with { type: "json" };
-import { repoRelative } from "./repo_root.ts";
+import { repoRelative } from "../source/repo_root.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const schema = JSON.parse(await Deno.readTextFile(join(ROOT, "tests/fixtures/sarif/sarif-schema-2.1.0.json")));

@@ -6,7 +6,7 @@
  * @module
  */
 import { planDropins } from "./dropins.ts";
-import { isTemplate, type QuadletKind, quadletKind, SECTION_OF, type SetFile } from "./model.ts";
+import { isTemplate, type QuadletKind, quadletKind, SECTION_OF, type SetFile } from "./kinds.ts";
 import { lastValue, listValues, mergeUnits, type ParsedUnit, parseUnit } from "./parse.ts";
 import { unquoteSingle } from "./split.ts";
 

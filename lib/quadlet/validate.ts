@@ -1,33 +1,31 @@
 /**
  * The quadlet validator: everything leger checks before it changes the
- * host. `validateSet` takes a set's files, `validatePath` reads a folder,
- * a single unit file or a `.quadlets` bundle from disk.
+ * host. `validateSet` takes a set's files; it reads no disk (a folder, a
+ * unit file or a bundle on disk is read by lib/source/validate_path.ts).
  *
  * @example
  * ```ts
- * const report = await validatePath("./web", { rootless: true });
+ * const report = await validateSet([{ name: "web.container", text }], { rootless: true });
  * if (!report.ok) console.log(formatText(report));
  * ```
  *
  * @module
  */
-import { expandBundles, isBundle } from "./bundle.ts";
+import { expandBundles } from "./bundle.ts";
 import { checkRefs, type ForeignUnits } from "./check_refs.ts";
 import { checkSecrets } from "./check_secrets.ts";
+import { checkRisks } from "./risk/check_risk.ts";
 import { checkTemplates } from "./check_templates.ts";
 import { checkUnit } from "./check_unit.ts";
 import { checkConflicts } from "./conflicts.ts";
 import { type Diagnostic, DiagnosticSink, type ValidateOptions, type ValidationReport } from "./diagnostic.ts";
 import { isDropinDir } from "./dropins.ts";
 import { foldGenerator } from "./generator.ts";
-import { parseLegerYaml } from "../leger_yaml.ts";
-import { quadletKind, type SetFile } from "./model.ts";
+import { parseLegerYaml } from "../meta/leger_yaml.ts";
+import { quadletKind, type SetFile } from "./kinds.ts";
 import type { ParseProblem } from "./parse.ts";
 import { loadSet } from "./set.ts";
 import { parseTargets, type PodmanTarget, resolveTarget } from "./target.ts";
-import { isRefusal, readSetFile, type SetRefusal, walkSet } from "../source/load_set.ts";
-
-export type { Diagnostic, HostProbe, OtherSet, ValidateOptions, ValidationReport } from "./diagnostic.ts";
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
 // Code-point order, the same on every machine and locale.
@@ -128,6 +126,7 @@ export async function validateSet(files: SetFile[], options: ValidateOptions): P
   }
   await checkRefs(set, foreign, options.host, sink);
   await checkSecrets(set, options.host, sink);
+  checkRisks(set, sink);
   await checkConflicts(options.setName, set, options.others ?? [], options.host, sink);
   if (options.host?.generator) {
     const leger = makeReport([...sink.items]).diagnostics;
@@ -220,34 +219,6 @@ function checkLayout(
   }
 }
 
-/** Whether validation reads a file's text: units, bundles and `.leger.yaml` on top, drop-ins, misplaced units. */
-function wanted(name: string): boolean {
-  const parts = name.split("/");
-  const base = parts[parts.length - 1]!;
-  if (parts.length === 1) return quadletKind(base) !== undefined || isBundle(base) || base === ".leger.yaml";
-  return (parts.length === 2 && isDropinDir(parts[0]!)) || quadletKind(base) !== undefined;
-}
-
-/**
- * Reads the files of a set folder through the set loader: units and
- * drop-ins with text, other files by name. Entries the loader refuses (a
- * link out, a FIFO, a file too large, a bad name) come back as
- * `refused`, reported as errors at their file; their content is never read.
- */
-export async function readSetTree(dir: string): Promise<{ files: SetFile[]; refused: SetRefusal[] }> {
-  const tree = await walkSet(dir, { read: wanted, deep: true });
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  return {
-    files: tree.files.map((f) => ({ name: f.name, text: f.bytes ? decoder.decode(f.bytes) : "" })),
-    refused: tree.refused,
-  };
-}
-
-/** Reads the files of a set folder (see {@linkcode readSetTree}; refused entries are left out). */
-export async function readSetFolder(dir: string): Promise<SetFile[]> {
-  return (await readSetTree(dir)).files;
-}
-
 /** Diagnostics for entries the set loader refused. */
 export function refusalDiagnostics(refused: NonNullable<ValidateOptions["refused"]>): Diagnostic[] {
   return refused.map((r) => ({
@@ -260,36 +231,4 @@ export function refusalDiagnostics(refused: NonNullable<ValidateOptions["refused
     fix: r.fix,
     source: "leger" as const,
   }));
-}
-
-/** Validates a folder, a single unit file (in the context of its folder) or a `.quadlets` bundle. */
-export async function validatePath(path: string, options: ValidateOptions): Promise<ValidationReport> {
-  const st = await Deno.stat(path);
-  if (st.isDirectory) {
-    const tree = await readSetTree(path);
-    return validateSet(tree.files, { ...options, refused: tree.refused });
-  }
-  const slash = path.lastIndexOf("/");
-  const base = path.slice(slash + 1);
-  const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
-  if (isBundle(base) || !quadletKind(base)) {
-    // One file on its own: read under the same rules, without walking its folder.
-    const got = await readSetFile(dir, base);
-    if (got === undefined) throw new Deno.errors.NotFound(path);
-    if (isRefusal(got)) return validateSet([], { ...options, refused: [got] });
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(got.bytes);
-    } catch {
-      return validateSet([], {
-        ...options,
-        refused: [{ file: base, code: "set/not-utf8", message: `${base} is not UTF-8 text`, fix: "save it as UTF-8" }],
-      });
-    }
-    return validateSet([{ name: base, text }], options);
-  }
-  const tree = await readSetTree(dir);
-  const report = await validateSet(tree.files, { ...options, refused: tree.refused });
-  const mine = (f: string) => f === base || f.startsWith(`${base}.d/`);
-  return makeReport(report.diagnostics.filter((d) => mine(d.file)), options.strict ?? false);
 }

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { compareVersions, keySpec, suggest } from "./keys.ts";
-import { hostPortOf, summarizeSet, unitNameOf, volumeNameOf } from "./model.ts";
+import { hostPortOf, summarizeSet } from "./model.ts";
+import { unitNameOf, volumeNameOf } from "./kinds.ts";
 import { parseUnit } from "./parse.ts";
 import { expandPath, specifiersIn } from "./specifiers.ts";
-import { validatePath, validateSet } from "./validate.ts";
+import { validateSet } from "./validate.ts";
+import { validatePath } from "../source/validate_path.ts";
 
 Deno.test("validatePath reads a folder with drop-ins, assets and a bundle", async () => {
   const dir = await Deno.makeTempDir();

@@ -8,10 +8,6 @@
  */
 import { err, type ValueIssue, warn } from "./value_issue.ts";
 
-export type { ValueIssue } from "./value_issue.ts";
-export * from "./ports.ts";
-export * from "./storage.ts";
-
 /** Checks `AutoUpdate=`: `registry` or `local` (kube: optionally `CONTAINER/`-prefixed). */
 export function checkAutoUpdate(value: string, kube: boolean): ValueIssue[] {
   const policy = kube && value.includes("/") ? value.slice(value.indexOf("/") + 1) : value;

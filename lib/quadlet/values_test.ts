@@ -3,27 +3,26 @@ import type { PodmanTarget } from "./target.ts";
 import {
   checkAutoUpdate,
   checkBool,
-  checkBuildSecret,
-  checkExposePort,
   checkGoDuration,
   checkInt,
-  checkMount,
-  checkPublishPort,
-  checkSecret,
   checkSize,
   checkTimespan,
   checkUlimit,
   checkUserNS,
-  checkVolume,
   checkVolumeOwner,
-  isIPv4,
-  isIPv6,
+  parseTimespan,
+} from "./values.ts";
+import {
+  checkBuildSecret,
+  checkMount,
+  checkSecret,
+  checkVolume,
   parseMount,
   parseSecret,
-  parseTimespan,
   parseVolume,
   splitCsv,
-} from "./values.ts";
+} from "./storage.ts";
+import { checkExposePort, checkPublishPort, isIPv4, isIPv6 } from "./ports.ts";
 
 const codes = (issues: { code: string }[]) => issues.map((i) => i.code);
 

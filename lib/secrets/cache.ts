@@ -15,8 +15,8 @@
  */
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { atomicWrite, removeIfExists } from "../fs.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { atomicWrite, removeIfExists } from "../core/fs.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
 /** One cached secret. */
@@ -97,7 +97,7 @@ export class SecretCache {
    * others could read, since its value may have leaked.
    */
   static async open(dir: string): Promise<SecretCache> {
-    await Deno.mkdir(dirname(dir), { recursive: true });
+    await Deno.mkdir(dirname(dir), { recursive: true, mode: 0o700 });
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 }).catch((error) => {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error; // a file: refused below
     });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cacheFileName, digestOf, SecretCache } from "./cache.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const mode = async (p: string) => (await Deno.stat(p)).mode! & 0o777;

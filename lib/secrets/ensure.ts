@@ -4,10 +4,10 @@
  * first, so a missing secret or a missing ACL grant stops them before
  * anything is put on the host.
  *
- * It asks the running daemon when there is one (so the daemon's state and
- * cache stay the one truth), and otherwise syncs in-process with the same
- * code the daemon runs (syncSecrets + the scope's cache). Messages name
- * secrets and versions, never values.
+ * It asks the running daemon when this run may and one answers
+ * (lib/secrets/sync_now.ts decides), and otherwise syncs in-process with
+ * the same code the daemon runs (syncSecrets + the scope's cache).
+ * Messages name secrets and versions, never values.
  *
  * @example
  * ```ts
@@ -21,15 +21,16 @@
  *
  * @module
  */
-import { daemonSync } from "../daemon/control_client.ts";
 import type { Engine } from "../engine.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import { listManifests } from "../state/manifest.ts";
 import { declaredSecrets } from "./declared.ts";
 import { listPodmanSecrets } from "./podman_secrets.ts";
-import { SETEC_CAPABILITY, type SetecClient } from "./setec_client.ts";
+import type { SetecClient } from "./setec_client.ts";
+import { SETEC_CAPABILITY } from "./setec_errors.ts";
 import type { DeclaredSecret, SecretSyncResult, SyncReport } from "./sync.ts";
 import { syncFromState } from "./sync_state.ts";
+import { daemonSync } from "./sync_now.ts";
 import { tryRestartUnits } from "./try_restart.ts";
 
 /** One secret a set declares (`secrets:` of `.leger.yaml`). */
@@ -50,8 +51,6 @@ export interface EnsureOptions {
   dryRun?: boolean | undefined;
   /** Setec client to use for the in-process sync (tests). */
   client?: SetecClient;
-  /** Skip the running daemon and sync in-process (tests). */
-  noDaemon?: boolean;
   /** What the caller is doing, for messages: "install" by default, e.g. "apply". */
   verb?: string;
 }
@@ -151,7 +150,7 @@ async function viaDaemon(
     if (!reports.has(s.name)) {
       let report: SyncReport | undefined;
       try {
-        report = await daemonSync(engine.paths, s.name, dryRun);
+        report = await daemonSync(engine, s.name, dryRun);
       } catch (error) {
         // 404: no installed set declares it yet (a new set): sync in-process.
         if (
@@ -235,9 +234,7 @@ export async function ensureSetSecrets(
 
   let results: SecretSyncResult[] = [];
   let rest = secrets;
-  if (!options.noDaemon) {
-    ({ results, rest } = await viaDaemon(engine, secrets, dryRun));
-  }
+  if (engine.daemon) ({ results, rest } = await viaDaemon(engine, secrets, dryRun));
   if (rest.length && !engine.config.daemon["setec-server"]) {
     for (const s of rest) {
       if (!existed.has(s.podmanSecret)) {

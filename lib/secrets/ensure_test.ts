@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
 import { defaultConfig } from "../config.ts";
-import { runDaemon } from "../../tests/helpers/in_process_daemon.ts";
+import { type Daemon, runDaemon } from "../../tests/helpers/in_process_daemon.ts";
+import { daemonSync } from "../daemon/control_client.ts";
 import { createEngine, type Engine } from "../engine.ts";
-import { LegerError } from "../errors.ts";
-import { type LogEvent, memoryLogger } from "../log.ts";
-import { createShell, type FakeCall } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import { type LogEvent, memoryLogger } from "../../tests/helpers/memory_logger.ts";
+import { createShell, type FakeCall } from "../host/shell.ts";
 import { writeSecretSet } from "../../tests/fakes/secret_set.ts";
 import { SecretCache } from "./cache.ts";
 import { ensureSetSecrets } from "./ensure.ts";
@@ -216,37 +217,49 @@ Deno.test("ensureSetSecrets refuses a Podman secret another set fills from a dif
       name: "leger/web/old",
       podmanSecret: "web-key",
     });
-    const r = await ensureSetSecrets(engine, "web", [KEY], { noDaemon: true });
+    const r = await ensureSetSecrets(engine, "web", [KEY]);
     assert.deepEqual(r, { created: ["web-key"], present: [] });
   }));
 
+/** A daemon (its cycles in-process) serving the engine's scope, once it holds KEY at v1; stopped after `fn`. */
+async function withDaemon(e: Env, fn: (daemon: Daemon, lines: string[]) => Promise<void>): Promise<void> {
+  const { engine, podman } = e;
+  const lines: string[] = [];
+  const stop = new AbortController();
+  const daemon = await runDaemon({
+    paths: engine.paths,
+    config: { ...engine.config, daemon: { ...engine.config.daemon, "poll-interval": "1h" } },
+    $: engine.$,
+    log: { info: (l) => lines.push(l), warn: (l) => lines.push(`WARN ${l}`) },
+    restartUnits: () => Promise.resolve(),
+    signal: stop.signal,
+    client: { retries: 0, timeoutMs: 500 },
+  });
+  try {
+    const deadline = Date.now() + 3000;
+    while (!podman.secrets.has("web-key") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await fn(daemon, lines);
+  } finally {
+    stop.abort();
+    await daemon.done;
+  }
+}
+
 Deno.test("ensureSetSecrets asks the running daemon, and syncs in-process what the daemon does not know yet", () =>
-  env(async ({ engine, setec, podman, systemctl }) => {
+  env(async (e) => {
+    const { engine, setec, podman, systemctl } = e;
     setec.put(KEY.name, VALUE);
     setec.put("leger/new/token", "new-Token");
     await installed(engine, "web", KEY);
-    const lines: string[] = [];
-    const stop = new AbortController();
-    const daemon = await runDaemon({
-      paths: engine.paths,
-      config: {
-        ...engine.config,
-        daemon: { ...engine.config.daemon, "poll-interval": "1h" },
-      },
-      $: engine.$,
-      log: { info: (l) => lines.push(l), warn: (l) => lines.push(`WARN ${l}`) },
-      restartUnits: () => Promise.resolve(),
-      signal: stop.signal,
-      client: { retries: 0, timeoutMs: 500 },
-    });
-    try {
-      const deadline = Date.now() + 3000;
-      while (!podman.secrets.has("web-key") && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    await withDaemon(e, async (daemon, lines) => {
       setec.rotate(KEY.name, VALUE + "-v2");
       const before = setec.requests.length;
-      const r = await ensureSetSecrets(engine, "web2", [
+      // A command's engine may ask the daemon (commands/common.ts gives it the control socket).
+      const linked: Engine = {
+        ...engine,
+        daemon: { syncSecrets: (name, dryRun) => daemonSync(engine.paths, name, dryRun) },
+      };
+      const r = await ensureSetSecrets(linked, "web2", [
         KEY,
         { name: "leger/new/token", podmanSecret: "new-token" },
       ]);
@@ -254,18 +267,29 @@ Deno.test("ensureSetSecrets asks the running daemon, and syncs in-process what t
       assert.equal(podman.text("web-key"), VALUE + "-v2");
       assert.equal(podman.text("new-token"), "new-Token");
       // The daemon did the rotation (its log says so) and kept its state.
-      assert.ok(
-        lines.some((l) => l.startsWith("rotated leger/web/key v1 -> v2")),
-        lines.join("\n"),
-      );
+      assert.ok(lines.some((l) => l.startsWith("rotated leger/web/key v1 -> v2")), lines.join("\n"));
       const status = await daemon.status();
       assert.equal(status.secrets.find((s) => s.name === KEY.name)?.version, 2);
-      assert.ok(
-        setec.requests.slice(before).some((q) => q.name === "leger/new/token"),
-      );
+      assert.ok(setec.requests.slice(before).some((q) => q.name === "leger/new/token"));
       assert.deepEqual(systemctl, []);
-    } finally {
-      stop.abort();
-      await daemon.done;
-    }
+    });
+  }));
+
+Deno.test("a run that may not ask the daemon (a daemon's own cycle child) syncs in-process though one listens", () =>
+  env(async (e) => {
+    const { engine, setec, podman, events } = e;
+    setec.put(KEY.name, VALUE);
+    await installed(engine, "web", KEY);
+    await withDaemon(e, async (_daemon, lines) => {
+      setec.rotate(KEY.name, VALUE + "-v2");
+      assert.equal(engine.daemon, undefined);
+      const r = await ensureSetSecrets(engine, "web2", [KEY]);
+      assert.deepEqual(r, { created: [], present: ["web-key"] });
+      assert.equal(podman.text("web-key"), VALUE + "-v2");
+      assert.ok(!lines.some((l) => l.startsWith("rotated")), "the daemon was asked");
+      assert.ok(
+        events.some((ev) => ev.message.startsWith("web2: rotated leger/web/key v1 -> v2")),
+        events.map((ev) => ev.message).join("\n"),
+      );
+    });
   }));

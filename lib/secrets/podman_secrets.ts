@@ -6,8 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import { ExitCode, LegerError } from "../errors.ts";
-import { run, type Shell } from "../shell.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
+import { run, type Shell } from "../host/shell.ts";
+import { operand } from "../core/argv.ts";
 
 /** A Podman secret as `podman secret ls` shows it (never its value). */
 export interface PodmanSecret {
@@ -64,7 +65,7 @@ export async function setPodmanSecret(
 ): Promise<void> {
   const r = await run(
     $,
-    ["podman", "secret", "create", "--replace", name, "-"],
+    ["podman", "secret", "create", "--replace", "--", operand(name, "podman secret name"), "-"],
     { stdin: value },
   );
   if (r.code !== 0) {
@@ -114,7 +115,7 @@ export async function podmanSecretExists(
   $: Shell,
   name: string,
 ): Promise<boolean> {
-  const r = await run($, ["podman", "secret", "exists", name]);
+  const r = await run($, ["podman", "secret", "exists", "--", operand(name, "podman secret name")]);
   if (r.code === 0) return true;
   if (r.code === 1) return false;
   throw podmanFailed("check Podman secret", name, r.stderr, r.code);
@@ -126,7 +127,7 @@ export async function removePodmanSecret(
   name: string,
 ): Promise<boolean> {
   if (!(await podmanSecretExists($, name))) return false;
-  const r = await run($, ["podman", "secret", "rm", name]);
+  const r = await run($, ["podman", "secret", "rm", "--", operand(name, "podman secret name")]);
   if (r.code !== 0) {
     throw podmanFailed("remove Podman secret", name, r.stderr, r.code);
   }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { createShell, run } from "../shell.ts";
+import { createShell, run } from "../host/shell.ts";
 import { createFakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
 import { listPodmanSecrets, podmanSecretExists, removePodmanSecret, setPodmanSecret } from "./podman_secrets.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -19,6 +19,7 @@ Deno.test("setPodmanSecret passes the value on stdin only, never in argv or env"
     "secret",
     "create",
     "--replace",
+    "--",
     "app-key",
     "-",
   ]);

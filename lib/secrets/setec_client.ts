@@ -24,13 +24,10 @@
  * @module
  */
 import { z } from "zod";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { type SetecError, SetecProtocolError, SetecTooLargeError, SetecUnavailableError } from "./setec_errors.ts";
 import { type Answer, type Call, checkServerUrl, postOnce, type Transport } from "./setec_transport.ts";
-
-export * from "./setec_errors.ts";
-export { decodeBase64, encodeBase64 } from "./base64.ts";
 
 /** A secret's value at one version. */
 export interface SecretValue {

@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
+import { isUnchanged, SetecClient, type SetecClientOptions } from "./setec_client.ts";
 import {
-  decodeBase64,
-  encodeBase64,
-  isUnchanged,
   SetecAccessDeniedError,
-  SetecClient,
-  type SetecClientOptions,
   SetecNotFoundError,
   SetecProtocolError,
   SetecServerError,
   SetecUnavailableError,
   SetecVersionClaimedError,
-} from "./setec_client.ts";
-import { UsageError } from "../errors.ts";
+} from "./setec_errors.ts";
+import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { UsageError } from "../core/errors.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ExitCode, LegerError } from "../errors.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 
 /** The ACL capability Setec checks (in the tailnet policy file). */
 export const SETEC_CAPABILITY = "tailscale.com/cap/secrets";

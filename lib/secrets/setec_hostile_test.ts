@@ -7,18 +7,12 @@ import assert from "node:assert/strict";
 import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { testCertificates } from "../../tests/fakes/test_ca.ts";
 import { createFakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
-import { createShell } from "../shell.ts";
-import { UsageError } from "../errors.ts";
+import { createShell } from "../host/shell.ts";
+import { UsageError } from "../core/errors.ts";
 import { SecretCache } from "./cache.ts";
-import {
-  encodeBase64,
-  MAX_VALUE_BYTES,
-  SetecClient,
-  SetecProtocolError,
-  SetecTlsError,
-  SetecTooLargeError,
-  SetecUnavailableError,
-} from "./setec_client.ts";
+import { MAX_VALUE_BYTES, SetecClient } from "./setec_client.ts";
+import { SetecProtocolError, SetecTlsError, SetecTooLargeError, SetecUnavailableError } from "./setec_errors.ts";
+import { encodeBase64 } from "./base64.ts";
 import { type DeclaredSecret, syncSecrets } from "./sync.ts";
 
 const SECRET = "hostile-Test-Value-93be";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import {
   printable,
   SetecAccessDeniedError,

@@ -7,19 +7,14 @@
  *
  * @module
  */
-import { LegerError, NotFoundError } from "../errors.ts";
-import type { Shell } from "../shell.ts";
+import { LegerError, NotFoundError } from "../core/errors.ts";
+import type { Shell } from "../host/shell.ts";
 import type { SecretCache } from "./cache.ts";
 import { listPodmanSecrets, setPodmanSecret } from "./podman_secrets.ts";
-import { boundedList } from "../bounded_list.ts";
+import { boundedList } from "../core/bounded_list.ts";
 import { fetchSecret, listForSync, type Listing } from "./freshness.ts";
-import {
-  SetecAccessDeniedError,
-  type SetecClient,
-  SetecError,
-  SetecNotFoundError,
-  SetecUnavailableError,
-} from "./setec_client.ts";
+import type { SetecClient } from "./setec_client.ts";
+import { SetecAccessDeniedError, SetecError, SetecNotFoundError, SetecUnavailableError } from "./setec_errors.ts";
 
 /** A secret some installed set declares. */
 export interface DeclaredSecret {

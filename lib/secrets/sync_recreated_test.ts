@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
 import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
-import { createShell } from "../shell.ts";
+import { createShell } from "../host/shell.ts";
 import { SecretCache } from "./cache.ts";
 import { SetecClient } from "./setec_client.ts";
 import { type DeclaredSecret, syncSecrets } from "./sync.ts";

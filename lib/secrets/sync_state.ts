@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { parseDuration } from "../duration.ts";
-import { ExitCode, LegerError } from "../errors.ts";
+import { parseDuration } from "../core/duration.ts";
+import { ExitCode, LegerError } from "../core/errors.ts";
 import type { Config } from "../config.ts";
-import type { ScopePaths } from "../paths.ts";
-import type { Shell } from "../shell.ts";
+import type { ScopePaths } from "../core/paths.ts";
+import type { Shell } from "../host/shell.ts";
 import { listManifests } from "../state/manifest.ts";
-import { withLock } from "../lock.ts";
+import { withLock } from "../core/lock.ts";
 import { SecretCache } from "./cache.ts";
 import { declaredSecrets } from "./declared.ts";
 import { SetecClient, type SetecClientOptions } from "./setec_client.ts";

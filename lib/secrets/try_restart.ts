@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { LegerError } from "../errors.ts";
-import type { Systemd } from "../systemd.ts";
+import { LegerError } from "../core/errors.ts";
+import { type Systemd, unitArgs } from "../host/systemd.ts";
 
 /** Restarts the running units among `units`; stopped ones stay stopped. */
 export async function tryRestartUnits(systemd: Systemd, units: string[]): Promise<void> {
   if (!units.length) return;
-  const r = await systemd.systemctl(["try-restart", ...units]);
+  const r = await systemd.systemctl(unitArgs("try-restart", units));
   if (r.code !== 0) {
     throw new LegerError(
       `Cannot restart ${units.join(" ")} after a secret rotation: systemctl said: ${

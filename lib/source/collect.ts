@@ -9,12 +9,14 @@
  * @module
  */
 import { relative, resolve } from "node:path";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
-import { quadletKind, type SetFile, summarizeSet } from "../quadlet/model.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { summarizeSet } from "../quadlet/model.ts";
+import { quadletKind, type SetFile } from "../quadlet/kinds.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
+import { isBundle } from "../quadlet/bundle.ts";
 import { isRefusal, isSafeName, readSetFile, type SetRefusal, walkSet } from "./load_set.ts";
-import { boundedList } from "../bounded_list.ts";
+import { boundedList } from "../core/bounded_list.ts";
 
 /** A file taken from a set folder. */
 export interface CollectedFile extends SetFile {
@@ -42,9 +44,54 @@ export function refusedError(label: string, refused: readonly SetRefusal[]): Leg
   return new LegerError(`Cannot use ${label}: ${first.message}${more}`, { exitCode: 3, hint: first.fix });
 }
 
+/** What a set folder is read for: what leger installs ({@linkcode collectSet}), or what validation reports on. */
+export type SetReading = "install" | "validate";
+
+/** Whether validation reads a file's text: units, bundles and `.leger.yaml` on top, drop-ins, misplaced units. */
+function validated(name: string): boolean {
+  const parts = name.split("/");
+  const base = parts[parts.length - 1]!;
+  if (parts.length === 1) return quadletKind(base) !== undefined || isBundle(base) || base === LEGER_YAML;
+  return (parts.length === 2 && isDropinDir(parts[0]!)) || quadletKind(base) !== undefined;
+}
+
 /**
- * Reads the set in `dir`. `label` names the source in messages.
- * Throws a LegerError that says what to fix when the folder cannot be used.
+ * Reads a set folder through the set loader, the one reader of a set's
+ * folder. For `install`: the files leger installs ({@linkcode isSetFile}),
+ * the rest not looked into. For `validate`: units and drop-ins read (deeper
+ * down too, so a misplaced unit is reported), their text as written (a BOM
+ * kept), the other files by name without content. Entries the loader
+ * refuses (a link out, a FIFO, a file too large, a bad name) come back as
+ * `refused`; their content is never read.
+ */
+export async function readSetFolder(
+  dir: string,
+  reading: SetReading,
+): Promise<{ files: CollectedFile[]; refused: SetRefusal[] }> {
+  if (reading === "validate") {
+    const tree = await walkSet(dir, { read: validated, deep: true });
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+    return {
+      files: tree.files.map((f) => ({
+        name: f.name,
+        bytes: f.bytes ?? new Uint8Array(),
+        text: f.bytes ? decoder.decode(f.bytes) : "",
+      })),
+      refused: tree.refused,
+    };
+  }
+  const tree = await walkSet(dir, { read: isSetFile, matters: (n) => isSetFile(n) || isDropinDir(n) || n === "." });
+  const files: CollectedFile[] = [];
+  for (const f of tree.files) {
+    if (f.bytes) files.push({ name: f.name, bytes: f.bytes, text: new TextDecoder().decode(f.bytes) });
+  }
+  return { files, refused: tree.refused };
+}
+
+/**
+ * Reads the set in `dir` as leger installs it. `label` names the source in
+ * messages. Throws a LegerError that says what to fix when the folder
+ * cannot be used.
  */
 export async function collectSet(dir: string, label: string): Promise<CollectedFile[]> {
   let root: string;
@@ -58,12 +105,9 @@ export async function collectSet(dir: string, label: string): Promise<CollectedF
       hint: "Check the path, or the folder part of the URL.",
     });
   }
-  const tree = await walkSet(root, { read: isSetFile, matters: (n) => isSetFile(n) || isDropinDir(n) || n === "." });
+  const tree = await readSetFolder(root, "install");
   if (tree.refused.length) throw refusedError(label, tree.refused);
-  const picked = new Map<string, CollectedFile>();
-  for (const f of tree.files) {
-    if (f.bytes) picked.set(f.name, { name: f.name, bytes: f.bytes, text: new TextDecoder().decode(f.bytes) });
-  }
+  const picked = new Map<string, CollectedFile>(tree.files.map((f) => [f.name, f]));
   if (![...picked.keys()].some((n) => quadletKind(n) || n.endsWith(".quadlets"))) {
     throw new LegerError(`Cannot use ${label}: the folder has no quadlet files`, {
       exitCode: 5,

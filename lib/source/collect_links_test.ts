@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 import { collectSet } from "./collect.ts";
 
 Deno.test("a link the units use whose target is missing is refused, never dropped silently", async () => {

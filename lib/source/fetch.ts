@@ -7,13 +7,16 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError, NotFoundError } from "../errors.ts";
-import { ensureDir, sha256 } from "../fs.ts";
-import { withLock } from "../lock.ts";
-import { run, type RunResult, type Shell } from "../shell.ts";
-import { gitProgress } from "../progress/git.ts";
-import type { ProgressSink } from "../progress/meter.ts";
+import { LegerError, NotFoundError } from "../core/errors.ts";
+import { ensurePrivateDir, sha256 } from "../core/fs.ts";
+import { withLock } from "../core/lock.ts";
+import { run, type RunResult, type Shell } from "../host/shell.ts";
+import { redactUrls } from "../core/redact.ts";
+import type { ProgressSink } from "../core/progress/meter.ts";
+import { gitProgress } from "./git_progress.ts";
 import { type CollectedFile, collectSet } from "./collect.ts";
+import { credentialEnv, type GitCredential, loadCredential } from "./credentials.ts";
+import { checkRef, isSafeRef } from "./ref.ts";
 import { type SourceSpec, splitRefAndPath } from "./spec.ts";
 import { checkTreeLimits } from "./tree_limits.ts";
 
@@ -31,6 +34,8 @@ export interface FetchedSet {
   };
   /** The set's files. */
   files: CollectedFile[];
+  /** The credential an https source's URL held (kept by an install for later fetches). */
+  credential?: GitCredential;
 }
 
 /** A file read by {@linkcode Fetcher.readFile}, with where it was read. */
@@ -57,6 +62,8 @@ export interface FetcherOptions {
   $: Shell;
   /** Cache folder (git repositories live in `<cacheDir>/git`). */
   cacheDir: string;
+  /** leger's credential store (lib/source/credentials.ts), read for URLs that hold no user info. */
+  credentialsDir?: string;
   /** Where a fetch's progress goes (the logger: a line on a terminal, events under --json). */
   progress?: ProgressSink;
 }
@@ -106,27 +113,52 @@ function gitError(stderr: string, url: string, ref: string): LegerError {
   });
 }
 
+/**
+ * The transports leger hands to git (`GIT_ALLOW_PROTOCOL`): those a source
+ * may name (decision 14). Anything else a remote, a submodule or a URL
+ * rewrite could bring in (`ext::`, `fd::`, ...) is refused by git itself.
+ */
+export const GIT_PROTOCOLS = "https:http:ssh:git:file";
+
+/** The environment of every git leger runs: no prompt, stable messages, only leger's transports. */
+export const GIT_ENV: Record<string, string> = {
+  GIT_TERMINAL_PROMPT: "0",
+  LC_ALL: "C",
+  GIT_ALLOW_PROTOCOL: GIT_PROTOCOLS,
+};
+
 /** Makes a fetcher that shares one cache and remembers fetched refs. */
 export function createFetcher(options: FetcherOptions): Fetcher {
   const { $ } = options;
   const stats: FetchStats = { fetches: 0 };
   const fetched = new Map<string, string>(); // url\0ref -> commit
-  const git = (args: string[], cwd?: string) =>
-    run($, ["git", ...args], {
-      ...(cwd ? { cwd } : {}),
-      env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
-    });
+  const git = (args: string[], cwd?: string, env: Record<string, string> = {}) =>
+    run($, ["git", ...args], { ...(cwd ? { cwd } : {}), env: { ...GIT_ENV, ...env } });
+
+  // Credentials outlive forget(): they are not answers of the remote.
+  const given = new Map<string, GitCredential>(); // url -> the user info a source's URL held, this run
+  const stored = new Map<string, Promise<GitCredential | undefined>>(); // url -> leger's store
+  /** The environment of a git call that talks to `spec`'s remote: its credential, if any. */
+  async function remoteEnv(spec: Extract<SourceSpec, { kind: "git" }>): Promise<Record<string, string>> {
+    if (!/^https?:/i.test(spec.url)) return {};
+    if (spec.credential) given.set(spec.url, spec.credential);
+    let found = given.get(spec.url);
+    if (!found && options.credentialsDir) {
+      if (!stored.has(spec.url)) stored.set(spec.url, loadCredential(options.credentialsDir, spec.url));
+      found = await stored.get(spec.url);
+    }
+    return found ? credentialEnv(spec.url, found) : {};
+  }
 
   /** `git fetch` (args with `-q`), with its progress read from git's `--progress` lines when someone shows it. */
-  async function gitFetch(args: string[], cwd: string, url: string): Promise<RunResult> {
+  async function gitFetch(args: string[], cwd: string, url: string, env: Record<string, string>): Promise<RunResult> {
     const sink = options.progress;
-    if (!sink?.progress) return await git(args, cwd);
-    // The URL without any user or password it may carry: the task's name is shown.
-    const shown = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
-    const p = gitProgress(sink, `fetch ${shown}`);
+    if (!sink?.progress) return await git(args, cwd, env);
+    // The task's name is shown: never a user or password the URL may carry.
+    const p = gitProgress(sink, `fetch ${redactUrls(url)}`);
     try {
       const r = await $`git ${args.map((a) => a === "-q" ? "--progress" : a)}`.cwd(cwd)
-        .env({ GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }).stdin("null").stdout("piped").stderr(p.stderr).noThrow();
+        .env({ ...GIT_ENV, ...env }).stdin("null").stdout("piped").stderr(p.stderr).noThrow();
       return { code: r.code, stdout: r.stdout, stderr: p.text() };
     } finally {
       p.end();
@@ -138,11 +170,12 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     try {
       await Deno.stat(join(dir, "HEAD"));
     } catch {
-      await ensureDir(join(options.cacheDir, "git"));
+      await ensurePrivateDir(join(options.cacheDir, "git"));
       const tmp = `${dir}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-      const init = await git(["init", "-q", "--bare", tmp]);
+      // --shared=0600: git's own files private whatever the umask (the folder is 0700 too).
+      const init = await git(["init", "-q", "--bare", "--shared=0600", "--end-of-options", tmp]);
       if (init.code !== 0) throw new LegerError(`Cannot create the git cache in ${dir}: ${init.stderr.trim()}`);
-      await git(["config", "remote.origin.url", url], tmp);
+      await git(["config", "--end-of-options", "remote.origin.url", url], tmp);
       await git(["config", "remote.origin.promisor", "true"], tmp);
       await git(["config", "remote.origin.partialclonefilter", "blob:none"], tmp);
       await Deno.rename(tmp, dir).catch(async (e) => {
@@ -155,16 +188,21 @@ export function createFetcher(options: FetcherOptions): Fetcher {
 
   const advertised = new Map<string, Promise<Map<string, string>>>(); // url -> ref name -> commit
   /** What the remote advertises (HEAD, branches, tags peeled), asked once per repository per run. */
-  function advertisedRefs(url: string): Promise<Map<string, string>> {
+  function advertisedRefs(spec: Extract<SourceSpec, { kind: "git" }>): Promise<Map<string, string>> {
+    const url = spec.url;
     let refs = advertised.get(url);
     if (!refs) {
       refs = (async () => {
-        const r = await git(["ls-remote", url, "HEAD", "refs/heads/*", "refs/tags/*"]);
+        const patterns = ["HEAD", "refs/heads/*", "refs/tags/*"];
+        const r = await git(["ls-remote", "--", url, ...patterns], undefined, await remoteEnv(spec));
         if (r.code !== 0) throw gitError(r.stderr, url, "");
         const out = new Map<string, string>();
         for (const line of r.stdout.split("\n")) {
           const [sha, name] = line.split("\t");
           if (!sha || !name || !/^[0-9a-f]{40,64}$/.test(sha)) continue;
+          // A name git would take for an option (a tag "--upload-pack=...") is never offered as a ref.
+          const full = name.replace(/\^\{\}$/, "");
+          if (!isSafeRef(full) || !isSafeRef(full.replace(/^refs\/(heads|tags)\//, ""))) continue;
           // An annotated tag is advertised twice; its peeled line (^{}) names the commit.
           if (name.endsWith("^{}")) out.set(name.slice(0, -3), sha);
           else if (!out.has(name)) out.set(name, sha);
@@ -177,8 +215,8 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return refs;
   }
 
-  async function remoteRefs(url: string): Promise<string[]> {
-    return [...(await advertisedRefs(url)).keys()].filter((n) => n !== "HEAD");
+  async function remoteRefs(spec: Extract<SourceSpec, { kind: "git" }>): Promise<string[]> {
+    return [...(await advertisedRefs(spec)).keys()].filter((n) => n !== "HEAD");
   }
 
   /** Resolves the ref (and tree URL split) and fetches the commit once per run. Call under the repo's lock. */
@@ -190,23 +228,21 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     const key = `${spec.url}\0${ref}`;
     let commit = fetched.get(key);
     if (!commit) {
-      const target = ref === "" ? "HEAD" : ref;
+      const target = ref === "" ? "HEAD" : checkRef(ref, "the ref to fetch");
       stats.fetches++;
-      let r = await gitFetch(
-        ["fetch", "-q", "--depth=1", "--no-tags", "--filter=blob:none", "origin", target],
-        repo,
-        spec.url,
-      );
+      const fetch = ["fetch", "-q", "--depth=1", "--no-tags"];
+      const env = await remoteEnv(spec);
+      let r = await gitFetch([...fetch, "--filter=blob:none", "--", "origin", target], repo, spec.url, env);
       if (r.code !== 0 && /filter|promisor/i.test(r.stderr)) {
-        r = await gitFetch(["fetch", "-q", "--depth=1", "--no-tags", "origin", target], repo, spec.url);
+        r = await gitFetch([...fetch, "--", "origin", target], repo, spec.url, env);
       }
       if (r.code !== 0) throw gitError(r.stderr, spec.url, target);
-      const rev = await git(["rev-parse", "FETCH_HEAD^{commit}"], repo);
+      const rev = await git(["rev-parse", "--verify", "-q", "--end-of-options", "FETCH_HEAD^{commit}"], repo);
       if (rev.code !== 0) throw gitError(rev.stderr, spec.url, target);
       commit = rev.stdout.trim();
       fetched.set(key, commit);
       // keep the commit reachable so a later run can reuse its objects
-      await git(["update-ref", `refs/leger/${(await sha256(key)).slice(0, 16)}`, commit], repo);
+      await git(["update-ref", "--end-of-options", `refs/leger/${(await sha256(key)).slice(0, 16)}`, commit], repo);
     }
     return commit;
   }
@@ -215,9 +251,12 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     spec: Extract<SourceSpec, { kind: "git" }>,
     refOverride?: string,
   ): Promise<{ ref: string; subpath: string }> {
-    if (spec.refAndPath === undefined) return { ref: refOverride ?? spec.ref, subpath: spec.subpath };
-    const split = splitRefAndPath(spec.refAndPath, await remoteRefs(spec.url), spec.input);
-    return { ref: refOverride ?? split.ref, subpath: split.subpath };
+    const override = refOverride === undefined ? undefined : checkRef(refOverride, "--ref");
+    if (spec.refAndPath === undefined) {
+      return { ref: override ?? checkRef(spec.ref, "the source's ref"), subpath: spec.subpath };
+    }
+    const split = splitRefAndPath(spec.refAndPath, await remoteRefs(spec), spec.input);
+    return { ref: override ?? split.ref, subpath: split.subpath };
   }
 
   async function fetchGit(spec: Extract<SourceSpec, { kind: "git" }>, refOverride?: string): Promise<FetchedSet> {
@@ -226,7 +265,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return await withLock(repo + ".lock", async () => {
       const commit = await fetchCommit(spec, repo, ref);
       const treeish = subpath ? `${commit}:${subpath}` : commit;
-      const kind = await git(["cat-file", "-t", treeish], repo);
+      const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
       if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
         throw new NotFoundError(
           `Cannot use ${spec.input}: there is no folder "${subpath}" at ${ref || "HEAD"} (${commit.slice(0, 12)})`,
@@ -237,9 +276,9 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       await checkTreeLimits(git, repo, treeish, spec.input);
       const tmp = await Deno.makeTempDir({ prefix: "leger-src-" });
       try {
-        const archive = await $`git -C ${repo} archive --format=tar ${treeish}`
-          .stdout("piped").stderr("piped").noThrow()
-          .pipe($`tar -x -C ${tmp}`.stderr("piped").noThrow());
+        const archive = await $`git -C ${repo} archive --format=tar --end-of-options ${treeish}`
+          .env(GIT_ENV).stdout("piped").stderr("piped").noThrow()
+          .pipe($`tar -x --no-same-owner --no-same-permissions -C ${tmp}`.stderr("piped").noThrow());
         if (archive.code !== 0) {
           throw new LegerError(`Cannot extract ${spec.input} at ${commit.slice(0, 12)}: ${archive.stderr.trim()}`);
         }
@@ -255,6 +294,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
             ...(spec.forge ? { forge: spec.forge } : {}),
           },
           files,
+          ...(given.has(spec.url) ? { credential: given.get(spec.url)! } : {}),
         };
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
@@ -277,9 +317,9 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       return await withLock(repo + ".lock", async () => {
         const commit = await fetchCommit(spec, repo, ref);
         const path = subpath ? `${subpath}/${file}` : file;
-        const kind = await git(["cat-file", "-t", `${commit}:${path}`], repo);
+        const kind = await git(["cat-file", "-t", "--end-of-options", `${commit}:${path}`], repo);
         if (kind.code !== 0 || kind.stdout.trim() !== "blob") return { text: undefined, ref, commit, subpath };
-        const blob = await git(["cat-file", "blob", `${commit}:${path}`], repo);
+        const blob = await git(["cat-file", "blob", "--end-of-options", `${commit}:${path}`], repo);
         if (blob.code !== 0) throw gitError(blob.stderr, spec.url, ref || "HEAD");
         return { text: blob.stdout, ref, commit, subpath };
       });
@@ -290,7 +330,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     },
     async remoteTags(spec) {
       if (spec.kind !== "git") return [];
-      return [...(await advertisedRefs(spec.url)).keys()].filter((n) => n.startsWith("refs/tags/")).map((n) =>
+      return [...(await advertisedRefs(spec)).keys()].filter((n) => n.startsWith("refs/tags/")).map((n) =>
         n.slice("refs/tags/".length)
       );
     },
@@ -298,7 +338,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       if (spec.kind !== "git") return undefined;
       const target = ref ?? spec.ref ?? "";
       if (/^[0-9a-f]{40,64}$/.test(target)) return undefined;
-      const refs = await advertisedRefs(spec.url);
+      const refs = await advertisedRefs(spec);
       if (target === "" || target === "HEAD") return refs.get("HEAD");
       return refs.get(`refs/heads/${target}`) ?? refs.get(`refs/tags/${target}`) ??
         (target.startsWith("refs/") ? refs.get(target) : undefined);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell } from "../shell.ts";
+import { createShell } from "../host/shell.ts";
 import { makeRepo } from "../../tests/helpers/git_repo.ts";
 import { createFetcher } from "./fetch.ts";
 import { parseSource } from "./spec.ts";
-import type { LegerError } from "../errors.ts";
+import type { LegerError } from "../core/errors.ts";
 
 const web = (v: string) => `[Container]\nImage=localhost/leger-test:${v}\nPublishPort=8080:8080\n`;
 

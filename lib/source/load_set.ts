@@ -23,8 +23,10 @@
 import { dirname, join, resolve } from "node:path";
 import { splitBundle } from "../quadlet/bundle.ts";
 import { isDropinDir } from "../quadlet/dropins.ts";
-import { quadletKind } from "../quadlet/model.ts";
-import { LEGER_YAML } from "../set_meta.ts";
+import { quadletKind } from "../quadlet/kinds.ts";
+import { LEGER_YAML } from "../meta/set_meta.ts";
+import { NAME_CONTROLS as CONTROL, printable } from "../core/escape.ts";
+import { readInside } from "./open_inside.ts";
 
 /** Limits of one set. */
 export interface SetLimits {
@@ -49,6 +51,7 @@ export type RefusalCode =
   | "set/too-large"
   | "set/too-many-files"
   | "set/bad-name"
+  | "set/changed"
   | "set/not-utf8"
   | "set/bundle-escape";
 
@@ -95,14 +98,7 @@ export interface WalkOptions {
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".github"]);
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** Shows a name safely in a message (control characters escaped). */
-export function printable(name: string): string {
-  return CONTROL.test(name) || name.includes("\ufffd") ? JSON.stringify(name) : name;
-}
 
 /** True for the files leger treats as text of the set (units, drop-ins, bundles, .leger.yaml). */
 export function isSetText(name: string): boolean {
@@ -121,20 +117,6 @@ function danglingLeaves(root: string, path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Reads at most `limit + 1` bytes of a regular file, so a file that grew since stat cannot blow the limit. */
-function readBounded(path: string, limit: number, size: number): Uint8Array {
-  using file = Deno.openSync(path, { read: true });
-  // Sized for what stat said (plus one byte to see growth), never above the limit.
-  const out = new Uint8Array(Math.min(limit, size) + 1);
-  let used = 0;
-  while (used < out.length) {
-    const n = file.readSync(out.subarray(used));
-    if (n === null) break;
-    used += n;
-  }
-  return out.subarray(0, used);
 }
 
 /**
@@ -190,10 +172,15 @@ export function walkSetSync(dir: string, opts: WalkOptions): SetTree {
         );
         continue;
       }
+      if (e.name.startsWith("-")) {
+        // Unit names come from file names, and systemctl, journalctl and podman would read "-x" as an option.
+        refuse(name, "set/bad-name", `the name ${printable(name)} starts with '-'`, "rename it");
+        continue;
+      }
       const path = join(root, name);
       let info: Deno.FileInfo;
+      let real = path; // what is opened: the link's resolved path, never the link again
       if (e.isSymlink) {
-        let real: string;
         try {
           real = Deno.realPathSync(path);
         } catch {
@@ -218,7 +205,7 @@ export function walkSetSync(dir: string, opts: WalkOptions): SetTree {
           );
           continue;
         }
-        info = Deno.statSync(real);
+        info = Deno.lstatSync(real);
       } else {
         info = Deno.lstatSync(path);
       }
@@ -260,7 +247,12 @@ export function walkSetSync(dir: string, opts: WalkOptions): SetTree {
         stopped = true;
         return;
       }
-      const bytes = readBounded(path, limits.fileBytes, info.size);
+      const read = readInside(real, root, limits.fileBytes, info);
+      if ("problem" in read) {
+        refuse(name, "set/changed", `${name}: ${read.problem}`, "try again when nothing changes the set's folder");
+        continue;
+      }
+      const bytes = read.bytes;
       if (bytes.length > info.size) {
         refuse(name, "set/too-large", `${name} grew while being read`, "try again when nothing writes to it");
         continue;
@@ -359,7 +351,7 @@ function readSetFileSync(dir: string, rel: string, limits: SetLimits): SetEntry 
       fix: "copy the file into the set, or make the link point at a file inside the set's folder",
     };
   }
-  const info = Deno.statSync(real);
+  const info = Deno.lstatSync(real);
   if (info.isDirectory) return undefined;
   if (!info.isFile) {
     return {
@@ -377,7 +369,11 @@ function readSetFileSync(dir: string, rel: string, limits: SetLimits): SetEntry 
       fix: "keep large files out of the set (mount them from the host)",
     };
   }
-  const bytes = readBounded(real, limits.fileBytes, info.size);
+  const read = readInside(real, root, limits.fileBytes, info);
+  if ("problem" in read) {
+    return { file: name, code: "set/changed", message: `${name}: ${read.problem}`, fix: "try again" };
+  }
+  const bytes = read.bytes;
   if (bytes.length > info.size) {
     return { file: name, code: "set/too-large", message: `${name} grew while being read`, fix: "try again" };
   }

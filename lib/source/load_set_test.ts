@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { collectSet } from "./collect.ts";
 import { readSetFile, SET_LIMITS, walkSet } from "./load_set.ts";
-import { validatePath } from "../quadlet/validate.ts";
+import { validatePath } from "./validate_path.ts";
 
 const MARKER = "MARKER-7c1f-do-not-print";
 const UNIT = "[Container]\nImage=docker.io/library/nginx:1.27\n";

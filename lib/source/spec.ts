@@ -7,7 +7,10 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
+import { redactUrls, splitUserInfo } from "../core/redact.ts";
+import type { GitCredential } from "./credentials.ts";
+import { checkRef } from "./ref.ts";
 
 /** A forge whose web URLs leger understands. */
 export type ForgeKind = "github" | "gitlab" | "gitea";
@@ -31,6 +34,11 @@ export type SourceSpec =
     subpath: string;
     /** The forge the URL was read as. */
     forge?: ForgeKind;
+    /**
+     * The user info an https URL held, split off (the URL and the input
+     * above never hold it): handed to git by a credential helper.
+     */
+    credential?: GitCredential;
   }
   | {
     kind: "local";
@@ -66,18 +74,34 @@ function splitFragment(input: string): { base: string; ref: string; subpath: str
   const colon = frag.indexOf(":");
   return {
     base: input.slice(0, hash),
-    ref: colon < 0 ? frag : frag.slice(0, colon),
+    ref: checkRef(colon < 0 ? frag : frag.slice(0, colon), "the #REF of the source"),
     subpath: cleanSubpath(colon < 0 ? "" : frag.slice(colon + 1), input),
   };
 }
 
 /** Parses a source string. `forges` maps extra host names to forge kinds. */
 export function parseSource(
-  input: string,
+  given: string,
   forges: Record<string, ForgeKind> = {},
   cwd = Deno.cwd(),
 ): SourceSpec {
-  const text = input.trim();
+  // The user info of a URL never goes further than this: not into the spec's text, errors or records.
+  const split = splitUserInfo(given.trim());
+  const spec = parseClean(split.url, redactUrls(given), forges, cwd);
+  if (spec.kind === "git" && split.username !== undefined) {
+    spec.credential = { username: split.username, password: split.password ?? "" };
+  }
+  // deno-lint-ignore no-control-regex
+  if (spec.kind === "git" && (spec.url.startsWith("-") || /[\x00-\x1f\x7f]/.test(spec.url))) {
+    throw new UsageError(
+      `Cannot use source ${spec.input}: a repository URL may not start with '-' or hold control characters`,
+      "Write the URL as git takes it, percent-encoding what needs it.",
+    );
+  }
+  return spec;
+}
+
+function parseClean(text: string, input: string, forges: Record<string, ForgeKind>, cwd: string): SourceSpec {
   if (text === "") throw new UsageError("Cannot install: no source given", "Name a Git URL or a folder.");
   // scp-like: git@host:path/repo.git#ref:path
   if (/^[\w.-]+@[\w.-]+:/.test(text) && !text.includes("://")) {
@@ -157,11 +181,14 @@ export function splitRefAndPath(
   if (/^[0-9a-f]{40}$/i.test(first)) {
     return { ref: first, subpath: cleanSubpath(refAndPath.slice(first.length), input) };
   }
+  const where = "the ref of the tree URL";
   const names = remoteRefs
     .map((r) => r.replace(/^refs\/(heads|tags)\//, "").replace(/\^\{\}$/, ""))
     .filter((n) => refAndPath === n || refAndPath.startsWith(n + "/"))
     .sort((a, b) => b.length - a.length);
   const ref = names[0];
-  if (ref === undefined) return { ref: first, subpath: cleanSubpath(refAndPath.slice(first.length), input) };
-  return { ref, subpath: cleanSubpath(refAndPath.slice(ref.length), input) };
+  if (ref === undefined) {
+    return { ref: checkRef(first, where), subpath: cleanSubpath(refAndPath.slice(first.length), input) };
+  }
+  return { ref: checkRef(ref, where), subpath: cleanSubpath(refAndPath.slice(ref.length), input) };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { cleanSubpath, parseSource, splitRefAndPath } from "./spec.ts";
-import type { UsageError } from "../errors.ts";
+import type { UsageError } from "../core/errors.ts";
 
 Deno.test("forge tree URLs give the clone URL and leave REF/PATH to be split by the remote", () => {
   const gh = parseSource("https://github.com/org/quadlets/tree/release/1.0/apps/web");

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { LegerError } from "../errors.ts";
-import type { RunResult } from "../shell.ts";
+import { LegerError } from "../core/errors.ts";
+import type { RunResult } from "../host/shell.ts";
 import { SET_LIMITS } from "./load_set.ts";
 
 /** What one source folder may hold to be extracted at all. */
@@ -48,7 +48,7 @@ export async function checkTreeLimits(
   limits: ExtractLimits = EXTRACT_LIMITS,
 ): Promise<void> {
   // Trees only (always present in leger's blob-less fetch): counting needs no file content.
-  const names = await git(["ls-tree", "-r", "-t", "-z", "--name-only", treeish], repo);
+  const names = await git(["ls-tree", "-r", "-t", "-z", "--name-only", "--end-of-options", treeish], repo);
   if (names.code !== 0) throw new LegerError(`Cannot list ${input}: ${names.stderr.trim()}`);
   const count = names.stdout.split("\0").filter(Boolean).length;
   if (count > limits.entries) {
@@ -58,7 +58,7 @@ export async function checkTreeLimits(
       "Point the source at the set's own folder (URL#REF:FOLDER); a set is a handful of files.",
     );
   }
-  const long = await git(["ls-tree", "-r", "-l", "-z", treeish], repo);
+  const long = await git(["ls-tree", "-r", "-l", "-z", "--end-of-options", treeish], repo);
   if (long.code !== 0) throw new LegerError(`Cannot list ${input}: ${long.stderr.trim()}`);
   let total = 0;
   for (const record of long.stdout.split("\0")) {

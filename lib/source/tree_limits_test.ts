@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell } from "../shell.ts";
+import { createShell } from "../host/shell.ts";
 import { git, makeRepo } from "../../tests/helpers/git_repo.ts";
-import { LegerError } from "../errors.ts";
+import { LegerError } from "../core/errors.ts";
 import { createFetcher } from "./fetch.ts";
 import { parseSource } from "./spec.ts";
 import { EXTRACT_LIMITS } from "./tree_limits.ts";

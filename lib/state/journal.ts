@@ -8,8 +8,8 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { atomicWriteJson, removeIfExists, syncDir } from "../fs.ts";
-import type { ScopePaths } from "../paths.ts";
+import { atomicWriteJson, removeIfExists, syncDir } from "../core/fs.ts";
+import type { ScopePaths } from "../core/paths.ts";
 
 /** One journal entry. */
 export const JournalEntry = z.object({

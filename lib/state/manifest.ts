@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { atomicWriteJson, readTextIfExists, removeIfExists } from "../fs.ts";
-import { LegerError } from "../errors.ts";
-import type { ScopePaths } from "../paths.ts";
+import { atomicWriteJson, readTextIfExists, removeIfExists } from "../core/fs.ts";
+import { LegerError } from "../core/errors.ts";
+import type { ScopePaths } from "../core/paths.ts";
 
 /** Where a set came from. */
 export const SourceRecord = z.object({

@@ -18,9 +18,9 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { LegerError } from "../errors.ts";
-import { ensureDir, removeIfExists, syncDir } from "../fs.ts";
-import type { ScopePaths } from "../paths.ts";
+import { LegerError } from "../core/errors.ts";
+import { ensurePrivateDir, PRIVATE_FILE, removeIfExists, syncDir } from "../core/fs.ts";
+import type { ScopePaths } from "../core/paths.ts";
 import { type CollectedFile, refusedError } from "../source/collect.ts";
 import { walkSet } from "../source/load_set.ts";
 
@@ -46,7 +46,7 @@ async function lstat(path: string): Promise<Deno.FileInfo | undefined> {
 }
 
 async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
-  const file = await Deno.open(path, { write: true, create: true, truncate: true, mode: 0o644 });
+  const file = await Deno.open(path, { write: true, create: true, truncate: true, mode: PRIVATE_FILE });
   try {
     let written = 0;
     while (written < bytes.length) written += await file.write(bytes.subarray(written));
@@ -95,15 +95,15 @@ async function commitLink(dir: string, id: string): Promise<void> {
 export async function writeFilesTo(dir: string, files: CollectedFile[]): Promise<void> {
   const parent = dirname(dir);
   const versions = versionsDir(dir);
-  await ensureDir(versions);
+  await ensurePrivateDir(versions);
   const id = `${Date.now().toString().padStart(14, "0")}-${crypto.randomUUID().slice(0, 8)}`;
   const tmp = join(versions, id + TMP);
-  await ensureDir(tmp, 0o755);
+  await ensurePrivateDir(tmp);
   const folders = new Set<string>([tmp]);
   for (const f of files) {
     const path = join(tmp, f.name);
     if (!path.startsWith(tmp + "/")) throw new LegerError(`Cannot store ${f.name}: the name leaves its folder`);
-    await ensureDir(dirname(path));
+    await ensurePrivateDir(dirname(path));
     for (let d = dirname(path); d !== tmp && d.startsWith(tmp); d = dirname(d)) folders.add(d);
     await writeDurably(path, f.bytes);
   }
@@ -115,7 +115,7 @@ export async function writeFilesTo(dir: string, files: CollectedFile[]): Promise
     // An old-layout folder: move it aside first (recoverStore relinks if a kill falls in between).
     await Deno.rename(dir, join(versions, `00000000000000-legacy-${crypto.randomUUID().slice(0, 8)}`));
   }
-  await ensureDir(parent);
+  await ensurePrivateDir(parent);
   await commitLink(dir, id);
   for (const other of await versionIds(dir)) {
     if (other !== id) await removeIfExists(join(versions, other));

@@ -2,12 +2,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, repoWith, WEB_SET } from "../../tests/fakes/fake_host_fixtures.ts";
-import type { LegerError } from "../errors.ts";
-import { scopePaths } from "../paths.ts";
+import type { LegerError } from "../core/errors.ts";
+import { scopePaths } from "../core/paths.ts";
 import type { CollectedFile } from "../source/collect.ts";
-import { install } from "../ops/install.ts";
-import { backup } from "../ops/backup_create.ts";
-import { recoverPending } from "../ops/recover.ts";
+import { backup, install } from "../../tests/helpers/ops.ts";
+import { recoverPending } from "../ops/recover/recover.ts";
 import { loadSetFiles, recoverStore, saveSetFiles, setDir, versionsDir, writeFilesTo } from "./store.ts";
 
 const enc = new TextEncoder();

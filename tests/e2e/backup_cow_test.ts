@@ -150,8 +150,10 @@ Deno.test({
     const h = await host();
     // script(1) gives leger a terminal for stdout and stderr.
     const tty = await sh(h, "script -qfec 'leger backup cow --yes' /dev/null", { TERM: "xterm" });
+    // deno-lint-ignore no-control-regex
     assert.match(tty.stdout, /\r\x1b\[K(\x1b\[2m)?back up volume systemd-cow-data: [\d.]+ (B|KiB|MiB)/);
     const piped = await sh(h, "leger backup cow --yes 2>&1 | cat");
+    // deno-lint-ignore no-control-regex
     assert.doesNotMatch(piped.stdout, /\x1b\[K|back up volume systemd-cow-data:/);
     const quiet = await sh(h, "script -qfec 'leger backup cow --yes --quiet' /dev/null", { TERM: "xterm" });
     assert.doesNotMatch(quiet.stdout, /back up volume systemd-cow-data:/);

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bootHost, type Host, hostAvailable, PROJECT_ROOT } from "../host/host.ts";
 import { git, makeRepo } from "../helpers/git_repo.ts";
-import { E2E_SUITE, httpGet, webContainer } from "./helpers.ts";
+import { ansibleEnv, E2E_SUITE, httpGet, webContainer } from "./helpers.ts";
 
 const NAMES = ["fleet-1", "fleet-2", "fleet-3"] as const;
 const REPO_IN_GUEST = "/srv/fleet/repo";
@@ -109,16 +109,7 @@ class Fleet {
         ...args,
       ],
       clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: Deno.env.get("HOME") ?? "/root",
-        LANG: "C.UTF-8",
-        ANSIBLE_COLLECTIONS_PATH: join(PROJECT_ROOT, "ansible"),
-        ANSIBLE_STDOUT_CALLBACK: "json",
-        ANSIBLE_NOCOLOR: "1",
-        ANSIBLE_LOCAL_TEMP: join(this.work, "ansible-tmp"),
-        ANSIBLE_RETRY_FILES_ENABLED: "0",
-      },
+      env: ansibleEnv(PROJECT_ROOT, join(this.work, "ansible-tmp")),
       stdout: "piped",
       stderr: "piped",
     }).output();

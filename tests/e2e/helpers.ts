@@ -212,3 +212,17 @@ export async function unitJournal(host: Host, who: Who, unit: string): Promise<s
   );
   return `--- ${unit} on the host ---\n${r.stdout}${r.stderr}`;
 }
+
+/** The environment of an `ansible-playbook` run against booted hosts: leger.leger from ansible/, JSON results. */
+export function ansibleEnv(projectRoot: string, localTemp: string): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/root",
+    LANG: "C.UTF-8",
+    ANSIBLE_COLLECTIONS_PATH: `${projectRoot}/ansible`,
+    ANSIBLE_STDOUT_CALLBACK: "json",
+    ANSIBLE_NOCOLOR: "1",
+    ANSIBLE_LOCAL_TEMP: localTemp,
+    ANSIBLE_RETRY_FILES_ENABLED: "0",
+  };
+}

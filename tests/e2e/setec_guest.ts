@@ -125,8 +125,10 @@ export async function guestSetec(
       }
     },
     remove: async (name) => void await call("delete", { Name: name }),
+    // The tests share leger/shared/ and leger/pair/ between sets on purpose (a set reaches only leger/<set>/ else).
     configLines: (pollSeconds) =>
-      `daemon:\n  setec-server: ${url}\n  setec-ca-file: ${GUEST_CA}\n  poll-interval: ${pollSeconds}s\n`,
+      `daemon:\n  setec-server: ${url}\n  setec-ca-file: ${GUEST_CA}\n  poll-interval: ${pollSeconds}s\n` +
+      "  shared-secrets: [leger/shared/, leger/pair/]\n",
   };
   return g;
 }

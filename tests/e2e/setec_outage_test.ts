@@ -25,7 +25,7 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 const ALICE: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
 const HOME = "/home/alice";
 const PORT = 8710;
-const SECRET = "leger/out/token";
+const SECRET = "leger/shared/out-token"; // shared by three sets: daemon.shared-secrets allows leger/shared/
 const POLL_S = 2;
 const VERIFY_S = 8;
 const run = crypto.randomUUID().slice(0, 8);
@@ -103,7 +103,7 @@ Deno.test({
     assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
     assert.match(
       r.stderr,
-      /out2: Podman secret out2-token holds the cached v1 of leger\/out\/token: .*closed the connection during the TLS handshake \(restarting\?\)/,
+      /out2: Podman secret out2-token holds the cached v1 of leger\/shared\/out-token: .*closed the connection during the TLS handshake \(restarting\?\)/,
     );
     assert.doesNotMatch(r.stderr, /TLS connection .* failed|certificate/);
     await serves(18812, VALUES.a);
@@ -117,13 +117,19 @@ Deno.test({
     await (await stand()).start({ callerUnknown: true });
     const r = await installSet("out3", 18813);
     assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    assert.match(r.stderr, /out3-token holds the cached v1 of leger\/out\/token: .*could not tell who this host is/);
+    assert.match(
+      r.stderr,
+      /out3-token holds the cached v1 of leger\/shared\/out-token: .*could not tell who this host is/,
+    );
     await serves(18813, VALUES.a);
     const sync = await leger(["--json", "secrets", "sync"]);
     assert.equal(sync.code, 0, sync.stderr);
     const results = (JSON.parse(sync.stdout) as { results: Array<{ podmanSecret: string; action: string }> }).results;
     assert.deepEqual([...new Set(results.map((x) => x.action))], ["stale"]);
-    assert.match(sync.stderr, /stale leger\/out\/token: Setec could not tell who this host is, serving cached v1/);
+    assert.match(
+      sync.stderr,
+      /stale leger\/shared\/out-token: Setec could not tell who this host is, serving cached v1/,
+    );
   },
 });
 
@@ -152,7 +158,10 @@ Deno.test({
     // verify-interval (8 s) + one poll (2 s ± 10%) + the restart of three units, on a busy machine.
     assert.ok(took < (VERIFY_S + POLL_S * 1.1) * 1000 + 30_000, `took ${took} ms`);
     const journal = await daemonJournal();
-    assert.equal(journal.match(/leger\/out\/token was deleted and created again in Setec \(now v1\)/g)?.length, 2);
+    assert.equal(
+      journal.match(/leger\/shared\/out-token was deleted and created again in Setec \(now v1\)/g)?.length,
+      2,
+    );
   },
 });
 
@@ -168,7 +177,7 @@ Deno.test({
     const journal = await daemonJournal();
     assert.match(
       journal,
-      /leger\/out\/token: an older version was made active in Setec \(v2 -> v1\): taking its value/,
+      /leger\/shared\/out-token: an older version was made active in Setec \(v2 -> v1\): taking its value/,
     );
     assert.equal(journal.match(/deleted and created again/g)?.length, 2, "no re-create is reported for the rollback");
   },

@@ -23,6 +23,8 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FakeCommand } from "../../lib/host/shell.ts";
+import { withShell } from "./fake_shell.ts";
 import { normalizeImage } from "./fake_host_ini.ts";
 import { busctl } from "./fake_host_busctl.ts";
 import { podman } from "./fake_host_podman.ts";
@@ -46,7 +48,7 @@ import {
   systemctl,
 } from "./fake_host_systemd.ts";
 
-/** What a fake command receives (the shape of lib/shell.ts's FakeCall). */
+/** What a fake command receives (the shape of lib/host/shell.ts's FakeCall). */
 export interface HostCall {
   args: string[];
   stdin: Uint8Array;
@@ -54,8 +56,24 @@ export interface HostCall {
   cwd: string;
 }
 
-/** A fake command (the shape of lib/shell.ts's FakeCommand). */
+/** A fake command (the shape of lib/host/shell.ts's FakeCommand). */
 export type HostCommand = (call: HostCall) => Answer;
+
+/**
+ * `podman volume import NAME FILE` reads FILE as podman does, but without
+ * holding the test's thread: the file is read here, asynchronously (a FIFO
+ * waits for its writer, which may be a process this thread still has to
+ * start), and handed to the host as standard input (`-`).
+ */
+async function readFileArgument(call: HostCall): Promise<HostCall> {
+  const [group, sub, name, file, ...rest] = call.args;
+  if (group !== "volume" || sub !== "import" || file === undefined || file === "-" || rest.length) return call;
+  try {
+    return { ...call, args: ["volume", "import", name!, "-"], stdin: await Deno.readFile(file) };
+  } catch {
+    return call; // the host answers as podman does for a file it cannot open
+  }
+}
 
 /** Options of {@linkcode FakeHost.create}. */
 export interface FakeHostOptions {
@@ -161,13 +179,16 @@ export class FakeHost {
     });
   }
 
-  /** The fake commands for `createShell({ fakes })`. */
-  fakes(): Record<"podman" | "systemctl" | "journalctl", HostCommand> {
-    return {
-      podman: (call) => this.run("podman", call),
-      systemctl: (call) => this.run("systemctl", call),
-      journalctl: (call) => this.run("journalctl", call),
-    };
+  /**
+   * The fake commands for `createShell({ fakes })`, and an `sh` that starts
+   * them as a real shell starts programs (tests/fakes/fake_shell.ts).
+   */
+  fakes(): Record<"podman" | "systemctl" | "journalctl" | "sh", FakeCommand> {
+    return withShell({
+      podman: async (call: HostCall) => this.run("podman", await readFileArgument(call)),
+      systemctl: (call: HostCall) => this.run("systemctl", call),
+      journalctl: (call: HostCall) => this.run("journalctl", call),
+    });
   }
 
   /** Folder of the `podman`/`systemctl`/`journalctl` scripts. */

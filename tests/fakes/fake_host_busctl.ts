@@ -27,8 +27,11 @@ export function busctl(ctx: Ctx, args: string[]): Answer {
   let user = false;
   let json = false;
   const rest: string[] = [];
+  let operands = false;
   for (const a of args) {
-    if (a === "--user") user = true;
+    if (operands) rest.push(a);
+    else if (a === "--") operands = true;
+    else if (a === "--user") user = true;
     else if (a === "--system") user = false;
     else if (a === "--json=short" || a === "--json=pretty" || a === "-j") json = true;
     else if (a.startsWith("-")) return { code: 1, stderr: `busctl: unrecognized option '${a}'\n` };

@@ -6,8 +6,8 @@
  */
 import { join } from "node:path";
 import { createEngine, type Engine } from "../../lib/engine.ts";
-import { type LogEvent, memoryLogger } from "../../lib/log.ts";
-import { createShell } from "../../lib/shell.ts";
+import { type LogEvent, memoryLogger } from "../helpers/memory_logger.ts";
+import { createShell } from "../../lib/host/shell.ts";
 import { type FixtureCommit, makeRepo } from "../helpers/git_repo.ts";
 import { FakeHost, type FakeHostOptions } from "./fake_host.ts";
 

@@ -24,7 +24,7 @@ import {
 import { type HostState, newId, type UnitRecord, versionAtLeast } from "./fake_host_state.ts";
 import { enableUnits } from "./fake_host_enable.ts";
 
-/** What a fake command answers (structurally lib/shell.ts's FakeResult). */
+/** What a fake command answers (structurally lib/host/shell.ts's FakeResult). */
 export interface Answer {
   code?: number;
   stdout?: string | Uint8Array;
@@ -448,7 +448,13 @@ function runUnit(ctx: Ctx, u: UnitRecord): Outcome {
       Object.assign(u, { active: "active", sub: "running", mainPid: pid(ctx), since: ctx.now });
       return { ok: true };
   }
-  // oneshot with RemainAfterExit=yes
+  // A oneshot: quadlet sets RemainAfterExit=yes for every kind but .build (podman's ConvertBuild), so a build
+  // that succeeded is inactive/dead with result success, as on the real host, unless the file asks to remain.
+  const remain = last(u.def, "Service", "RemainAfterExit");
+  if (remain === undefined ? u.kind === "build" : !/^(1|yes|y|true|t|on)$/i.test(remain.trim())) {
+    Object.assign(u, { active: "inactive", sub: "dead", mainPid: 0, result: "success" });
+    return { ok: true };
+  }
   Object.assign(u, { active: "active", sub: "exited", mainPid: 0, since: ctx.now });
   return { ok: true };
 }

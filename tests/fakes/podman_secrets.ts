@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FakeCall, FakeCommand, FakeResult } from "../../lib/shell.ts";
+import type { FakeCall, FakeCommand, FakeResult } from "../../lib/host/shell.ts";
 
 /** A secret held by the fake. */
 export interface FakeSecret {
@@ -67,8 +67,11 @@ export function createFakePodmanSecrets(): FakePodmanSecrets {
   function create(args: string[], stdin: Uint8Array): FakeResult {
     let replace = false;
     const positional: string[] = [];
+    let operands = false;
     for (const a of args) {
-      if (a === "--replace" || a === "--replace=true") replace = true;
+      if (operands) positional.push(a);
+      else if (a === "--") operands = true;
+      else if (a === "--replace" || a === "--replace=true") replace = true;
       else if (a.startsWith("--")) {
         return err(`unknown flag: ${a}\nSee 'podman secret create --help'`);
       } else positional.push(a);
@@ -98,7 +101,10 @@ export function createFakePodmanSecrets(): FakePodmanSecrets {
   }
 
   function handle(call: FakeCall): FakeResult | undefined {
-    const [group, sub, ...rest] = call.args;
+    const [group, sub, ...given] = call.args;
+    // Like cobra: `--` ends the flags, and is not an argument itself.
+    const dashes = given.indexOf("--");
+    const rest = sub === "create" || dashes < 0 ? given : [...given.slice(0, dashes), ...given.slice(dashes + 1)];
     if (group !== "secret") return undefined;
     calls.push({
       args: [...call.args],

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { ScopePaths } from "../../lib/paths.ts";
+import type { ScopePaths } from "../../lib/core/paths.ts";
 import { type Manifest, writeManifest } from "../../lib/state/manifest.ts";
 
 /**

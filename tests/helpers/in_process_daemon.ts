@@ -8,9 +8,10 @@ import { type Config, loadConfig } from "../../lib/config.ts";
 import type { Engine } from "../../lib/engine.ts";
 import type { CycleRunner } from "../../lib/daemon/cycle_protocol.ts";
 import { runSecretsCycle, type SecretsCycleDeps } from "../../lib/daemon/secrets_cycle.ts";
-import { runUpdatesCycle } from "../../lib/gitops/updates_cycle.ts";
+import { runUpdatesCycle } from "../../lib/daemon/updates_cycle.ts";
 import type { UpdateEvent } from "../../lib/gitops/updater.ts";
 import { type Daemon, runSupervisor } from "../../lib/daemon/supervisor.ts";
+import { createLeger } from "../../lib/leger.ts";
 
 export type { Daemon } from "../../lib/daemon/supervisor.ts";
 
@@ -56,7 +57,9 @@ export function inProcessRunner(opts: InProcessDaemonOptions): CycleRunner {
     async updates(request) {
       if (!opts.engine) return { followed: false, results: [] };
       opts.engine.config = await config();
-      return roundTrip(await runUpdatesCycle(opts.engine, roundTrip(request), opts.onEvent));
+      return roundTrip(
+        await runUpdatesCycle(opts.engine, createLeger(opts.engine), roundTrip(request), opts.onEvent),
+      );
     },
     async close() {
       closing.abort();

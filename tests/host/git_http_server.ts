@@ -22,6 +22,8 @@ export interface GitServerOptions {
   port: number;
   /** Accept pushes without authentication (`http.receivepack=true`). */
   allowPush?: boolean;
+  /** Require HTTP basic authentication with this `user:password` (401 otherwise, as forges answer). */
+  auth?: string;
 }
 
 const encoder = new TextEncoder();
@@ -41,6 +43,12 @@ async function handle(
 ): Promise<Response> {
   const url = new URL(req.url);
   if (url.pathname === "/_health") return new Response("ok\n");
+  if (opts.auth !== undefined && req.headers.get("authorization") !== `Basic ${btoa(opts.auth)}`) {
+    return new Response("authentication required\n", {
+      status: 401,
+      headers: { "www-authenticate": 'Basic realm="git"' },
+    });
+  }
   const remote = info.remoteAddr as Deno.NetAddr;
   const env: Record<string, string> = {
     PATH: "/usr/local/bin:/usr/bin:/bin",
@@ -172,6 +180,7 @@ function parseArgs(args: string[]): GitServerOptions {
     if (key === "--root" && value) opts.root = value;
     else if (key === "--port" && value) opts.port = Number(value);
     else if (key === "--allow-push") opts.allowPush = true;
+    else if (key === "--auth" && value) opts.auth = value;
     else throw new TypeError(`Cannot parse argument '${arg}'`);
   }
   return opts;

@@ -240,7 +240,7 @@ export class Host implements AsyncDisposable {
    * the transient unit `leger-git-http-<port>` and waits until it answers.
    */
   async startGitServer(
-    opts: { root?: string; port?: number; allowPush?: boolean } = {},
+    opts: { root?: string; port?: number; allowPush?: boolean; auth?: string } = {},
   ): Promise<{ url: string }> {
     const root = opts.root ?? "/srv/git";
     const port = opts.port ?? 8418;
@@ -250,6 +250,8 @@ export class Host implements AsyncDisposable {
     await this.exec([
       "systemd-run",
       `--unit=${unit}`,
+      // Not the command line: systemd logs a transient unit's description, and --auth holds a password.
+      `--description=leger test git server on port ${port}`,
       "--setenv=DENO_DIR=/var/cache/leger-git-http-deno",
       "--setenv=DENO_NO_UPDATE_CHECK=1",
       "/usr/local/bin/deno",
@@ -261,6 +263,7 @@ export class Host implements AsyncDisposable {
       `--root=${root}`,
       `--port=${port}`,
       ...(opts.allowPush ? ["--allow-push"] : []),
+      ...(opts.auth ? [`--auth=${opts.auth}`] : []),
     ], { check: true });
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 20_000;

@@ -307,3 +307,40 @@ Deno.test("leger_set's policy options set the host's override through leger poli
     await b.cleanup();
   }
 });
+
+Deno.test("check mode previews without staging: a version the daemon staged for review stays, a hostile ref never runs", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const leger = await legerWrapper(b);
+    const { url, dir } = await repoWith(b.host, [{ folder: "web", files: V1 }]);
+    const run = (args: string[]) => exec(leger, args, {});
+    assert.equal((await run(["install", `${url}#main:apps/web`, "--name", "web"])).code, 0);
+    for (const [name, text] of Object.entries(V2)) await Deno.writeTextFile(join(dir, "apps/web", name), text);
+    const git = (...args: string[]) => exec("git", ["-C", dir, ...args], ansibleEnv());
+    await git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qam", "v2");
+    // What the daemon does under policy notify: stage the new version for a person to review.
+    assert.equal((await run(["stage", "web"])).code, 0);
+    const stagedFile = join(b.engine.paths.stagingDir, "web", "staged.json");
+    const before = await Deno.readTextFile(stagedFile);
+    const r = await play(b, [
+      ["check-latest", "leger_set", { name: "web", state: "latest" }, { check_mode: true, diff: true }],
+      ["check-evil-ref", "leger_set", { name: "web", ref: "--upload-pack=touch pwned;git-upload-pack" }, {
+        check_mode: true,
+        ignore_errors: true,
+      }],
+      ["info", "leger_info", {}],
+    ]);
+    const check = r.get("check-latest")!;
+    assert.equal(check.changed, true, JSON.stringify(check));
+    assert.match(check.diff!.prepared!, /ports added: 8081:80/);
+    assert.equal(await Deno.readTextFile(stagedFile), before, "the daemon's staged version was touched");
+    assert.deepEqual((factsOf(r.get("info")).staged as Array<{ name: string }>).map((s) => s.name), ["web"]);
+    const evil = r.get("check-evil-ref")!;
+    assert.equal(evil.failed, true, JSON.stringify(evil));
+    assert.match(evil.msg!, /starts with '-' \(git would read it as an option\)/);
+    const found = await exec("find", [b.host.root, "-name", "pwned"], ansibleEnv());
+    assert.equal(found.stdout.trim(), "", "the ref ran as an option of git");
+  } finally {
+    await b.cleanup();
+  }
+});

@@ -2,13 +2,13 @@
  * A reader that closes leger's stdout early (`leger diff web | head`) ends
  * the run quietly: no "Broken pipe" message, exit code 141 as a shell
  * reports a program ended by SIGPIPE; every command that prints gets this
- * from the printing layer (lib/log.ts), and nothing else in the program
+ * from the printing layer (lib/core/log.ts), and nothing else in the program
  * writes stdout (issue 25, item 3).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
+import { install } from "../helpers/ops.ts";
 import { PROJECT_ROOT, runLeger } from "./cli_run.ts";
 
 const MAIN = join(PROJECT_ROOT, "main.ts");
@@ -81,13 +81,15 @@ Deno.test("a closed stdout ends list, logs, diff, validate and backups quietly w
   }
 });
 
-Deno.test("nothing but lib/log.ts writes leger's stdout (so every command, old or new, ends quietly on a closed pipe)", async () => {
+Deno.test("nothing but lib/core/log.ts writes leger's stdout (so every command, old or new, ends quietly on a closed pipe)", async () => {
   const offenders: string[] = [];
   const walk = async (dir: string) => {
     for await (const e of Deno.readDir(dir)) {
       const path = join(dir, e.name);
       if (e.isDirectory) await walk(path);
-      else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts") && path !== join(PROJECT_ROOT, "lib/log.ts")) {
+      else if (
+        e.name.endsWith(".ts") && !e.name.endsWith("_test.ts") && path !== join(PROJECT_ROOT, "lib/core/log.ts")
+      ) {
         const text = await Deno.readTextFile(path);
         if (/Deno\.stdout\.(write|writable)/.test(text)) offenders.push(path.slice(PROJECT_ROOT.length));
       }

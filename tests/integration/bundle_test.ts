@@ -11,9 +11,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
 import { startSetecStandIn } from "../fakes/setec_server.ts";
-import { BUILTIN_WORKFLOWS } from "../../lib/workflow.ts";
+import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
 import { runDeno } from "./cli_run.ts";
-import { WORKFLOW_TYPES } from "../../lib/workflow_types.ts";
+import { WORKFLOW_TYPES } from "../../lib/workflow/declarations.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const opts = { sanitizeOps: false, sanitizeResources: false };

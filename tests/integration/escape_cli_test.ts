@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { transact } from "../fakes/fake_host_state.ts";
 import { bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
 import { runLeger } from "./cli_run.ts";
+import { install } from "../helpers/ops.ts";
 
 // ESC, BEL, CR, a C1 CSI, a bidi override: none may reach the terminal.
 // deno-lint-ignore no-control-regex

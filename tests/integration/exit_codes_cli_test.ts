@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, CACHE_SET, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
 import { listManifests } from "../../lib/state/manifest.ts";
 import { type CliResult, runLeger, systemdDownEnv } from "./cli_run.ts";
+import { install } from "../helpers/ops.ts";
 
 type Case = [label: string, args: string[]];
 

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { bench, NGINX, repoWith } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
 import { readManifest } from "../../lib/state/manifest.ts";
 import { runLeger } from "./cli_run.ts";
+import { install } from "../helpers/ops.ts";
 import { makeRepo } from "../helpers/git_repo.ts";
 
 const V1 = { "web.container": `[Container]\nImage=${NGINX}\nPublishPort=8080:80\n`, ".leger.yaml": "version: 1.0.0\n" };

@@ -128,6 +128,18 @@ Deno.test("every command's --json output follows its published schema and carrie
     await check(b, "policy show", ["policy", "show"]);
     await check(b, "policy show", ["policy", "show", "web"]);
     await check(b, "policy reset", ["policy", "reset", "web"]);
+    const imported = await check(b, "import compose", [
+      "import",
+      "compose",
+      join(PROJECT_ROOT, "tests/fixtures/compose/nextcloud"),
+      "--dry-run",
+      "--podman-version",
+      "5.8",
+    ]);
+    assert.equal(imported.name, "cloud");
+    await check(b, "import compose", ["import", "compose", join(PROJECT_ROOT, "tests/fixtures/compose/unknown-keys")], [
+      3,
+    ]);
 
     await check(b, "remove", ["--yes", "remove", "web"]);
     const error = await check(b, "error", ["inspect", "web"], [5]);

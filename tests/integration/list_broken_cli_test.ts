@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, CACHE_SET, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
 import { runLeger, systemdDownEnv } from "./cli_run.ts";
+import { install } from "../helpers/ops.ts";
 
 /** A bench with `web` (and `cache` when asked) installed from their repositories, for `fn`. */
 async function withSets(sets: Array<"web" | "cache">, fn: (b: Bench, webUrl: string) => Promise<void>): Promise<void> {

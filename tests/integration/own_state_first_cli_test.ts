@@ -6,10 +6,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
-import { stage } from "../../lib/ops/stage.ts";
 import { listManifests } from "../../lib/state/manifest.ts";
 import { runLeger, systemdDownEnv } from "./cli_run.ts";
+import { install, stage } from "../helpers/ops.ts";
 
 Deno.test("with systemd unreachable, install refuses a taken name (1) or an invalid set (3), apply with nothing staged says so (all: 0, NAME: 5); with a staged version it exits 6", async () => {
   const b = await bench({ backend: "files" });

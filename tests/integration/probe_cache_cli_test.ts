@@ -1,7 +1,7 @@
 /** podman's flag probe runs once per podman build, not once per leger command. */
 import assert from "node:assert/strict";
 import { bench } from "../fakes/fake_host_fixtures.ts";
-import { probeCacheFile } from "../../lib/podman_probe_cache.ts";
+import { probeCacheFile } from "../../lib/host/podman_probe_cache.ts";
 import { runLeger } from "./cli_run.ts";
 
 /** How many times podman was asked for `quadlet install/rm --help`. */

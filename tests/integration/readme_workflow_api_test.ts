@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { WORKFLOW_TYPES } from "../../lib/workflow_types.ts";
-import { workflowDenoJson } from "../../lib/workflow_eject.ts";
+import { WORKFLOW_TYPES } from "../../lib/workflow/declarations.ts";
+import { workflowDenoJson } from "../../lib/workflow/eject.ts";
 import { PROJECT_ROOT } from "./cli_run.ts";
 
 const readme = await Deno.readTextFile(join(PROJECT_ROOT, "README.md"));

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, NGINX, repoWith } from "../fakes/fake_host_fixtures.ts";
-import { install } from "../../lib/ops/install.ts";
 import { readManifest } from "../../lib/state/manifest.ts";
+import { install } from "../helpers/ops.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 

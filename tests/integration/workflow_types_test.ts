@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { WORKFLOW_TYPES } from "../../lib/workflow_types.ts";
-import { BUILTIN_WORKFLOWS } from "../../lib/workflow.ts";
+import { WORKFLOW_TYPES } from "../../lib/workflow/declarations.ts";
+import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
 import { generate, moduleText } from "../../scripts/workflow_types.ts";
 import { bench } from "../fakes/fake_host_fixtures.ts";
 import { PROJECT_ROOT, runLeger } from "./cli_run.ts";
@@ -30,8 +30,8 @@ async function denoCheck(dir: string, files: string[], config?: string) {
   }
 }
 
-Deno.test("lib/workflow_types.ts is what scripts/workflow_types.ts prints from mod.ts (run it after changing the API)", async () => {
-  const now = await Deno.readTextFile(join(PROJECT_ROOT, "lib/workflow_types.ts"));
+Deno.test("lib/workflow/declarations.ts is what scripts/workflow_types.ts prints from mod.ts (run it after changing the API)", async () => {
+  const now = await Deno.readTextFile(join(PROJECT_ROOT, "lib/workflow/declarations.ts"));
   assert.equal(now, moduleText(generate()));
 });
 

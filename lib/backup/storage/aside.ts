@@ -17,9 +17,9 @@
  * @module
  */
 import { join } from "node:path";
-import type { Shell } from "../../shell.ts";
-import { LegerError } from "../../errors.ts";
-import { syncDir } from "../../fs.ts";
+import type { Shell } from "../../host/shell.ts";
+import { LegerError } from "../../core/errors.ts";
+import { syncDir } from "../../core/fs.ts";
 import { lastLines } from "../fifo.ts";
 
 /** Asides and discarded folders start so: no podman volume name can. */

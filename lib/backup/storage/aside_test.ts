@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell } from "../../shell.ts";
+import { createShell } from "../../host/shell.ts";
 import { asideOf, moveAside, putBack, removeData, waiting } from "./aside.ts";
 
 async function volumes(): Promise<{ dir: string; folder: string }> {

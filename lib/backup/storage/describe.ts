@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Shell } from "../../shell.ts";
+import type { Shell } from "../../host/shell.ts";
 import { listVolumes, probeVolumes, reflinkWorks } from "./probe.ts";
 
 /** What doctor shows: never a failure (the stream path is today's), only which path and why. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell, type FakeCall } from "../../shell.ts";
+import { createShell, type FakeCall } from "../../host/shell.ts";
 import { describeStorage } from "./describe.ts";
 
 Deno.test("doctor's line: which volumes are archived while stopped, and why", async () => {

@@ -17,8 +17,8 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError } from "../../errors.ts";
-import type { Shell } from "../../shell.ts";
+import { LegerError } from "../../core/errors.ts";
+import type { Shell } from "../../host/shell.ts";
 
 /** How a volume's data is copied for a backup. */
 export type DataPath = "reflink" | "stream";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell, type FakeCall } from "../../shell.ts";
+import { createShell, type FakeCall } from "../../host/shell.ts";
 import { listVolumes, probeVolumes, reflinkWorks, type VolumeRow } from "./probe.ts";
 
 const podmanSays = (stdout: string, code = 0) =>

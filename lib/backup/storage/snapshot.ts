@@ -21,8 +21,9 @@
  *
  * @module
  */
-import type { Shell } from "../../shell.ts";
-import { LegerError } from "../../errors.ts";
+import type { Shell } from "../../host/shell.ts";
+import { LegerError } from "../../core/errors.ts";
+import { operands } from "../../core/argv.ts";
 import { lastLines } from "../fifo.ts";
 import type { VolumeData } from "./probe.ts";
 
@@ -66,17 +67,30 @@ export async function prepareSnapshots(
   existing: ReadonlySet<string>,
 ): Promise<Snapshot[]> {
   const stale = volumes.map((v) => snapshotName(v.name)).filter((n) => existing.has(n));
-  if (stale.length) await podmanOk($, ["volume", "rm", "--force", ...stale], "remove an old snapshot volume");
+  if (stale.length) {
+    await podmanOk(
+      $,
+      ["volume", "rm", "--force", "--", ...operands(stale, "volume name")],
+      "remove an old snapshot volume",
+    );
+  }
   const snaps: Snapshot[] = [];
   for (const v of volumes) {
     const copy = snapshotName(v.name);
-    await podmanOk($, ["volume", "create", "--label", `${SNAPSHOT_LABEL}=${v.name}`, copy], `create ${copy}`);
+    await podmanOk($, [
+      "volume",
+      "create",
+      "--label",
+      `${SNAPSHOT_LABEL}=${v.name}`,
+      "--",
+      ...operands([copy], "volume name"),
+    ], `create ${copy}`);
     snaps.push({ volume: v.name, source: v.mountpoint, copy, target: "" });
   }
   if (snaps.length === 0) return snaps;
   const out = await podmanOk(
     $,
-    ["volume", "inspect", "--format", "{{.Mountpoint}}", ...snaps.map((s) => s.copy)],
+    ["volume", "inspect", "--format", "{{.Mountpoint}}", "--", ...operands(snaps.map((s) => s.copy), "volume name")],
     "find the snapshot volumes",
   );
   const mounts = out.split("\n").map((l) => l.trim()).filter(Boolean);
@@ -152,5 +166,11 @@ export function startCopier($: Shell, snaps: Snapshot[], rootless: boolean): Cop
 
 /** Removes temporary copies (podman removes sub-uid files too); volumes already gone are passed over. */
 export async function dropSnapshots($: Shell, names: string[]): Promise<void> {
-  if (names.length) await podmanOk($, ["volume", "rm", "--force", ...names], `remove ${names.join(", ")}`);
+  if (names.length) {
+    await podmanOk(
+      $,
+      ["volume", "rm", "--force", "--", ...operands(names, "volume name")],
+      `remove ${names.join(", ")}`,
+    );
+  }
 }

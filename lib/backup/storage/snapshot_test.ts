@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createShell, type FakeCall } from "../../shell.ts";
+import { createShell, type FakeCall } from "../../host/shell.ts";
 import { dropSnapshots, prepareSnapshots, snapshotName, startCopier } from "./snapshot.ts";
 import type { VolumeData } from "./probe.ts";
 

@@ -155,7 +155,9 @@ def diff_text(d):
         out.extend(f.get("diff", "").rstrip("\n").split("\n"))
     s = d.get("summary") or {}
     units = s.get("units") or {}
-    lines = []
+    lines = ["  NEW RISK %s" % r for r in s.get("risksAdded", [])]
+    if s.get("risksRemoved"):
+        lines.append("  risks gone: %s" % ", ".join(s["risksRemoved"]))
     for image in s.get("images", []):
         lines.append("  image %s: %s -> %s" % (image.get("file"), image.get("from") or "(none)", image.get("to") or "(none)"))
     for label, key, source in (

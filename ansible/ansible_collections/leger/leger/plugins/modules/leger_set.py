@@ -18,8 +18,10 @@ description:
   - An update backs the set up first; when the new version's units do not come up, leger puts the previous version
     back (files and volume data) and this task fails with leger's rollback message and C(rolled_back=true).
     With C(serial) and a C(max_fail_percentage) of 0, a play therefore stops at the first host that rolled back.
-  - In check mode the module stages the new version, takes leger's diff and discards what it staged, so nothing
-    changes; with C(--diff) the diff (unified diff per file and leger's summary) is shown per host.
+  - In check mode the module asks leger for the write-nothing preview (C(leger stage NAME --dry-run), the same as
+    C(leger update --dry-run)); it fetches and checks the new version and diffs it against the installed one, and
+    stages, discards and writes nothing, so a version the leger daemon staged for review stays as it was; with
+    C(--diff) the diff (unified diff per file and leger's summary, new risks first) is shown per host.
   - A second run with the same arguments reports C(changed=false).
   - I(policy) and the I(policy_*) options set the host's override of the set's unattended-update policy (what the
     leger daemon does with new versions) through C(leger policy set), which edits C(updates.sets.NAME) of leger's
@@ -383,6 +385,20 @@ class SetTask:
             args += ["--ref", self.p["ref"]]
         if self.p["force"]:
             args.append("--accept-warnings")
+        if self.module.check_mode:
+            # The write-nothing preview: stage, discard or any write here would overwrite, then delete, a version
+            # the daemon staged for review.
+            _, preview = self.leger.run(args + ["--dry-run"])
+            row = next((r for r in preview["sets"] if r.get("name") == name), None)
+            if not row or not row.get("changed"):
+                return self.exit(details)
+            self.result["to"] = row.get("to", {})
+            diff = row.get("diff") or {}
+            self.result["leger_diff"] = diff
+            self.result.update(changed=True, outcome="updated")
+            if self.module._diff:
+                self.result["diff"] = dict(prepared=diff_text(diff))
+            return self.exit(details)
         _, staged = self.leger.run(args)
         row = next((r for r in staged["sets"] if r.get("name") == name), None)
         if not row or not row.get("changed"):
@@ -395,9 +411,6 @@ class SetTask:
         self.result.update(changed=True, outcome="updated")
         if self.module._diff:
             self.result["diff"] = dict(prepared=diff_text(diff))
-        if self.module.check_mode:
-            self.leger.run(["discard", name])
-            return self.exit(details)
         args = ["apply", name]
         if not self.p["backup"]:
             args.append("--no-backup")

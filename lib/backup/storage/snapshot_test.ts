@@ -12,7 +12,10 @@ function fakePodman(dir: string) {
       Deno.mkdirSync(join(dir, args.at(-1)!, "_data"), { recursive: true });
       return { stdout: args.at(-1) + "\n" };
     }
-    if (args[1] === "inspect") return { stdout: args.slice(4).map((n) => join(dir, n, "_data")).join("\n") + "\n" };
+    // Names stand after `--`, as leger passes them (decision 53).
+    if (args[1] === "inspect") {
+      return { stdout: args.slice(args.indexOf("--") + 1).map((n) => join(dir, n, "_data")).join("\n") + "\n" };
+    }
     return { stdout: "" };
   };
   return { $: createShell({ fakes: { podman } }), calls };
@@ -34,8 +37,8 @@ Deno.test("snapshot volumes are made beside the originals, labelled, and a stale
   try {
     const { $, calls } = fakePodman(dir);
     const snaps = await prepareSnapshots($, [data(dir, "a")], new Set(["a", snapshotName("a")]));
-    assert.deepEqual(calls[0], ["volume", "rm", "--force", "leger-snapshot-a"]);
-    assert.deepEqual(calls[1], ["volume", "create", "--label", "io.leger.snapshot-of=a", "leger-snapshot-a"]);
+    assert.deepEqual(calls[0], ["volume", "rm", "--force", "--", "leger-snapshot-a"]);
+    assert.deepEqual(calls[1], ["volume", "create", "--label", "io.leger.snapshot-of=a", "--", "leger-snapshot-a"]);
     assert.deepEqual(snaps, [{
       volume: "a",
       source: join(dir, "a/_data"),
@@ -43,7 +46,7 @@ Deno.test("snapshot volumes are made beside the originals, labelled, and a stale
       target: join(dir, "leger-snapshot-a/_data"),
     }]);
     await dropSnapshots($, ["leger-snapshot-a"]);
-    assert.deepEqual(calls.at(-1), ["volume", "rm", "--force", "leger-snapshot-a"]);
+    assert.deepEqual(calls.at(-1), ["volume", "rm", "--force", "--", "leger-snapshot-a"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -56,11 +56,14 @@ export function guardOf(paths: ScopePaths, recovered: (name: string) => Promise<
     recovered,
     async journal(op, name, data, work, options = {}) {
       const entry = await beginEntry(paths, op, name, data);
-      const result = await work(entry).catch(async (error) => {
+      let result: Awaited<ReturnType<typeof work>>;
+      try {
+        result = await work(entry);
+      } catch (error) {
         const keep = options.keepOnFailure;
         if (!(typeof keep === "function" ? keep(error) : keep)) await endEntry(paths, entry);
         throw error;
-      });
+      }
       if (!options.keepOnSuccess) await endEntry(paths, entry);
       return result;
     },

@@ -66,10 +66,14 @@ export type HostCommand = (call: HostCall) => Answer;
  * start), and handed to the host as standard input (`-`).
  */
 async function readFileArgument(call: HostCall): Promise<HostCall> {
-  const [group, sub, name, file, ...rest] = call.args;
+  const [group, sub, ...operands] = call.args;
+  // leger puts `--` before the operands (lib/core/argv.ts); podman takes them either way.
+  const dashes = operands[0] === "--";
+  const [name, file, ...rest] = dashes ? operands.slice(1) : operands;
   if (group !== "volume" || sub !== "import" || file === undefined || file === "-" || rest.length) return call;
   try {
-    return { ...call, args: ["volume", "import", name!, "-"], stdin: await Deno.readFile(file) };
+    const args = ["volume", "import", ...(dashes ? ["--"] : []), name!, "-"];
+    return { ...call, args, stdin: await Deno.readFile(file) };
   } catch {
     return call; // the host answers as podman does for a file it cannot open
   }

@@ -8,7 +8,7 @@ import { readManifest } from "../../state/manifest.ts";
 import { diff, type DiffResult, formatDiff, summarize } from "./diff.ts";
 import { install, stage } from "../../../tests/helpers/ops.ts";
 
-const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "../../tests/golden/diff");
+const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "../../../tests/golden/diff");
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
 const FAST = { healthTimeoutMs: 5_000 };
 const NGINX_NEXT = "docker.io/library/nginx:1.28";

@@ -58,9 +58,10 @@ export async function snapshotPlanned(engine: Engine, volumes: VolumeData[], ent
 }
 
 /**
- * Creates the temporary volumes and starts the copier (before the units
- * are stopped, or while they stop); undefined, with a warning, when podman
- * cannot make them (the backup then takes today's path).
+ * Creates the temporary volumes and starts the copier, before the units
+ * are stopped (nothing runs beside their stop: decision 69); undefined,
+ * with a warning, when podman cannot make them (the backup then takes
+ * today's path).
  */
 export async function prepareSnapshotRun(
   engine: Engine,

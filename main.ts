@@ -25,6 +25,7 @@ type Register = (program: Command, runtime: CliRuntime) => void;
  */
 const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ register: Register }>]> = [
   [["install"], () => import("./commands/install.ts")],
+  [["search", "available"], () => import("./commands/catalog.ts")],
   [
     ["list", "ls", "inspect", "status", "logs", "start", "stop", "restart", "remove"],
     () => import("./commands/sets.ts"),

@@ -49,6 +49,8 @@ export type { UpdateEvent } from "./lib/gitops/updater.ts";
 export type { UpdateStatus } from "./lib/policy/status.ts";
 export type { Assignment } from "./lib/ops/install/assignment.ts";
 export type { AssignedSet, HostIdentity } from "./lib/source/hosts_file.ts";
+export type { CatalogStatus, SearchOptions, SearchResult, SearchRow } from "./lib/catalog/search.ts";
+export type { SetPreview } from "./lib/catalog/preview.ts";
 
 import type { WorkflowContext } from "./lib/workflow/run.ts";
 

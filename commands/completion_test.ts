@@ -4,6 +4,7 @@
  * as a user would see it.
  */
 import assert from "node:assert/strict";
+import { needs } from "../tests/helpers/tools.ts";
 import { buildProgram } from "../main.ts";
 import { bashCompletion, fishCompletion, zshCompletion } from "./completion.ts";
 import { visibleOptions, walkCommands } from "./help.ts";
@@ -61,9 +62,8 @@ Deno.test("bash completes commands, subcommands, flags and flag values", async (
 });
 
 for (const [shell, text] of [["zsh", outputs.zsh], ["fish", outputs.fish]] as const) {
-  Deno.test(`the ${shell} completion is valid ${shell} (when ${shell} is installed)`, async () => {
-    const has = await new Deno.Command("sh", { args: ["-c", `command -v ${shell}`] }).output();
-    if (has.code !== 0) return; // CI installs it; a developer machine may not have it
+  const name = `the ${shell} completion is valid ${shell}`;
+  Deno.test({ name, ...needs(name, shell) }, async () => {
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(`${dir}/leger.${shell}`, text);
     const out = await new Deno.Command(shell, { args: ["-n", `${dir}/leger.${shell}`], stderr: "piped" }).output();

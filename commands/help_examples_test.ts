@@ -104,11 +104,15 @@ const ARGUMENTS: Record<string, (value: string, path: string) => void> = {
   target: (v) => v.startsWith(".") || v.startsWith("/") ? undefined : void parseSource(v),
   workflow: (v) => assert.ok(v.endsWith(".ts") || v in BUILTIN_WORKFLOWS, `a .ts file or a workflow name: ${v}`),
   args: () => {},
+  term: (v) => assert.match(v, /^[\w. -]+$/, `a search term: ${v}`),
+  // An installed set, a set a catalog offers (NAME, CATALOG/NAME), or a source as install takes it.
+  "name|source": (v) => /^([\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : void parseSource(v),
   path: EXAMPLE_PATH,
   shell: () => {}, // commander checks the choices
 };
 const OPTIONS: Record<string, (value: string) => void> = {
   name: setName,
+  catalog: (v) => void parseSource(v),
   ref: (v) => assert.match(v, /^[\w./-]+$/, `a git ref: ${v}`),
   healthTimeout: (v) => void parseDuration(v),
   interval: (v) => void parseDuration(v),

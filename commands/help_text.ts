@@ -68,6 +68,8 @@ export const HELP: Record<string, HelpProse> = {
       ["leger install https://github.com/org/quadlets/tree/main/web", "install the web folder of org/quadlets at main"],
       ["leger install git@git.example.com:me/sets.git#v2:db --name db", "a tag of a private repository, by SSH"],
       ["leger install ./my-set --dry-run", "check a local folder and show what would happen"],
+      ["leger install web", "the set named web in the catalogs (see leger search)"],
+      ["leger install leger/app-db", "the set app-db of the catalog named leger, when two catalogs offer one"],
       [
         "leger install https://git.example.com/ops/fleet.git",
         "a fleet repository: the sets leger-hosts.yaml gives this host",
@@ -75,6 +77,7 @@ export const HELP: Record<string, HelpProse> = {
     ],
     notes: [
       ...SOURCES,
+      "  NAME, CATALOG/NAME                            a set the catalogs offer (leger search lists them); a folder of that name here wins",
       "A repository with leger-hosts.yaml at the top (or in the named folder) is a fleet: leger installs the sets that file assigns to this host, by host name (host-name: in the config, else the system's) or label (labels: in the config); --replace and --accept-warnings apply to each of them (--replace installs again the ones already there). To have the leger daemon follow it unattended, name it in config.yaml (fleet: { source: URL, ref: main }); see leger daemon --help.",
       'This command runs the "install" workflow; change what it does with: leger workflow eject install',
     ],
@@ -86,8 +89,16 @@ export const HELP: Record<string, HelpProse> = {
   },
   inspect: {
     description:
-      "Show everything leger knows about an installed set: source and commit, version, units and their states, files, volumes, secrets, published ports and files changed by hand since the install.",
-    examples: [["leger inspect web", "the whole record of the set web"], ["leger inspect web --json", "as JSON"]],
+      "Show everything leger knows about an installed set: source and commit, version, units and their states, files, volumes, secrets, published ports and files changed by hand since the install. For a set that is not installed (a source as leger install takes it, or a name in the catalogs), fetch it and check it without touching the host, and show what installing it would bring: files, units and their kinds, images, published ports (and installed sets already publishing them), volumes and bind mounts, the secrets it needs (and whether podman and Setec have them), how its units depend on each other, the validation verdict, and the units install would start.",
+    examples: [
+      ["leger inspect web", "the whole record of the set web"],
+      ["leger inspect web --json", "as JSON"],
+      [
+        "leger inspect app-db --catalog https://github.com/leger-dev/leger/tree/main/examples",
+        "look at a catalog's set before installing it",
+      ],
+      ["leger inspect https://git.example.com/ops/quadlets.git#main:web", "look at any source before installing it"],
+    ],
   },
   status: {
     description:
@@ -373,6 +384,32 @@ export const HELP: Record<string, HelpProse> = {
       "leger import compose ./nextcloud",
       "the compose.yaml in ./nextcloud becomes the set folder ./nextcloud-set",
     ]],
+  },
+  search: {
+    description:
+      "List the quadlet sets the catalogs offer, one line each: name, catalog, version, whether it is installed here (and whether the catalog has changed it since), and its description (.leger.yaml description:, else its first unit's Description=). TERM matches names, descriptions and images. A catalog is a Git repository (or a folder) whose subfolders are quadlet sets; config.yaml lists them under catalogs: (leger's own examples when it lists none), and --catalog reads one other catalog for one call.",
+    examples: [
+      ["leger search", "every set the catalogs offer"],
+      ["leger search postgres", "the sets whose name, description or image mentions postgres"],
+      [
+        "leger search --catalog https://git.example.com/ops/quadlets.git#main:sets",
+        "what a repository's sets folder offers",
+      ],
+    ],
+    notes: [
+      "Catalogs in config.yaml (~/.config/leger/config.yaml, or /etc/leger/config.yaml with --scope system):",
+      "  catalogs:",
+      "    - url: https://github.com/leger-dev/leger   # as leger install takes it, or a folder",
+      "      ref: main                                # optional (default: the remote's HEAD)",
+      "      path: examples                           # optional: the folder holding the sets",
+      "      name: leger                              # optional: leger install leger/web",
+      "A catalog is read through leger's git cache: one git ls-remote each time, and a fetch only when the remote has moved. A catalog that cannot be read is named with the reason, and the others still answer; a set whose files are broken is listed as broken.",
+      "leger inspect NAME shows a set a catalog offers without installing it (images, ports, volumes, secrets, the validator's verdict); leger install NAME installs it when NAME is neither a path nor a URL (a folder of that name here wins); a name two catalogs offer is refused with both sources, and CATALOG/NAME picks one. The set's full Git source is what install records, so update, stage and unattended updates follow it as any other source.",
+    ],
+  },
+  available: {
+    description: "The same as leger search (the name pq users know).",
+    examples: [["leger available", "every set the catalogs offer"]],
   },
   "import compose": {
     description:

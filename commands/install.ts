@@ -26,9 +26,10 @@ export function register(program: Command, runtime: CliRuntime): void {
   program
     .command("install")
     .summary("install a quadlet set from Git or a folder and start it")
-    .argument("<source>", "Git URL, forge tree URL or folder")
+    .argument("<source>", "Git URL, forge tree URL, folder, or a set's name in the catalogs (NAME or CATALOG/NAME)")
     .option("--name <name>", "install under this name (default: .leger.yaml name, else the folder's name)")
     .option("--ref <ref>", "branch, tag or commit to fetch instead of the source's")
+    .option("--catalog <source>", "look NAME up in this catalog (Git URL or folder) instead of those in config.yaml")
     .option("--no-start", "put the files in place but do not start the units")
     .option("--dry-run", "fetch and check, show what would be done, change nothing")
     .option("--replace", "replace an installed set of the same name (warnings still refuse)")
@@ -51,6 +52,7 @@ export function register(program: Command, runtime: CliRuntime): void {
       };
       if (options.name) flags.name = options.name;
       if (options.ref) flags.ref = options.ref;
+      if (options.catalog) flags.catalog = options.catalog;
       const result = await runCommandWorkflow(
         ctx,
         "install",

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { ask } from "../lib/core/escape.ts";
-import { UsageError } from "../lib/core/errors.ts";
+import { LegerError, UsageError } from "../lib/core/errors.ts";
 import { escapingSink } from "../lib/core/log.ts";
 import type { SetDetails } from "../mod.ts";
 import { formatUpdateStatus } from "../lib/policy/status.ts";
@@ -71,13 +71,29 @@ export function register(program: Command, runtime: CliRuntime): void {
       "show a set's units, source and hand edits",
     ]] as const
   ) {
-    program
+    const command = program
       .command(name)
       .summary(summary)
-      .argument("<name>", "installed set")
-      .action(async (setName, _o, cmd) => {
+      .argument(
+        name === "inspect" ? "<name|source>" : "<name>",
+        name === "inspect" ? "installed set, or a source or catalog name to look at" : "installed set",
+      );
+    if (name === "inspect") {
+      command.option(
+        "--catalog <source>",
+        "look NAME up in this catalog (Git URL or folder), not among installed sets",
+      );
+    }
+    command
+      .action(async (setName, o: { catalog?: string }, cmd) => {
         const ctx = await contextFor(cmd, runtime);
-        const d = await ctx.leger.inspect(setName);
+        // A set that is not installed (a source, a catalog name) is fetched and checked: lib/catalog/preview.ts.
+        let notInstalled: LegerError | undefined;
+        const d = name === "inspect" && o.catalog ? undefined : await ctx.leger.inspect(setName).catch((e) => {
+          if (name !== "inspect" || !(e instanceof LegerError) || (e.exitCode !== 5 && e.exitCode !== 2)) throw e;
+          notInstalled = e;
+        });
+        if (!d) return await (await import("./catalog.ts")).inspectNotInstalled(ctx, setName, o, notInstalled);
         output(ctx.opts, versioned(InspectJson, { set: d }), () => details(d));
       });
   }

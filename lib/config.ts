@@ -20,6 +20,12 @@
  *     vpn: { policy: apply, accept-risks: true }   # host-only keys (never from .leger.yaml):
  *                               # accept-risks: apply versions that add risk findings (host access)
  *                               # allow-insecure-transport: update from http:// or git://
+ * catalogs:                     # repositories whose subfolders are quadlet sets (leger search, install NAME)
+ *   - url: https://github.com/leger-dev/leger   # as leger install takes it (a folder path too)
+ *     ref: main                 # optional: branch, tag or commit (default: the remote's HEAD)
+ *     path: examples            # optional: the folder holding the sets (default: the top)
+ *     name: leger               # optional: what `leger install leger/web` calls it (default: from the URL)
+ *                               # absent: leger's own examples; [] for none
  * labels: [edge, eu]            # this host's labels, for a repository's leger-hosts.yaml
  * host-name: web-1              # the name leger-hosts.yaml knows this host by (default: the system's)
  * fleet:                        # the daemon installs the sets this repository's leger-hosts.yaml assigns here
@@ -69,6 +75,14 @@ export const ConfigFile = z.strictObject({
   }).default(() => ({ interval: "1h", default: {}, sets: {} })),
   /** Podman versions the sets target, for `validate --no-host` ("5.8", ">=5.6"). */
   "podman-versions": z.array(z.string().regex(/^(>=\s*)?\d+\.\d+$/, "a version such as 5.8 or >=5.6")).optional(),
+  /** Repositories of quadlet sets (lib/catalog/); absent: leger's own examples. */
+  catalogs: z.array(z.strictObject({
+    url: z.string().min(1),
+    ref: z.string().min(1).refine(isSafeRef, "a branch, tag or commit id as git spells them, not starting with '-'")
+      .optional(),
+    path: z.string().optional(),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a name: letters, digits and _ . -").optional(),
+  })).optional(),
   labels: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.\/=-]*$/, "a label: letters, digits and _ . / = -"))
     .default([]),
   "host-name": z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a host name").optional(),

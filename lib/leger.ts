@@ -43,6 +43,7 @@ import {
   type AssignmentOptions,
   type DiffTextOptions,
   type Exact,
+  type InspectSourceOptions,
   type LegerBackupOptions,
   type LegerImportComposeOptions,
   type LegerRestoreOptions,
@@ -50,6 +51,8 @@ import {
   refuseUnknownOptions,
 } from "./leger_options.ts";
 import type { ImportComposeResult } from "./compose/import.ts";
+import type { SearchOptions, SearchResult } from "./catalog/search.ts";
+import type { SetPreview } from "./catalog/preview.ts";
 
 /**
  * The operations a workflow can call. Options are exact: a key an
@@ -150,6 +153,24 @@ export interface Leger {
     path: string,
     options?: Exact<O, LegerImportComposeOptions>,
   ): Promise<ImportComposeResult>;
+  /**
+   * Every set the catalogs offer (config.yaml `catalogs:`, or `catalog`)
+   * whose name, description or image holds `term`, with what is installed.
+   */
+  search<O extends SearchOptions>(term?: string, options?: Exact<O, SearchOptions>): Promise<SearchResult>;
+  /**
+   * The full source of a set's short name (`web`, `CATALOG/web`) from the
+   * catalogs; a path or URL is returned as it is.
+   */
+  resolveSource<O extends SearchOptions>(source: string, options?: Exact<O, SearchOptions>): Promise<string>;
+  /**
+   * A set that is not installed, as `install` would bring it (a source, or a
+   * name in the catalogs): fetched and checked, the host read but unchanged.
+   */
+  inspectSource<O extends InspectSourceOptions>(
+    source: string,
+    options?: Exact<O, InspectSourceOptions>,
+  ): Promise<SetPreview>;
 }
 
 /**
@@ -299,6 +320,25 @@ export function createLeger(engine: Engine): Leger {
         ...(host ? { podmanVersion: `${host.major}.${host.minor}` } : {}),
         ...options,
       });
+    },
+    search: async (term, options) => {
+      refuseUnknownOptions("search", options);
+      return (await import("./catalog/search.ts")).search(engine, term, options);
+    },
+    inspectSource: async (source, options) => {
+      refuseUnknownOptions("inspectSource", options);
+      const { catalog, ...prepareOptions } = options ?? {};
+      const full = await (await import("./catalog/resolve.ts")).resolveSource(
+        engine,
+        source,
+        catalog ? { catalog } : {},
+      );
+      const prepared = await (await installOps()).prepare(engine, full, prepareOptions);
+      return await (await import("./catalog/preview.ts")).preview(engine, prepared);
+    },
+    resolveSource: async (source, options) => {
+      refuseUnknownOptions("resolveSource", options);
+      return (await import("./catalog/resolve.ts")).resolveSource(engine, source, options);
     },
   };
 }

@@ -26,6 +26,7 @@ import type { RestoreOptions } from "./ops/backup/restore.ts";
 import type { ApplyOptions } from "./ops/update/apply.ts";
 import type { StageOptions } from "./ops/update/stage.ts";
 import type { ImportComposeOptions } from "./compose/import.ts";
+import type { SearchOptions } from "./catalog/search.ts";
 
 /**
  * `O`, refused by the compiler when it has a key `T` lacks: each such key
@@ -65,6 +66,9 @@ const INSTALL: KeysOf<InstallOptions> = {
 };
 const PREPARE: KeysOf<PrepareOptions> = { name: true, ref: true };
 
+/** What `leger.inspectSource` takes: where to look a short name up, and prepare's options. */
+export type InspectSourceOptions = SearchOptions & PrepareOptions;
+
 /** The keys each operation of the facade accepts in its options. */
 export const OPTION_KEYS = {
   validate: { ref: true, name: true, podmanVersion: true, strict: true, host: true } satisfies KeysOf<
@@ -103,6 +107,9 @@ export const OPTION_KEYS = {
     replace: true,
     dryRun: true,
   } satisfies KeysOf<LegerImportComposeOptions>,
+  search: { catalog: true } satisfies KeysOf<SearchOptions>,
+  resolveSource: { catalog: true } satisfies KeysOf<SearchOptions>,
+  inspectSource: { catalog: true, name: true, ref: true } satisfies KeysOf<InspectSourceOptions>,
 } as const;
 
 /**

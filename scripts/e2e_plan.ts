@@ -12,7 +12,10 @@
  * run that proves nothing new is time taken from the runs that do.
  *
  * Jobs are (suite, file) pairs, longest first, so a pool of workers ends
- * together instead of waiting on one long file at the end.
+ * together instead of waiting on one long file at the end. Most files run
+ * on a host the runner booted and shares between them (one at a time, put
+ * back as it was in between: tests/e2e/shared_host.ts); the files in
+ * {@linkcode OWN_HOSTS} boot their own.
  *
  * @module
  */
@@ -49,6 +52,15 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
   "podman_upgrade_test.ts": { suites: ["sid"], why: "boots its own 5.8 host and upgrades it to 6.1" },
   "setec_outage_test.ts": { suites: ["sid"], why: "how leger meets Setec's outages, not a podman version" },
   "rotation_lock_test.ts": { suites: ["sid"], why: "the scope lock between the daemon and the CLI" },
+  "shared_host_test.ts": { suites: ["sid"], why: "the test hosts' reset between files, checked once" },
+};
+
+/** Files that boot their own hosts instead of using the suite's shared one, with why. */
+export const OWN_HOSTS: Readonly<Record<string, string>> = {
+  "backup_cow_test.ts": "its container storage on a loop-mounted btrfs image (bootHost's storage option)",
+  "fleet_ansible_test.ts": "three hosts at once, driven by Ansible",
+  "host_smoke_test.ts": "tests the boot itself (a fresh host, with and without the test images)",
+  "podman_upgrade_test.ts": "upgrades podman in place: a host nobody else may use",
 };
 
 /**
@@ -68,10 +80,11 @@ const WEIGHT: Readonly<Record<string, number>> = {
   "validation_test.ts": 2,
 };
 
-/** One `deno test` run: a file on a suite. */
+/** One `deno test` run: a file on a suite; `shared` when it runs on the suite's shared host. */
 export interface E2eJob {
   suite: Suite;
   file: string;
+  shared: boolean;
 }
 
 /** The end-to-end files of `dir` (names ending in `_test.ts`), sorted. */
@@ -93,7 +106,7 @@ export function planE2e(
   for (const file of files) {
     const only = E2E_ONLY_ON[file];
     for (const suite of suites) {
-      if (!only || only.suites.includes(suite)) jobs.push({ suite, file });
+      if (!only || only.suites.includes(suite)) jobs.push({ suite, file, shared: !(file in OWN_HOSTS) });
     }
     const skipped = only ? suites.filter((s) => !only.suites.includes(s)) : [];
     if (skipped.length) leftOut.push(`${file} not on ${skipped.join(", ")}: ${only!.why}`);

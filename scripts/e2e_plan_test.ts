@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { E2E_ONLY_ON, e2eFiles, planE2e } from "./e2e_plan.ts";
+import { E2E_ONLY_ON, e2eFiles, OWN_HOSTS, planE2e } from "./e2e_plan.ts";
 import { SUITES } from "../tests/host/rootfs.ts";
 
 const dir = new URL("../tests/e2e", import.meta.url).pathname;
@@ -25,7 +25,25 @@ Deno.test("a file not in the table runs on every suite; one in it only where it 
 
 Deno.test("--suite narrows the plan to that host", () => {
   const { jobs, leftOut } = planE2e(["older_podman_test.ts", "lifecycle_test.ts"], ["sid"]);
-  assert.deepEqual(jobs, [{ suite: "sid", file: "lifecycle_test.ts" }]);
+  assert.deepEqual(jobs, [{ suite: "sid", file: "lifecycle_test.ts", shared: true }]);
   assert.equal(leftOut.length, 1);
   assert.match(leftOut[0]!, /^older_podman_test\.ts not on sid: about podman 5\.4 only$/);
+});
+
+Deno.test("a file runs on the shared host exactly when it asks for it (sharedHost); the others are in OWN_HOSTS", async () => {
+  for (const file of await e2eFiles(dir)) {
+    const text = await Deno.readTextFile(`${dir}/${file}`);
+    const asks = /\bsharedHost\(/.test(text);
+    assert.equal(
+      !(file in OWN_HOSTS),
+      asks,
+      `${file}: ${asks ? "uses sharedHost but is" : "boots its own host but is not"} in OWN_HOSTS`,
+    );
+    if (!asks) assert.match(text, /\bbootHost\(/, `${file} neither shares a host nor boots one`);
+  }
+  const { jobs } = planE2e(["fleet_ansible_test.ts", "lifecycle_test.ts"], ["sid"]);
+  assert.deepEqual(jobs.map((j) => [j.file, j.shared]), [["fleet_ansible_test.ts", false], [
+    "lifecycle_test.ts",
+    true,
+  ]]);
 });

@@ -43,3 +43,71 @@ export function failureDigest(output: string, exitCode?: number): string[] {
   if (!names.length && !cut.length) return [`  no failure list: deno test ended with exit code ${exitCode ?? "?"}`];
   return [...names, ...cut];
 }
+
+/** Seconds in one of Deno's durations: `812µs`, `15ms`, `4s`, `1m2s`. */
+export function durationSeconds(text: string): number {
+  const m = /^(?:(\d+)m)?(?:(\d+(?:\.\d+)?)(ms|µs|s))?$/.exec(text.trim());
+  if (!m) return 0;
+  const minutes = Number(m[1] ?? 0) * 60;
+  const value = Number(m[2] ?? 0);
+  return minutes + (m[3] === "ms" ? value / 1000 : m[3] === "µs" ? value / 1e6 : value);
+}
+
+/**
+ * The time each test file took, summed over its tests, from `deno test`
+ * output: `--parallel` names the file on every line
+ * (`./lib/x_test.ts => name ... ok (3s)`), a plain run names it once
+ * (`running 3 tests from ./lib/x_test.ts`). Slowest first.
+ */
+export function fileTimes(output: string): { file: string; seconds: number; tests: number }[] {
+  const files = new Map<string, { seconds: number; tests: number }>();
+  let current = "";
+  for (const line of output.split("\n")) {
+    const running = /^running \d+ tests? from \.\/(\S+)/.exec(line);
+    if (running) {
+      current = running[1]!;
+      continue;
+    }
+    // Steps are indented under their test, whose time includes theirs.
+    const result = /^(?:\.\/(\S+) => )?(?!\s)(.*) \.\.\. (?:ok|FAILED) \(([^)]+)\)\s*$/.exec(line);
+    if (!result) continue;
+    const file = result[1] ?? current;
+    if (!file) continue;
+    const entry = files.get(file) ?? { seconds: 0, tests: 0 };
+    entry.seconds += durationSeconds(result[3]!);
+    entry.tests += 1;
+    files.set(file, entry);
+  }
+  return [...files].map(([file, e]) => ({ file, ...e })).sort((a, b) => b.seconds - a.seconds);
+}
+
+/** The last summary line of Deno's in `output` (a coverage table may follow it). */
+export function testSummary(
+  output: string,
+): { line: string; passed: number; failed: number; ignored: number } | undefined {
+  const summary =
+    /^(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/gm;
+  const m = [...output.matchAll(summary)].pop();
+  return m ? { line: m[0], passed: Number(m[2]), failed: Number(m[3]), ignored: Number(m[4] ?? 0) } : undefined;
+}
+
+/**
+ * Where an end-to-end run's time went, from its `[exec] N ms USER CODE: CMD`
+ * lines (`LEGER_E2E_TRACE=1`): the commands it ran in the guest, by program
+ * (leger by its subcommand), with how many and how long in all. Slowest first.
+ */
+export function execTimes(output: string): { command: string; calls: number; seconds: number }[] {
+  const by = new Map<string, { calls: number; seconds: number }>();
+  for (const m of output.matchAll(/\[exec\] (\d+) ms \S+ -?\d+: (.*)$/gm)) {
+    const words = m[2]!.split(" ");
+    const flags = words.slice(1).filter((w) =>
+      !w.startsWith("-") && !["user", "system", "native", "files"].includes(w)
+    );
+    const command = words[0] === "leger" ? `leger ${flags[0] ?? ""}`.trim() : words[0]!;
+    const entry = by.get(command) ?? { calls: 0, seconds: 0 };
+    entry.calls += 1;
+    entry.seconds += Number(m[1]) / 1000;
+    by.set(command, entry);
+  }
+  return [...by].map(([command, e]) => ({ command, ...e })).sort((a, b) => b.seconds - a.seconds);
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { failureDigest } from "./test_report.ts";
+import { durationSeconds, execTimes, failureDigest, fileTimes, testSummary } from "./test_report.ts";
 
 const OUTPUT = `running 2 tests from ./lib/x_test.ts
 one ... ok (3ms)
@@ -48,4 +48,55 @@ Deno.test("a long error keeps its first lines and the later ones that say what f
   assert.ok(lines.includes("    [32 more lines above]"));
   assert.ok(lines.includes("    error: second"), "the second error is shown too");
   assert.ok(!lines.includes("    line 20"));
+});
+
+Deno.test("each file's time is the sum of its tests', from a parallel run and from a plain one; steps not twice", () => {
+  const parallel = [
+    "./lib/a_test.ts => one ... ok (1s)",
+    "./lib/b_test.ts => two ... ok (250ms)",
+    "./lib/a_test.ts => three ... FAILED (1m2s)",
+    "./lib/b_test.ts => four ... ignored (0ms)",
+  ].join("\n");
+  assert.deepEqual(fileTimes(parallel), [
+    { file: "lib/a_test.ts", seconds: 63, tests: 2 },
+    { file: "lib/b_test.ts", seconds: 0.25, tests: 1 },
+  ]);
+  const plain = [
+    "running 2 tests from ./tests/e2e/x_test.ts",
+    "outer ...",
+    "  inner ... ok (2s)",
+    "outer ... ok (3s)",
+    "other ... ok (812µs)",
+  ].join("\n");
+  assert.deepEqual(fileTimes(plain), [{ file: "tests/e2e/x_test.ts", seconds: 3.000812, tests: 2 }]);
+  assert.equal(durationSeconds("15ms"), 0.015);
+  assert.equal(durationSeconds("nonsense"), 0);
+});
+
+Deno.test("the summary is Deno's last one (a coverage table may follow), with its ignored count", () => {
+  const out =
+    "ok | 3 passed | 0 failed (1s)\nFAILED | 5 passed (2 steps) | 1 failed | 2 ignored (9s)\n| File | Line % |\n";
+  assert.deepEqual(testSummary(out), {
+    line: "FAILED | 5 passed (2 steps) | 1 failed | 2 ignored",
+    passed: 5,
+    failed: 1,
+    ignored: 2,
+  });
+  assert.equal(testSummary("error: Module not found"), undefined);
+});
+
+Deno.test("a traced end-to-end run's guest commands add up by program, leger by subcommand", () => {
+  const out = [
+    "[sid x] [exec] 1500 ms alice 0: leger --scope user --backend native install http://x --name web",
+    "[exec] 500 ms root 0: leger --scope system --backend files list --json",
+    "[exec] 250 ms root 1: leger --scope system --backend files list",
+    "[exec] 40 ms root 0: busybox wget -qO- http://127.0.0.1:18001/",
+    "[exec] 5 ms root -1: sh -c true",
+  ].join("\n");
+  assert.deepEqual(execTimes(out), [
+    { command: "leger install", calls: 1, seconds: 1.5 },
+    { command: "leger list", calls: 2, seconds: 0.75 },
+    { command: "busybox", calls: 1, seconds: 0.04 },
+    { command: "sh", calls: 1, seconds: 0.005 },
+  ]);
 });

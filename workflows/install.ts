@@ -27,14 +27,17 @@ export type InstallFlags = {
   "accept-warnings"?: boolean;
   "no-start"?: boolean;
   "health-timeout-ms"?: string;
+  /** Look short names up in this catalog instead of the configured ones. */
+  catalog?: string;
 };
 
 export default async function install(
   { leger, args, flags, log, dryRun }: WorkflowContext,
 ): Promise<InstallResult | AssignedInstall> {
-  const source = args[0];
-  if (!source) throw new Error("install needs a source: leger install <source>");
+  if (!args[0]) throw new Error("install needs a source: leger install <source>");
   const f = flags as InstallFlags;
+  // A short name (web, CATALOG/web) becomes the full source a catalog offers it at; a path or URL stays as it is.
+  const source = await leger.resolveSource(args[0], f.catalog ? { catalog: f.catalog } : {});
   // Two separate choices: replacing an installed set does not accept warnings, nor the other way round.
   const options = {
     replace: f.replace === true,

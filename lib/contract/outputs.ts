@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { BackupsJson, PruneJson, RestoreJson } from "./backups.ts";
 import {
   DaemonInstallJson,
@@ -31,6 +31,7 @@ import {
 } from "./misc.ts";
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
 import { ImportComposeJson } from "./compose.ts";
+import { InspectPreviewJson, SearchJson } from "./catalog.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
 
 /**
@@ -41,7 +42,8 @@ import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } f
 export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   install: InstallJson,
   list: ListJson,
-  inspect: InspectJson,
+  // An installed set's record, or the preview of a set that is not installed (lib/catalog/).
+  inspect: z.union([InspectJson, InspectPreviewJson]),
   status: InspectJson,
   logs: LogsJson,
   start: UnitsJson,
@@ -74,6 +76,8 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   "policy set": PolicyChangeJson,
   "policy reset": PolicyChangeJson,
   "import compose": ImportComposeJson,
+  search: SearchJson,
+  available: SearchJson,
   error: ErrorJson,
   event: EventJson,
 };

@@ -111,7 +111,9 @@ Deno.test("daemon: rotation updates the podman secret and restarts exactly its u
     assert.deepEqual(e.restarts, []);
 
     e.setec.put("leger/app/key", APP_VALUE + "-v2");
-    await new Promise((r) => setTimeout(r, 300)); // put alone is not a rotation
+    // A put alone is not a rotation: after two more polls of the server, the old value is still in use.
+    const asked = e.setec.requests.length;
+    await waitFor("two more polls", () => e.setec.requests.length >= asked + 2);
     assert.equal(e.podman.text("app-key"), APP_VALUE);
     e.setec.activate("leger/app/key", 2);
     await waitFor(
@@ -155,11 +157,12 @@ Deno.test("daemon: rotation updates the podman secret and restarts exactly its u
     assert.ok(unknown instanceof LegerError);
     assert.equal(unknown.exitCode, 5);
 
-    // Abort stops it quickly and removes the socket.
+    // Abort stops it and removes the socket. The bound is far from both outcomes: an abort not heard never ends, a
+    // heard one takes well under a second on a quiet machine (1.1 s was seen with the load at 20 on two cores).
     const t0 = Date.now();
     stop.abort();
     await daemon.done;
-    assert.ok(Date.now() - t0 < 1000, `stopped in ${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 < 10_000, `stopped in ${Date.now() - t0} ms`);
     assert.equal(await daemonStatus(e.paths), undefined);
     assert.equal(await daemonSync(e.paths), undefined);
 
@@ -265,7 +268,9 @@ Deno.test("daemon: an edited config.yaml is read at the next poll, without SIGHU
     await waitFor("the first poll", async () => (await d.status()).pollIntervalMs === 200);
     await writeConfig(e, "300ms");
     await waitFor("the edited poll interval", async () => (await d.status()).pollIntervalMs === 300);
-    await new Promise((r) => setTimeout(r, 700)); // two more polls
+    // Two more polls, each one's end seen in the status.
+    const seen = new Set([(await d.status()).lastSyncAt]);
+    await waitFor("two more polls", async () => seen.add((await d.status()).lastSyncAt).size >= 3);
     assert.equal(e.lines.filter((l) => l.startsWith("config.yaml changed")).length, 1, e.lines.join("\n"));
     await d.stop();
   }));

@@ -21,12 +21,16 @@ interface Script {
 
 async function scene(
   script: Script,
-  fn: (s: { paths: ScopePaths; calls: UpdatesRequest[]; lines: string[]; closed: () => boolean }) => Promise<void>,
+  fn: (
+    s: { paths: ScopePaths; calls: UpdatesRequest[]; times: number[]; lines: string[]; closed: () => boolean },
+  ) => Promise<void>,
   watchMs = 100,
 ) {
   const root = await Deno.makeTempDir();
   const paths = scopePaths("user", { HOME: root, LEGER_RUNTIME_DIR: join(root, "run") });
   const calls: UpdatesRequest[] = [];
+  /** When each update check was asked for. */
+  const times: number[] = [];
   const lines: string[] = [];
   let closed = false;
   const runner: CycleRunner = {
@@ -36,6 +40,7 @@ async function scene(
     },
     updates: (request) => {
       calls.push(request);
+      times.push(Date.now());
       const r = script.updates(request, calls.length);
       return r instanceof Error ? Promise.reject(r) : Promise.resolve(r);
     },
@@ -53,7 +58,7 @@ async function scene(
       signal: stop.signal,
       watchMs,
     });
-    await fn({ paths, calls, lines, closed: () => closed });
+    await fn({ paths, calls, times, lines, closed: () => closed });
     stop.abort();
     await daemon.done;
     assert.equal(closed, true, "the runner was closed when the daemon stopped");
@@ -65,29 +70,41 @@ async function scene(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `cond` holds (polled every 20 ms), failing after `ms`. */
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 Deno.test("update checks run when the next set is due, not every minute", () =>
   scene(
     { updates: () => ({ followed: true, at: new Date().toISOString(), results: [], nextDueMs: 250 }) },
-    async ({ calls }) => {
-      await sleep(120);
-      assert.equal(calls.length, 1, "one check at start");
-      await sleep(300);
-      assert.equal(calls.length, 2, "the next when due");
+    async ({ calls, times }) => {
+      await until("the check at start", () => calls.length >= 1);
+      await until("the check when the set is due", () => calls.length >= 2);
+      // Timed from the checks themselves, not from fixed sleeps: on a loaded machine a sleep says little.
+      const gap = times[1]! - times[0]!;
+      assert.ok(gap >= 240, `the second check came ${gap} ms after the first, before the set was due (250 ms)`);
+      assert.ok(gap < 30_000, `the second check came ${gap} ms after the first: not when due but at the next watch`);
     },
     60_000,
   ));
 
 Deno.test("with nothing followed the daemon spawns no check until config.yaml or the sets change", () =>
   scene({ updates: () => ({ followed: false, results: [] }) }, async ({ paths, calls }) => {
-    await sleep(400); // four looks at the files
+    // Nothing to wait for here: nothing must happen during four looks at the files.
+    await sleep(400);
     assert.equal(calls.length, 1);
     await Deno.mkdir(dirname(paths.configFile), { recursive: true });
     await Deno.writeTextFile(paths.configFile, "updates:\n  interval: 5m\n");
-    await sleep(300);
-    assert.equal(calls.length, 2, "the edit brought a check");
+    await until("the check the edit brings", () => calls.length >= 2);
+    assert.equal(calls.length, 2, "the edit brought one check");
     await Deno.mkdir(paths.manifestsDir, { recursive: true });
-    await sleep(300);
-    assert.equal(calls.length, 3, "a new manifests folder (an install) brought a check");
+    await until("the check a new manifests folder (an install) brings", () => calls.length >= 3);
+    assert.equal(calls.length, 3);
   }));
 
 Deno.test("a failing check is said once and tried again within a minute; leger update --now gets results or the error", () =>

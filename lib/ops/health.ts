@@ -94,15 +94,20 @@ export function doneWhenExitedOf(files: readonly SetFile[]): string[] {
  */
 export const DEFAULT_SETTLE_MS = 1_200;
 
+/** The settle time: `health-settle` in the config, else {@linkcode DEFAULT_SETTLE_MS}. */
+export function settleMsOf(engine: Engine): number {
+  const settle = engine.config["health-settle"];
+  return settle === undefined ? DEFAULT_SETTLE_MS : parseDuration(settle, "health-settle");
+}
+
 /**
  * The health gate's options for a set's files: its healthchecks, its
  * `Notify=healthy` units and the configured settle time.
  */
 export function gateOptions(engine: Engine, files: readonly SetFile[], timeoutMs: number): HealthOptions {
-  const settle = engine.config["health-settle"];
   return {
     timeoutMs,
-    settleMs: settle === undefined ? DEFAULT_SETTLE_MS : parseDuration(settle, "health-settle"),
+    settleMs: settleMsOf(engine),
     healthChecks: healthChecksOf(files),
     readyWhenActive: readyWhenActiveOf(files),
     doneWhenExited: doneWhenExitedOf(files),

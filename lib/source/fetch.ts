@@ -18,7 +18,7 @@ import { type CollectedFile, collectSet } from "./collect.ts";
 import { credentialEnv, type GitCredential, loadCredential } from "./credentials.ts";
 import { checkRef, isSafeRef } from "./ref.ts";
 import { type SourceSpec, splitRefAndPath } from "./spec.ts";
-import { checkTreeLimits } from "./tree_limits.ts";
+import { checkTreeLimits, EXTRACT_LIMITS } from "./tree_limits.ts";
 
 /** A fetched set, ready to validate and install. */
 export interface FetchedSet {
@@ -89,6 +89,34 @@ export interface Fetcher {
   remoteTags(spec: SourceSpec): Promise<string[]>;
   /** Forgets which refs were fetched, so the next fetch asks the remote again. */
   forget(): void;
+  /**
+   * The small text files under the folder a source names, for reading many
+   * sets at once (lib/catalog/): the ref is asked with one `git ls-remote`
+   * and fetched only when the cache lacks that commit.
+   */
+  readTree(
+    spec: Extract<SourceSpec, { kind: "git" }>,
+    want: (path: string) => boolean,
+    maxBytes: number,
+  ): Promise<TreeRead>;
+}
+
+/** What {@linkcode Fetcher.readTree} read. */
+export interface TreeRead {
+  /** The ref read ("" = the remote's HEAD). */
+  ref: string;
+  /** The commit read. */
+  commit: string;
+  /** The folder inside the repository ("" = its top). */
+  subpath: string;
+  /** Whether this call ran `git fetch` (false: the cache had the commit). */
+  fetched: boolean;
+  /** Every file path below the folder, relative to it (links too). */
+  paths: string[];
+  /** The paths that are symbolic links (not read). */
+  links: string[];
+  /** The text of each wanted path no larger than maxBytes. */
+  files: Map<string, string>;
 }
 
 function gitError(stderr: string, url: string, ref: string): LegerError {
@@ -264,7 +292,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     const repo = await repoFor(spec.url);
     return await withLock(repo + ".lock", async () => {
       const commit = await fetchCommit(spec, repo, ref);
-      const treeish = subpath ? `${commit}:${subpath}` : commit;
+      const treeish = `${commit}:${subpath}`; // "COMMIT:" is its top folder (the commit itself is no tree)
       const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
       if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
         throw new NotFoundError(
@@ -302,8 +330,78 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     });
   }
 
+  /** The commits this cache fetched before (refs/leger/*): present without asking the promisor remote. */
+  async function cachedCommits(repo: string): Promise<Set<string>> {
+    const r = await git(["for-each-ref", "--format=%(objectname)", "refs/leger/"], repo);
+    return new Set(r.code === 0 ? r.stdout.split("\n").filter(Boolean) : []);
+  }
+
+  async function readGitTree(
+    spec: Extract<SourceSpec, { kind: "git" }>,
+    want: (path: string) => boolean,
+    maxBytes: number,
+  ): Promise<TreeRead> {
+    const { ref, subpath } = await refAndSubpath(spec);
+    const repo = await repoFor(spec.url);
+    return await withLock(repo + ".lock", async () => {
+      const before = stats.fetches;
+      const advertised = /^[0-9a-f]{40,64}$/.test(ref) ? ref : await remoteCommitOf(spec, ref);
+      const commit = advertised && (await cachedCommits(repo)).has(advertised)
+        ? advertised
+        : await fetchCommit(spec, repo, ref);
+      const treeish = `${commit}:${subpath}`; // "COMMIT:" is the commit's top folder
+      const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
+      if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
+        throw new NotFoundError(
+          `Cannot use ${spec.input}: there is no folder "${subpath}" at ${ref || "HEAD"} (${commit.slice(0, 12)})`,
+          "Check the folder part of the source.",
+        );
+      }
+      // Names only: trees are always in the cache, file contents are fetched when read.
+      const names = await git(["ls-tree", "-r", "-z", "--end-of-options", treeish], repo);
+      if (names.code !== 0) throw new LegerError(`Cannot list ${spec.input}: ${names.stderr.trim()}`);
+      const paths: string[] = [];
+      const links: string[] = [];
+      for (const record of names.stdout.split("\0")) {
+        // "<mode> <type> <object>\t<path>"; 120000 is a symbolic link (its text is where it points).
+        const tab = record.indexOf("\t");
+        if (tab < 0) continue;
+        paths.push(record.slice(tab + 1));
+        if (record.startsWith("120000 ")) links.push(record.slice(tab + 1));
+      }
+      const files = new Map<string, string>();
+      const wanted = paths.filter((p) => want(p) && !links.includes(p)).slice(0, EXTRACT_LIMITS.entries);
+      if (wanted.length > 0) {
+        const object = (p: string) => `${commit}:${subpath ? `${subpath}/` : ""}${p}`;
+        const objects = wanted.map(object).join("\n") + "\n";
+        const sizes = await run($, ["git", "cat-file", "--batch-check=%(objecttype) %(objectsize)"], {
+          cwd: repo,
+          env: { ...GIT_ENV, ...await remoteEnv(spec) },
+          stdin: objects,
+        });
+        if (sizes.code !== 0) throw gitError(sizes.stderr, spec.url, ref || "HEAD");
+        const lines = sizes.stdout.split("\n");
+        for (const [i, path] of wanted.entries()) {
+          const [type, size] = (lines[i] ?? "").split(" ");
+          if (type !== "blob" || Number(size) > maxBytes) continue;
+          const blob = await git(["cat-file", "blob", "--end-of-options", object(path)], repo);
+          if (blob.code === 0) files.set(path, blob.stdout);
+        }
+      }
+      return { ref, commit, subpath, fetched: stats.fetches > before, paths, links, files };
+    });
+  }
+
+  async function remoteCommitOf(spec: Extract<SourceSpec, { kind: "git" }>, target: string) {
+    const refs = await advertisedRefs(spec);
+    if (target === "" || target === "HEAD") return refs.get("HEAD");
+    return refs.get(`refs/heads/${target}`) ?? refs.get(`refs/tags/${target}`) ??
+      (target.startsWith("refs/") ? refs.get(target) : undefined);
+  }
+
   return {
     stats,
+    readTree: readGitTree,
     async readFile(spec, file, refOverride) {
       if (spec.kind === "local") {
         const text = await Deno.readTextFile(join(spec.path, file)).catch((e) => {
@@ -338,10 +436,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       if (spec.kind !== "git") return undefined;
       const target = ref ?? spec.ref ?? "";
       if (/^[0-9a-f]{40,64}$/.test(target)) return undefined;
-      const refs = await advertisedRefs(spec);
-      if (target === "" || target === "HEAD") return refs.get("HEAD");
-      return refs.get(`refs/heads/${target}`) ?? refs.get(`refs/tags/${target}`) ??
-        (target.startsWith("refs/") ? refs.get(target) : undefined);
+      return await remoteCommitOf(spec, target);
     },
     async fetch(spec, refOverride) {
       if (spec.kind === "local") {

@@ -80,3 +80,14 @@ Deno.test("a link that leaves the set is refused", async () => {
   await assert.rejects(fetcher.fetch(parseSource(join(root, "set"))), /points outside the set/);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a set at the top of a repository is fetched (the commit's top folder)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "leger-fetch-test-" });
+  const repo = join(root, "repo");
+  await makeRepo(repo, [{ message: "top", files: { "web.container": web("v1"), "README.md": "hi" } }]);
+  const fetcher = createFetcher({ $: createShell(), cacheDir: join(root, "cache") });
+  const set = await fetcher.fetch(parseSource(`file://${repo}`));
+  assert.deepEqual(set.files.map((f) => f.name), ["web.container"]);
+  assert.equal(set.source.subpath, "");
+  await Deno.remove(root, { recursive: true });
+});

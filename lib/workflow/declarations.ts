@@ -229,6 +229,21 @@ export interface BindUse {
   file: string;
 }
 
+/** How reading one catalog went. */
+export interface CatalogStatus {
+  name: string;
+  source: string;
+  /** The commit read (git catalogs). */
+  commit?: string;
+  /** Whether this run fetched it (false: one \`git ls-remote\` found the cache current). */
+  fetched: boolean;
+  /** Sets it offers. */
+  sets: number;
+  /** Why it could not be read. */
+  error?: string;
+  hint?: string;
+}
+
 /** What the checks found, and what they learnt about the set. */
 export interface CheckResult {
   findings: Array<Diagnostic>;
@@ -454,6 +469,9 @@ export interface ImportComposeResult {
   mapped: Array<Mapped>;
 }
 
+/** What \`leger.inspectSource\` takes: where to look a short name up, and prepare's options. */
+export type InspectSourceOptions = SearchOptions & PrepareOptions;
+
 /** Options of {@linkcode installPrepared}. */
 export interface InstallOptions {
   /** Replace an installed set of the same name (does not accept warnings). */
@@ -617,6 +635,21 @@ export interface Leger {
    * unless \`podmanVersion\` says otherwise.
    */
   importCompose<O extends LegerImportComposeOptions>(path: string, options?: Exact<O, LegerImportComposeOptions>): Promise<ImportComposeResult>;
+  /**
+   * Every set the catalogs offer (config.yaml \`catalogs:\`, or \`catalog\`)
+   * whose name, description or image holds \`term\`, with what is installed.
+   */
+  search<O extends SearchOptions>(term?: string, options?: Exact<O, SearchOptions>): Promise<SearchResult>;
+  /**
+   * The full source of a set's short name (\`web\`, \`CATALOG/web\`) from the
+   * catalogs; a path or URL is returned as it is.
+   */
+  resolveSource<O extends SearchOptions>(source: string, options?: Exact<O, SearchOptions>): Promise<string>;
+  /**
+   * A set that is not installed, as \`install\` would bring it (a source, or a
+   * name in the catalogs): fetched and checked, the host read but unchanged.
+   */
+  inspectSource<O extends InspectSourceOptions>(source: string, options?: Exact<O, InspectSourceOptions>): Promise<SetPreview>;
 }
 
 /** What \`leger.backup\` takes: the operation's options but the lock, which the facade owns. */
@@ -891,6 +924,44 @@ export interface RunResult {
 /** user: rootless, the default; system: root, /etc and /var. */
 export type Scope = "user" | "system";
 
+/** Options of {@linkcode search}. */
+export interface SearchOptions {
+  /** Read this catalog (URL or folder, as install takes it) instead of the configured ones. */
+  catalog?: string;
+}
+
+/** What \`leger search\` found. */
+export interface SearchResult {
+  catalogs: Array<CatalogStatus>;
+  sets: Array<SearchRow>;
+}
+
+/** One set a catalog offers, as \`leger search\` shows it. */
+export interface SearchRow {
+  /** The installed set that came from this folder (or has its name), when there is one. */
+  installed?: {
+    name: string;
+    /** Installed from this catalog's folder (false: another source uses the name). */
+    sameSource: boolean;
+    /** The catalog's files differ from the installed ones (only for sameSource). */
+    update?: boolean;
+  };
+  /** Its folder's name: what \`leger install NAME\` takes. */
+  name: string;
+  /** The catalog's name. */
+  catalog: string;
+  /** The full source \`leger install\` records (URL#REF:FOLDER, or a folder path). */
+  source: string;
+  version?: string;
+  /** Images its units run (\`Image=\`). */
+  images: Array<string>;
+  description?: string;
+  /** Podman versions the set targets (\`.leger.yaml\` \`podman:\`). */
+  podman?: Array<string>;
+  /** What is wrong with it, when it cannot be installed as it is. */
+  problem?: string;
+}
+
 /** Everything leger knows about a set. */
 export interface SetDetails {
   manifest: {
@@ -974,6 +1045,64 @@ export interface SetDetails {
   problem?: string;
   /** For a broken set: how to fix it. */
   hint?: string;
+}
+
+/** What \`leger inspect\` shows of a set that is not installed. */
+export interface SetPreview {
+  /** The name \`install\` would give it. */
+  name: string;
+  /** Where it was read: the full source, and the commit. */
+  source: {
+    input: string;
+    url: string;
+    ref?: string;
+    commit?: string;
+    subpath: string;
+  };
+  description?: string;
+  version?: string;
+  files: Array<{
+    name: string;
+    kind: "quadlet" | "asset" | "meta";
+  }>;
+  /** The units its files make (templates: each instance), with their kind. */
+  units: Array<{
+    unit: string;
+    file: string;
+    kind: string;
+  }>;
+  images: Array<string>;
+  ports: Array<{
+    port: string;
+    usedBy: Array<string>;
+  }>;
+  volumes: Array<{
+    name: string;
+    unitFile?: string;
+  }>;
+  binds: Array<{
+    hostPath: string;
+    file: string;
+  }>;
+  secrets: Array<{
+    podmanSecret: string;
+    setec?: string;
+    inPodman?: boolean;
+    inSetec?: boolean;
+  }>;
+  /** Units of the set a unit needs (Requires=, Wants=, After=, Pod=, Network=, Volume=, Image=). */
+  dependencies: Array<{
+    unit: string;
+    needs: Array<string>;
+  }>;
+  verdict: {
+    ok: boolean;
+    errors: number;
+    warnings: number;
+    findings: Array<Diagnostic>;
+  };
+  /** The units \`install\` would start, in order. */
+  wouldStart: Array<string>;
 }
 
 /** One row of \`leger list\`. */

@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bootHost, type Host, hostAvailable, PROJECT_ROOT } from "../host/host.ts";
+import { needs } from "../helpers/tools.ts";
 import { git, makeRepo } from "../helpers/git_repo.ts";
 import { ansibleEnv, E2E_SUITE, httpGet, webContainer } from "./helpers.ts";
 
@@ -56,10 +57,6 @@ class Fleet {
   async boot(): Promise<void> {
     const ready = await hostAvailable();
     if (!ready.ok) throw new Error(`Cannot run the fleet tests: missing ${ready.missing.join(", ")}`);
-    for (const tool of ["ansible-playbook", "ansible-doc"]) {
-      const found = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" }).output();
-      if (!found.success) throw new Error(`Cannot run the fleet tests: ${tool} is missing (apt-get install ansible)`);
-    }
     this.work = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "leger-fleet-" });
     this.repo = join(this.work, "repo");
     await makeRepo(this.repo, [{
@@ -162,7 +159,8 @@ const rollVars = { set_name: "web", set_source: SET_SOURCE, health_timeout: "20s
 
 Deno.test({
   name: "three hosts driven by ansible-playbook: install, idempotence, check+diff, rolling updates, assignment",
-  ignore: E2E_SUITE !== "sid",
+  // Ansible on the build machine drives the hosts: without it the test is skipped, saying so.
+  ignore: E2E_SUITE !== "sid" || needs("the fleet test", "ansible-playbook", "ansible-doc").ignore,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {

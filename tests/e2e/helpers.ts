@@ -1,13 +1,15 @@
 /**
- * Shared pieces of the end-to-end tests: one booted host per test file
- * (stopped when the file's tests end), leger run inside it as root or as
- * alice, and quadlet sets that use the local test images.
+ * Shared pieces of the end-to-end tests: the booted host of this file (the
+ * test runner's shared host of the suite, or one booted for this file and
+ * stopped when its tests end), leger run inside it as root or as alice,
+ * and quadlet sets that use the local test images.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { bootHost, hostAvailable, type Suite, SUITES } from "../host/host.ts";
-import type { ExecResult, Host, User } from "../host/guest.ts";
+import { type ExecResult, Host, type HostHandle, type User } from "../host/guest.ts";
+import { prepareShared, SHARED_HOST_ENV } from "./shared_host.ts";
 
 export type { Host, User };
 
@@ -27,18 +29,29 @@ export const E2E_SUITE: Suite = (() => {
 /** The backends the suite under test runs: trixie's podman 5.4 has no `podman quadlet`. */
 export const BACKENDS: ReadonlyArray<"native" | "files"> = E2E_SUITE === "trixie" ? ["files"] : ["native", "files"];
 
-/** Boots the host under test once for this test file and starts the git HTTP server. */
+/**
+ * The host under test for this file, with the git HTTP server running and
+ * declared to leger as a self-hosted Gitea forge: the one the test runner
+ * booted and reset for this file (`LEGER_E2E_HOST`), else one booted now,
+ * once for the file.
+ */
 export function sharedHost(suite: Suite = E2E_SUITE): Promise<Host> {
   booted ??= (async () => {
+    const handed = Deno.env.get(SHARED_HOST_ENV);
+    if (handed) {
+      const handle = JSON.parse(handed) as HostHandle;
+      if (handle.suite !== suite) {
+        throw new Error(`${SHARED_HOST_ENV} is a ${handle.suite} host; this file wants ${suite}`);
+      }
+      const host = Host.attach(handle);
+      if (!host.alive()) throw new Error(`${SHARED_HOST_ENV}: the ${suite} host leger-${handle.id} is not running`);
+      return host;
+    }
     const ready = await hostAvailable();
     if (!ready.ok) throw new Error(`Cannot run end-to-end tests: missing ${ready.missing.join(", ")}`);
     const host = await bootHost({ suite });
     globalThis.addEventListener("unload", () => host.stopSync());
-    await host.startGitServer({ port: 8418 });
-    // The loopback git server is declared as a self-hosted Gitea forge, for both users.
-    const config = "forges:\n  127.0.0.1:8418: gitea\n";
-    await host.writeFile("/etc/leger/config.yaml", config);
-    await host.writeFile("/home/alice/.config/leger/config.yaml", config, { user: "alice" });
+    await prepareShared(host);
     return host;
   })();
   return booted;

@@ -10,8 +10,10 @@
  */
 
 import assert from "node:assert/strict";
-import { bootHost, type Host, hostAvailable } from "../host/host.ts";
+import { bootHost, type Host, hostAvailable, sweepStaleBoots } from "../host/host.ts";
 import { createRepo } from "../host/git_fixture.ts";
+import type { HostHandle } from "../host/guest.ts";
+import { unmountAndRemove } from "../host/process.ts";
 import { onlyOn, waitFor } from "./helpers.ts";
 
 async function requireHost(): Promise<void> {
@@ -204,4 +206,80 @@ Deno.test({
   assert.match(help.stdout, /--application/);
   const debs = await host.exec(["sh", "-c", "ls /opt/leger-test/podman6/*.deb"], { check: true });
   assert.match(debs.stdout, /\/podman_6\.[^/]*\.deb/);
+});
+
+/** Whether a process runs (a zombie waiting to be reaped does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /s.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
+/** Boots a sid-podman6 host in another Deno process, which then waits forever; returns it and the host's handle. */
+async function bootElsewhere(): Promise<{ owner: Deno.ChildProcess; handle: HostHandle }> {
+  const boot = `import { bootHost } from ${JSON.stringify(new URL("../host/host.ts", import.meta.url).href)};\n` +
+    `const host = await bootHost({ suite: "sid-podman6", skipImages: true });\n` +
+    "console.log(JSON.stringify(host.handle()));\nawait new Promise(() => {});\n";
+  const owner = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", boot],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  let text = "";
+  for await (const chunk of owner.stdout.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (text.includes("\n")) break;
+  }
+  const handle: HostHandle = JSON.parse(text.split("\n")[0] || "null");
+  assert(handle && running(handle.nspawnPid) && running(handle.pid1), `no guest booted: ${text}`);
+  return { owner, handle };
+}
+
+/** Waits until neither nspawn nor the guest's PID 1 runs; ends them and removes the boot folder in any case. */
+async function gone(handle: HostHandle, why: string, ms: number): Promise<void> {
+  try {
+    await waitFor(
+      `the guest leger-${handle.id} to end ${why}`,
+      () => Promise.resolve(!running(handle.nspawnPid) && !running(handle.pid1)),
+      ms,
+      { intervalMs: 200 },
+    );
+  } finally {
+    for (const pid of [handle.pid1, handle.nspawnPid]) {
+      if (running(pid)) Deno.kill(pid, "SIGKILL");
+    }
+    await unmountAndRemove(handle.dir);
+  }
+}
+
+Deno.test({
+  name: "a test host does not outlive the process that booted it, even one killed with SIGKILL",
+  ...onlyOn("sid-podman6"),
+}, async (t) => {
+  await requireHost();
+  // A run once killed with `pkill -f` left a sid-podman6 guest running until it was killed by hand.
+  await t.step("the owner is killed: the kernel tells nspawn, which halts the guest", async () => {
+    const { owner, handle } = await bootElsewhere();
+    // Claimed by this process, so that no other process's sweep of stale boots ends it: only the kernel's signal may.
+    const record = `${handle.dir}/boot.json`;
+    const claimed = { ...JSON.parse(await Deno.readTextFile(record)), ownerPid: Deno.pid };
+    await Deno.writeTextFile(record, JSON.stringify(claimed) + "\n");
+    owner.kill("SIGKILL");
+    await owner.status;
+    await gone(handle, "after its owner was killed", 60_000);
+  });
+  await t.step("nspawn is killed, then the owner: the next sweep ends the guest nspawn left behind", async () => {
+    const { owner, handle } = await bootElsewhere();
+    Deno.kill(handle.nspawnPid, "SIGKILL");
+    owner.kill("SIGKILL");
+    await owner.status;
+    // SIGKILL to nspawn leaves its guest's systemd running, with no parent but init.
+    await waitFor("nspawn to end", () => Promise.resolve(!running(handle.nspawnPid)), 10_000, { intervalMs: 100 });
+    assert(running(handle.pid1), "the guest outlived its nspawn (what the sweep is for)");
+    await sweepStaleBoots();
+    await gone(handle, "after the sweep", 15_000);
+  });
 });

@@ -139,6 +139,8 @@ interface SecretStatus {
   version?: number;
   stale: boolean;
   lastAction?: string;
+  /** When the daemon last asked Setec about it. */
+  checkedAt?: string;
 }
 interface StatusOut {
   source: "daemon" | "cache";
@@ -293,8 +295,14 @@ Deno.test({
     const idBefore = await containerId();
     const updatedBefore = await podmanSecretUpdated("app-token");
     assert.equal(await setecPut("leger/app/token", VALUES.v2), 2);
-    // Not active yet: several polls later the container still has v1.
-    await new Promise((r) => setTimeout(r, 3 * POLL_MS));
+    // Not active yet: three polls later (as the daemon says it checked) the container still has v1.
+    const checked = async () =>
+      (await legerJson<StatusOut>(["secrets", "status"])).secrets.find((x) => x.podmanSecret === "app-token")
+        ?.checkedAt;
+    const seen = new Set([await checked()]);
+    await waitFor("three more polls of app-token", async () => seen.add(await checked()).size > 3, 60_000, {
+      intervalMs: 1000,
+    });
     assert.equal(await servedChecksum(), await sha256(VALUES.v1));
     assert.equal(await containerId(), idBefore);
 

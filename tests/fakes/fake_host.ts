@@ -9,6 +9,8 @@
  * In-process: `createShell({ fakes: host.fakes() })`. As programs:
  * `PATH=tests/fakes/bin:$PATH LEGER_FAKE_HOST=<host.dir>` (see
  * {@linkcode FakeHost.env}); both read and write the same state folder.
+ * While the test runs, the programs ask the test's process over a
+ * loopback port (fake_host_serve.ts); without it, each runs a Deno.
  *
  * @example
  * ```ts
@@ -28,6 +30,7 @@ import { withShell } from "./fake_shell.ts";
 import { normalizeImage } from "./fake_host_ini.ts";
 import { busctl } from "./fake_host_busctl.ts";
 import { podman } from "./fake_host_podman.ts";
+import { serveTools, type ToolServer } from "./fake_host_serve.ts";
 import {
   type CallRecord,
   type ContainerRecord,
@@ -113,6 +116,7 @@ export class FakeHost {
   readonly dir: string;
   /** Temporary root holding everything (home, quadlets, volumes). */
   readonly root: string;
+  #server: ToolServer | undefined;
 
   private constructor(root: string) {
     this.root = root;
@@ -212,11 +216,15 @@ export class FakeHost {
 
   /**
    * Environment for an engine (`createEngine({ env })`) or a leger
-   * subprocess: leger's folders inside the host, LEGER_FAKE_HOST, and a
-   * PATH that finds the fake tools first.
+   * subprocess: leger's folders inside the host, LEGER_FAKE_HOST, a PATH
+   * that finds the fake tools first, the port on which this process
+   * answers them (served from the first call until {@linkcode cleanup}),
+   * and this process's Deno for a script that runs one (`LEGER_DENO`):
+   * whatever `deno` is on PATH, if any, may be another.
    */
   env(): Record<string, string> {
     const home = this.home;
+    this.#server ??= serveTools((tool, call) => this.run(tool, call));
     return {
       HOME: home,
       USER: "alice",
@@ -227,6 +235,8 @@ export class FakeHost {
       LEGER_RUNTIME_DIR: join(this.root, "run/leger"),
       XDG_RUNTIME_DIR: join(this.root, "run"),
       LEGER_FAKE_HOST: this.dir,
+      LEGER_FAKE_HOST_PORT: String(this.#server.port),
+      LEGER_DENO: Deno.execPath(),
       PATH: `${FakeHost.binDir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
     };
   }
@@ -380,8 +390,10 @@ export class FakeHost {
     this.change((_s, ctx) => log(ctx, unit, "app[1]", message));
   }
 
-  /** Removes the temporary folder. */
+  /** Stops answering the programs and removes the temporary folder. */
   async cleanup(): Promise<void> {
+    await this.#server?.close();
+    this.#server = undefined;
     await Deno.remove(this.root, { recursive: true }).catch(() => {});
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The fake host as programs: `tests/fakes/bin/{podman,systemctl,journalctl,busctl}`
+ * The fake host as programs, when no test process answers them
+ * (fake_host_serve.ts): `tests/fakes/bin/{podman,systemctl,journalctl,busctl}`
  * run `deno run -A fake_host_cli.ts TOOL ARGS...`, which answers from the
  * state folder named by LEGER_FAKE_HOST. Standard input is read only by
  * the commands that take it (`secret create NAME -`, `volume import NAME -`).
@@ -7,12 +8,7 @@
  * @module
  */
 import { FakeHost } from "./fake_host.ts";
-
-function wantsStdin(tool: string, args: string[]): boolean {
-  if (tool !== "podman") return false;
-  const [group, sub] = args;
-  return ((group === "secret" && sub === "create") || (group === "volume" && sub === "import")) && args.includes("-");
-}
+import { wantsStdin } from "./fake_host_serve.ts";
 
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];

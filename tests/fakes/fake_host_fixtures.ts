@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { createEngine, type Engine } from "../../lib/engine.ts";
 import { type LogEvent, memoryLogger } from "../helpers/memory_logger.ts";
-import { createShell } from "../../lib/host/shell.ts";
+import { createShell, type ShellOptions } from "../../lib/host/shell.ts";
 import { type FixtureCommit, makeRepo } from "../helpers/git_repo.ts";
 import { FakeHost, type FakeHostOptions } from "./fake_host.ts";
 
@@ -59,17 +59,42 @@ export interface BenchOptions extends FakeHostOptions {
   backend?: "auto" | "native" | "files";
 }
 
+/**
+ * The fake host's clock, quicker than a real host's: a crashing container
+ * exits {@linkcode BENCH_CRASH_MS} after it starts, and the health gate
+ * wants units up for {@linkcode BENCH_SETTLE} (config `health-settle`; the
+ * default, 1.2 s, is for podman on a loaded machine). The settle time stays
+ * well above the crash time, so a crash always falls inside it: the fake's
+ * clock plays events by their time, whenever the gate asks. The default
+ * settle time itself is tested in lib/ops/health_test.ts; each gate waits
+ * at least once, so these cut seconds off most operation tests.
+ */
+export const BENCH_CRASH_MS = 100;
+/** See {@linkcode BENCH_CRASH_MS}. */
+export const BENCH_SETTLE = "400ms";
+
+/** An engine on `host` as a leger run makes it, with the bench's settle time unless config.yaml sets one. */
+export async function benchEngine(
+  host: FakeHost,
+  fakes: ShellOptions["fakes"],
+  log: ReturnType<typeof memoryLogger>,
+  backend?: BenchOptions["backend"],
+): Promise<Engine> {
+  const engine = await createEngine({
+    scope: "user",
+    $: createShell({ fakes }),
+    log,
+    env: host.env(),
+    ...(backend ? { backend } : {}),
+  });
+  engine.config["health-settle"] ??= BENCH_SETTLE;
+  return engine;
+}
+
 /** Makes a fake host (images: nginx and redis by default) and an engine on it. */
 export async function bench(options: BenchOptions = {}): Promise<Bench> {
-  const host = await FakeHost.create({ images: [NGINX, REDIS], ...options });
-  const make = async (log: ReturnType<typeof memoryLogger>) =>
-    await createEngine({
-      scope: "user",
-      $: createShell({ fakes: host.fakes() }),
-      log,
-      env: host.env(),
-      ...(options.backend ? { backend: options.backend } : {}),
-    });
+  const host = await FakeHost.create({ images: [NGINX, REDIS], crashAfterMs: BENCH_CRASH_MS, ...options });
+  const make = (log: ReturnType<typeof memoryLogger>) => benchEngine(host, host.fakes(), log, options.backend);
   const log = memoryLogger();
   const engine = await make(log);
   return {

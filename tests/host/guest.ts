@@ -5,7 +5,7 @@
  * @module
  */
 
-import { processAlive, run, type RunResult, unmountAndRemove } from "./process.ts";
+import { processAlive, processStart, run, type RunResult, unmountAndRemove } from "./process.ts";
 import type { Suite } from "./rootfs.ts";
 
 /** A user inside the guest. */
@@ -47,6 +47,8 @@ export class HostCommandError extends Error {
 }
 
 const GUEST_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+/** `LEGER_E2E_TRACE=1` (the runner's --trace): every command run in a guest is printed with its time. */
+const TRACE = Deno.env.get("LEGER_E2E_TRACE") === "1";
 const live = new Set<Host>();
 
 /** Internal construction data of a {@linkcode Host}. */
@@ -57,6 +59,20 @@ export interface HostInit {
   merged: string;
   child: Deno.ChildProcess;
   log: (line: string) => void;
+}
+
+/**
+ * What another process needs to use a booted host ({@linkcode Host.attach}):
+ * the test runner boots hosts and hands them to the end-to-end files it
+ * starts, as JSON in `LEGER_E2E_HOST`.
+ */
+export interface HostHandle {
+  id: string;
+  suite: Suite;
+  dir: string;
+  root: string;
+  pid1: number;
+  nspawnPid: number;
 }
 
 /** A booted test host. Stop it with {@linkcode Host.stop}. */
@@ -71,26 +87,66 @@ export class Host implements AsyncDisposable {
   readonly dir: string;
   /** Milliseconds spent booting (`bootMs` includes the image imports). */
   readonly timings: { bootMs?: number; readyMs?: number } = {};
-  #child: Deno.ChildProcess;
-  #status: Promise<Deno.CommandStatus>;
+  /** False for a host another process booted and will stop ({@linkcode Host.attach}). */
+  readonly owned: boolean;
+  #child: Deno.ChildProcess | undefined;
+  #nspawnPid: number;
+  #status: Promise<unknown>;
   #exited = false;
   #pid1 = 0;
+  /** When PID 1 started (`processStart`): the id alone may have been reused once the guest is gone. */
+  #pid1Start: string | undefined;
   #log: (line: string) => void;
   #stopping: Promise<void> | undefined;
   #stoppedSync = false;
+  #watchdog: Deno.ChildProcess | undefined;
 
-  /** Use `bootHost` instead. */
-  constructor(init: HostInit) {
+  /** Use `bootHost` (or {@linkcode Host.attach}) instead. */
+  constructor(init: HostInit | { handle: HostHandle; log: (line: string) => void }) {
+    this.#log = init.log;
+    if ("handle" in init) {
+      const h = init.handle;
+      this.id = h.id;
+      this.suite = h.suite;
+      this.dir = h.dir;
+      this.root = h.root;
+      this.#pid1 = h.pid1;
+      this.#nspawnPid = h.nspawnPid;
+      this.owned = false;
+      this.#status = new Promise(() => {});
+      return;
+    }
     this.id = init.id;
     this.suite = init.suite;
     this.dir = init.dir;
     this.root = init.merged;
+    this.owned = true;
     this.#child = init.child;
-    this.#log = init.log;
+    this.#nspawnPid = init.child.pid;
     this.#status = init.child.status.finally(() => {
       this.#exited = true;
     });
     register(this);
+  }
+
+  /**
+   * Uses a host booted by another process (the test runner), which stops
+   * it: `stop()` here does nothing.
+   */
+  static attach(handle: HostHandle, log: (line: string) => void = () => {}): Host {
+    return new Host({ handle, log });
+  }
+
+  /** What {@linkcode Host.attach} needs, for another process. */
+  handle(): HostHandle {
+    return {
+      id: this.id,
+      suite: this.suite,
+      dir: this.dir,
+      root: this.root,
+      pid1: this.#pid1,
+      nspawnPid: this.#nspawnPid,
+    };
   }
 
   /** PID of the guest's systemd (PID 1 inside), as seen from outside. */
@@ -98,9 +154,26 @@ export class Host implements AsyncDisposable {
     return this.#pid1;
   }
 
+  /** When the guest's PID 1 started (`processStart`), once it is known. */
+  get pid1Start(): string | undefined {
+    return this.#pid1Start;
+  }
+
   /** PID of the systemd-nspawn process. */
   get nspawnPid(): number {
-    return this.#child.pid;
+    return this.#nspawnPid;
+  }
+
+  /** Whether the guest still runs: its nspawn and its PID 1 are there. */
+  alive(): boolean {
+    if (this.#exited || !processAlive(this.#nspawnPid)) return false;
+    return this.#pid1 === 0 || processAlive(this.#pid1);
+  }
+
+  /** The end of the guest's console log (what its systemd printed), for an error message. */
+  async consoleTail(chars = 3000): Promise<string> {
+    const text = await Deno.readTextFile(`${this.dir}/nspawn.log`).catch(() => "(no nspawn.log)");
+    return text.slice(-chars);
   }
 
   /**
@@ -112,18 +185,28 @@ export class Host implements AsyncDisposable {
   async waitReady(timeoutMs = 120_000): Promise<void> {
     const started = Date.now();
     const deadline = started + timeoutMs;
-    const fail = async (what: string) => {
-      const logText = await Deno.readTextFile(`${this.dir}/nspawn.log`)
-        .catch(() => "");
+    const fail = async (what: string): Promise<never> => {
+      // What systemd saw: its failed units and the journal of this boot, when the guest still answers.
+      const seen = this.alive()
+        ? await this.sh(
+          "systemctl --failed --no-pager --no-legend; systemctl status --no-pager -l systemd-logind dbus 2>&1 | head -30; " +
+            "journalctl -b --no-pager -n 60 -o short-precise",
+          { timeoutMs: 15_000 },
+        ).then((r) => r.stdout + r.stderr, (e) => String(e))
+        : "(the guest is gone)";
       throw new Error(
         `Cannot boot test host leger-${this.id}: ${what}\n` +
-          `nspawn.log (tail):\n${logText.slice(-3000)}`,
+          `nspawn.log (tail):\n${await this.consoleTail()}\nwhat systemd saw:\n${seen.slice(-6000)}`,
       );
     };
     while (!this.#pid1) {
       if (this.#exited) await fail("systemd-nspawn exited");
       if (Date.now() > deadline) await fail("no PID 1 appeared");
-      this.#pid1 = findChild(this.#child.pid, "systemd") ?? 0;
+      this.#pid1 = findChild(this.#nspawnPid, "systemd") ?? 0;
+      if (this.#pid1) {
+        this.#pid1Start = processStart(this.#pid1);
+        this.#watch();
+      }
       if (!this.#pid1) await sleep(50);
     }
     let state = "";
@@ -143,11 +226,15 @@ export class Host implements AsyncDisposable {
       this.#log(`guest is degraded: ${failed.stdout.trim()}`);
     }
     // nspawn makes /dev/net/tun 0600; pasta (rootless networking) opens it.
-    await this.sh(
-      "rm -f /dev/net/tun && mknod -m 666 /dev/net/tun c 10 200 && " +
-        "loginctl enable-linger alice",
-      { check: true },
-    );
+    await this.sh("rm -f /dev/net/tun && mknod -m 666 /dev/net/tun c 10 200", { check: true });
+    // logind can still be starting (or restarting its bus connection) when systemd says "running": a loaded
+    // machine once answered "Could not enable linger: Connection reset by peer". Asked again until it answers.
+    let linger = await this.exec(["loginctl", "enable-linger", "alice"]);
+    while (linger.code !== 0) {
+      if (Date.now() > deadline) await fail(`loginctl enable-linger alice failed: ${linger.stderr.trim()}`);
+      await sleep(200);
+      linger = await this.exec(["loginctl", "enable-linger", "alice"]);
+    }
     let userState = "";
     while (!["running", "degraded"].includes(userState)) {
       if (Date.now() > deadline) {
@@ -171,10 +258,20 @@ export class Host implements AsyncDisposable {
     const user = opts.user ?? "root";
     const timeoutMs = opts.timeoutMs ?? 300_000;
     const argv = this.commandLine(cmd, { ...opts, timeoutMs });
+    const started = Date.now();
     const result = await run(argv, {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       timeoutMs: timeoutMs + 5000,
     });
+    if (TRACE) console.log(`[exec] ${Date.now() - started} ms ${user} ${result.code}: ${cmd.join(" ").slice(0, 160)}`);
+    if (result.code !== 0 && !this.alive()) {
+      // Whatever the command said, the real news is that the guest is gone: say so, with its last words.
+      throw new Error(
+        `The test host leger-${this.id} (${this.suite}) is gone: '${cmd.join(" ")}' as ${user} ` +
+          `exited ${result.code} (${result.stderr.trim().slice(-300)})\nnspawn.log (tail):\n${await this
+            .consoleTail()}`,
+      );
+    }
     if (opts.check && result.code !== 0) {
       throw new HostCommandError(cmd, user, result);
     }
@@ -288,30 +385,99 @@ export class Host implements AsyncDisposable {
    * removes the per-boot folder.
    */
   stop(): Promise<void> {
+    if (!this.owned || !this.#child) return Promise.resolve();
+    const child = this.#child;
     this.#stopping ??= (async () => {
       if (!this.#exited) {
         try {
-          this.#child.kill("SIGTERM");
+          child.kill("SIGTERM");
         } catch { /* gone already */ }
         // The guest usually halts in under a second, but now and then its
         // systemd ignores the halt request (seen with parallel boots): a
         // second SIGTERM makes nspawn end it at once, SIGKILL is the last word.
         const kill = (signal: Deno.Signal) => () => {
           try {
-            this.#child.kill(signal);
+            child.kill(signal);
           } catch { /* gone already */ }
         };
         const timers = [
           setTimeout(kill("SIGTERM"), 3000),
-          setTimeout(kill("SIGKILL"), 15_000),
+          setTimeout(() => {
+            this.#killGuest();
+            kill("SIGKILL")();
+          }, 15_000),
         ];
         await this.#status;
         timers.forEach(clearTimeout);
+      }
+      // The guest is gone: its watchdog goes too (SIGKILL: no stop sequence), awaited (ref'd again) so none is left.
+      if (this.#watchdog) {
+        try {
+          this.#watchdog.kill("SIGKILL");
+        } catch { /* ended already */ }
+        this.#watchdog.ref();
+        await this.#watchdog.status;
       }
       await unmountAndRemove(this.dir);
       unregister(this);
     })();
     return this.#stopping;
+  }
+
+  /**
+   * Starts the guest's watchdog: a shell that lives as long as nspawn and,
+   * when this process ends in any way (the kernel's parent-death signal,
+   * SIGKILL of this process included), stops the guest as
+   * {@linkcode Host.stop} does: SIGTERM to nspawn (a clean halt), again
+   * after 3 s (an immediate end), and SIGKILL to the guest's PID 1 after
+   * 15 s. nspawn's own parent-death signal asks for the clean halt only
+   * once, and a guest under load once did not halt in 30 s.
+   */
+  #watch(): void {
+    if (!this.owned || this.#watchdog || !this.#pid1Start) return;
+    this.#watchdog = new Deno.Command("setpriv", {
+      args: [
+        "--pdeathsig",
+        "TERM",
+        "sh",
+        "-c",
+        [
+          'n=$1 p=$2 s=$3; alive() { [ -r "/proc/$1/stat" ] && [ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }',
+          "stop() {",
+          '  kill -TERM "$n" 2>/dev/null; i=0',
+          '  while alive "$n" && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done',
+          '  kill -TERM "$n" 2>/dev/null',
+          '  while alive "$n" && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done',
+          '  if alive "$p" && [ "$(sed "s/.*) //" "/proc/$p/stat" | cut -d" " -f20)" = "$s" ]; then kill -KILL "$p"; fi',
+          '  kill -KILL "$n" 2>/dev/null; exit 0',
+          "}",
+          // A Ctrl-C reaches the whole process group: the owner decides what to do with its guest.
+          'trap stop TERM; trap "" INT HUP',
+          'while alive "$n"; do sleep 1; done',
+        ].join("\n"),
+        "sh",
+        String(this.#nspawnPid),
+        String(this.#pid1),
+        this.#pid1Start,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    this.#watchdog.unref();
+  }
+
+  /**
+   * SIGKILL to the guest's PID 1, which ends every process of the guest
+   * (its PID namespace goes with it). SIGKILL to nspawn alone does not: its
+   * guest's systemd ran on, with no parent but the build machine's init.
+   */
+  #killGuest(): void {
+    if (this.#pid1 && this.#pid1Start && processStart(this.#pid1) === this.#pid1Start) {
+      try {
+        Deno.kill(this.#pid1, "SIGKILL");
+      } catch { /* gone already */ }
+    }
   }
 
   /** Same as {@linkcode Host.stop}, for `await using`. */
@@ -321,26 +487,9 @@ export class Host implements AsyncDisposable {
 
   /** Synchronous last-resort cleanup, used when the process is exiting. */
   stopSync(): void {
-    if (this.#exited || this.#stoppedSync) return;
+    if (!this.owned || this.#exited || this.#stoppedSync) return;
     this.#stoppedSync = true;
-    if (!processAlive(this.#child.pid)) return;
-    new Deno.Command("sh", {
-      args: [
-        "-c",
-        // A zombie counts as gone: this process cannot reap it while blocked.
-        'alive() { [ -r "/proc/$1/stat" ] && ' +
-        '[ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }; ' +
-        'kill -TERM "$1"; i=0; while alive "$1" && [ $i -lt 300 ]; ' +
-        'do sleep 0.1; i=$((i+1)); done; kill -KILL "$1" 2>/dev/null; ' +
-        'umount "$2/merged" || umount -l "$2/merged"; ' +
-        'if [ -d "$2/storage-fs" ]; then umount "$2/storage-fs" || umount -l "$2/storage-fs"; fi; rm -rf "$2"',
-        "sh",
-        String(this.#child.pid),
-        this.dir,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
+    stopHostsSync([this]);
   }
 }
 
@@ -400,25 +549,126 @@ function sleep(ms: number): Promise<void> {
 // must not leave a booted guest and a mounted overlay behind. Anything that
 // survives this (SIGKILL) is swept by the next bootHost or `host_cli clean`.
 const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+let signalsElsewhere = false;
+let listening = false;
+/** Boot folders being prepared (overlay mounted, no guest yet): removed too if the process ends now. */
+const preparing = new Set<string>();
 function onSignal(): void {
-  for (const host of live) host.stopSync();
-  live.clear();
+  stopAllHostsSync();
   Deno.exit(130);
 }
 function onUnload(): void {
-  for (const host of live) host.stopSync();
+  stopAllHostsSync();
+}
+
+/**
+ * Stops every host this process booted and has not stopped yet, all at
+ * once (synchronously: the process is ending; a halting guest can take
+ * seconds, and one after another they added up).
+ */
+export function stopAllHostsSync(): void {
+  const hosts = [...live].filter((h) => h.owned);
+  live.clear();
+  for (const dir of preparing) {
+    new Deno.Command("sh", {
+      args: ["-c", 'umount "$1/merged" 2>/dev/null || umount -l "$1/merged" 2>/dev/null; rm -rf "$1"', "sh", dir],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+  }
+  preparing.clear();
+  stopHostsSync(hosts);
+}
+
+/**
+ * Stops `hosts` all at once and waits: SIGTERM to each nspawn (a clean
+ * halt), again after 3 s (an immediate end), and after 15 s SIGKILL to the
+ * guest's PID 1 and to nspawn; then unmounts and removes each boot folder.
+ */
+function stopHostsSync(hosts: Host[]): void {
+  if (hosts.length === 0) return;
+  new Deno.Command("sh", {
+    args: [
+      "-c",
+      [
+        // A zombie counts as gone: this process cannot reap it while blocked.
+        'alive() { [ -r "/proc/$1/stat" ] && [ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }',
+        'for e in "$@"; do kill -TERM "${e%%:*}" 2>/dev/null; done',
+        "start=$(date +%s); again=1",
+        "while [ $(($(date +%s) - start)) -lt 15 ]; do",
+        '  any=; for e in "$@"; do alive "${e%%:*}" && any=1; done',
+        '  [ -z "$any" ] && break',
+        '  if [ -n "$again" ] && [ $(($(date +%s) - start)) -ge 3 ]; then',
+        '    again=; for e in "$@"; do kill -TERM "${e%%:*}" 2>/dev/null; done',
+        "  fi",
+        "  sleep 0.1",
+        "done",
+        'for e in "$@"; do',
+        "  n=${e%%:*}; rest=${e#*:}; p=${rest%%:*}; rest=${rest#*:}; s=${rest%%:*}; d=${rest#*:}",
+        // PID 1 first (the same process: its start time): SIGKILL to nspawn alone leaves its guest running.
+        '  if [ "$p" != 0 ] && alive "$p" && [ "$(sed "s/.*) //" "/proc/$p/stat" | cut -d" " -f20)" = "$s" ]; then',
+        '    kill -KILL "$p" 2>/dev/null; i=0; while alive "$p" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+        "  fi",
+        '  kill -KILL "$n" 2>/dev/null',
+        '  umount "$d/merged" 2>/dev/null || umount -l "$d/merged" 2>/dev/null',
+        // The container storage's image of a btrfs/xfs boot (storage_fs.ts).
+        '  if [ -d "$d/storage-fs" ]; then umount "$d/storage-fs" 2>/dev/null || umount -l "$d/storage-fs" 2>/dev/null; fi',
+        '  rm -rf "$d"',
+        "done",
+      ].join("\n"),
+      "sh",
+      ...hosts.map((h) => `${h.nspawnPid}:${h.pid1}:${h.pid1Start ?? "-"}:${h.dir}`),
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).outputSync();
+}
+
+/**
+ * For a process that handles SIGINT, SIGTERM and SIGHUP itself (the test
+ * runner: it first waits for its children): no listener of this module
+ * exits the process on them; the process calls {@linkcode stopAllHostsSync}
+ * before it exits. At a normal exit the hosts stop anyway (unload).
+ */
+export function handleSignalsElsewhere(): void {
+  if (listening) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+  signalsElsewhere = true;
+}
+
+/** Listens for the end of the process while there is a host or a boot folder to clean up. */
+function listen(): void {
+  const wanted = live.size + preparing.size > 0;
+  if (wanted === listening) return;
+  listening = wanted;
+  if (wanted) {
+    if (!signalsElsewhere) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
+    globalThis.addEventListener("unload", onUnload);
+  } else {
+    if (!signalsElsewhere) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
+    globalThis.removeEventListener("unload", onUnload);
+  }
+}
+
+/**
+ * Holds a boot folder whose overlay may be mounted before its guest runs:
+ * a signal then unmounts and removes it too. Returns the release, called
+ * once the host exists (or the folder is gone).
+ */
+export function holdBootFolder(dir: string): () => void {
+  preparing.add(dir);
+  listen();
+  return () => {
+    preparing.delete(dir);
+    listen();
+  };
 }
 
 function register(host: Host): void {
-  if (live.size === 0) {
-    for (const s of signals) Deno.addSignalListener(s, onSignal);
-    globalThis.addEventListener("unload", onUnload);
-  }
   live.add(host);
+  listen();
 }
 
 function unregister(host: Host): void {
-  if (!live.delete(host) || live.size > 0) return;
-  for (const s of signals) Deno.removeSignalListener(s, onSignal);
-  globalThis.removeEventListener("unload", onUnload);
+  if (!live.delete(host)) return;
+  listen();
 }

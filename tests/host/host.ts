@@ -20,7 +20,7 @@
  * @module
  */
 
-import { onPath, processAlive, processName, run, unmountAndRemove } from "./process.ts";
+import { onPath, processAlive, processName, processStart, run, unmountAndRemove } from "./process.ts";
 import {
   CACHE_ROOT,
   ensureRootfs,
@@ -30,7 +30,7 @@ import {
   TEST_IMAGE_CMD,
   TEST_IMAGES,
 } from "./rootfs.ts";
-import { Host } from "./guest.ts";
+import { holdBootFolder, Host } from "./guest.ts";
 import { ensureStorageTools, makeStorage, type StorageFs } from "./storage_fs.ts";
 
 export {
@@ -102,7 +102,7 @@ export async function hostAvailable(): Promise<
     missing.push(`Linux (this is ${Deno.build.os})`);
   } else {
     if (Deno.uid() !== 0) missing.push(`root (running as uid ${Deno.uid()})`);
-    for (const tool of ["debootstrap", "systemd-nspawn", "nsenter", "mount"]) {
+    for (const tool of ["debootstrap", "systemd-nspawn", "nsenter", "mount", "setpriv"]) {
       if (!(await onPath(tool))) missing.push(`${tool} on PATH`);
     }
     const fs = await Deno.readTextFile("/proc/filesystems").catch(() => "");
@@ -115,6 +115,9 @@ interface BootRecord {
   ownerPid: number;
   nspawnPid: number;
   merged: string;
+  /** The guest's PID 1 and when it started, once booted: the sweep ends a guest whose nspawn is gone. */
+  pid1?: number;
+  pid1Start?: string;
 }
 
 /**
@@ -136,10 +139,11 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   const id = dir.slice(dir.lastIndexOf("-") + 1).toLowerCase()
     .replace(/[^a-z0-9]/g, "");
   const merged = `${dir}/merged`;
-  // Claim the folder at once, so a parallel sweep leaves it alone.
+  // Claim the folder at once, so a parallel sweep leaves it alone; and a signal before the guest runs removes it.
   const record: BootRecord = { ownerPid: Deno.pid, nspawnPid: 0, merged };
   await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
   let storage: { root: string; alice: string };
+  const release = holdBootFolder(dir);
   try {
     for (const sub of ["upper", "work", "merged"]) {
       await Deno.mkdir(`${dir}/${sub}`);
@@ -157,6 +161,7 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     if (denoDir) await writableDenoDirs(merged, denoDir);
   } catch (e) {
     await unmountAndRemove(dir);
+    release();
     throw e;
   }
 
@@ -187,8 +192,11 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     "--system-call-filter=@keyring bpf",
     ...binds.map((b) => `--bind${b.readOnly ? "-ro" : ""}=${b.host}:${b.guest}`),
   ];
+  // setpriv --pdeathsig: the kernel sends nspawn SIGTERM (a clean halt) when this process ends in any way, SIGKILL
+  // included, so no guest outlives the process that booted it. A run killed with `pkill -f` once left a sid-podman6
+  // guest running until it was killed by hand; the next boot's sweep only comes with the next run.
   const child = new Deno.Command("sh", {
-    args: ["-c", 'exec "$@" >"$LEGER_LOG" 2>&1', "sh", ...nspawn],
+    args: ["-c", 'exec setpriv --pdeathsig TERM "$@" >"$LEGER_LOG" 2>&1', "sh", ...nspawn],
     env: {
       SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1",
       LEGER_LOG: `${dir}/nspawn.log`,
@@ -197,11 +205,15 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     stdout: "null",
     stderr: "null",
   }).spawn();
-  record.nspawnPid = child.pid;
-  await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
+  // Registered before anything is awaited: a signal from here on stops the guest, not only its folder.
   const host = new Host({ id, suite, dir, merged, child, log });
+  release();
   try {
+    record.nspawnPid = child.pid;
+    await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
     await host.waitReady();
+    Object.assign(record, { pid1: host.pid1, pid1Start: host.pid1Start });
+    await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
     log(`booted leger-${id} in ${Date.now() - started} ms`);
     if (!opts.skipImages) await importTestImages(host);
     host.timings.bootMs = Date.now() - started;
@@ -284,14 +296,21 @@ export async function sweepStaleBoots(
     }
     if (record && !all && processAlive(record.ownerPid)) continue;
     const nspawnPid = record?.nspawnPid;
+    // The guest's PID 1, while it is the same process: SIGKILL to it ends the whole guest.
+    const guest = () => record?.pid1 && record.pid1Start && processStart(record.pid1) === record.pid1Start;
     if (nspawnPid && processName(nspawnPid) === "systemd-nspawn") {
       log(`stopping stale host ${dir} (nspawn ${nspawnPid})`);
       Deno.kill(nspawnPid, "SIGTERM");
       for (let i = 0; i < 300 && processAlive(nspawnPid); i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      if (processAlive(nspawnPid)) Deno.kill(nspawnPid, "SIGKILL");
     }
+    if (guest()) {
+      log(`killing the stale guest ${dir} (PID 1 ${record!.pid1})`);
+      Deno.kill(record!.pid1!, "SIGKILL");
+      for (let i = 0; i < 100 && guest(); i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (nspawnPid && processName(nspawnPid) === "systemd-nspawn") Deno.kill(nspawnPid, "SIGKILL");
     await unmountAndRemove(dir);
     cleaned++;
   }

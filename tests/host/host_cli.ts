@@ -141,8 +141,7 @@ export async function main(args: string[]): Promise<number> {
         return 1;
       }
       const current = new Set([
-        await rootfsEntry("sid"),
-        await rootfsEntry("trixie"),
+        ...await Promise.all(SUITES.map((s) => rootfsEntry(s))),
         await denoDirEntry(PROJECT_ROOT),
       ]);
       for (const entry of entries) {

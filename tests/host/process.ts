@@ -145,6 +145,20 @@ export function processName(pid: number): string | undefined {
   }
 }
 
+/**
+ * When a process started (clock ticks since boot, /proc/PID/stat field
+ * 22), or undefined when it is gone: with its id, it names one process
+ * for good, where an id alone may have been reused.
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Short hex SHA-256 of the given parts (joined with NUL bytes). */
 export async function shortHash(
   parts: ReadonlyArray<string | Uint8Array>,

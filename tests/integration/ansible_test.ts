@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, NGINX, repoWith } from "../fakes/fake_host_fixtures.ts";
+import { needs } from "../helpers/tools.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const COLLECTIONS = join(ROOT, "ansible");
@@ -44,7 +45,13 @@ async function exec(cmd: string, args: string[], env: Record<string, string>) {
   return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
 }
 
-Deno.test("ansible-doc shows every module of leger.leger with its options and examples", async () => {
+Deno.test({
+  name: "ansible-doc shows every module of leger.leger with its options and examples",
+  ...needs(
+    'the Ansible test "ansible-doc shows every module of leger.leger with its options and examples"',
+    "ansible-doc",
+  ),
+}, async () => {
   const list = await exec("ansible-doc", ["-t", "module", "-l", "leger.leger"], ansibleEnv());
   assert.equal(list.code, 0, list.stderr);
   for (const m of MODULES) assert.match(list.stdout, new RegExp(`^leger\\.leger\\.${m}\\s+\\S`, "m"));
@@ -145,7 +152,14 @@ async function play(b: Bench, steps: Step[]): Promise<Map<string, TaskResult>> {
 
 const factsOf = (r: TaskResult | undefined) => (r?.ansible_facts as { leger: Record<string, unknown> }).leger;
 
-Deno.test("leger_set, leger_backup and leger_info through ansible-playbook: idempotence, check+diff, rollback", async () => {
+Deno.test({
+  name: "leger_set, leger_backup and leger_info through ansible-playbook: idempotence, check+diff, rollback",
+  ...needs(
+    'the Ansible test "leger_set, leger_backup and leger_info through ansible-playbook"',
+    "ansible-playbook",
+    "python3",
+  ),
+}, async () => {
   const b = await bench({ backend: "files", crashAfterMs: 200 });
   try {
     await legerWrapper(b);
@@ -246,7 +260,15 @@ Deno.test("leger_set, leger_backup and leger_info through ansible-playbook: idem
   }
 });
 
-Deno.test("leger_set's policy options set the host's override through leger policy set: idempotent, check mode writes nothing", async () => {
+Deno.test({
+  name:
+    "leger_set's policy options set the host's override through leger policy set: idempotent, check mode writes nothing",
+  ...needs(
+    "the Ansible test \"leger_set's policy options set the host's override through leger policy set\"",
+    "ansible-playbook",
+    "python3",
+  ),
+}, async () => {
   const b = await bench({ backend: "files" });
   try {
     await legerWrapper(b);

@@ -102,6 +102,12 @@ Deno.test("every command's --json output follows its published schema and carrie
     }
     const catalogue = await check(b, "validate", ["validate", "--no-host", repo], [0, 3]);
     assert.equal((catalogue.sets as unknown[]).length, 2);
+    // The same folder as a catalog: search, its alias, and inspect of a set that is not installed.
+    const found = await check(b, "search", ["search", "--catalog", repo]);
+    assert.deepEqual((found.sets as { name: string }[]).map((s) => s.name), ["a", "b"]);
+    await check(b, "available", ["available", "--catalog", repo]);
+    const preview = await check(b, "inspect", ["inspect", "b", "--catalog", repo]);
+    assert.equal((preview.preview as { name: string }).name, "b", "the name install would give it");
     await check(b, "check-conflicts", ["check-conflicts", "web"]);
     await check(b, "check-conflicts", ["check-conflicts", "--port", "8081"]);
 

@@ -9,12 +9,19 @@
  */
 import type { VolumeData } from "../../backup/storage/probe.ts";
 import { join } from "node:path";
-import { createEngine, type Engine } from "../../engine.ts";
+import type { Engine } from "../../engine.ts";
 import { memoryLogger } from "../../../tests/helpers/memory_logger.ts";
-import { createShell, type FakeCall, type FakeCommand, type FakeResult, run } from "../../host/shell.ts";
+import { type FakeCall, type FakeCommand, type FakeResult, run } from "../../host/shell.ts";
 import { FakeHost } from "../../../tests/fakes/fake_host.ts";
 import { withShell } from "../../../tests/fakes/fake_shell.ts";
-import { NGINX, REDIS, repoWith, WEB_SET } from "../../../tests/fakes/fake_host_fixtures.ts";
+import {
+  BENCH_CRASH_MS,
+  benchEngine,
+  NGINX,
+  REDIS,
+  repoWith,
+  WEB_SET,
+} from "../../../tests/fakes/fake_host_fixtures.ts";
 import { install } from "../../../tests/helpers/ops.ts";
 
 /** Switches for failures, read at each call. */
@@ -96,18 +103,14 @@ function withTar(host: FakeHost, faults: Faults, calls: string[]): Record<string
 }
 
 /** Makes a fake host with tar-backed volumes and an engine on it (files backend unless told). */
-export async function tarBench(options: { backend?: "native" | "files" } = {}): Promise<TarBench> {
-  const host = await FakeHost.create({ images: [NGINX, REDIS] });
+export async function tarBench(
+  options: { backend?: "native" | "files"; crashAfterMs?: number } = {},
+): Promise<TarBench> {
+  const host = await FakeHost.create({ images: [NGINX, REDIS], crashAfterMs: options.crashAfterMs ?? BENCH_CRASH_MS });
   const faults: Faults = {};
   const calls: string[] = [];
-  const make = async (log: ReturnType<typeof memoryLogger>) =>
-    await createEngine({
-      scope: "user",
-      $: createShell({ fakes: withTar(host, faults, calls) }),
-      log,
-      env: host.env(),
-      backend: options.backend ?? "files",
-    });
+  const make = (log: ReturnType<typeof memoryLogger>) =>
+    benchEngine(host, withTar(host, faults, calls), log, options.backend ?? "files");
   const log = memoryLogger();
   const engine = await make(log);
   engine.config["backup-compression"] = "zstd";

@@ -22,7 +22,7 @@ import { type Manifest, readManifest, writeManifest } from "../../state/manifest
 import { saveSetFiles } from "../../state/store.ts";
 import { streamFromFile } from "../../backup/stream.ts";
 import { placeSet } from "../install/place.ts";
-import { type HealthResult, startUnits } from "../health.ts";
+import { type HealthResult, settleMsOf, startUnits } from "../health.ts";
 import type { TrustedBackup } from "./trust.ts";
 
 /** Stops units, last first; a unit that does not stop is a warning. */
@@ -121,5 +121,7 @@ export async function startAndCheck(engine: Engine, units: string[], timeoutMs: 
   if (units.length === 0) return { ok: true, states: [], failed: [] };
   engine.log.step(`Starting ${units.join(", ")}`);
   await engine.systemd.resetFailed(units);
-  return await startUnits(engine, units, { timeoutMs, settleMs: Math.min(1_500, timeoutMs) });
+  // The same settle time as every other health gate (health-settle): a slow service a user gave more time to come up
+  // needs it after a restore too.
+  return await startUnits(engine, units, { timeoutMs, settleMs: Math.min(settleMsOf(engine), timeoutMs) });
 }

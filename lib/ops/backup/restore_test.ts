@@ -204,6 +204,24 @@ Deno.test("a restore whose units do not come up puts the state before back (exit
   }
 });
 
+Deno.test("a restore gives the units the health-settle of the config to stay up: one that falls over later is caught", async () => {
+  // Over the 1.5 s a restore once waited whatever the config said.
+  const b = await tarBench({ crashAfterMs: 1_700 });
+  try {
+    b.engine.config["health-settle"] = "2s";
+    await installSet(b, "web");
+    const saved = await backup(b.engine, "web");
+    b.host.crashUnit("web.service");
+    await assert.rejects(restore(b.engine, "web", saved.id, { healthTimeoutMs: 3_000 }), (e: LegerError) => {
+      assert.equal(e.exitCode, ExitCode.rolledBack);
+      assert.match(e.message, /web\.service did not come up/);
+      return true;
+    });
+  } finally {
+    await b.cleanup();
+  }
+});
+
 Deno.test("with skipPreBackup (apply rolling back), unhealthy units are reported in health, not thrown", async () => {
   const b = await tarBench();
   try {

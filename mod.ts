@@ -39,6 +39,7 @@ export type { BackupInfo } from "./lib/backup/info.ts";
 export type { BackupOptions } from "./lib/ops/backup/create.ts";
 export type { PruneOptions, PruneResult } from "./lib/ops/backup/retention.ts";
 export type { RestoreOptions, RestoreResult } from "./lib/ops/backup/restore.ts";
+export type { VolumePath } from "./lib/ops/backup/cow/snapshot.ts";
 export type { ApplyOptions, ApplyResult } from "./lib/ops/update/apply.ts";
 export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/update/diff.ts";
 export type { StagedRow, StageOptions, StageResult } from "./lib/ops/update/stage.ts";

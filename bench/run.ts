@@ -11,7 +11,8 @@
  * (`--runner warm`, the closest to the compiled binary here; see useRunner
  * in lib/guest.ts). Before the host boots, dist/leger.js is bundled, so the
  * daemon's idle memory is also measured as one bundled file. Rows: install, list,
- * version, stage, backup, daemon, secrets, diff, validate (for `--only`).
+ * version, stage, backup, cow (backup, downtime and restore on a second host
+ * whose container storage is btrfs), daemon, secrets, diff, validate (for `--only`).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { bootHost, type Suite } from "../tests/host/host.ts";
 import { benchInstallRemove } from "./install_vs_podman.ts";
 import { benchList, benchStageAll, benchVersion, installTwentySets } from "./lib/rows_sets.ts";
 import { benchBackup } from "./lib/rows_backup.ts";
+import { benchCow } from "./lib/rows_cow.ts";
 import { benchDaemonIdle, daemonVariants, enableUpdates } from "./lib/rows_daemon.ts";
 import { benchDiff, benchSecretsPoll, benchValidate } from "./lib/rows_tools.ts";
 import { markdownTable, type Row } from "./lib/table.ts";
@@ -78,6 +80,8 @@ try {
   await step("stage", () => benchStageAll(host, rounds));
   await step("daemon", () => benchDaemonIdle(host, rounds, daemonVariants({ bundle, v8Flags: opt("--v8-flags") })));
   await step("backup", () => benchBackup(host, rounds, sizeMiB));
+  // A second host, its container storage on btrfs: the reflink copy and the restore that moves data aside.
+  await step("cow", () => benchCow(rounds, sizeMiB, { runner: runnerKind, log }));
   await step("secrets", () => benchSecretsPoll(host, rounds));
   await step("diff", () => benchDiff(host, rounds));
   await step("validate", () => benchValidate(host, rounds));

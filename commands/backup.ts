@@ -4,7 +4,7 @@
  * @module
  */
 import type { BackupFlags } from "../workflows/backup.ts";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ask } from "../lib/core/escape.ts";
 import { parseDuration } from "../lib/core/duration.ts";
 import { ExitCode, LegerError, UsageError } from "../lib/core/errors.ts";
@@ -12,20 +12,10 @@ import type { BackupInfo } from "../lib/backup/info.ts";
 import { BackupsJson, PruneJson, RestoreJson } from "../lib/contract/backups.ts";
 import { versioned } from "../lib/contract/versioned.ts";
 import { boundedList } from "../lib/core/bounded_list.ts";
+import { humanSize } from "../lib/core/progress/meter.ts";
 import { type CliRuntime, contextFor, output, runCommandWorkflow } from "./common.ts";
 import { table } from "./table.ts";
-
-/** Bytes as people read them. */
-export function humanSize(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-}
+import { recoverInBackground } from "./background.ts";
 
 /** How long ago an ISO time was, in one unit (`5m`, `3h`, `2d`). */
 export function humanAge(iso: string, now = Date.now()): string {
@@ -127,6 +117,12 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("<name>", "set name")
     .argument("[id]", "backup id (leger backups <name>); the newest when left out")
     .option("--health-timeout <duration>", "how long units may take to come up (e.g. 30s)")
+    .addOption(
+      new Option(
+        "--previous <what>",
+        "where the current data is moved aside (btrfs, xfs): archive it as the before-restore backup, or drop it",
+      ).choices(["archive", "drop"]).default("archive"),
+    )
     .action(async (name, id, options, c) => {
       const healthTimeoutMs = options.healthTimeout
         ? parseDuration(options.healthTimeout, "--health-timeout")
@@ -146,11 +142,12 @@ export function register(program: Command, runtime: CliRuntime): void {
           throw new UsageError("Cancelled; nothing was changed.");
         }
       }
-      const r = await ctx.leger.restore(
-        name,
-        id,
-        healthTimeoutMs === undefined ? {} : { healthTimeoutMs },
-      );
+      const r = await ctx.leger.restore(name, id, {
+        ...(healthTimeoutMs === undefined ? {} : { healthTimeoutMs }),
+        previous: options.previous === "drop" ? "drop" : "archive",
+      });
+      // The data moved aside becomes the before-restore backup's archives after this command returns.
+      const background = r.previousData === "archiving" && recoverInBackground(ctx.engine.scope, name);
       output(
         ctx.opts,
         versioned(RestoreJson, r),
@@ -158,6 +155,13 @@ export function register(program: Command, runtime: CliRuntime): void {
           `${r.name}: restored from ${r.id}${
             r.preRestoreBackup ? ` (the state before is backup ${r.preRestoreBackup})` : ""
           }; ` +
+          (r.previousData === "archiving"
+            ? `the data before is being archived ${
+              background ? "in the background" : `by the next leger run (or now: leger recover ${name})`
+            }; `
+            : r.previousData === "dropped"
+            ? "the data before was dropped; "
+            : "") +
           (r.health.ok ? "units up" : `not up: ${r.health.failed.map((f) => f.unit).join(", ")}`),
       );
       if (!r.health.ok) {

@@ -3,7 +3,8 @@ import { main } from "../main.ts";
 import { listBackups } from "../lib/backup/info.ts";
 import { installSet, installSetThatCannotRestart, tarBench } from "../lib/ops/backup/backup_fixtures_test.ts";
 import { createShell } from "../lib/host/shell.ts";
-import { humanAge, humanSize } from "./backup.ts";
+import { humanAge } from "./backup.ts";
+import { humanSize } from "../lib/core/progress/meter.ts";
 
 Deno.test("humanSize and humanAge read as people write them", () => {
   assert.equal(humanSize(512), "512 B");

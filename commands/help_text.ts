@@ -384,7 +384,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   backup: {
     description:
-      "Back up the set's files, its manifest and the data of every podman volume it uses. The units that use a volume are stopped for a consistent copy and started again afterwards, even when the backup fails (--live keeps them running); when one does not start again, the backup is kept, systemd's words are shown, and the exit code is 1. Bind mounts of host paths are listed but not archived unless --include-binds. Old backups are pruned by backup-retention in the config.",
+      "Back up the set's files, its manifest and the data of every podman volume it uses. The units that use a volume are stopped for a consistent copy and started again afterwards, even when the backup fails (--live keeps them running); where every volume sits on storage that clones (btrfs, xfs with reflink) they are stopped only while a reflink copy is made, and the archives are made from the copies while the service runs (leger doctor says which path this host's volumes take); when one does not start again, the backup is kept, systemd's words are shown, and the exit code is 1. Bind mounts of host paths are listed but not archived unless --include-binds. Old backups are pruned by backup-retention in the config.",
     examples: [
       ["leger backup web", "back up web with its volume data"],
       ["leger backup all --live --reason nightly", "every set, without stopping anything"],
@@ -406,10 +406,11 @@ export const HELP: Record<string, HelpProse> = {
   },
   restore: {
     description:
-      "Verify every checksum of the backup (a damaged one is refused before anything changes), back up the current state, stop the units, put the files back, recreate each volume with the backup's exact content, start the units and check their health. If they do not come up, the state before the restore is put back (exit code 7). Without an id, the newest backup. Works for a set that is not installed: copy its backup folder into the backup folder of the new host first.",
+      "Verify every checksum of the backup (a damaged one is refused before anything changes), back up the current state, stop the units, put the files back, recreate each volume with the backup's exact content, start the units and check their health. If they do not come up, the state before the restore is put back (exit code 7). Without an id, the newest backup. Works for a set that is not installed: copy its backup folder into the backup folder of the new host first. Where the volumes sit on storage that clones (btrfs, xfs with reflink), the current data is not archived first but moved aside (a rename) and kept until the restored set is healthy; it is put back exactly when the restore fails or is interrupted (leger recover), and afterwards archived as the before-restore backup in the background (--previous archive, the default) or removed (--previous drop).",
     examples: [
       ["leger restore web", "the newest backup of web"],
       ["leger restore web 2026-06-01T12-00-00-000Z", "a given backup (ids from leger backups web)"],
+      ["leger restore web --previous drop --yes", "on btrfs: do not keep the data web had before"],
     ],
   },
   recover: {

@@ -86,6 +86,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       $: options.$,
       cacheDir: paths.cacheDir,
       credentialsDir: credentialsDir(paths.stateDir),
+      progress: options.log,
     }),
     forges: config.forges,
     ...(options.daemon ? { daemon: options.daemon(paths) } : {}),

@@ -29,6 +29,7 @@ import type { AbandonOptions, AbandonResult, PendingRecovery } from "./ops/recov
 import type { BackupInfo } from "./backup/info.ts";
 import type { PruneOptions, PruneResult } from "./ops/backup/retention.ts";
 import type { RestoreResult } from "./ops/backup/restore.ts";
+import type { VolumePath } from "./ops/backup/cow/snapshot.ts";
 import type { UnitState } from "./host/systemd_state.ts";
 import type { ApplyOptions, ApplyResult } from "./ops/update/apply.ts";
 import type { DiffResult } from "./ops/update/diff.ts";
@@ -144,6 +145,8 @@ export interface Leger {
   abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`). */
   backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
+  /** Which path each volume of a set takes in a backup: a reflink copy (btrfs, xfs) or the stream, and why. */
+  backupPaths(name: string): Promise<VolumePath[]>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<BackupInfo[]>;
   /** Restores a set from a backup (the newest when `id` is left out). */
@@ -317,6 +320,10 @@ export function createLeger(engine: Engine): Leger {
       // ops/backup/create.ts alone: a backup loads neither restore nor install (nor the YAML reader).
       const ops = await import("./ops/backup/create.ts");
       return await guarded([name], (g) => ops.backup(engine, g, name, options));
+    },
+    backupPaths: async (name) => {
+      await inspectFirst(name);
+      return (await import("./ops/backup/cow/snapshot.ts")).backupPaths(engine, name);
     },
     backups: async (name) => (await import("./backup/info.ts")).listBackups(engine, name),
     restore: async (name, id, options) => {

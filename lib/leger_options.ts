@@ -38,7 +38,7 @@ import type { SearchOptions } from "./catalog/search.ts";
 export type Exact<O, T> = O & { [K in Exclude<keyof O, keyof T>]: never };
 
 /** What `leger.backup` takes: the operation's options but the lock, which the facade owns. */
-export type LegerBackupOptions = Omit<BackupOptions, "locked">;
+export type LegerBackupOptions = Omit<BackupOptions, "locked" | "skipVolumes">;
 /** What `leger.restore` takes. */
 export type LegerRestoreOptions = Omit<RestoreOptions, "locked">;
 /** What `leger.stage` takes. */
@@ -101,7 +101,7 @@ export const OPTION_KEYS = {
   backup: { reason: true, live: true, includeBinds: true, note: true, prune: true } satisfies KeysOf<
     LegerBackupOptions
   >,
-  restore: { healthTimeoutMs: true, skipPreBackup: true } satisfies KeysOf<LegerRestoreOptions>,
+  restore: { healthTimeoutMs: true, skipPreBackup: true, previous: true } satisfies KeysOf<LegerRestoreOptions>,
   prune: { name: true, dryRun: true } satisfies KeysOf<PruneOptions>,
   importCompose: {
     out: true,

@@ -23,6 +23,10 @@ import type { Suite } from "../tests/host/rootfs.ts";
 
 /** Files that run on fewer than all suites, with why. */
 export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string }>> = {
+  "backup_cow_test.ts": {
+    suites: ["sid"],
+    why: "reflink copies and moving data aside on btrfs: the file system, not a podman version (boots its own host)",
+  },
   "build_unit_test.ts": {
     suites: ["sid", "trixie"],
     why:
@@ -58,6 +62,7 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
 
 /** Files that boot their own hosts instead of using the suite's shared one, with why. */
 export const OWN_HOSTS: Readonly<Record<string, string>> = {
+  "backup_cow_test.ts": "its container storage on a loop-mounted btrfs image (bootHost's storage option)",
   "fleet_ansible_test.ts": "three hosts at once, driven by Ansible",
   "host_smoke_test.ts": "tests the boot itself (a fresh host, with and without the test images)",
   "podman_upgrade_test.ts": "upgrades podman in place: a host nobody else may use",
@@ -76,6 +81,7 @@ const WEIGHT: Readonly<Record<string, number>> = {
   "secrets_test.ts": 4,
   "rotation_lock_test.ts": 4,
   "update_backup_test.ts": 3,
+  "backup_cow_test.ts": 3,
   "daemon_unit_test.ts": 3,
   "validation_test.ts": 2,
 };

@@ -28,7 +28,18 @@ export default async function backup({ leger, args, flags, log, dryRun }: Workfl
   const results = [];
   for (const name of names) {
     if (dryRun) {
-      log.info(`${name}: would back up`);
+      // Which volumes stop the set only for a reflink copy (btrfs, xfs) and which for the whole archive.
+      const paths = f.live ? [] : await leger.backupPaths(name);
+      const said = paths.map((p) =>
+        `\n  volume ${p.volume}: ${
+          p.path === "reflink"
+            ? "stopped only for a reflink copy"
+            : p.path === "stream"
+            ? "stopped while archived"
+            : "skipped"
+        } (${p.why})`
+      ).join("");
+      log.info(`${name}: would back up${said}`);
       continue;
     }
     results.push(

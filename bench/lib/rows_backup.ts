@@ -11,6 +11,7 @@ import type { Host } from "../../tests/host/host.ts";
 import { writeBenchSet } from "../install_vs_podman.ts";
 import { peakIn, timeIn } from "./guest.ts";
 import { median, ratioMet, type Row } from "./table.ts";
+import { downtimeRow, lastOutage, type Outage, restartOutage } from "./rows_downtime.ts";
 
 const VOLUME = "systemd-bench-data";
 const RAW_ARCHIVE = "/tmp/bench-raw.tar.zst";
@@ -42,9 +43,12 @@ export async function benchBackup(host: Host, n: number, sizeMiB: number): Promi
   const live: Array<{ ms: number; bytes: number }> = [];
   const restores: Array<{ ms: number; bytes: number }> = [];
   const rawBackup: number[] = [], rawRestore: number[] = [];
+  const outages: Outage[] = [], restarts: Outage[] = [];
   for (let i = 0; i < n; i++) {
     rawBackup.push(await timeIn(host, `podman volume export ${VOLUME} | zstd -q -c -T0 > ${RAW_ARCHIVE}`));
     backups.push(await peakIn(host, "leger backup bench --yes"));
+    outages.push(await lastOutage(host));
+    restarts.push(await restartOutage(host));
     live.push(await peakIn(host, "leger backup bench --live --yes")); // as the raw pipeline: no stop and start
     rawRestore.push(await timeIn(host, `zstd -q -d -c ${RAW_ARCHIVE} | podman volume import ${VOLUME} -`));
     restores.push(await peakIn(host, "leger restore bench --yes"));
@@ -59,24 +63,25 @@ export async function benchBackup(host: Host, n: number, sizeMiB: number): Promi
       what: `backup, ${size} volume (zstd)`,
       leger: { ms: b },
       raw: { figure: { ms: median(rawBackup) }, what: "podman volume export | zstd" },
-      goal: "<= 1.1x, peak < 100 MiB",
-      met: ratioMet({ ms: b }, { ms: median(rawBackup) }, 1.1) && bPeak < 100 * 1048576,
+      goal: "<= 1.2x, peak < 100 MiB",
+      met: ratioMet({ ms: b }, { ms: median(rawBackup) }, 1.2) && bPeak < 100 * 1048576,
       note: peak(backups),
     },
     {
       what: `backup --live, ${size} volume (zstd)`,
       leger: { ms: l },
       raw: { figure: { ms: median(rawBackup) }, what: "podman volume export | zstd" },
-      goal: "<= 1.1x, peak < 100 MiB",
-      met: ratioMet({ ms: l }, { ms: median(rawBackup) }, 1.1) && Math.max(...live.map((x) => x.bytes)) < 100 * 1048576,
+      goal: "<= 1.2x, peak < 100 MiB",
+      met: ratioMet({ ms: l }, { ms: median(rawBackup) }, 1.2) && Math.max(...live.map((x) => x.bytes)) < 100 * 1048576,
       note: peak(live),
     },
+    downtimeRow("ext4", sizeMiB, { outages, restarts, total: backups.map((x) => x.ms) }),
     {
       what: `restore, ${size} volume (zstd)`,
       leger: { ms: r },
       raw: { figure: { ms: median(rawRestore) }, what: "zstd -d | podman volume import" },
-      goal: "<= 1.1x, peak < 100 MiB",
-      met: ratioMet({ ms: r }, { ms: median(rawRestore) }, 1.1) && rPeak < 100 * 1048576,
+      goal: "<= 1.5x, peak < 100 MiB",
+      met: ratioMet({ ms: r }, { ms: median(rawRestore) }, 1.5) && rPeak < 100 * 1048576,
       note: peak(restores),
     },
   ];

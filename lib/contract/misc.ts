@@ -122,4 +122,13 @@ export const EventJson = z.strictObject({
   level: z.enum(["debug", "info", "step", "warn", "error"]),
   message: z.string(),
   time: z.string(),
+  progress: z.strictObject({
+    task: z.string().describe("what is being done, e.g. 'back up volume web-data'"),
+    done: z.number().min(0).describe("bytes done so far"),
+    total: z.number().min(0).optional().describe("bytes in all, when known"),
+    estimated: z.boolean().optional().describe("true when total is an estimate (the size of the last archive)"),
+    rate: z.number().min(0).describe("bytes per second over the last few seconds"),
+    etaSeconds: z.number().min(0).optional().describe("seconds left at that rate, when a total is known"),
+    finished: z.boolean().describe("the task's last report"),
+  }).optional().describe("present on the reports of long work (level info), at most two a second per task"),
 });

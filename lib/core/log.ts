@@ -8,6 +8,8 @@
  */
 import { useColor } from "./color.ts";
 import { forTerminal, jsonForTerminal, paint } from "./escape.ts";
+import { progressLine, type ProgressUpdate } from "./progress/meter.ts";
+import { progressWanted, terminalProgress } from "./progress/terminal.ts";
 
 /**
  * Version of a `--json` progress event on stderr (lib/contract/misc.ts
@@ -33,6 +35,12 @@ export interface Logger {
   error(message: string): void;
   /** Result text for the user (stdout; not shown in --json mode). */
   print(text: string): void;
+  /**
+   * Progress of long work (lib/core/progress/meter.ts reports at most twice a
+   * second): a line updated in place on a terminal, an event with a
+   * `progress` field under --json; loggers that show none leave it out.
+   */
+  progress?(update: ProgressUpdate): void;
 }
 
 /** Options of {@linkcode consoleLogger}. */
@@ -46,6 +54,8 @@ export interface ConsoleLoggerOptions {
    * `journalctl -p warning` finds it; default: when stderr is the journal.
    */
   journal?: boolean;
+  /** Show progress lines in place on stderr; default: see lib/core/progress/terminal.ts `progressWanted`. */
+  progress?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -161,17 +171,24 @@ export function stdoutColor(): boolean {
 export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const journal = options.journal ?? stderrIsJournal();
   const color = !journal && (options.color ?? useColor(Deno.stderr));
+  const line = (options.progress ?? progressWanted({ ...options, journal }))
+    ? terminalProgress(Deno.stderr, color)
+    : undefined;
+  const event = (level: Level, message: string, extra: Record<string, unknown> = {}) =>
+    Deno.stderr.writeSync(
+      encoder.encode(
+        jsonForTerminal({ version: EVENT_JSON_VERSION, level, message, time: new Date().toISOString(), ...extra }) +
+          "\n",
+      ),
+    );
   const emit = (level: Level, message: string) => {
     if (level === "debug" && !options.verbose) return;
     if (options.json) {
-      Deno.stderr.writeSync(
-        encoder.encode(
-          jsonForTerminal({ version: EVENT_JSON_VERSION, level, message, time: new Date().toISOString() }) + "\n",
-        ),
-      );
+      event(level, message);
       return;
     }
     if (options.quiet && (level === "info" || level === "step")) return;
+    line?.clear();
     const prefix = level === "step"
       ? paint("36", "==> ")
       : level === "warn"
@@ -193,7 +210,13 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
     warn: (m) => emit("warn", m),
     error: (m) => emit("error", m),
     print: (t) => {
+      line?.clear();
       if (!options.json) printOut(t, stdoutColor());
+    },
+    progress: (u) => {
+      if (options.json) {
+        event("info", progressLine(u), { progress: u });
+      } else line?.show(u);
     },
   };
 }

@@ -15,11 +15,17 @@ import { beginEntry, endEntry, type JournalEntry } from "../state/journal.ts";
 /** Options of {@linkcode Guard.journal}. */
 export interface JournalOptions {
   /**
-   * Leave the entry when the work throws, for the next run to finish (a
-   * removal cut short is completed); by default the entry ends either way,
-   * the work having undone itself.
+   * Leave the entry when the work throws (or when this says so of the
+   * error), for the next run to finish (a removal cut short is completed);
+   * by default the entry ends either way, the work having undone itself.
    */
-  keepOnFailure?: boolean;
+  keepOnFailure?: boolean | ((error: unknown) => boolean);
+  /**
+   * Leave the entry when the work returns too: its last step is finished
+   * later, by `leger recover` or the next run (a restore that moved data
+   * aside archives it so).
+   */
+  keepOnSuccess?: boolean;
 }
 
 /** The scope lock held, interrupted runs recovered: what an operation may do with it. */
@@ -50,14 +56,16 @@ export function guardOf(paths: ScopePaths, recovered: (name: string) => Promise<
     recovered,
     async journal(op, name, data, work, options = {}) {
       const entry = await beginEntry(paths, op, name, data);
-      let done = false;
+      let result: Awaited<ReturnType<typeof work>>;
       try {
-        const result = await work(entry);
-        done = true;
-        return result;
-      } finally {
-        if (done || !options.keepOnFailure) await endEntry(paths, entry);
+        result = await work(entry);
+      } catch (error) {
+        const keep = options.keepOnFailure;
+        if (!(typeof keep === "function" ? keep(error) : keep)) await endEntry(paths, entry);
+        throw error;
       }
+      if (!options.keepOnSuccess) await endEntry(paths, entry);
+      return result;
     },
   };
 }

@@ -10,7 +10,10 @@ import { join } from "node:path";
 import { LegerError, NotFoundError } from "../core/errors.ts";
 import { ensurePrivateDir, sha256 } from "../core/fs.ts";
 import { withLock } from "../core/lock.ts";
-import { run, type Shell } from "../host/shell.ts";
+import { run, type RunResult, type Shell } from "../host/shell.ts";
+import { redactUrls } from "../core/redact.ts";
+import type { ProgressSink } from "../core/progress/meter.ts";
+import { gitProgress } from "./git_progress.ts";
 import { type CollectedFile, collectSet } from "./collect.ts";
 import { credentialEnv, type GitCredential, loadCredential } from "./credentials.ts";
 import { checkRef, isSafeRef } from "./ref.ts";
@@ -66,6 +69,8 @@ export interface FetcherOptions {
   cacheDir: string;
   /** leger's credential store (lib/source/credentials.ts), read for URLs that hold no user info. */
   credentialsDir?: string;
+  /** Where a fetch's progress goes (the logger: a line on a terminal, events under --json). */
+  progress?: ProgressSink;
 }
 
 /** Fetches sources; remembers what it fetched in this run so each repository and ref is fetched once. */
@@ -184,6 +189,21 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return found ? credentialEnv(spec.url, found) : {};
   }
 
+  /** `git fetch` (args with `-q`), with its progress read from git's `--progress` lines when someone shows it. */
+  async function gitFetch(args: string[], cwd: string, url: string, env: Record<string, string>): Promise<RunResult> {
+    const sink = options.progress;
+    if (!sink?.progress) return await git(args, cwd, env);
+    // The task's name is shown: never a user or password the URL may carry.
+    const p = gitProgress(sink, `fetch ${redactUrls(url)}`);
+    try {
+      const r = await $`git ${args.map((a) => a === "-q" ? "--progress" : a)}`.cwd(cwd)
+        .env({ ...GIT_ENV, ...env }).stdin("null").stdout("piped").stderr(p.stderr).noThrow();
+      return { code: r.code, stdout: r.stdout, stderr: p.text() };
+    } finally {
+      p.end();
+    }
+  }
+
   async function repoFor(url: string): Promise<string> {
     const dir = join(options.cacheDir, "git", (await sha256(url)).slice(0, 16) + ".git");
     try {
@@ -256,9 +276,9 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       stats.fetches++;
       const fetch = ["fetch", "-q", "--depth=1", "--no-tags"];
       const env = await remoteEnv(spec);
-      let r = await git([...fetch, "--filter=blob:none", "--", "origin", target], repo, env);
+      let r = await gitFetch([...fetch, "--filter=blob:none", "--", "origin", target], repo, spec.url, env);
       if (r.code !== 0 && /filter|promisor/i.test(r.stderr)) {
-        r = await git([...fetch, "--", "origin", target], repo, env);
+        r = await gitFetch([...fetch, "--", "origin", target], repo, spec.url, env);
       }
       if (r.code !== 0) throw gitError(r.stderr, spec.url, target);
       const rev = await git(["rev-parse", "--verify", "-q", "--end-of-options", "FETCH_HEAD^{commit}"], repo);

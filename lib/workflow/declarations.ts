@@ -277,6 +277,11 @@ export interface BackupOptions {
   note?: string;
   /** Apply the retention rules afterwards (default true). */
   prune?: boolean;
+  /**
+   * Leave volume data out: files and manifest only, nothing stopped (a
+   * restore that moves the data aside instead: lib/ops/backup/cow/aside.ts).
+   */
+  skipVolumes?: boolean;
 }
 
 /** A bind mount of a host path. */
@@ -747,6 +752,8 @@ export interface Leger {
   abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
   /** Backs up a set's files, manifest and volumes (units stopped for the copy unless \`live\`). */
   backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
+  /** Which path each volume of a set takes in a backup: a reflink copy (btrfs, xfs) or the stream, and why. */
+  backupPaths(name: string): Promise<Array<VolumePath>>;
   /** Backups of a set, or of every set, newest first. */
   backups(name?: string): Promise<Array<BackupInfo>>;
   /** Restores a set from a backup (the newest when \`id\` is left out). */
@@ -818,6 +825,13 @@ export type LegerRestoreOptions = {
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */
   skipPreBackup?: boolean;
+  /**
+   * Where the current data is moved aside instead of archived first (storage
+   * that clones: lib/ops/backup/cow/aside.ts), what becomes of it after success:
+   * \`archive\` (default) into the before-restore backup, by \`leger recover\`;
+   * \`drop\`: removed.
+   */
+  previous?: Previous;
 };
 
 /** What \`leger.stage\` takes. */
@@ -1049,6 +1063,9 @@ export interface PreviewResult {
   };
 }
 
+/** What happens to the moved-aside data after a successful restore. */
+export type Previous = "archive" | "drop";
+
 /** Options of pruning backups (\`leger prune\`, {@linkcode applyRetention}). */
 export interface PruneOptions {
   /** Only this set's backups (all sets when left out). */
@@ -1088,6 +1105,13 @@ export interface RestoreOptions {
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */
   skipPreBackup?: boolean;
+  /**
+   * Where the current data is moved aside instead of archived first (storage
+   * that clones: lib/ops/backup/cow/aside.ts), what becomes of it after success:
+   * \`archive\` (default) into the before-restore backup, by \`leger recover\`;
+   * \`drop\`: removed.
+   */
+  previous?: Previous;
 }
 
 /** What a restore did. */
@@ -1099,6 +1123,12 @@ export interface RestoreResult {
   preRestoreBackup?: string;
   /** The units' health after the restore. */
   health: HealthResult;
+  /**
+   * The current data was moved aside, not archived: \`archiving\` (leger
+   * recover NAME turns it into the before-restore backup's archives; leger
+   * restore starts it in the background) or \`dropped\`.
+   */
+  previousData?: "archiving" | "dropped";
 }
 
 /** Result of {@linkcode run}. */
@@ -1680,6 +1710,14 @@ export interface ValidateSourceResult {
   warnings: number;
   /** Every problem, sorted by file, line and column. */
   diagnostics: Array<Diagnostic>;
+}
+
+/** Which path one volume of a set takes in a backup (\`leger backup --dry-run\`). */
+export interface VolumePath {
+  volume: string;
+  /** \`reflink\`: stopped only for a copy; \`stream\`: stopped for the whole archive; \`absent\`: nothing to back up. */
+  path: "reflink" | "stream" | "absent";
+  why: string;
 }
 
 /** A volume a set uses. */

@@ -114,7 +114,12 @@ function volume(ctx: Ctx, args: string[], stdin: Uint8Array): Answer {
         for (const [cname, c] of Object.entries(state.containers)) {
           if (users.includes(c.id)) delete state.containers[cname];
         }
-        Deno.removeSync(join(state.volumeRoot, n), { recursive: true });
+        // A volume whose folder is gone (moved aside) is still removed from the records (seen on 5.8.6).
+        try {
+          Deno.removeSync(join(state.volumeRoot, n), { recursive: true });
+        } catch (e) {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+        }
         delete state.volumes[n];
         out.push(n);
       }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Level, Logger } from "../../lib/core/log.ts";
+import type { ProgressUpdate } from "../../lib/core/progress/meter.ts";
 
 /** One logged event. */
 export interface LogEvent {
@@ -14,9 +15,15 @@ export interface LogEvent {
 }
 
 /** A logger that keeps everything in memory (for tests). */
-export function memoryLogger(): Logger & { events: LogEvent[]; printed: string[]; text(): string } {
+export function memoryLogger(): Logger & {
+  events: LogEvent[];
+  printed: string[];
+  progressed: ProgressUpdate[];
+  text(): string;
+} {
   const events: LogEvent[] = [];
   const printed: string[] = [];
+  const progressed: ProgressUpdate[] = [];
   const add = (level: Level) => (message: string) => events.push({ level, message, time: new Date().toISOString() });
   return {
     events,
@@ -27,6 +34,8 @@ export function memoryLogger(): Logger & { events: LogEvent[]; printed: string[]
     warn: add("warn"),
     error: add("error"),
     print: (t) => printed.push(t),
+    progressed,
+    progress: (u) => progressed.push(u),
     text: () => [...events.map((e) => `${e.level}: ${e.message}`), ...printed].join("\n"),
   };
 }

@@ -610,7 +610,10 @@ function stopHostsSync(hosts: Host[]): void {
         '    kill -KILL "$p" 2>/dev/null; i=0; while alive "$p" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
         "  fi",
         '  kill -KILL "$n" 2>/dev/null',
-        '  umount "$d/merged" 2>/dev/null || umount -l "$d/merged" 2>/dev/null; rm -rf "$d"',
+        '  umount "$d/merged" 2>/dev/null || umount -l "$d/merged" 2>/dev/null',
+        // The container storage's image of a btrfs/xfs boot (storage_fs.ts).
+        '  if [ -d "$d/storage-fs" ]; then umount "$d/storage-fs" 2>/dev/null || umount -l "$d/storage-fs" 2>/dev/null; fi',
+        '  rm -rf "$d"',
         "done",
       ].join("\n"),
       "sh",

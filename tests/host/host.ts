@@ -31,6 +31,7 @@ import {
   TEST_IMAGES,
 } from "./rootfs.ts";
 import { holdBootFolder, Host } from "./guest.ts";
+import { ensureStorageTools, makeStorage, type StorageFs } from "./storage_fs.ts";
 
 export {
   CACHE_ROOT,
@@ -44,6 +45,7 @@ export {
   TEST_IMAGES,
 } from "./rootfs.ts";
 export { type ExecOptions, type ExecResult, Host, HostCommandError, type User } from "./guest.ts";
+export type { StorageFs } from "./storage_fs.ts";
 
 /** Where per-boot folders (overlay layers, storage, logs) are made. */
 export const BOOTS_ROOT = "/var/tmp/leger-test-host/boots";
@@ -75,6 +77,13 @@ export interface BootOptions {
    * {@linkcode prepareDenoDir} from the project; `false`: none.
    */
   denoDir?: string | false;
+  /**
+   * The file system of the guest's container storage (`/var/lib/containers`
+   * and alice's `~/.local/share/containers`): `ext4` (default) is the build
+   * machine's disk; `btrfs` and `xfs` a loop-mounted image of that file
+   * system made for this boot (see storage_fs.ts).
+   */
+  storage?: StorageFs;
   /** Skip importing the test images (saves about a second). */
   skipImages?: boolean;
   /** Progress lines (default: nothing). */
@@ -121,6 +130,7 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   const log = opts.log ?? (() => {});
   const projectRoot = opts.projectRoot ?? PROJECT_ROOT;
   await sweepStaleBoots(log);
+  await ensureStorageTools(opts.storage ?? "ext4", log);
   const lower = await ensureRootfs({ suite, log });
   const denoDir = opts.denoDir === undefined ? await prepareDenoDir(projectRoot, log) : opts.denoDir;
   const started = Date.now();
@@ -132,15 +142,13 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   // Claim the folder at once, so a parallel sweep leaves it alone; and a signal before the guest runs removes it.
   const record: BootRecord = { ownerPid: Deno.pid, nspawnPid: 0, merged };
   await Deno.writeTextFile(`${dir}/boot.json`, JSON.stringify(record) + "\n");
+  let storage: { root: string; alice: string };
   const release = holdBootFolder(dir);
   try {
-    for (const sub of ["upper", "work", "merged", "storage-root"]) {
+    for (const sub of ["upper", "work", "merged"]) {
       await Deno.mkdir(`${dir}/${sub}`);
     }
-    // Container storage cannot live on the overlay (podman would need
-    // fuse-overlayfs and /dev/fuse): each user gets a plain folder.
-    await Deno.mkdir(`${dir}/storage-alice`, { mode: 0o700 });
-    await Deno.chown(`${dir}/storage-alice`, 1000, 1000);
+    storage = await makeStorage(dir, opts.storage ?? "ext4");
     await run([
       "mount",
       "-t",
@@ -165,11 +173,8 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
       guest: "/opt/leger-test-host",
       readOnly: true,
     },
-    { host: `${dir}/storage-root`, guest: "/var/lib/containers" },
-    {
-      host: `${dir}/storage-alice`,
-      guest: "/home/alice/.local/share/containers",
-    },
+    { host: storage.root, guest: "/var/lib/containers" },
+    { host: storage.alice, guest: "/home/alice/.local/share/containers" },
     ...(denoDir ? [{ host: denoDir, guest: "/opt/deno-dir", readOnly: true }] : []),
     ...(opts.binds ?? []),
   ];

@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno task host build [--suite sid|sid-podman6|trixie]
- * deno task host shell [--suite S] [--user alice]
+ * deno task host shell [--suite S] [--user alice] [--storage btrfs|xfs]
  * deno task host run [--suite S] [--user alice] -- podman ps
  * deno task host status
  * deno task host clean [--all] [--debs]
@@ -24,6 +24,7 @@ import {
   prepareDenoDir,
   PROJECT_ROOT,
   rootfsEntry,
+  type StorageFs,
   type Suite,
   SUITES,
   sweepStaleBoots,
@@ -45,6 +46,10 @@ Options:
   --suite sid|sid-podman6|trixie   test host (default sid: podman 5.8;
                        sid-podman6: podman 6.1; trixie: podman 5.4)
   --user root|alice    user inside the host (default root)
+  --storage ext4|btrfs|xfs
+                       file system of the guest's container storage
+                       (default ext4: the build machine's disk; btrfs and
+                       xfs: a loop-mounted image made for the boot)
 `;
 
 /** Runs the CLI with `args`; returns the exit code. */
@@ -57,6 +62,7 @@ export async function main(args: string[]): Promise<number> {
       user: { type: "string", default: "root" },
       debs: { type: "boolean", default: false },
       all: { type: "boolean", default: false },
+      storage: { type: "string", default: "ext4" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -67,6 +73,11 @@ export async function main(args: string[]): Promise<number> {
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
+  }
+  const storage = values.storage as StorageFs;
+  if (!["ext4", "btrfs", "xfs"].includes(storage)) {
+    console.error(`host: unknown storage '${storage}' (ext4, btrfs, xfs)`);
+    return 2;
   }
   if (!SUITES.includes(suite)) {
     console.error(`host: unknown suite '${suite}' (${SUITES.join(", ")})`);
@@ -94,7 +105,7 @@ export async function main(args: string[]): Promise<number> {
         console.error("host: run needs a command: deno task host run -- CMD");
         return 2;
       }
-      await using host = await bootHost({ suite, log });
+      await using host = await bootHost({ suite, log, storage });
       log(`leger-${host.id} is up; root folder ${host.root}`);
       const [bin, ...argv] = host.commandLine(cmd, {
         user,

@@ -196,14 +196,18 @@ export async function withFileLock<T>(
   }
 }
 
-/** Unmounts `dir/merged` (lazily as a last resort) and removes `dir`. */
+/**
+ * Unmounts `dir/merged` and the storage image on `dir/storage-fs` if any
+ * (lazily as a last resort) and removes `dir`.
+ */
 export async function unmountAndRemove(dir: string): Promise<void> {
-  const merged = `${dir}/merged`;
-  for (let i = 0; i < 20 && (await isMountPoint(merged)); i++) {
-    const { code } = await run(["umount", merged]);
-    if (code !== 0) await new Promise((r) => setTimeout(r, 200));
+  for (const mount of [`${dir}/merged`, `${dir}/storage-fs`]) {
+    for (let i = 0; i < 20 && (await isMountPoint(mount)); i++) {
+      const { code } = await run(["umount", mount]);
+      if (code !== 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    if (await isMountPoint(mount)) await run(["umount", "-l", mount]);
   }
-  if (await isMountPoint(merged)) await run(["umount", "-l", merged]);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 

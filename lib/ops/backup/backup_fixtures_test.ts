@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { VolumeData } from "../../backup/storage/probe.ts";
 import { join } from "node:path";
 import type { Engine } from "../../engine.ts";
 import { memoryLogger } from "../../../tests/helpers/memory_logger.ts";
@@ -205,4 +206,24 @@ export async function copyTree(from: string, to: string): Promise<void> {
   await Deno.mkdir(join(to, ".."), { recursive: true });
   const out = await new Deno.Command("cp", { args: ["-a", from, to] }).output();
   if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+}
+
+/**
+ * A volume of the fake host as the storage probe reports it where volumes
+ * clone (btrfs): the fake's folders are on the build machine's disk, but
+ * moving one aside is a rename there too (lib/backup/storage/probe.ts).
+ */
+export function cowVolume(b: TarBench, volume: string): VolumeData {
+  const m = mountpoint(b, volume);
+  const folder = m.slice(0, -"/_data".length);
+  return {
+    name: volume,
+    mountpoint: m,
+    folder,
+    volumesDir: folder.slice(0, folder.lastIndexOf("/")),
+    fs: "btrfs",
+    movable: true,
+    path: "reflink",
+    why: "btrfs: reflink copy",
+  };
 }

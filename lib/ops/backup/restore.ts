@@ -12,7 +12,9 @@
  * set was not installed, or `skipPreBackup`: apply rolling back), a health
  * failure is returned in `health` with the restored data left in place. A set that is not installed can be
  * restored too (disaster recovery: copy the backup folder over, then
- * `leger restore <name> <id>`).
+ * `leger restore <name> <id>`). Where the volumes sit on storage that
+ * clones (btrfs, xfs), the current data is moved aside instead of archived
+ * first (lib/ops/backup/cow/aside.ts).
  *
  * Recovery: a restore cut short (leger killed) is rolled FORWARD by the
  * next run: the backup was verified before anything changed and every
@@ -23,29 +25,21 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Engine } from "../../engine.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { ExitCode, LegerError, NotFoundError } from "../../core/errors.ts";
-import { ensureDir } from "../../core/fs.ts";
-import { podman, volumeNames } from "../../host/podman.ts";
-import { parseUnit } from "../../quadlet/parse.ts";
-import { unitNameOf } from "../../quadlet/kinds.ts";
-import { unitFilesOf } from "../../quadlet/units.ts";
-import { placeSet } from "../install/place.ts";
 import { type JournalEntry, markStep } from "../../state/journal.ts";
-import { type Manifest, readManifest, writeManifest } from "../../state/manifest.ts";
-import { saveSetFiles } from "../../state/store.ts";
+import { type Manifest, readManifest } from "../../state/manifest.ts";
 import { type BackupInfo, backupsRoot, readBackup, scanBackups } from "../../backup/info.ts";
-import { streamFromFile } from "../../backup/stream.ts";
 import { backup } from "./create.ts";
-import { describeFailures, type HealthResult, settleMsOf, startUnits } from "../health.ts";
+import { describeFailures, type HealthResult } from "../health.ts";
 import { checkSetName } from "../set_lookup.ts";
 import type { Guard } from "../guard.ts";
-import { trustBackup, type TrustedBackup } from "./trust.ts";
+import { trustBackup } from "./trust.ts";
+import { putBack, startAndCheck } from "./put.ts";
+import { planAside, type Previous, recoverAside, restoreAside } from "./cow/aside.ts";
 import { boundedList } from "../../core/bounded_list.ts";
-import { unitArgs } from "../../host/systemd.ts";
-import { operand } from "../../core/argv.ts";
 
 /** Options of {@linkcode restore}. */
 export interface RestoreOptions {
@@ -53,6 +47,13 @@ export interface RestoreOptions {
   healthTimeoutMs?: number;
   /** Do not back up the current state first. */
   skipPreBackup?: boolean;
+  /**
+   * Where the current data is moved aside instead of archived first (storage
+   * that clones: lib/ops/backup/cow/aside.ts), what becomes of it after success:
+   * `archive` (default) into the before-restore backup, by `leger recover`;
+   * `drop`: removed.
+   */
+  previous?: Previous;
 }
 
 /** What a restore did. */
@@ -64,6 +65,12 @@ export interface RestoreResult {
   preRestoreBackup?: string;
   /** The units' health after the restore. */
   health: HealthResult;
+  /**
+   * The current data was moved aside, not archived: `archiving` (leger
+   * recover NAME turns it into the before-restore backup's archives; leger
+   * restore starts it in the background) or `dropped`.
+   */
+  previousData?: "archiving" | "dropped";
 }
 
 /** Finds a backup of a set by id, or the newest. */
@@ -87,91 +94,8 @@ export async function findBackup(engine: Engine, name: string, id?: string): Pro
   );
 }
 
-async function stopAll(engine: Engine, units: string[]): Promise<void> {
-  for (const unit of [...new Set(units)].reverse()) {
-    const r = await engine.systemd.systemctl(unitArgs("stop", [unit]));
-    if (r.code !== 0) engine.log.warn(`${unit} did not stop: ${(r.stderr || r.stdout).trim()}`);
-  }
-}
-
-/** Recreates a volume empty: through its `.volume` unit when it has one, else `podman volume create`. */
-async function recreateVolume(
-  engine: Engine,
-  v: BackupInfo["volumes"][number],
-  unitTexts: Map<string, string>,
-): Promise<void> {
-  if ((await volumeNames(engine.$)).includes(v.name)) {
-    await podman(engine.$, ["volume", "rm", "--force", "--", v.name], `remove volume ${v.name} before restoring it`);
-  }
-  const text = v.unitFile ? unitTexts.get(v.unitFile) : undefined;
-  if (v.unitFile && text !== undefined) {
-    const unit = unitNameOf(v.unitFile, parseUnit(text, v.unitFile));
-    await engine.systemd.resetFailed([unit]);
-    const err = await engine.systemd.tryStart(unit);
-    if (err !== undefined) engine.log.debug(`${unit} did not create ${v.name} (${err}); creating it directly`);
-  }
-  if (!(await volumeNames(engine.$)).includes(v.name)) {
-    await podman(engine.$, ["volume", "create", "--", v.name], `create volume ${v.name}`);
-  }
-}
-
-/**
- * Puts a verified backup in place: stops `stopUnits` and the backup's
- * units, reinstalls the files, recreates and fills every volume, extracts
- * archived binds, and records the manifest. Starts nothing.
- */
-async function putBack(engine: Engine, trusted: TrustedBackup, stopUnits: string[]): Promise<Manifest> {
-  const { info, files, manifest: target } = trusted;
-  const name = info.name;
-  const current = await readManifest(engine.paths, name);
-  await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
-  engine.log.step(`Putting back the files of ${name}`);
-  const { records, backend } = await placeSet(engine, name, files, current);
-  await engine.systemd.daemonReload();
-  const texts = new Map(unitFilesOf(files).map((f) => [f.name, f.text]));
-  for (const v of info.volumes) {
-    engine.log.step(`Restoring volume ${v.name}`);
-    await recreateVolume(engine, v, texts);
-    await streamFromFile(
-      engine.$,
-      join(info.dir, v.archive),
-      v.compression,
-      (from) => ["podman", "volume", "import", "--", operand(v.name, "volume name"), from],
-      `restore volume ${v.name} of ${name}`,
-    );
-  }
-  for (const b of info.binds) {
-    if (!b.archived || !b.archive) continue;
-    engine.log.step(`Restoring bind mount ${b.hostPath} (merged into what is there)`);
-    await ensureDir(dirname(b.hostPath));
-    await streamFromFile(
-      engine.$,
-      join(info.dir, b.archive),
-      b.compression ?? "none",
-      // Owners by number (a name in the archive must not pick the owner); setuid, setgid, capabilities, devices
-      // and links out were refused by the archive check (lib/backup/tar_check.ts).
-      (from) => ["tar", "-C", dirname(b.hostPath), "--numeric-owner", "-xpf", from],
-      `restore bind mount ${b.hostPath}`,
-    );
-  }
-  await saveSetFiles(engine.paths, name, files);
-  const now = new Date().toISOString();
-  const manifest: Manifest = { ...target, scope: engine.scope, backend, files: records, updatedAt: now };
-  await writeManifest(engine.paths, manifest);
-  return manifest;
-}
-
 function healthTimeout(engine: Engine, options: RestoreOptions): number {
   return options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout");
-}
-
-async function startAndCheck(engine: Engine, units: string[], timeoutMs: number): Promise<HealthResult> {
-  if (units.length === 0) return { ok: true, states: [], failed: [] };
-  engine.log.step(`Starting ${units.join(", ")}`);
-  await engine.systemd.resetFailed(units);
-  // The same settle time as every other health gate (health-settle): a slow service a user gave more time to come up
-  // needs it after a restore too.
-  return await startUnits(engine, units, { timeoutMs, settleMs: Math.min(settleMsOf(engine), timeoutMs) });
 }
 
 /** Puts the before-restore backup back after a failed restore (best effort, logged). */
@@ -207,10 +131,23 @@ export async function restore(
 ): Promise<RestoreResult> {
   checkSetName(name);
   const info = await findBackup(engine, name, id);
-  engine.log.step(`Verifying backup ${info.id} of ${name}`);
-  const trusted = await trustBackup(engine, info);
-  const timeoutMs = healthTimeout(engine, options);
   const current = await readManifest(engine.paths, name);
+  const aside = current && !options.skipPreBackup ? await planAside(engine, info) : undefined;
+  engine.log.step(`Verifying backup ${info.id} of ${name}`);
+  // Moving aside is undone exactly, so there the archives' contents are checked while the units stop.
+  const trusted = await trustBackup(engine, info, aside ? { contents: false } : {});
+  const timeoutMs = healthTimeout(engine, options);
+  if (current && aside) {
+    const previous = options.previous ?? "archive";
+    const r = await restoreAside(engine, guard, trusted, current, aside, { previous, timeoutMs });
+    return {
+      name,
+      id: info.id,
+      ...(previous === "archive" ? { preRestoreBackup: r.pre.id } : {}),
+      health: r.health,
+      previousData: previous === "archive" ? "archiving" : "dropped",
+    };
+  }
   const pre = current && !options.skipPreBackup
     ? await backup(engine, guard, name, { reason: "before-restore", prune: false })
     : undefined;
@@ -263,9 +200,12 @@ export async function restore(
 
 /**
  * Recovers a restore cut short by rolling it forward from its backup (or,
- * when that is gone, putting back the before-restore backup).
+ * when that is gone, putting back the before-restore backup); a restore
+ * that moved the data aside is put back or finished (lib/ops/backup/cow/aside.ts).
  */
 export async function recoverRestore(engine: Engine, entry: JournalEntry): Promise<string> {
+  const aside = await recoverAside(engine, entry);
+  if (aside !== undefined) return aside;
   const dir = typeof entry.data.dir === "string" ? entry.data.dir : "";
   const preDir = typeof entry.data.preDir === "string" ? entry.data.preDir : undefined;
   const usable = async (d: string | undefined) => {

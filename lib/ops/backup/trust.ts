@@ -125,12 +125,15 @@ function bindPaths(engine: Engine, name: string, files: readonly CollectedFile[]
  * Checks a backup against its own files and the scope's installed sets
  * (see the module notes), then its checksums (`quick`: sizes only), then
  * every archive's members. Throws a LegerError listing every problem;
- * nothing has been changed when it does.
+ * nothing has been changed when it does. `contents: false` leaves the
+ * checksums and the archives' members to {@linkcode checkContents}, for a
+ * caller that runs it before extracting anything but beside other work (a
+ * restore that moved the current data aside: lib/ops/backup/cow/aside.ts).
  */
 export async function trustBackup(
   engine: Engine,
   info: BackupInfo,
-  options: { quick?: boolean } = {},
+  options: { quick?: boolean; contents?: boolean } = {},
 ): Promise<TrustedBackup> {
   const problems: string[] = [];
   const name = info.name;
@@ -270,13 +273,43 @@ export async function trustBackup(
   }
   if (problems.length) throw refuse();
 
+  if (options.contents !== false) {
+    problems.push(...await checkContents(engine, info, archivedBinds, options.quick ? { quick: true } : {}));
+  }
+  if (problems.length) throw refuse();
+
+  const backend = (await engine.backend()).kind;
+  const derived = buildManifest(engine, {
+    name,
+    source: recorded.source,
+    files,
+    records: [],
+    backend,
+    previous: recorded,
+  });
+  return { info, files, manifest: { ...derived, installedAt: recorded.installedAt } };
+}
+
+/**
+ * The contents of a backup: every checksum (`quick`: sizes only) and every
+ * archive's members. Returns the members' problems; throws a LegerError
+ * when a checksum is wrong. Part of {@linkcode trustBackup} unless it is
+ * asked to leave it out.
+ */
+export async function checkContents(
+  engine: Engine,
+  info: BackupInfo,
+  archivedBinds: BackupInfo["binds"] = info.binds.filter((b) => b.archived && b.archive),
+  options: { quick?: boolean } = {},
+): Promise<string[]> {
+  const problems: string[] = [];
   // Checksums: they sit in backup.json, so they catch accidents (a bad disk, a cut copy), not forgeries.
   const check = await verifyBackup(info, options.quick ? { quick: true } : {});
   if (!check.ok) {
     throw new LegerError(
-      `Cannot restore ${name} from ${info.id}: the backup is damaged: ${check.problems.join("; ")}`,
+      `Cannot restore ${info.name} from ${info.id}: the backup is damaged: ${check.problems.join("; ")}`,
       {
-        hint: `Nothing was changed. Pick another backup (leger backups ${name}).`,
+        hint: `Nothing was changed. Pick another backup (leger backups ${info.name}).`,
         details: { problems: check.problems, dir: info.dir },
       },
     );
@@ -303,16 +336,5 @@ export async function trustBackup(
       problems.push(`${a.path} (${a.what}): ${p}`);
     }
   }
-  if (problems.length) throw refuse();
-
-  const backend = (await engine.backend()).kind;
-  const derived = buildManifest(engine, {
-    name,
-    source: recorded.source,
-    files,
-    records: [],
-    backend,
-    previous: recorded,
-  });
-  return { info, files, manifest: { ...derived, installedAt: recorded.installedAt } };
+  return problems;
 }

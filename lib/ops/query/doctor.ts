@@ -14,6 +14,7 @@ import { GENERATOR_PATHS } from "../../host/podman.ts";
 import { run } from "../../host/shell.ts";
 import { listManifests } from "../../state/manifest.ts";
 import { pendingRecoveries } from "../recover/pending.ts";
+import { describeStorage } from "../../backup/storage/describe.ts";
 
 /** One check. */
 export interface DoctorCheck {
@@ -119,6 +120,8 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
     checks.push({ name, ok, detail: dir, ...(ok ? {} : { fix: `Make ${dir} writable for this user.` }) });
   }
   checks.push(await pendingCheck(engine));
+  const storage = await describeStorage(engine.$).catch((e) => `could not tell: ${(e as Error).message}`);
+  checks.push({ name: "volume storage", ok: true, detail: storage });
   checks.push(await (await import("../adopt/unowned.ts")).unownedCheck(engine));
   return checks;
 }

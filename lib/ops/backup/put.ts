@@ -1,0 +1,127 @@
+/**
+ * Putting a verified backup in place (restore, its rollback and its
+ * recovery): stop the units, reinstall the files, recreate each volume
+ * empty through its `.volume` unit (so its options and labels are the
+ * unit's) and import its archive, extract archived binds, record the
+ * manifest; and starting the units through the health gate. A volume's
+ * import shows its progress: how far the decompressor has read the archive.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import type { Engine } from "../../engine.ts";
+import { ensureDir } from "../../core/fs.ts";
+import { operand } from "../../core/argv.ts";
+import { watchChildRead, watching } from "../../core/progress/watch.ts";
+import { podman, volumeNames } from "../../host/podman.ts";
+import { unitArgs } from "../../host/systemd.ts";
+import { parseUnit } from "../../quadlet/parse.ts";
+import { unitNameOf } from "../../quadlet/kinds.ts";
+import { unitFilesOf } from "../../quadlet/units.ts";
+import { type Manifest, readManifest, writeManifest } from "../../state/manifest.ts";
+import { saveSetFiles } from "../../state/store.ts";
+import { streamFromFile } from "../../backup/stream.ts";
+import { placeSet } from "../install/place.ts";
+import { type HealthResult, settleMsOf, startUnits } from "../health.ts";
+import type { TrustedBackup } from "./trust.ts";
+
+/** Stops units, last first; a unit that does not stop is a warning. */
+export async function stopAll(engine: Engine, units: string[]): Promise<void> {
+  for (const unit of [...new Set(units)].reverse()) {
+    const r = await engine.systemd.systemctl(unitArgs("stop", [unit]));
+    if (r.code !== 0) engine.log.warn(`${unit} did not stop: ${(r.stderr || r.stdout).trim()}`);
+  }
+}
+
+/** Recreates a volume empty: through its `.volume` unit when it has one, else `podman volume create`. */
+export async function recreateVolume(
+  engine: Engine,
+  v: { name: string; unitFile?: string },
+  unitTexts: Map<string, string>,
+): Promise<void> {
+  if ((await volumeNames(engine.$)).includes(v.name)) {
+    await podman(engine.$, ["volume", "rm", "--force", "--", v.name], `remove volume ${v.name} before restoring it`);
+  }
+  const text = v.unitFile ? unitTexts.get(v.unitFile) : undefined;
+  if (v.unitFile && text !== undefined) {
+    const unit = unitNameOf(v.unitFile, parseUnit(text, v.unitFile));
+    await engine.systemd.resetFailed([unit]);
+    const err = await engine.systemd.tryStart(unit);
+    if (err !== undefined) engine.log.debug(`${unit} did not create ${v.name} (${err}); creating it directly`);
+  }
+  if (!(await volumeNames(engine.$)).includes(v.name)) {
+    await podman(engine.$, ["volume", "create", "--", v.name], `create volume ${v.name}`);
+  }
+}
+
+/**
+ * Puts a verified backup in place (`checked`: awaited before the first
+ * archive is extracted, when its contents are checked meanwhile): stops `stopUnits` and the backup's
+ * units, reinstalls the files, recreates and fills every volume, extracts
+ * archived binds, and records the manifest. Starts nothing.
+ */
+export async function putBack(
+  engine: Engine,
+  trusted: TrustedBackup,
+  stopUnits: string[],
+  options: { checked?: Promise<void> } = {},
+): Promise<Manifest> {
+  const { info, files, manifest: target } = trusted;
+  const name = info.name;
+  const current = await readManifest(engine.paths, name);
+  await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
+  engine.log.step(`Putting back the files of ${name}`);
+  const { records, backend } = await placeSet(engine, name, files, current);
+  await engine.systemd.daemonReload();
+  const texts = new Map(unitFilesOf(files).map((f) => [f.name, f.text]));
+  for (const v of info.volumes) {
+    engine.log.step(`Restoring volume ${v.name}`);
+    await recreateVolume(engine, v, texts);
+    // An archive's contents may still be under check (an aside restore checks while the units stop): none is extracted unchecked.
+    await options.checked;
+    const archive = join(info.dir, v.archive);
+    await watching(
+      engine.log,
+      `restore volume ${v.name}`,
+      { total: v.sizeBytes },
+      (on) => watchChildRead(archive, on),
+      () =>
+        streamFromFile(
+          engine.$,
+          archive,
+          v.compression,
+          (from) => ["podman", "volume", "import", "--", operand(v.name, "volume name"), from],
+          `restore volume ${v.name} of ${name}`,
+        ),
+    );
+  }
+  for (const b of info.binds) {
+    if (!b.archived || !b.archive) continue;
+    engine.log.step(`Restoring bind mount ${b.hostPath} (merged into what is there)`);
+    await ensureDir(dirname(b.hostPath));
+    await streamFromFile(
+      engine.$,
+      join(info.dir, b.archive),
+      b.compression ?? "none",
+      // Owners by number (a name in the archive must not pick the owner); setuid, setgid, capabilities, devices
+      // and links out were refused by the archive check (lib/backup/tar_check.ts).
+      (from) => ["tar", "-C", dirname(b.hostPath), "--numeric-owner", "-xpf", from],
+      `restore bind mount ${b.hostPath}`,
+    );
+  }
+  await saveSetFiles(engine.paths, name, files);
+  const now = new Date().toISOString();
+  const manifest: Manifest = { ...target, scope: engine.scope, backend, files: records, updatedAt: now };
+  await writeManifest(engine.paths, manifest);
+  return manifest;
+}
+
+/** Starts units (after reset-failed) and holds them to the health gate. */
+export async function startAndCheck(engine: Engine, units: string[], timeoutMs: number): Promise<HealthResult> {
+  if (units.length === 0) return { ok: true, states: [], failed: [] };
+  engine.log.step(`Starting ${units.join(", ")}`);
+  await engine.systemd.resetFailed(units);
+  // The same settle time as every other health gate (health-settle): a slow service a user gave more time to come up
+  // needs it after a restore too.
+  return await startUnits(engine, units, { timeoutMs, settleMs: Math.min(settleMsOf(engine), timeoutMs) });
+}

@@ -183,7 +183,7 @@ async function writeBackup(
   try {
     // The copies' volumes are made, and the copier started, before the units stop; the units start again before the
     // first archive begins. On 2 cores, a stop beside podman making volumes and a start beside podman's export and zstd
-    // took twice as long as a plain restart (bench, decision 71): the outage is stop + copy + start, nothing beside.
+    // took twice as long as a plain restart (bench, decision 72): the outage is stop + copy + start, nothing beside.
     if (!options.live && !archivesBinds && toCopy.length) {
       const data = await probeVolumes(engine.$, rows.filter((r) => toCopy.some((v) => v.name === r.name)));
       if (await snapshotPlanned(engine, data, entry)) snap = await prepareSnapshotRun(engine, data, rows);

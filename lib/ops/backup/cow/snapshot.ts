@@ -59,7 +59,7 @@ export async function snapshotPlanned(engine: Engine, volumes: VolumeData[], ent
 
 /**
  * Creates the temporary volumes and starts the copier, before the units
- * are stopped (nothing runs beside their stop: decision 71); undefined,
+ * are stopped (nothing runs beside their stop: decision 72); undefined,
  * with a warning, when podman cannot make them (the backup then takes
  * today's path).
  */

@@ -40,6 +40,7 @@ const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ registe
   [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
   [["recover"], () => import("./commands/recover.ts")],
   [["import"], () => import("./commands/import.ts")],
+  [["adopt", "export"], () => import("./commands/adopt.ts")],
   [["completion", "manpage"], () => import("./commands/completion.ts")],
 ];
 

@@ -45,6 +45,9 @@ export type { DiffResult, DiffSummary, FileDiff } from "./lib/ops/update/diff.ts
 export type { StagedRow, StageOptions, StageResult } from "./lib/ops/update/stage.ts";
 export type { PreviewResult } from "./lib/ops/update/preview.ts";
 export type { AbandonOptions, AbandonResult, PendingRecovery } from "./lib/ops/recover/pending.ts";
+export type { AdoptedSet, AdoptOptions, AdoptResult } from "./lib/ops/adopt/adopt.ts";
+export type { ExportOptions, ExportResult } from "./lib/ops/adopt/export.ts";
+export type { UnownedRow } from "./lib/ops/adopt/unowned.ts";
 export type { UpdateEvent } from "./lib/gitops/updater.ts";
 export type { UpdateStatus } from "./lib/policy/status.ts";
 export type { Assignment } from "./lib/ops/install/assignment.ts";

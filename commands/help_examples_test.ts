@@ -108,6 +108,8 @@ const ARGUMENTS: Record<string, (value: string, path: string) => void> = {
   // An installed set, a set a catalog offers (NAME, CATALOG/NAME), or a source as install takes it.
   "name|source": (v) => /^([\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : void parseSource(v),
   path: EXAMPLE_PATH,
+  dir: EXAMPLE_PATH,
+  what: (v) => assert.match(v, /^[\w.-]+(@[\w.-]*)?(\.[a-z]+)?$/, `a group, unit file or unit: ${v}`),
   shell: () => {}, // commander checks the choices
 };
 const OPTIONS: Record<string, (value: string) => void> = {

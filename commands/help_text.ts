@@ -93,7 +93,39 @@ export const HELP: Record<string, HelpProse> = {
   list: {
     description:
       "List the installed sets of this scope: their state (active, partly active, failed), units, version, commit and source.",
-    examples: [["leger list", "your sets"], ["sudo leger --scope system list --json", "root's sets, as JSON"]],
+    examples: [
+      ["leger list", "your sets"],
+      ["sudo leger --scope system list --json", "root's sets, as JSON"],
+      ["leger list --all", "also the quadlets no set owns (written by hand, or installed with podman), grouped"],
+    ],
+    notes: [
+      "--all groups the quadlets no set owns as podman does: a podman 6 application folder, a podman 5.6-5.8 application (its .NAME.app file), else a unit with the quadlets it reaches through Volume=, Network=, Pod=, Image= and [Unit] Requires=/After=/Wants= and a template with its instances. Each group's name is the set name leger adopt gives it.",
+    ],
+  },
+  adopt: {
+    description:
+      'Bring quadlets this host already runs under leger, without stopping or restarting anything: each group leger list --all shows becomes a set with source "adopted". The files stay byte for byte where they are; leger records their checksums and keeps a copy, with drop-in folders and the env files and other files the units name beside them. From then on leger status, logs, backup, restore, validate, check-conflicts and remove treat it as any other set; the next install, update or restore moves its files into leger\'s layout.',
+    examples: [
+      ["leger adopt web --dry-run", "the group web: its files and units; nothing changes"],
+      ["leger adopt web.container", "adopt the group that holds web.container"],
+      ["sudo leger --scope system adopt nextcloud", "root's quadlets in /etc/containers/systemd"],
+    ],
+    notes: [
+      "leger list --all shows the groups and their names first.",
+      "Refused, with nothing changed: a file or unit a set owns already (adopting twice among them), a group named like an installed set, a file that cannot be read (gone while adopting); and system scope without root, as every command in that scope.",
+      "An adopted set has no source, so leger stage and update pass it by. To give it one: leger export NAME DIR, commit DIR to Git, then leger install SOURCE --name NAME --replace, which stages the new version against what runs and applies it as an update (backup first, only changed units restarted, health gate, rollback).",
+    ],
+  },
+  export: {
+    description:
+      "Write an installed or adopted set out as a folder ready to commit: its unit files, drop-ins and other files as leger keeps them, and a .leger.yaml with its name, description, version and the Podman secrets its units use (a set's own .leger.yaml is written as it is).",
+    examples: [
+      ["leger export web ./web-set", "then: cd web-set && git init && git add . && git commit -m web"],
+      ["leger export web ./web-set --overwrite --json", "write over an existing folder; report as JSON"],
+    ],
+    notes: [
+      "Then leger install SOURCE --name NAME --replace (SOURCE the Git repository, or the folder itself) replaces an adopted set through stage and apply: the new version is diffed against what runs, a backup is taken, only changed units restart, and a unit that does not come up rolls everything back.",
+    ],
   },
   inspect: {
     description:

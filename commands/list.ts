@@ -19,13 +19,28 @@ import type { SetRow } from "../mod.ts";
 import { type Scope, usableScopePaths } from "../lib/core/paths.ts";
 import { runPlain, unitStates } from "../lib/host/systemd_state.ts";
 import { table } from "./table.ts";
+import type { UnownedRow } from "../mod.ts";
 
 function short(commit?: string): string {
   return commit ? commit.slice(0, 12) : "-";
 }
 
-/** What `leger list` prints for rows, without --json. */
-export function listText(rows: SetRow[], scope: Scope): string {
+/** What `leger list --all` adds: the groups no set owns. */
+function unownedText(groups: UnownedRow[]): string[] {
+  if (groups.length === 0) return ["", "No quadlets outside the sets."];
+  return [
+    "",
+    `Not owned by a set (leger adopt NAME takes one; --dry-run shows its files):`,
+    table(
+      ["NAME", "STATE", "UNITS", "GROUPED BY", "FOLDER"],
+      groups.map((g) => [g.name, g.state, g.units.map((u) => u.unit).join(" ") || "-", g.grouping, g.dir]),
+    ),
+  ];
+}
+
+/** What `leger list` prints for rows, without --json (with `unowned`, what `--all` adds). */
+export function listText(rows: SetRow[], scope: Scope, unowned?: UnownedRow[]): string {
+  if (unowned) return [listText(rows, scope), ...unownedText(unowned)].join("\n");
   if (rows.length === 0) return `No sets installed (${scope} scope). Install one with: leger install <source>`;
   return [
     table(

@@ -62,11 +62,17 @@ export function register(program: Command, runtime: CliRuntime): void {
     .command("list")
     .alias("ls")
     .summary("list installed sets and the state of their units")
-    .action(async (_o, cmd) => {
+    .option("--all", "also list the quadlets no set owns, grouped as podman groups them (leger adopt takes them)")
+    .action(async (o, cmd) => {
       // As commands/list.ts, which main.ts runs for a plain `leger list`: config.yaml is not read.
       const ctx = await contextFor(cmd, runtime, { readConfig: false });
       const rows = await ctx.leger.list();
-      output(ctx.opts, versioned(ListJson, { sets: rows }), () => listText(rows, ctx.opts.scope));
+      const unowned = o.all ? await ctx.leger.unowned() : undefined;
+      output(
+        ctx.opts,
+        versioned(ListJson, { sets: rows, ...(unowned ? { unowned } : {}) }),
+        () => listText(rows, ctx.opts.scope, unowned),
+      );
     });
 
   for (

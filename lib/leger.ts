@@ -51,6 +51,9 @@ import {
   refuseUnknownOptions,
 } from "./leger_options.ts";
 import type { ImportComposeResult } from "./compose/import.ts";
+import type { AdoptOptions, AdoptResult } from "./ops/adopt/adopt.ts";
+import type { UnownedRow } from "./ops/adopt/unowned.ts";
+import type { ExportOptions, ExportResult } from "./ops/adopt/export.ts";
 import type { SearchOptions, SearchResult } from "./catalog/search.ts";
 import type { SetPreview } from "./catalog/preview.ts";
 
@@ -92,6 +95,16 @@ export interface Leger {
   remove<O extends RemoveOptions>(name: string, options?: Exact<O, RemoveOptions>): Promise<RemoveResult>;
   /** Every installed set with its units' states. */
   list(): Promise<SetRow[]>;
+  /** Quadlets on this host that no set owns, grouped as podman groups them, with their units' states. */
+  unowned(): Promise<UnownedRow[]>;
+  /** Makes sets of unowned quadlets (group names, unit files or units) without restarting anything. */
+  adopt<O extends AdoptOptions>(selectors: string[], options?: Exact<O, AdoptOptions>): Promise<AdoptResult>;
+  /** Writes a set (adopted or installed) out as a folder ready to commit, with a `.leger.yaml`. */
+  exportSet<O extends ExportOptions>(
+    name: string,
+    dir: string,
+    options?: Exact<O, ExportOptions>,
+  ): Promise<ExportResult>;
   /** One set in detail (manifest, states, hand edits). */
   inspect(name: string): Promise<SetDetails>;
   /** Journal lines of a set's units. */
@@ -203,6 +216,17 @@ export function createLeger(engine: Engine): Leger {
     await ready();
     return await (await query()).control(engine, name, action);
   };
+  // An adopted set replaced from a source goes through stage and apply, not remove-then-install.
+  const installOrReplace = async (prepared: PreparedSet, options?: InstallOptions) => {
+    const ops = await installOps();
+    await ops.refuseBeforeHost(engine, prepared, options);
+    await ready(options?.dryRun);
+    const adoption = options?.replace ? await import("./ops/adopt/replace.ts") : undefined;
+    if (options && adoption && await adoption.isAdopted(engine, prepared.name)) {
+      return await guarded([prepared.name], (g) => adoption.replaceAdopted(engine, g, prepared, options));
+    }
+    return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
+  };
   return {
     prepare: async (source, options) => {
       refuseUnknownOptions("prepare", options);
@@ -214,18 +238,11 @@ export function createLeger(engine: Engine): Leger {
     },
     installPrepared: async (prepared, options) => {
       refuseUnknownOptions("installPrepared", options);
-      const ops = await installOps();
-      await ops.refuseBeforeHost(engine, prepared, options);
-      await ready(options?.dryRun);
-      return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
+      return await installOrReplace(prepared, options);
     },
     install: async (source, options) => {
       refuseUnknownOptions("install", options);
-      const ops = await installOps();
-      const prepared = await ops.prepare(engine, source, options);
-      await ops.refuseBeforeHost(engine, prepared, options);
-      await ready(options?.dryRun);
-      return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
+      return await installOrReplace(await (await installOps()).prepare(engine, source, options), options);
     },
     remove: async (name, options) => {
       refuseUnknownOptions("remove", options);
@@ -235,6 +252,19 @@ export function createLeger(engine: Engine): Leger {
       return await guarded([name], (g) => ops.remove(engine, g, name, options));
     },
     list: async () => (await query()).list(engine),
+    exportSet: async (name, dir, options) => {
+      refuseUnknownOptions("exportSet", options);
+      return (await import("./ops/adopt/export.ts")).exportSet(engine, name, dir, options);
+    },
+    unowned: async () => (await import("./ops/adopt/unowned.ts")).unowned(engine),
+    adopt: async (selectors, options) => {
+      refuseUnknownOptions("adopt", options);
+      const ops = await import("./ops/adopt/adopt.ts");
+      const plan = await ops.planAdoption(engine, selectors);
+      if (options?.dryRun) return plan;
+      await ready();
+      return await guarded(plan.sets.map((s) => s.name), (g) => ops.adopt(engine, g, selectors));
+    },
     inspect: async (name) => (await query()).inspect(engine, name),
     logs: async (name, lines) => (await query()).logs(engine, name, lines),
     start: (name) => control(name, "start"),

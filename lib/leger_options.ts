@@ -26,6 +26,8 @@ import type { RestoreOptions } from "./ops/backup/restore.ts";
 import type { ApplyOptions } from "./ops/update/apply.ts";
 import type { StageOptions } from "./ops/update/stage.ts";
 import type { ImportComposeOptions } from "./compose/import.ts";
+import type { AdoptOptions } from "./ops/adopt/adopt.ts";
+import type { ExportOptions } from "./ops/adopt/export.ts";
 import type { SearchOptions } from "./catalog/search.ts";
 
 /**
@@ -93,6 +95,8 @@ export const OPTION_KEYS = {
     confirm: true,
     allowUnsigned: true,
   } satisfies KeysOf<ApplyOptions>,
+  adopt: { dryRun: true } satisfies KeysOf<AdoptOptions>,
+  exportSet: { overwrite: true } satisfies KeysOf<ExportOptions>,
   abandonRecovery: { dryRun: true } satisfies KeysOf<AbandonOptions>,
   backup: { reason: true, live: true, includeBinds: true, note: true, prune: true } satisfies KeysOf<
     LegerBackupOptions

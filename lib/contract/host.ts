@@ -122,7 +122,7 @@ export const DaemonInstallJson = z.strictObject({
 /** An interrupted operation waiting for recovery. */
 export const PendingRecoveryJson = z.strictObject({
   id: z.string(),
-  op: z.enum(["install", "remove", "apply", "restore", "backup"]),
+  op: z.enum(["install", "remove", "apply", "restore", "backup", "adopt"]),
   name: z.string(),
   step: z.string(),
   startedAt: z.string(),

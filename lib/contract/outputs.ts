@@ -31,6 +31,7 @@ import {
 } from "./misc.ts";
 import { InspectJson, InstallJson, ListJson, LogsJson, RemoveJson, UnitsJson } from "./sets.ts";
 import { ImportComposeJson } from "./compose.ts";
+import { AdoptJson, ExportJson } from "./adopt.ts";
 import { InspectPreviewJson, SearchJson } from "./catalog.ts";
 import { ApplyJson, DiffJson, DiscardJson, StagedJson, StageJson, UpdateJson } from "./updates.ts";
 
@@ -76,6 +77,8 @@ export const JSON_OUTPUTS: Record<string, z.ZodType> = {
   "policy set": PolicyChangeJson,
   "policy reset": PolicyChangeJson,
   "import compose": ImportComposeJson,
+  adopt: AdoptJson,
+  export: ExportJson,
   search: SearchJson,
   available: SearchJson,
   error: ErrorJson,

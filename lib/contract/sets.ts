@@ -9,6 +9,7 @@ import { BadCommit, RefusedCommit, UpdateRecord } from "../state/update_record.t
 import { TrustRecord } from "../trust/record.ts";
 import { Manifest } from "../state/manifest.ts";
 import { DriftJson, UnitStateJson, versionField } from "./parts.ts";
+import { UnownedJson } from "./adopt.ts";
 import { LIST_JSON_VERSION } from "./versions.ts";
 
 /** One installed set as `leger list` shows it. */
@@ -28,7 +29,11 @@ export const SetRowJson = z.strictObject({
 });
 
 /** `leger list --json`. */
-export const ListJson = z.strictObject({ version: versionField(LIST_JSON_VERSION), sets: z.array(SetRowJson) });
+export const ListJson = z.strictObject({
+  version: versionField(LIST_JSON_VERSION),
+  sets: z.array(SetRowJson),
+  unowned: z.array(UnownedJson).optional().describe("with --all: quadlets no set owns, grouped as podman groups them"),
+});
 
 /** A set's unattended updates as `leger status` shows them. */
 export const UpdateStatusJson = z.strictObject({

@@ -14,7 +14,7 @@ import type { ScopePaths } from "../core/paths.ts";
 /** One journal entry. */
 export const JournalEntry = z.object({
   id: z.string(),
-  op: z.enum(["install", "remove", "apply", "restore", "backup"]),
+  op: z.enum(["install", "remove", "apply", "restore", "backup", "adopt"]),
   name: z.string(),
   step: z.string(),
   pid: z.number(),

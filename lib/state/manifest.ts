@@ -13,8 +13,8 @@ import { TrustRecord } from "../trust/record.ts";
 
 /** Where a set came from. */
 export const SourceRecord = z.object({
-  /** "git" for a repository, "local" for a folder. */
-  kind: z.enum(["git", "local"]),
+  /** "git" for a repository, "local" for a folder, "adopted" for quadlets leger found on the host (`leger adopt`). */
+  kind: z.enum(["git", "local", "adopted"]),
   /** The source exactly as the user gave it. */
   input: z.string(),
   /** Clone URL (git) or absolute folder (local). */

@@ -79,6 +79,36 @@ export interface AbandonResult {
   dryRun: boolean;
 }
 
+/** Options of {@linkcode adopt}. */
+export interface AdoptOptions {
+  /** Show the groups that would become sets; change nothing. */
+  dryRun?: boolean;
+}
+
+/** What {@linkcode adopt} did. */
+export interface AdoptResult {
+  dryRun: boolean;
+  sets: Array<AdoptedSet>;
+}
+
+/** One set made (or, with dryRun, that would be made) by {@linkcode adopt}. */
+export interface AdoptedSet {
+  name: string;
+  grouping: Grouping;
+  dir: string;
+  files: Array<{
+    /** File name inside the set (flat). */
+    name: string;
+    /** sha256 of its content as installed. */
+    sha256: string;
+    /** Path where the backend put it. */
+    path: string;
+    /** quadlet unit file, other file the units use, or leger metadata. */
+    kind: "quadlet" | "asset" | "meta";
+  }>;
+  units: Array<string>;
+}
+
 /** Options of {@linkcode apply}. */
 export interface ApplyOptions {
   /** Skip the automatic backup (files are still rolled back from leger's copy). */
@@ -412,6 +442,24 @@ export interface Drift {
  */
 export type Exact<O, T> = O & { [K in Exclude<keyof O, keyof T>]: never };
 
+/** Options of {@linkcode exportSet}. */
+export interface ExportOptions {
+  /** Write into a folder that is not empty (files of the same name are replaced). */
+  overwrite?: boolean;
+}
+
+/** What {@linkcode exportSet} wrote. */
+export interface ExportResult {
+  name: string;
+  dir: string;
+  /** Files written, relative to \`dir\`. */
+  files: Array<string>;
+  /** Podman secrets the units use (declared in the \`.leger.yaml\` written). */
+  secrets: Array<string>;
+  /** True when the set had a \`.leger.yaml\` of its own (written as it is). */
+  keptLegerYaml: boolean;
+}
+
 /** A fetched set, ready to validate and install. */
 export interface FetchedSet {
   /** Where it came from, resolved. */
@@ -455,11 +503,24 @@ export interface Finding {
   fix?: string;
 }
 
+/** One file of an unowned group. */
+export interface FoundFile {
+  /** Name inside the group (\`web.container\`, \`web.container.d/10-env.conf\`, \`web.env\`). */
+  name: string;
+  /** Where it is. */
+  path: string;
+  /** A quadlet unit file, or another file the units use (drop-in, env file, ...). */
+  kind: "quadlet" | "asset";
+}
+
 /** A user name and password (or token) for an https repository. */
 export interface GitCredential {
   username: string;
   password: string;
 }
+
+/** How podman groups the files of an {@linkcode UnownedGroup}. */
+export type Grouping = "app" | "folder" | "dependencies";
 
 /** Result of {@linkcode startUnits} and {@linkcode waitHealthy}. */
 export interface HealthResult {
@@ -530,8 +591,8 @@ export interface InstallResult {
     scope: "user" | "system";
     backend: "native" | "files";
     source: {
-      /** "git" for a repository, "local" for a folder. */
-      kind: "git" | "local";
+      /** "git" for a repository, "local" for a folder, "adopted" for quadlets leger found on the host (\`leger adopt\`). */
+      kind: "git" | "local" | "adopted";
       /** The source exactly as the user gave it. */
       input: string;
       /** Clone URL (git) or absolute folder (local). */
@@ -648,6 +709,12 @@ export interface Leger {
   remove<O extends RemoveOptions>(name: string, options?: Exact<O, RemoveOptions>): Promise<RemoveResult>;
   /** Every installed set with its units' states. */
   list(): Promise<Array<SetRow>>;
+  /** Quadlets on this host that no set owns, grouped as podman groups them, with their units' states. */
+  unowned(): Promise<Array<UnownedRow>>;
+  /** Makes sets of unowned quadlets (group names, unit files or units) without restarting anything. */
+  adopt<O extends AdoptOptions>(selectors: Array<string>, options?: Exact<O, AdoptOptions>): Promise<AdoptResult>;
+  /** Writes a set (adopted or installed) out as a folder ready to commit, with a \`.leger.yaml\`. */
+  exportSet<O extends ExportOptions>(name: string, dir: string, options?: Exact<O, ExportOptions>): Promise<ExportResult>;
   /** One set in detail (manifest, states, hand edits). */
   inspect(name: string): Promise<SetDetails>;
   /** Journal lines of a set's units. */
@@ -795,8 +862,8 @@ export type Manifest = {
   scope: "user" | "system";
   backend: "native" | "files";
   source: {
-    /** "git" for a repository, "local" for a folder. */
-    kind: "git" | "local";
+    /** "git" for a repository, "local" for a folder, "adopted" for quadlets leger found on the host (\`leger adopt\`). */
+    kind: "git" | "local" | "adopted";
     /** The source exactly as the user gave it. */
     input: string;
     /** Clone URL (git) or absolute folder (local). */
@@ -886,7 +953,7 @@ export interface Mapped {
 export interface PendingRecovery {
   /** Journal entry id. */
   id: string;
-  op: "install" | "remove" | "apply" | "restore" | "backup";
+  op: "install" | "remove" | "apply" | "restore" | "backup" | "adopt";
   name: string;
   step: string;
   startedAt: string;
@@ -1123,8 +1190,8 @@ export interface SetDetails {
     scope: "user" | "system";
     backend: "native" | "files";
     source: {
-      /** "git" for a repository, "local" for a folder. */
-      kind: "git" | "local";
+      /** "git" for a repository, "local" for a folder, "adopted" for quadlets leger found on the host (\`leger adopt\`). */
+      kind: "git" | "local" | "adopted";
       /** The source exactly as the user gave it. */
       input: string;
       /** Clone URL (git) or absolute folder (local). */
@@ -1502,6 +1569,19 @@ export interface UnitState {
   result: string;
   /** How often systemd restarted it. */
   restarts: number;
+}
+
+/** One group of unowned quadlets, as \`leger list --all\` shows it. */
+export interface UnownedRow {
+  /** The set name \`leger adopt\` would give it. */
+  name: string;
+  grouping: Grouping;
+  /** The folder its files are in. */
+  dir: string;
+  /** active, failed, inactive, partial or none, as for a set. */
+  state: string;
+  units: Array<UnitState>;
+  files: Array<FoundFile>;
 }
 
 /** What happened to a set in one cycle, as events and hooks see it. */

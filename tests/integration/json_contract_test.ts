@@ -147,6 +147,15 @@ Deno.test("every command's --json output follows its published schema and carrie
       3,
     ]);
 
+    // Quadlets written by hand: listed with --all, adopted, exported.
+    await Deno.writeTextFile(join(b.host.quadletDir, "hand.container"), `[Container]\nImage=${NGINX}\n`);
+    const all = await check(b, "list", ["list", "--all"]);
+    assert.deepEqual((all.unowned as { name: string }[]).map((g) => g.name), ["hand"]);
+    await check(b, "adopt", ["adopt", "hand", "--dry-run"]);
+    await check(b, "adopt", ["adopt", "hand"]);
+    await check(b, "export", ["export", "hand", join(b.host.root, "hand-set")]);
+    await check(b, "remove", ["--yes", "remove", "hand"]);
+
     await check(b, "remove", ["--yes", "remove", "web"]);
     const error = await check(b, "error", ["inspect", "web"], [5]);
     assert.equal((error.error as { exitCode: number }).exitCode, 5);

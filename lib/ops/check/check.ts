@@ -56,17 +56,21 @@ export async function podmanMinor(engine: Engine): Promise<string | undefined> {
   }
 }
 
+/** Host ports the installed set `name` publishes itself: not "in use" for a new version of it. */
+export async function ownPorts(engine: Engine, name: string): Promise<Set<number>> {
+  const own = name ? await readManifest(engine.paths, name).catch(() => undefined) : undefined;
+  return new Set((own?.ports ?? []).map((p) => Number(hostPortOf(p)?.port)).filter(Number.isFinite));
+}
+
 /** Validates a set about to be installed (or replaced) as `name`. */
 export async function checkSet(engine: Engine, name: string, files: SetFile[]): Promise<CheckResult> {
-  const own = name ? await readManifest(engine.paths, name) : undefined;
-  const ownPorts = new Set((own?.ports ?? []).map((p) => Number(hostPortOf(p)?.port)).filter(Number.isFinite));
   const podmanVersion = await podmanMinor(engine);
   const validated = await validateSet(files, {
     ...(name ? { setName: name } : {}),
     ...(podmanVersion ? { podmanVersion } : {}),
     rootless: engine.scope === "user",
     others: await otherSets(engine, name),
-    host: hostProbe(engine, ownPorts),
+    host: hostProbe(engine, await ownPorts(engine, name)),
   });
   const report = name ? makeReport([...validated.diagnostics, ...await scopeFindings(engine, name, files)]) : validated;
   return {

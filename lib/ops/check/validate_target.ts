@@ -21,7 +21,7 @@ import { parseSource } from "../../source/spec.ts";
 import { findSetFolders, holdsUnits, validatePath, validateRepositoryAt } from "../../source/validate_path.ts";
 import { readManifest } from "../../state/manifest.ts";
 import { loadSetFiles } from "../../state/store.ts";
-import { legerYamlOf, otherSets, podmanMinor } from "./check.ts";
+import { legerYamlOf, otherSets, ownPorts, podmanMinor } from "./check.ts";
 import { boundedList } from "../../core/bounded_list.ts";
 
 /** Options of {@linkcode validateTarget}. */
@@ -76,6 +76,9 @@ export async function validateTarget(
     strict: options.strict,
     ...(options.host ? { host: hostProbe(engine) } : {}),
   };
+  // A new version of an installed set: the ports that set publishes are its own, not "in use".
+  const own = async (setName: string) =>
+    options.host ? { host: hostProbe(engine, await ownPorts(engine, setName)) } : {};
   const repo = (await isDir(target)) ? await repositorySets(resolve(target)) : undefined;
   if (repo) {
     const path = resolve(target);
@@ -88,19 +91,34 @@ export async function validateTarget(
     const dir = info.isDirectory ? path : resolve(path, "..");
     const files = info.isDirectory ? (await readSetFolder(path, "validate")).files : [];
     const setName = legerYamlOf(files)?.name ?? basename(dir);
-    const report = await validatePath(path, { ...base, setName, others: await otherSets(engine, setName) });
+    const report = await validatePath(path, {
+      ...base,
+      ...await own(setName),
+      setName,
+      others: await otherSets(engine, setName),
+    });
     return { kind: "set", report, ...root(repoRelative(dir)) };
   }
   if (await readManifest(engine.paths, target)) {
     const files = await loadSetFiles(engine.paths, target);
-    const report = await validateSet(files, { ...base, setName: target, others: await otherSets(engine, target) });
+    const report = await validateSet(files, {
+      ...base,
+      ...await own(target),
+      setName: target,
+      others: await otherSets(engine, target),
+    });
     return { kind: "set", report, ...root(repoRelative(Deno.cwd())) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(target)) {
     const fetched = await engine.fetcher.fetch(parseSource(target, engine.forges));
     const setName = legerYamlOf(fetched.files)?.name ??
       (basename(fetched.source.subpath) || basename(fetched.source.url, ".git"));
-    const report = await validateSet(fetched.files, { ...base, setName, others: await otherSets(engine, setName) });
+    const report = await validateSet(fetched.files, {
+      ...base,
+      ...await own(setName),
+      setName,
+      others: await otherSets(engine, setName),
+    });
     // The set's folder inside the fetched repository.
     return { kind: "set", report, ...root(fetched.source.subpath ?? repoRelative(Deno.cwd())) };
   }

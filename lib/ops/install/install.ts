@@ -114,6 +114,20 @@ export interface InstallResult {
   dryRun: boolean;
 }
 
+/** What leger records of where a prepared set came from (nothing else of the fetch: no credential). */
+export function sourceRecordOf(prepared: PreparedSet): Manifest["source"] {
+  const src = prepared.fetched.source;
+  return {
+    kind: src.kind,
+    input: src.input,
+    url: src.url,
+    ...(src.ref !== undefined ? { ref: src.ref } : {}),
+    ...(src.commit ? { commit: src.commit } : {}),
+    subpath: src.subpath,
+    ...(src.forge ? { forge: src.forge } : {}),
+  };
+}
+
 function manifestFor(
   engine: Engine,
   prepared: PreparedSet,
@@ -121,18 +135,9 @@ function manifestFor(
   records: Manifest["files"],
   previous: Manifest | undefined,
 ): Manifest {
-  const src = prepared.fetched.source;
   return buildManifest(engine, {
     name: prepared.name,
-    source: {
-      kind: src.kind,
-      input: src.input,
-      url: src.url,
-      ...(src.ref !== undefined ? { ref: src.ref } : {}),
-      ...(src.commit ? { commit: src.commit } : {}),
-      subpath: src.subpath,
-      ...(src.forge ? { forge: src.forge } : {}),
-    },
+    source: sourceRecordOf(prepared),
     files: prepared.fetched.files,
     records,
     backend,

@@ -122,6 +122,7 @@ export async function doctor(engine: Engine): Promise<DoctorCheck[]> {
   checks.push(await pendingCheck(engine));
   const storage = await describeStorage(engine.$).catch((e) => `could not tell: ${(e as Error).message}`);
   checks.push({ name: "volume storage", ok: true, detail: storage });
+  checks.push(await (await import("../adopt/unowned.ts")).unownedCheck(engine));
   return checks;
 }
 

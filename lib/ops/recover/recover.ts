@@ -38,6 +38,7 @@ const HANDLERS: Record<JournalEntry["op"], () => Promise<RecoveryHandler>> = {
   apply: async () => (await import("../update/apply.ts")).recoverApply,
   restore: async () => (await import("../backup/restore.ts")).recoverRestore,
   backup: async () => (await import("../backup/create.ts")).recoverBackup,
+  adopt: async () => (await import("../adopt/adopt.ts")).recoverAdopt,
 };
 
 /** The handler for an operation kind, its module loaded first. */

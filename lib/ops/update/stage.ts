@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { Engine } from "../../engine.ts";
-import { NotFoundError } from "../../core/errors.ts";
+import { LegerError, NotFoundError } from "../../core/errors.ts";
 import { atomicWriteJson, readTextIfExists, removeIfExists, sha256 } from "../../core/fs.ts";
 import type { CollectedFile } from "../../source/collect.ts";
 import { parseSource } from "../../source/spec.ts";
@@ -80,10 +80,10 @@ export async function readStaged(engine: Engine, name: string): Promise<StagedSe
   return { record, files: await readFilesFrom(join(dir, "files")) };
 }
 
-/** Names of the sets an argument means: one name, or every installed set for "all". */
+/** Names of the sets an argument means: one name, or every installed set with a source for "all" (adopted ones have none). */
 export async function namesFor(engine: Engine, nameOrAll: string): Promise<string[]> {
   if (nameOrAll !== "all") return [nameOrAll];
-  return (await listManifests(engine.paths)).map((m) => m.name);
+  return (await listManifests(engine.paths)).filter((m) => m.source.kind !== "adopted").map((m) => m.name);
 }
 
 /** A new version of an installed set, fetched and checked; nothing written. */
@@ -125,6 +125,12 @@ export async function fetchVersion(
   verb = "Staging",
   allowUnsigned = false,
 ): Promise<FetchedVersion> {
+  if (manifest.source.kind === "adopted") {
+    throw new LegerError(`Cannot stage ${manifest.name}: it was adopted from this host and has no source to fetch`, {
+      hint:
+        `Give it one: leger export ${manifest.name} DIR, put DIR in Git, then leger install SOURCE --name ${manifest.name} --replace (staged: backup, health gate, rollback).`,
+    });
+  }
   const spec = parseSource(manifest.source.input, engine.forges);
   engine.log.step(`${verb} ${manifest.name} from ${manifest.source.input}${ref ? ` at ${ref}` : ""}`);
   // The ref the set was installed from (already resolved for tree URLs), unless a new one is asked for.
@@ -183,16 +189,44 @@ async function stageOne(
     return result;
   }
   refuseOnErrors(check, `stage ${manifest.name}`, acceptWarnings);
-  const dir = stageDir(engine, manifest.name);
-  await writeFilesTo(join(dir, "files"), fetched.files);
-  const record: StagedRecord = {
-    name: manifest.name,
-    source: {
+  await keepStaged(
+    engine,
+    manifest,
+    {
       ...manifest.source,
       ...(fetched.source.ref !== undefined ? { ref: fetched.source.ref } : {}),
       ...(fetched.source.commit ? { commit: fetched.source.commit } : {}),
       subpath: fetched.source.subpath,
     },
+    fetched.files,
+    check,
+    trust,
+  );
+  engine.log.info(
+    `${manifest.name}: staged ${result.from.commit?.slice(0, 12) ?? "installed"} -> ${
+      result.to.commit?.slice(0, 12) ?? "new files"
+    }`,
+  );
+  return result;
+}
+
+/**
+ * Keeps `files` from `source` aside as the staged version of the installed
+ * set `manifest` (caller holds the lock; the files are checked).
+ */
+export async function keepStaged(
+  engine: Engine,
+  manifest: Manifest,
+  source: StagedRecord["source"],
+  files: CollectedFile[],
+  check: CheckResult,
+  trust: TrustRecord | undefined,
+): Promise<void> {
+  const dir = stageDir(engine, manifest.name);
+  await writeFilesTo(join(dir, "files"), files);
+  const record: StagedRecord = {
+    name: manifest.name,
+    source,
     ...(check.legerYaml?.version ? { version: check.legerYaml.version } : {}),
     stagedAt: new Date().toISOString(),
     base: {
@@ -201,15 +235,9 @@ async function stageOne(
       updatedAt: manifest.updatedAt,
     },
     warnings: check.warnings,
-    trust,
+    ...(trust ? { trust } : {}),
   };
   await atomicWriteJson(join(dir, "staged.json"), record);
-  engine.log.info(
-    `${manifest.name}: staged ${result.from.commit?.slice(0, 12) ?? "installed"} -> ${
-      result.to.commit?.slice(0, 12) ?? "new files"
-    }`,
-  );
-  return result;
 }
 
 /** Options of {@linkcode stage}. */

@@ -104,7 +104,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   adopt: {
     description:
-      'Bring quadlets this host already runs under leger, without stopping or restarting anything: each group leger list --all shows becomes a set with source "adopted". The files stay byte for byte where they are; leger records their checksums and keeps a copy, with drop-in folders and the env files and other files the units name beside them. From then on leger status, logs, backup, restore, validate, check-conflicts and remove treat it as any other set; the next install, update or restore moves its files into leger\'s layout.',
+      'Bring quadlets this host already runs under leger, without stopping or restarting anything: each group leger list --all shows becomes a set with source "adopted". The files stay byte for byte where they are; their checksums are recorded and leger keeps a copy, with drop-in folders and the env files and other files the units name beside them. From then on leger status, logs, backup, restore, validate, check-conflicts and remove treat it as any other set; the next install, update or restore moves its files into leger\'s layout.',
     examples: [
       ["leger adopt web --dry-run", "the group web: its files and units; nothing changes"],
       ["leger adopt web.container", "adopt the group that holds web.container"],
@@ -406,7 +406,7 @@ export const HELP: Record<string, HelpProse> = {
   },
   restore: {
     description:
-      "Verify every checksum of the backup (a damaged one is refused before anything changes), back up the current state, stop the units, put the files back, recreate each volume with the backup's exact content, start the units and check their health. If they do not come up, the state before the restore is put back (exit code 7). Without an id, the newest backup. Works for a set that is not installed: copy its backup folder into the backup folder of the new host first. Where the volumes sit on storage that clones (btrfs, xfs with reflink), the current data is not archived first but moved aside (a rename) and kept until the restored set is healthy; it is put back exactly when the restore fails or is interrupted (leger recover), and afterwards archived as the before-restore backup in the background (--previous archive, the default) or removed (--previous drop).",
+      "Verify every checksum of the backup (a damaged one is refused before anything changes), back up the current state, stop the units, put the files back, recreate each volume with the backup's exact content, start the units and check their health. If they do not come up, the state before the restore is put back (exit code 7). Without an id, the newest backup. Works for a set that is not installed: copy its backup folder into the backup folder of the new host first. Where the volumes sit on storage that clones (btrfs, xfs with reflink), the current data is not archived first but moved aside (a rename) and kept until the restored set is healthy; it is put back exactly when the restore fails or is interrupted (see leger recover). Afterwards leger restore archives it as the before-restore backup in the background (--previous archive, the default) or removes it (--previous drop).",
     examples: [
       ["leger restore web", "the newest backup of web"],
       ["leger restore web 2026-06-01T12-00-00-000Z", "a given backup (ids from leger backups web)"],

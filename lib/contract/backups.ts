@@ -62,6 +62,6 @@ export const RestoreJson = z.strictObject({
   preRestoreBackup: z.string().optional().describe("the backup of the state before the restore"),
   health: HealthJson,
   previousData: z.enum(["archiving", "dropped"]).optional().describe(
-    "where the current data was moved aside instead of archived first (btrfs, xfs): archiving (leger recover NAME, started in the background, makes it the before-restore backup's archives) or dropped (--previous drop)",
+    "where the current data was moved aside instead of archived first (btrfs, xfs): archiving (a leger recover NAME started in the background makes it the before-restore backup's archives) or dropped (leger restore --previous drop)",
   ),
 });

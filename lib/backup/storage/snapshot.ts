@@ -152,7 +152,7 @@ export function startCopier($: Shell, snaps: Snapshot[], rootless: boolean): Cop
           `Cannot make a reflink copy of ${snaps.map((s) => s.volume).join(", ")}: ${
             lastLines(r.stderr) || `exit ${r.code}`
           }`,
-          { hint: "leger falls back to archiving the volume while it is stopped: run the backup again." },
+          { hint: "Run the backup again: without a copy, the volume is archived while its units are stopped." },
         );
       }
     },

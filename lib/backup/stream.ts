@@ -181,6 +181,10 @@ export async function streamFromFile(
     new LegerError(
       `Cannot ${what}: ${unzip[0]} could not read ${path}: ${lastLines(first.stderr) || `exit ${first.code}`}`,
     );
+  // A consumer that took the whole archive may close its end before the decompressor wrote its last bytes: tar
+  // stops at the end-of-archive blocks and leaves the rest of the record unread, and the decompressor dies of
+  // SIGPIPE (exit 141). The consumer's success is the restore's; a truncated archive fails the consumer.
+  if (first.code === 141 && sink.code === 0) return;
   // A damaged archive is the decompressor's fault even when the consumer then chokes on the rest.
   if (
     first.code !== 0 && (first.first || sink.code === 0 || (first.stderr.trim() && !/broken pipe/i.test(first.stderr)))

@@ -96,6 +96,8 @@ function podmanClean(): string {
     "podman secret rm --all >/dev/null",
     "podman network prune -f >/dev/null",
     `podman images --format '{{.Repository}}:{{.Tag}}' | grep -vx ${keep} | grep -v '^<none>' | xargs -r podman rmi -f >/dev/null`,
+    // A rebuilt image (a .build set's update) leaves its old one untagged: <none>, which the line above passes over.
+    "podman image prune -f >/dev/null",
   ].join("\n");
 }
 

@@ -83,7 +83,19 @@ function npmDir(name: string): string {
   const spec = (denoJson.imports as Record<string, string>)[name]!.replace(/^npm:/, "");
   const at = spec.lastIndexOf("@");
   const denoDir = Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno");
-  return join(denoDir, "npm/registry.npmjs.org", spec.slice(0, at), spec.slice(at + 1));
+  // Deno keeps packages under npm/<the registry's host>/: whichever registry its configuration names, found on disk.
+  const npm = join(denoDir, "npm");
+  const hosts = [...Deno.readDirSync(npm)].filter((e) => e.isDirectory).map((e) => join(npm, e.name));
+  const dirs = hosts.map((h) => join(h, spec.slice(0, at), spec.slice(at + 1)));
+  const found = dirs.find((d) => {
+    try {
+      return Deno.statSync(d).isDirectory;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new Error(`${spec} is not in Deno's npm cache (${npm}): run deno install first`);
+  return found;
 }
 
 /** Prints the declarations of everything mod.ts exports (types only). */

@@ -31,11 +31,20 @@ import { SHARED_HOST_ENV } from "../tests/e2e/shared_host.ts";
 import { readCoverage } from "./coverage.ts";
 import { e2eFiles, type E2eJob, planE2e } from "./e2e_plan.ts";
 import { HostPool, runJobs } from "./e2e_pool.ts";
-import { denoQuiet, denoTest, liveChildren, signalChildren, type Tally, type TestRun } from "./test_child.ts";
+import {
+  countFailure,
+  denoQuiet,
+  denoTest,
+  liveChildren,
+  signalChildren,
+  type Tally,
+  type TestRun,
+} from "./test_child.ts";
 import { execTimes, fileTimes } from "./test_report.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const covDir = `${root}.coverage`;
+/** Raw coverage profiles, one folder per tier, emptied at the start: the report is made from both at the end. */
+const covDirs = { unit: `${root}.coverage/unit`, integration: `${root}.coverage/integration` };
 const args = new Set(Deno.args);
 const valueOf = (flag: string) => Deno.args.flatMap((a, i) => (a === flag ? [Deno.args[i + 1] ?? ""] : []));
 const filter = valueOf("--filter").pop();
@@ -107,7 +116,7 @@ async function fastTier(): Promise<void> {
     "--no-check",
     "--parallel",
     ...filterArgs,
-    ...(withCoverage ? [`--coverage=${covDir}`] : []),
+    ...(withCoverage ? [`--coverage=${covDirs.unit}`, "--coverage-raw-data-only"] : []),
     "lib/",
     "commands/",
     "tests/fakes/",
@@ -122,10 +131,9 @@ async function fastTier(): Promise<void> {
       tally.passed += 1;
       continue;
     }
-    tally.failed += 1;
     const text = (step.stdout + step.stderr).trim().split("\n");
     console.log(`\n=== ${name} failed ===\n${text.slice(-60).join("\n")}`);
-    tally.failures.push({ label: name, lines: text.slice(-20).map((l) => `    ${l}`) });
+    countFailure(tally, name, text.slice(-20));
   }
   console.log(`=== ${parts.join(", ")}: ${parts.length} checks ===`);
   times.push({
@@ -141,7 +149,7 @@ async function integrationTier(): Promise<void> {
     ...(tiers.fast ? ["--no-check"] : []),
     "--parallel",
     ...filterArgs,
-    ...(withCoverage ? [`--coverage=${covDir}`] : []),
+    ...(withCoverage ? [`--coverage=${covDirs.integration}`, "--coverage-raw-data-only"] : []),
     "tests/integration/",
   ], { cwd: root, env: { DENO_JOBS: "6" } });
   runs.push(run);
@@ -153,13 +161,19 @@ async function integrationTier(): Promise<void> {
 }
 
 async function coverage(): Promise<void> {
-  const out = await denoQuiet(["coverage", covDir, `--include=^file://${root}lib/`, "--exclude=_test\\.ts$"], root);
+  const out = await denoQuiet(
+    ["coverage", covDirs.unit, covDirs.integration, `--include=^file://${root}lib/`, "--exclude=_test\\.ts$"],
+    root,
+  );
   const figures = readCoverage(out.stdout);
   if ("error" in figures) {
     // A bar that cannot be read is not a bar that passed.
-    console.log(`coverage: cannot read the report (${figures.error}): counted as a failure`);
-    if (!out.ok) console.log(out.stderr.trim());
-    tally.failed += 1;
+    const why = [
+      `cannot read the report (${figures.error})`,
+      ...(out.ok ? [] : out.stderr.trim().split("\n").slice(-10)),
+    ];
+    console.log(`coverage: ${why.join("\n")}\ncounted as a failure`);
+    countFailure(tally, "coverage of lib/", why);
     return;
   }
   console.log(
@@ -170,7 +184,7 @@ async function coverage(): Promise<void> {
   );
   if (figures.lines < 80) {
     console.log("coverage is below the 80% bar: counted as a failure");
-    tally.failed += 1;
+    countFailure(tally, "coverage of lib/", [`${figures.lines.toFixed(1)}% of lines, below the 80% bar`]);
   }
 }
 
@@ -206,6 +220,10 @@ const e2e = !tiers.e2e ? undefined : await (async () => {
   return { missing: undefined, plan, queued, pool, prepared, log };
 })();
 
+if (withCoverage) {
+  // Profiles of an earlier run would count towards this one's figure.
+  await Deno.remove(`${root}.coverage`, { recursive: true }).catch(() => {});
+}
 if (tiers.fast) await fastTier();
 if (tiers.integration) await integrationTier();
 if (withCoverage) await coverage();
@@ -217,8 +235,9 @@ if (e2e?.missing) {
     "It needs root on Linux with debootstrap and systemd-nspawn (apt-get install debootstrap systemd-container).",
   );
   console.log(line);
-  if (Deno.env.get("CI")) tally.failed += 1;
-  else tally.skipped += 1;
+  if (Deno.env.get("CI")) {
+    countFailure(tally, "end-to-end tier", [`not run: this machine lacks ${e2e.missing.join(", ")}`]);
+  } else tally.skipped += 1;
 } else if (e2e) {
   const started = Date.now();
   for (const line of e2e.plan.leftOut) console.log(`end-to-end: ${line}`);
@@ -227,7 +246,9 @@ if (e2e?.missing) {
   console.log(e2e.log.join("\n"));
   if (!prepared) {
     console.log("every end-to-end test is counted as failed: none could run");
-    tally.failed += 1;
+    countFailure(tally, "end-to-end tier", [
+      'the test hosts could not be prepared (see "preparing the test hosts" above)',
+    ]);
     e2e.queued.length = 0;
   }
   const waited = (Date.now() - started) / 1000;
@@ -291,7 +312,7 @@ if (skips.length) {
   // CI installs every tool (.ci/run): there, a test skipped for one is a test that did not run.
   if (Deno.env.get("CI")) {
     console.log("CI=true: each of these counts as failed");
-    tally.failed += skips.length;
+    for (const skip of skips) countFailure(tally, "skipped for a missing tool (CI installs every tool)", [skip]);
   }
 }
 if (tally.failures.length) {

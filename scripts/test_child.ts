@@ -21,6 +21,16 @@ export interface Tally {
   failures: { label: string; lines: string[] }[];
 }
 
+/**
+ * Counts one failure that is not a test's (a check, the coverage bar, a tier
+ * that could not run) and keeps why, so that the closing report repeats it:
+ * a count with no reason beside it sends the reader through the whole log.
+ */
+export function countFailure(tally: Tally, label: string, lines: string[]): void {
+  tally.failed += 1;
+  tally.failures.push({ label, lines: lines.map((l) => `    ${l}`) });
+}
+
 /** What one `deno test` run gave. */
 export interface TestRun {
   label: string;

@@ -7,7 +7,8 @@
  * @module
  */
 import type { Command, Option } from "commander";
-import { HELP, type HelpProse } from "./help_text.ts";
+import { HELP } from "./help_text.ts";
+import type { HelpProse } from "./help/prose.ts";
 
 /** One command of the tree with its path ("" for leger, "daemon install"). */
 export interface CommandNode {

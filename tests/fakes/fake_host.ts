@@ -40,16 +40,10 @@ import {
   transact,
   type VolumeRecord,
 } from "./fake_host_state.ts";
-import {
-  advance,
-  advanceUnit,
-  type Answer,
-  type Ctx,
-  journalctl,
-  log,
-  lookup,
-  systemctl,
-} from "./fake_host_systemd.ts";
+import { advance, advanceUnit } from "./fake_systemd_units.ts";
+import { type Answer, type Ctx, log } from "./fake_host_state.ts";
+import { journalctl, systemctl } from "./fake_host_systemd.ts";
+import { lookup } from "./fake_systemd_generator.ts";
 
 /** What a fake command receives (the shape of lib/host/shell.ts's FakeCall). */
 export interface HostCall {

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { type Answer, type Ctx, props } from "./fake_host_systemd.ts";
+import type { Answer, Ctx } from "./fake_host_state.ts";
+import { props } from "./fake_host_systemd.ts";
 
 const DESTINATION = ["org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager"];
 

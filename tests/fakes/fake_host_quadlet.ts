@@ -10,7 +10,9 @@
 import { basename, join } from "node:path";
 import { last, parseIni, serviceNameOf } from "./fake_host_ini.ts";
 import { type HostState, newId, versionAtLeast } from "./fake_host_state.ts";
-import { type Answer, type Ctx, daemonReload, lookup, stopUnit } from "./fake_host_systemd.ts";
+import type { Answer, Ctx } from "./fake_host_state.ts";
+import { daemonReload, lookup } from "./fake_systemd_generator.ts";
+import { stopUnit } from "./fake_systemd_units.ts";
 import { bool, err, errs, flags, one, output, unknownFlag } from "./fake_host_args.ts";
 import { bundleSections, quadletHelp, quadletInstall6, quadletRm6 } from "./fake_host_quadlet6.ts";
 

@@ -10,7 +10,9 @@
  */
 import { basename, dirname, join, relative } from "node:path";
 import { versionAtLeast } from "./fake_host_state.ts";
-import { type Answer, type Ctx, daemonReload, lookup, stopUnit } from "./fake_host_systemd.ts";
+import type { Answer, Ctx } from "./fake_host_state.ts";
+import { daemonReload, lookup } from "./fake_systemd_generator.ts";
+import { stopUnit } from "./fake_systemd_units.ts";
 import { bool, err, errs, flags, one, unknownFlag } from "./fake_host_args.ts";
 import { allQuadletPaths, exists, QUADLET_EXT, serviceOf, supported, unitDirs } from "./fake_host_quadlet.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The `--help` prose of one group of commands (commands/help_text.ts
+ * The `--help` prose of one group of commands (commands/help/text.ts
  * gathers the groups). Updates: stage, staged, diff, apply, discard, update, and the update policy.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * The `--help` prose of one group of commands (commands/help_text.ts
+ * The `--help` prose of one group of commands (commands/help/text.ts
  * gathers the groups). Workflows: run, workflow list|eject|types.
  *
  * @module

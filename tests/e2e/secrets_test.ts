@@ -1,6 +1,6 @@
 /**
  * Setec secrets with the leger daemon on a real systemd + podman host. The
- * Setec stand-in (tests/fakes/setec_server.ts, with an ACL) runs inside the
+ * Setec stand-in (tests/fakes/setec/server.ts, with an ACL) runs inside the
  * guest on loopback over HTTPS, with a certificate of a test CA that leger
  * is told to trust (daemon.setec-ca-file); alice runs the daemon as her user unit, installed by
  * `leger daemon install --now`, polling every 2 s. A set's container gets

@@ -24,24 +24,24 @@ type Register = (program: Command, runtime: CliRuntime) => void;
  * Literal `import()`s, so `deno compile` and `deno bundle` still see them.
  */
 const GROUPS: ReadonlyArray<readonly [readonly string[], () => Promise<{ register: Register }>]> = [
-  [["install"], () => import("./commands/install.ts")],
+  [["install"], () => import("./commands/sets/install.ts")],
   [["search", "available"], () => import("./commands/catalog.ts")],
   [
     ["list", "ls", "inspect", "status", "logs", "start", "stop", "restart", "remove"],
-    () => import("./commands/sets.ts"),
+    () => import("./commands/sets/sets.ts"),
   ],
-  [["stage", "staged", "diff", "apply", "discard", "update"], () => import("./commands/update.ts")],
-  [["policy"], () => import("./commands/policy.ts")],
+  [["stage", "staged", "diff", "apply", "discard", "update"], () => import("./commands/update/update.ts")],
+  [["policy"], () => import("./commands/update/policy.ts")],
   [["validate", "check-conflicts"], () => import("./commands/validate.ts")],
   [["doctor"], () => import("./commands/doctor.ts")],
   [["run", "workflow"], () => import("./commands/workflow.ts")],
   [["secrets"], () => import("./commands/secrets.ts")],
   [["daemon"], () => import("./commands/daemon.ts")],
   [["backup", "prune", "backups", "restore"], () => import("./commands/backup.ts")],
-  [["recover"], () => import("./commands/recover.ts")],
+  [["recover"], () => import("./commands/sets/recover.ts")],
   [["import"], () => import("./commands/import.ts")],
-  [["adopt", "export"], () => import("./commands/adopt.ts")],
-  [["completion", "manpage"], () => import("./commands/completion.ts")],
+  [["adopt", "export"], () => import("./commands/sets/adopt.ts")],
+  [["completion", "manpage"], () => import("./commands/help/completion.ts")],
 ];
 
 /**
@@ -90,7 +90,7 @@ export async function buildProgram(runtime: CliRuntime, argv?: readonly string[]
     writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(forTerminal(text))),
   });
   for (const register of registers) register(program, runtime);
-  (await import("./commands/help.ts")).applyHelp(program);
+  (await import("./commands/help/help.ts")).applyHelp(program);
   return program;
 }
 

@@ -21,7 +21,7 @@
  * @module
  */
 export type { WorkflowContext, WorkflowModule } from "./lib/workflow/run.ts";
-export type { Leger } from "./lib/leger.ts";
+export type { Leger } from "./lib/leger_api.ts";
 export type { Logger } from "./lib/core/log.ts";
 export type { RunResult, Shell } from "./lib/host/shell.ts";
 export type { Systemd } from "./lib/host/systemd.ts";

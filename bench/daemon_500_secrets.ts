@@ -12,8 +12,8 @@
  * @module
  */
 import { join } from "node:path";
-import { startSetecStandIn } from "../tests/fakes/setec_server.ts";
-import { createFakePodmanSecrets } from "../tests/fakes/podman_secrets.ts";
+import { startSetecStandIn } from "../tests/fakes/setec/server.ts";
+import { createFakePodmanSecrets } from "../tests/fakes/podman/secrets_in_memory.ts";
 import { createShell } from "../lib/host/shell.ts";
 import { SecretCache } from "../lib/secrets/cache.ts";
 import { SetecClient } from "../lib/secrets/setec_client.ts";

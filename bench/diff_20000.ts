@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { unifiedDiff } from "../lib/core/text_diff.ts";
+import { unifiedDiff } from "../lib/core/diff/text_diff.ts";
 import { diffCases } from "./lib/diff_cases.ts";
 
 const arg = (name: string, fallback: number) => {

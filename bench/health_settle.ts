@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { bootHost, type Suite } from "../tests/host/host.ts";
+import { bootHost } from "../tests/host/host.ts";
+import type { Suite } from "../tests/host/rootfs.ts";
 
 const rounds = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? 10);
 const suiteAt = Deno.args.indexOf("--suite");

@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { bootHost, type Host } from "../tests/host/host.ts";
+import { bootHost } from "../tests/host/host.ts";
+import type { Host } from "../tests/host/guest.ts";
 import { median, ratioMet, type Row } from "./lib/table.ts";
 import { timeIn } from "./lib/guest.ts";
 

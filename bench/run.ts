@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { bootHost, type Suite } from "../tests/host/host.ts";
+import { bootHost } from "../tests/host/host.ts";
+import type { Suite } from "../tests/host/rootfs.ts";
 import { benchInstallRemove } from "./install_vs_podman.ts";
 import { benchList, benchStageAll, benchVersion, installTwentySets } from "./lib/rows_sets.ts";
 import { benchBackup } from "./lib/rows_backup.ts";

@@ -96,7 +96,7 @@ export function previewText(p: SetPreview): string {
 }
 
 /**
- * `leger inspect SOURCE|NAME` of a set that is not installed (commands/sets.ts
+ * `leger inspect SOURCE|NAME` of a set that is not installed (commands/sets/sets.ts
  * calls it when no installed set has that name, or with --catalog). When
  * nothing is found there either, `notInstalled` (the error of looking among
  * the installed sets) is what is said first.

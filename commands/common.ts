@@ -6,7 +6,7 @@
  */
 import { type Command, Option } from "commander";
 import type { Engine } from "../lib/engine.ts";
-import type { CommandOps, Leger } from "../lib/leger.ts";
+import type { CommandOps, Leger } from "../lib/leger_api.ts";
 import { consoleLogger, type Logger, printJson, printOut, stdoutColor } from "../lib/core/log.ts";
 import type { Scope, ScopePaths } from "../lib/core/paths.ts";
 import type { Shell } from "../lib/host/shell.ts";

@@ -6,7 +6,7 @@
  * busctl or systemctl runs directly rather than through dax, read by the
  * same functions as the engine's (lib/ops/query/list.ts `listSets`,
  * lib/host/systemd_state.ts `unitStates`). `leger list --help`
- * and any option this does not know go to commander (commands/sets.ts),
+ * and any option this does not know go to commander (commands/sets/sets.ts),
  * which prints the same rows through the same functions.
  *
  * @module

@@ -22,9 +22,14 @@ async function staticGraph(files: string[]): Promise<string[]> {
 const ENGINE = ["main.ts", "commands/common.ts", "lib/engine.ts", "lib/leger.ts", "lib/host/shell.ts"];
 
 Deno.test("leger remove loads no YAML library (and not the validator)", async () => {
-  const graph = await staticGraph([...ENGINE, "commands/sets.ts", "lib/ops/guarded.ts", "lib/ops/install/remove.ts"]);
+  const graph = await staticGraph([
+    ...ENGINE,
+    "commands/sets/sets.ts",
+    "lib/ops/guarded.ts",
+    "lib/ops/install/remove.ts",
+  ]);
   assert.ok(!graph.includes("yaml"), "yaml is loaded");
-  assert.ok(!graph.includes("lib/core/yaml_file.ts") && !graph.includes("lib/quadlet/validate.ts"));
+  assert.ok(!graph.includes("lib/core/schema/yaml_file.ts") && !graph.includes("lib/quadlet/validate.ts"));
   assert.ok(graph.includes("lib/config.ts") && graph.includes("lib/state/journal.ts"), "the walk saw the modules");
 });
 

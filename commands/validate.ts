@@ -10,7 +10,7 @@ import { ExitCode, UsageError } from "../lib/core/errors.ts";
 import { useColor } from "../lib/core/color.ts";
 import { jsonTextForTerminal } from "../lib/core/escape.ts";
 import { stdoutColor, writeStdout } from "../lib/core/log.ts";
-import { formatText, toJson, toSarif } from "../lib/quadlet/report.ts";
+import { formatText, toJson, toSarif } from "../lib/quadlet/report/report.ts";
 import { flatten, formatRepositoryText, toRepositoryJson } from "../lib/quadlet/repository.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { ConflictsOfSetJson, ConflictUsesJson } from "../lib/contract/misc.ts";

@@ -139,7 +139,7 @@ export async function loadConfig(
     // The YAML reader loads only when there is a file to read (about 30-70 ms of start-up otherwise).
     config = text === undefined
       ? ConfigFile.parse({}) as Config
-      : (await import("./core/yaml_file.ts")).loadYamlWith(text, paths.configFile, ConfigFile) as Config;
+      : (await import("./core/schema/yaml_file.ts")).loadYamlWith(text, paths.configFile, ConfigFile) as Config;
   } catch (error) {
     if (!(error instanceof LegerError)) throw error;
     throw new LegerError(error.message, {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { bench, repoWith, WEB_SET } from "../tests/fakes/fake_host_fixtures.ts";
-import { createLeger, type Leger } from "./leger.ts";
+import { createLeger } from "./leger.ts";
+import type { Leger } from "./leger_api.ts";
 import { LegerError } from "./core/errors.ts";
 import { OPTION_KEYS } from "./leger_options.ts";
 

@@ -25,7 +25,8 @@
  * @module
  */
 import { hostAvailable } from "../tests/host/host.ts";
-import { handleSignalsElsewhere, type Host, stopAllHostsSync } from "../tests/host/guest.ts";
+import { handleSignalsElsewhere, stopAllHostsSync } from "../tests/host/guest_cleanup.ts";
+import type { Host } from "../tests/host/guest.ts";
 import { ensureRootfs, prepareDenoDir, type Suite, SUITE_PODMAN, SUITES } from "../tests/host/rootfs.ts";
 import { SHARED_HOST_ENV } from "../tests/e2e/shared_host.ts";
 import { readCoverage } from "./coverage.ts";

@@ -19,7 +19,7 @@ export interface AssignedInstall {
   }>;
 }
 
-/** The flags `leger install` passes to this workflow (commands/install.ts builds them with this type). */
+/** The flags `leger install` passes to this workflow (commands/sets/install.ts builds them with this type). */
 export type InstallFlags = {
   name?: string;
   ref?: string;

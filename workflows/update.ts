@@ -5,7 +5,7 @@ import type { WorkflowContext } from "../mod.ts";
 
 export const description = "Stage, show the diff, confirm, then apply (backup first, rollback on failure)";
 
-/** The flags `leger update` passes to this workflow (commands/update.ts builds them with this type). */
+/** The flags `leger update` passes to this workflow (commands/update/update.ts builds them with this type). */
 export type UpdateFlags = {
   ref?: string;
   "no-backup"?: boolean;

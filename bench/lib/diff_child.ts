@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { unifiedDiff } from "../../lib/core/text_diff.ts";
+import { unifiedDiff } from "../../lib/core/diff/text_diff.ts";
 import { diffCases } from "./diff_cases.ts";
 
 const dir = Deno.args[0]!;

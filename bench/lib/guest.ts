@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Host, User } from "../../tests/host/host.ts";
+import type { Host } from "../../tests/host/guest.ts";
+import type { User } from "../../tests/host/guest_exec.ts";
 
 /** How the guest runs a Deno script of the project (as /usr/local/bin/leger runs main.ts). */
 export const GUEST_DENO = "env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --cached-only --quiet";

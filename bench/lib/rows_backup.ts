@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Host } from "../../tests/host/host.ts";
+import type { Host } from "../../tests/host/guest.ts";
 import { writeBenchSet } from "../install_vs_podman.ts";
 import { peakIn, timeIn } from "./guest.ts";
 import { median, ratioMet, type Row } from "./table.ts";

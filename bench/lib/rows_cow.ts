@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { bootHost, type StorageFs } from "../../tests/host/host.ts";
+import { bootHost } from "../../tests/host/host.ts";
+import type { StorageFs } from "../../tests/host/storage_fs.ts";
 import { peakIn, type Runner, timeIn, useRunner } from "./guest.ts";
 import { prepare } from "./rows_backup.ts";
 import { downtimeRow, lastOutage, type Outage, restartOutage } from "./rows_downtime.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Host } from "../../tests/host/host.ts";
+import type { Host } from "../../tests/host/guest.ts";
 import { median, type Row } from "./table.ts";
 import { WARM_CACHE } from "./guest.ts";
 

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Host } from "../../tests/host/host.ts";
+import type { Host } from "../../tests/host/guest.ts";
 import { median, type Row } from "./table.ts";
 
 /** The unit the bench set runs (bench.container). */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Host } from "../../tests/host/host.ts";
+import type { Host } from "../../tests/host/guest.ts";
 import { createRepo } from "../../tests/host/git_fixture.ts";
 import { rounds, timeIn } from "./guest.ts";
 import { median, ratioMet, type Row } from "./table.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Host } from "../../tests/host/host.ts";
+import type { Host } from "../../tests/host/guest.ts";
 import type { SecretsBench } from "../daemon_500_secrets.ts";
 import { GUEST_DENO, rounds, withLeger } from "./guest.ts";
 import { median, type Row } from "./table.ts";

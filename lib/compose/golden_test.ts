@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LegerError } from "../core/errors.ts";
-import { formatText } from "../quadlet/report.ts";
+import { formatText } from "../quadlet/report/report.ts";
 import { validateSet } from "../quadlet/validate.ts";
 import { importCompose, type ImportComposeOptions, type ImportComposeResult, secretsOf } from "./import.ts";
 

@@ -10,7 +10,7 @@
  */
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../core/errors.ts";
-import type { Leger } from "../leger.ts";
+import type { Leger } from "../leger_api.ts";
 import { ANSWER_MARK, type SecretsRequest, type UpdatesRequest } from "./cycle_protocol.ts";
 
 /** The request on stdin is a small JSON object; anything longer is refused. */

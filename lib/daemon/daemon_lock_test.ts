@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX } from "../../tests/fakes/fake_host_fixtures.ts";
-import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
+import { startSetecStandIn } from "../../tests/fakes/setec/server.ts";
 import { withLock } from "../core/lock.ts";
 import { control } from "../ops/query/query.ts";
 import { daemonSync } from "./control_client.ts";

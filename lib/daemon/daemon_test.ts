@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec/server.ts";
+import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman/secrets_in_memory.ts";
 import { createShell } from "../host/shell.ts";
 import { type Config, defaultConfig } from "../config.ts";
 import { type ScopePaths, scopePaths } from "../core/paths.ts";

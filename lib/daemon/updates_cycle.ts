@@ -15,7 +15,8 @@
 import type { Engine } from "../engine.ts";
 import { listManifests } from "../state/manifest.ts";
 import type { UpdatesReply, UpdatesRequest } from "./cycle_protocol.ts";
-import { type Leger, unattendedOps } from "../leger.ts";
+import type { Leger } from "../leger_api.ts";
+import { unattendedOps } from "../leger.ts";
 import { readSetPolicies, type SetPolicy, shortestInterval } from "../gitops/sets.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
 

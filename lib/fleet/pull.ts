@@ -24,7 +24,7 @@ import { ExitCode, LegerError } from "../core/errors.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
 import { policyOf, resolvePolicy } from "../policy/policy.ts";
 import { parseSource, type SourceSpec } from "../source/spec.ts";
-import type { Leger } from "../leger.ts";
+import type { Leger } from "../leger_api.ts";
 import { listManifests, type Manifest } from "../state/manifest.ts";
 import {
   type AssignedSet,

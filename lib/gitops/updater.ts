@@ -11,7 +11,7 @@
  */
 import type { Engine } from "../engine.ts";
 import { ExitCode, LegerError } from "../core/errors.ts";
-import type { UnattendedOps } from "../leger.ts";
+import type { UnattendedOps } from "../leger_api.ts";
 import { parseSource } from "../source/spec.ts";
 import type { Manifest } from "../state/manifest.ts";
 import { loadSetFiles } from "../state/store.ts";

@@ -23,7 +23,7 @@
  * @module
  */
 import { z } from "zod";
-import { parseYamlWith, type YamlResult } from "../core/yaml_file.ts";
+import { parseYamlWith, type YamlResult } from "../core/schema/yaml_file.ts";
 import { LEGER_YAML, UpdatePolicy } from "./set_meta.ts";
 
 const safeName = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;

@@ -17,7 +17,7 @@ import { atomicWrite, exists, readTextIfExists } from "../core/fs.ts";
 import { withLock } from "../core/lock.ts";
 import type { HostUpdatePolicy } from "../meta/set_meta.ts";
 import { listManifests, manifestPath } from "../state/manifest.ts";
-import { loadYamlWith } from "../core/yaml_file.ts";
+import { loadYamlWith } from "../core/schema/yaml_file.ts";
 import { type EffectivePolicy, policyOf, resolvePolicy } from "./policy.ts";
 
 /** The parts of a policy a host can override. */

@@ -9,8 +9,8 @@
 import type { DiagnosticSink, HostProbe, OtherSet } from "./diagnostic.ts";
 import { listEntries, type UnitEntry } from "./parse.ts";
 import { type LoadedSet, type LoadedUnit, loadSet } from "./set.ts";
-import { parseMount, parseVolume } from "./storage.ts";
-import { checkPublishPort, type PortBinding } from "./ports.ts";
+import { parseMount, parseVolume } from "./value/storage.ts";
+import { checkPublishPort, type PortBinding } from "./value/ports.ts";
 import { splitWords } from "./split.ts";
 
 interface PortUse {

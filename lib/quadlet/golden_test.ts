@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { fakeHost, type FakeHostSpec } from "../../tests/fakes/host_probe.ts";
-import { formatText } from "./report.ts";
+import { formatText } from "./report/report.ts";
 import { validateSet } from "./validate.ts";
 import { readSetFolder } from "../source/collect.ts";
 import type { OtherSet } from "./diagnostic.ts";

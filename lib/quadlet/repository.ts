@@ -11,7 +11,7 @@
 import type { ValidateOptions, ValidationReport } from "./diagnostic.ts";
 import type { SetFile } from "./kinds.ts";
 import { type LoadedUnit, loadSet } from "./set.ts";
-import { formatText, toJsonObject } from "./report.ts";
+import { formatText, toJsonObject } from "./report/report.ts";
 import { makeReport, validateSet } from "./validate.ts";
 import { printable } from "../core/escape.ts";
 import { parseLegerYaml } from "../meta/leger_yaml.ts";

@@ -12,11 +12,11 @@
  * @module
  */
 import { expandBundles } from "./bundle.ts";
-import { checkRefs, type ForeignUnits } from "./check_refs.ts";
-import { checkSecrets } from "./check_secrets.ts";
+import { checkRefs, type ForeignUnits } from "./check/check_refs.ts";
+import { checkSecrets } from "./check/check_secrets.ts";
 import { checkRisks } from "./risk/check_risk.ts";
-import { checkTemplates } from "./check_templates.ts";
-import { checkUnit } from "./check_unit.ts";
+import { checkTemplates } from "./check/check_templates.ts";
+import { checkUnit } from "./check/check_unit.ts";
 import { checkConflicts } from "./conflicts.ts";
 import { type Diagnostic, DiagnosticSink, type ValidateOptions, type ValidationReport } from "./diagnostic.ts";
 import { isDropinDir } from "./dropins.ts";

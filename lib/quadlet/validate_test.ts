@@ -3,7 +3,7 @@ import { compareVersions, keySpec, suggest } from "./keys.ts";
 import { hostPortOf, summarizeSet } from "./model.ts";
 import { unitNameOf, volumeNameOf } from "./kinds.ts";
 import { parseUnit } from "./parse.ts";
-import { expandPath, specifiersIn } from "./specifiers.ts";
+import { expandPath, specifiersIn } from "./check/specifiers.ts";
 import { validateSet } from "./validate.ts";
 import { validatePath } from "../source/validate_path.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec/server.ts";
+import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman/secrets_in_memory.ts";
 import { defaultConfig } from "../config.ts";
 import { type Daemon, runDaemon } from "../../tests/helpers/in_process_daemon.ts";
 import { daemonSync } from "../daemon/control_client.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createShell, run } from "../host/shell.ts";
-import { createFakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
+import { createFakePodmanSecrets } from "../../tests/fakes/podman/secrets_in_memory.ts";
 import { listPodmanSecrets, podmanSecretExists, removePodmanSecret, setPodmanSecret } from "./podman_secrets.ts";
 import { LegerError } from "../core/errors.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec/server.ts";
 import { isUnchanged, SetecClient, type SetecClientOptions } from "./setec_client.ts";
 import {
   SetecAccessDeniedError,

@@ -4,9 +4,9 @@
  * value, and changes nothing on the host (Podman secrets, cache).
  */
 import assert from "node:assert/strict";
-import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { testCertificates } from "../../tests/fakes/test_ca.ts";
-import { createFakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
+import { startSetecStandIn } from "../../tests/fakes/setec/server.ts";
+import { testCertificates } from "../../tests/fakes/setec/test_ca.ts";
+import { createFakePodmanSecrets } from "../../tests/fakes/podman/secrets_in_memory.ts";
 import { createShell } from "../host/shell.ts";
 import { UsageError } from "../core/errors.ts";
 import { SecretCache } from "./cache.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { createFakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
+import { startSetecStandIn } from "../../tests/fakes/setec/server.ts";
+import { createFakePodmanSecrets } from "../../tests/fakes/podman/secrets_in_memory.ts";
 import { createShell } from "../host/shell.ts";
 import { defaultConfig } from "../config.ts";
 import { scopePaths } from "../core/paths.ts";

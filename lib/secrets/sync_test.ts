@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec_server.ts";
-import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman_secrets.ts";
+import { type SetecStandIn, startSetecStandIn } from "../../tests/fakes/setec/server.ts";
+import { createFakePodmanSecrets, type FakePodmanSecrets } from "../../tests/fakes/podman/secrets_in_memory.ts";
 import { createShell } from "../host/shell.ts";
 import { SecretCache } from "./cache.ts";
 import { SetecClient } from "./setec_client.ts";

@@ -7,10 +7,11 @@
  * @module
  */
 import { join } from "node:path";
-import { LegerError, NotFoundError } from "../core/errors.ts";
-import { ensurePrivateDir, sha256 } from "../core/fs.ts";
+import { LegerError } from "../core/errors.ts";
+import { sha256 } from "../core/fs.ts";
 import { withLock } from "../core/lock.ts";
 import { run, type RunResult, type Shell } from "../host/shell.ts";
+import { cachedCommits, cacheRepo, fetchedTag, folderAt, GIT_ENV, gitError, listTree, readBlobs } from "./git_cache.ts";
 import { redactUrls } from "../core/redact.ts";
 import type { ProgressSink } from "../core/progress/meter.ts";
 import { gitProgress } from "./git_progress.ts";
@@ -124,42 +125,6 @@ export interface TreeRead {
   files: Map<string, string>;
 }
 
-function gitError(stderr: string, url: string, ref: string): LegerError {
-  const text = stderr.trim();
-  if (/couldn't find remote ref|not our ref|unadvertised object|invalid refspec/i.test(text)) {
-    return new NotFoundError(
-      `Cannot fetch ${url}: the ref "${ref}" does not exist there`,
-      "Check the branch, tag or commit name (git ls-remote shows what exists).",
-    );
-  }
-  if (
-    /not found|does not exist|does not appear to be a git repository|Could not read from remote|repository .* not found|returned error: 404/i
-      .test(text)
-  ) {
-    return new NotFoundError(
-      `Cannot fetch ${url}: no repository there (${text.split("\n").pop()})`,
-      "Check the URL, and that your git credentials can read it.",
-    );
-  }
-  return new LegerError(`Cannot fetch ${url}: git failed: ${text.split("\n").slice(-3).join(" ")}`, {
-    hint: "Run the same git command by hand to see more; check network and credentials.",
-  });
-}
-
-/**
- * The transports leger hands to git (`GIT_ALLOW_PROTOCOL`): those a source
- * may name (decision 14). Anything else a remote, a submodule or a URL
- * rewrite could bring in (`ext::`, `fd::`, ...) is refused by git itself.
- */
-export const GIT_PROTOCOLS = "https:http:ssh:git:file";
-
-/** The environment of every git leger runs: no prompt, stable messages, only leger's transports. */
-export const GIT_ENV: Record<string, string> = {
-  GIT_TERMINAL_PROMPT: "0",
-  LC_ALL: "C",
-  GIT_ALLOW_PROTOCOL: GIT_PROTOCOLS,
-};
-
 /** What one fetch of a ref brought: the commit, and the tag when the ref named one. */
 interface Fetched {
   commit: string;
@@ -204,26 +169,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     }
   }
 
-  async function repoFor(url: string): Promise<string> {
-    const dir = join(options.cacheDir, "git", (await sha256(url)).slice(0, 16) + ".git");
-    try {
-      await Deno.stat(join(dir, "HEAD"));
-    } catch {
-      await ensurePrivateDir(join(options.cacheDir, "git"));
-      const tmp = `${dir}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-      // --shared=0600: git's own files private whatever the umask (the folder is 0700 too).
-      const init = await git(["init", "-q", "--bare", "--shared=0600", "--end-of-options", tmp]);
-      if (init.code !== 0) throw new LegerError(`Cannot create the git cache in ${dir}: ${init.stderr.trim()}`);
-      await git(["config", "--end-of-options", "remote.origin.url", url], tmp);
-      await git(["config", "remote.origin.promisor", "true"], tmp);
-      await git(["config", "remote.origin.partialclonefilter", "blob:none"], tmp);
-      await Deno.rename(tmp, dir).catch(async (e) => {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
-        if (!(e instanceof Deno.errors.AlreadyExists) && !(await Deno.stat(dir).catch(() => undefined))) throw e;
-      });
-    }
-    return dir;
-  }
+  const repoFor = (url: string) => cacheRepo(git, options.cacheDir, url);
 
   const advertised = new Map<string, Promise<Map<string, string>>>(); // url -> ref name -> commit
   /** What the remote advertises (HEAD, branches, tags peeled), asked once per repository per run. */
@@ -294,19 +240,6 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return done;
   }
 
-  /**
-   * Whether FETCH_HEAD came from a tag (its line says `tag 'NAME' of URL`)
-   * and, for an annotated tag, the tag object's id.
-   */
-  async function fetchedTag(repo: string, commit: string): Promise<SignedObject["tag"]> {
-    const head = await Deno.readTextFile(join(repo, "FETCH_HEAD")).catch(() => "");
-    const line = head.split("\n")[0] ?? "";
-    const name = /^[0-9a-f]{40,64}\t[^\t]*\ttag '(.+)' of /.exec(line)?.[1];
-    if (name === undefined) return undefined;
-    const object = line.slice(0, line.indexOf("\t"));
-    return object === commit ? { name } : { name, object };
-  }
-
   async function refAndSubpath(
     spec: Extract<SourceSpec, { kind: "git" }>,
     refOverride?: string,
@@ -324,14 +257,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     const repo = await repoFor(spec.url);
     return await withLock(repo + ".lock", async () => {
       const { commit, tag } = await fetchCommit(spec, repo, ref);
-      const treeish = `${commit}:${subpath}`; // "COMMIT:" is its top folder (the commit itself is no tree)
-      const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
-      if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
-        throw new NotFoundError(
-          `Cannot use ${spec.input}: there is no folder "${subpath}" at ${ref || "HEAD"} (${commit.slice(0, 12)})`,
-          "Check the folder part of the source.",
-        );
-      }
+      const treeish = await folderAt(git, repo, { input: spec.input, ref, commit, subpath });
       // Sizes and counts are checked on git's records before anything is written to disk.
       await checkTreeLimits(git, repo, treeish, spec.input);
       const tmp = await Deno.makeTempDir({ prefix: "leger-src-" });
@@ -363,12 +289,6 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     });
   }
 
-  /** The commits this cache fetched before (refs/leger/*): present without asking the promisor remote. */
-  async function cachedCommits(repo: string): Promise<Set<string>> {
-    const r = await git(["for-each-ref", "--format=%(objectname)", "refs/leger/"], repo);
-    return new Set(r.code === 0 ? r.stdout.split("\n").filter(Boolean) : []);
-  }
-
   async function readGitTree(
     spec: Extract<SourceSpec, { kind: "git" }>,
     want: (path: string) => boolean,
@@ -379,48 +299,18 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     return await withLock(repo + ".lock", async () => {
       const before = stats.fetches;
       const advertised = /^[0-9a-f]{40,64}$/.test(ref) ? ref : await remoteCommitOf(spec, ref);
-      const commit = advertised && (await cachedCommits(repo)).has(advertised)
+      const commit = advertised && (await cachedCommits(git, repo)).has(advertised)
         ? advertised
         : (await fetchCommit(spec, repo, ref)).commit;
-      const treeish = `${commit}:${subpath}`; // "COMMIT:" is the commit's top folder
-      const kind = await git(["cat-file", "-t", "--end-of-options", treeish], repo);
-      if (kind.code !== 0 || kind.stdout.trim() !== "tree") {
-        throw new NotFoundError(
-          `Cannot use ${spec.input}: there is no folder "${subpath}" at ${ref || "HEAD"} (${commit.slice(0, 12)})`,
-          "Check the folder part of the source.",
-        );
-      }
-      // Names only: trees are always in the cache, file contents are fetched when read.
-      const names = await git(["ls-tree", "-r", "-z", "--end-of-options", treeish], repo);
-      if (names.code !== 0) throw new LegerError(`Cannot list ${spec.input}: ${names.stderr.trim()}`);
-      const paths: string[] = [];
-      const links: string[] = [];
-      for (const record of names.stdout.split("\0")) {
-        // "<mode> <type> <object>\t<path>"; 120000 is a symbolic link (its text is where it points).
-        const tab = record.indexOf("\t");
-        if (tab < 0) continue;
-        paths.push(record.slice(tab + 1));
-        if (record.startsWith("120000 ")) links.push(record.slice(tab + 1));
-      }
-      const files = new Map<string, string>();
+      const treeish = await folderAt(git, repo, { input: spec.input, ref, commit, subpath });
+      const { paths, links } = await listTree(git, repo, treeish, spec.input);
+      const object = (p: string) => `${commit}:${subpath ? `${subpath}/` : ""}${p}`;
       const wanted = paths.filter((p) => want(p) && !links.includes(p)).slice(0, EXTRACT_LIMITS.entries);
-      if (wanted.length > 0) {
-        const object = (p: string) => `${commit}:${subpath ? `${subpath}/` : ""}${p}`;
-        const objects = wanted.map(object).join("\n") + "\n";
-        const sizes = await run($, ["git", "cat-file", "--batch-check=%(objecttype) %(objectsize)"], {
-          cwd: repo,
-          env: { ...GIT_ENV, ...await remoteEnv(spec) },
-          stdin: objects,
-        });
-        if (sizes.code !== 0) throw gitError(sizes.stderr, spec.url, ref || "HEAD");
-        const lines = sizes.stdout.split("\n");
-        for (const [i, path] of wanted.entries()) {
-          const [type, size] = (lines[i] ?? "").split(" ");
-          if (type !== "blob" || Number(size) > maxBytes) continue;
-          const blob = await git(["cat-file", "blob", "--end-of-options", object(path)], repo);
-          if (blob.code === 0) files.set(path, blob.stdout);
-        }
-      }
+      const files = await readBlobs(git, $, repo, new Map(wanted.map((p) => [p, object(p)])), maxBytes, {
+        url: spec.url,
+        ref,
+        env: await remoteEnv(spec),
+      });
       return { ref, commit, subpath, fetched: stats.fetches > before, paths, links, files };
     });
   }

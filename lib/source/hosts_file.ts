@@ -26,7 +26,7 @@
 import { join, posix } from "node:path";
 import { z } from "zod";
 import { ExitCode, LegerError, NotFoundError } from "../core/errors.ts";
-import { parseYamlWith, type YamlProblem } from "../core/yaml_file.ts";
+import { parseYamlWith, type YamlProblem } from "../core/schema/yaml_file.ts";
 import { cleanSubpath, type SourceSpec } from "./spec.ts";
 import { boundedList } from "../core/bounded_list.ts";
 

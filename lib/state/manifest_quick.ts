@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { conforms } from "../core/json_shape.ts";
+import { conforms } from "../core/schema/json_shape.ts";
 import type { Manifest } from "./manifest.ts";
 import schema from "./manifest.schema.json" with { type: "json" };
 

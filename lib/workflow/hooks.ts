@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import type { Engine } from "../engine.ts";
 import { exists } from "../core/fs.ts";
-import type { Leger } from "../leger.ts";
+import type { Leger } from "../leger_api.ts";
 import type { UpdateEvent } from "../gitops/updater.ts";
 
 /** The hook file each event kind runs. */

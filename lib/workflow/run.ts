@@ -12,7 +12,7 @@ import type { Engine } from "../engine.ts";
 import { LegerError, NotFoundError, UsageError } from "../core/errors.ts";
 import { ask } from "../core/escape.ts";
 import { exists } from "../core/fs.ts";
-import type { Leger } from "../leger.ts";
+import type { Leger } from "../leger_api.ts";
 import type { Logger } from "../core/log.ts";
 import type { Scope } from "../core/paths.ts";
 import { run, type RunResult, type Shell } from "../host/shell.ts";

@@ -13,7 +13,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bootHost, type Host, hostAvailable, PROJECT_ROOT } from "../host/host.ts";
+import { bootHost, hostAvailable, PROJECT_ROOT } from "../host/host.ts";
+import type { Host } from "../host/guest.ts";
 import { needs } from "../helpers/tools.ts";
 import { git, makeRepo } from "../helpers/git_repo.ts";
 import { ansibleEnv, E2E_SUITE, httpGet, webContainer } from "./helpers.ts";

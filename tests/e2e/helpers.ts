@@ -7,8 +7,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { bootHost, hostAvailable, type Suite, SUITES } from "../host/host.ts";
-import { type ExecResult, Host, type HostHandle, type User } from "../host/guest.ts";
+import { bootHost, hostAvailable } from "../host/host.ts";
+import { type Suite, SUITES } from "../host/rootfs.ts";
+import type { ExecResult, User } from "../host/guest_exec.ts";
+import { Host, type HostHandle } from "../host/guest.ts";
 import { prepareShared, SHARED_HOST_ENV } from "./shared_host.ts";
 
 export type { Host, User };

@@ -10,7 +10,8 @@
  */
 
 import assert from "node:assert/strict";
-import { bootHost, type Host, hostAvailable, sweepStaleBoots } from "../host/host.ts";
+import { bootHost, hostAvailable, sweepStaleBoots } from "../host/host.ts";
+import type { Host } from "../host/guest.ts";
 import { createRepo } from "../host/git_fixture.ts";
 import type { HostHandle } from "../host/guest.ts";
 import { unmountAndRemove } from "../host/process.ts";

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { addCommits, createRepo, type FixtureRepo } from "../host/git_fixture.ts";
-import type { ExecResult } from "../host/guest.ts";
+import type { ExecResult } from "../host/guest_exec.ts";
 import { httpGet, sharedHost, waitFor, webContainer, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -12,7 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { addCommits, createRepo } from "../host/git_fixture.ts";
-import { bootHost, type Host } from "../host/host.ts";
+import { bootHost } from "../host/host.ts";
+import type { Host } from "../host/guest.ts";
 import { ensureRootfs, rootfsEntry } from "../host/rootfs.ts";
 import { httpGet, leger, legerJson, onlyOn, quadletDirOf, webContainer, type Who } from "./helpers.ts";
 

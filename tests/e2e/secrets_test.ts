@@ -1,6 +1,6 @@
 /**
  * Setec secrets with the leger daemon on a real systemd + podman host. The
- * Setec stand-in (tests/fakes/setec_server.ts, with an ACL) runs inside the
+ * Setec stand-in (tests/fakes/setec/server.ts, with an ACL) runs inside the
  * guest on loopback over HTTPS, with a certificate of a test CA that leger
  * is told to trust (daemon.setec-ca-file); alice runs the daemon as her user unit, installed by
  * `leger daemon install --now`, polling every 2 s. A set's container gets
@@ -15,171 +15,40 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { ExecResult } from "../host/guest.ts";
-import { BACKENDS, httpGet, leger as runLeger, sharedHost, tokenContainer, waitFor, type Who } from "./helpers.ts";
-import { type GuestSetec, guestSetec } from "./setec_guest.ts";
+import { httpGet, sharedHost, waitFor } from "./helpers.ts";
+import {
+  APP_PORT,
+  b64,
+  containerId,
+  daemonAnswers,
+  daemonJournal,
+  HOME,
+  installedSets,
+  leger,
+  legerJson,
+  legerYaml,
+  podmanSecretExists,
+  podmanSecretUpdated,
+  POLL_MS,
+  secretContainer,
+  servedChecksum,
+  SETEC,
+  SETEC_UNIT,
+  setecActivate,
+  setecPut,
+  sha256,
+  stand,
+  startSetec,
+  type StatusOut,
+  type SyncOut,
+  systemctlUser,
+  transcript,
+  VALUES,
+  waitForChecksum,
+  writeSet,
+} from "./secrets_steps.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-const ALICE: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
-const HOME = "/home/alice";
-const SETEC_PORT = 8700;
-const SETEC = `https://127.0.0.1:${SETEC_PORT}`;
-const SETEC_UNIT = "leger-e2e-setec";
-let standIn: GuestSetec | undefined;
-async function stand(): Promise<GuestSetec> {
-  return standIn ??= await guestSetec(await sharedHost(), SETEC_PORT, { deny: "leger/denied/", unit: SETEC_UNIT });
-}
-const APP_PORT = 18601;
-const POLL_MS = 2000;
-
-/** Secret values: distinctive, so a leak is found by a plain search. */
-const run = crypto.randomUUID().slice(0, 8);
-const VALUES = {
-  v1: `e2e-token-one-${run}`,
-  v2: `e2e-token-two-${run}`,
-  v3: `e2e-token-three-${run}`,
-  pair: `e2e-token-pair-${run}`,
-};
-
-/** Everything leger printed during the file's tests. */
-const transcript: string[] = [];
-
-/** Runs leger as alice and keeps its output for the leak check. */
-async function leger(args: string[]): Promise<ExecResult> {
-  const r = await runLeger(await sharedHost(), ALICE, args);
-  transcript.push(`$ leger ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-async function legerJson<T>(args: string[]): Promise<T> {
-  const r = await leger(["--json", ...args]);
-  assert.equal(r.code, 0, `leger ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-const b64 = (text: string) => btoa(text);
-
-/** `setec put`: returns the version written (not active unless it is the first). */
-async function setecPut(name: string, value: string): Promise<number> {
-  return await (await stand()).put(name, value);
-}
-
-async function setecActivate(name: string, version: number): Promise<void> {
-  await (await stand()).activate(name, version);
-}
-
-/** Starts the stand-in (HTTPS) as a transient system unit; names under leger/denied/ answer 403. */
-async function startSetec(): Promise<void> {
-  await (await stand()).start();
-}
-
-/** The checksum the app's container serves (of its APP_TOKEN), or undefined when it does not answer. */
-async function servedChecksum(port = APP_PORT): Promise<string | undefined> {
-  return (await httpGet(await sharedHost(), `http://127.0.0.1:${port}/`, 1000))?.trim();
-}
-
-async function waitForChecksum(value: string, timeoutMs: number, port = APP_PORT): Promise<number> {
-  const want = await sha256(value);
-  const started = Date.now();
-  await waitFor(
-    `the container on port ${port} to see the new value`,
-    async () => (await servedChecksum(port)) === want,
-    timeoutMs,
-  );
-  return Date.now() - started;
-}
-
-/** A container that gets the Podman secret as APP_TOKEN, logs and serves its SHA-256, never the value. */
-function secretContainer(port: number, podmanSecret = "app-token"): string {
-  return tokenContainer(port, podmanSecret, { logChecksum: true, description: "leger e2e secret consumer" });
-}
-
-function legerYaml(setecName: string, podmanSecret = "app-token"): string {
-  return `secrets:\n  - name: ${setecName}\n    podman-secret: ${podmanSecret}\n    env: APP_TOKEN\n`;
-}
-
-async function writeSet(name: string, files: Record<string, string>): Promise<string> {
-  const host = await sharedHost();
-  const dir = `${HOME}/sets/${name}`;
-  await host.exec(["rm", "-rf", dir], { user: "alice" });
-  for (const [file, text] of Object.entries(files)) await host.writeFile(`${dir}/${file}`, text, { user: "alice" });
-  return dir;
-}
-
-async function podmanSecretExists(name: string): Promise<boolean> {
-  const host = await sharedHost();
-  return (await host.exec(["podman", "secret", "exists", name], { user: "alice" })).code === 0;
-}
-
-async function podmanSecretUpdated(name: string): Promise<string> {
-  const host = await sharedHost();
-  const r = await host.exec(["podman", "secret", "inspect", "--format", "{{.UpdatedAt}}", name], { user: "alice" });
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim();
-}
-
-async function containerId(name = "systemd-app"): Promise<string> {
-  const host = await sharedHost();
-  return (await host.exec(["podman", "inspect", "--format", "{{.Id}}", name], { user: "alice" })).stdout.trim();
-}
-
-async function installedSets(): Promise<string[]> {
-  return (await legerJson<{ sets: { name: string }[] }>(["list"])).sets.map((r) => r.name).sort();
-}
-
-interface SecretStatus {
-  name: string;
-  podmanSecret: string;
-  version?: number;
-  stale: boolean;
-  lastAction?: string;
-  /** When the daemon last asked Setec about it. */
-  checkedAt?: string;
-}
-interface StatusOut {
-  source: "daemon" | "cache";
-  daemon?: { server: string; pollIntervalMs: number; pid: number };
-  secrets: SecretStatus[];
-}
-interface SyncOut {
-  by: "daemon" | "local";
-  dryRun: boolean;
-  ok: boolean;
-  results: {
-    name: string;
-    podmanSecret: string;
-    action: string;
-    fromVersion?: number;
-    toVersion?: number;
-    restarted: string[];
-  }[];
-}
-
-async function daemonAnswers(): Promise<StatusOut> {
-  return await waitFor("the leger daemon to answer", async () => {
-    const r = await leger(["--json", "secrets", "status"]);
-    if (r.code !== 0) return undefined;
-    const s = JSON.parse(r.stdout) as StatusOut;
-    return s.source === "daemon" ? s : undefined;
-  }, 60_000);
-}
-
-async function daemonJournal(): Promise<string> {
-  const host = await sharedHost();
-  return (await host.exec(["journalctl", "--user", "-u", "leger-daemon", "--no-pager", "-o", "cat"], { user: "alice" }))
-    .stdout;
-}
-
-async function systemctlUser(...args: string[]): Promise<ExecResult> {
-  const host = await sharedHost();
-  return await host.exec(["systemctl", "--user", ...args], { user: "alice" });
-}
 
 Deno.test({
   name: "leger daemon install --now runs the daemon as alice's user unit, polling the stand-in",

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import type { Host } from "./helpers.ts";
-import { testCertificates } from "../fakes/test_ca.ts";
+import { testCertificates } from "../fakes/setec/test_ca.ts";
 
 /** Where the CA certificate lives in the guest (public; readable by everyone). */
 export const GUEST_CA = "/etc/leger-e2e/setec-ca.pem";

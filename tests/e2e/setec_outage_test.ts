@@ -17,7 +17,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { ExecResult } from "../host/guest.ts";
+import type { ExecResult } from "../host/guest_exec.ts";
 import { BACKENDS, httpGet, leger as runLeger, sharedHost, tokenContainer, waitFor, type Who } from "./helpers.ts";
 import { type GuestSetec, guestSetec } from "./setec_guest.ts";
 

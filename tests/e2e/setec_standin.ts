@@ -1,5 +1,5 @@
 /**
- * The Setec stand-in (`tests/fakes/setec_server.ts`) as a program for the
+ * The Setec stand-in (`tests/fakes/setec/server.ts`) as a program for the
  * end-to-end host, serving HTTPS with a certificate of the test CA (made on
  * the build machine with openssl and copied into the guest), with an ACL:
  * `--deny PREFIX` refuses every action on secret names starting with PREFIX
@@ -26,7 +26,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { startSetecStandIn } from "../fakes/setec_server.ts";
+import { startSetecStandIn } from "../fakes/setec/server.ts";
 
 async function admin([url, caFile, method, body]: string[]): Promise<void> {
   const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(caFile!)] });

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { httpGet, sharedHost, webContainer } from "./helpers.ts";
 import { GIT_PORT, resetShared } from "./shared_host.ts";
-import type { Host, User } from "../host/guest.ts";
+import type { Host } from "../host/guest.ts";
+import type { User } from "../host/guest_exec.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const PORT = { root: 18801, alice: 18802 };

@@ -9,79 +9,20 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { E2E_SUITE, httpGet, installedPath, leger, legerJson, sharedHost, webContainer, WHO } from "./helpers.ts";
 import {
-  BACKENDS,
-  E2E_SUITE,
-  httpGet,
-  installedPath,
-  leger,
-  legerJson,
-  sharedHost,
-  webContainer,
-  WHO,
-  type Who,
-} from "./helpers.ts";
-
+  ALICE,
+  ensureHolder,
+  HOME,
+  installedSets,
+  type JsonReport,
+  PORT,
+  quadletFiles,
+  QUADLETS,
+  ROOT,
+  writeSet,
+} from "./validation_steps.ts";
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-const ALICE: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
-const ROOT: Who = { user: "root", scope: "system", backend: BACKENDS[0]! };
-const HOME = "/home/alice";
-const QUADLETS = `${HOME}/.config/containers/systemd`;
-/** The port the installed set "holder" publishes. */
-const PORT = 18501;
-
-interface Diag {
-  file: string;
-  line: number;
-  severity: string;
-  code: string;
-  key?: string;
-  message: string;
-  source: "leger" | "generator";
-}
-interface JsonReport {
-  version: number;
-  ok: boolean;
-  errors: number;
-  warnings: number;
-  diagnostics: Diag[];
-}
-interface ListRow {
-  name: string;
-}
-
-/** Writes a set's files into a folder of alice's (replacing what was there). */
-async function writeSet(
-  folder: string,
-  files: Record<string, string>,
-  user: "alice" | "root" = "alice",
-): Promise<string> {
-  const host = await sharedHost();
-  await host.exec(["rm", "-rf", folder], { user });
-  for (const [name, text] of Object.entries(files)) await host.writeFile(`${folder}/${name}`, text, { user });
-  return folder;
-}
-
-/** Every file of alice's quadlet folder, sets' folders included (hidden ones too: podman's install markers). */
-async function quadletFiles(): Promise<string[]> {
-  const host = await sharedHost();
-  const r = await host.exec(["find", QUADLETS, "-mindepth", "1", "-type", "f", "-printf", "%P\\n"], { user: "alice" });
-  return r.stdout.split("\n").filter(Boolean).sort();
-}
-
-async function installedSets(who: Who = ALICE): Promise<string[]> {
-  return (await legerJson<{ sets: ListRow[] }>(await sharedHost(), who, ["list"])).sets.map((r) => r.name).sort();
-}
-
-/** The holder set: a web server on PORT; installed by the first test, used by the others. */
-async function ensureHolder(): Promise<void> {
-  const host = await sharedHost();
-  if ((await installedSets()).includes("holder")) return;
-  const dir = await writeSet(`${HOME}/sets/holder`, { "holder.container": webContainer({ port: PORT }) });
-  const r = await leger(host, ALICE, ["install", dir, "--name", "holder"]);
-  assert.equal(r.code, 0, r.stderr);
-}
 
 Deno.test({
   name:

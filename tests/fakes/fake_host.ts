@@ -28,8 +28,8 @@ import { fileURLToPath } from "node:url";
 import type { FakeCommand } from "../../lib/host/shell.ts";
 import { withShell } from "./fake_shell.ts";
 import { normalizeImage } from "./fake_host_ini.ts";
-import { busctl } from "./fake_host_busctl.ts";
-import { podman } from "./fake_host_podman.ts";
+import { busctl } from "./systemd/busctl.ts";
+import { podman } from "./podman/podman.ts";
 import { serveTools, type ToolServer } from "./fake_host_serve.ts";
 import {
   type CallRecord,
@@ -40,16 +40,10 @@ import {
   transact,
   type VolumeRecord,
 } from "./fake_host_state.ts";
-import {
-  advance,
-  advanceUnit,
-  type Answer,
-  type Ctx,
-  journalctl,
-  log,
-  lookup,
-  systemctl,
-} from "./fake_host_systemd.ts";
+import { advance, advanceUnit } from "./systemd/units.ts";
+import { type Answer, type Ctx, log } from "./fake_host_state.ts";
+import { journalctl, systemctl } from "./systemd/systemctl.ts";
+import { lookup } from "./systemd/generator.ts";
 
 /** What a fake command receives (the shape of lib/host/shell.ts's FakeCall). */
 export interface HostCall {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Answer } from "./fake_host_systemd.ts";
+import type { Answer } from "./fake_host_state.ts";
 
 export const err = (message: string, code = 125): Answer => ({ code, stderr: `Error: ${message}\n` });
 export const errs = (messages: string[], code = 125): Answer => ({

@@ -20,7 +20,7 @@
  * @module
  */
 import type { HostCall } from "./fake_host.ts";
-import type { Answer } from "./fake_host_systemd.ts";
+import type { Answer } from "./fake_host_state.ts";
 
 /** The commands that read their standard input (what fake_host_cli.ts reads too). */
 export function wantsStdin(tool: string, args: readonly string[]): boolean {

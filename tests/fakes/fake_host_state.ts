@@ -173,3 +173,36 @@ export function versionAtLeast(version: string, major: number, minor: number): b
   const [a = 0, b = 0] = version.split(".").map(Number);
   return a > major || (a === major && b >= minor);
 }
+
+// ---------------------------------------------------------------- a transaction
+
+/** What a fake command answers (structurally lib/host/shell.ts's FakeResult). */
+export interface Answer {
+  code?: number;
+  stdout?: string | Uint8Array;
+  stderr?: string;
+}
+
+/** One transaction's view: the state, the clock, and which manager is asked. */
+export interface Ctx {
+  state: HostState;
+  now: number;
+}
+
+const MANAGER_PID = 1187;
+
+// ---------------------------------------------------------------- journal
+
+/** Adds a journal line. */
+export function log(ctx: Ctx, unit: string, ident: string, msg: string): void {
+  ctx.state.journal.push({ t: ctx.now, unit, ident, msg });
+  if (ctx.state.journal.length > 5000) ctx.state.journal.splice(0, ctx.state.journal.length - 5000);
+}
+
+export function manager(ctx: Ctx): string {
+  return ctx.state.scope === "user" ? `systemd[${MANAGER_PID}]` : "systemd[1]";
+}
+
+export function nextPid(ctx: Ctx): number {
+  return ctx.state.nextPid++;
+}

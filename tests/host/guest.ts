@@ -5,51 +5,14 @@
  * @module
  */
 
-import { processAlive, processStart, run, type RunResult, unmountAndRemove } from "./process.ts";
+import { findChild, processAlive, processStart, run, unmountAndRemove } from "./process.ts";
 import type { Suite } from "./rootfs.ts";
+import { envArgs, type ExecOptions, type ExecResult, HostCommandError, type User } from "./guest_exec.ts";
+import { register, startWatchdog, stopHostsSync, unregister } from "./guest_cleanup.ts";
+import { startGitServer } from "./git_server.ts";
 
-/** A user inside the guest. */
-export type User = "root" | "alice";
-
-/** What a command run in the guest returned. */
-export type ExecResult = RunResult;
-
-/** Options of {@linkcode Host.exec}. */
-export interface ExecOptions {
-  /** Run as this user (default root). alice gets her systemd user bus. */
-  user?: User;
-  /** Extra environment variables (the environment is otherwise clean). */
-  env?: Record<string, string>;
-  /** Text or bytes for standard input. */
-  stdin?: string | Uint8Array;
-  /** Working directory inside the guest. */
-  cwd?: string;
-  /** Kill the command after this many milliseconds (default 300 s). */
-  timeoutMs?: number;
-  /** Throw a {@linkcode HostCommandError} when the exit code is not 0. */
-  check?: boolean;
-}
-
-/** Thrown by {@linkcode Host.exec} with `check` when a command fails. */
-export class HostCommandError extends Error {
-  /** What the command returned. */
-  readonly result: ExecResult;
-
-  /** Builds the error from the command, user and result. */
-  constructor(cmd: readonly string[], user: User, result: ExecResult) {
-    super(
-      `Cannot run '${cmd.join(" ")}' as ${user} in the test host: exit code ${result.code}\n` +
-        `stdout: ${result.stdout.slice(-2000)}\nstderr: ${result.stderr.slice(-2000)}`,
-    );
-    this.name = "HostCommandError";
-    this.result = result;
-  }
-}
-
-const GUEST_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 /** `LEGER_E2E_TRACE=1` (the runner's --trace): every command run in a guest is printed with its time. */
 const TRACE = Deno.env.get("LEGER_E2E_TRACE") === "1";
-const live = new Set<Host>();
 
 /** Internal construction data of a {@linkcode Host}. */
 export interface HostInit {
@@ -336,47 +299,10 @@ export class Host implements AsyncDisposable {
    * Starts the git HTTP server (`git_http_server.ts`) inside the guest as
    * the transient unit `leger-git-http-<port>` and waits until it answers.
    */
-  async startGitServer(
+  startGitServer(
     opts: { root?: string; port?: number; allowPush?: boolean; auth?: string } = {},
   ): Promise<{ url: string }> {
-    const root = opts.root ?? "/srv/git";
-    const port = opts.port ?? 8418;
-    const unit = `leger-git-http-${port}`;
-    await this.exec(["systemctl", "stop", unit]);
-    await this.exec(["systemctl", "reset-failed", unit]);
-    await this.exec([
-      "systemd-run",
-      `--unit=${unit}`,
-      // Not the command line: systemd logs a transient unit's description, and --auth holds a password.
-      `--description=leger test git server on port ${port}`,
-      "--setenv=DENO_DIR=/var/cache/leger-git-http-deno",
-      "--setenv=DENO_NO_UPDATE_CHECK=1",
-      "/usr/local/bin/deno",
-      "run",
-      "--no-config",
-      "--no-lock",
-      "--allow-all",
-      "/opt/leger-test-host/git_http_server.ts",
-      `--root=${root}`,
-      `--port=${port}`,
-      ...(opts.allowPush ? ["--allow-push"] : []),
-      ...(opts.auth ? [`--auth=${opts.auth}`] : []),
-    ], { check: true });
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
-    while (true) {
-      const r = await this.exec(["busybox", "wget", "-qO-", `${url}/_health`], {
-        timeoutMs: 5000,
-      });
-      if (r.code === 0) return { url };
-      if (Date.now() > deadline) {
-        const journal = await this.exec(["journalctl", "-u", unit, "-n", "30"]);
-        throw new Error(
-          `Cannot start the git HTTP server in the test host:\n${journal.stdout}`,
-        );
-      }
-      await sleep(200);
-    }
+    return startGitServer(this, opts);
   }
 
   /**
@@ -424,47 +350,10 @@ export class Host implements AsyncDisposable {
     return this.#stopping;
   }
 
-  /**
-   * Starts the guest's watchdog: a shell that lives as long as nspawn and,
-   * when this process ends in any way (the kernel's parent-death signal,
-   * SIGKILL of this process included), stops the guest as
-   * {@linkcode Host.stop} does: SIGTERM to nspawn (a clean halt), again
-   * after 3 s (an immediate end), and SIGKILL to the guest's PID 1 after
-   * 15 s. nspawn's own parent-death signal asks for the clean halt only
-   * once, and a guest under load once did not halt in 30 s.
-   */
+  /** Starts the guest's watchdog (guest_cleanup.ts): it stops the guest when this process ends in any way. */
   #watch(): void {
     if (!this.owned || this.#watchdog || !this.#pid1Start) return;
-    this.#watchdog = new Deno.Command("setpriv", {
-      args: [
-        "--pdeathsig",
-        "TERM",
-        "sh",
-        "-c",
-        [
-          'n=$1 p=$2 s=$3; alive() { [ -r "/proc/$1/stat" ] && [ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }',
-          "stop() {",
-          '  kill -TERM "$n" 2>/dev/null; i=0',
-          '  while alive "$n" && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done',
-          '  kill -TERM "$n" 2>/dev/null',
-          '  while alive "$n" && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done',
-          '  if alive "$p" && [ "$(sed "s/.*) //" "/proc/$p/stat" | cut -d" " -f20)" = "$s" ]; then kill -KILL "$p"; fi',
-          '  kill -KILL "$n" 2>/dev/null; exit 0',
-          "}",
-          // A Ctrl-C reaches the whole process group: the owner decides what to do with its guest.
-          'trap stop TERM; trap "" INT HUP',
-          'while alive "$n"; do sleep 1; done',
-        ].join("\n"),
-        "sh",
-        String(this.#nspawnPid),
-        String(this.#pid1),
-        this.#pid1Start,
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    this.#watchdog.unref();
+    this.#watchdog = startWatchdog(this.#nspawnPid, this.#pid1, this.#pid1Start);
   }
 
   /**
@@ -493,182 +382,6 @@ export class Host implements AsyncDisposable {
   }
 }
 
-function envArgs(user: User, opts: ExecOptions): string[] {
-  const home = user === "alice" ? "/home/alice" : "/root";
-  return [
-    "env",
-    "-i",
-    ...(opts.cwd ? ["-C", opts.cwd] : []),
-    `PATH=${GUEST_PATH}`,
-    `HOME=${home}`,
-    `USER=${user}`,
-    `LOGNAME=${user}`,
-    "LANG=C.UTF-8",
-    ...(user === "alice"
-      ? [
-        "XDG_RUNTIME_DIR=/run/user/1000",
-        "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus",
-      ]
-      : []),
-    ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-  ];
-}
-
-function findChild(parent: number, name: string): number | undefined {
-  let tasks: string[] = [];
-  try {
-    tasks = [...Deno.readDirSync(`/proc/${parent}/task`)].map((e) => e.name);
-  } catch {
-    return undefined;
-  }
-  for (const task of tasks) {
-    let children = "";
-    try {
-      children = Deno.readTextFileSync(
-        `/proc/${parent}/task/${task}/children`,
-      );
-    } catch {
-      continue;
-    }
-    for (const pid of children.split(/\s+/).filter(Boolean).map(Number)) {
-      try {
-        if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === name) {
-          return pid;
-        }
-      } catch { /* exited meanwhile */ }
-    }
-  }
-  return undefined;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-// Best effort: a test run aborted with Ctrl-C, SIGTERM or an uncaught error
-// must not leave a booted guest and a mounted overlay behind. Anything that
-// survives this (SIGKILL) is swept by the next bootHost or `host_cli clean`.
-const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-let signalsElsewhere = false;
-let listening = false;
-/** Boot folders being prepared (overlay mounted, no guest yet): removed too if the process ends now. */
-const preparing = new Set<string>();
-function onSignal(): void {
-  stopAllHostsSync();
-  Deno.exit(130);
-}
-function onUnload(): void {
-  stopAllHostsSync();
-}
-
-/**
- * Stops every host this process booted and has not stopped yet, all at
- * once (synchronously: the process is ending; a halting guest can take
- * seconds, and one after another they added up).
- */
-export function stopAllHostsSync(): void {
-  const hosts = [...live].filter((h) => h.owned);
-  live.clear();
-  for (const dir of preparing) {
-    new Deno.Command("sh", {
-      args: ["-c", 'umount "$1/merged" 2>/dev/null || umount -l "$1/merged" 2>/dev/null; rm -rf "$1"', "sh", dir],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-  }
-  preparing.clear();
-  stopHostsSync(hosts);
-}
-
-/**
- * Stops `hosts` all at once and waits: SIGTERM to each nspawn (a clean
- * halt), again after 3 s (an immediate end), and after 15 s SIGKILL to the
- * guest's PID 1 and to nspawn; then unmounts and removes each boot folder.
- */
-function stopHostsSync(hosts: Host[]): void {
-  if (hosts.length === 0) return;
-  new Deno.Command("sh", {
-    args: [
-      "-c",
-      [
-        // A zombie counts as gone: this process cannot reap it while blocked.
-        'alive() { [ -r "/proc/$1/stat" ] && [ "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]; }',
-        'for e in "$@"; do kill -TERM "${e%%:*}" 2>/dev/null; done',
-        "start=$(date +%s); again=1",
-        "while [ $(($(date +%s) - start)) -lt 15 ]; do",
-        '  any=; for e in "$@"; do alive "${e%%:*}" && any=1; done',
-        '  [ -z "$any" ] && break',
-        '  if [ -n "$again" ] && [ $(($(date +%s) - start)) -ge 3 ]; then',
-        '    again=; for e in "$@"; do kill -TERM "${e%%:*}" 2>/dev/null; done',
-        "  fi",
-        "  sleep 0.1",
-        "done",
-        'for e in "$@"; do',
-        "  n=${e%%:*}; rest=${e#*:}; p=${rest%%:*}; rest=${rest#*:}; s=${rest%%:*}; d=${rest#*:}",
-        // PID 1 first (the same process: its start time): SIGKILL to nspawn alone leaves its guest running.
-        '  if [ "$p" != 0 ] && alive "$p" && [ "$(sed "s/.*) //" "/proc/$p/stat" | cut -d" " -f20)" = "$s" ]; then',
-        '    kill -KILL "$p" 2>/dev/null; i=0; while alive "$p" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
-        "  fi",
-        '  kill -KILL "$n" 2>/dev/null',
-        '  umount "$d/merged" 2>/dev/null || umount -l "$d/merged" 2>/dev/null',
-        // The container storage's image of a btrfs/xfs boot (storage_fs.ts).
-        '  if [ -d "$d/storage-fs" ]; then umount "$d/storage-fs" 2>/dev/null || umount -l "$d/storage-fs" 2>/dev/null; fi',
-        '  rm -rf "$d"',
-        "done",
-      ].join("\n"),
-      "sh",
-      ...hosts.map((h) => `${h.nspawnPid}:${h.pid1}:${h.pid1Start ?? "-"}:${h.dir}`),
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).outputSync();
-}
-
-/**
- * For a process that handles SIGINT, SIGTERM and SIGHUP itself (the test
- * runner: it first waits for its children): no listener of this module
- * exits the process on them; the process calls {@linkcode stopAllHostsSync}
- * before it exits. At a normal exit the hosts stop anyway (unload).
- */
-export function handleSignalsElsewhere(): void {
-  if (listening) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
-  signalsElsewhere = true;
-}
-
-/** Listens for the end of the process while there is a host or a boot folder to clean up. */
-function listen(): void {
-  const wanted = live.size + preparing.size > 0;
-  if (wanted === listening) return;
-  listening = wanted;
-  if (wanted) {
-    if (!signalsElsewhere) { for (const s of signals) Deno.addSignalListener(s, onSignal); }
-    globalThis.addEventListener("unload", onUnload);
-  } else {
-    if (!signalsElsewhere) { for (const s of signals) Deno.removeSignalListener(s, onSignal); }
-    globalThis.removeEventListener("unload", onUnload);
-  }
-}
-
-/**
- * Holds a boot folder whose overlay may be mounted before its guest runs:
- * a signal then unmounts and removes it too. Returns the release, called
- * once the host exists (or the folder is gone).
- */
-export function holdBootFolder(dir: string): () => void {
-  preparing.add(dir);
-  listen();
-  return () => {
-    preparing.delete(dir);
-    listen();
-  };
-}
-
-function register(host: Host): void {
-  live.add(host);
-  listen();
-}
-
-function unregister(host: Host): void {
-  if (!live.delete(host)) return;
-  listen();
 }

@@ -30,22 +30,9 @@ import {
   TEST_IMAGE_CMD,
   TEST_IMAGES,
 } from "./rootfs.ts";
-import { holdBootFolder, Host } from "./guest.ts";
+import { Host } from "./guest.ts";
+import { holdBootFolder } from "./guest_cleanup.ts";
 import { ensureStorageTools, makeStorage, type StorageFs } from "./storage_fs.ts";
-
-export {
-  CACHE_ROOT,
-  denoDirEntry,
-  ensureRootfs,
-  prepareDenoDir,
-  rootfsEntry,
-  type Suite,
-  SUITE_PODMAN,
-  SUITES,
-  TEST_IMAGES,
-} from "./rootfs.ts";
-export { type ExecOptions, type ExecResult, Host, HostCommandError, type User } from "./guest.ts";
-export type { StorageFs } from "./storage_fs.ts";
 
 /** Where per-boot folders (overlay layers, storage, logs) are made. */
 export const BOOTS_ROOT = "/var/tmp/leger-test-host/boots";

@@ -14,21 +14,9 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  bootHost,
-  CACHE_ROOT,
-  cacheStatus,
-  denoDirEntry,
-  ensureRootfs,
-  hostAvailable,
-  prepareDenoDir,
-  PROJECT_ROOT,
-  rootfsEntry,
-  type StorageFs,
-  type Suite,
-  SUITES,
-  sweepStaleBoots,
-} from "./host.ts";
+import { bootHost, cacheStatus, hostAvailable, PROJECT_ROOT, sweepStaleBoots } from "./host.ts";
+import { CACHE_ROOT, denoDirEntry, ensureRootfs, prepareDenoDir, rootfsEntry, type Suite, SUITES } from "./rootfs.ts";
+import type { StorageFs } from "./storage_fs.ts";
 
 const USAGE = `Usage: deno task host <command> [options]
 

@@ -215,3 +215,31 @@ async function isMountPoint(path: string): Promise<boolean> {
   const mounts = await Deno.readTextFile("/proc/self/mounts");
   return mounts.split("\n").some((line) => line.split(" ")[1] === path);
 }
+
+/** The first child of `parent` (any of its threads) whose name is `name`, read from /proc. */
+export function findChild(parent: number, name: string): number | undefined {
+  let tasks: string[] = [];
+  try {
+    tasks = [...Deno.readDirSync(`/proc/${parent}/task`)].map((e) => e.name);
+  } catch {
+    return undefined;
+  }
+  for (const task of tasks) {
+    let children = "";
+    try {
+      children = Deno.readTextFileSync(
+        `/proc/${parent}/task/${task}/children`,
+      );
+    } catch {
+      continue;
+    }
+    for (const pid of children.split(/\s+/).filter(Boolean).map(Number)) {
+      try {
+        if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === name) {
+          return pid;
+        }
+      } catch { /* exited meanwhile */ }
+    }
+  }
+  return undefined;
+}

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import type { Command } from "commander";
 import { buildProgram } from "../../main.ts";
-import { walkCommands } from "../../commands/help.ts";
+import { walkCommands } from "../../commands/help/help.ts";
 
 const MODULES = new URL("../../ansible/ansible_collections/leger/leger/plugins/", import.meta.url).pathname;
 

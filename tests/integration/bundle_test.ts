@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
-import { startSetecStandIn } from "../fakes/setec_server.ts";
+import { startSetecStandIn } from "../fakes/setec/server.ts";
 import { BUILTIN_WORKFLOWS } from "../../commands/builtin_workflows.ts";
 import { runDeno } from "./cli_run.ts";
 import { WORKFLOW_TYPES } from "../../lib/workflow/declarations.ts";

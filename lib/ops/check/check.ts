@@ -11,7 +11,7 @@ import { type LegerYaml, parseLegerYaml } from "../../meta/leger_yaml.ts";
 import { LEGER_YAML } from "../../meta/set_meta.ts";
 import { hostPortOf, type SetSummary, summarizeSet } from "../../quadlet/model.ts";
 import type { SetFile } from "../../quadlet/kinds.ts";
-import { formatText } from "../../quadlet/report.ts";
+import { formatText } from "../../quadlet/report/report.ts";
 import { makeReport, validateSet } from "../../quadlet/validate.ts";
 import type { Diagnostic, OtherSet } from "../../quadlet/diagnostic.ts";
 import { secretScopeFindings } from "../../secrets/scope.ts";

@@ -15,7 +15,7 @@ import { unitFilesOf } from "../../quadlet/units.ts";
 import { addedRisks, risksOf, riskText } from "../../quadlet/risk/risks_of.ts";
 import { listValues, mergeUnits, parseUnit } from "../../quadlet/parse.ts";
 import { loadSetFiles } from "../../state/store.ts";
-import { unifiedDiff } from "../../core/text_diff.ts";
+import { unifiedDiff } from "../../core/diff/text_diff.ts";
 import { fileChanges, type UnitImpact, unitImpact } from "./impact.ts";
 import { type Drift, drift } from "../query/query.ts";
 import { requireManifest } from "../set_lookup.ts";

@@ -242,18 +242,36 @@ Deno.test({
       async () => /Backing up gweb before the update/.test((await daemonJournal()).slice(before)),
       APPLIED_WITHIN,
     );
+    /** What a timeout after the kill needs to be understood: the daemon's unit, its journal since v5, gweb's record. */
+    const afterKill = async () => {
+      const unit = await host.exec(["systemctl", "--user", "status", "--no-pager", "-n", "0", "leger-daemon"], {
+        user: "alice",
+      });
+      const record = await leger(host, alice, ["--json", "status", "gweb"]);
+      return `${unit.stdout}\n--- daemon journal since v5 ---\n${
+        (await daemonJournal()).slice(before).split("\n").slice(-60).join("\n")
+      }\n--- leger status gweb ---\n${record.stdout}${record.stderr}`;
+    };
     const kill = await host.exec(["systemctl", "--user", "kill", "-s", "KILL", "leger-daemon"], { user: "alice" });
     assert.equal(kill.code, 0, kill.stderr);
     // systemd restarts the daemon (Restart=on-failure); its first operation recovers the interrupted apply.
-    const settled = await waitFor("gweb to settle at v4 or v5", async () => {
-      const r = await row("gweb");
-      const pending = await host.exec(["sh", "-c", "ls ~/.local/share/leger/journal 2>/dev/null | wc -l"], {
-        user: "alice",
-      });
-      return r && r.state === "active" && pending.stdout.trim() === "0" ? r : undefined;
-    }, APPLIED_WITHIN);
+    const settled = await waitFor(
+      "gweb to settle at v4 or v5",
+      async () => {
+        const r = await row("gweb");
+        const pending = await host.exec(["sh", "-c", "ls ~/.local/share/leger/journal 2>/dev/null | wc -l"], {
+          user: "alice",
+        });
+        return r && r.state === "active" && pending.stdout.trim() === "0" ? r : undefined;
+      },
+      APPLIED_WITHIN,
+      { intervalMs: 1000, describe: afterKill },
+    );
     assert.ok([v4, v5].includes(settled.commit), `at ${settled.commit}, neither v4 nor v5`);
-    await waitFor("gweb at v5 in the end", async () => (await row("gweb"))?.commit === v5, APPLIED_WITHIN);
+    await waitFor("gweb at v5 in the end", async () => (await row("gweb"))?.commit === v5, APPLIED_WITHIN, {
+      intervalMs: 1000,
+      describe: afterKill,
+    });
     assert.match(await httpGet(host, "http://127.0.0.1:18701/") ?? "", /v2/);
   },
 });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bench, NGINX, repoWith } from "../fakes/fake_host_fixtures.ts";
 import { install } from "../helpers/ops.ts";
-import { PROJECT_ROOT, runLeger } from "./cli_run.ts";
+import { coverageEnv, PROJECT_ROOT, runLeger } from "./cli_run.ts";
 
 const MAIN = join(PROJECT_ROOT, "main.ts");
 
@@ -28,7 +28,7 @@ const V2 = {
 async function runWithClosedStdout(env: Record<string, string>, args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", MAIN, ...args],
-    env,
+    env: { ...env, ...coverageEnv() },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

@@ -17,11 +17,22 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The one variable a clean environment keeps from the test's own: where
+ * `deno test --coverage` collects profiles, so that the leger runs of the
+ * integration tier count towards lib/'s coverage (without it, every
+ * `clearEnv` child ran uncounted).
+ */
+export function coverageEnv(): Record<string, string> {
+  const dir = Deno.env.get("DENO_COVERAGE_DIR");
+  return dir ? { DENO_COVERAGE_DIR: dir } : {};
+}
+
 /** Runs Deno with `args` in a clean environment (`env` only), no standard input, and collects what it printed. */
 export async function runDeno(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args,
-    env,
+    env: { ...env, ...coverageEnv() },
     clearEnv: true,
     ...(cwd ? { cwd } : {}),
     stdin: "null",

@@ -5,26 +5,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Bench, bench, repoWith, WEB_SET } from "../fakes/fake_host_fixtures.ts";
+import { runLeger } from "./cli_run.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const MAIN = join(ROOT, "main.ts");
 
-async function leger(b: Bench | undefined, ...args: string[]) {
-  const env: Record<string, string> = {
-    ...(b ? b.host.env() : { HOME: "/tmp", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" }),
-    DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache/deno"),
-    NO_COLOR: "1",
-  };
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
-}
+const leger = (b: Bench | undefined, ...args: string[]) => runLeger(b, args);
 
 Deno.test("the README's command table lists every command with the summary --help gives", async () => {
   const help = await leger(undefined, "--help");

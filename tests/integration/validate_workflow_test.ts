@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { coverageEnv } from "./cli_run.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -33,6 +34,7 @@ export default async function ({ leger, args }: WorkflowContext) {
         PATH: bin,
         NO_COLOR: "1",
         DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME")!, ".cache/deno"),
+        ...coverageEnv(),
       },
       clearEnv: true,
       stdout: "piped",

@@ -21,6 +21,7 @@ import type { Ctx, ServiceDecl } from "./context.ts";
 import { str } from "./tree.ts";
 import { esc } from "./unit_file.ts";
 import { durationMs } from "./values.ts";
+import { NOTIFY_HEALTHY_SINCE } from "../quadlet/keys.ts";
 
 /** What one dependency asks for. */
 interface Dep {
@@ -111,8 +112,6 @@ export function mapDepends(ctx: Ctx, leftOut: ReadonlySet<string>): void {
     }
   }
 }
-
-const NOTIFY_HEALTHY_SINCE = "5.0";
 
 function waitHealthy(ctx: Ctx, d: Dep, target: ServiceDecl, key: string): void {
   if (!ctx.log.has(NOTIFY_HEALTHY_SINCE)) {

@@ -173,6 +173,12 @@ function isList(section: string, key: string): boolean {
     (key === "Options" && section === "Network");
 }
 
+/**
+ * The first podman whose generator reads `Notify=healthy` (`--sdnotify=healthy`);
+ * an older one takes the word for a boolean it cannot read, that is false.
+ */
+export const NOTIFY_HEALTHY_SINCE = "5.0";
+
 /** Key tables: section name -> key -> spec. */
 export const QUADLET_KEYS: ReadonlyMap<string, ReadonlyMap<string, KeySpec>> = new Map(
   Object.entries(SINCE).map(([section, list]) => [

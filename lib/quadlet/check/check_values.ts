@@ -6,11 +6,11 @@
  * @module
  */
 import type { DiagnosticSink } from "../diagnostic.ts";
-import type { KeySpec } from "../keys.ts";
+import { type KeySpec, NOTIFY_HEALTHY_SINCE } from "../keys.ts";
 import type { UnitEntry } from "../parse.ts";
 import { splitWords, unquoteSingle } from "../split.ts";
 import { checkExpansions, expandsAtStart } from "./expansion.ts";
-import type { PodmanTarget } from "../target.ts";
+import { gate, PODMAN_MINORS, type PodmanTarget } from "../target.ts";
 import {
   checkAutoUpdate,
   checkBool,
@@ -188,6 +188,20 @@ export function checkValue(
       const ok = e.key === "Notify"
         ? values.includes(single.toLowerCase()) || checkBool(single).length === 0
         : values.includes(single.toLowerCase());
+      const g = e.key === "Notify" && single.toLowerCase() === "healthy"
+        ? gate(opts.target ?? { versions: [...PODMAN_MINORS], from: "unknown" }, { since: NOTIFY_HEALTHY_SINCE })
+        : undefined;
+      if (g) {
+        sink.at(
+          e,
+          g.severity,
+          "value/too-new",
+          `Notify=healthy needs podman ${NOTIFY_HEALTHY_SINCE}: podman ${g.lacking} reads it as false, so the unit is ` +
+            `started as soon as its container runs, healthy or not, and what waits for it does not wait; ${g.about}`,
+          g.declare || `upgrade podman to ${NOTIFY_HEALTHY_SINCE}, or leave Notify= out`,
+          true,
+        );
+      }
       if (!ok) {
         sink.at(
           e,

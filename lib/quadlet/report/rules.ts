@@ -133,6 +133,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "value/bool": "A boolean podman reads as false (not 1/yes/true/on/0/no/false/off)",
   "value/duration": "A Go duration is written in another form (e.g. systemd's 5min)",
   "value/enum": "A value that is not one podman documents for the key",
+  "value/too-new": "A value a targeted podman does not know yet (Notify=healthy before 5.0 reads as false)",
   "value/expose-format": "ExposeHostPort= is not PORT[-PORT][/tcp|/udp]",
   "value/int": "A value that must be a whole number is not one",
   "value/mount-format": "Mount= has a word Go's CSV reader (podman's mount parser) refuses",

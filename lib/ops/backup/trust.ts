@@ -292,7 +292,8 @@ export async function trustBackup(
 
 /**
  * The contents of a backup: every checksum (`quick`: sizes only) and every
- * archive's members. Returns the members' problems; throws a LegerError
+ * archive's members (`volumesOnStream`: the volumes' members are left to
+ * the import that checks them as it goes, lib/backup/import/checked.ts). Returns the members' problems; throws a LegerError
  * when a checksum is wrong. Part of {@linkcode trustBackup} unless it is
  * asked to leave it out.
  */
@@ -300,7 +301,7 @@ export async function checkContents(
   engine: Engine,
   info: BackupInfo,
   archivedBinds: BackupInfo["binds"] = info.binds.filter((b) => b.archived && b.archive),
-  options: { quick?: boolean } = {},
+  options: { quick?: boolean; volumesOnStream?: boolean } = {},
 ): Promise<string[]> {
   const problems: string[] = [];
   // Checksums: they sit in backup.json, so they catch accidents (a bad disk, a cut copy), not forgeries.
@@ -317,12 +318,19 @@ export async function checkContents(
 
   // The archives: plain files inside the backup, whole, members inside their target.
   const archives = [
-    ...info.volumes.map((v) => ({ path: v.archive, compression: v.compression, rules: {}, what: `volume ${v.name}` })),
+    ...info.volumes.map((v) => ({
+      path: v.archive,
+      compression: v.compression,
+      rules: {},
+      what: `volume ${v.name}`,
+      volume: true,
+    })),
     ...archivedBinds.map((b) => ({
       path: b.archive!,
       compression: b.compression ?? "none",
       rules: { top: basename(b.hostPath) },
       what: `host path ${b.hostPath}`,
+      volume: false,
     })),
   ];
   for (const a of archives) {
@@ -332,6 +340,8 @@ export async function checkContents(
       problems.push(`${a.path} is missing or not a plain file inside the backup (a link?)`);
       continue;
     }
+    // A volume imported through the check (lib/backup/import/checked.ts) has its members checked there.
+    if (options.volumesOnStream && a.volume) continue;
     for (const p of await checkArchive(engine.$, join(info.dir, a.path), a.compression, a.rules)) {
       problems.push(`${a.path} (${a.what}): ${p}`);
     }

@@ -28,6 +28,9 @@ import { guarded } from "../../guarded.ts";
 import { recoverPending } from "../../recover/recover.ts";
 import { planAside, restoreAside } from "./aside.ts";
 import { trustBackup } from "../trust.ts";
+import { treeSize } from "../create.ts";
+import { sha256File } from "../../../core/fs.ts";
+import { makeTar } from "../../../backup/tar_fixtures_test.ts";
 
 /** {@linkcode restoreAside} as restore runs it: through the one wrapper (lock, recovery, journal). */
 function asideRestore(
@@ -196,10 +199,11 @@ Deno.test("a restore killed after moving the data aside is put back by the next 
   }
 });
 
-Deno.test("a damaged archive is found before anything is extracted, and the old data is put back (exit 7)", async () => {
+Deno.test("a damaged archive is found during the import, and the very old data is put back (exit 7)", async () => {
   const b = await tarBench();
   try {
     const { saved, current } = await setUp(b);
+    const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
     const archive = join(saved.dir, saved.volumes[0]!.archive);
     const bytes = await Deno.readFile(archive);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
@@ -212,13 +216,89 @@ Deno.test("a damaged archive is found before anything is extracted, and the old 
       }),
       (e: LegerError) => {
         assert.equal(e.exitCode, ExitCode.rolledBack);
+        assert.match(
+          e.message,
+          /the backup is (damaged: volumes\/systemd-web-data\.tar\S* is damaged|not safe to restore: .*zstd could not read it)/,
+        );
+        return true;
+      },
+    );
+    const vol = mountpoint(b, VOLUME);
+    assert.deepEqual(await treeDigest(vol), current);
+    assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, inode, "renamed back, not copied");
+    assert.equal(b.host.unit("web.service").active, "active");
+    assert.deepEqual(await leftAside(b), []);
+    assert.deepEqual(await pendingEntries(b.engine.paths), []);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("a checksum that does not match stops the restore before a unit starts, and the old data goes back", async () => {
+  const b = await tarBench();
+  try {
+    const { saved, current } = await setUp(b);
+    // A whole, safe archive that is not the one the backup recorded (an accident a checksum is for).
+    const record = JSON.parse(await Deno.readTextFile(join(saved.dir, "backup.json")));
+    record.volumes[0].sha256 = "0".repeat(64);
+    await Deno.writeTextFile(join(saved.dir, "backup.json"), JSON.stringify(record, null, 2));
+    const info = (await listBackups(b.engine, "web")).find((x) => x.id === saved.id)!;
+    const trusted = await trustBackup(b.engine, info, { contents: false });
+    const started = b.calls.length;
+    await assert.rejects(
+      asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
+        previous: "archive",
+        timeoutMs: 3_000,
+      }),
+      (e: LegerError) => {
+        assert.equal(e.exitCode, ExitCode.rolledBack);
         assert.match(e.message, /the backup is damaged: volumes\/systemd-web-data\.tar\S* is damaged/);
         return true;
       },
     );
-    assert.ok(!b.calls.some((c) => c.startsWith("podman volume import")), "nothing was extracted");
+    const starts = b.calls.slice(started).filter((c) => /systemctl .*start .*web\.service/.test(c));
+    assert.equal(starts.length, 1, `web.service started once, by the put-back: ${starts.join(" | ")}`);
     assert.deepEqual(await treeDigest(mountpoint(b, VOLUME)), current);
+    assert.deepEqual(await leftAside(b), []);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("a forged archive (resealed) is refused on the import's stream; the host keeps the very old data", async () => {
+  const b = await tarBench();
+  try {
+    const { saved, current } = await setUp(b);
+    const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
+    const evil = makeTar([{ name: "ok.txt", data: "fine" }, { name: "../../../.bashrc", data: "evil" }]);
+    const record = JSON.parse(await Deno.readTextFile(join(saved.dir, "backup.json")));
+    await Deno.remove(join(saved.dir, record.volumes[0].archive));
+    record.volumes[0] = { ...record.volumes[0], compression: "none", archive: `volumes/${VOLUME}.tar` };
+    await Deno.writeFile(join(saved.dir, record.volumes[0].archive), evil);
+    record.volumes[0].sha256 = await sha256File(join(saved.dir, record.volumes[0].archive));
+    record.volumes[0].sizeBytes = evil.length;
+    record.sizeBytes = await treeSize(saved.dir) - (await Deno.stat(join(saved.dir, "backup.json"))).size;
+    await Deno.writeTextFile(join(saved.dir, "backup.json"), JSON.stringify(record, null, 2));
+    const info = (await listBackups(b.engine, "web")).find((x) => x.id === saved.id)!;
+    const trusted = await trustBackup(b.engine, info, { contents: false });
+    await assert.rejects(
+      asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
+        previous: "archive",
+        timeoutMs: 3_000,
+      }),
+      (e: LegerError) => {
+        assert.equal(e.exitCode, ExitCode.rolledBack);
+        assert.match(e.message, /not safe to restore: volumes\/systemd-web-data\.tar .*climbs out with "\.\."/);
+        return true;
+      },
+    );
+    const vol = mountpoint(b, VOLUME);
+    assert.deepEqual(await treeDigest(vol), current);
+    assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, inode);
     assert.equal(b.host.unit("web.service").active, "active");
+    assert.deepEqual(await leftAside(b), []);
+    assert.deepEqual(await pendingEntries(b.engine.paths), []);
+    await Deno.stat(join(vol, "../../../.bashrc")).then(() => assert.fail("written out"), () => {});
   } finally {
     await b.cleanup();
   }

@@ -13,7 +13,7 @@ import type { Engine } from "../../engine.ts";
 import { ensureDir } from "../../core/fs.ts";
 import { operand } from "../../core/argv.ts";
 import { watchChildRead, watching } from "../../core/progress/watch.ts";
-import { podman, volumeNames } from "../../host/podman.ts";
+import { podman, removeVolumes, volumeNames } from "../../host/podman.ts";
 import { unitArgs } from "../../host/systemd.ts";
 import { parseUnit } from "../../quadlet/parse.ts";
 import { unitNameOf } from "../../quadlet/kinds.ts";
@@ -40,9 +40,12 @@ export async function recreateVolume(
   engine: Engine,
   v: { name: string; unitFile?: string },
   unitTexts: Map<string, string>,
+  options: { removed?: boolean } = {},
 ): Promise<void> {
   // `--force` passes over a volume that does not exist: no listing first (a podman process, 0.1 s).
-  await podman(engine.$, ["volume", "rm", "--force", "--", v.name], `remove volume ${v.name} before restoring it`);
+  if (!options.removed) {
+    await podman(engine.$, ["volume", "rm", "--force", "--", v.name], `remove volume ${v.name} before restoring it`);
+  }
   const text = v.unitFile ? unitTexts.get(v.unitFile) : undefined;
   if (v.unitFile && text !== undefined) {
     const unit = unitNameOf(v.unitFile, parseUnit(text, v.unitFile));
@@ -87,12 +90,21 @@ export async function putBack(
   const current = await readManifest(engine.paths, name);
   if (!options.stopped) await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
   engine.log.step(`Putting back the files of ${name}`);
-  const { records, backend } = await placeSet(engine, name, files, current);
-  await engine.systemd.daemonReload();
+  // The volumes go while the files go in and systemd reloads (the units are stopped: nothing uses them).
+  const removed = removeVolumes(engine.$, info.volumes.map((v) => v.name));
+  let placed: Awaited<ReturnType<typeof placeSet>>;
+  try {
+    placed = await placeSet(engine, name, files, current);
+    await engine.systemd.daemonReload();
+  } finally {
+    await removed.catch(() => {}); // no podman left running behind a failure; its own error is thrown below
+  }
+  await removed;
+  const { records, backend } = placed;
   const texts = new Map(unitFilesOf(files).map((f) => [f.name, f.text]));
   for (const v of info.volumes) {
     engine.log.step(`Restoring volume ${v.name}`);
-    await recreateVolume(engine, v, texts);
+    await recreateVolume(engine, v, texts, { removed: true });
     const archive = join(info.dir, v.archive);
     const importer = (from: string) => ["podman", "volume", "import", "--", operand(v.name, "volume name"), from];
     const what = `restore volume ${v.name} of ${name}`;

@@ -279,7 +279,7 @@ export async function trustBackup(
   if (problems.length) throw refuse();
 
   const backend = (await engine.backend()).kind;
-  const derived = buildManifest(engine, {
+  const derived = await buildManifest(engine, {
     name,
     source: recorded.source,
     files,

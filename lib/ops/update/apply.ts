@@ -178,7 +178,8 @@ async function applyOne(engine: Engine, guard: Guard, name: string, options: App
   if (options.confirm && !(await options.confirm(name, impact))) return { name, outcome: "skipped", from, to, impact };
   const timeoutMs = options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout");
   const declared =
-    buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }).secrets;
+    (await buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }))
+      .secrets;
   await ensureSetSecrets(engine, name, declared, { verb: "apply" });
   const data = { timeoutMs, noBackup: options.noBackup === true };
   return await guard.journal("apply", name, data, async (entry) => {
@@ -200,7 +201,7 @@ async function applyOne(engine: Engine, guard: Guard, name: string, options: App
       records = placed.records;
       await markStep(engine.paths, entry, "files", { records });
       await engine.systemd.daemonReload();
-      const after = buildManifest(engine, {
+      const after = await buildManifest(engine, {
         name,
         source: st.record.source,
         files: st.files,

@@ -78,6 +78,7 @@ Deno.test("an aside restore puts the backup's data in place and, dropping the ol
     const expected = await treeDigest(vol);
     const saved = await backup(b.engine, "web");
     await Deno.writeTextFile(join(vol, "index.html"), "<h1>current</h1>\n");
+    const mark = b.calls.length;
     const r = await asideRestore(
       b.engine,
       await trustBackup(b.engine, saved),
@@ -94,6 +95,13 @@ Deno.test("an aside restore puts the backup's data in place and, dropping the ol
       "the files-only record goes",
     );
     assert.ok(b.log.text().includes("Moving the current data of systemd-web-data aside"));
+    // Once the units stop: each stopped once, the volume removed in one call and made by its unit, no listing.
+    const restoring = b.calls.slice(mark);
+    const after = restoring.slice(restoring.findIndex((c) => /systemctl .*stop/.test(c)));
+    assert.deepEqual(after.filter((c) => c.startsWith("podman volume ls")), [], after.join("\n"));
+    assert.equal(after.filter((c) => c.startsWith("podman volume rm")).length, 1, after.join("\n"));
+    assert.equal(after.filter((c) => c.startsWith("podman volume import")).length, 1);
+    assert.equal(after.filter((c) => /systemctl .*stop .*web\.service/.test(c)).length, 1, after.join("\n"));
   } finally {
     await b.cleanup();
   }

@@ -55,6 +55,7 @@ export interface TarMember {
 }
 
 const BLOCK = 512;
+const EMPTY = new Uint8Array(0);
 const dec = new TextDecoder();
 
 function cstr(bytes: Uint8Array): string {
@@ -124,7 +125,7 @@ class Blocks {
 
   private async fill(n: number): Promise<boolean> {
     while (this.buf.length < n && !this.done) {
-      const rest = this.buf.slice(); // the next read reuses `chunk`, which `buf` may view
+      const rest = this.buf.length ? this.buf.slice() : EMPTY; // the next read reuses `chunk`, which `buf` may view
       const got = await this.read(this.chunk);
       if (got === null) {
         this.done = true;

@@ -137,15 +137,7 @@ export async function trustBackup(
 ): Promise<TrustedBackup> {
   const problems: string[] = [];
   const name = info.name;
-  const refuse = () =>
-    new LegerError(
-      `Cannot restore ${name} from ${info.id}: the backup is not safe to restore: ${problems.join("; ")}`,
-      {
-        hint:
-          `Nothing was changed. This backup names things its own files do not declare, or things of another set, or its archives reach out of their folders; pick another backup (leger backups ${name}).`,
-        details: { problems, dir: info.dir },
-      },
-    );
+  const refuse = () => refusal(info, problems);
 
   // Shape of the folder.
   const dirInfo = await lstatOrUndefined(info.dir);
@@ -288,6 +280,28 @@ export async function trustBackup(
     previous: recorded,
   });
   return { info, files, manifest: { ...derived, installedAt: recorded.installedAt } };
+}
+
+/**
+ * The contents' checks (checksums, every archive's members) of a backup
+ * {@linkcode trustBackup} passed with `contents: false`: refused as
+ * trustBackup refuses it, nothing changed.
+ */
+export async function trustContents(engine: Engine, trusted: TrustedBackup): Promise<void> {
+  const { info } = trusted;
+  const problems = await checkContents(engine, info, info.binds.filter((b) => b.archived || b.archive !== undefined));
+  if (problems.length) throw refusal(info, problems);
+}
+
+function refusal(info: BackupInfo, problems: string[]): LegerError {
+  return new LegerError(
+    `Cannot restore ${info.name} from ${info.id}: the backup is not safe to restore: ${problems.join("; ")}`,
+    {
+      hint:
+        `Nothing was changed. This backup names things its own files do not declare, or things of another set, or its archives reach out of their folders; pick another backup (leger backups ${info.name}).`,
+      details: { problems, dir: info.dir },
+    },
+  );
 }
 
 /**

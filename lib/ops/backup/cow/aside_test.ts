@@ -49,6 +49,37 @@ async function leftAside(b: TarBench): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) => n.startsWith(".leger-"));
 }
 
+/**
+ * Runs an aside restore of `trusted` that must fail and put the old state back (exit 7, `said` matching its message
+ * or hint), then checks the host has exactly the data it had (`current`), renamed back (`inode` of new.txt), the unit
+ * up (unless it was made to crash), nothing left aside and no journal entry pending.
+ */
+async function putBackAfter(
+  b: TarBench,
+  trusted: Awaited<ReturnType<typeof trustBackup>>,
+  said: { message?: RegExp; hint?: RegExp; crashing?: boolean },
+  before: { current: Awaited<ReturnType<typeof treeDigest>>; inode: number | bigint | null },
+): Promise<void> {
+  await assert.rejects(
+    asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
+      previous: "archive",
+      timeoutMs: 3_000,
+    }),
+    (e: LegerError) => {
+      assert.equal(e.exitCode, ExitCode.rolledBack);
+      if (said.message) assert.match(e.message, said.message);
+      if (said.hint) assert.match(e.hint ?? "", said.hint);
+      return true;
+    },
+  );
+  const vol = mountpoint(b, VOLUME);
+  assert.deepEqual(await treeDigest(vol), before.current);
+  assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, before.inode, "renamed back, not copied");
+  if (!said.crashing) assert.equal(b.host.unit("web.service").active, "active");
+  assert.deepEqual(await leftAside(b), []);
+  assert.deepEqual(await pendingEntries(b.engine.paths), []);
+}
+
 async function setUp(b: TarBench) {
   await installSet(b, "web");
   const vol = mountpoint(b, VOLUME);
@@ -151,25 +182,10 @@ for (const fault of ["the units do not come up", "the import fails"] as const) {
       const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
       if (fault === "the units do not come up") b.host.crashUnit("web.service");
       else b.faults.importFails = 1;
-      await assert.rejects(
-        asideRestore(
-          b.engine,
-          await trustBackup(b.engine, saved),
-          (await readManifest(b.engine.paths, "web"))!,
-          [onBtrfs(b)],
-          { previous: "archive", timeoutMs: 3_000 },
-        ),
-        (e: LegerError) => {
-          assert.equal(e.exitCode, ExitCode.rolledBack);
-          assert.match(e.hint ?? "", /back as it was before the restore: its files and the very data it had/);
-          return true;
-        },
-      );
-      const vol = mountpoint(b, VOLUME);
-      assert.deepEqual(await treeDigest(vol), current);
-      assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, inode, "renamed back, not copied");
-      assert.deepEqual(await leftAside(b), []);
-      assert.deepEqual(await pendingEntries(b.engine.paths), []);
+      await putBackAfter(b, await trustBackup(b.engine, saved), {
+        hint: /back as it was before the restore: its files and the very data it had/,
+        crashing: fault === "the units do not come up",
+      }, { current, inode });
     } finally {
       await b.cleanup();
     }
@@ -217,26 +233,10 @@ Deno.test("a damaged archive is found during the import, and the very old data i
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     await Deno.writeFile(archive, bytes);
     const trusted = await trustBackup(b.engine, saved, { contents: false }); // the structure is sound
-    await assert.rejects(
-      asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
-        previous: "archive",
-        timeoutMs: 3_000,
-      }),
-      (e: LegerError) => {
-        assert.equal(e.exitCode, ExitCode.rolledBack);
-        assert.match(
-          e.message,
-          /the backup is (damaged: volumes\/systemd-web-data\.tar\S* is damaged|not safe to restore: .*zstd could not read it)/,
-        );
-        return true;
-      },
-    );
-    const vol = mountpoint(b, VOLUME);
-    assert.deepEqual(await treeDigest(vol), current);
-    assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, inode, "renamed back, not copied");
-    assert.equal(b.host.unit("web.service").active, "active");
-    assert.deepEqual(await leftAside(b), []);
-    assert.deepEqual(await pendingEntries(b.engine.paths), []);
+    await putBackAfter(b, trusted, {
+      message:
+        /the backup is (damaged: volumes\/systemd-web-data\.tar\S* is damaged|not safe to restore: .*zstd could not read it)/,
+    }, { current, inode });
   } finally {
     await b.cleanup();
   }
@@ -246,6 +246,7 @@ Deno.test("a checksum that does not match stops the restore before a unit starts
   const b = await tarBench();
   try {
     const { saved, current } = await setUp(b);
+    const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
     // A whole, safe archive that is not the one the backup recorded (an accident a checksum is for).
     const record = JSON.parse(await Deno.readTextFile(join(saved.dir, "backup.json")));
     record.volumes[0].sha256 = "0".repeat(64);
@@ -253,21 +254,11 @@ Deno.test("a checksum that does not match stops the restore before a unit starts
     const info = (await listBackups(b.engine, "web")).find((x) => x.id === saved.id)!;
     const trusted = await trustBackup(b.engine, info, { contents: false });
     const started = b.calls.length;
-    await assert.rejects(
-      asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
-        previous: "archive",
-        timeoutMs: 3_000,
-      }),
-      (e: LegerError) => {
-        assert.equal(e.exitCode, ExitCode.rolledBack);
-        assert.match(e.message, /the backup is damaged: volumes\/systemd-web-data\.tar\S* is damaged/);
-        return true;
-      },
-    );
+    await putBackAfter(b, trusted, {
+      message: /the backup is damaged: volumes\/systemd-web-data\.tar\S* is damaged/,
+    }, { current, inode });
     const starts = b.calls.slice(started).filter((c) => /systemctl .*start .*web\.service/.test(c));
     assert.equal(starts.length, 1, `web.service started once, by the put-back: ${starts.join(" | ")}`);
-    assert.deepEqual(await treeDigest(mountpoint(b, VOLUME)), current);
-    assert.deepEqual(await leftAside(b), []);
   } finally {
     await b.cleanup();
   }
@@ -289,24 +280,10 @@ Deno.test("a forged archive (resealed) is refused on the import's stream; the ho
     await Deno.writeTextFile(join(saved.dir, "backup.json"), JSON.stringify(record, null, 2));
     const info = (await listBackups(b.engine, "web")).find((x) => x.id === saved.id)!;
     const trusted = await trustBackup(b.engine, info, { contents: false });
-    await assert.rejects(
-      asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
-        previous: "archive",
-        timeoutMs: 3_000,
-      }),
-      (e: LegerError) => {
-        assert.equal(e.exitCode, ExitCode.rolledBack);
-        assert.match(e.message, /not safe to restore: volumes\/systemd-web-data\.tar .*climbs out with "\.\."/);
-        return true;
-      },
-    );
-    const vol = mountpoint(b, VOLUME);
-    assert.deepEqual(await treeDigest(vol), current);
-    assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, inode);
-    assert.equal(b.host.unit("web.service").active, "active");
-    assert.deepEqual(await leftAside(b), []);
-    assert.deepEqual(await pendingEntries(b.engine.paths), []);
-    await Deno.stat(join(vol, "../../../.bashrc")).then(() => assert.fail("written out"), () => {});
+    await putBackAfter(b, trusted, {
+      message: /not safe to restore: volumes\/systemd-web-data\.tar .*climbs out with "\.\."/,
+    }, { current, inode });
+    await Deno.stat(join(mountpoint(b, VOLUME), "../../../.bashrc")).then(() => assert.fail("written out"), () => {});
   } finally {
     await b.cleanup();
   }

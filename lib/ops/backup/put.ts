@@ -104,7 +104,9 @@ export async function putBack(
   const texts = new Map(unitFilesOf(files).map((f) => [f.name, f.text]));
   for (const v of info.volumes) {
     engine.log.step(`Restoring volume ${v.name}`);
+    const t0 = performance.now();
     await recreateVolume(engine, v, texts, { removed: true });
+    const t1 = performance.now();
     const archive = join(info.dir, v.archive);
     const importer = (from: string) => ["podman", "volume", "import", "--", operand(v.name, "volume name"), from];
     const what = `restore volume ${v.name} of ${name}`;
@@ -123,9 +125,16 @@ export async function putBack(
           })
           : streamFromFile(engine.$, archive, v.compression, importer, what),
     );
+    engine.log.debug(
+      `volume ${v.name}: made again in ${Math.round(t1 - t0)} ms, imported in ${Math.round(performance.now() - t1)} ms`,
+    );
   }
   // The checksums and the bind archives, checked meanwhile: none is extracted unchecked.
-  await options.checkedOnTheWay;
+  if (options.checkedOnTheWay) {
+    const t = performance.now();
+    await options.checkedOnTheWay;
+    engine.log.debug(`the checksums were confirmed ${Math.round(performance.now() - t)} ms after the imports ended`);
+  }
   for (const b of info.binds) {
     if (!b.archived || !b.archive) continue;
     engine.log.step(`Restoring bind mount ${b.hostPath} (merged into what is there)`);

@@ -124,6 +124,22 @@ Deno.test("a truncated or damaged archive fails the import; a consumer that fail
         return true;
       },
     );
+    // A consumer that stops reading half way (a full disk, a podman error): its failure, not the archive's.
+    await assert.rejects(
+      importChecked(
+        $,
+        await write(dir, big, "zstd"),
+        "zstd",
+        {},
+        (from) => ["sh", "-c", 'head -c 1000 "$1" >/dev/null; echo disk full >&2; exit 3', "sh", from],
+        "restore volume v",
+      ),
+      (e: LegerError) => {
+        assert.ok(!(e instanceof UnsafeArchiveError), e.message);
+        assert.match(e.message, /Cannot restore volume v: .* failed: disk full/);
+        return true;
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

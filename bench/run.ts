@@ -25,7 +25,7 @@ import { benchCow } from "./lib/rows_cow.ts";
 import { benchDaemonIdle, daemonVariants, enableUpdates } from "./lib/rows_daemon.ts";
 import { benchDiff, benchSecretsPoll, benchValidate } from "./lib/rows_tools.ts";
 import { markdownTable, type Row } from "./lib/table.ts";
-import { type Runner, useRunner } from "./lib/guest.ts";
+import { type Runner, SHIPPED_V8_FLAGS, useRunner } from "./lib/guest.ts";
 
 const args = Deno.args;
 const opt = (name: string) => {
@@ -96,7 +96,7 @@ try {
         source: "deno run main.ts with a read-only cache (transpiled at each run)",
         bundle: "dist/leger.js with a warm code cache",
       }[runnerKind]
-    }; ${new Date().toISOString().slice(0, 16)}Z`,
+    }, with the compiled binary's V8 flags (${SHIPPED_V8_FLAGS || "none"}); ${new Date().toISOString().slice(0, 16)}Z`,
   ];
   const text = [...head, "", markdownTable(rows)].join("\n");
   console.log(text);

@@ -49,3 +49,18 @@ Deno.test("leger backup loads no YAML library, and not restore or install", asyn
   }
   assert.ok(graph.includes("lib/backup/stream.ts"));
 });
+
+Deno.test("leger restore loads no YAML library for a set without a .leger.yaml (its memory goal)", async () => {
+  const graph = await staticGraph([
+    ...ENGINE,
+    "commands/backup.ts",
+    "commands/builtin_workflows.ts",
+    "lib/workflow/run.ts",
+    "workflows/backup.ts",
+    "lib/ops/guarded.ts",
+    "lib/ops/backup/restore.ts",
+  ]);
+  assert.ok(!graph.includes("yaml"), "yaml is loaded");
+  assert.ok(!graph.includes("lib/meta/leger_yaml.ts"), "the .leger.yaml reader is loaded");
+  assert.ok(graph.includes("lib/ops/install/manifest_build.ts") && graph.includes("lib/backup/import/checked.ts"));
+});

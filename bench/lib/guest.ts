@@ -7,6 +7,15 @@
  */
 import type { Host } from "../../tests/host/guest.ts";
 import type { User } from "../../tests/host/guest_exec.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/**
+ * The V8 flags the shipped program runs with: those `deno task compile`
+ * builds the binary with (leger.spec builds it so too). The runners pass
+ * them, so a figure is the program's as installed: a restore's peak RSS
+ * was about 10 MiB higher without them (docs/BENCHMARKS.md, issue 30).
+ */
+export const SHIPPED_V8_FLAGS: string = /--v8-flags=(\S+)/.exec(denoJson.tasks.compile)?.[1] ?? "";
 
 /** How the guest runs a Deno script of the project (as /usr/local/bin/leger runs main.ts). */
 export const GUEST_DENO = "env DENO_DIR=/opt/deno-dir /usr/local/bin/deno run -A --cached-only --quiet";
@@ -36,14 +45,15 @@ export const WARM_CACHE = "/home/alice/.cache/bench-deno";
  * every run transpiles what it loads (what the test host's wrapper did
  * before it got a writable cache). `bundle`: dist/leger.js with the warm
  * cache (one 2.3 MB script: slower to start than `warm`, measured).
+ * Each runs with the compiled binary's V8 flags ({@linkcode SHIPPED_V8_FLAGS}).
  */
 export async function useRunner(host: Host, kind: Runner): Promise<void> {
   const bin = "/home/alice/.local/bench-bin";
   const main = kind === "bundle" ? "/leger/dist/leger.js" : "/leger/main.ts";
   const wrapper = `#!/bin/sh
-exec env DENO_DIR=${
-    kind === "source" ? "/opt/deno-dir" : WARM_CACHE
-  } /usr/local/bin/deno run -A --cached-only --quiet ${main} "$@"
+exec env DENO_DIR=${kind === "source" ? "/opt/deno-dir" : WARM_CACHE} /usr/local/bin/deno run -A --cached-only --quiet${
+    SHIPPED_V8_FLAGS ? ` --v8-flags=${SHIPPED_V8_FLAGS}` : ""
+  } ${main} "$@"
 `;
   await host.writeFile(`${bin}/leger`, wrapper, { user: "alice", mode: 0o755 });
   runner.bin = bin;

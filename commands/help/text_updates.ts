@@ -34,7 +34,7 @@ export const UPDATES_HELP: Record<string, HelpProse> = {
   },
   apply: {
     description:
-      "Apply staged versions: back up the set with its volume data, install the new files, restart only the units whose files changed, and check their health. If they do not come up, the previous files and volume data are put back (exit code 7).",
+      "Apply staged versions: pull the images the new version needs and the host lacks (while the old version still runs; as each unit's Pull= or Policy= says, never for never), back up the set with its volume data, install the new files, restart only the units whose files changed, and check their health. A pull that fails stops the apply before anything stops. If the units do not come up, the previous files and volume data are put back (exit code 7).",
     examples: [
       ["leger apply web", "apply the staged version of web"],
       ["leger apply all --dry-run", "show what would restart, change nothing"],

@@ -55,6 +55,7 @@ export interface TarMember {
 }
 
 const BLOCK = 512;
+const EMPTY = new Uint8Array(0);
 const dec = new TextDecoder();
 
 function cstr(bytes: Uint8Array): string {
@@ -105,7 +106,7 @@ function typeOf(flag: string): TarMember["type"] {
 }
 
 /** Reads bytes into `into`; the count read, or null at the end. */
-type Read = (into: Uint8Array) => Promise<number | null>;
+export type Read = (into: Uint8Array) => Promise<number | null>;
 
 /**
  * Reads fixed-size pieces from a source into one reused 64 KiB buffer:
@@ -118,11 +119,13 @@ class Blocks {
   private buf = new Uint8Array(0);
   private readonly chunk = new Uint8Array(1 << 16);
   private done = false;
+  /** Bytes taken or skipped so far: the offset in the stream of the next unread byte. */
+  consumed = 0;
   constructor(private read: Read) {}
 
   private async fill(n: number): Promise<boolean> {
     while (this.buf.length < n && !this.done) {
-      const rest = this.buf.slice(); // the next read reuses `chunk`, which `buf` may view
+      const rest = this.buf.length ? this.buf.slice() : EMPTY; // the next read reuses `chunk`, which `buf` may view
       const got = await this.read(this.chunk);
       if (got === null) {
         this.done = true;
@@ -144,6 +147,7 @@ class Blocks {
     if (!(await this.fill(n))) return undefined;
     const out = this.buf.slice(0, n);
     this.buf = this.buf.subarray(n);
+    this.consumed += n;
     return out;
   }
 
@@ -153,6 +157,7 @@ class Blocks {
       if (this.buf.length === 0 && !(await this.fill(1))) return false;
       const k = Math.min(n, this.buf.length);
       this.buf = this.buf.subarray(k);
+      this.consumed += k;
       n -= k;
     }
     return true;
@@ -195,6 +200,26 @@ export async function* tarMembers(stream: ReadableStream<Uint8Array>): AsyncGene
 
 /** Lists the members of what `read` reads; reads it to the end in every case. */
 async function* membersOf(read: Read): AsyncGenerator<TarMember> {
+  for await (const e of entriesOf(read)) if (e.member) yield e.member;
+}
+
+/**
+ * One step of a tar stream: a member with `end`, the offset just past its
+ * data (every byte of the stream before `end` belongs to this member or an
+ * earlier one); or, with no member, the end-of-archive marker at `end`.
+ */
+export interface TarEntry {
+  member?: TarMember;
+  end: number;
+}
+
+/**
+ * The members of what `read` reads, with where each one ends, then the
+ * end marker; reads the stream to the end in every case (a consumer that
+ * stops early still lets the decompressor finish). Throws an Error naming
+ * what is wrong with the archive itself.
+ */
+export async function* entriesOf(read: Read): AsyncGenerator<TarEntry> {
   const blocks = new Blocks(read);
   let longName: string | undefined;
   let longLink: string | undefined;
@@ -204,6 +229,7 @@ async function* membersOf(read: Read): AsyncGenerator<TarMember> {
       const h = await blocks.take(BLOCK);
       if (!h) throw new Error("the archive is truncated (it ends without its end marker)");
       if (h.every((b) => b === 0)) {
+        yield { end: blocks.consumed - BLOCK };
         // End of archive. Read the padding to the end, so the decompressor is not cut off mid-write.
         while (await blocks.skip(BLOCK));
         return;
@@ -246,7 +272,8 @@ async function* membersOf(read: Read): AsyncGenerator<TarMember> {
       const dataBytes = type === "file" || type === "other" ? Math.ceil(realSize / BLOCK) * BLOCK : 0;
       const mode = octal(h.subarray(100, 108));
       const xattrs = Object.keys(attrs).filter((k) => k.includes(".xattr.")).map((k) => k.replace(/^.*?\.xattr\./, ""));
-      yield { name, type, linkname, size: realSize, mode: Number.isFinite(mode) ? mode & 0o7777 : 0, xattrs };
+      const member = { name, type, linkname, size: realSize, mode: Number.isFinite(mode) ? mode & 0o7777 : 0, xattrs };
+      yield { member, end: blocks.consumed + dataBytes };
       if (!(await blocks.skip(dataBytes))) throw new Error(`the archive is truncated (it ends inside ${name})`);
     }
   } finally {

@@ -23,7 +23,7 @@ function recorder() {
     return { stdout: "" };
   };
   const $ = createShell({ fakes: Object.fromEntries(["podman", "systemctl", "journalctl"].map((c) => [c, fake(c)])) });
-  return { calls, $, engine: { $ } as unknown as Engine };
+  return { calls, $, engine: { $, log: {} } as unknown as Engine };
 }
 
 /** The operands `args` gives after its `--`; fails when there is none. */

@@ -122,6 +122,24 @@ Deno.test({
     // The broken version stays staged for the user to look at.
     assert.equal((await legerJson<{ sets: unknown[] }>(host, alice, ["staged"])).sets.length, 1);
     assert.equal((await leger(host, alice, ["discard", "web"])).code, 0);
+
+    // A version whose image cannot be pulled is stopped before anything stops: the pull comes first.
+    const invocation = () =>
+      host.exec(["systemctl", "--user", "show", "-P", "InvocationID", "web.service"], { user: "alice" })
+        .then((r) => r.stdout.trim());
+    const running = await invocation();
+    await addCommits(host, repo, [{
+      message: "v4 on an image nowhere",
+      files: { "app/web.container": v2()["app/web.container"]!.replace("leger-test:v2", "leger-test:nowhere") },
+    }]);
+    assert.equal((await leger(host, alice, ["stage", "web"])).code, 0);
+    const unpulled = await leger(host, alice, ["apply", "web"]);
+    assert.equal(unpulled.code, 1, unpulled.stderr);
+    assert.match(unpulled.stderr, /Cannot apply web: Cannot pull localhost\/leger-test:nowhere/);
+    assert.match(unpulled.stderr, /Nothing was stopped or changed/);
+    assert.equal(await invocation(), running, "web.service was never stopped");
+    assert.match(await httpGet(host, "http://127.0.0.1:18602/") ?? "", /v2/);
+    assert.equal((await leger(host, alice, ["discard", "web"])).code, 0);
   },
 });
 

@@ -1,7 +1,8 @@
 /**
  * Measuring work that other processes do, without touching their bytes:
- * the size of a file a compressor writes, and how far a child process has
- * read a file (its position, from /proc/PID/fdinfo). Both poll a few times
+ * the size of a file a compressor writes, how far a child process has
+ * read a file (its position, from /proc/PID/fdinfo), and how many bytes the
+ * children have read in all (an image pull: /proc/PID/io). Both poll a few times
  * a second and stop when told; a failed look is simply skipped (the work
  * goes on whether or not it can be watched).
  *
@@ -30,16 +31,61 @@ export function watchFileSize(path: string, onBytes: (n: number) => void, everyM
   return poll(() => Deno.statSync(path).size, onBytes, everyMs);
 }
 
-/** The direct children of this process (every thread's), from /proc. */
-function children(): number[] {
+/** The direct children of a process (every thread's; this one by default), from /proc. */
+function children(of: number | "self" = "self"): number[] {
   const pids: number[] = [];
-  for (const task of Deno.readDirSync("/proc/self/task")) {
+  let tasks: Deno.DirEntry[];
+  try {
+    tasks = [...Deno.readDirSync(`/proc/${of}/task`)];
+  } catch {
+    return pids; // the process ended
+  }
+  for (const task of tasks) {
     try {
-      const text = Deno.readTextFileSync(`/proc/self/task/${task.name}/children`);
+      const text = Deno.readTextFileSync(`/proc/${of}/task/${task.name}/children`);
       for (const p of text.split(/\s+/)) if (p) pids.push(Number(p));
     } catch { /* thread ended */ }
   }
   return pids;
+}
+
+/**
+ * Bytes that this process's children and their children have read so far
+ * (`rchar`: files and sockets alike), or undefined when none can be seen.
+ * A pull reads the registry's answer through a socket: this is what it has
+ * downloaded, give or take the files it reads besides.
+ */
+export function childrenReadBytes(): number | undefined {
+  let total: number | undefined;
+  const walk = (pids: number[], depth: number) => {
+    for (const pid of pids) {
+      try {
+        const m = /^rchar:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/io`));
+        if (m) total = (total ?? 0) + Number(m[1]);
+      } catch { /* gone, or not ours to read */ }
+      if (depth < 4) walk(children(pid), depth + 1);
+    }
+  };
+  walk(children(), 0);
+  return total;
+}
+
+/**
+ * Reports the bytes the children read (see {@linkcode childrenReadBytes}),
+ * never less than reported before (a child that ended takes its count along).
+ */
+export function watchChildrenRead(onBytes: (n: number) => void, everyMs = 250): Watch {
+  let most = 0;
+  return poll(
+    () => {
+      const n = childrenReadBytes();
+      if (n === undefined || n < most) return undefined;
+      most = n;
+      return n;
+    },
+    onBytes,
+    everyMs,
+  );
 }
 
 /** How far a child of this process has read `path`: the position of the descriptor it has open on it. */

@@ -157,7 +157,7 @@ async function adoptGroup(
   files: CollectedFile[],
 ): Promise<AdoptedSet> {
   const records = await recordsOf(group, files);
-  const manifest = buildManifest(engine, {
+  const manifest = await buildManifest(engine, {
     name: group.name,
     source: { kind: "adopted", input: "adopted", url: group.dir, subpath: "" },
     files,

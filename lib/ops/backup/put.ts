@@ -13,7 +13,7 @@ import type { Engine } from "../../engine.ts";
 import { ensureDir } from "../../core/fs.ts";
 import { operand } from "../../core/argv.ts";
 import { watchChildRead, watching } from "../../core/progress/watch.ts";
-import { podman, volumeNames } from "../../host/podman.ts";
+import { podman, removeVolumes, volumeNames } from "../../host/podman.ts";
 import { unitArgs } from "../../host/systemd.ts";
 import { parseUnit } from "../../quadlet/parse.ts";
 import { unitNameOf } from "../../quadlet/kinds.ts";
@@ -21,6 +21,8 @@ import { unitFilesOf } from "../../quadlet/units.ts";
 import { type Manifest, readManifest, writeManifest } from "../../state/manifest.ts";
 import { saveSetFiles } from "../../state/store.ts";
 import { streamFromFile } from "../../backup/stream.ts";
+import { importChecked, UnsafeArchiveError } from "../../backup/import/checked.ts";
+import { LegerError } from "../../core/errors.ts";
 import { placeSet } from "../install/place.ts";
 import { type HealthResult, settleMsOf, startUnits } from "../health.ts";
 import type { TrustedBackup } from "./trust.ts";
@@ -38,8 +40,10 @@ export async function recreateVolume(
   engine: Engine,
   v: { name: string; unitFile?: string },
   unitTexts: Map<string, string>,
+  options: { removed?: boolean } = {},
 ): Promise<void> {
-  if ((await volumeNames(engine.$)).includes(v.name)) {
+  // `--force` passes over a volume that does not exist: no listing first (a podman process, 0.1 s).
+  if (!options.removed) {
     await podman(engine.$, ["volume", "rm", "--force", "--", v.name], `remove volume ${v.name} before restoring it`);
   }
   const text = v.unitFile ? unitTexts.get(v.unitFile) : undefined;
@@ -47,16 +51,31 @@ export async function recreateVolume(
     const unit = unitNameOf(v.unitFile, parseUnit(text, v.unitFile));
     await engine.systemd.resetFailed([unit]);
     const err = await engine.systemd.tryStart(unit);
-    if (err !== undefined) engine.log.debug(`${unit} did not create ${v.name} (${err}); creating it directly`);
+    // The unit's start is `podman volume create` itself: when it succeeded, the volume is there.
+    if (err === undefined) return;
+    engine.log.debug(`${unit} did not create ${v.name} (${err}); creating it directly`);
   }
   if (!(await volumeNames(engine.$)).includes(v.name)) {
     await podman(engine.$, ["volume", "create", "--", v.name], `create volume ${v.name}`);
   }
 }
 
+/** Options of {@linkcode putBack}. */
+export interface PutBackOptions {
+  /**
+   * The backup's contents are checked meanwhile (a restore that moved the
+   * current data aside: lib/ops/backup/cow/aside.ts): each volume is
+   * imported through the member check (lib/backup/import/checked.ts), and
+   * this promise (checksums, bind archives) is awaited before the first
+   * bind is extracted and before putBack returns.
+   */
+  checkedOnTheWay?: Promise<void>;
+  /** The caller stopped every unit already. */
+  stopped?: boolean;
+}
+
 /**
- * Puts a verified backup in place (`checked`: awaited before the first
- * archive is extracted, when its contents are checked meanwhile): stops `stopUnits` and the backup's
+ * Puts a verified backup in place: stops `stopUnits` and the backup's
  * units, reinstalls the files, recreates and fills every volume, extracts
  * archived binds, and records the manifest. Starts nothing.
  */
@@ -64,36 +83,57 @@ export async function putBack(
   engine: Engine,
   trusted: TrustedBackup,
   stopUnits: string[],
-  options: { checked?: Promise<void> } = {},
+  options: PutBackOptions = {},
 ): Promise<Manifest> {
   const { info, files, manifest: target } = trusted;
   const name = info.name;
   const current = await readManifest(engine.paths, name);
-  await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
+  if (!options.stopped) await stopAll(engine, [...stopUnits, ...(current?.units ?? []), ...target.units]);
   engine.log.step(`Putting back the files of ${name}`);
-  const { records, backend } = await placeSet(engine, name, files, current);
-  await engine.systemd.daemonReload();
+  // The volumes go while the files go in and systemd reloads (the units are stopped: nothing uses them).
+  const removed = removeVolumes(engine.$, info.volumes.map((v) => v.name));
+  let placed: Awaited<ReturnType<typeof placeSet>>;
+  try {
+    placed = await placeSet(engine, name, files, current);
+    await engine.systemd.daemonReload();
+  } finally {
+    await removed.catch(() => {}); // no podman left running behind a failure; its own error is thrown below
+  }
+  await removed;
+  const { records, backend } = placed;
   const texts = new Map(unitFilesOf(files).map((f) => [f.name, f.text]));
   for (const v of info.volumes) {
     engine.log.step(`Restoring volume ${v.name}`);
-    await recreateVolume(engine, v, texts);
-    // An archive's contents may still be under check (an aside restore checks while the units stop): none is extracted unchecked.
-    await options.checked;
+    const t0 = performance.now();
+    await recreateVolume(engine, v, texts, { removed: true });
+    const t1 = performance.now();
     const archive = join(info.dir, v.archive);
+    const importer = (from: string) => ["podman", "volume", "import", "--", operand(v.name, "volume name"), from];
+    const what = `restore volume ${v.name} of ${name}`;
     await watching(
       engine.log,
       `restore volume ${v.name}`,
       { total: v.sizeBytes },
       (on) => watchChildRead(archive, on),
       () =>
-        streamFromFile(
-          engine.$,
-          archive,
-          v.compression,
-          (from) => ["podman", "volume", "import", "--", operand(v.name, "volume name"), from],
-          `restore volume ${v.name} of ${name}`,
-        ),
+        options.checkedOnTheWay
+          ? importChecked(engine.$, archive, v.compression, {}, importer, what).catch((e) => {
+            if (!(e instanceof UnsafeArchiveError)) throw e;
+            throw new LegerError(`the backup is not safe to restore: ${v.archive} (volume ${v.name}): ${e.message}`, {
+              hint: `Pick another backup (leger backups ${name}).`,
+            });
+          })
+          : streamFromFile(engine.$, archive, v.compression, importer, what),
     );
+    engine.log.debug(
+      `volume ${v.name}: made again in ${Math.round(t1 - t0)} ms, imported in ${Math.round(performance.now() - t1)} ms`,
+    );
+  }
+  // The checksums and the bind archives, checked meanwhile: none is extracted unchecked.
+  if (options.checkedOnTheWay) {
+    const t = performance.now();
+    await options.checkedOnTheWay;
+    engine.log.debug(`the checksums were confirmed ${Math.round(performance.now() - t)} ms after the imports ended`);
   }
   for (const b of info.binds) {
     if (!b.archived || !b.archive) continue;

@@ -36,7 +36,7 @@ import { backup } from "./create.ts";
 import { describeFailures, type HealthResult } from "../health.ts";
 import { checkSetName } from "../set_lookup.ts";
 import type { Guard } from "../guard.ts";
-import { trustBackup } from "./trust.ts";
+import { trustBackup, trustContents } from "./trust.ts";
 import { putBack, startAndCheck } from "./put.ts";
 import { planAside, type Previous, recoverAside, restoreAside } from "./cow/aside.ts";
 import { boundedList } from "../../core/bounded_list.ts";
@@ -132,10 +132,15 @@ export async function restore(
   checkSetName(name);
   const info = await findBackup(engine, name, id);
   const current = await readManifest(engine.paths, name);
-  const aside = current && !options.skipPreBackup ? await planAside(engine, info) : undefined;
   engine.log.step(`Verifying backup ${info.id} of ${name}`);
-  // Moving aside is undone exactly, so there the archives' contents are checked while the units stop.
-  const trusted = await trustBackup(engine, info, aside ? { contents: false } : {});
+  // Which path the data takes (podman and file system probes) is asked while the backup's structure is checked.
+  const planning = current && !options.skipPreBackup ? planAside(engine, info) : Promise.resolve(undefined);
+  planning.catch(() => {}); // awaited below, after the structure's verdict
+  const trusted = await trustBackup(engine, info, { contents: false });
+  const aside = await planning;
+  // Moving aside is undone exactly, so there the archives' contents are checked while the units stop and the data
+  // goes in (decision 76); elsewhere before anything changes.
+  if (!aside) await trustContents(engine, trusted);
   const timeoutMs = healthTimeout(engine, options);
   if (current && aside) {
     const previous = options.previous ?? "archive";

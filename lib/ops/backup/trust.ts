@@ -137,15 +137,7 @@ export async function trustBackup(
 ): Promise<TrustedBackup> {
   const problems: string[] = [];
   const name = info.name;
-  const refuse = () =>
-    new LegerError(
-      `Cannot restore ${name} from ${info.id}: the backup is not safe to restore: ${problems.join("; ")}`,
-      {
-        hint:
-          `Nothing was changed. This backup names things its own files do not declare, or things of another set, or its archives reach out of their folders; pick another backup (leger backups ${name}).`,
-        details: { problems, dir: info.dir },
-      },
-    );
+  const refuse = () => refusal(info, problems);
 
   // Shape of the folder.
   const dirInfo = await lstatOrUndefined(info.dir);
@@ -279,7 +271,7 @@ export async function trustBackup(
   if (problems.length) throw refuse();
 
   const backend = (await engine.backend()).kind;
-  const derived = buildManifest(engine, {
+  const derived = await buildManifest(engine, {
     name,
     source: recorded.source,
     files,
@@ -291,8 +283,31 @@ export async function trustBackup(
 }
 
 /**
+ * The contents' checks (checksums, every archive's members) of a backup
+ * {@linkcode trustBackup} passed with `contents: false`: refused as
+ * trustBackup refuses it, nothing changed.
+ */
+export async function trustContents(engine: Engine, trusted: TrustedBackup): Promise<void> {
+  const { info } = trusted;
+  const problems = await checkContents(engine, info, info.binds.filter((b) => b.archived || b.archive !== undefined));
+  if (problems.length) throw refusal(info, problems);
+}
+
+function refusal(info: BackupInfo, problems: string[]): LegerError {
+  return new LegerError(
+    `Cannot restore ${info.name} from ${info.id}: the backup is not safe to restore: ${problems.join("; ")}`,
+    {
+      hint:
+        `Nothing was changed. This backup names things its own files do not declare, or things of another set, or its archives reach out of their folders; pick another backup (leger backups ${info.name}).`,
+      details: { problems, dir: info.dir },
+    },
+  );
+}
+
+/**
  * The contents of a backup: every checksum (`quick`: sizes only) and every
- * archive's members. Returns the members' problems; throws a LegerError
+ * archive's members (`volumesOnStream`: the volumes' members are left to
+ * the import that checks them as it goes, lib/backup/import/checked.ts). Returns the members' problems; throws a LegerError
  * when a checksum is wrong. Part of {@linkcode trustBackup} unless it is
  * asked to leave it out.
  */
@@ -300,7 +315,7 @@ export async function checkContents(
   engine: Engine,
   info: BackupInfo,
   archivedBinds: BackupInfo["binds"] = info.binds.filter((b) => b.archived && b.archive),
-  options: { quick?: boolean } = {},
+  options: { quick?: boolean; volumesOnStream?: boolean } = {},
 ): Promise<string[]> {
   const problems: string[] = [];
   // Checksums: they sit in backup.json, so they catch accidents (a bad disk, a cut copy), not forgeries.
@@ -317,12 +332,19 @@ export async function checkContents(
 
   // The archives: plain files inside the backup, whole, members inside their target.
   const archives = [
-    ...info.volumes.map((v) => ({ path: v.archive, compression: v.compression, rules: {}, what: `volume ${v.name}` })),
+    ...info.volumes.map((v) => ({
+      path: v.archive,
+      compression: v.compression,
+      rules: {},
+      what: `volume ${v.name}`,
+      volume: true,
+    })),
     ...archivedBinds.map((b) => ({
       path: b.archive!,
       compression: b.compression ?? "none",
       rules: { top: basename(b.hostPath) },
       what: `host path ${b.hostPath}`,
+      volume: false,
     })),
   ];
   for (const a of archives) {
@@ -332,6 +354,8 @@ export async function checkContents(
       problems.push(`${a.path} is missing or not a plain file inside the backup (a link?)`);
       continue;
     }
+    // A volume imported through the check (lib/backup/import/checked.ts) has its members checked there.
+    if (options.volumesOnStream && a.volume) continue;
     for (const p of await checkArchive(engine.$, join(info.dir, a.path), a.compression, a.rules)) {
       problems.push(`${a.path} (${a.what}): ${p}`);
     }

@@ -134,7 +134,7 @@ function manifestFor(
   backend: "native" | "files",
   records: Manifest["files"],
   previous: Manifest | undefined,
-): Manifest {
+): Promise<Manifest> {
   return buildManifest(engine, {
     name: prepared.name,
     source: sourceRecordOf(prepared),
@@ -208,7 +208,7 @@ export async function installPrepared(
     );
     return {
       name: prepared.name,
-      manifest: manifestFor(engine, prepared, backend.kind, [], previous),
+      manifest: await manifestFor(engine, prepared, backend.kind, [], previous),
       started: [],
       dryRun: true,
     };
@@ -248,7 +248,7 @@ export async function installPrepared(
         }
         started.push(...units);
       }
-      const manifest = manifestFor(engine, prepared, backend.kind, records, previous);
+      const manifest = await manifestFor(engine, prepared, backend.kind, records, previous);
       await saveSetFiles(engine.paths, prepared.name, prepared.fetched.files);
       await writeManifest(engine.paths, manifest);
       const { credential, source } = prepared.fetched;

@@ -4,15 +4,18 @@
  * @module
  */
 import type { Engine } from "../../engine.ts";
-import { parseLegerYaml } from "../../meta/leger_yaml.ts";
 import { LEGER_YAML } from "../../meta/set_meta.ts";
 import { summarizeSet } from "../../quadlet/model.ts";
 import type { CollectedFile } from "../../source/collect.ts";
 import type { FileRecord, Manifest, SourceRecord } from "../../state/manifest.ts";
 import type { TrustRecord } from "../../trust/record.ts";
 
-/** The manifest of `files` installed as `name`. */
-export function buildManifest(
+/**
+ * The manifest of `files` installed as `name`. The YAML reader is loaded
+ * only for a set that has a `.leger.yaml` (a restore of a set without one
+ * stays under its memory goal: docs/BENCHMARKS.md).
+ */
+export async function buildManifest(
   engine: Engine,
   input: {
     name: string;
@@ -24,10 +27,10 @@ export function buildManifest(
     /** The signature check of the version installed. */
     trust?: TrustRecord;
   },
-): Manifest {
+): Promise<Manifest> {
   const s = summarizeSet(input.files);
   const meta = input.files.find((f) => f.name === LEGER_YAML);
-  const parsed = meta ? parseLegerYaml(meta.text) : undefined;
+  const parsed = meta ? (await import("../../meta/leger_yaml.ts")).parseLegerYaml(meta.text) : undefined;
   const legerYaml = parsed?.ok ? parsed.value : undefined;
   const now = new Date().toISOString();
   return {

@@ -31,6 +31,7 @@ import { boundedList } from "../../core/bounded_list.ts";
 import { unitArgs } from "../../host/systemd.ts";
 import { parseSource } from "../../source/spec.ts";
 import { recheckTrust } from "../../trust/gate.ts";
+import { pullMissing } from "./pull/pull.ts";
 
 /** Options of {@linkcode apply}. */
 export interface ApplyOptions {
@@ -178,8 +179,12 @@ async function applyOne(engine: Engine, guard: Guard, name: string, options: App
   if (options.confirm && !(await options.confirm(name, impact))) return { name, outcome: "skipped", from, to, impact };
   const timeoutMs = options.healthTimeoutMs ?? parseDuration(engine.config["health-timeout"], "health-timeout");
   const declared =
-    buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }).secrets;
+    (await buildManifest(engine, { name, source: st.record.source, files: st.files, records: [], backend: "files" }))
+      .secrets;
   await ensureSetSecrets(engine, name, declared, { verb: "apply" });
+  // The new images come in while the old version still runs: the download is not downtime, and a pull that fails
+  // stops the apply before anything is stopped (lib/ops/update/pull/pull.ts).
+  await pullMissing(engine, st.files, `apply ${name}`);
   const data = { timeoutMs, noBackup: options.noBackup === true };
   return await guard.journal("apply", name, data, async (entry) => {
     let backupId: string | undefined;
@@ -200,7 +205,7 @@ async function applyOne(engine: Engine, guard: Guard, name: string, options: App
       records = placed.records;
       await markStep(engine.paths, entry, "files", { records });
       await engine.systemd.daemonReload();
-      const after = buildManifest(engine, {
+      const after = await buildManifest(engine, {
         name,
         source: st.record.source,
         files: st.files,

@@ -27,6 +27,7 @@ import { parseDuration } from "../../core/duration.ts";
 import type { Guard } from "../guard.ts";
 import { unitArgs } from "../../host/systemd.ts";
 import { operand } from "../../core/argv.ts";
+import { pullShowing } from "./pull/pull.ts";
 
 const AutoUpdateRow = z.object({
   Unit: z.string(),
@@ -79,10 +80,9 @@ export async function imageId(engine: Engine, what: "container" | "image", ref: 
   return id;
 }
 
-/** `podman pull` of an image a unit names (podman's auto-update said which). */
+/** `podman pull` of an image a unit names (podman's auto-update said which), with its progress. */
 export async function pullImage(engine: Engine, image: string): Promise<void> {
-  const pull = await run(engine.$, ["podman", "pull", "--quiet", "--", operand(image, "image name")]);
-  if (pull.code !== 0) throw new LegerError(`Cannot pull ${image}: ${pull.stderr.trim().split("\n").pop()}`);
+  await pullShowing(engine, image);
 }
 
 /** Puts the name `image` back on the image `id`. */

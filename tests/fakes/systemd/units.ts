@@ -116,7 +116,11 @@ function runContainer(ctx: Ctx, u: UnitRecord): Outcome {
   const image = imageOf(ctx, u);
   const rootfs = last(u.def, "Container", "Rootfs");
   if (!rootfs) {
-    const err = ensureImage(ctx, image, { unit: u.name, ident });
+    // `Pull=never` (podman run --pull=never): only the local store counts.
+    const never = last(u.def, "Container", "Pull") === "never" && !ctx.state.images.includes(normalizeImage(image));
+    const err = never
+      ? `Error: ${normalizeImage(image)}: image not known`
+      : ensureImage(ctx, image, { unit: u.name, ident });
     if (err) return fail(ctx, u, p, [err]);
   }
   for (const s of all(u.def, "Container", "Secret")) {

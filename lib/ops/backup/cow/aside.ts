@@ -8,11 +8,13 @@
  * before the restored data goes in. Elsewhere (ext4 and the rest) the
  * restore is today's: a full before-restore backup first.
  *
- * Moving aside is undone exactly, so the archives' contents (checksums,
- * members: lib/ops/backup/trust.ts) are checked while the units stop and
- * the files go in, instead of in a pass before; no archive is extracted
- * before its check passed. A backup refused then is a restore put back
- * (exit 7), where today's path refuses it before anything changes.
+ * Moving aside is undone exactly, so the archives' contents are checked
+ * during the restore instead of in a pass before: each volume's members on
+ * the import's own stream, no member passed to podman before it passed
+ * (lib/backup/import/checked.ts); the checksums and bind archives beside
+ * the stop and the imports (lib/ops/backup/trust.ts), before any bind is
+ * extracted and before a unit starts. A backup refused then is a restore
+ * put back (exit 7), where today's path refuses it before anything changes.
  *
  * The moved-aside data is kept until the restored set passes its health
  * gate. When a step fails, the gate fails, or leger is killed (the next
@@ -133,8 +135,9 @@ export async function restoreAside(
   const data: AsideData = { id: info.id, dir: info.dir, preDir: pre.dir, mode: "aside", asides, ...options };
   return await guard.journal("restore", name, { ...data }, async (entry) => {
     let manifest: Manifest | undefined;
-    // The archives are checked (checksums, members) while the units stop and the files go in; nothing is extracted before.
-    const checked = checkContents(engine, info).then((problems) => {
+    // The checksums and bind archives are checked while the units stop and the volumes are imported; each volume's
+    // members on the import's own stream (lib/backup/import/checked.ts). Nothing is extracted unchecked.
+    const checked = checkContents(engine, info, undefined, { volumesOnStream: true }).then((problems) => {
       if (problems.length) {
         throw new LegerError(`the backup is not safe to restore: ${problems.join("; ")}`, {
           hint: `Pick another backup (leger backups ${name}).`,
@@ -149,7 +152,7 @@ export async function restoreAside(
       engine.log.step(`Moving the current data of ${asides.map((a) => a.volume).join(", ")} aside`);
       for (const a of asides) await moveAside(a);
       await markStep(engine.paths, entry, "restoring");
-      manifest = await putBack(engine, trusted, [], { checked });
+      manifest = await putBack(engine, trusted, [], { checkedOnTheWay: checked, stopped: true });
       await markStep(engine.paths, entry, "restored");
       const health = await startAndCheck(engine, manifest.units, options.timeoutMs);
       if (!health.ok) {

@@ -28,6 +28,9 @@ import { guarded } from "../../guarded.ts";
 import { recoverPending } from "../../recover/recover.ts";
 import { planAside, restoreAside } from "./aside.ts";
 import { trustBackup } from "../trust.ts";
+import { treeSize } from "../create.ts";
+import { sha256File } from "../../../core/fs.ts";
+import { makeTar } from "../../../backup/tar_fixtures_test.ts";
 
 /** {@linkcode restoreAside} as restore runs it: through the one wrapper (lock, recovery, journal). */
 function asideRestore(
@@ -44,6 +47,37 @@ const onBtrfs = (b: TarBench) => cowVolume(b, VOLUME);
 async function leftAside(b: TarBench): Promise<string[]> {
   const dir = onBtrfs(b).volumesDir;
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) => n.startsWith(".leger-"));
+}
+
+/**
+ * Runs an aside restore of `trusted` that must fail and put the old state back (exit 7, `said` matching its message
+ * or hint), then checks the host has exactly the data it had (`current`), renamed back (`inode` of new.txt), the unit
+ * up (unless it was made to crash), nothing left aside and no journal entry pending.
+ */
+async function putBackAfter(
+  b: TarBench,
+  trusted: Awaited<ReturnType<typeof trustBackup>>,
+  said: { message?: RegExp; hint?: RegExp; crashing?: boolean },
+  before: { current: Awaited<ReturnType<typeof treeDigest>>; inode: number | bigint | null },
+): Promise<void> {
+  await assert.rejects(
+    asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
+      previous: "archive",
+      timeoutMs: 3_000,
+    }),
+    (e: LegerError) => {
+      assert.equal(e.exitCode, ExitCode.rolledBack);
+      if (said.message) assert.match(e.message, said.message);
+      if (said.hint) assert.match(e.hint ?? "", said.hint);
+      return true;
+    },
+  );
+  const vol = mountpoint(b, VOLUME);
+  assert.deepEqual(await treeDigest(vol), before.current);
+  assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, before.inode, "renamed back, not copied");
+  if (!said.crashing) assert.equal(b.host.unit("web.service").active, "active");
+  assert.deepEqual(await leftAside(b), []);
+  assert.deepEqual(await pendingEntries(b.engine.paths), []);
 }
 
 async function setUp(b: TarBench) {
@@ -75,6 +109,7 @@ Deno.test("an aside restore puts the backup's data in place and, dropping the ol
     const expected = await treeDigest(vol);
     const saved = await backup(b.engine, "web");
     await Deno.writeTextFile(join(vol, "index.html"), "<h1>current</h1>\n");
+    const mark = b.calls.length;
     const r = await asideRestore(
       b.engine,
       await trustBackup(b.engine, saved),
@@ -91,6 +126,13 @@ Deno.test("an aside restore puts the backup's data in place and, dropping the ol
       "the files-only record goes",
     );
     assert.ok(b.log.text().includes("Moving the current data of systemd-web-data aside"));
+    // Once the units stop: each stopped once, the volume removed in one call and made by its unit, no listing.
+    const restoring = b.calls.slice(mark);
+    const after = restoring.slice(restoring.findIndex((c) => /systemctl .*stop/.test(c)));
+    assert.deepEqual(after.filter((c) => c.startsWith("podman volume ls")), [], after.join("\n"));
+    assert.equal(after.filter((c) => c.startsWith("podman volume rm")).length, 1, after.join("\n"));
+    assert.equal(after.filter((c) => c.startsWith("podman volume import")).length, 1);
+    assert.equal(after.filter((c) => /systemctl .*stop .*web\.service/.test(c)).length, 1, after.join("\n"));
   } finally {
     await b.cleanup();
   }
@@ -140,25 +182,10 @@ for (const fault of ["the units do not come up", "the import fails"] as const) {
       const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
       if (fault === "the units do not come up") b.host.crashUnit("web.service");
       else b.faults.importFails = 1;
-      await assert.rejects(
-        asideRestore(
-          b.engine,
-          await trustBackup(b.engine, saved),
-          (await readManifest(b.engine.paths, "web"))!,
-          [onBtrfs(b)],
-          { previous: "archive", timeoutMs: 3_000 },
-        ),
-        (e: LegerError) => {
-          assert.equal(e.exitCode, ExitCode.rolledBack);
-          assert.match(e.hint ?? "", /back as it was before the restore: its files and the very data it had/);
-          return true;
-        },
-      );
-      const vol = mountpoint(b, VOLUME);
-      assert.deepEqual(await treeDigest(vol), current);
-      assert.equal((await Deno.stat(join(vol, "new.txt"))).ino, inode, "renamed back, not copied");
-      assert.deepEqual(await leftAside(b), []);
-      assert.deepEqual(await pendingEntries(b.engine.paths), []);
+      await putBackAfter(b, await trustBackup(b.engine, saved), {
+        hint: /back as it was before the restore: its files and the very data it had/,
+        crashing: fault === "the units do not come up",
+      }, { current, inode });
     } finally {
       await b.cleanup();
     }
@@ -196,29 +223,67 @@ Deno.test("a restore killed after moving the data aside is put back by the next 
   }
 });
 
-Deno.test("a damaged archive is found before anything is extracted, and the old data is put back (exit 7)", async () => {
+Deno.test("a damaged archive is found during the import, and the very old data is put back (exit 7)", async () => {
   const b = await tarBench();
   try {
     const { saved, current } = await setUp(b);
+    const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
     const archive = join(saved.dir, saved.volumes[0]!.archive);
     const bytes = await Deno.readFile(archive);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     await Deno.writeFile(archive, bytes);
     const trusted = await trustBackup(b.engine, saved, { contents: false }); // the structure is sound
-    await assert.rejects(
-      asideRestore(b.engine, trusted, (await readManifest(b.engine.paths, "web"))!, [onBtrfs(b)], {
-        previous: "archive",
-        timeoutMs: 3_000,
-      }),
-      (e: LegerError) => {
-        assert.equal(e.exitCode, ExitCode.rolledBack);
-        assert.match(e.message, /the backup is damaged: volumes\/systemd-web-data\.tar\S* is damaged/);
-        return true;
-      },
-    );
-    assert.ok(!b.calls.some((c) => c.startsWith("podman volume import")), "nothing was extracted");
-    assert.deepEqual(await treeDigest(mountpoint(b, VOLUME)), current);
-    assert.equal(b.host.unit("web.service").active, "active");
+    await putBackAfter(b, trusted, {
+      message:
+        /the backup is (damaged: volumes\/systemd-web-data\.tar\S* is damaged|not safe to restore: .*zstd could not read it)/,
+    }, { current, inode });
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("a checksum that does not match stops the restore before a unit starts, and the old data goes back", async () => {
+  const b = await tarBench();
+  try {
+    const { saved, current } = await setUp(b);
+    const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
+    // A whole, safe archive that is not the one the backup recorded (an accident a checksum is for).
+    const record = JSON.parse(await Deno.readTextFile(join(saved.dir, "backup.json")));
+    record.volumes[0].sha256 = "0".repeat(64);
+    await Deno.writeTextFile(join(saved.dir, "backup.json"), JSON.stringify(record, null, 2));
+    const info = (await listBackups(b.engine, "web")).find((x) => x.id === saved.id)!;
+    const trusted = await trustBackup(b.engine, info, { contents: false });
+    const started = b.calls.length;
+    await putBackAfter(b, trusted, {
+      message: /the backup is damaged: volumes\/systemd-web-data\.tar\S* is damaged/,
+    }, { current, inode });
+    const starts = b.calls.slice(started).filter((c) => /systemctl .*start .*web\.service/.test(c));
+    assert.equal(starts.length, 1, `web.service started once, by the put-back: ${starts.join(" | ")}`);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("a forged archive (resealed) is refused on the import's stream; the host keeps the very old data", async () => {
+  const b = await tarBench();
+  try {
+    const { saved, current } = await setUp(b);
+    const inode = (await Deno.stat(join(mountpoint(b, VOLUME), "new.txt"))).ino;
+    const evil = makeTar([{ name: "ok.txt", data: "fine" }, { name: "../../../.bashrc", data: "evil" }]);
+    const record = JSON.parse(await Deno.readTextFile(join(saved.dir, "backup.json")));
+    await Deno.remove(join(saved.dir, record.volumes[0].archive));
+    record.volumes[0] = { ...record.volumes[0], compression: "none", archive: `volumes/${VOLUME}.tar` };
+    await Deno.writeFile(join(saved.dir, record.volumes[0].archive), evil);
+    record.volumes[0].sha256 = await sha256File(join(saved.dir, record.volumes[0].archive));
+    record.volumes[0].sizeBytes = evil.length;
+    record.sizeBytes = await treeSize(saved.dir) - (await Deno.stat(join(saved.dir, "backup.json"))).size;
+    await Deno.writeTextFile(join(saved.dir, "backup.json"), JSON.stringify(record, null, 2));
+    const info = (await listBackups(b.engine, "web")).find((x) => x.id === saved.id)!;
+    const trusted = await trustBackup(b.engine, info, { contents: false });
+    await putBackAfter(b, trusted, {
+      message: /not safe to restore: volumes\/systemd-web-data\.tar .*climbs out with "\.\."/,
+    }, { current, inode });
+    await Deno.stat(join(mountpoint(b, VOLUME), "../../../.bashrc")).then(() => assert.fail("written out"), () => {});
   } finally {
     await b.cleanup();
   }

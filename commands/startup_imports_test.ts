@@ -33,14 +33,19 @@ Deno.test("leger remove loads no YAML library (and not the validator)", async ()
   assert.ok(graph.includes("lib/config.ts") && graph.includes("lib/state/journal.ts"), "the walk saw the modules");
 });
 
+/** What `leger backup` and `leger restore` load before their operation: the command, the workflow, the wrapper. */
+const BACKUP_COMMAND = [
+  ...ENGINE,
+  "commands/backup.ts",
+  "commands/builtin_workflows.ts",
+  "lib/workflow/run.ts",
+  "workflows/backup.ts",
+  "lib/ops/guarded.ts",
+];
+
 Deno.test("leger backup loads no YAML library, and not restore or install", async () => {
   const graph = await staticGraph([
-    ...ENGINE,
-    "commands/backup.ts",
-    "commands/builtin_workflows.ts",
-    "lib/workflow/run.ts",
-    "workflows/backup.ts",
-    "lib/ops/guarded.ts",
+    ...BACKUP_COMMAND,
     "lib/ops/backup/create.ts",
   ]);
   assert.ok(!graph.includes("yaml"), "yaml is loaded");
@@ -52,12 +57,7 @@ Deno.test("leger backup loads no YAML library, and not restore or install", asyn
 
 Deno.test("leger restore loads no YAML library for a set without a .leger.yaml (its memory goal)", async () => {
   const graph = await staticGraph([
-    ...ENGINE,
-    "commands/backup.ts",
-    "commands/builtin_workflows.ts",
-    "lib/workflow/run.ts",
-    "workflows/backup.ts",
-    "lib/ops/guarded.ts",
+    ...BACKUP_COMMAND,
     "lib/ops/backup/restore.ts",
   ]);
   assert.ok(!graph.includes("yaml"), "yaml is loaded");

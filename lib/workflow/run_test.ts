@@ -143,25 +143,21 @@ Deno.test("a workflow file that does not load, or has no default function, is re
     const leger = createLeger(b.engine);
     const broken = join(b.host.root, "broken.ts");
     await Deno.writeTextFile(broken, "export default async (ctx => {\n");
+    const runFile = async (file: string) =>
+      await runWorkflow(await resolveWorkflow(b.engine, file, BUILTINS), {
+        engine: b.engine,
+        leger,
+        builtins: BUILTINS,
+      });
     await assert.rejects(
-      async () =>
-        await runWorkflow(await resolveWorkflow(b.engine, broken, BUILTINS), {
-          engine: b.engine,
-          leger,
-          builtins: BUILTINS,
-        }),
+      () => runFile(broken),
       (e: Error & { hint?: string }) =>
         e.message.startsWith(`Cannot load the workflow ${broken}`) && /deno check/.test(e.hint!),
     );
     const noDefault = join(b.host.root, "lib.ts");
     await Deno.writeTextFile(noDefault, "export const description = 'a helper';\n");
     await assert.rejects(
-      async () =>
-        await runWorkflow(await resolveWorkflow(b.engine, noDefault, BUILTINS), {
-          engine: b.engine,
-          leger,
-          builtins: BUILTINS,
-        }),
+      () => runFile(noDefault),
       (e: Error & { exitCode?: number; hint?: string }) =>
         /it has no default export function/.test(e.message) && e.exitCode === 2 &&
         /export default async function/.test(e.hint!),

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { operand } from "./argv.ts";
 import type { Engine } from "../engine.ts";
-import { imageId, pullImage, tagImage } from "../ops/update/images.ts";
+import { imageId, tagImage } from "../ops/update/images.ts";
+import { pullShowing } from "../ops/update/pull/pull.ts";
 import { healthStatus } from "../ops/health.ts";
 import { removeVolumes } from "../host/podman.ts";
 import { podmanSecretExists, removePodmanSecret, setPodmanSecret } from "../secrets/podman_secrets.ts";
@@ -90,7 +91,7 @@ Deno.test("podman secrets: create, exists and rm take the name after --; a hosti
 Deno.test("podman volumes, images and containers: names after --; hostile ones refused", async () => {
   const { calls, $, engine } = recorder();
   await removeVolumes($, ["data"]);
-  await pullImage(engine, "localhost/web:1");
+  await pullShowing(engine, "localhost/web:1");
   await tagImage(engine, "0123456789ab", "localhost/web:1");
   await imageId(engine, "image", "localhost/web:1");
   await imageId(engine, "container", "systemd-web");
@@ -104,7 +105,7 @@ Deno.test("podman volumes, images and containers: names after --; hostile ones r
     ["systemd-web"],
   ]);
   await assert.rejects(removeVolumes($, ["--all"]), /starts with '-'/);
-  await assert.rejects(pullImage(engine, "--authfile=/etc/shadow"), /starts with '-'/);
+  await assert.rejects(pullShowing(engine, "--authfile=/etc/shadow"), /starts with '-'/);
   await assert.rejects(tagImage(engine, "0123456789ab", "--x"), /starts with '-'/);
   await assert.rejects(imageId(engine, "container", "--latest"), /starts with '-'/);
   await assert.rejects(healthStatus(engine, "--latest"), /starts with '-'/);

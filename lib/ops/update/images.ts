@@ -80,11 +80,6 @@ export async function imageId(engine: Engine, what: "container" | "image", ref: 
   return id;
 }
 
-/** `podman pull` of an image a unit names (podman's auto-update said which), with its progress. */
-export async function pullImage(engine: Engine, image: string): Promise<void> {
-  await pullShowing(engine, image);
-}
-
 /** Puts the name `image` back on the image `id`. */
 export async function tagImage(engine: Engine, id: string, image: string): Promise<void> {
   await run(engine.$, ["podman", "tag", "--", id, operand(image, "image name")]);
@@ -116,7 +111,7 @@ export async function updateImages(
   const old = new Map<string, string>(); // image name -> id the containers run now
   for (const p of pending) old.set(p.image, await imageId(engine, "container", p.container));
   for (const p of pending) {
-    if (p.policy === "registry") await pullImage(engine, p.image);
+    if (p.policy === "registry") await pullShowing(engine, p.image);
   }
   const images: Record<string, string> = {};
   for (const image of old.keys()) images[image] = await imageId(engine, "image", image);

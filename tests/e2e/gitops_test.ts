@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { addCommits, createRepo, type FixtureRepo } from "../host/git_fixture.ts";
-import { httpGet, leger, legerJson, sharedHost, waitFor, webContainer, WHO, type Who } from "./helpers.ts";
+import { httpGet, leger, legerJson, movedOn, sharedHost, waitFor, webContainer, WHO, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const alice: Who = WHO.find((w) => w.user === "alice")!;
@@ -50,19 +50,11 @@ async function status(name: string): Promise<Status> {
   return (await legerJson<{ set: Status }>(await sharedHost(), alice, ["status", name])).set;
 }
 
-/**
- * Waits until the daemon has checked `name` `times` more times (its
- * `lastCheck` moved on): what "it is not tried again" is judged over,
- * counted in the daemon's own checks rather than in seconds of a sleep.
- */
+/** Waits until the daemon has checked `name` `times` more times (its `lastCheck` moved on). */
 async function checkedAgain(name: string, times: number): Promise<void> {
-  const seen = new Set([(await status(name)).updates.lastCheck]);
-  await waitFor(
-    `${times} more checks of ${name}`,
-    async () => seen.add((await status(name)).updates.lastCheck).size > times,
-    APPLIED_WITHIN,
-    { intervalMs: 1000, describe: daemonJournal },
-  );
+  await movedOn(`checks of ${name}`, async () => (await status(name)).updates.lastCheck, times, APPLIED_WITHIN, {
+    describe: daemonJournal,
+  });
 }
 
 async function daemonJournal(): Promise<string> {

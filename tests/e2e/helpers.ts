@@ -186,6 +186,26 @@ export async function waitFor<T>(
 }
 
 /**
+ * Waits until `read` has given `times` values other than the first: what
+ * "it is not tried again" is judged over, counted in the daemon's own
+ * checks (a set's `lastCheck`, the cycle's `lastCycleAt`) rather than in
+ * seconds of a sleep that a loaded machine can outrun.
+ */
+export async function movedOn(
+  what: string,
+  read: () => Promise<string | undefined>,
+  times: number,
+  timeoutMs: number,
+  options: WaitOptions = {},
+): Promise<void> {
+  const seen = new Set([await read()]);
+  await waitFor(`${times} more ${what}`, async () => seen.add(await read()).size > times, timeoutMs, {
+    intervalMs: 1000,
+    ...options,
+  });
+}
+
+/**
  * A container that gets a Podman secret as APP_TOKEN and serves the
  * token's SHA-256 on `port` (never the value); `logChecksum` also prints
  * `token-sha256=...` to its journal, `volume` mounts at /data.

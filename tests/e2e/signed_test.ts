@@ -17,7 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { addCommits, createRepo, type FixtureRepo, type GuestSigners, guestSigners } from "../host/git_fixture.ts";
-import { httpGet, leger, legerJson, sharedHost, waitFor, webContainer, WHO, type Who } from "./helpers.ts";
+import { httpGet, leger, legerJson, movedOn, sharedHost, waitFor, webContainer, WHO, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const alice: Who = WHO.find((w) => w.user === "alice")!;
@@ -51,7 +51,7 @@ interface Refusal {
 }
 interface Status {
   trust?: Trust;
-  updates: { lastResult?: string; refused: Refusal[] };
+  updates: { lastCheck?: string; lastResult?: string; refused: Refusal[] };
 }
 
 let signers: GuestSigners;
@@ -69,6 +69,17 @@ async function row(name: string): Promise<{ name: string; commit: string; state:
 
 async function status(name: string): Promise<Status> {
   return (await legerJson<{ set: Status }>(await sharedHost(), alice, ["status", name])).set;
+}
+
+interface DaemonUpdates {
+  lastCycleAt?: string;
+  fleet?: { result: string; error?: string };
+}
+
+/** What the daemon says of its last update cycle and its last look at the fleet repository. */
+async function daemonUpdates(): Promise<DaemonUpdates | undefined> {
+  const d = await legerJson<{ daemon?: { updates?: DaemonUpdates } }>(await sharedHost(), alice, ["daemon", "status"]);
+  return d.daemon?.updates;
 }
 
 async function journal(priority?: string): Promise<string> {
@@ -225,8 +236,10 @@ Deno.test({
         ),
     );
     assert.match((await leger(host, alice, ["status", "sweb"])).stdout, new RegExp(`refused: +${v3!.slice(0, 12)}`));
-    // Three more intervals: not fetched or reported again.
-    await new Promise((r) => setTimeout(r, 7_000));
+    // Three more of the daemon's checks: not fetched or reported again.
+    await movedOn("checks of sweb", async () => (await status("sweb")).updates.lastCheck, 3, WITHIN, {
+      describe: () => journal(),
+    });
     assert.equal((await journal()).match(warned)?.length, 1);
     assert.equal((await row("sweb"))?.commit, v2);
 
@@ -343,12 +356,7 @@ Deno.test({
     const failed = await waitFor(
       "the fleet file refused",
       async () => {
-        const d = await legerJson<{ daemon?: { updates?: { fleet?: { result: string; error?: string } } } }>(
-          host,
-          alice,
-          ["daemon", "status"],
-        );
-        const f = d.daemon?.updates?.fleet;
+        const f = (await daemonUpdates())?.fleet;
         return f?.result === "failed" && /not signed/.test(f.error ?? "") ? f : undefined;
       },
       WITHIN,
@@ -359,7 +367,10 @@ Deno.test({
       new RegExp(`commit ${fleet.commits[0]!.slice(0, 12)} is not signed by a key trust\\.fleet allows`),
     );
     assert.match(await journal("warning"), /fleet: .*leger-hosts\.yaml.* not signed/);
-    await new Promise((r) => setTimeout(r, 5_000));
+    // Two more of the daemon's cycles: the refused fleet file installs nothing.
+    await movedOn("daemon cycles", async () => (await daemonUpdates())?.lastCycleAt, 2, WITHIN, {
+      describe: () => journal(),
+    });
     assert.equal(await row("fapp"), undefined, "nothing installed");
 
     const [signed] = await addCommits(host, fleet, [{

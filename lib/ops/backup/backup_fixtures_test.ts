@@ -34,6 +34,8 @@ export interface Faults {
   stopFails?:
     string[]; /** `systemctl freeze` fails as where systemd cannot freeze (e.g. cgroup v1); the units are not frozen. */
   freezeFails?: boolean;
+  /** `systemctl thaw` fails and the units stay frozen (systemd did not answer in time). */
+  thawFails?: boolean;
 }
 
 /** A fake host, an engine on it, and its switches. */
@@ -98,6 +100,9 @@ function withTar(host: FakeHost, faults: Faults, calls: string[]): Record<string
     const verb = call.args.find((a) => !a.startsWith("-"));
     if (verb === "stop" && call.args.some((a) => faults.stopFails?.includes(a))) {
       return { code: 1, stderr: "Job for web.service canceled.\n" };
+    }
+    if (verb === "thaw" && faults.thawFails) {
+      return { code: 1, stderr: `Failed to thaw unit ${call.args.at(-1)}: Connection timed out\n` };
     }
     if (verb === "freeze" && faults.freezeFails) {
       const unit = call.args.at(-1);

@@ -5,13 +5,18 @@
  * freezer.ts). The real thing on btrfs: tests/e2e/backup_cow_test.ts.
  */
 import assert from "node:assert/strict";
+import type { LegerError } from "../../../core/errors.ts";
 import { join } from "node:path";
 import { beginEntry, pendingEntries } from "../../../state/journal.ts";
 import { type BackupInfo, verifyBackup } from "../../../backup/info.ts";
 import { recoverPending } from "../../recover/recover.ts";
+import { leftoversOf } from "../../recover/leftovers.ts";
 import { backup, restore } from "../../../../tests/helpers/ops.ts";
 import { fillTree, installSet, mountpoint, refuseClones, tarBench, treeDigest } from "../backup_fixtures_test.ts";
 import { copyFrozen, thaw } from "./freeze.ts";
+import { createLeger } from "../../../leger.ts";
+import { resolveWorkflow, runWorkflow } from "../../../workflow/run.ts";
+import { BUILTIN_WORKFLOWS } from "../../../../commands/builtin_workflows.ts";
 
 const VOLUME = "systemd-web-data";
 
@@ -164,6 +169,65 @@ Deno.test("a backup killed while frozen: the next run thaws the units; thawing u
     assert.deepEqual(await thaw(b.engine, ["web.service"]), [], "a running unit thaws with exit 0");
     await b.engine.systemd.stop(["web.service"]);
     assert.deepEqual(await thaw(b.engine, ["web.service"]), [], "an inactive one is refused, and is not frozen");
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("backup --dry-run says a volume that clones is frozen for the copy (--stop: stopped), and changes nothing", async () => {
+  const b = await tarBench({ clones: true });
+  try {
+    await installSet(b, "web");
+    const ref = await resolveWorkflow(b.engine, "backup", BUILTIN_WORKFLOWS);
+    const leger = createLeger(b.engine);
+    const from = b.calls.length;
+    for (const stop of [false, true]) {
+      await runWorkflow(ref, {
+        engine: b.engine,
+        leger,
+        builtins: BUILTIN_WORKFLOWS,
+        args: ["web"],
+        flags: { stop },
+        dryRun: true,
+      });
+    }
+    const said = b.log.events.filter((e) => /would back up/.test(e.message)).map((e) => e.message);
+    assert.deepEqual(said, [
+      "web: would back up\n  volume systemd-web-data: frozen for a reflink copy (btrfs: reflink copy)",
+      "web: would back up\n  volume systemd-web-data: stopped only for a reflink copy (btrfs: reflink copy)",
+    ]);
+    assert.deepEqual(calls(b, / (stop|freeze|start) /, from), []);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("a thaw that fails: the backup fails saying how to thaw, its journal entry stays, and the next run thaws", async () => {
+  const b = await tarBench({ clones: true });
+  try {
+    await installSet(b, "web");
+    b.faults.thawFails = true;
+    await assert.rejects(backup(b.engine, "web"), (e: LegerError) => {
+      assert.match(e.message, /Cannot thaw web\.service \(Failed to thaw unit web\.service: Connection timed out\)/);
+      assert.match(e.hint ?? "", /systemctl --user thaw web\.service; or leger recover/);
+      return true;
+    });
+    assert.equal(b.host.unit("web.service").freezer, "frozen");
+    assert.deepEqual((await pendingEntries(b.engine.paths)).map((e) => [e.op, e.data.frozen]), [["backup", [
+      "web.service",
+    ]]]);
+    const [entry] = await pendingEntries(b.engine.paths);
+    assert.ok(
+      (await leftoversOf(b.engine, entry!)).some((l) => l.what === "web.service" && /maybe frozen/.test(l.detail)),
+    );
+    b.faults.thawFails = false;
+    assert.match((await recoverPending(b.engine)).join("\n"), /web\.service thawed/);
+    assert.deepEqual(b.host.unit("web.service"), {
+      ...b.host.unit("web.service"),
+      active: "active",
+      freezer: "running",
+    });
+    assert.deepEqual(await pendingEntries(b.engine.paths), []);
   } finally {
     await b.cleanup();
   }

@@ -7,7 +7,8 @@
  * systemd does not know ("Failed to add reference to unit X: Unit X not
  * found.", exit 1, the units after it untouched). A frozen unit stays
  * ActiveState=active with FreezerState=frozen; stop and restart refuse it
- * ("Cannot perform operation on frozen unit X.", exit 1); a start of it is
+ * ("Cannot perform operation on frozen unit X.", exit 1; try-restart is
+ * taken to do the same, not seen); a start of it is
  * a no-op (exit 0, still frozen). Its processes do not run, so nothing
  * happens on its own clock (units.ts) until it is thawed.
  *

@@ -116,11 +116,15 @@ export async function copyFrozen(
   const holders = (["SIGINT", "SIGTERM"] as const).map((s) => [s, () => held.push(s)] as const);
   for (const [s, f] of holders) Deno.addSignalListener(s, f);
   const t0 = performance.now();
+  const at: number[] = []; // the freeze's and the copy's ends
   let copied: boolean | undefined;
   try {
     const r = await engine.systemd.systemctl(unitArgs("freeze", units));
-    if (r.code === 0) copied = await copy();
-    else {
+    at.push(performance.now());
+    if (r.code === 0) {
+      copied = await copy();
+      at.push(performance.now());
+    } else {
       engine.log.warn(
         `${name}: could not freeze ${units.join(", ")} (${
           (r.stderr || r.stdout).trim() || `exit ${r.code}`
@@ -134,13 +138,19 @@ export async function copyFrozen(
       for (const [s, f] of holders) Deno.removeSignalListener(s, f);
     }
   }
-  const ms = Math.round(performance.now() - t0);
+  const t1 = performance.now();
+  const ms = Math.round(t1 - t0);
   await markStep(engine.paths, entry, "thawed", { [FROZEN_KEY]: [] });
   if (held.length) {
     throw new LegerError(`The backup of ${name} was interrupted (${held[0]}); ${units.join(", ")} run on`);
   }
   if (copied === undefined) return undefined;
-  engine.log.info(`${units.join(", ")} ${units.length > 1 ? "were" : "was"} frozen for ${ms} ms`);
+  const [frozenAt = t0, copiedAt = t1] = at;
+  const part = (a: number, b: number) => Math.round(b - a);
+  engine.log.info(
+    `${units.join(", ")} ${units.length > 1 ? "were" : "was"} frozen for ${ms} ms (freeze ${part(t0, frozenAt)} ms, ` +
+      `copy ${part(frozenAt, copiedAt)} ms, thaw ${part(copiedAt, t1)} ms)`,
+  );
   return { units, copied, ms };
 }
 

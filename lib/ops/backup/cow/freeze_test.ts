@@ -46,7 +46,7 @@ Deno.test("where volumes clone, a backup freezes the units for the copy and neve
       freezer: "running",
     });
     assert.match(b.log.text(), /Freezing web\.service for a reflink copy/);
-    assert.match(b.log.text(), /web\.service was frozen for \d+ ms/);
+    assert.match(b.log.text(), /web\.service was frozen for \d+ ms \(freeze \d+ ms, copy \d+ ms, thaw \d+ ms\)/);
     assert.deepEqual((await verifyBackup(info)).problems, []);
     assert.deepEqual(Object.keys(b.host.volumes()), [VOLUME], "the copy is gone");
     assert.deepEqual(await pendingEntries(b.engine.paths), []);

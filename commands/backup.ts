@@ -44,12 +44,14 @@ export function register(program: Command, runtime: CliRuntime): void {
     .argument("<name|all>", "installed set, or all")
     .option("--reason <text>", "why: manual, before-apply, before-restore, or free text kept as a note")
     .option("--live", "do not stop the units (the copy may be inconsistent)")
+    .option("--stop", "where volumes clone (btrfs, xfs), stop the units for the copy instead of freezing them")
     .option("--include-binds", "archive bind-mounted host paths too")
     .option("--dry-run", "say which sets would be backed up")
     .action(async (target, options, c) => {
       const ctx = await contextFor(c, runtime);
       const flags: BackupFlags = {
         live: options.live === true,
+        stop: options.stop === true,
         "include-binds": options.includeBinds === true,
       };
       if (options.reason) flags.reason = options.reason;

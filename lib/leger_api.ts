@@ -132,7 +132,10 @@ export interface Leger {
   pendingRecoveries(name?: string): Promise<PendingRecovery[]>;
   /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
   abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
-  /** Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`). */
+  /**
+   * Backs up a set's files, manifest and volumes (units stopped for the copy unless `live`; where volumes clone,
+   * frozen for a reflink copy unless `stop`).
+   */
   backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
   /** Which path each volume of a set takes in a backup: a reflink copy (btrfs, xfs) or the stream, and why. */
   backupPaths(name: string): Promise<VolumePath[]>;

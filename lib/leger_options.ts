@@ -98,7 +98,7 @@ export const OPTION_KEYS = {
   adopt: { dryRun: true } satisfies KeysOf<AdoptOptions>,
   exportSet: { overwrite: true } satisfies KeysOf<ExportOptions>,
   abandonRecovery: { dryRun: true } satisfies KeysOf<AbandonOptions>,
-  backup: { reason: true, live: true, includeBinds: true, note: true, prune: true } satisfies KeysOf<
+  backup: { reason: true, live: true, stop: true, includeBinds: true, note: true, prune: true } satisfies KeysOf<
     LegerBackupOptions
   >,
   restore: { healthTimeoutMs: true, skipPreBackup: true, previous: true } satisfies KeysOf<LegerRestoreOptions>,

@@ -11,6 +11,8 @@ const REASONS = ["manual", "before-apply", "before-restore"] as const;
 export type BackupFlags = {
   reason?: string;
   live?: boolean;
+  /** Where volumes clone: stop the units for the reflink copy instead of freezing them. */
+  stop?: boolean;
   "include-binds"?: boolean;
 };
 
@@ -28,12 +30,12 @@ export default async function backup({ leger, args, flags, log, dryRun }: Workfl
   const results = [];
   for (const name of names) {
     if (dryRun) {
-      // Which volumes stop the set only for a reflink copy (btrfs, xfs) and which for the whole archive.
+      // Which volumes pause the set only for a reflink copy (btrfs, xfs) and which stop it for the whole archive.
       const paths = f.live ? [] : await leger.backupPaths(name);
       const said = paths.map((p) =>
         `\n  volume ${p.volume}: ${
           p.path === "reflink"
-            ? "stopped only for a reflink copy"
+            ? f.stop ? "stopped only for a reflink copy" : "frozen for a reflink copy"
             : p.path === "stream"
             ? "stopped while archived"
             : "skipped"
@@ -47,6 +49,7 @@ export default async function backup({ leger, args, flags, log, dryRun }: Workfl
         reason,
         ...(note ? { note } : {}),
         live: f.live === true,
+        stop: f.stop === true,
         includeBinds: f["include-binds"] === true,
       }),
     );

@@ -10,10 +10,11 @@ import type { HelpProse } from "./prose.ts";
 export const BACKUPS_HELP: Record<string, HelpProse> = {
   backup: {
     description:
-      "Back up the set's files, its manifest and the data of every podman volume it uses. The units that use a volume are stopped for a consistent copy and started again afterwards, even when the backup fails (--live keeps them running); where every volume sits on storage that clones (btrfs, xfs with reflink) they are stopped only while a reflink copy is made, and the archives are made from the copies while the service runs (leger doctor says which path this host's volumes take); when one does not start again, the backup is kept, systemd's words are shown, and the exit code is 1. Bind mounts of host paths are listed but not archived unless --include-binds. Old backups are pruned by backup-retention in the config.",
+      "Back up the set's files, its manifest and the data of every podman volume it uses. The units that use a volume are stopped for a consistent copy and started again afterwards, even when the backup fails (--live keeps them running); where every volume sits on storage that clones (btrfs, xfs with reflink) they are not stopped but frozen (systemctl freeze: paused, connections wait) only while a reflink copy is made, then thawed, and the archives are made from the copies while the service runs: the copy is what a power cut at that instant would leave, which databases with a journal recover from; --stop stops them for the copy instead, for the copy of a clean shutdown; where systemd cannot freeze them, they are stopped for the copy, with a warning (leger doctor and leger backup --dry-run say which path this host's volumes take); when one does not start again, the backup is kept, systemd's words are shown, and the exit code is 1. Bind mounts of host paths are listed but not archived unless --include-binds. Old backups are pruned by backup-retention in the config.",
     examples: [
       ["leger backup web", "back up web with its volume data"],
       ["leger backup all --live --reason nightly", "every set, without stopping anything"],
+      ["leger backup web --stop", "on btrfs or xfs, stop web for the reflink copy instead of freezing it"],
     ],
     notes: ['This command runs the "backup" workflow; change it with: leger workflow eject backup'],
   },

@@ -48,6 +48,8 @@ export const BackupRecord = z.object({
   sizeBytes: z.number().int().nonnegative(),
   /** Units that were stopped for the copy (empty with --live). */
   stopped: z.array(z.string()).default([]),
+  /** Units that were frozen for a reflink copy instead (decision 79); absent when none was. */
+  frozen: z.array(z.string()).optional(),
   live: z.boolean().default(false),
   manifestSha256: sha,
   volumes: z.array(z.object({
@@ -116,6 +118,8 @@ export interface BackupInfo {
   note?: string;
   /** Units stopped for the copy. */
   stopped?: string[];
+  /** Units frozen (paused, never stopped) for a reflink copy, where volumes clone. */
+  frozen?: string[];
   /** True when taken with --live (units kept running). */
   live?: boolean;
   /**

@@ -37,7 +37,10 @@ export const BackupInfoJson = z.strictObject({
   files: z.array(z.strictObject({ name: z.string(), sha256: z.string() })),
   manifestSha256: z.string().optional(),
   note: z.string().optional(),
-  stopped: z.array(z.string()).optional(),
+  stopped: z.array(z.string()).optional().describe("units stopped for the copy"),
+  frozen: z.array(z.string()).optional().describe(
+    "units frozen (paused with systemctl freeze, never stopped) for a reflink copy, where volumes clone",
+  ),
   live: z.boolean().optional(),
   notRestarted: z.array(z.strictObject({ unit: z.string(), error: z.string() })).optional().describe(
     "leger backup only: units it stopped that did not start again (the command exits 1)",

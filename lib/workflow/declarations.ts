@@ -253,6 +253,8 @@ export interface BackupInfo {
   note?: string;
   /** Units stopped for the copy. */
   stopped?: Array<string>;
+  /** Units frozen (paused, never stopped) for a reflink copy, where volumes clone. */
+  frozen?: Array<string>;
   /** True when taken with --live (units kept running). */
   live?: boolean;
   /**
@@ -271,6 +273,11 @@ export interface BackupOptions {
   reason?: "manual" | "before-apply" | "before-restore";
   /** Keep the units running (the copy may then be inconsistent). */
   live?: boolean;
+  /**
+   * Where volumes clone: stop the units for the reflink copy (the copy of
+   * a clean shutdown) instead of freezing them (the copy of one instant).
+   */
+  stop?: boolean;
   /** Archive bind-mounted host paths too (else they are only listed). */
   includeBinds?: boolean;
   /** Free text kept with the backup. */
@@ -750,7 +757,10 @@ export interface Leger {
   pendingRecoveries(name?: string): Promise<Array<PendingRecovery>>;
   /** Stops trying to recover a set's interrupted operations (the host stays as it is). */
   abandonRecovery<O extends AbandonOptions>(name: string, options?: Exact<O, AbandonOptions>): Promise<AbandonResult>;
-  /** Backs up a set's files, manifest and volumes (units stopped for the copy unless \`live\`). */
+  /**
+   * Backs up a set's files, manifest and volumes (units stopped for the copy unless \`live\`; where volumes clone,
+   * frozen for a reflink copy unless \`stop\`).
+   */
   backup<O extends LegerBackupOptions>(name: string, options?: Exact<O, LegerBackupOptions>): Promise<BackupInfo>;
   /** Which path each volume of a set takes in a backup: a reflink copy (btrfs, xfs) or the stream, and why. */
   backupPaths(name: string): Promise<Array<VolumePath>>;
@@ -789,6 +799,11 @@ export type LegerBackupOptions = {
   reason?: "manual" | "before-apply" | "before-restore";
   /** Keep the units running (the copy may then be inconsistent). */
   live?: boolean;
+  /**
+   * Where volumes clone: stop the units for the reflink copy (the copy of
+   * a clean shutdown) instead of freezing them (the copy of one instant).
+   */
+  stop?: boolean;
   /** Archive bind-mounted host paths too (else they are only listed). */
   includeBinds?: boolean;
   /** Free text kept with the backup. */
@@ -1715,7 +1730,7 @@ export interface ValidateSourceResult {
 /** Which path one volume of a set takes in a backup (\`leger backup --dry-run\`). */
 export interface VolumePath {
   volume: string;
-  /** \`reflink\`: stopped only for a copy; \`stream\`: stopped for the whole archive; \`absent\`: nothing to back up. */
+  /** \`reflink\`: frozen (\`stop\`: stopped) only for a copy; \`stream\`: stopped for the whole archive; \`absent\`: nothing to back up. */
   path: "reflink" | "stream" | "absent";
   why: string;
 }

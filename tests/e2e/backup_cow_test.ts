@@ -3,9 +3,12 @@
  * guest booted with its container storage on a loop-mounted btrfs image
  * (tests/host/storage_fs.ts), rootless as alice.
  *
- * - `leger backup` stops the set only for a reflink copy and archives the
+ * - `leger backup` freezes the set only for a reflink copy (decision 79:
+ *   the unit keeps its invocation, it is never stopped) and archives the
  *   copy; the backup restores every byte, owner (sub-uids too), mode,
- *   xattr, hard link, link and FIFO exactly.
+ *   xattr, hard link, link and FIFO exactly. `--stop` stops it for the
+ *   copy instead.
+ * - Killed with SIGKILL while the set is frozen, `leger recover` thaws it.
  * - `leger restore` moves the current data aside; afterwards it becomes the
  *   before-restore backup (in the background), which restores exactly too.
  * - Killed with SIGKILL at every step of a restore (tests/helpers/
@@ -99,25 +102,49 @@ async function leftovers(h: Host): Promise<string> {
   return r.stdout;
 }
 
-async function backups(h: Host): Promise<Array<{ id: string; reason: string; volumes: unknown[] }>> {
+async function backups(
+  h: Host,
+): Promise<Array<{ id: string; reason: string; volumes: unknown[]; frozen?: string[]; stopped?: string[] }>> {
   return JSON.parse((await sh(h, "leger backups cow --json")).stdout).backups;
 }
 
+/** The unit's invocation, active and freezer states (an invocation changes only when the unit is started again). */
+async function unitState(h: Host): Promise<string> {
+  const r = await sh(h, "systemctl --user show cow.service -p InvocationID,ActiveState,FreezerState");
+  return r.stdout.split("\n").filter(Boolean).sort().join(" ");
+}
+
 Deno.test({
-  name: "btrfs: a backup stops the set only for a reflink copy, and restores every byte and owner",
+  name: "btrfs: a backup freezes the set only for a reflink copy, never stops it, and restores every byte and owner",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     const h = await host();
     const before = await fingerprint(h);
+    const unitBefore = await unitState(h);
+    assert.match(unitBefore, /ActiveState=active FreezerState=running InvocationID=\w+/);
     const b = await sh(h, "leger backup cow --yes");
-    assert.match(b.stderr, /Taking a reflink copy of systemd-cow-data/);
-    assert.match(b.stderr, /Starting cow\.service again\n(.*\n)*==> Backing up volume systemd-cow-data/);
-    const outage = await lastOutage(h, "cow.service");
-    console.log(`outage: ${JSON.stringify(outage)}`);
+    assert.match(
+      b.stderr,
+      /Freezing cow\.service for a reflink copy\n(.*\n)*==> Taking a reflink copy of systemd-cow-data/,
+    );
+    assert.match(
+      b.stderr,
+      /cow\.service was frozen for \d+ ms \(freeze \d+ ms, copy \d+ ms, thaw \d+ ms\)\n(.*\n)*==> Backing up volume systemd-cow-data/,
+    );
+    console.log(`frozen: ${/frozen for (.*)/.exec(b.stderr)?.[1]}`);
+    assert.doesNotMatch(b.stderr, /Stopping|Starting/);
+    assert.equal(await unitState(h), unitBefore, "the same invocation, active, running (thawed)");
     assert.doesNotMatch(await leftovers(h), /leger-snapshot|\.leger-/, "the copy is gone");
     const [made] = await backups(h);
+    assert.deepEqual([made!.frozen, made!.stopped], [["cow.service"], []]);
+
+    const stopped = await sh(h, "leger backup cow --stop --yes");
+    assert.match(stopped.stderr, /Stopping cow\.service for a consistent copy\n(.*\n)*==> Starting cow\.service again/);
+    console.log(`--stop outage: ${JSON.stringify(await lastOutage(h, "cow.service"))}`);
+    assert.notEqual(await unitState(h), unitBefore, "--stop: started again, a new invocation");
+    assert.deepEqual((await backups(h))[0]!.stopped, ["cow.service"]);
 
     await sh(
       h,
@@ -203,6 +230,35 @@ for (const step of ["begin", "aside", "restoring", "restoring+400", "restored", 
     },
   });
 }
+
+Deno.test({
+  name: "btrfs: a backup killed (SIGKILL) while the set is frozen: leger recover thaws it, and it runs on",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const h = await host();
+    const unitBefore = await unitState(h);
+    const killed = await h.sh(`${GUEST_LEGER} backup cow --yes`, {
+      user: "alice",
+      timeoutMs: 300_000,
+      env: { LEGER_TEST_KILL_AT: "backup:freezing", LEGER_TEST_KILL_ON: "Taking a reflink copy" },
+    });
+    assert.equal(killed.code, 137, `killed while frozen: ${killed.stderr}`);
+    assert.equal(
+      await unitState(h),
+      unitBefore.replace("FreezerState=running", "FreezerState=frozen"),
+      "left frozen by the kill",
+    );
+    const rec = await sh(h, "leger recover cow");
+    assert.match(rec.stdout + rec.stderr, /recovered: the unfinished backup of cow was removed, cow\.service thawed/);
+    assert.equal(await unitState(h), unitBefore, "thawed: the same invocation, never stopped");
+    await journalEmpty(h);
+    assert.doesNotMatch(await leftovers(h), /leger-snapshot|\.leger-/, "no copy left");
+    // The service answers again: it was paused, not stopped.
+    await sh(h, "podman exec systemd-cow cat /VERSION");
+  },
+});
 
 Deno.test({
   name: "btrfs: the host is stopped at the end",

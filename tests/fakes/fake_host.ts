@@ -98,6 +98,8 @@ export interface FakeUnitState {
   result: string;
   nRestarts: number;
   load: "loaded" | "not-found";
+  /** FreezerState (`systemctl freeze`). */
+  freezer: "running" | "frozen";
   /** Quadlet file the unit was generated from. */
   source?: string;
 }
@@ -282,6 +284,7 @@ export class FakeHost {
         result: u?.result ?? "success",
         nRestarts: u?.nRestarts ?? 0,
         load: u?.def ? "loaded" : "not-found",
+        freezer: u?.frozen ? "frozen" : "running",
         ...(u?.source ? { source: u.source } : {}),
       };
     });

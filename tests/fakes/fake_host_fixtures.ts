@@ -79,10 +79,11 @@ export async function benchEngine(
   fakes: ShellOptions["fakes"],
   log: ReturnType<typeof memoryLogger>,
   backend?: BenchOptions["backend"],
+  path?: string,
 ): Promise<Engine> {
   const engine = await createEngine({
     scope: "user",
-    $: createShell({ fakes }),
+    $: createShell({ fakes, ...(path ? { env: { PATH: path } } : {}) }),
     log,
     env: host.env(),
     ...(backend ? { backend } : {}),

@@ -38,6 +38,8 @@ export interface UnitRecord {
   next?: { at: number; event: "crash" | "restart" };
   /** Restarts in the current start-limit burst. */
   burst: number;
+  /** FreezerState=frozen (`systemctl freeze`: systemd/freezer.ts). */
+  frozen?: boolean;
 }
 
 /** One journal line. */

@@ -5,8 +5,11 @@
  * (`.../journal/<id>.json`, how lib/state/journal.ts writes every step)
  * whose op and step are `LEGER_TEST_KILL_AT=op:step`, the process kills
  * itself right after, or `+N` milliseconds later (`restore:restoring+300`:
- * somewhere in the middle of the import). A child leger started with the
- * same flags (a background `leger recover`) carries the hook too.
+ * somewhere in the middle of the import), or, with `LEGER_TEST_KILL_ON=TEXT`,
+ * at the first line leger writes to stderr after that step that holds TEXT
+ * (`backup:freezing` with `Taking a reflink copy`: the units are frozen, the
+ * copy not begun). A child leger started with the same flags (a background
+ * `leger recover`) carries the hook too.
  *
  *   deno run -A --preload tests/helpers/kill_at_step.ts main.ts restore web --yes
  *
@@ -27,8 +30,18 @@ if (m) {
     } catch { /* not an entry */ }
     if (entry.op !== op || entry.step !== step) return;
     const die = () => Deno.kill(Deno.pid, "SIGKILL");
-    if (delay) setTimeout(die, Number(delay));
+    if (text) armed = true;
+    else if (delay) setTimeout(die, Number(delay));
     else die();
   };
   Object.defineProperty(Deno, "rename", { value: hooked, configurable: true, writable: true });
+  const text = Deno.env.get("LEGER_TEST_KILL_ON") ?? "";
+  let armed = false;
+  const write = Deno.stderr.writeSync.bind(Deno.stderr);
+  const writeSync = (bytes: Uint8Array) => {
+    const n = write(bytes);
+    if (armed && new TextDecoder().decode(bytes).includes(text)) Deno.kill(Deno.pid, "SIGKILL");
+    return n;
+  };
+  Object.defineProperty(Deno.stderr, "writeSync", { value: writeSync, configurable: true, writable: true });
 }

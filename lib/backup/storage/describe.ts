@@ -1,6 +1,7 @@
 /**
  * One line for `leger doctor`: which path this scope's volumes take in a
- * backup. With volumes, each is probed (lib/backup/storage/probe.ts);
+ * backup (frozen for a reflink copy where they clone, decision 79; stopped
+ * while archived elsewhere). With volumes, each is probed (lib/backup/storage/probe.ts);
  * without any yet, podman's volumes folder is (`podman info`'s graph root).
  *
  * @module
@@ -18,7 +19,7 @@ export async function describeStorage($: Shell): Promise<string> {
     if (r.code !== 0 || !r.stdout.trim()) return "no volumes yet; podman did not say where it keeps them";
     await Deno.mkdir(dir, { recursive: true }).catch(() => {});
     return (await reflinkWorks($, dir))
-      ? `no volumes yet; ${dir} clones: backups will stop a set only for a reflink copy`
+      ? `no volumes yet; ${dir} clones: backups will freeze a set only for a reflink copy`
       : `no volumes yet; ${dir} does not clone: backups stop a set while its volumes are archived`;
   }
   const data = await probeVolumes($, rows);
@@ -29,7 +30,7 @@ export async function describeStorage($: Shell): Promise<string> {
     parts.push(
       `${fast.length} volume(s) on ${
         [...new Set(fast.map((d) => d.fs))].join(", ")
-      } clone: a backup stops their units only for a reflink copy, a restore moves their data aside`,
+      } clone: a backup freezes their units only for a reflink copy (--stop: stops them), a restore moves their data aside`,
     );
   }
   if (slow.length) {

@@ -31,7 +31,11 @@ export interface Faults {
   /** This many `podman volume import` calls fail (then they work again). */
   importFails?: number;
   /** `systemctl stop` of these units fails (they keep running). */
-  stopFails?: string[];
+  stopFails?:
+    string[]; /** `systemctl freeze` fails as where systemd cannot freeze (e.g. cgroup v1); the units are not frozen. */
+  freezeFails?: boolean;
+  /** `systemctl thaw` fails and the units stay frozen (systemd did not answer in time). */
+  thawFails?: boolean;
 }
 
 /** A fake host, an engine on it, and its switches. */
@@ -97,20 +101,65 @@ function withTar(host: FakeHost, faults: Faults, calls: string[]): Record<string
     if (verb === "stop" && call.args.some((a) => faults.stopFails?.includes(a))) {
       return { code: 1, stderr: "Job for web.service canceled.\n" };
     }
+    if (verb === "thaw" && faults.thawFails) {
+      return { code: 1, stderr: `Failed to thaw unit ${call.args.at(-1)}: Connection timed out\n` };
+    }
+    if (verb === "freeze" && faults.freezeFails) {
+      const unit = call.args.at(-1);
+      return { code: 1, stderr: `Failed to freeze unit ${unit}: Unit '${unit}' does not support freezing.\n` };
+    }
     return base.systemctl(call);
   };
   return withShell({ podman, systemctl, journalctl: base.journalctl });
 }
 
-/** Makes a fake host with tar-backed volumes and an engine on it (files backend unless told). */
+/**
+ * Storage that clones, as btrfs does for leger (lib/backup/storage/probe.ts): `stat -f` says btrfs and
+ * `cp --reflink=always` makes the copy (a plain one: the build machine's disk does not clone), found first on the
+ * shell's PATH; `refuse` makes the copy of a folder (`cp -a`: the copier's, not the probe's) fail as a clone across
+ * file systems does.
+ */
+async function cloningStorage(host: FakeHost): Promise<{ fakes: Record<string, FakeCommand>; path: string }> {
+  const bin = join(host.root, "clones-bin");
+  await Deno.mkdir(bin, { recursive: true });
+  await Deno.writeTextFile(
+    join(bin, "cp"),
+    `#!/bin/sh\n[ -e ${bin}/refuse ] && [ "$1" = -a ] && { echo "cp: failed to clone: Invalid cross-device link" >&2; exit 1; }\n` +
+      `for a; do shift; [ "$a" = --reflink=always ] || set -- "$@" "$a"; done\nexec /bin/cp "$@"\n`,
+  );
+  await Deno.chmod(join(bin, "cp"), 0o755);
+  const stat: FakeCommand = async (call) => {
+    const [f, c, format, end, ...paths] = call.args;
+    if (f === "-f" && c === "-c" && format === "%T" && end === "--") {
+      return { stdout: paths.map(() => "btrfs\n").join("") };
+    }
+    const out = await new Deno.Command("stat", { args: call.args, stdout: "piped", stderr: "piped" }).output();
+    return { code: out.code, stdout: out.stdout, stderr: new TextDecoder().decode(out.stderr) };
+  };
+  return { fakes: { stat }, path: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` };
+}
+
+/** Makes the volumes' copies of a cloning bench (`clones`) fail from now on. */
+export async function refuseClones(b: TarBench): Promise<void> {
+  await Deno.writeTextFile(join(b.host.root, "clones-bin", "refuse"), "");
+}
+
+/** Makes a fake host with tar-backed volumes and an engine on it (files backend unless told; `clones`: btrfs). */
 export async function tarBench(
-  options: { backend?: "native" | "files"; crashAfterMs?: number } = {},
+  options: { backend?: "native" | "files"; crashAfterMs?: number; clones?: boolean } = {},
 ): Promise<TarBench> {
   const host = await FakeHost.create({ images: [NGINX, REDIS], crashAfterMs: options.crashAfterMs ?? BENCH_CRASH_MS });
   const faults: Faults = {};
   const calls: string[] = [];
+  const clones = options.clones ? await cloningStorage(host) : undefined;
   const make = (log: ReturnType<typeof memoryLogger>) =>
-    benchEngine(host, withTar(host, faults, calls), log, options.backend ?? "files");
+    benchEngine(
+      host,
+      { ...withTar(host, faults, calls), ...clones?.fakes },
+      log,
+      options.backend ?? "files",
+      clones?.path,
+    );
   const log = memoryLogger();
   const engine = await make(log);
   engine.config["backup-compression"] = "zstd";

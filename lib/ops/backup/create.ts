@@ -2,7 +2,9 @@
  * Taking a backup of an installed set: its stored files, its manifest and
  * the data of every podman volume it uses, streamed into archives with a
  * sha256 each. The units that use a volume are stopped for a consistent
- * copy and started again afterwards, whatever happens (`live` skips that).
+ * copy and started again afterwards, whatever happens (`live` skips that);
+ * where every volume clones they are frozen for a reflink copy instead
+ * (cow/freeze.ts; `stop` stops them for the copy).
  * A backup is written into `<id>.partial/` and renamed when complete: a
  * failed one leaves nothing behind and nothing listed.
  *
@@ -36,6 +38,7 @@ import { unitArgs } from "../../host/systemd.ts";
 import { systemPathProblem } from "../../backup/system_paths.ts";
 import { operand } from "../../core/argv.ts";
 import { dropListedSnapshots, prepareSnapshotRun, snapshotPlanned, type SnapshotRun } from "./cow/snapshot.ts";
+import { copyFrozen, type FrozenCopy, StillFrozen, thawListed } from "./cow/freeze.ts";
 import { applyRetention } from "./retention.ts";
 
 /** Options of {@linkcode backup}. */
@@ -44,6 +47,11 @@ export interface BackupOptions {
   reason?: BackupInfo["reason"];
   /** Keep the units running (the copy may then be inconsistent). */
   live?: boolean;
+  /**
+   * Where volumes clone: stop the units for the reflink copy (the copy of
+   * a clean shutdown) instead of freezing them (the copy of one instant).
+   */
+  stop?: boolean;
   /** Archive bind-mounted host paths too (else they are only listed). */
   includeBinds?: boolean;
   /** Free text kept with the backup. */
@@ -180,6 +188,8 @@ async function writeBackup(
   const volumes: BackupInfo["volumes"] = [];
   const restarted: Array<{ unit: string; error: string }> = [];
   let snap: SnapshotRun | undefined;
+  let frozen: FrozenCopy | undefined;
+  let stoppedForCopy: string[] = []; // stopped only for the copy (started again before the archives)
   try {
     // The copies' volumes are made, and the copier started, before the units stop; the units start again before the
     // first archive begins. On 2 cores, a stop beside podman making volumes and a start beside podman's export and zstd
@@ -189,9 +199,13 @@ async function writeBackup(
       if (await snapshotPlanned(engine, data, entry)) snap = await prepareSnapshotRun(engine, data, rows);
     }
     if (!options.live && !options.skipVolumes) {
-      await stopActive(engine, name, plan.consumers, entry, stopped);
-      if (snap && (await snap.copy())) {
-        restarted.push(...await restart(engine, stopped.splice(0)));
+      // Frozen for the copy (decision 79); stopped when the copy failed while frozen, or they could not be frozen.
+      const s = snap;
+      frozen = s && !options.stop ? await copyFrozen(engine, name, plan.consumers, entry, () => s.copy()) : undefined;
+      if (!frozen?.copied) await stopActive(engine, name, plan.consumers, entry, stopped);
+      if (snap && !frozen && (await snap.copy())) {
+        stoppedForCopy = stopped.splice(0);
+        restarted.push(...await restart(engine, stoppedForCopy));
         await markStep(engine.paths, entry, "archiving", { stopped: [] });
       }
     } else if (options.live && plan.consumers.length) {
@@ -286,7 +300,8 @@ async function writeBackup(
     ...(manifest.source.commit ? { commit: manifest.source.commit } : {}),
     dir: "",
     sizeBytes: 0,
-    stopped: [...stopped],
+    stopped: [...stoppedForCopy, ...stopped],
+    ...(frozen?.units.length ? { frozen: frozen.units } : {}),
     live: options.live === true,
     ...(restarted.length ? { notRestarted: restarted } : {}),
     manifestSha256: await sha256(manifestText),
@@ -341,7 +356,7 @@ export async function backup(
       );
       notRestarted = await restart(engine, stopped);
     }
-  });
+  }, { keepOnFailure: (error) => error instanceof StillFrozen }); // the next run thaws them (recoverBackup)
   if (notRestarted.length) info.notRestarted = notRestarted;
   const mib = (info.sizeBytes / 1048576).toFixed(1);
   engine.log.info(`backed up ${name} as ${id}: ${info.volumes.length} volume(s), ${mib} MiB`);
@@ -349,14 +364,18 @@ export async function backup(
   return info;
 }
 
-/** Recovers a backup cut short: its partial folder and temporary copies go and the units it stopped run again. */
+/**
+ * Recovers a backup cut short: the units it froze are thawed (first: a frozen unit refuses a stop or start), its
+ * partial folder and temporary copies go, and the units it stopped run again.
+ */
 export async function recoverBackup(engine: Engine, entry: JournalEntry): Promise<string> {
+  const thawed = await thawListed(engine, entry);
   await dropListedSnapshots(engine, entry);
   const partial = typeof entry.data.partial === "string" ? entry.data.partial : undefined;
   if (partial?.endsWith(PARTIAL)) await removeIfExists(partial);
   const stopped = Array.isArray(entry.data.stopped) ? (entry.data.stopped as string[]) : [];
   await restart(engine, stopped);
-  return `the unfinished backup of ${entry.name} was removed${
+  return `the unfinished backup of ${entry.name} was removed${thawed.length ? `, ${thawed.join(", ")} thawed` : ""}${
     stopped.length ? ` and ${stopped.join(", ")} started again` : ""
   }`;
 }

@@ -56,12 +56,14 @@ export async function leftoversOf(engine: Engine, entry: JournalEntry): Promise<
   }
   for (const p of [...files].sort()) if (await present(p)) out.push({ kind: "file", what: p, detail: "on disk" });
 
-  const units = [...new Set([...manifests.flatMap((m) => m.units), ...strings(entry.data.stopped)])];
+  const frozen = strings(entry.data.frozen); // a backup's, until it thawed them (lib/ops/backup/cow/freeze.ts)
+  const units = [...new Set([...manifests.flatMap((m) => m.units), ...strings(entry.data.stopped), ...frozen])];
   if (units.length) {
     try {
       for (const s of await engine.systemd.states(units)) {
         if (s.load === "not-found" && s.active === "inactive") continue;
-        out.push({ kind: "unit", what: s.unit, detail: `${s.active}${s.sub ? ` (${s.sub})` : ""}` });
+        const paused = frozen.includes(s.unit) ? ", maybe frozen (systemctl thaw)" : "";
+        out.push({ kind: "unit", what: s.unit, detail: `${s.active}${s.sub ? ` (${s.sub})` : ""}${paused}` });
       }
     } catch (error) {
       out.push({

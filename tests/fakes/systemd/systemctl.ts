@@ -10,6 +10,7 @@ import type { Answer, Ctx } from "../fake_host_state.ts";
 import { daemonReload, loaded, lookup } from "./generator.ts";
 import { advance, advanceUnit, restartSec, startUnit, stopUnit } from "./units.ts";
 import { enableUnits } from "./enable.ts";
+import { freezer, refusedWhileFrozen } from "./freezer.ts";
 // ---------------------------------------------------------------- systemctl
 
 const SERVICE_PROPS = ["Type", "Restart", "RestartUSec", "Result", "NRestarts", "MainPID", "ExecMainStatus"];
@@ -23,6 +24,7 @@ const UNIT_PROPS = [
   "FragmentPath",
   "SourcePath",
   "ActiveEnterTimestamp",
+  "FreezerState",
 ];
 
 /** The properties `systemctl show` prints for a unit (and busctl reads from the same unit). */
@@ -50,6 +52,7 @@ export function props(ctx: Ctx, name: string): Record<string, string> {
     FragmentPath: isLoaded ? `${runtime}/generator/${u!.template ?? name}` : "",
     SourcePath: isLoaded ? u!.source! : "",
     ActiveEnterTimestamp: u && u.active === "active" ? ts(u.since) : "",
+    FreezerState: u?.frozen ? "frozen" : "running",
   };
 }
 
@@ -108,7 +111,14 @@ function verb(ctx: Ctx, a: SystemctlArgs): Answer {
   if (needUnits.includes(a.verb) && a.units.length === 0 && a.verb !== "reset-failed") {
     return { code: 1, stderr: `Too few arguments.\n` };
   }
+  if (["stop", "restart", "try-restart"].includes(a.verb)) {
+    const refused = refusedWhileFrozen(ctx, a.units);
+    if (refused) return refused;
+  }
   switch (a.verb) {
+    case "freeze":
+    case "thaw":
+      return freezer(ctx, a.verb, a.units);
     case "daemon-reload":
       daemonReload(ctx);
       return {};

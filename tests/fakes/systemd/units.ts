@@ -302,6 +302,7 @@ export function stopUnit(ctx: Ctx, name: string): Outcome {
 
 /** Plays a unit's own clock forward: crashes and automatic restarts that fell due. */
 export function advanceUnit(ctx: Ctx, u: UnitRecord): void {
+  if (u.frozen) return; // its processes are paused (freezer.ts)
   while (u.next && u.next.at <= ctx.now) {
     const at = u.next.at;
     const saved = ctx.now;

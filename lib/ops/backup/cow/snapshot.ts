@@ -114,7 +114,7 @@ export async function dropListedSnapshots(engine: Engine, entry: JournalEntry): 
 /** Which path one volume of a set takes in a backup (`leger backup --dry-run`). */
 export interface VolumePath {
   volume: string;
-  /** `reflink`: stopped only for a copy; `stream`: stopped for the whole archive; `absent`: nothing to back up. */
+  /** `reflink`: frozen (`stop`: stopped) only for a copy; `stream`: stopped for the whole archive; `absent`: nothing to back up. */
   path: "reflink" | "stream" | "absent";
   why: string;
 }

@@ -41,6 +41,12 @@ options:
       - With C(command=create), keep the units running (the copy may be inconsistent).
     type: bool
     default: false
+  stop:
+    description:
+      - With C(command=create), where the volumes sit on storage that clones (btrfs, xfs with reflink), stop the units
+        for the reflink copy instead of freezing them (C(systemctl freeze)), for the copy of a clean shutdown.
+    type: bool
+    default: false
   reason:
     description:
       - With C(command=create), a note kept with the backup.
@@ -126,6 +132,7 @@ def main():
         name=dict(type="str"),
         id=dict(type="str"),
         live=dict(type="bool", default=False),
+        stop=dict(type="bool", default=False),
         reason=dict(type="str"),
         health_timeout=dict(type="str"),
     )
@@ -148,6 +155,8 @@ def main():
                 args = ["backup", p["name"]]
                 if p["live"]:
                     args.append("--live")
+                if p["stop"]:
+                    args.append("--stop")
                 if p["reason"]:
                     args += ["--reason", p["reason"]]
                 _, made = leger.run(args)

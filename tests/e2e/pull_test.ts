@@ -1,0 +1,193 @@
+/**
+ * A real `podman pull` during `leger apply`, from a registry in the test
+ * host (tests/host/registry.ts): a v2 on an image of 64 MiB of random data
+ * that the host lacks is pulled before anything stops, with its progress
+ * (the bytes podman read, its rate) on a terminal, none when piped, and
+ * progress events in the published schema with `--json`; the old unit runs
+ * while the pull is under way; a registry that goes away mid-pull fails the
+ * apply with nothing stopped.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Validator } from "@cfworker/json-schema";
+import { addCommits, createRepo, type FixtureRepo } from "../host/git_fixture.ts";
+import { type GuestRegistry, pushRandomImage, startRegistry } from "../host/registry_guest.ts";
+import { BACKENDS, type Host, httpGet, leger, sharedHost, waitFor, webContainer, type Who } from "./helpers.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const alice: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
+const PORT = 18650;
+const WEB = 18661;
+const LAYOUT = "/srv/leger-registry/big";
+const MIB = 64;
+/** 24 MiB/s: the pull of the 64 MiB layer takes about 3 s however fast the host is. */
+const RATE = 24 * 1024 * 1024;
+
+let registry: Promise<GuestRegistry> | undefined;
+/** The registry with `leger/big:v2`, pushed once per file, missing from alice's store. */
+function theRegistry(host: Host): Promise<GuestRegistry> {
+  registry ??= (async () => {
+    await pushRandomImage(host, { user: "alice", layout: LAYOUT, name: "leger/big", tag: "v2", mib: MIB });
+    return await startRegistry(host, { layout: LAYOUT, name: "leger/big", port: PORT, rate: RATE });
+  })();
+  return registry;
+}
+
+const big = (r: GuestRegistry) => `${r.address}/leger/big:v2`;
+const files = (image: string, n: number) => ({
+  "app/web.container": webContainer({ image, port: WEB }),
+  "app/.leger.yaml": `version: ${n}.0.0\n`,
+});
+
+let repo: FixtureRepo | undefined;
+/** Stages a new version of `web` on `image` (installing the set at v1 first). */
+async function stageOn(host: Host, image: string): Promise<void> {
+  if (!repo) {
+    repo = await createRepo(host, "homelab/pull", [{ message: "v1", files: files("localhost/leger-test:v1", 1) }]);
+    const url = "http://127.0.0.1:8418/homelab/pull.git";
+    const r = await leger(host, alice, ["install", `${url}#main:app`, "--name", "web"]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const n = repo.commits.length + 1;
+  await addCommits(host, repo, [{ message: `v${n}`, files: files(image, n) }]);
+  const staged = await leger(host, alice, ["stage", "web"]);
+  assert.equal(staged.code, 0, staged.stderr);
+}
+
+/** Back on the local v1 image, with the big one gone again from alice's store. */
+async function backToV1(host: Host, r: GuestRegistry): Promise<void> {
+  await stageOn(host, "localhost/leger-test:v1");
+  const back = await leger(host, alice, ["apply", "web"]);
+  assert.equal(back.code, 0, back.stderr);
+  await host.exec(["podman", "rmi", big(r)], { user: "alice", check: true });
+}
+
+const unitState = (host: Host) =>
+  host.exec(["systemctl", "--user", "show", "-P", "ActiveState,InvocationID", "web.service"], { user: "alice" })
+    .then((x) => x.stdout.trim().split("\n").join(" "));
+
+/** Waits until the registry holds the layer half sent (the pull is under way). */
+const halfWay = (host: Host, r: GuestRegistry) =>
+  waitFor(
+    "the pull to reach half the layer",
+    async () => (await host.exec(["test", "-e", `${r.hold}.reached`])).code === 0,
+    120_000,
+  );
+
+const applyArgs = ["leger", "--scope", alice.scope, "--backend", alice.backend, "apply", "web"];
+const hasImage = (host: Host, image: string) =>
+  host.exec(["podman", "image", "exists", image], { user: "alice" }).then((x) => x.code === 0);
+
+Deno.test({
+  name: "apply pulls from a registry with progress on a terminal while the old unit runs, then runs the new image",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const r = await theRegistry(host);
+    await stageOn(host, big(r));
+    assert.equal(await hasImage(host, big(r)), false, "the image is not in alice's store: the apply must pull it");
+    const before = await unitState(host);
+    assert.match(before, /^active \w+$/);
+
+    await host.exec(["touch", r.hold], { check: true });
+    // script(1) gives leger a terminal for stdout and stderr.
+    const applying = host.exec(["script", "-qfec", applyArgs.join(" "), "/dev/null"], {
+      user: "alice",
+      env: { TERM: "xterm" },
+      timeoutMs: 240_000,
+    });
+    try {
+      // The registry holds the layer half sent: the pull is under way, by construction.
+      await halfWay(host, r);
+      assert.equal(await unitState(host), before, "web.service runs, the same invocation, while the image is pulled");
+    } finally {
+      await host.exec(["rm", "-f", r.hold, `${r.hold}.reached`]);
+    }
+    const tty = await applying;
+    assert.equal(tty.code, 0, tty.stdout);
+    // The progress line: the bytes podman read (at least the half the registry held at), and a rate.
+    const lines = [
+      ...tty.stdout.matchAll(/pull 127\.0\.0\.1:18650\/leger\/big:v2: ([\d.]+) (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s/g),
+    ];
+    assert.ok(lines.length >= 2, `progress lines on the terminal:\n${JSON.stringify(tty.stdout)}`);
+    const most = Math.max(...lines.map((m) => Number(m[1]) * (m[2] === "MiB" ? 1 : 0)));
+    assert.ok(most >= MIB / 2, `the bytes shown reach half the layer (${most} MiB): ${JSON.stringify(tty.stdout)}`);
+    // deno-lint-ignore no-control-regex
+    assert.match(tty.stdout, /\r\x1b\[K/, "the line is rewritten in place");
+    assert.match(await httpGet(host, `http://127.0.0.1:${WEB}/`) ?? "", /leger\/big:v2/);
+    const after = await unitState(host);
+    assert.match(after, /^active \w+$/);
+    assert.notEqual(after, before, "web.service restarted on the new image");
+  },
+});
+
+Deno.test({
+  name: "apply's pull shows no progress when piped; --json gives progress events in the published schema",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const r = await theRegistry(host);
+    await backToV1(host, r);
+    await stageOn(host, big(r));
+    const piped = await host.exec(applyArgs, { user: "alice", timeoutMs: 240_000 });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.match(
+      piped.stderr,
+      /Pulling 127\.0\.0\.1:18650\/leger\/big:v2 \(for web\.container\) before anything stops/,
+    );
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(piped.stdout + piped.stderr, /\x1b\[K|leger\/big:v2: [\d.]+ /, "no progress line");
+    assert.equal(await hasImage(host, big(r)), true);
+
+    await backToV1(host, r);
+    await stageOn(host, big(r));
+    const json = await host.exec([applyArgs[0]!, "--json", ...applyArgs.slice(1)], {
+      user: "alice",
+      timeoutMs: 240_000,
+    });
+    assert.equal(json.code, 0, json.stderr);
+    const schema = JSON.parse(
+      await Deno.readTextFile(new URL("../../docs/schemas/event.schema.json", import.meta.url)),
+    );
+    const events = json.stderr.trim().split("\n").map((l) => JSON.parse(l));
+    for (const e of events) {
+      assert.deepEqual(new Validator(schema, "2020-12", false).validate(e).errors, [], JSON.stringify(e));
+    }
+    const pull = events.filter((e) => e.progress?.task === `pull ${big(r)}`).map((e) => e.progress);
+    assert.ok(pull.length >= 2, json.stderr);
+    assert.equal(pull.at(-1).finished, true);
+    assert.ok(pull.at(-1).done >= MIB * 1024 * 1024, `the last report counts the whole layer: ${pull.at(-1).done}`);
+    assert.ok(pull.some((p) => !p.finished && p.rate > 0), "a report under way has a rate");
+    assert.match(await httpGet(host, `http://127.0.0.1:${WEB}/`) ?? "", /leger\/big:v2/);
+  },
+});
+
+Deno.test({
+  name: "the registry going away mid-pull fails the apply with nothing stopped",
+  ...opts,
+  fn: async () => {
+    const host = await sharedHost();
+    const r = await theRegistry(host);
+    await backToV1(host, r);
+    await stageOn(host, big(r));
+    const before = await unitState(host);
+    await host.exec(["touch", r.hold], { check: true });
+    const applying = host.exec(applyArgs, { user: "alice", timeoutMs: 240_000 });
+    try {
+      await halfWay(host, r);
+      await host.exec(["systemctl", "kill", "--signal=KILL", r.unit], { check: true });
+    } finally {
+      await host.exec(["rm", "-f", r.hold, `${r.hold}.reached`]);
+    }
+    const failed = await applying;
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, /Cannot apply web: Cannot pull 127\.0\.0\.1:18650\/leger\/big:v2/);
+    assert.match(failed.stderr, /Nothing was stopped or changed/);
+    assert.equal(await unitState(host), before, "web.service was never stopped");
+    assert.match(await httpGet(host, `http://127.0.0.1:${WEB}/`) ?? "", /^v1/);
+    assert.equal(await hasImage(host, big(r)), false);
+    await leger(host, alice, ["discard", "web"]);
+    registry = undefined; // the registry is gone
+  },
+});

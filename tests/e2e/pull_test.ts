@@ -112,7 +112,9 @@ Deno.test({
     ];
     assert.ok(lines.length >= 2, `progress lines on the terminal:\n${JSON.stringify(tty.stdout)}`);
     const most = Math.max(...lines.map((m) => Number(m[1]) * (m[2] === "MiB" ? 1 : 0)));
-    assert.ok(most >= MIB / 2, `the bytes shown reach half the layer (${most} MiB): ${JSON.stringify(tty.stdout)}`);
+    // Half the layer at least (where the registry held it), and never more than was downloaded: podman reads the
+    // layer three times in all (a file under /var/tmp, read back, piped to storage-untar), which is not progress.
+    assert.ok(most >= MIB / 2 && most <= MIB * 1.05, `the bytes shown (${most} MiB): ${JSON.stringify(tty.stdout)}`);
     // deno-lint-ignore no-control-regex
     assert.match(tty.stdout, /\r\x1b\[K/, "the line is rewritten in place");
     assert.match(await httpGet(host, `http://127.0.0.1:${WEB}/`) ?? "", /leger\/big:v2/);
@@ -157,7 +159,8 @@ Deno.test({
     const pull = events.filter((e) => e.progress?.task === `pull ${big(r)}`).map((e) => e.progress);
     assert.ok(pull.length >= 2, json.stderr);
     assert.equal(pull.at(-1).finished, true);
-    assert.ok(pull.at(-1).done >= MIB * 1024 * 1024, `the last report counts the whole layer: ${pull.at(-1).done}`);
+    const done = pull.at(-1).done / 1024 / 1024;
+    assert.ok(done >= MIB && done <= MIB * 1.05, `the last report counts the layer downloaded, once: ${done} MiB`);
     assert.ok(pull.some((p) => !p.finished && p.rate > 0), "a report under way has a rate");
     assert.match(await httpGet(host, `http://127.0.0.1:${WEB}/`) ?? "", /leger\/big:v2/);
   },

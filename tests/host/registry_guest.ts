@@ -88,7 +88,7 @@ export async function startRegistry(host: GuestShell, opts: RegistryStart): Prom
     host,
     `mkdir -p /etc/containers/registries.conf.d && printf '[[registry]]\\nlocation = "${address}"\\ninsecure = true\\n' ` +
       `> /etc/containers/registries.conf.d/50-${unit}.conf && rm -f ${hold} ${hold}.reached && ` +
-      `(systemctl stop ${unit} 2>/dev/null; systemctl reset-failed ${unit} 2>/dev/null; true)`,
+      `{ systemctl stop ${unit} || true; systemctl reset-failed ${unit} 2>/dev/null || true; }`,
     "trust the test registry",
   );
   await check(host, [

@@ -2,7 +2,7 @@
  * A real `podman pull` during `leger apply`, from a registry in the test
  * host (tests/host/registry.ts): a v2 on an image of 64 MiB of random data
  * that the host lacks is pulled before anything stops, with its progress
- * (the bytes podman read, its rate) on a terminal, none when piped, and
+ * (the bytes downloaded, its rate) on a terminal, none when piped, and
  * progress events in the published schema with `--json`; the old unit runs
  * while the pull is under way; a registry that goes away mid-pull fails the
  * apply with nothing stopped.
@@ -106,7 +106,7 @@ Deno.test({
     }
     const tty = await applying;
     assert.equal(tty.code, 0, tty.stdout);
-    // The progress line: the bytes podman read (at least the half the registry held at), and a rate.
+    // The progress line: the bytes downloaded (at least the half the registry held at), and a rate.
     const lines = [
       ...tty.stdout.matchAll(/pull 127\.0\.0\.1:18650\/leger\/big:v2: ([\d.]+) (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s/g),
     ];

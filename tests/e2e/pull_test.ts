@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { Validator } from "@cfworker/json-schema";
 import { addCommits, createRepo, type FixtureRepo } from "../host/git_fixture.ts";
 import { type GuestRegistry, pushRandomImage, startRegistry } from "../host/registry_guest.ts";
+import type { ExecResult } from "../host/guest_exec.ts";
 import { BACKENDS, type Host, httpGet, leger, sharedHost, waitFor, webContainer, type Who } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -55,27 +56,56 @@ async function stageOn(host: Host, image: string): Promise<void> {
   assert.equal(staged.code, 0, staged.stderr);
 }
 
-/** Back on the local v1 image, with the big one gone again from alice's store. */
-async function backToV1(host: Host, r: GuestRegistry): Promise<void> {
-  await stageOn(host, "localhost/leger-test:v1");
-  const back = await leger(host, alice, ["apply", "web"]);
-  assert.equal(back.code, 0, back.stderr);
-  await host.exec(["podman", "rmi", big(r)], { user: "alice", check: true });
+/**
+ * `web` running on the local v1 image (again: the big one gone from alice's
+ * store), a version on the registry's image staged.
+ */
+async function bigStaged(): Promise<{ host: Host; r: GuestRegistry }> {
+  const host = await sharedHost();
+  const r = await theRegistry(host);
+  if (repo) {
+    await stageOn(host, "localhost/leger-test:v1");
+    const back = await leger(host, alice, ["apply", "web"]);
+    assert.equal(back.code, 0, back.stderr);
+    await host.exec(["podman", "rmi", big(r)], { user: "alice", check: true });
+  }
+  await stageOn(host, big(r));
+  assert.equal(await hasImage(host, big(r)), false, "the image is not in alice's store: the apply must pull it");
+  return { host, r };
 }
 
 const unitState = (host: Host) =>
   host.exec(["systemctl", "--user", "show", "-P", "ActiveState,InvocationID", "web.service"], { user: "alice" })
     .then((x) => x.stdout.trim().split("\n").join(" "));
 
-/** Waits until the registry holds the layer half sent (the pull is under way). */
-const halfWay = (host: Host, r: GuestRegistry) =>
-  waitFor(
-    "the pull to reach half the layer",
-    async () => (await host.exec(["test", "-e", `${r.hold}.reached`])).code === 0,
-    120_000,
-  );
+/**
+ * Runs `apply` while the registry holds the layer half sent; once it is
+ * held (the pull is under way, by construction) runs `atHalf`, then lets
+ * the layer go; returns what the apply returned.
+ */
+async function heldHalfWay(
+  host: Host,
+  r: GuestRegistry,
+  apply: () => Promise<ExecResult>,
+  atHalf: () => Promise<void>,
+): Promise<ExecResult> {
+  await host.exec(["touch", r.hold], { check: true });
+  const applying = apply();
+  try {
+    await waitFor(
+      "the pull to reach half the layer",
+      async () => (await host.exec(["test", "-e", `${r.hold}.reached`])).code === 0,
+      120_000,
+    );
+    await atHalf();
+  } finally {
+    await host.exec(["rm", "-f", r.hold, `${r.hold}.reached`]);
+  }
+  return await applying;
+}
 
 const applyArgs = ["leger", "--scope", alice.scope, "--backend", alice.backend, "apply", "web"];
+const asAlice = { user: "alice", timeoutMs: 240_000 } as const;
 const hasImage = (host: Host, image: string) =>
   host.exec(["podman", "image", "exists", image], { user: "alice" }).then((x) => x.code === 0);
 
@@ -83,28 +113,17 @@ Deno.test({
   name: "apply pulls from a registry with progress on a terminal while the old unit runs, then runs the new image",
   ...opts,
   fn: async () => {
-    const host = await sharedHost();
-    const r = await theRegistry(host);
-    await stageOn(host, big(r));
-    assert.equal(await hasImage(host, big(r)), false, "the image is not in alice's store: the apply must pull it");
+    const { host, r } = await bigStaged();
     const before = await unitState(host);
     assert.match(before, /^active \w+$/);
-
-    await host.exec(["touch", r.hold], { check: true });
     // script(1) gives leger a terminal for stdout and stderr.
-    const applying = host.exec(["script", "-qfec", applyArgs.join(" "), "/dev/null"], {
-      user: "alice",
-      env: { TERM: "xterm" },
-      timeoutMs: 240_000,
-    });
-    try {
-      // The registry holds the layer half sent: the pull is under way, by construction.
-      await halfWay(host, r);
-      assert.equal(await unitState(host), before, "web.service runs, the same invocation, while the image is pulled");
-    } finally {
-      await host.exec(["rm", "-f", r.hold, `${r.hold}.reached`]);
-    }
-    const tty = await applying;
+    const tty = await heldHalfWay(
+      host,
+      r,
+      () => host.exec(["script", "-qfec", applyArgs.join(" "), "/dev/null"], { ...asAlice, env: { TERM: "xterm" } }),
+      async () =>
+        assert.equal(await unitState(host), before, "web.service runs, the same invocation, while the image is pulled"),
+    );
     assert.equal(tty.code, 0, tty.stdout);
     // The progress line: the bytes downloaded (at least the half the registry held at), and a rate.
     const lines = [
@@ -128,11 +147,8 @@ Deno.test({
   name: "apply's pull shows no progress when piped; --json gives progress events in the published schema",
   ...opts,
   fn: async () => {
-    const host = await sharedHost();
-    const r = await theRegistry(host);
-    await backToV1(host, r);
-    await stageOn(host, big(r));
-    const piped = await host.exec(applyArgs, { user: "alice", timeoutMs: 240_000 });
+    const { host, r } = await bigStaged();
+    const piped = await host.exec(applyArgs, asAlice);
     assert.equal(piped.code, 0, piped.stderr);
     assert.match(
       piped.stderr,
@@ -142,12 +158,8 @@ Deno.test({
     assert.doesNotMatch(piped.stdout + piped.stderr, /\x1b\[K|leger\/big:v2: [\d.]+ /, "no progress line");
     assert.equal(await hasImage(host, big(r)), true);
 
-    await backToV1(host, r);
-    await stageOn(host, big(r));
-    const json = await host.exec([applyArgs[0]!, "--json", ...applyArgs.slice(1)], {
-      user: "alice",
-      timeoutMs: 240_000,
-    });
+    await bigStaged();
+    const json = await host.exec([applyArgs[0]!, "--json", ...applyArgs.slice(1)], asAlice);
     assert.equal(json.code, 0, json.stderr);
     const schema = JSON.parse(
       await Deno.readTextFile(new URL("../../docs/schemas/event.schema.json", import.meta.url)),
@@ -170,20 +182,11 @@ Deno.test({
   name: "the registry going away mid-pull fails the apply with nothing stopped",
   ...opts,
   fn: async () => {
-    const host = await sharedHost();
-    const r = await theRegistry(host);
-    await backToV1(host, r);
-    await stageOn(host, big(r));
+    const { host, r } = await bigStaged();
     const before = await unitState(host);
-    await host.exec(["touch", r.hold], { check: true });
-    const applying = host.exec(applyArgs, { user: "alice", timeoutMs: 240_000 });
-    try {
-      await halfWay(host, r);
+    const failed = await heldHalfWay(host, r, () => host.exec(applyArgs, asAlice), async () => {
       await host.exec(["systemctl", "kill", "--signal=KILL", r.unit], { check: true });
-    } finally {
-      await host.exec(["rm", "-f", r.hold, `${r.hold}.reached`]);
-    }
-    const failed = await applying;
+    });
     assert.equal(failed.code, 1, failed.stderr);
     assert.match(failed.stderr, /Cannot apply web: Cannot pull 127\.0\.0\.1:18650\/leger\/big:v2/);
     assert.match(failed.stderr, /Nothing was stopped or changed/);

@@ -131,14 +131,7 @@ async function blob(req: Request, opts: RegistryOptions, digest: string): Promis
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
 /** The file's bytes, at `opts.rate`, held half way while `opts.hold` exists (large blobs only). */
 function paced(file: string, size: number, opts: RegistryOptions): ReadableStream<Uint8Array> {

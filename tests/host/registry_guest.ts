@@ -9,6 +9,7 @@
  * @module
  */
 import type { GuestShell, User } from "./guest_exec.ts";
+import { serveInGuest } from "./git_server.ts";
 
 /** A registry running in the guest. */
 export interface GuestRegistry {
@@ -87,36 +88,21 @@ export async function startRegistry(host: GuestShell, opts: RegistryStart): Prom
   await sh(
     host,
     `mkdir -p /etc/containers/registries.conf.d && printf '[[registry]]\\nlocation = "${address}"\\ninsecure = true\\n' ` +
-      `> /etc/containers/registries.conf.d/50-${unit}.conf && rm -f ${hold} ${hold}.reached && ` +
-      `{ systemctl stop ${unit} || true; systemctl reset-failed ${unit} 2>/dev/null || true; }`,
+      `> /etc/containers/registries.conf.d/50-${unit}.conf && rm -f ${hold} ${hold}.reached`,
     "trust the test registry",
   );
-  await check(host, [
-    "systemd-run",
-    `--unit=${unit}`,
-    `--description=leger test registry on port ${opts.port}`,
-    "--setenv=DENO_DIR=/var/cache/leger-git-http-deno",
-    "--setenv=DENO_NO_UPDATE_CHECK=1",
-    "/usr/local/bin/deno",
-    "run",
-    "--no-config",
-    "--no-lock",
-    "--allow-all",
-    "/opt/leger-test-host/registry.ts",
-    `--layout=${opts.layout}`,
-    `--name=${opts.name}`,
-    `--port=${opts.port}`,
-    `--hold=${hold}`,
-    ...(opts.rate ? [`--rate=${opts.rate}`] : []),
-  ], "start the test registry");
-  const deadline = Date.now() + 30_000;
-  while (true) {
-    const r = await host.exec(["busybox", "wget", "-qO-", `http://${address}/v2/`], { timeoutMs: 5000 });
-    if (r.code === 0) return { address, unit, hold };
-    if (Date.now() > deadline) {
-      const journal = await host.exec(["journalctl", "-u", unit, "-n", "30"]);
-      throw new Error(`Cannot start the test registry in the test host:\n${journal.stdout}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await serveInGuest(host, {
+    unit,
+    description: `leger test registry on port ${opts.port}`,
+    script: "registry.ts",
+    args: [
+      `--layout=${opts.layout}`,
+      `--name=${opts.name}`,
+      `--port=${opts.port}`,
+      `--hold=${hold}`,
+      ...(opts.rate ? [`--rate=${opts.rate}`] : []),
+    ],
+    ready: `http://${address}/v2/`,
+  });
+  return { address, unit, hold };
 }

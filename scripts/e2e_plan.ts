@@ -81,6 +81,7 @@ const WEIGHT: Readonly<Record<string, number>> = {
   "secrets_test.ts": 4,
   "rotation_lock_test.ts": 4,
   "update_backup_test.ts": 3,
+  "pull_test.ts": 3,
   "backup_cow_test.ts": 3,
   "daemon_unit_test.ts": 3,
   "validation_test.ts": 2,

@@ -1,10 +1,11 @@
 /**
  * Measuring work that other processes do, without touching their bytes:
  * the size of a file a compressor writes, how far a child process has
- * read a file (its position, from /proc/PID/fdinfo), and how many bytes the
- * children have read in all (an image pull: /proc/PID/io). Both poll a few times
- * a second and stop when told; a failed look is simply skipped (the work
- * goes on whether or not it can be watched).
+ * read a file (its position, from /proc/PID/fdinfo), and which sockets the
+ * children hold (what an image pull downloads through:
+ * lib/ops/update/pull/received.ts).
+ * Each polls a few times a second and stops when told; a failed look is
+ * simply skipped (the work goes on whether or not it can be watched).
  *
  * @module
  */
@@ -24,6 +25,35 @@ function poll(look: () => number | undefined, onBytes: (n: number) => void, ever
     } catch { /* the file or process went: nothing to report this time */ }
   }, everyMs);
   return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * Like {@linkcode poll} for a look that takes time (it runs a program): the
+ * next look starts `everyMs` after the last one ended, never two at once.
+ */
+export function pollAsync(
+  look: () => Promise<number | undefined>,
+  onBytes: (n: number) => void,
+  everyMs: number,
+): Watch {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const next = () => {
+    timer = setTimeout(async () => {
+      try {
+        const n = await look();
+        if (n !== undefined && !stopped) onBytes(n);
+      } catch { /* nothing to report this time */ }
+      if (!stopped) next();
+    }, everyMs);
+  };
+  next();
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Reports the size of `path` as it grows (a compressor writing an archive). */
@@ -49,64 +79,58 @@ function children(of: number | "self" = "self"): number[] {
   return pids;
 }
 
-/**
- * Bytes that this process's children and their children have read so far
- * (`rchar`: files and sockets alike), or undefined when none can be seen.
- * A pull reads the registry's answer through a socket: this is what it has
- * downloaded, give or take the files it reads besides.
- */
-export function childrenReadBytes(): number | undefined {
-  let total: number | undefined;
+/** This process's children and theirs, five generations down (podman re-runs itself in a user namespace). */
+function descendants(): number[] {
+  const out: number[] = [];
   const walk = (pids: number[], depth: number) => {
     for (const pid of pids) {
-      try {
-        const m = /^rchar:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/io`));
-        if (m) total = (total ?? 0) + Number(m[1]);
-      } catch { /* gone, or not ours to read */ }
+      out.push(pid);
       if (depth < 4) walk(children(pid), depth + 1);
     }
   };
   walk(children(), 0);
-  return total;
+  return out;
+}
+
+/** What the open descriptors of `pid` point to: [descriptor, target] pairs (none when it is gone or not ours). */
+function descriptors(pid: number): Array<[string, string]> {
+  let fds: Deno.DirEntry[];
+  try {
+    fds = [...Deno.readDirSync(`/proc/${pid}/fd`)];
+  } catch {
+    return [];
+  }
+  const out: Array<[string, string]> = [];
+  for (const fd of fds) {
+    try {
+      out.push([fd.name, Deno.readLinkSync(`/proc/${pid}/fd/${fd.name}`)]);
+    } catch { /* closed meanwhile */ }
+  }
+  return out;
 }
 
 /**
- * Reports the bytes the children read (see {@linkcode childrenReadBytes}),
- * never less than reported before (a child that ended takes its count along).
+ * The inodes of the sockets this process's children and their children
+ * hold open (the `socket:[N]` their descriptors link to): what `ss -e`
+ * shows as `ino:N`.
  */
-export function watchChildrenRead(onBytes: (n: number) => void, everyMs = 250): Watch {
-  let most = 0;
-  return poll(
-    () => {
-      const n = childrenReadBytes();
-      if (n === undefined || n < most) return undefined;
-      most = n;
-      return n;
-    },
-    onBytes,
-    everyMs,
-  );
+export function childrenSockets(): Set<string> {
+  const inodes = new Set<string>();
+  for (const pid of descendants()) {
+    for (const [, target] of descriptors(pid)) {
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m) inodes.add(m[1]!);
+    }
+  }
+  return inodes;
 }
 
 /** How far a child of this process has read `path`: the position of the descriptor it has open on it. */
 export function childReadPosition(path: string): number | undefined {
   for (const pid of children()) {
-    let fds: Deno.DirEntry[];
-    try {
-      fds = [...Deno.readDirSync(`/proc/${pid}/fd`)];
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = Deno.readLinkSync(`/proc/${pid}/fd/${fd.name}`);
-      } catch {
-        continue;
-      }
+    for (const [fd, target] of descriptors(pid)) {
       if (target !== path) continue;
-      const info = Deno.readTextFileSync(`/proc/${pid}/fdinfo/${fd.name}`);
-      const m = /^pos:\s+(\d+)/m.exec(info);
+      const m = /^pos:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/fdinfo/${fd}`));
       if (m) return Number(m[1]);
     }
   }

@@ -3,8 +3,8 @@
  * systemd pulls inside the unit's start: the set is down for the whole
  * download and nothing moves on screen. Here each image the new version's
  * units would pull (lib/ops/update/pull/plan.ts) and that is not in the
- * local store is pulled first, with a progress line (the bytes podman has
- * read, its rate: lib/core/progress/watch.ts); a pull that fails stops the
+ * local store is pulled first, with a progress line (the bytes its
+ * connections have downloaded, their rate: ./received.ts); a pull that fails stops the
  * apply before anything is stopped or changed. Images already present
  * are left to the units' own policy (`always` and `newer` still ask the
  * registry at start, as they would without leger).
@@ -15,9 +15,10 @@ import type { Engine } from "../../../engine.ts";
 import { LegerError } from "../../../core/errors.ts";
 import { operand } from "../../../core/argv.ts";
 import { run } from "../../../host/shell.ts";
-import { watchChildrenRead, watching } from "../../../core/progress/watch.ts";
+import { watching } from "../../../core/progress/watch.ts";
 import type { CollectedFile } from "../../../source/collect.ts";
 import { neededImages } from "./plan.ts";
+import { watchReceived } from "./received.ts";
 
 /** Whether the local store has `image` (`podman image exists`). */
 async function present(engine: Engine, image: string): Promise<boolean> {
@@ -32,12 +33,18 @@ function lastLine(text: string): string {
 }
 
 /**
- * `podman pull` of one image, showing the bytes read as it goes; throws a
+ * `podman pull` of one image, showing the bytes downloaded as it goes; throws a
  * LegerError with podman's last line when it fails.
  */
 export async function pullShowing(engine: Engine, image: string): Promise<void> {
   const argv = ["podman", "pull", "--quiet", "--", operand(image, "image name")];
-  const r = await watching(engine.log, `pull ${image}`, {}, (on) => watchChildrenRead(on), () => run(engine.$, argv));
+  const r = await watching(
+    engine.log,
+    `pull ${image}`,
+    {},
+    (on) => watchReceived(engine.$, on),
+    () => run(engine.$, argv),
+  );
   if (r.code !== 0) throw new LegerError(`Cannot pull ${image}: ${lastLine(r.stderr) || `exit ${r.code}`}`);
 }
 

@@ -167,3 +167,24 @@ export async function systemctlUser(...args: string[]): Promise<ExecResult> {
   const host = await sharedHost();
   return await host.exec(["systemctl", "--user", ...args], { user: "alice" });
 }
+
+/**
+ * `systemctl --user VERB leger-daemon`, which must succeed; when it does
+ * not, the error carries what systemd said, the unit's status and the
+ * end of its journal (a failed start once said only "1 !== 0").
+ */
+export async function daemonUnit(verb: "start" | "stop"): Promise<void> {
+  const r = await systemctlUser(verb, "leger-daemon");
+  if (r.code === 0) return;
+  const status = await systemctlUser("status", "--no-pager", "--full", "leger-daemon");
+  const show = await systemctlUser(
+    "show",
+    "-p",
+    "ActiveState,SubState,Result,NRestarts,ExecMainStatus",
+    "leger-daemon",
+  );
+  throw new Error(
+    `systemctl --user ${verb} leger-daemon: exit ${r.code}: ${r.stderr.trim()}\n${show.stdout}${status.stdout}\n` +
+      (await daemonJournal()).split("\n").slice(-40).join("\n"),
+  );
+}

@@ -22,6 +22,7 @@ import {
   containerId,
   daemonAnswers,
   daemonJournal,
+  daemonUnit,
   HOME,
   installedSets,
   leger,
@@ -207,7 +208,7 @@ Deno.test({
     assert.match(text.stdout, new RegExp(`The leger daemon answered \\(pid \\d+, up .*\\): polling ${SETEC} every 2s`));
     assert.match(text.stdout, /app-token\s+leger\/app\/token\s+v2\s+.*ago\s+ok/);
 
-    assert.equal((await systemctlUser("stop", "leger-daemon")).code, 0);
+    await daemonUnit("stop");
     try {
       const cached = await legerJson<StatusOut>(["secrets", "status"]);
       assert.equal(cached.source, "cache");
@@ -239,7 +240,7 @@ Deno.test({
         "the cache is untouched",
       );
     } finally {
-      assert.equal((await systemctlUser("start", "leger-daemon")).code, 0);
+      await daemonUnit("start");
     }
     // The daemon's first sync applies v3.
     await daemonAnswers();
@@ -284,11 +285,11 @@ Deno.test({
     const host = await sharedHost();
     assert.equal((await host.exec(["systemctl", "stop", SETEC_UNIT])).code, 0);
     assert.equal((await leger(["stop", "app"])).code, 0);
-    assert.equal((await systemctlUser("stop", "leger-daemon")).code, 0);
+    await daemonUnit("stop");
     // As if the host lost its Podman secrets: only leger's cache holds the value now.
     assert.equal((await host.exec(["podman", "secret", "rm", "app-token"], { user: "alice" })).code, 0);
 
-    assert.equal((await systemctlUser("start", "leger-daemon")).code, 0);
+    await daemonUnit("start");
     await waitFor("the daemon to recreate app-token from its cache", () => podmanSecretExists("app-token"), 20_000);
     const row = await waitFor("the daemon to report app-token as stale", async () => {
       const s = await legerJson<StatusOut>(["secrets", "status"]);

@@ -38,7 +38,7 @@ import { unitArgs } from "../../host/systemd.ts";
 import { systemPathProblem } from "../../backup/system_paths.ts";
 import { operand } from "../../core/argv.ts";
 import { dropListedSnapshots, prepareSnapshotRun, snapshotPlanned, type SnapshotRun } from "./cow/snapshot.ts";
-import { copyFrozen, type FrozenCopy, StillFrozen, thawListed } from "./cow/freeze.ts";
+import { copyFrozen, type FrozenCopy, RUNNING, StillFrozen, thawListed } from "./cow/freeze.ts";
 import { applyRetention } from "./retention.ts";
 
 /** Options of {@linkcode backup}. */
@@ -129,9 +129,7 @@ async function stopActive(
   entry: JournalEntry,
   stopped: string[],
 ): Promise<void> {
-  const active = (await engine.systemd.states(units)).filter((s) =>
-    s.active === "active" || s.active === "activating" || s.active === "reloading"
-  ).map((s) => s.unit);
+  const active = (await engine.systemd.states(units)).filter((s) => RUNNING.has(s.active)).map((s) => s.unit);
   if (active.length === 0) return;
   stopped.push(...active);
   await markStep(engine.paths, entry, "stopping", { stopped: active });

@@ -42,7 +42,8 @@ export interface FrozenCopy {
   ms: number;
 }
 
-const RUNNING = new Set(["active", "activating", "reloading"]);
+/** Unit states a backup stops or freezes: the unit is running or about to. */
+export const RUNNING: ReadonlySet<string> = new Set(["active", "activating", "reloading"]);
 
 /** FreezerState of each unit that systemd knows (one `systemctl show`). */
 async function freezerStates(engine: Engine, units: string[]): Promise<Map<string, string>> {

@@ -56,11 +56,6 @@ export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string
       "not on podman; sid-podman6 has sid's",
   },
   "setec_outage_test.ts": { suites: ["sid"], why: "how leger meets Setec's outages, not a podman version" },
-  "pull_test.ts": {
-    suites: ["sid", "trixie"],
-    why:
-      "not on 6.1 until an open failure is understood: in a full run on the shared sid-podman6 host (after other files) the second apply pulling the same image again reported 0 B and exited 1; alone it passed twice",
-  },
   "rotation_lock_test.ts": { suites: ["sid"], why: "the scope lock between the daemon and the CLI" },
   "shared_host_test.ts": { suites: ["sid"], why: "the test hosts' reset between files, checked once" },
 };

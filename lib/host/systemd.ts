@@ -44,12 +44,11 @@ export class Systemd {
   /**
    * A start that systemd could not even spawn (result `resources`) right
    * after the unit stopped is tried once more. Seen on the test hosts
-   * (systemd 262, podman 5.4-6.1): the next start fails at once with
-   * "Failed to spawn executor: No such file or directory", likely because
-   * podman's clean-up removed the unit's delegated cgroup while systemd
-   * still held it; a second start is expected to work (shown on fakes
-   * only: it could not be made to happen on purpose). Any other failure,
-   * or a second `resources` failure, is returned as it is.
+   * while their systemd managers shared one cgroup tree (decision 44):
+   * "Failed to spawn executor: No such file or directory", another
+   * manager having removed the unit's cgroup; a second start works (shown
+   * on fakes only). Any other failure, or a second `resources` failure, is
+   * returned as it is.
    */
   private async againAfterStaleCgroup(args: string[], failed: RunResult): Promise<RunResult> {
     const units = args.slice(1).filter((a) => !a.startsWith("-"));

@@ -196,6 +196,26 @@ Deno.test({ name: "the trixie test host has podman 5.4 without `podman quadlet`"
 });
 
 Deno.test({
+  name: "two test hosts are apart: killing a unit in one leaves the unit of the same name in the other running",
+  ...onlyOn("trixie"),
+}, async () => {
+  // Both guests once shared one cgroup (tests/host/cgroup.ts): `systemctl kill` of a unit in one killed the other's.
+  await requireHost();
+  await using a = await bootHost({ suite: "trixie", skipImages: true });
+  await using b = await bootHost({ suite: "trixie", skipImages: true });
+  const cgroup = (h: Host) => Deno.readTextFile(`/proc/${h.pid1}/cgroup`).then((t) => t.match(/^0::(.*)$/m)?.[1]);
+  assert.notEqual(await cgroup(a), await cgroup(b), "each guest's systemd has its own cgroup");
+  const unit = "leger-apart.service";
+  for (const h of [a, b]) await h.exec(["systemd-run", `--unit=${unit}`, "sleep", "600"], { check: true });
+  await a.exec(["systemctl", "kill", "--signal=KILL", unit], { check: true });
+  await waitFor(
+    "the unit killed in the first host to end",
+    async () => (await a.exec(["systemctl", "is-active", unit])).stdout.trim() !== "active",
+  );
+  assert.equal((await b.exec(["systemctl", "is-active", unit])).stdout.trim(), "active", "the other host's unit runs");
+});
+
+Deno.test({
   name: "the sid-podman6 test host has podman 6.1 with --application, and keeps its packages for the upgrade test",
   ...onlyOn("sid-podman6"),
 }, async () => {

@@ -90,12 +90,21 @@ async function heldHalfWay(
   atHalf: () => Promise<void>,
 ): Promise<ExecResult> {
   await host.exec(["touch", r.hold], { check: true });
-  const applying = apply();
+  let ended: ExecResult | undefined;
+  const applying = apply().then((x) => ended = x);
   try {
     await waitFor(
       "the pull to reach half the layer",
-      async () => (await host.exec(["test", "-e", `${r.hold}.reached`])).code === 0,
+      async () => {
+        // An apply that ended before the pull got half way will never get there: say what it said.
+        if (ended) {
+          const journal = await registryLog(host, r);
+          throw new Error(`The apply ended before the pull was half way:\n${said(ended)}\nthe registry:\n${journal}`);
+        }
+        return (await host.exec(["test", "-e", `${r.hold}.reached`])).code === 0;
+      },
       120_000,
+      { describe: async () => `the registry's journal:\n${await registryLog(host, r)}` },
     );
     await atHalf();
   } finally {
@@ -103,6 +112,11 @@ async function heldHalfWay(
   }
   return await applying;
 }
+
+/** What a command printed, both streams, for an assertion's message. */
+const said = (x: ExecResult) => `exit ${x.code}\nstdout: ${x.stdout}\nstderr: ${x.stderr}`;
+const registryLog = (host: Host, r: GuestRegistry) =>
+  host.exec(["journalctl", "-u", r.unit, "-n", "30", "--no-pager"]).then((x) => x.stdout + x.stderr);
 
 const applyArgs = ["leger", "--scope", alice.scope, "--backend", alice.backend, "apply", "web"];
 const asAlice = { user: "alice", timeoutMs: 240_000 } as const;
@@ -124,7 +138,7 @@ Deno.test({
       async () =>
         assert.equal(await unitState(host), before, "web.service runs, the same invocation, while the image is pulled"),
     );
-    assert.equal(tty.code, 0, tty.stdout);
+    assert.equal(tty.code, 0, said(tty));
     // The progress line: the bytes downloaded (at least the half the registry held at), and a rate.
     const lines = [
       ...tty.stdout.matchAll(/pull 127\.0\.0\.1:18650\/leger\/big:v2: ([\d.]+) (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s/g),
@@ -149,7 +163,7 @@ Deno.test({
   fn: async () => {
     const { host, r } = await bigStaged();
     const piped = await host.exec(applyArgs, asAlice);
-    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.code, 0, said(piped));
     assert.match(
       piped.stderr,
       /Pulling 127\.0\.0\.1:18650\/leger\/big:v2 \(for web\.container\) before anything stops/,
@@ -160,7 +174,7 @@ Deno.test({
 
     await bigStaged();
     const json = await host.exec([applyArgs[0]!, "--json", ...applyArgs.slice(1)], asAlice);
-    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.code, 0, said(json));
     const schema = JSON.parse(
       await Deno.readTextFile(new URL("../../docs/schemas/event.schema.json", import.meta.url)),
     );
@@ -187,7 +201,7 @@ Deno.test({
     const failed = await heldHalfWay(host, r, () => host.exec(applyArgs, asAlice), async () => {
       await host.exec(["systemctl", "kill", "--signal=KILL", r.unit], { check: true });
     });
-    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.code, 1, said(failed));
     assert.match(failed.stderr, /Cannot apply web: Cannot pull 127\.0\.0\.1:18650\/leger\/big:v2/);
     assert.match(failed.stderr, /Nothing was stopped or changed/);
     assert.equal(await unitState(host), before, "web.service was never stopped");

@@ -176,17 +176,6 @@ export async function systemctlUser(...args: string[]): Promise<ExecResult> {
 export async function daemonUnit(verb: "start" | "stop"): Promise<void> {
   const r = await systemctlUser(verb, "leger-daemon");
   if (r.code === 0) return;
-  // Seen in the guests (systemd 257 and 262) on a start right after a stop: "Failed to spawn executor: No such file or
-  // directory", Result=resources; the unit's Restart=on-failure brings it up 5 s later, as it would on a user's host.
-  if (verb === "start" && /unavailable resources/.test(r.stderr)) {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-      if ((await systemctlUser("is-active", "leger-daemon")).stdout.trim() === "active") {
-        console.log(`systemctl --user start leger-daemon: ${r.stderr.trim().split("\n")[0]}; up after its restart`);
-        return;
-      }
-      await new Promise((res) => setTimeout(res, 500));
-    }
-  }
   const status = await systemctlUser("status", "--no-pager", "--full", "leger-daemon");
   const show = await systemctlUser(
     "show",

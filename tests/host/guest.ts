@@ -5,6 +5,7 @@
  * @module
  */
 
+import { guestCgroupDir, removeGuestCgroup } from "./cgroup.ts";
 import { findChild, processAlive, processStart, run, unmountAndRemove } from "./process.ts";
 import type { Suite } from "./rootfs.ts";
 import { envArgs, type ExecOptions, type ExecResult, HostCommandError, type User } from "./guest_exec.ts";
@@ -247,7 +248,10 @@ export class Host implements AsyncDisposable {
    * Without `timeoutMs` the command runs as long as it likes.
    */
   commandLine(cmd: string[], opts: ExecOptions = {}): string[] {
+    const cgroup = guestCgroupDir(this.id);
     return [
+      // Into the guest's own cgroup first (cgroup.ts), where its systemd expects the commands it is given.
+      ...(cgroup ? ["sh", "-c", 'echo $$ >"$0/cgroup.procs" && exec "$@"', cgroup] : []),
       "nsenter",
       "-t",
       String(this.#pid1),
@@ -345,6 +349,7 @@ export class Host implements AsyncDisposable {
         await this.#watchdog.status;
       }
       await unmountAndRemove(this.dir);
+      await removeGuestCgroup(this.id);
       unregister(this);
     })();
     return this.#stopping;

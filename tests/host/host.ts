@@ -30,6 +30,7 @@ import {
   TEST_IMAGE_CMD,
   TEST_IMAGES,
 } from "./rootfs.ts";
+import { makeGuestCgroup, sweepGuestCgroups } from "./cgroup.ts";
 import { Host } from "./guest.ts";
 import { holdBootFolder } from "./guest_cleanup.ts";
 import { ensureStorageTools, makeStorage, type StorageFs } from "./storage_fs.ts";
@@ -179,14 +180,23 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     "--system-call-filter=@keyring bpf",
     ...binds.map((b) => `--bind${b.readOnly ? "-ro" : ""}=${b.host}:${b.guest}`),
   ];
+  // The guest's own cgroup (cgroup.ts): nspawn is moved into it before it starts, so no two guests share one.
+  const cgroup = await makeGuestCgroup(id);
   // setpriv --pdeathsig: the kernel sends nspawn SIGTERM (a clean halt) when this process ends in any way, SIGKILL
   // included, so no guest outlives the process that booted it. A run killed with `pkill -f` once left a sid-podman6
   // guest running until it was killed by hand; the next boot's sweep only comes with the next run.
   const child = new Deno.Command("sh", {
-    args: ["-c", 'exec setpriv --pdeathsig TERM "$@" >"$LEGER_LOG" 2>&1', "sh", ...nspawn],
+    args: [
+      "-c",
+      '{ [ -z "$LEGER_CGROUP" ] || echo $$ >"$LEGER_CGROUP/cgroup.procs"; } && ' +
+      'exec setpriv --pdeathsig TERM "$@" >"$LEGER_LOG" 2>&1',
+      "sh",
+      ...nspawn,
+    ],
     env: {
       SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1",
       LEGER_LOG: `${dir}/nspawn.log`,
+      LEGER_CGROUP: cgroup ?? "",
     },
     stdin: "null",
     stdout: "null",
@@ -269,6 +279,7 @@ export async function sweepStaleBoots(
   try {
     entries = await Array.fromAsync(Deno.readDir(BOOTS_ROOT));
   } catch {
+    await sweepGuestCgroups();
     return 0;
   }
   for (const entry of entries) {
@@ -301,6 +312,7 @@ export async function sweepStaleBoots(
     await unmountAndRemove(dir);
     cleaned++;
   }
+  await sweepGuestCgroups();
   return cleaned;
 }
 

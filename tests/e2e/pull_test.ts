@@ -14,7 +14,17 @@ import { Validator } from "@cfworker/json-schema";
 import { addCommits, createRepo, type FixtureRepo } from "../host/git_fixture.ts";
 import { type GuestRegistry, pushRandomImage, startRegistry } from "../host/registry_guest.ts";
 import type { ExecResult } from "../host/guest_exec.ts";
-import { BACKENDS, type Host, httpGet, leger, sharedHost, waitFor, webContainer, type Who } from "./helpers.ts";
+import {
+  BACKENDS,
+  type Host,
+  httpGet,
+  leger,
+  sharedHost,
+  unitJournal,
+  waitFor,
+  webContainer,
+  type Who,
+} from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const alice: Who = { user: "alice", scope: "user", backend: BACKENDS[0]! };
@@ -115,8 +125,9 @@ async function heldHalfWay(
 
 /** What a command printed, both streams, for an assertion's message. */
 const said = (x: ExecResult) => `exit ${x.code}\nstdout: ${x.stdout}\nstderr: ${x.stderr}`;
+/** The registry's own unit runs as root, in system scope. */
 const registryLog = (host: Host, r: GuestRegistry) =>
-  host.exec(["journalctl", "-u", r.unit, "-n", "30", "--no-pager"]).then((x) => x.stdout + x.stderr);
+  unitJournal(host, { user: "root", scope: "system", backend: BACKENDS[0]! }, r.unit);
 
 const applyArgs = ["leger", "--scope", alice.scope, "--backend", alice.backend, "apply", "web"];
 const asAlice = { user: "alice", timeoutMs: 240_000 } as const;

@@ -19,7 +19,8 @@
  *
  * Flags: --fast, --integration, --e2e (tiers; combine them), --unit (fast
  * and integration), --filter TEXT, --suite NAME (one host only;
- * repeatable), --e2e-jobs N, --trace (each file's time, slowest first).
+ * repeatable), --e2e-jobs N, --trace (each file's time, slowest first),
+ * --help; anything else is refused before anything runs.
  * Ctrl-C or SIGTERM stops the runs and every test host before it exits.
  *
  * @module
@@ -46,6 +47,33 @@ import { execTimes, fileTimes } from "./test_report.ts";
 const root = new URL("..", import.meta.url).pathname;
 /** Raw coverage profiles, one folder per tier, emptied at the start: the report is made from both at the end. */
 const covDirs = { unit: `${root}.coverage/unit`, integration: `${root}.coverage/integration` };
+const USAGE = `deno task test [flags]: the fast, integration and end-to-end tiers (all three when no tier is named)
+
+  --fast             lint, type check and unit tests, fakes only (deno task test:fast)
+  --integration      main.ts as a program against the fake host (deno task test:integration)
+  --e2e              real systemd + podman hosts (deno task test:e2e)
+  --unit             fast and integration
+  --filter TEXT      only tests whose name has TEXT
+  --suite NAME       end-to-end on this host only (${SUITES.join(", ")}); repeatable
+  --e2e-jobs N       end-to-end files at a time (default 3)
+  --trace            each file's time, slowest first
+  --help             this text
+
+docs/TESTING.md has the tiers' times and how to run one end-to-end file on one host.`;
+const FLAGS = ["--fast", "--integration", "--e2e", "--unit", "--trace", "--help", "-h"];
+const VALUED = ["--filter", "--suite", "--e2e-jobs"];
+for (let i = 0; i < Deno.args.length; i++) {
+  const a = Deno.args[i]!;
+  if (VALUED.includes(a) && i + 1 < Deno.args.length) i++;
+  else if (!FLAGS.includes(a)) {
+    console.error(`${VALUED.includes(a) ? `${a} needs a value` : `${a}: not a flag of the test command`}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+}
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 const args = new Set(Deno.args);
 const valueOf = (flag: string) => Deno.args.flatMap((a, i) => (a === flag ? [Deno.args[i + 1] ?? ""] : []));
 const filter = valueOf("--filter").pop();

@@ -7,12 +7,15 @@
 /** Lines kept of each error: its first ones, then the last ones that name a failure; and at most this many in all. */
 const HEAD_LINES = 8, TELLING_LINES = 6, MAX_LINES = 48;
 const TELLING = /\b(error|failed|Failed|FAILED)\b/;
+/** A stack frame in a test file: where the assertion that failed is (its message may be all that a head shows). */
+const WHERE = /^\s+at .*_test\.ts:\d+:\d+\)?$/;
 
 /**
  * The names under Deno's FAILURES heading, then, for each error under
  * ERRORS, its first lines and the last of the later lines that name a
- * failure (a unit's journal quoted in an assertion ends with why): enough
- * to tell which test broke and why.
+ * failure (a unit's journal quoted in an assertion ends with why) or the
+ * first stack frame in a test file (which assertion it was): enough to tell
+ * which test broke and why.
  */
 export function failureDigest(output: string, exitCode?: number): string[] {
   const lines = output.split("\n");
@@ -33,7 +36,9 @@ export function failureDigest(output: string, exitCode?: number): string[] {
   }
   const errors: string[] = [];
   for (const block of blocks) {
-    const telling = block.slice(HEAD_LINES).filter((l) => TELLING.test(l)).slice(-TELLING_LINES);
+    const rest = block.slice(HEAD_LINES);
+    const where = rest.find((l) => WHERE.test(l));
+    const telling = rest.filter((l) => TELLING.test(l) || l === where).slice(-TELLING_LINES);
     const left = block.length - HEAD_LINES - telling.length;
     errors.push(...block.slice(0, HEAD_LINES), ...telling, ...(left > 0 ? [`    [${left} more lines above]`] : []));
   }

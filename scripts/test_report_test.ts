@@ -50,6 +50,18 @@ Deno.test("a long error keeps its first lines and the later ones that say what f
   assert.ok(!lines.includes("    line 20"));
 });
 
+Deno.test("a long assertion message keeps the stack frame in the test file that says which assertion failed", () => {
+  const message = Array.from({ length: 12 }, (_, i) => `report line ${i}`);
+  const out = ` ERRORS \n\nt => ./tests/e2e/x_test.ts:5:6\nerror: AssertionError: ${message.join("\n")}\n` +
+    "    at assertOk (ext:deno_node/assert.ts:9:1)\n    at file:///w/tests/e2e/x_test.ts:271:12\n" +
+    "    at eventLoopTick (ext:core/01_core.js:1:1)\n    at file:///w/tests/e2e/x_test.ts:30:9\n\n FAILURES \n\n" +
+    "t => ./tests/e2e/x_test.ts:5:6\n\nFAILED | 0 passed | 1 failed (1ms)\n";
+  const lines = failureDigest(out);
+  assert.ok(lines.includes("        at file:///w/tests/e2e/x_test.ts:271:12"), lines.join("\n"));
+  assert.ok(!lines.some((l) => l.includes("x_test.ts:30:9")), "only the first frame in a test file");
+  assert.ok(!lines.includes("    report line 11"));
+});
+
 Deno.test("each file's time is the sum of its tests', from a parallel run and from a plain one; steps not twice", () => {
   const parallel = [
     "./lib/a_test.ts => one ... ok (1s)",

@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import { bootHost, hostAvailable, sweepStaleBoots } from "../host/host.ts";
+import { makeGuestCgroup, removeGuestCgroup, sweepGuestCgroups } from "../host/cgroup.ts";
 import type { Host } from "../host/guest.ts";
 import { createRepo } from "../host/git_fixture.ts";
 import type { HostHandle } from "../host/guest.ts";
@@ -213,6 +214,23 @@ Deno.test({
     async () => (await a.exec(["systemctl", "is-active", unit])).stdout.trim() !== "active",
   );
   assert.equal((await b.exec(["systemctl", "is-active", unit])).stdout.trim(), "active", "the other host's unit runs");
+});
+
+Deno.test({
+  name:
+    "another run's sweep leaves a guest cgroup made a moment ago (its guest is about to move in) and removes old ones",
+  ...onlyOn("trixie"),
+}, async () => {
+  const made = await makeGuestCgroup(`sweep-${Deno.pid}`);
+  if (!made) return void console.log("SKIP: no cgroup v2 on this machine");
+  try {
+    await sweepStaleBoots();
+    assert.ok((await Deno.stat(made)).isDirectory, "a fresh, still empty guest cgroup was swept");
+    await sweepGuestCgroups(0);
+    await assert.rejects(Deno.stat(made), Deno.errors.NotFound, "an empty guest cgroup past its minute stays");
+  } finally {
+    await removeGuestCgroup(`sweep-${Deno.pid}`);
+  }
 });
 
 Deno.test({

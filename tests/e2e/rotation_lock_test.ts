@@ -264,9 +264,17 @@ Deno.test({
     }));
     rotating = false;
     await rotator;
+    console.log(
+      `the runs, in ${Math.round((Date.now() - started) / 1000)} s:\n${
+        results.map((r) => `  ${r.what}: exit ${r.code}`).join("\n")
+      }`,
+    );
     const report = results.map((r) => `${r.what}: exit ${r.code} ${r.stderr.split("\n").filter(Boolean).at(-1) ?? ""}`)
       .join("\n");
-    assert.ok(Date.now() - started < 240_000, report);
+    assert.ok(
+      Date.now() - started < 240_000,
+      `the runs took ${Math.round((Date.now() - started) / 1000)} s:\n${report}`,
+    );
     assert.ok(rotations >= 2, `only ${rotations} rotations happened during the runs: ${rotationErrors.join("; ")}`);
     for (const r of results) {
       // 0: done; 4: locked; for two runs on one set, the later one may find it already installed (1, with the
@@ -275,7 +283,7 @@ Deno.test({
       assert.ok(r.code === 0 || r.code === 4 || lostRace, `${r.what} failed:\n${report}`);
     }
     const anyOk = (...what: string[]) => results.some((r) => what.includes(r.what) && r.code === 0);
-    assert.ok(anyOk("install p2", "install p2 again"), report);
+    assert.ok(anyOk("install p2", "install p2 again"), `neither install of p2 succeeded:\n${report}`);
 
     // Wait for the daemon to settle on the last rotation (its status is the last finished cycle's, restarts
     // included), then check every set.
@@ -287,7 +295,7 @@ Deno.test({
     const names = rows.map((r) => r.name).sort();
     const expect = ["p1", "p2", "vault", ...(anyOk("install p4") ? ["p4"] : [])];
     if (!anyOk("remove p3", "remove p3 again")) expect.push("p3");
-    assert.deepEqual(names, expect.sort(), report);
+    assert.deepEqual(names, expect.sort(), `leger list: ${names.join(", ")}; expected ${expect.join(", ")}\n${report}`);
     // The last rotation's try-restarts may still be under way: every set must settle at active.
     await waitFor("every set to be active", async () => {
       const now = JSON.parse((await leger(host, ALICE, ["--json", "list"])).stdout).sets as ListRow[];
@@ -306,9 +314,17 @@ Deno.test({
     // Nothing orphaned: quadlet files, containers and podman secrets belong to listed sets.
     const files = (await sh("find ~/.config/containers/systemd -name '*.container' -printf '%f\\n' | sort")).stdout
       .split("\n").filter(Boolean);
-    assert.deepEqual(files, names.map((n) => `${n}.container`).sort(), report);
+    assert.deepEqual(
+      files,
+      names.map((n) => `${n}.container`).sort(),
+      `quadlet files: ${files.join(", ")}; sets ${names.join(", ")}\n${report}`,
+    );
     const containers = (await sh("podman ps -a --format '{{.Names}}' | sort")).stdout.split("\n").filter(Boolean);
-    assert.deepEqual(containers, names.map((n) => `systemd-${n}`).sort(), report);
+    assert.deepEqual(
+      containers,
+      names.map((n) => `systemd-${n}`).sort(),
+      `containers: ${containers.join(", ")}; sets ${names.join(", ")}\n${report}`,
+    );
     const secrets = (await sh("podman secret ls --format '{{.Name}}' | sort")).stdout.split("\n").filter(Boolean);
     assert.deepEqual(secrets, ["shared-token", "vault-token"]);
     // No interrupted operation left behind, and the lock is free.

@@ -81,13 +81,21 @@ export async function removeGuestCgroup(id: string): Promise<void> {
   if (top) await removeTree(`${top}/${TOP}/${id}`);
 }
 
-/** Removes the cgroups of every guest that has ended (those with processes stay). */
-export async function sweepGuestCgroups(): Promise<void> {
+/**
+ * Removes the cgroups of every guest that has ended (those with processes
+ * stay). One made in the last minute is left alone: another run may be
+ * about to move its guest into it, and an empty cgroup looks ended.
+ */
+export async function sweepGuestCgroups(youngerThanMs = 60_000): Promise<void> {
   const root = cgroup2Mount();
   if (!root) return;
   const top = `${root}/${TOP}`;
   const entries = await Array.fromAsync(Deno.readDir(top)).catch(() => []);
-  for (const e of entries) if (e.isDirectory) await removeTree(`${top}/${e.name}`);
+  for (const e of entries) {
+    if (!e.isDirectory) continue;
+    const made = (await Deno.stat(`${top}/${e.name}`).catch(() => undefined))?.mtime?.getTime() ?? 0;
+    if (Date.now() - made >= youngerThanMs) await removeTree(`${top}/${e.name}`);
+  }
 }
 
 async function removeTree(dir: string): Promise<void> {

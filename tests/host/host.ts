@@ -312,7 +312,7 @@ export async function sweepStaleBoots(
     await unmountAndRemove(dir);
     cleaned++;
   }
-  await sweepGuestCgroups();
+  await sweepGuestCgroups(all ? 0 : undefined);
   return cleaned;
 }
 

@@ -60,12 +60,11 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
   const { config, paths, log } = deps;
   const pollIntervalMs = parseDuration(config.daemon["poll-interval"], "daemon.poll-interval");
   const server = config.daemon["setec-server"] ?? "";
-  const declared = await discoverSecrets(paths);
   const base = { server, pollIntervalMs };
   const done = { finish: () => Promise.resolve() };
-  if (!server && declared.length === 0) return { reply: { enabled: false, ...base, secrets: [] }, ...done };
-  const cache = await SecretCache.open(paths.secretCacheDir);
-  const secrets = () => localSecretStatus(paths, new Date(), { declared, cache });
+  if (!server && (await discoverSecrets(paths)).length === 0) {
+    return { reply: { enabled: false, ...base, secrets: [] }, ...done };
+  }
   const restart = deps.restartUnits ??
     ((units: string[]) => {
       if (!deps.systemd) throw new Error("a secrets cycle needs systemd or restartUnits");
@@ -76,15 +75,20 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
   if (!request.dryRun) {
     lock = await tryScopeLock(paths.lockFile);
     if (!lock && !request.asked) {
-      return { reply: { enabled: true, ...base, deferred: true, secrets: await secrets() }, ...done };
+      return { reply: { enabled: true, ...base, deferred: true, secrets: await localSecretStatus(paths) }, ...done };
     }
   }
-  const client = createSetecClient(config, {
-    ...deps.client,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
+  let client: ReturnType<typeof createSetecClient> | undefined;
   try {
+    // Read under the lock, never before it: a set removed or installed meanwhile is what the sync must see.
+    const declared = await discoverSecrets(paths);
+    const cache = await SecretCache.open(paths.secretCacheDir);
+    const secrets = () => localSecretStatus(paths, new Date(), { declared, cache });
+    client = createSetecClient(config, {
+      ...deps.client,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
     const report = await syncFromState({
       paths,
       config,
@@ -127,7 +131,7 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
       },
     };
   } finally {
-    client.close();
+    client?.close();
     await lock?.release();
   }
 }

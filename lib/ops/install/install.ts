@@ -175,7 +175,10 @@ export async function installPrepared(
   prepared: PreparedSet,
   options: InstallOptions = {},
 ): Promise<InstallResult> {
-  refuseOnErrors(prepared.check, `install ${prepared.name}`, options.acceptWarnings ?? false);
+  // Checked again under the lock, as apply does: a set installed since prepare's check may clash with this one now
+  // (a unit or volume name, a published port, a secret's scope), and two runs must not both pass.
+  const check = await checkSet(engine, prepared.name, prepared.fetched.files);
+  refuseOnErrors(check, `install ${prepared.name}`, options.acceptWarnings ?? false);
   const planned = installedNames(prepared.fetched.files);
   const backend = await backendForSet(engine, planned);
   if (backend.kind !== (await engine.backend()).kind) {
@@ -187,12 +190,12 @@ export async function installPrepared(
   }
   const previous = await readManifest(engine.paths, prepared.name);
   refuseInstalled(prepared.name, previous, options);
-  const units = prepared.check.summary.units;
+  const units = check.summary.units;
   // Secrets come first: a missing or denied one stops the install before anything is placed.
   const ensured = await ensureSetSecrets(
     engine,
     prepared.name,
-    (prepared.check.legerYaml?.secrets ?? []).map((x) => ({
+    (check.legerYaml?.secrets ?? []).map((x) => ({
       name: x.name,
       podmanSecret: x["podman-secret"],
       env: x.env,

@@ -8,6 +8,8 @@ import { listManifests, readManifest } from "../../state/manifest.ts";
 import { loadSetFiles } from "../../state/store.ts";
 import { control, list, logs } from "../query/query.ts";
 import { install } from "../../../tests/helpers/ops.ts";
+import { guarded } from "../guarded.ts";
+import * as installOps from "./install.ts";
 
 const FAST = { healthTimeoutMs: 5_000 };
 
@@ -366,6 +368,26 @@ Deno.test("a secret the set uses must exist or be declared; a secret removed lat
     assert.ok(states instanceof Error);
     assert.match(states.message, /Job for app\.service failed because the control process exited with error code/);
     assert.match(await logs(b.engine, "app", 5), /Error: no secret with name or id "app-token": no such secret/);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+Deno.test("two installs checked at once: the one that gets the lock second is checked again and refused, not placed over the first", async () => {
+  const b = await bench({ backend: "files" });
+  try {
+    const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
+    // Both runs check before either holds the lock; "two" then installs web.container first.
+    const one = await installOps.prepare(b.engine, `${url}#main:apps/web`, { name: "one" });
+    assert.equal(one.check.errors, 0, "nothing clashed when it was checked");
+    await install(b.engine, `${url}#main:apps/web`, { ...FAST, name: "two" });
+    await assert.rejects(
+      guarded(b.engine, ["one"], (g) => installOps.installPrepared(b.engine, g, one, FAST)),
+      /set two already installs web\.container/,
+    );
+    assert.deepEqual((await listManifests(b.engine.paths)).map((m) => m.name), ["two"]);
+    assert.equal((await readManifest(b.engine.paths, "two"))?.files.length, 3);
+    assert.equal(b.host.unit("web.service").active, "active");
   } finally {
     await b.cleanup();
   }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { E2E_ONLY_ON, e2eFiles, OWN_HOSTS, planE2e } from "./e2e_plan.ts";
-import { SUITES } from "../tests/host/rootfs.ts";
+import { SUITES } from "../../tests/host/rootfs.ts";
 
-const dir = new URL("../tests/e2e", import.meta.url).pathname;
+const dir = new URL("../../tests/e2e", import.meta.url).pathname;
 
 Deno.test("every end-to-end file runs on at least one suite, and the table names only files that exist", async () => {
   const files = await e2eFiles(dir);

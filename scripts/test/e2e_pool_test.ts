@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Host } from "../tests/host/guest.ts";
-import type { Suite } from "../tests/host/rootfs.ts";
+import type { Host } from "../../tests/host/guest.ts";
+import type { Suite } from "../../tests/host/rootfs.ts";
 import type { E2eJob } from "./e2e_plan.ts";
 import { HostPool, runJobs } from "./e2e_pool.ts";
 

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { Suite } from "../tests/host/rootfs.ts";
+import type { Suite } from "../../tests/host/rootfs.ts";
 
 /** Files that run on fewer than all suites, with why. */
 export const E2E_ONLY_ON: Readonly<Record<string, { suites: Suite[]; why: string }>> = {

@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { bootHost } from "../tests/host/host.ts";
-import type { Host } from "../tests/host/guest.ts";
-import type { Suite } from "../tests/host/rootfs.ts";
-import { prepareShared, resetShared } from "../tests/e2e/shared_host.ts";
+import { bootHost } from "../../tests/host/host.ts";
+import type { Host } from "../../tests/host/guest.ts";
+import type { Suite } from "../../tests/host/rootfs.ts";
+import { prepareShared, resetShared } from "../../tests/e2e/shared_host.ts";
 import type { E2eJob } from "./e2e_plan.ts";
 
 /** A host booted and prepared for sharing (stopped again when the setup fails). */

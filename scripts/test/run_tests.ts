@@ -25,11 +25,11 @@
  *
  * @module
  */
-import { hostAvailable } from "../tests/host/host.ts";
-import { handleSignalsElsewhere, stopAllHostsSync } from "../tests/host/guest_cleanup.ts";
-import type { Host } from "../tests/host/guest.ts";
-import { ensureRootfs, prepareDenoDir, type Suite, SUITE_PODMAN, SUITES } from "../tests/host/rootfs.ts";
-import { SHARED_HOST_ENV } from "../tests/e2e/shared_host.ts";
+import { hostAvailable } from "../../tests/host/host.ts";
+import { handleSignalsElsewhere, stopAllHostsSync } from "../../tests/host/guest_cleanup.ts";
+import type { Host } from "../../tests/host/guest.ts";
+import { ensureRootfs, prepareDenoDir, type Suite, SUITE_PODMAN, SUITES } from "../../tests/host/rootfs.ts";
+import { SHARED_HOST_ENV } from "../../tests/e2e/shared_host.ts";
 import { readCoverage } from "./coverage.ts";
 import { e2eFiles, type E2eJob, planE2e } from "./e2e_plan.ts";
 import { HostPool, runJobs } from "./e2e_pool.ts";
@@ -44,7 +44,7 @@ import {
 } from "./test_child.ts";
 import { execTimes, fileTimes } from "./test_report.ts";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 /** Raw coverage profiles, one folder per tier, emptied at the start: the report is made from both at the end. */
 const covDirs = { unit: `${root}.coverage/unit`, integration: `${root}.coverage/integration` };
 const USAGE = `deno task test [flags]: the fast, integration and end-to-end tiers (all three when no tier is named)

@@ -48,10 +48,13 @@ export function createLeger(engine: Engine): Leger {
     const ops = await staging();
     return await guarded(sets(nameOrAll), (g) => ops.stage(engine, g, nameOrAll, options));
   };
+  // Starting and stopping change the host too: under the lock, so a start never lands inside a backup's copy or an
+  // apply's health gate, and after the recovery of an interrupted run of the set.
   const control = async (name: string, action: "start" | "stop" | "restart") => {
     await inspectFirst(name);
     await ready();
-    return await (await query()).control(engine, name, action);
+    const ops = await query();
+    return await guarded([name], () => ops.control(engine, name, action));
   };
   // An adopted set replaced from a source goes through stage and apply, not remove-then-install.
   const installOrReplace = async (prepared: PreparedSet, options?: InstallOptions) => {

@@ -21,7 +21,7 @@ export async function guarded<T>(engine: Engine, sets: string[], op: (guard: Gua
   return await withLock(engine.paths.lockFile, async () => {
     await recoverPending(engine, sets);
     return await op(lockedGuard(engine));
-  });
+  }, waiting(engine));
 }
 
 /**
@@ -30,5 +30,15 @@ export async function guarded<T>(engine: Engine, sets: string[], op: (guard: Gua
  * wrapper existed (docs/ARCHITECTURE.md).
  */
 export async function locked<T>(engine: Engine, op: (guard: Guard) => Promise<T>): Promise<T> {
-  return await withLock(engine.paths.lockFile, () => op(lockedGuard(engine)));
+  return await withLock(engine.paths.lockFile, () => op(lockedGuard(engine)), waiting(engine));
+}
+
+/** Says once that the run waits, and for whom: a wait of up to two minutes is not silence. */
+function waiting(engine: Engine) {
+  return {
+    onWait: (holder: string) => {
+      const who = /^pid \d+$/.test(holder) ? holder : "its PID unknown";
+      engine.log.info(`waiting for another leger run (${who}) to finish`);
+    },
+  };
 }

@@ -14,6 +14,8 @@ import { control } from "../ops/query/query.ts";
 import { daemonSync } from "./control_client.ts";
 import { runDaemon } from "../../tests/helpers/in_process_daemon.ts";
 import { install } from "../../tests/helpers/ops.ts";
+import * as removeOps from "../ops/install/remove.ts";
+import { lockedGuard } from "../ops/recover/recover.ts";
 
 const KEY = "leger/web/key";
 const SET = {
@@ -120,4 +122,18 @@ Deno.test("daemon: a sync asked for by a run holding the lock updates the secret
     });
     await waitFor("the queued try-restart", () => tryRestarts().length === 1);
     assert.ok(lines.some((l) => /restarted web\.service \(try-restart/.test(l)), lines.join("\n"));
+  }));
+
+Deno.test("daemon: a restart that waited for the lock skips a set the lock's holder removed meanwhile", () =>
+  scene(async ({ b, setec, tryRestarts, lines }) => {
+    await withLock(b.engine.paths.lockFile, async () => {
+      setec.rotate(KEY, "value-two");
+      await daemonSync(b.engine.paths, KEY);
+      assert.ok(lines.some((l) => /restart of web\.service waits for the scope lock/.test(l)), lines.join("\n"));
+      // The run holding the lock removes web (the wrapper's work, done here under the same lock).
+      await removeOps.remove(b.engine, lockedGuard(b.engine), "web", {});
+    });
+    await waitFor("the waiting restart to give up web", () => lines.some((l) => /not restarting web\.service/.test(l)));
+    assert.deepEqual(tryRestarts(), [], "a removed set's unit was try-restarted");
+    assert.ok(!lines.some((l) => l.startsWith("WARN failed to restart")), lines.join("\n"));
   }));

@@ -124,7 +124,15 @@ export async function runSecretsCycle(deps: SecretsCycleDeps, request: SecretsRe
         const held = await waitForLock(paths.lockFile, deps.lockRetryMs ?? 500, deps.signal);
         if (!held) return;
         try {
-          await restartNow(units);
+          // The run that held the lock may have removed a set meanwhile: only units some set still uses.
+          const used = new Set((await discoverSecrets(paths)).flatMap((d) => d.users));
+          const still = units.filter((u) => used.has(u));
+          if (still.length < units.length) {
+            log.info(
+              `not restarting ${units.filter((u) => !used.has(u)).join(", ")}: removed while the restart waited`,
+            );
+          }
+          if (still.length) await restartNow(still);
         } finally {
           await held.release();
         }

@@ -62,10 +62,14 @@ export function createLeger(engine: Engine): Leger {
     await ops.refuseBeforeHost(engine, prepared, options);
     await ready(options?.dryRun);
     const adoption = options?.replace ? await import("./ops/adopt/replace.ts") : undefined;
-    if (options && adoption && await adoption.isAdopted(engine, prepared.name)) {
-      return await guarded([prepared.name], (g) => adoption.replaceAdopted(engine, g, prepared, options));
-    }
-    return await guarded([prepared.name], (g) => ops.installPrepared(engine, g, prepared, options));
+    // Which path is chosen under the lock: the set may be adopted or replaced by another run until then.
+    return await guarded(
+      [prepared.name],
+      async (g) =>
+        options && adoption && await adoption.isAdopted(engine, prepared.name)
+          ? await adoption.replaceAdopted(engine, g, prepared, options)
+          : await ops.installPrepared(engine, g, prepared, options),
+    );
   };
   return {
     prepare: async (source, options) => {

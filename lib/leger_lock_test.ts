@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { bench, logged, repoWith, WEB_SET } from "../tests/fakes/fake_host_fixtures.ts";
 import { install } from "../tests/helpers/ops.ts";
 import { withLock } from "./core/lock.ts";
+import { tryScopeLock } from "./daemon/scope_lock.ts";
 import { createLeger } from "./leger.ts";
 
-Deno.test("leger start and stop wait for another run that holds the lock (a backup's copy), say so, then act", async () => {
+Deno.test("leger start, restart and stop wait for another run that holds the lock (a backup's copy, the daemon), say whose, then act", async () => {
   const b = await bench({ backend: "files" });
   try {
     const { url } = await repoWith(b.host, [{ folder: "web", files: WEB_SET }]);
@@ -23,8 +24,9 @@ Deno.test("leger start and stop wait for another run that holds the lock (a back
     let started = false;
     const start = leger.start("web").then((states) => (started = true, states));
     const saidTimes = () =>
-      logged(b.log.events, "info").filter((l) => /^waiting for another leger run \(pid \d+\) to finish$/.test(l))
-        .length;
+      logged(b.log.events, "info").filter((l) =>
+        /^waiting for another leger run \(pid \d+( \(leger daemon\))?\) to finish$/.test(l)
+      ).length;
     const waitingSaid = () => saidTimes() > 0;
     for (let i = 0; i < 300 && !waitingSaid() && !started; i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(waitingSaid(), `the run did not say it waits: ${logged(b.log.events, "info").join("\n")}`);
@@ -34,19 +36,31 @@ Deno.test("leger start and stop wait for another run that holds the lock (a back
     await other;
     const states = await start;
     assert.ok(states.some((s) => s.unit === "web.service" && s.active === "active"), JSON.stringify(states));
+    // The daemon's hold is named as such.
+    const daemonHold = await tryScopeLock(b.engine.paths.lockFile);
+    const during = leger.restart("web");
+    for (let i = 0; i < 300 && saidTimes() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await daemonHold!.release();
+    await during;
+    assert.ok(
+      logged(b.log.events, "info").some((l) =>
+        /^waiting for another leger run \(pid \d+ \(leger daemon\)\) to finish$/.test(l)
+      ),
+      logged(b.log.events, "info").join("\n"),
+    );
     // A stop waits the same way: the unit still runs when the other run lets go.
     let activeAtRelease = "";
     let heldAgain!: () => void;
     const holdingAgain = new Promise<void>((r) => heldAgain = r);
     const again = withLock(b.engine.paths.lockFile, async () => {
       heldAgain();
-      for (let i = 0; i < 300 && saidTimes() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 300 && saidTimes() < 3; i++) await new Promise((r) => setTimeout(r, 20));
       activeAtRelease = b.host.unit("web.service").active;
     });
     await holdingAgain;
     await leger.stop("web");
     await again;
-    assert.equal(saidTimes(), 2, "the stop said it waits");
+    assert.equal(saidTimes(), 3, "the stop said it waits");
     assert.equal(activeAtRelease, "active", "the stop waited for the other run");
     assert.equal(b.host.unit("web.service").active, "inactive");
   } finally {

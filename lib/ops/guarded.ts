@@ -37,7 +37,8 @@ export async function locked<T>(engine: Engine, op: (guard: Guard) => Promise<T>
 function waiting(engine: Engine) {
   return {
     onWait: (holder: string) => {
-      const who = /^pid \d+$/.test(holder) ? holder : "its PID unknown";
+      // The holder wrote "pid N" (the daemon: "pid N (leger daemon)"); anything else is not printed.
+      const who = /^pid \d+( \([a-z ]{1,40}\))?$/.test(holder) ? holder : "its PID unknown";
       engine.log.info(`waiting for another leger run (${who}) to finish`);
     },
   };

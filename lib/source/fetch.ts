@@ -262,13 +262,20 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       await checkTreeLimits(git, repo, treeish, spec.input);
       const tmp = await Deno.makeTempDir({ prefix: "leger-src-" });
       try {
-        const archive = await $`git -C ${repo} archive --format=tar --end-of-options ${treeish}`
-          .env(GIT_ENV).stdout("piped").stderr("piped").noThrow()
-          .pipe($`tar -x --no-same-owner --no-same-permissions -C ${tmp}`.stderr("piped").noThrow());
-        if (archive.code !== 0) {
-          throw new LegerError(`Cannot extract ${spec.input} at ${commit.slice(0, 12)}: ${archive.stderr.trim()}`);
+        // Through a file in the private temporary folder, not a pipe: a write into tar's stdin once failed in a loaded
+        // test run ("stdin pipe broken": the stream closed before git's last bytes reached it), and the fetch with it.
+        const tarball = `${tmp}/set.tar`, dir = `${tmp}/set`;
+        await Deno.mkdir(dir);
+        let r = await $`git -C ${repo} archive --format=tar --output=${tarball} --end-of-options ${treeish}`
+          .env(GIT_ENV).stdout("piped").stderr("piped").noThrow();
+        if (r.code === 0) {
+          r = await $`tar -x --no-same-owner --no-same-permissions -f ${tarball} -C ${dir}`
+            .stdout("piped").stderr("piped").noThrow();
         }
-        const files = await collectSet(tmp, spec.input);
+        if (r.code !== 0) {
+          throw new LegerError(`Cannot extract ${spec.input} at ${commit.slice(0, 12)}: ${r.stderr.trim()}`);
+        }
+        const files = await collectSet(dir, spec.input);
         return {
           source: {
             kind: "git" as const,

@@ -17,10 +17,8 @@
  * debootstrap, systemd-nspawn and overlayfs; where they are missing it says
  * so loudly and counts as failed under CI (CI=true), as skipped elsewhere.
  *
- * Flags: --fast, --integration, --e2e (tiers; combine them), --unit (fast
- * and integration), --filter TEXT, --suite NAME (one host only;
- * repeatable), --e2e-jobs N, --trace (each file's time, slowest first),
- * --help; anything else is refused before anything runs.
+ * Its flags are in USAGE below (`deno task test --help`); anything else
+ * is refused before anything runs.
  * Ctrl-C or SIGTERM stops the runs and every test host before it exits.
  *
  * @module
